@@ -1,0 +1,47 @@
+# CPIP Leadership Dashboard. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.runtime ## create .venv and install the app's dependencies
+
+run: $(VENV)/.runtime ## initialise the database and serve the dashboard on http://127.0.0.1:8501
+	$(PY) -m cpip_dashboard init-db $(if $(DATABASE_URL),,--sample)
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+	  --server.headless true --browser.gatherUsageStats false
+
+lint: $(VENV)/.dev ## ruff: style, imports, and Streamlit kept out of the package
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.dev node_modules/axe-core/axe.min.js ## lint, then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures
+	$(PY) benchmarks/run_all.py
+
+clean: ## remove the virtual environment and the local database
+	rm -rf $(VENV) node_modules data/cpip.sqlite data/cpip.sqlite-*
+
+.PHONY: help install run lint test bench clean

@@ -1,0 +1,14 @@
+"""CPIP Leadership Dashboard: the frame. Page config, then sign-in, banners, the shared area
+selector and `st.navigation` (reached on every run, for every visitor), then the page."""
+
+import streamlit as st
+
+from cpip_dashboard.ui.frame import run_frame
+
+st.set_page_config(
+    page_title="CPIP Leadership Dashboard",
+    page_icon="🛡️",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+run_frame()

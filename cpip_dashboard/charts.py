@@ -1,0 +1,200 @@
+"""Altair charts and the sentences that describe them (the same facts in words: the caption,
+the chart's accessible description, and the meeting pack's text)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from . import rag
+
+FONT = "Arial"
+
+
+def _base(chart: alt.Chart, description: str) -> alt.Chart:
+    return chart.properties(description=description).configure_axis(
+        labelFontSize=13, titleFontSize=13, labelColor="#333333", titleColor="#333333",
+        labelFont=FONT, titleFont=FONT,
+    ).configure_legend(labelFontSize=13, titleFontSize=13, labelFont=FONT, titleFont=FONT,
+                       orient="bottom").configure_view(strokeWidth=0)
+
+
+def rag_by_workstream_table(register: pd.DataFrame, workstreams: pd.DataFrame) -> pd.DataFrame:
+    """Counts of actions by workstream and RAG (every level, zeros included)."""
+    names = dict(zip(workstreams["code"], workstreams["name"], strict=True))
+    order = list(workstreams["code"])
+    table = (register.groupby(["workstream", "rag"]).size().unstack(fill_value=0)
+             .reindex(index=order, columns=list(rag.NAMES), fill_value=0))
+    table = table[table.sum(axis=1) > 0]
+    table.insert(0, "Workstream", [names.get(code, code) for code in table.index])
+    table["Total"] = table[list(rag.NAMES)].sum(axis=1)
+    return table.reset_index(drop=True)
+
+
+def rag_by_workstream(table: pd.DataFrame, description: str) -> alt.Chart:
+    long = table.melt(id_vars=["Workstream"], value_vars=list(rag.NAMES), var_name="Status",
+                      value_name="Actions")
+    long = long[long["Actions"] > 0].copy()
+    long["Label"] = long["Status"].map(rag.label)
+    order = {name: i for i, name in enumerate(("Red", "Amber", "Green", "Complete",
+                                               "Not started"))}
+    long["order"] = long["Status"].map(order)
+    labels = [rag.label(n) for n in order]
+    colours = [rag.BY_NAME[n].colour for n in order]
+    bars = alt.Chart(long).mark_bar(stroke="#ffffff", strokeWidth=1).encode(
+        y=alt.Y("Workstream:N", sort=list(table["Workstream"]), title=None,
+                axis=alt.Axis(labelLimit=320)),
+        x=alt.X("sum(Actions):Q", title="Actions", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("Label:N", scale=alt.Scale(domain=labels, range=colours),
+                        title="Status"),
+        order=alt.Order("order:Q"),
+        tooltip=["Workstream", "Label", "Actions"],
+    )
+    text = alt.Chart(long).mark_text(color="#ffffff", fontSize=12, font=FONT, dx=-8,
+                                     align="right").encode(
+        y=alt.Y("Workstream:N", sort=list(table["Workstream"])),
+        x=alt.X("sum(Actions):Q", stack="zero"),
+        detail="Label:N", order=alt.Order("order:Q"),
+        text=alt.Text("Symbol:N"),
+    ).transform_calculate(Symbol="datum.Actions")
+    return _base((bars + text).properties(height=alt.Step(30)), description)
+
+
+def describe_rag_by_workstream(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No actions to show."
+    attention = table["Red"] + table["Amber"]
+    worst = table.loc[attention.idxmax()]
+    most = int(attention.max())
+    if most == 0:
+        return (f"No workstream has an action at Amber or Red; {int(table['Complete'].sum())} "
+                f"of {int(table['Total'].sum())} actions are complete.")
+    tied = table.loc[attention == most, "Workstream"].tolist()
+    who = tied[0] if len(tied) == 1 else ", ".join(tied[:-1]) + " and " + tied[-1]
+    return (f"{who} {'has' if len(tied) == 1 else 'each have'} the most actions at Amber or Red "
+            f"({most} of {int(worst['Total'])}"
+            f"{'' if len(tied) == 1 else ' in ' + worst['Workstream']}); "
+            f"{int(table['Complete'].sum())} of {int(table['Total'].sum())} actions are complete.")
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+COMPARISON_COLOURS = {  # colour-blind-safe (blue/orange/grey); always labelled in words
+    "neither": {"Significantly higher": "#1f4e99", "Similar": "#9e9e9e",
+                "Significantly lower": "#7fa7e0", "Not compared": "#e0e0e0"},
+    "better": "#1f4e99", "worse": "#c15400",
+}
+
+
+def comparison_label(comparison: str, polarity: str) -> str:
+    """'Significantly higher (worse)' where polarity is defined, else the plain class."""
+    if polarity == "neither" or comparison in ("Similar", "Not compared"):
+        return comparison
+    higher_good = polarity == "higher is better"
+    good = (comparison == "Significantly higher") == higher_good
+    return f"{comparison} ({'better' if good else 'worse'})"
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def trend_chart(frame: pd.DataFrame, names: dict[str, str], unit_title: str,
+                breaks: list[tuple], description: str, height: int = 320) -> alt.Chart:
+    """Lines per area over time; Scotland dashed; suppressed points left out; breaks marked."""
+    data = frame.dropna(subset=["value"]).copy()
+    data["Area"] = data["area_code"].map(names)
+    data["Period end"] = pd.to_datetime(data["period"])
+    data["Line"] = data["area_code"].map(lambda a: "Scotland" if a == "S92000003" else "Area")
+    order = [names[a] for a in names]
+    lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=50), strokeWidth=2.5).encode(
+        x=alt.X("Period end:T", title="Period ending", axis=alt.Axis(format="%Y")),
+        y=alt.Y("value:Q", title=unit_title, scale=alt.Scale(zero=True)),
+        color=alt.Color("Area:N", sort=order, title="Area",
+                        scale=alt.Scale(range=["#0065bd", "#c15400", "#2a7d3f", "#7b3294",
+                                               "#333333", "#b8860b"])),
+        strokeDash=alt.StrokeDash("Line:N", scale=alt.Scale(domain=["Area", "Scotland"],
+                                                             range=[[1, 0], [6, 4]]),
+                                  legend=None),
+        tooltip=["Area", alt.Tooltip("Period end:T", format="%d %b %Y"),
+                 alt.Tooltip("value:Q", format=",.2f", title=unit_title)],
+    )
+    layers = [lines]
+    if breaks and not data.empty:
+        first, last = data["Period end"].min(), data["Period end"].max()
+        marks = pd.DataFrame([{"Period end": pd.Timestamp(d), "Break": note}
+                              for d, note in breaks if first <= pd.Timestamp(d) <= last])
+        if not marks.empty:
+            layers.append(alt.Chart(marks).mark_rule(color="#555555", strokeDash=[2, 2]).encode(
+                x="Period end:T", tooltip=["Break"]))
+    return _base(alt.layer(*layers).properties(height=height), description)
+
+
+def describe_trend(frame: pd.DataFrame, names: dict[str, str], unit: str, frequency: str,
+                   decimals: int) -> str:
+    """'Fife's rate fell from 3.1 to 2.4 per 1,000 between 2019-20 and 2023-24; Scotland's ...'"""
+    from .values import period_label
+
+    sentences = []
+    for code, name in names.items():
+        rows = frame[(frame["area_code"] == code)].dropna(subset=["value"]).sort_values("period")
+        if rows.empty:
+            sentences.append(f"{name}: no figures can be shown")
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        a, b = period_label(first["period"], frequency), period_label(last["period"], frequency)
+        if len(rows) == 1:
+            sentences.append(f"{name}: {_fmt(last['value'], decimals)}{unit} in {b}")
+            continue
+        change = last["value"] - first["value"]
+        verb = "rose" if change > 0 else ("fell" if change < 0 else "was unchanged")
+        sentences.append(f"{name} {verb} from {_fmt(first['value'], decimals)} to "
+                         f"{_fmt(last['value'], decimals)}{unit} between {a} and {b}")
+    hidden = int(frame["suppressed"].fillna(False).astype(bool).sum())
+    text = "; ".join(sentences) + "."
+    if hidden:
+        text += f" {hidden} figure{'s are' if hidden > 1 else ' is'} suppressed to protect confidentiality."
+    return text
+
+
+def comparison_chart(table: pd.DataFrame, scotland: float | None, polarity: str,
+                     unit_title: str, description: str) -> alt.Chart:
+    data = table.dropna(subset=["value"]).copy()
+    data["Comparison"] = [comparison_label(c, polarity) for c in data["comparison"]]
+    domain = sorted(set(data["Comparison"]))
+    colours = []
+    for label in domain:
+        if "(better)" in label:
+            colours.append(COMPARISON_COLOURS["better"])
+        elif "(worse)" in label:
+            colours.append(COMPARISON_COLOURS["worse"])
+        else:
+            colours.append(COMPARISON_COLOURS["neither"].get(label, "#9e9e9e"))
+    bars = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("area:N", sort=list(data["area"]), title=None),
+        x=alt.X("value:Q", title=unit_title),
+        color=alt.Color("Comparison:N", scale=alt.Scale(domain=domain, range=colours),
+                        title="Compared with Scotland"),
+        tooltip=["area", alt.Tooltip("value:Q", format=",.2f"), "Comparison"],
+    )
+    layers = [bars]
+    if {"lower", "upper"} <= set(data.columns) and data["lower"].notna().any() \
+            and unit_title.startswith("Rate"):
+        layers.append(alt.Chart(data.dropna(subset=["lower"])).mark_rule(color="#333333").encode(
+            y=alt.Y("area:N", sort=list(data["area"])), x="lower:Q", x2="upper:Q"))
+    if scotland is not None:
+        layers.append(alt.Chart(pd.DataFrame({"Scotland": [scotland]})).mark_rule(
+            color="#000000", strokeDash=[6, 4], strokeWidth=2).encode(x="Scotland:Q",
+                                                                      tooltip=["Scotland"]))
+    return _base(alt.layer(*layers).properties(height=alt.Step(16)), description)
+
+
+def describe_comparison(table: pd.DataFrame, period_text: str, polarity: str) -> str:
+    counts = table["comparison"].value_counts()
+    parts = [f"{int(counts.get(c, 0))} {c.lower()}" for c in
+             ("Significantly higher", "Similar", "Significantly lower") if counts.get(c, 0)]
+    compared = "; ".join(parts) if parts else "none could be compared"
+    shown = table.dropna(subset=["value"])
+    top = f" Highest: {shown.iloc[0]['area']}; lowest: {shown.iloc[-1]['area']}." \
+        if len(shown) > 1 else ""
+    return f"In {period_text}, compared with Scotland: {compared}.{top}"

@@ -1,0 +1,174 @@
+"""`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
+
+init-db, import, template, batches, rollback. Every command that writes records `--user`
+(default: the operating-system user) in the audit trail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from . import config
+from .db import make_engine
+from .imports.kinds import KINDS
+from .imports.pipeline import ImportReport, run_import
+
+
+def _user(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad arguments; `import --json` must still print one JSON object."""
+
+    def error(self, message: str):
+        if "import" in sys.argv[1:2] and "--json" in sys.argv:
+            print(json.dumps({"ok": False, "outcome": "unreadable", "file": None, "sha256": None,
+                              "dry_run": "--dry-run" in sys.argv, "batch_id": None,
+                              "message": f"Bad arguments: {message}.", "sheets": [],
+                              "errors": [], "warnings": []}))
+            raise SystemExit(2)
+        super().error(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m cpip_dashboard", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    init = commands.add_parser("init-db", help="migrate the database to the latest schema")
+    init.add_argument("--sample", action="store_true",
+                      help="load the sample data if the database holds no batch yet")
+    init.add_argument("--user")
+
+    imp = commands.add_parser("import", help="check, preview and commit a spreadsheet")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--kind", choices=sorted(KINDS))
+    imp.add_argument("--indicator")
+    imp.add_argument("--dry-run", action="store_true")
+    imp.add_argument("--json", action="store_true")
+    imp.add_argument("--user")
+
+    tpl = commands.add_parser("template", help="write the blank template for a sheet kind")
+    tpl.add_argument("kind", choices=sorted(KINDS))
+    tpl.add_argument("out", type=Path)
+
+    bat = commands.add_parser("batches", help="list upload batches, newest first")
+    bat.add_argument("--json", action="store_true")
+
+    rb = commands.add_parser("rollback", help="take a batch out of the current view")
+    rb.add_argument("batch_id", type=int)
+    rb.add_argument("--user")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    engine = make_engine(config.database_choice().url)
+    try:
+        return COMMANDS[args.command](args, engine)
+    finally:
+        engine.dispose()
+
+
+def cmd_init_db(args, engine) -> int:
+    from .setup import init_db
+
+    report = init_db(engine, sample=args.sample, user=_user(args.user))
+    print(f"Database {config.database_choice().label} is at the latest schema.")
+    if args.sample:
+        print(report.message if report else "Sample data not loaded: the database already "
+              "holds batches.")
+    return 0
+
+
+def cmd_import(args, engine) -> int:
+    from .db import migrate
+
+    migrate(engine)
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report = ImportReport("unreadable", path.name, "", args.dry_run,
+                              f"{path} cannot be read: {exc.strerror or exc}.")
+    else:
+        report = run_import(engine, path.name, data, user=_user(args.user), kind=args.kind,
+                            indicator=args.indicator, dry_run=args.dry_run,
+                            max_mb=config.max_upload_mb())
+    if args.json:
+        print(json.dumps(report.as_json(), default=str))
+    else:
+        print_report(report)
+    return report.exit_code
+
+
+def print_report(report: ImportReport) -> None:
+    print(report.message)
+    for sheet in report.sheets:
+        c = sheet["changes"]
+        print(f"  {sheet['sheet']} ({sheet['kind']}): {sheet['rows']} rows - {c['added']} added, "
+              f"{c['changed']} changed, {c['unchanged']} unchanged")
+    for label, problems in (("Error", report.errors), ("Warning", report.warnings)):
+        for p in problems:
+            where = ", ".join(x for x in (
+                f"sheet {p.sheet}" if p.sheet else "", f"row {p.row}" if p.row else "",
+                f"column {p.column}" if p.column else "") if x)
+            print(f"  {label}{' (' + where + ')' if where else ''}: {p.message}")
+
+
+def cmd_template(args, engine) -> int:
+    from .db import migrate
+    from .queries import current_indicators
+    from .templates import template_bytes
+
+    migrate(engine)
+    with engine.connect() as conn:
+        codes = sorted(current_indicators(conn))
+    args.out.write_bytes(template_bytes(args.kind, codes or []))
+    print(f"Wrote the {args.kind} template to {args.out}.")
+    return 0
+
+
+def cmd_batches(args, engine) -> int:
+    from .db import migrate
+    from .queries import batches
+
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = batches(conn)
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    if not rows:
+        print("No batches yet.")
+    for b in rows:
+        c = b["changes"]
+        state = "rolled back" if b["state"] == "rolled_back" else "committed"
+        flag = " [illustrative]" if b["illustrative"] else ""
+        print(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
+              f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
+              f"{c['unchanged']} unchanged")
+    return 0
+
+
+def cmd_rollback(args, engine) -> int:
+    from .db import migrate
+    from .rollback import rollback
+
+    migrate(engine)
+    result = rollback(engine, args.batch_id, _user(args.user))
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+COMMANDS = {"init-db": cmd_init_db, "import": cmd_import, "template": cmd_template,
+            "batches": cmd_batches, "rollback": cmd_rollback}

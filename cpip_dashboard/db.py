@@ -1,0 +1,95 @@
+"""Engines, the one write transaction, migrations and the data version.
+
+Every write that changes uploaded data happens inside `write_transaction`, which serialises
+writers across processes: SQLite takes its write lock at `BEGIN IMMEDIATE`; PostgreSQL takes a
+transaction-scoped advisory lock. So two imports never interleave; each commits whole or not at
+all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+
+from .config import PROJECT_ROOT
+from .models import UploadBatch
+
+WRITE_LOCK_KEY = 720_417  # PostgreSQL advisory lock id for "CPIP data write"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, with SQLite set up for safe concurrent use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:  # pragma: no cover - driver hook
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction holding the database-wide write lock; commits on success."""
+    if is_sqlite(engine):
+        with engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+        return
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        yield conn
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, without tzinfo (stored as naive UTC on both databases)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest schema (Alembic), under the write lock."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    with write_transaction(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def data_version(conn: Connection) -> str:
+    """Changes whenever a batch is committed or rolled back: the key for cached query results."""
+    latest, rolled_back = conn.execute(
+        select(func.max(UploadBatch.id), func.count(UploadBatch.rolled_back_at))
+    ).one()
+    return f"{latest or 0}.{rolled_back or 0}"

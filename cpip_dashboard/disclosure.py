@@ -1,0 +1,150 @@
+"""Disclosure control: the one gate every figure passes before it is shown, charted,
+downloaded or put in a pack.
+
+- **Primary**: a sub-national count from 1 to the threshold minus one (`CPIP_SUPPRESS_BELOW`,
+  default 5) is replaced by the suppression symbol.
+- **Secondary**: no suppressed count may be worked back by subtraction. Totals and their
+  parts form equations (Scotland = its 32 councils; Scotland = its 30 CPCs; each CPC = its
+  councils). Wherever a shown total has exactly one hidden part, the smallest other shown part
+  is hidden too (or, when there is none, the total); a hidden total whose parts are all shown
+  gets its smallest part hidden. Repeated until nothing changes. Counts the publisher already
+  suppressed (`*`, `c`, `[c]`) count as hidden parts. Scotland itself is never suppressed.
+- **Rates and percentages** built on a suppressed count are suppressed; an uploaded rate whose
+  implied count (rate x population / 1,000) is in the suppressed range is suppressed.
+
+Protection is always computed over every area for the indicator and period, never over only
+the areas on screen, so combining views cannot undo it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import config
+from .areas import SCOTLAND, AreaDirectory
+from .values import HIDING_SYMBOLS
+
+SUPPRESSED_SYMBOL = "[c]"
+
+
+def suppression_rule(threshold: int | None = None) -> str:
+    t = threshold or config.suppress_below()
+    return (f"council and committee counts from 1 to {t - 1} are not shown, nor any figure "
+            "(a total, a rate or another area's count) from which one could be worked out")
+
+
+@dataclass
+class _Cell:
+    value: float | None
+    symbol: str | None
+    hidden: bool = False  # suppressed by this module
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None and not self.hidden
+
+    @property
+    def concealed(self) -> bool:
+        """A real number nobody may see: ours, or one the publisher suppressed."""
+        return self.hidden or (self.value is None and self.symbol in HIDING_SYMBOLS)
+
+
+def equations(directory: AreaDirectory) -> list[tuple[str, list[str]]]:
+    councils = [a.code for a in directory.councils()]
+    cpcs = [a.code for a in directory.cpcs()]
+    result = [(SCOTLAND, councils), (SCOTLAND, cpcs)]
+    result += [(cpc, directory.members(cpc)) for cpc in cpcs]
+    return result
+
+
+def _protect_period(cells: dict[str, _Cell], eqs: list[tuple[str, list[str]]],
+                    threshold: int) -> None:
+    for code, cell in cells.items():
+        if code != SCOTLAND and cell.value is not None and 0 < cell.value < threshold:
+            cell.hidden = True
+    changed = True
+    while changed:
+        changed = False
+        for total_code, parts in eqs:
+            total = cells.get(total_code)
+            present = [cells[p] for p in parts if p in cells]
+            concealed = [c for c in present if c.concealed]
+            shown = sorted((c for c in present if c.shown), key=lambda c: (c.value == 0, c.value))
+            if total is not None and total.shown and len(concealed) == 1:
+                if shown:
+                    shown[0].hidden = True
+                elif total_code != SCOTLAND:
+                    total.hidden = True
+                else:
+                    continue
+                changed = True
+            elif (total is not None and total.hidden and not concealed and shown
+                  and len(shown) == len(present)):
+                shown[0].hidden = True
+                changed = True
+
+
+def protect_counts(frame: pd.DataFrame, directory: AreaDirectory,
+                   threshold: int | None = None) -> pd.DataFrame:
+    """Counts for every area of one indicator: columns area_code, period, value, symbol.
+
+    Returns the frame with suppressed values removed (value None, symbol `[c]`) and a boolean
+    `suppressed` column.
+    """
+    threshold = threshold or config.suppress_below()
+    eqs = equations(directory)
+    result = frame.copy()
+    result["suppressed"] = False
+    if result.empty:
+        return result
+    by_period: dict[object, dict[str, tuple[int, _Cell]]] = defaultdict(dict)
+    for index, row in zip(result.index, result.itertuples(index=False), strict=True):
+        value = None if pd.isna(row.value) else float(row.value)
+        symbol = None if pd.isna(row.symbol) else row.symbol
+        by_period[row.period][row.area_code] = (index, _Cell(value, symbol))
+    hidden_index = []
+    for cells in by_period.values():
+        plain = {code: cell for code, (_, cell) in cells.items()}
+        _protect_period(plain, eqs, threshold)
+        hidden_index += [index for index, cell in cells.values() if cell.hidden]
+    result["value"] = result["value"].astype("float64")
+    result["symbol"] = result["symbol"].astype("object")
+    result.loc[hidden_index, "value"] = None
+    result.loc[hidden_index, "symbol"] = SUPPRESSED_SYMBOL
+    result.loc[hidden_index, "suppressed"] = True
+    return result
+
+
+def protect_rates(rates: pd.DataFrame, protected_counts: pd.DataFrame | None,
+                  populations: pd.DataFrame | None, threshold: int | None = None) -> pd.DataFrame:
+    """Rates (per 1,000) for every area: hidden where the count they rest on is hidden, or
+    where an uploaded rate implies a count in the suppressed range."""
+    threshold = threshold or config.suppress_below()
+    result = rates.copy()
+    result["value"] = result["value"].astype("float64")
+    result["symbol"] = result["symbol"].astype("object")
+    hide = pd.Series(False, index=result.index)
+    if protected_counts is not None and not protected_counts.empty:
+        hidden = set(zip(protected_counts.loc[protected_counts["suppressed"], "area_code"],
+                         protected_counts.loc[protected_counts["suppressed"], "period"],
+                         strict=True))
+        hide |= pd.Series([(a, p) in hidden for a, p in zip(
+            result["area_code"], result["period"], strict=True)], index=result.index, dtype=bool)
+    if populations is not None and not populations.empty:
+        pop = {(a, y): c for a, y, c in zip(populations["area_code"], populations["year"],
+                                            populations["children"], strict=True)}
+        implied = [
+            (v * pop[(a, p.year)] / 1000) if (a, p.year) in pop and not pd.isna(v) else None
+            for a, p, v in zip(result["area_code"], result["period"], result["value"], strict=True)
+        ]
+        hide |= pd.Series([a != SCOTLAND and i is not None and 0.5 <= i < threshold - 0.5
+                           for a, i in zip(result["area_code"], implied, strict=True)],
+                          index=result.index, dtype=bool)
+    hide &= result["area_code"] != SCOTLAND
+    result.loc[hide, "value"] = None
+    result.loc[hide, "symbol"] = SUPPRESSED_SYMBOL
+    result["suppressed"] = hide.to_numpy()
+    return result

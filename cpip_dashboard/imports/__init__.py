@@ -1,0 +1,1 @@
+"""The import pipeline: read -> check -> preview -> commit (one batch)."""

@@ -1,0 +1,226 @@
+"""Which kind each sheet is, where its header row is, and its data rows as cells by column.
+
+A sheet's kind comes from its name first, else from its headers (the required headers of
+exactly one kind), else from the published-table layout (areas down, periods across).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..values import as_text, is_blank, parse_period
+from .kinds import (
+    KINDS,
+    PUBLISHED_FIRST_HEADERS,
+    Kind,
+    header_lookup,
+    is_skipped_sheet,
+    kind_for_sheet_name,
+    normalise_header,
+)
+from .problems import Problem
+from .reading import RawSheet
+
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Cell:
+    header: str  # the column header as written in the file
+    value: object
+
+
+@dataclass
+class DataRow:
+    number: int  # Excel row number
+    cells: dict[str, Cell]  # canonical column -> cell
+
+
+@dataclass
+class Table:
+    sheet: str
+    kind: Kind
+    rows: list[DataRow]
+    decimal_comma: bool = False
+    published: bool = False
+    missing: list[str] = field(default_factory=list)  # required columns not found
+
+
+def _row_blank(row: list[object]) -> bool:
+    return all(is_blank(cell) for cell in row)
+
+
+def _matches(row: list[object], lookup: dict[str, str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    for index, cell in enumerate(row):
+        text = as_text(cell)
+        if text is None:
+            continue
+        canonical = lookup.get(normalise_header(text))
+        if canonical and canonical not in found:
+            found[canonical] = (index, text)
+    return found
+
+
+def detect(
+    sheet: RawSheet,
+    forced_kind: str | None,
+    indicator_code: str | None,
+    indicator_names: dict[str, str],
+    problems: list[Problem],
+) -> Table | None:
+    """The sheet as a table of one kind, or None (skipped; any warning is in `problems`)."""
+    rows = sheet.rows
+    if _row_blank_sheet(rows):
+        return None
+    name_kind = forced_kind or kind_for_sheet_name(sheet.name)
+    if name_kind is None and is_skipped_sheet(sheet.name):
+        return None
+    scan = rows[:HEADER_SCAN_ROWS]
+    lookups = {k: header_lookup(KINDS[k]) for k in KINDS}
+
+    if name_kind:
+        kind = KINDS[name_kind]
+        for index, row in enumerate(scan):
+            found = _matches(row, lookups[name_kind])
+            if all(c in found for c in kind.required):
+                return _long_table(sheet, kind, index, found, problems)
+        if name_kind == "indicators":
+            published = _published(sheet, indicator_code, indicator_names, problems)
+            if published is not None:
+                return published
+        best = max(range(len(scan)), key=lambda i: len(_matches(scan[i], lookups[name_kind])))
+        found = _matches(scan[best], lookups[name_kind])
+        if not found:
+            problems.append(Problem.error(
+                sheet.name, None, None, None,
+                f"Sheet {sheet.name!r} has no header row for {name_kind}: expected the columns "
+                + ", ".join(kind.required)))
+            return None
+        return _long_table(sheet, kind, best, found, problems)
+
+    for index, row in enumerate(scan):
+        full = []
+        for kind_name, lookup in lookups.items():
+            found = _matches(row, lookup)
+            if all(c in found for c in KINDS[kind_name].required):
+                full.append((len(found), kind_name, found))
+        if full:
+            full.sort(reverse=True)
+            if len(full) > 1 and full[0][0] == full[1][0]:
+                problems.append(Problem.warning(
+                    sheet.name, index + 1, None, None,
+                    f"Sheet {sheet.name!r} was skipped: its headers fit more than one kind "
+                    f"({full[0][1]}, {full[1][1]}); rename the sheet to the kind it holds"))
+                return None
+            _, kind_name, found = full[0]
+            return _long_table(sheet, KINDS[kind_name], index, found, problems)
+
+    published = _published(sheet, indicator_code, indicator_names, problems)
+    if published is not None:
+        return published
+    problems.append(Problem.warning(
+        sheet.name, None, None, None,
+        f"Sheet {sheet.name!r} was skipped: it is not one of the kinds this dashboard reads "
+        "(Actions, Updates, Indicators, Review, Meetings, Populations, Definitions)"))
+    return None
+
+
+def _row_blank_sheet(rows: list[list[object]]) -> bool:
+    return all(_row_blank(row) for row in rows)
+
+
+def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
+                found: dict[str, tuple[int, str]], problems: list[Problem]) -> Table:
+    header = sheet.rows[header_index]
+    used = {index for index, _ in found.values()}
+    for index, cell in enumerate(header):
+        text = as_text(cell)
+        if text is not None and index not in used:
+            problems.append(Problem.warning(
+                sheet.name, header_index + 1, text, text,
+                f"Column {text!r} is not one this sheet kind uses; it was ignored"))
+    missing = [c for c in kind.required if c not in found]
+    for column in missing:
+        problems.append(Problem.error(
+            sheet.name, header_index + 1, column, None,
+            f"Required column {column!r} is missing from the header row"))
+    data: list[DataRow] = []
+    for offset, row in enumerate(sheet.rows[header_index + 1:], start=header_index + 2):
+        if _row_blank(row):
+            continue
+        cells = {
+            canonical: Cell(text, row[index] if index < len(row) else "")
+            for canonical, (index, text) in found.items()
+        }
+        if all(is_blank(c.value) for c in cells.values()):
+            continue
+        data.append(DataRow(offset, cells))
+    return Table(sheet.name, kind, data, sheet.decimal_comma, missing=missing)
+
+
+def _period_like(value: object) -> bool:
+    for frequency in ("annual", "monthly", "quarterly"):
+        try:
+            parse_period(value, frequency)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _published(sheet: RawSheet, indicator_code: str | None, indicator_names: dict[str, str],
+               problems: list[Problem]) -> Table | None:
+    """Areas down, periods across: a header row starting `Local authority` / `Council` / `Area`."""
+    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        first_col = next((i for i, c in enumerate(row) if not is_blank(c)), None)
+        if first_col is None:
+            continue
+        if normalise_header(row[first_col]) not in PUBLISHED_FIRST_HEADERS:
+            continue
+        periods = [(i, as_text(c)) for i, c in enumerate(row)
+                   if i > first_col and not is_blank(c) and _period_like(c)]
+        if not periods:
+            continue
+        code = indicator_code or _indicator_named(sheet, index, indicator_names)
+        if code is None:
+            problems.append(Problem.error(
+                sheet.name, index + 1, None, None,
+                f"Sheet {sheet.name!r} looks like a published table but does not say which "
+                "indicator it holds: name the indicator in the sheet name or title, or choose it "
+                "when uploading (--indicator CODE)"))
+            return None
+        area_header = as_text(row[first_col]) or "Area"
+        data: list[DataRow] = []
+        for number, cells in enumerate(sheet.rows[index + 1:], start=index + 2):
+            if _row_blank(cells):
+                if data:
+                    break  # footnotes follow the first blank row
+                continue
+            area = cells[first_col] if first_col < len(cells) else ""
+            for col, header in periods:
+                value = cells[col] if col < len(cells) else ""
+                data.append(DataRow(number, {
+                    "Indicator": Cell("(indicator of the sheet)", code),
+                    "Area": Cell(area_header, area),
+                    "Period": Cell(header, header),
+                    "Value": Cell(header, value),
+                }))
+        return Table(sheet.name, KINDS["indicators"], data, sheet.decimal_comma, published=True)
+    return None
+
+
+def _indicator_named(sheet: RawSheet, header_index: int, names: dict[str, str]) -> str | None:
+    """An indicator named by the sheet name or a title row above the header."""
+    texts = [sheet.name] + [
+        as_text(cell) or "" for row in sheet.rows[:header_index] for cell in row]
+    for text in texts:
+        key = normalise_header(text)
+        if not key:
+            continue
+        if key in names:
+            return names[key]
+        for name, code in sorted(names.items(), key=lambda kv: -len(kv[0])):
+            if len(name) > 6 and name in key:
+                return code
+    return None

@@ -1,0 +1,243 @@
+"""The import pipeline shared by the Upload page, the CLI and the sample data:
+
+read -> detect kinds -> check -> compare with current (preview) -> commit as one batch.
+
+Nothing is written unless every check passes; the commit re-checks and re-compares inside the
+database-wide write transaction, so two imports never interleave and each lands whole or not
+at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, select
+
+from ..current import KIND_TABLES
+from ..db import utcnow, write_transaction
+from ..imports.kinds import KINDS, normalise_header
+from ..models import AuditEvent, ReviewCriterion, UploadBatch, Workstream
+from ..queries import area_directory, current_action_refs, current_indicators
+from .checks import CHECKS, ORDER, Context, Record, rule_same_key_once
+from .diff import Change, Diff, compute
+from .layout import Table, detect
+from .problems import Problem
+from .reading import RawSheet, ReadError, read_file
+
+EXIT_CODES = {"committed": 0, "would_commit": 0, "no_change": 0, "rejected": 1, "unreadable": 2}
+
+
+@dataclass
+class ImportReport:
+    outcome: str
+    file: str
+    sha256: str
+    dry_run: bool
+    message: str
+    batch_id: int | None = None
+    sheets: list[dict] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # for the preview; not in the JSON
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("committed", "would_commit", "no_change")
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
+
+    def totals(self) -> dict[str, int]:
+        totals = Counter()
+        for sheet in self.sheets:
+            totals.update(sheet["changes"])
+        return {k: totals.get(k, 0) for k in ("added", "changed", "unchanged")}
+
+    def as_json(self) -> dict:
+        return {
+            "ok": self.ok, "outcome": self.outcome, "file": self.file, "sha256": self.sha256,
+            "dry_run": self.dry_run, "batch_id": self.batch_id, "message": self.message,
+            "sheets": self.sheets,
+            "errors": [p.as_json() for p in self.errors],
+            "warnings": [p.as_json() for p in self.warnings],
+        }
+
+
+def load_context(conn: Connection, today: dt.date | None = None) -> Context:
+    workstreams: dict[str, str] = {}
+    for ws in conn.execute(select(Workstream)):
+        workstreams[normalise_header(ws.code)] = ws.code
+        workstreams[normalise_header(ws.name)] = ws.code
+    criteria = set(conn.execute(select(ReviewCriterion.code)).scalars())
+    return Context(
+        areas=area_directory(conn),
+        indicators=current_indicators(conn),
+        workstreams=workstreams,
+        criteria=criteria,
+        action_refs=current_action_refs(conn),
+        today=today or dt.date.today(),
+    )
+
+
+def check_sheets(sheets: list[RawSheet], ctx: Context, kind: str | None,
+                 indicator: str | None) -> tuple[list[Table], list[Record], list[Problem]]:
+    problems: list[Problem] = []
+    names = ctx.indicator_names()
+    tables = [t for s in sheets if (t := detect(s, kind, indicator, names, problems)) is not None]
+    if not tables and not any(p.level == "error" for p in problems):
+        problems.append(Problem.error(
+            None, None, None, None,
+            "No sheet in this file is one of the kinds this dashboard reads (Actions, Updates, "
+            "Indicators, Review, Meetings, Populations, Definitions): use a template"))
+    records: list[Record] = []
+    for kind_name in ORDER:
+        for table in (t for t in tables if t.kind.name == kind_name):
+            if table.missing:
+                continue
+            checked = CHECKS[kind_name](table, ctx, problems)
+            records.extend(checked)
+            if kind_name == "definitions":
+                for r in checked:
+                    ctx.indicators[r.values["code"]] = dict(
+                        ctx.indicators.get(r.values["code"], {}), **r.values)
+                names = ctx.indicator_names()
+            if kind_name == "actions":
+                ctx.file_action_refs |= {r.values["ref"] for r in checked}
+    records = rule_same_key_once(records, problems)
+    return tables, records, problems
+
+
+def _sheet_summaries(tables: list[Table], diff: Diff | None) -> list[dict]:
+    result = []
+    for table in tables:
+        counts = (diff.counts.get((table.sheet, table.kind.name)) if diff else None) or {}
+        result.append({
+            "sheet": table.sheet, "kind": table.kind.name, "rows": len(table.rows),
+            "changes": {k: counts.get(k, 0) for k in ("added", "changed", "unchanged")},
+        })
+    return result
+
+
+def run_import(
+    engine: Engine,
+    file_name: str,
+    data: bytes | None = None,
+    *,
+    user: str,
+    kind: str | None = None,
+    indicator: str | None = None,
+    dry_run: bool = False,
+    max_mb: int = 20,
+    sheets: list[RawSheet] | None = None,
+    illustrative: bool = False,
+    today: dt.date | None = None,
+) -> ImportReport:
+    """Run the whole pipeline on a file's bytes (or on sheets already read, for sample data)."""
+    sha = hashlib.sha256(data if data is not None else _sheets_bytes(sheets or [])).hexdigest()
+    report = ImportReport("unreadable", file_name, sha, dry_run, "")
+    if kind is not None and kind not in KINDS:
+        report.message = f"--kind must be one of {', '.join(KINDS)}, not {kind!r}."
+        return report
+    try:
+        if sheets is None:
+            sheets = read_file(file_name, data or b"", max_mb)
+    except ReadError as exc:
+        report.message = str(exc)
+        report.errors.append(Problem.error(None, None, None, None, str(exc)))
+        return report
+
+    if dry_run:
+        with engine.connect() as conn:
+            return _check_and_compare(conn, report, sheets, kind, indicator, today, commit=None)
+    with write_transaction(engine) as conn:
+        return _check_and_compare(conn, report, sheets, kind, indicator, today,
+                                  commit=dict(user=user, illustrative=illustrative))
+
+
+def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawSheet],
+                       kind: str | None, indicator: str | None, today: dt.date | None,
+                       commit: dict | None) -> ImportReport:
+    ctx = load_context(conn, today)
+    if indicator is not None:
+        code = ctx.indicator_names().get(normalise_header(indicator))
+        if code is None:
+            report.message = f"--indicator {indicator} is not a known indicator code."
+            return report
+        indicator = code
+    tables, records, problems = check_sheets(sheets, ctx, kind, indicator)
+    diff = compute(conn, records) if records else Diff()
+    problems.extend(diff.problems)
+    report.errors = [p for p in problems if p.level == "error"]
+    report.warnings = [p for p in problems if p.level == "warning"]
+    report.sheets = _sheet_summaries(tables, diff)
+    report.changes = diff.changes
+    if report.errors:
+        count = len(report.errors)
+        report.outcome = "rejected"
+        report.message = (f"{count} problem{'s' if count != 1 else ''}: nothing was loaded. "
+                          "Correct the file and upload it again.")
+        return report
+    totals = report.totals()
+    if not diff.changes:
+        report.outcome = "no_change"
+        same = conn.execute(
+            select(UploadBatch).where(UploadBatch.sha256 == report.sha256,
+                                      UploadBatch.state == "committed")
+            .order_by(UploadBatch.id.desc())).first()
+        report.message = (
+            f"Nothing to change: this file is already loaded as batch {same.id} "
+            f"({same.file_name}, {same.committed_at:%d %b %Y %H:%M} UTC)." if same else
+            f"Nothing to change: all {totals['unchanged']} rows equal the current data.")
+        return report
+    summary = f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged"
+    if commit is None:
+        report.outcome = "would_commit"
+        report.message = f"Checks passed; nothing written yet (dry run): {summary}."
+        return report
+    report.batch_id = _write(conn, report, tables, diff, **commit)
+    report.outcome = "committed"
+    report.message = f"Loaded as batch {report.batch_id}: {summary}."
+    return report
+
+
+def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,
+           user: str, illustrative: bool) -> int:
+    kinds = sorted({t.kind.name for t in tables})
+    changes_json = json.dumps({"sheets": report.sheets, "totals": report.totals()})
+    batch_id = conn.execute(UploadBatch.__table__.insert().values(
+        file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
+        committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
+        state="committed")).inserted_primary_key[0]
+    rows_by_kind: dict[str, list[dict]] = {}
+    for change in diff.changes:
+        rows_by_kind.setdefault(change.record.kind, []).append(
+            dict(change.record.values, batch_id=batch_id))
+    indicators = None
+    for kind_name, rows in rows_by_kind.items():
+        model, _ = KIND_TABLES[kind_name]
+        if kind_name == "definitions":
+            indicators = indicators or current_indicators(conn)
+            for row in rows:
+                known = indicators.get(row["code"], {})
+                row["source_url"] = known.get("source_url")
+                row["numerator"] = known.get("numerator")
+                row["denominator"] = ("children aged 0-17" if row["unit"].startswith("rate")
+                                      else known.get("denominator"))
+        for start in range(0, len(rows), 5000):
+            conn.execute(model.__table__.insert(), rows[start:start + 5000])
+    totals = report.totals()
+    conn.execute(AuditEvent.__table__.insert().values(
+        at=utcnow(), user=user, event="upload", batch_id=batch_id,
+        detail=f"{report.file} ({', '.join(kinds)}): {totals['added']} added, "
+               f"{totals['changed']} changed, {totals['unchanged']} unchanged"))
+    return batch_id
+
+
+def _sheets_bytes(sheets: list[RawSheet]) -> bytes:
+    """A stable serialisation of sheets already read (sample data), for its sha256."""
+    return json.dumps([[s.name, s.rows] for s in sheets], default=str).encode()

@@ -1,0 +1,247 @@
+"""The data model (SQLAlchemy 2 typed ORM).
+
+Reference tables (`area`, `area_alias`, `workstream`, `review_criterion`, the built-in rows of
+`indicator`) are synchronised from `data/reference/` on start. Everything the secretariat uploads
+is **append-only** and carries the `upload_batch` that brought it: the current view of a key is
+its row from the latest committed, not rolled-back batch (see `queries.current`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- reference ---------------------------------------------------------------------------
+
+
+class Area(Base):
+    """Scotland, a council (GSS code) or a child protection committee (CPC id)."""
+
+    __tablename__ = "area"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # scotland / council / cpc
+    parent_code: Mapped[str | None] = mapped_column(String(16))  # a council's CPC
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    name_verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_url: Mapped[str | None] = mapped_column(Text)
+
+
+class AreaAlias(Base):
+    """A normalised name, variant or superseded code that means an area."""
+
+    __tablename__ = "area_alias"
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
+    kind: Mapped[str] = mapped_column(String(24))  # name / variant / superseded code / code
+
+
+class Workstream(Base):
+    __tablename__ = "workstream"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewCriterion(Base):
+    __tablename__ = "review_criterion"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    planning_process: Mapped[str] = mapped_column(String(100))
+    dimension: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- batches and audit -------------------------------------------------------------------
+
+
+class UploadBatch(Base):
+    __tablename__ = "upload_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kinds: Mapped[str] = mapped_column(String(200))  # comma-separated sheet kinds
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    committed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+    changes_json: Mapped[str] = mapped_column(Text)  # per sheet: added / changed / unchanged
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="committed", index=True)
+    rolled_back_by: Mapped[str | None] = mapped_column(String(200))
+    rolled_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(32))  # upload / rollback / pack / download / sign-in
+    detail: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("upload_batch.id"))
+
+
+# --- uploaded, append-only ----------------------------------------------------------------
+
+
+class Indicator(Base):
+    """An indicator definition. Built-in versions have no batch; uploads add versions."""
+
+    __tablename__ = "indicator"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(32))  # count / rate per 1,000 / percent
+    frequency: Mapped[str] = mapped_column(String(16))  # annual / monthly / quarterly
+    definition: Mapped[str] = mapped_column(Text)
+    polarity: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[bool] = mapped_column(Boolean, default=False)
+    numerator: Mapped[str | None] = mapped_column(String(64))  # count a rate is built on
+    denominator: Mapped[str | None] = mapped_column(String(100))
+    series_notes: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("upload_batch.id"), index=True)
+
+
+class Action(Base):
+    """One version of a register action (a new row per changed upload)."""
+
+    __tablename__ = "action"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(32))
+    workstream_code: Mapped[str] = mapped_column(ForeignKey("workstream.code"))
+    title: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str] = mapped_column(String(300))
+    areas: Mapped[str] = mapped_column(Text)  # comma-separated area codes
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    indicators: Mapped[str] = mapped_column(Text, default="")  # comma-separated codes
+    source: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (Index("ix_action_ref_batch", "ref", "batch_id"),)
+
+
+class ActionUpdate(Base):
+    __tablename__ = "action_update"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_ref: Mapped[str] = mapped_column(String(32))
+    reporting_date: Mapped[dt.date] = mapped_column(Date)
+    rag: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[float | None] = mapped_column(Float)
+    commentary: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    revised_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (
+        Index("ix_action_update_key_batch", "action_ref", "reporting_date", "batch_id"),
+    )
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    chair: Mapped[str | None] = mapped_column(String(300))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (Index("ix_meeting_key_batch", "meeting_date", "batch_id"),)
+
+
+class Population(Base):
+    __tablename__ = "population"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    children: Mapped[float] = mapped_column(Float)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (Index("ix_population_key_batch", "area_code", "year", "batch_id"),)
+
+
+class IndicatorValue(Base):
+    __tablename__ = "indicator_value"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
+    period: Mapped[dt.date] = mapped_column(Date)  # the date the period ends
+    value: Mapped[float | None] = mapped_column(Float)
+    symbol: Mapped[str | None] = mapped_column(String(8))  # missing-value symbol, kept
+    status: Mapped[str | None] = mapped_column(String(16))  # provisional / revised
+    notes: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (
+        # Covers the "current value per key" query for one indicator.
+        Index("ix_indicator_value_key_batch", "indicator_code", "area_code", "period", "batch_id"),
+        Index("ix_indicator_value_batch", "batch_id"),
+    )
+
+
+class ReviewAssessment(Base):
+    __tablename__ = "review_assessment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
+    criterion_code: Mapped[str] = mapped_column(ForeignKey("review_criterion.code"))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    rating: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    finding: Mapped[str | None] = mapped_column(Text)
+    recommendation: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(300))
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    progress: Mapped[str | None] = mapped_column(String(16))
+    action_ref: Mapped[str | None] = mapped_column(String(32))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
+
+    __table_args__ = (
+        Index(
+            "ix_review_assessment_key_batch",
+            "area_code",
+            "criterion_code",
+            "assessed_on",
+            "batch_id",
+        ),
+    )
+
+
+class MeetingPack(Base):
+    __tablename__ = "meeting_pack"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data_version: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)

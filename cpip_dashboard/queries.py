@@ -1,0 +1,245 @@
+"""Read queries for the pages. Plain functions of a connection, returning plain Python or
+pandas frames; only `select()` with bound parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from .areas import AreaDirectory, AreaInfo
+from .current import current, current_kind
+from .models import (
+    Action,
+    Area,
+    AreaAlias,
+    AuditEvent,
+    Indicator,
+    Meeting,
+    ReviewCriterion,
+    UploadBatch,
+    Workstream,
+)
+
+INDICATOR_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
+                    "source_url", "headline", "numerator", "denominator", "series_notes",
+                    "batch_id")
+
+
+def current_indicators(conn: Connection) -> dict[str, dict]:
+    """Indicator definitions: the latest uploaded version, else the built-in one."""
+    result: dict[str, dict] = {}
+    builtin = conn.execute(select(Indicator).where(Indicator.batch_id.is_(None))
+                           .order_by(Indicator.id))
+    for row in builtin:
+        result[row.code] = {f: getattr(row, f) for f in INDICATOR_FIELDS}
+    for row in conn.execute(current(Indicator, ("code",))):
+        result[row.code] = {f: getattr(row, f) for f in INDICATOR_FIELDS}
+    return result
+
+
+def current_action_refs(conn: Connection) -> set[str]:
+    return set(conn.execute(select(Action.ref).where(
+        Action.id.in_(current(Action, ("ref",)).with_only_columns(Action.id)))).scalars())
+
+
+def area_directory(conn: Connection) -> AreaDirectory:
+    areas = [AreaInfo(a.code, a.name, a.kind, a.parent_code, a.sort_order)
+             for a in conn.execute(select(Area).order_by(Area.sort_order))]
+    aliases = {a.alias: a.area_code for a in conn.execute(select(AreaAlias))}
+    return AreaDirectory(areas, aliases)
+
+
+def workstreams(conn: Connection) -> pd.DataFrame:
+    rows = conn.execute(select(Workstream).order_by(Workstream.sort_order))
+    return pd.DataFrame([{"code": w.code, "name": w.name} for w in rows])
+
+
+def criteria(conn: Connection) -> pd.DataFrame:
+    rows = conn.execute(select(ReviewCriterion).order_by(ReviewCriterion.sort_order))
+    return pd.DataFrame([{"code": c.code, "planning_process": c.planning_process,
+                          "dimension": c.dimension, "question": c.question, "basis": c.basis,
+                          "source_url": c.source_url} for c in rows])
+
+
+def meetings(conn: Connection) -> pd.DataFrame:
+    """The Leadership Group's meetings (current), oldest first."""
+    rows = conn.execute(current_kind("meetings").order_by(Meeting.meeting_date))
+    return pd.DataFrame(
+        [{"date": m.meeting_date, "title": m.title, "chair": m.chair, "batch_id": m.batch_id}
+         for m in rows], columns=["date", "title", "chair", "batch_id"])
+
+
+def batches(conn: Connection) -> list[dict]:
+    """Upload batches, newest first, shaped as `batches --json`."""
+    rows = conn.execute(select(UploadBatch).order_by(UploadBatch.id.desc()))
+    return [batch_summary(b) for b in rows]
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def batch_summary(b: UploadBatch) -> dict:
+    changes = json.loads(b.changes_json or "{}").get("totals", {})
+    return {
+        "batch_id": b.id, "file": b.file_name, "sha256": b.sha256,
+        "kinds": [k for k in b.kinds.split(",") if k], "user": b.uploaded_by,
+        "committed_at": _iso(b.committed_at),
+        "state": "rolled_back" if b.state == "rolled_back" else "committed",
+        "rolled_back_by": b.rolled_back_by, "rolled_back_at": _iso(b.rolled_back_at),
+        "illustrative": bool(b.illustrative),
+        "changes": {k: changes.get(k, 0) for k in ("added", "changed", "unchanged")},
+    }
+
+
+def data_status(conn: Connection) -> dict:
+    """What the About page and the banners say about the data loaded."""
+    committed = select(UploadBatch).where(UploadBatch.state == "committed")
+    rows = conn.execute(committed.order_by(UploadBatch.id)).all()
+    return {
+        "batches": len(rows),
+        "illustrative_batches": [b.id for b in rows if b.illustrative],
+        "official_batches": [b.id for b in rows if not b.illustrative],
+        "last_committed_at": rows[-1].committed_at if rows else None,
+        "last_file": rows[-1].file_name if rows else None,
+    }
+
+
+def illustrative_batch_ids(conn: Connection) -> set[int]:
+    return set(conn.execute(select(UploadBatch.id).where(
+        UploadBatch.state == "committed", UploadBatch.illustrative.is_(True))).scalars())
+
+
+def audit_events(conn: Connection, limit: int = 200) -> pd.DataFrame:
+    rows = conn.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
+    return pd.DataFrame([{"when": e.at, "who": e.user, "what": e.event, "detail": e.detail,
+                          "batch": e.batch_id} for e in rows],
+                        columns=["when", "who", "what", "detail", "batch"])
+
+
+def batch_count(conn: Connection) -> int:
+    return conn.execute(select(func.count(UploadBatch.id))).scalar_one()
+
+
+def indicator_catalogue(conn: Connection) -> pd.DataFrame:
+    """Every indicator's current definition, for the About and Indicators pages."""
+    rows = current_indicators(conn).values()
+    frame = pd.DataFrame(list(rows), columns=list(INDICATOR_FIELDS))
+    frame["version"] = frame["batch_id"].map(
+        lambda b: "built-in" if pd.isna(b) else f"uploaded in batch {int(b)}")
+    return frame
+
+
+def batch_table(conn: Connection) -> pd.DataFrame:
+    """Batches as a table for people: newest first."""
+    rows = batches(conn)
+    return pd.DataFrame([{
+        "Batch": b["batch_id"], "File": b["file"], "Kinds": ", ".join(b["kinds"]),
+        "Loaded by": b["user"], "Loaded at (UTC)": b["committed_at"],
+        "State": "Rolled back" if b["state"] == "rolled_back" else "Current",
+        "Data status": "Illustrative" if b["illustrative"] else "Official (uploaded)",
+        "Added": b["changes"]["added"], "Changed": b["changes"]["changed"],
+        "Unchanged": b["changes"]["unchanged"],
+    } for b in rows], columns=["Batch", "File", "Kinds", "Loaded by", "Loaded at (UTC)", "State",
+                               "Data status", "Added", "Changed", "Unchanged"])
+
+
+def action_versions(conn: Connection) -> pd.DataFrame:
+    """Every version of every action in committed batches, with its commit time."""
+    stmt = (select(Action, UploadBatch.committed_at)
+            .join(UploadBatch, UploadBatch.id == Action.batch_id)
+            .where(UploadBatch.state == "committed").order_by(Action.batch_id))
+    columns = ["ref", "workstream_code", "title", "lead", "areas", "due_date", "indicators",
+               "source", "batch_id", "committed_at"]
+    return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in conn.execute(stmt)],
+                        columns=columns)
+
+
+def action_updates(conn: Connection) -> pd.DataFrame:
+    """The current update per action and reporting date (the whole history)."""
+    columns = ["action_ref", "reporting_date", "rag", "progress", "commentary", "next_steps",
+               "revised_due_date", "batch_id"]
+    rows = conn.execute(current_kind("updates").order_by("action_ref", "reporting_date"))
+    frame = pd.DataFrame([{c: getattr(r, c) for c in columns} for r in rows], columns=columns)
+    return frame.astype({"commentary": object, "next_steps": object,
+                         "revised_due_date": object, "progress": "float64"})
+
+
+def register_as_at(conn: Connection, meeting_date: dt.date | None) -> dict:
+    """The register as at a meeting (default: the latest), the previous meeting's, and the
+    meeting list: everything the Briefing and Action register pages need."""
+    from . import register
+
+    meeting_frame = meetings(conn)
+    versions, updates = action_versions(conn), action_updates(conn)
+    dates = list(meeting_frame["date"])
+    if not dates:
+        today = dt.date.today()
+        return {"meetings": meeting_frame, "meeting": None, "previous": None,
+                "now": register.register_as_at(versions, updates, register.Meeting(today, None)),
+                "before": None, "updates": updates, "versions": versions}
+    chosen = max((d for d in dates if meeting_date is None or d <= meeting_date),
+                 default=dates[0])
+    index = dates.index(chosen)
+    previous = dates[index - 1] if index else None
+    before_previous = dates[index - 2] if index > 1 else None
+    now = register.register_as_at(versions, updates, register.Meeting(chosen, previous))
+    before = (register.register_as_at(versions, updates,
+                                      register.Meeting(previous, before_previous))
+              if previous else None)
+    return {"meetings": meeting_frame, "meeting": chosen, "previous": previous, "now": now,
+            "before": before, "updates": updates, "versions": versions}
+
+
+VALUE_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id"]
+
+
+def indicator_values(conn: Connection, code: str) -> pd.DataFrame:
+    """The current uploaded value per area and period for one indicator."""
+    from .models import IndicatorValue
+
+    rows = conn.execute(current_kind("indicators", IndicatorValue.indicator_code == code))
+    frame = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
+                         columns=VALUE_COLUMNS)
+    return frame.astype({"value": "float64", "symbol": object, "status": object})
+
+
+def populations(conn: Connection) -> pd.DataFrame:
+    rows = conn.execute(current_kind("populations"))
+    return pd.DataFrame([{"area_code": r.area_code, "year": r.year, "children": r.children}
+                         for r in rows], columns=["area_code", "year", "children"])
+
+
+def indicator_series(conn: Connection, code: str, measure: str, threshold: int) -> pd.DataFrame:
+    """The protected series of one indicator for all 63 areas (see `indicators.series`)."""
+    from . import indicators
+
+    definitions = current_indicators(conn)
+    definition = definitions[code]
+    numerator = definition.get("numerator")
+    numerator_values = indicator_values(conn, numerator) if numerator else None
+    return indicators.series(definition, indicator_values(conn, code), numerator_values,
+                             populations(conn), area_directory(conn), measure, threshold)
+
+
+REVIEW_COLUMNS = ["area_code", "criterion_code", "assessed_on", "rating", "evidence", "finding",
+                  "recommendation", "owner", "target_date", "progress", "action_ref", "batch_id"]
+
+
+def review_assessments(conn: Connection) -> pd.DataFrame:
+    """Every current assessment (all assessed-on dates: the review's history)."""
+    rows = conn.execute(current_kind("review"))
+    frame = pd.DataFrame([{c: getattr(r, c) for c in REVIEW_COLUMNS} for r in rows],
+                         columns=REVIEW_COLUMNS)
+    return frame.astype({c: object for c in REVIEW_COLUMNS if c not in ("batch_id",)})
+
+
+def review_for_action(conn: Connection, action_ref: str) -> pd.DataFrame:
+    """The latest assessment per area and criterion whose recommendation the action carries."""
+    from . import review
+
+    latest = review.as_at(review_assessments(conn), None)
+    return latest[latest["action_ref"] == action_ref] if len(latest) else latest

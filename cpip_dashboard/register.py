@@ -1,0 +1,180 @@
+"""The action register as at a meeting: status, flags and movement (pure, over frames).
+
+CONTRACT.md "Time, keys and versions":
+- an action's status as at meeting M (date d) is its current update with the latest reporting
+  date on or before d; its definition is the version current at d's end of day by commit time
+  (for a register loaded after the meeting, its earliest version);
+- an update counts for M when its reporting date is after the previous meeting's date and on or
+  before d; an action is stale at M when, having started, it has no update counting for M.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import pairwise
+
+import pandas as pd
+
+from . import rag
+from .areas import SCOTLAND, AreaDirectory
+
+DUE_SOON_DAYS = 30
+
+FLAGS = {  # flag -> what it means, shown beside the register
+    "Overdue": "the due date (or the latest revised due date) has passed and it is not complete",
+    "Due soon": f"due within {DUE_SOON_DAYS} days and not complete",
+    "Stale": "started, but no update counts for this meeting",
+    "Re-baselined": "the due date has been moved (the number says how many times)",
+    "RAG changed without commentary": "this meeting's update changed the RAG with no commentary",
+}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    date: dt.date
+    previous: dt.date | None  # the previous meeting's date
+
+
+def definitions_as_at(versions: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """One row per action: the version committed by the end of `day`, else the earliest."""
+    if versions.empty:
+        return versions
+    cutoff = dt.datetime.combine(day, dt.time.max)
+    ordered = versions.sort_values("batch_id")
+    by_then = ordered[ordered["committed_at"] <= cutoff].groupby("ref").tail(1)
+    earliest = ordered.groupby("ref").head(1)
+    rest = earliest[~earliest["ref"].isin(by_then["ref"])]
+    return pd.concat([by_then, rest]).set_index("ref", drop=False)
+
+
+def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeting) -> pd.DataFrame:
+    """Every action in the programme at the meeting, with its status and flags."""
+    d = meeting.date
+    defs = definitions_as_at(versions, d)
+    upto = updates[updates["reporting_date"] <= d].sort_values(["action_ref", "reporting_date"])
+    committed_by = set(versions.loc[versions["committed_at"]
+                                    <= dt.datetime.combine(d, dt.time.max), "ref"])
+    present = sorted(set(upto["action_ref"]) | committed_by)
+    rows = []
+    for ref in present:
+        if ref not in defs.index:
+            continue
+        action = defs.loc[ref]
+        history = upto[upto["action_ref"] == ref]
+        latest = history.iloc[-1] if len(history) else None
+        status = latest["rag"] if latest is not None else "Not started"
+        started = bool((history["rag"] != "Not started").any())
+        counting = history[history["reporting_date"] > meeting.previous] \
+            if meeting.previous else history
+        due = action["due_date"]
+        revised = history["revised_due_date"].dropna()
+        effective_due = revised.iloc[-1] if len(revised) else due
+        due_dates = [x for x in [due, *list(revised)] if x is not None and not pd.isna(x)]
+        moves = sum(1 for a, b in pairwise(due_dates) if a != b)
+        moves += _definition_due_moves(versions, ref, d)
+        flags = []
+        not_done = status != "Complete"
+        if effective_due is not None and not pd.isna(effective_due) and not_done:
+            if effective_due < d:
+                flags.append("Overdue")
+            elif effective_due <= d + dt.timedelta(days=DUE_SOON_DAYS):
+                flags.append("Due soon")
+        if started and counting.empty:
+            flags.append("Stale")
+        if moves:
+            flags.append(f"Re-baselined ({moves})" if moves > 1 else "Re-baselined")
+        if not counting.empty:
+            this = counting.iloc[-1]
+            before = history[history["reporting_date"] < this["reporting_date"]]
+            if len(before) and before.iloc[-1]["rag"] != this["rag"] and not this["commentary"]:
+                flags.append("RAG changed without commentary")
+        rows.append({
+            "ref": ref, "title": action["title"], "workstream": action["workstream_code"],
+            "lead": action["lead"], "areas": action["areas"], "due_date": due,
+            "effective_due": effective_due, "rag": status,
+            "progress": None if latest is None else latest["progress"],
+            "last_update": None if latest is None else latest["reporting_date"],
+            "commentary": None if latest is None else latest["commentary"],
+            "next_steps": None if latest is None else latest["next_steps"],
+            "flags": flags, "indicators": action["indicators"], "source": action["source"],
+            "batch_id": action["batch_id"], "due_moves": moves,
+        })
+    columns = ["ref", "title", "workstream", "lead", "areas", "due_date", "effective_due", "rag",
+               "progress", "last_update", "commentary", "next_steps", "flags", "indicators",
+               "source", "batch_id", "due_moves"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _definition_due_moves(versions: pd.DataFrame, ref: str, d: dt.date) -> int:
+    cutoff = dt.datetime.combine(d, dt.time.max)
+    mine = versions[(versions["ref"] == ref) & (versions["committed_at"] <= cutoff)]
+    dues = list(mine.sort_values("batch_id")["due_date"])
+    return sum(1 for a, b in pairwise(dues) if a != b)
+
+
+def for_area(register: pd.DataFrame, area: str, directory: AreaDirectory) -> pd.DataFrame:
+    """National actions plus those for the chosen area (Scotland: every action)."""
+    if area == SCOTLAND or register.empty:
+        return register
+    wanted = directory.covering(area) | {SCOTLAND}
+    mask = register["areas"].map(lambda codes: bool(set(str(codes).split(",")) & wanted))
+    return register[mask]
+
+
+MOVEMENTS = ("new", "completed", "improved", "started", "worsened", "unchanged")
+
+
+def movement(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    """How each action at this meeting moved since the previous one."""
+    previous = {} if before is None else dict(zip(before["ref"], before["rag"], strict=True))
+    rows = []
+    for ref, status in zip(now["ref"], now["rag"], strict=True):
+        old = previous.get(ref)
+        steps = rag.steps(old, status)
+        if ref not in previous:
+            kind = "new"
+        elif status == "Complete" and old != "Complete":
+            kind = "completed"
+        elif old == "Not started" and status != "Not started":
+            kind = "started"
+        elif steps is not None and steps > 0:
+            kind = "improved"
+        elif steps is not None and steps < 0:
+            kind = "worsened"
+        else:
+            kind = "unchanged"
+        rows.append({"ref": ref, "from": old, "to": status, "movement": kind,
+                     "two_steps": steps is not None and abs(steps) >= 2})
+    return pd.DataFrame(rows, columns=["ref", "from", "to", "movement", "two_steps"])
+
+
+def counts(register: pd.DataFrame) -> dict[str, int]:
+    return {name: int((register["rag"] == name).sum()) for name in rag.NAMES}
+
+
+def exceptions(register: pd.DataFrame) -> pd.DataFrame:
+    """What needs attention: Red, Amber, overdue or stale; worst first."""
+    if register.empty:
+        return register
+    needs = register["rag"].isin(rag.ATTENTION) | register["flags"].map(
+        lambda f: "Overdue" in f or "Stale" in f)
+    order = {"Red": 0, "Amber": 1}
+    result = register[needs].copy()
+    result["_order"] = result["rag"].map(lambda r: order.get(r, 2))
+    return result.sort_values(["_order", "ref"]).drop(columns="_order")
+
+
+def headline_sentence(now: dict[str, int], before: dict[str, int] | None,
+                      before_date: dt.date | None) -> str:
+    """'12 of 37 actions are Amber or Red, 1 more than at 21 June 2018.'"""
+    total = sum(now.values())
+    attention = now["Red"] + now["Amber"]
+    text = f"{attention} of {total} actions are Amber or Red"
+    if before is None or before_date is None:
+        return text + "."
+    diff = attention - (before["Red"] + before["Amber"])
+    when = f"{before_date.day} {before_date:%B %Y}"
+    if diff == 0:
+        return text + f", the same as at {when}."
+    return text + f", {abs(diff)} {'more' if diff > 0 else 'fewer'} than at {when}."

@@ -1,0 +1,117 @@
+"""The Leadership Group's first-year review of planning arrangements (pure, over frames).
+
+A review rating as at meeting M (date d) is the current assessment with the latest assessed-on
+date on or before d. Areas needing support have two or more Weak or Unsatisfactory ratings.
+A recommendation is overdue when its target date has passed and it is not Done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .areas import AreaDirectory
+
+RATINGS = ("Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory")
+WEAK = ("Weak", "Unsatisfactory")
+ABBREVIATIONS = {"Excellent": "Exc", "Very good": "VG", "Good": "Good", "Adequate": "Adeq",
+                 "Weak": "Weak", "Unsatisfactory": "Unsat"}
+# Colour-blind-safe diverging scale (blue = strong, orange = weak); words always shown.
+RATING_COLOURS = {"Excellent": "#08306b", "Very good": "#2171b5", "Good": "#6baed6",
+                  "Adequate": "#d9d9d9", "Weak": "#fdae6b", "Unsatisfactory": "#d94801"}
+RATING_TEXT = {"Excellent": "#ffffff", "Very good": "#ffffff", "Good": "#000000",
+               "Adequate": "#000000", "Weak": "#000000", "Unsatisfactory": "#ffffff"}
+NEEDS_SUPPORT_AT = 2
+
+
+def as_at(assessments: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
+    """The latest assessment per area and criterion assessed on or before `day`."""
+    if assessments.empty:
+        return assessments
+    rows = assessments if day is None else assessments[assessments["assessed_on"] <= day]
+    return (rows.sort_values("assessed_on").groupby(["area_code", "criterion_code"]).tail(1)
+            .reset_index(drop=True))
+
+
+def for_area(current: pd.DataFrame, area: str, directory: AreaDirectory) -> pd.DataFrame:
+    """A council shows itself (and its CPC's rows); a CPC shows its councils; Scotland all."""
+    if area == "S92000003" or current.empty:
+        return current
+    return current[current["area_code"].isin(directory.covering(area))]
+
+
+def matrix(current: pd.DataFrame, directory: AreaDirectory, criteria: list[str],
+           sort: str = "area") -> pd.DataFrame:
+    """Areas down, criteria across, ratings as words."""
+    if current.empty:
+        return pd.DataFrame(columns=["Area", *criteria])
+    table = current.pivot_table(index="area_code", columns="criterion_code", values="rating",
+                                aggfunc="last").reindex(columns=criteria)
+    table.insert(0, "Area", [directory.name(a) for a in table.index])
+    weak = table[criteria].isin(WEAK).sum(axis=1)
+    table["Weak or unsatisfactory"] = weak
+    if sort == "weakest":
+        table = table.sort_values(["Weak or unsatisfactory", "Area"], ascending=[False, True])
+    else:
+        order = {a: directory.areas[a].sort_order for a in table.index}
+        table = table.loc[sorted(table.index, key=order.get)]
+    return table.reset_index(names="area_code")
+
+
+def themes(current: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
+    """For each criterion, how many areas are rated Weak or Unsatisfactory; most often weak first."""
+    rows = []
+    for crit in criteria.to_dict("records"):
+        mine = current[current["criterion_code"] == crit["code"]]
+        weak = int(mine["rating"].isin(WEAK).sum())
+        rows.append({"code": crit["code"], "criterion": crit["dimension"],
+                     "planning_process": crit["planning_process"], "assessed": len(mine),
+                     "weak": weak})
+    result = pd.DataFrame(rows, columns=["code", "criterion", "planning_process", "assessed",
+                                         "weak"])
+    return result.sort_values(["weak", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def describe_themes(table: pd.DataFrame) -> str:
+    if table.empty or table["assessed"].sum() == 0:
+        return "No assessments to summarise."
+    top = table[table["weak"] == table["weak"].max()]
+    if top["weak"].iloc[0] == 0:
+        return "No criterion is rated Weak or Unsatisfactory in any area."
+    names = [f"{r.code} {r.criterion}" for r in top.itertuples()]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{listed} {'is' if len(names) == 1 else 'are'} most often rated Weak or "
+            f"Unsatisfactory ({int(top['weak'].iloc[0])} of {int(top['assessed'].iloc[0])} "
+            f"areas); {int((table['weak'] > 0).sum())} of {len(table)} criteria have at least "
+            "one such rating.")
+
+
+def needing_support(current: pd.DataFrame) -> pd.DataFrame:
+    """Areas with two or more Weak or Unsatisfactory ratings, with their open recommendations."""
+    weak = current[current["rating"].isin(WEAK)]
+    counts = weak.groupby("area_code").size()
+    areas = counts[counts >= NEEDS_SUPPORT_AT].index
+    open_recs = current[current["area_code"].isin(areas) & current["recommendation"].notna()
+                        & (current["progress"] != "Done")]
+    return open_recs.assign(weak_count=open_recs["area_code"].map(counts)).sort_values(
+        ["weak_count", "area_code", "criterion_code"], ascending=[False, True, True])
+
+
+def progress(current: pd.DataFrame, day: dt.date) -> dict[str, int]:
+    """Recommendations: not started, in progress, done, and overdue against target dates."""
+    recs = current[current["recommendation"].notna()]
+    status = recs["progress"].fillna("Not started")
+    overdue = recs[(status != "Done") & recs["target_date"].map(
+        lambda t: t is not None and not pd.isna(t) and t < day)]
+    return {"Not started": int((status == "Not started").sum()),
+            "In progress": int((status == "In progress").sum()),
+            "Done": int((status == "Done").sum()), "Overdue": len(overdue)}
+
+
+def overdue(current: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    recs = current[current["recommendation"].notna()]
+    status = recs["progress"].fillna("Not started")
+    mask = (status != "Done") & recs["target_date"].map(
+        lambda t: t is not None and not pd.isna(t) and t < day)
+    return recs[mask]

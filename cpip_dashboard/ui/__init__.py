@@ -1,0 +1,25 @@
+"""The only part of the package that imports Streamlit: cached data access, the frame, and the
+shared widgets the pages draw with."""
+
+from .data import engine, q
+from .frame import current_area, directory, require
+from .widgets import (
+    caption_illustrative,
+    data_table,
+    download_buttons,
+    illustrative_notice,
+    page_header,
+)
+
+__all__ = [
+    "caption_illustrative",
+    "current_area",
+    "data_table",
+    "directory",
+    "download_buttons",
+    "engine",
+    "illustrative_notice",
+    "page_header",
+    "q",
+    "require",
+]

@@ -1,0 +1,138 @@
+"""Indicators: one indicator over time for chosen areas against Scotland, and all areas
+compared for a period. Every figure passes disclosure control first."""
+
+import pandas as pd
+import streamlit as st
+
+from cpip_dashboard import charts, indicators, stats, ui
+from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, suppression_rule
+from cpip_dashboard.queries import indicator_catalogue, indicator_series
+from cpip_dashboard.ui import widgets
+from cpip_dashboard.values import MISSING_SYMBOLS, period_label
+
+ui.require("indicators")
+directory = ui.directory()
+catalogue = ui.q(indicator_catalogue).set_index("code", drop=False)
+codes = list(catalogue.index)
+ui.page_header("Indicators", "Child protection statistics over time for the areas you choose, "
+               "against Scotland. Small numbers are suppressed to protect children.")
+
+wanted = st.session_state.get("indicator")
+if wanted not in codes:
+    if wanted:
+        st.caption(widgets.safe(f"Indicator {wanted!r} is not known: showing {codes[0]}."))
+    wanted = codes[0]
+st.session_state["_indicator_widget"] = wanted
+
+
+def _indicator_changed() -> None:
+    st.session_state["indicator"] = st.session_state["_indicator_widget"]
+
+
+code = st.selectbox("Indicator", codes, key="_indicator_widget", on_change=_indicator_changed,
+                    format_func=lambda c: f"{catalogue.loc[c, 'name']} ({c})")
+st.session_state["indicator"] = code
+definition = catalogue.loc[code].to_dict()
+
+area = ui.current_area()
+choices = [a for a in directory.areas if a != SCOTLAND]
+choices.sort(key=lambda a: directory.areas[a].sort_order)
+default = [area] if area != SCOTLAND else []
+controls = st.columns([3, 1])
+chosen = controls[0].multiselect(
+    "Areas (Scotland is always shown for comparison)", choices, default=default,
+    format_func=lambda a: ("CPC: " if directory.areas[a].kind == "cpc" else "")
+    + directory.name(a), key=f"areas-{area}")
+options = indicators.measures(definition)
+measure = controls[1].radio("Show", options, horizontal=True,
+                            format_func=lambda m: "Rate per 1,000" if m == "rate" else "Count",
+                            key="measure") if len(options) > 1 else options[0]
+
+frame = ui.q(indicator_series, code, measure, widgets.threshold())
+areas = [*chosen, SCOTLAND]
+shown = frame[frame["area_code"].isin(areas)]
+names = {a: directory.name(a) for a in areas}
+places = widgets.decimals(measure, definition)
+unit_text = " per 1,000" if measure == "rate" else ""
+breaks = indicators.series_breaks().get(code, [])
+
+left, right = st.columns([3, 1])
+with left:
+    if shown["value"].notna().sum() == 0:
+        st.write("No figures for this indicator are loaded for these areas.")
+        sentence = "No figures to show."
+    else:
+        sentence = charts.describe_trend(shown, names, unit_text, definition["frequency"], places)
+        st.altair_chart(charts.trend_chart(shown, names, widgets.unit_title(definition, measure),
+                                           breaks, sentence), width="stretch")
+    st.caption(sentence)
+    ui.illustrative_notice({int(b) for b in shown["batch_id"].dropna()})
+    table = indicators.display_table(shown, areas, directory, definition["frequency"], places)
+    with st.expander("Table of these figures", expanded=False):
+        ui.data_table(table)
+    ui.download_buttons(table, f"{code}-{measure}",
+                        notes=[definition["name"], definition["definition"],
+                               f"Source: {definition['source']}",
+                               f"{SUPPRESSED_SYMBOL}: suppressed ({suppression_rule()})"])
+with right:
+    st.subheader("About this indicator")
+    st.text(definition["definition"])
+    st.caption(f"Unit: {widgets.safe(definition['unit'])}. Frequency: "
+               f"{widgets.safe(definition['frequency'])}. Polarity: "
+               f"{widgets.safe(definition['polarity'])}.")
+    st.caption(f"Source: {widgets.safe(definition['source'])}")
+    if definition.get("series_notes"):
+        st.caption(f"Series notes: {widgets.safe(definition['series_notes'])}")
+    for when, note in breaks:
+        st.caption(f"Break in series at {when:%d %B %Y}: {widgets.safe(note)}")
+    st.caption(widgets.safe(
+        f"Symbols: {SUPPRESSED_SYMBOL} suppressed ({suppression_rule()}); "
+        + "; ".join(f"{s} {m}" for s, m in MISSING_SYMBOLS.items() if s in ("*", "x", ".."))
+        + "; p provisional; r revised."))
+
+st.header("Compare areas")
+periods = sorted(frame.dropna(subset=["value"])["period"].unique())
+if not periods:
+    st.write("No figures to compare.")
+else:
+    compare_cols = st.columns([1, 1, 2])
+    period = compare_cols[0].selectbox(
+        "Period", list(reversed(periods)),
+        format_func=lambda p: period_label(p, definition["frequency"]), key="compare-period")
+    level = compare_cols[1].radio("Areas", ["Councils", "Committees (CPCs)"], horizontal=True,
+                                  key="compare-level")
+    kinds = ("council",) if level == "Councils" else ("cpc",)
+    rate_frame = frame if measure == "rate" or definition["unit"] != "count" else \
+        ui.q(indicator_series, code, "rate", widgets.threshold())
+    ranked = indicators.comparison(rate_frame, period, kinds, directory)
+    period_text = period_label(period, definition["frequency"])
+    sentence = charts.describe_comparison(ranked, period_text, definition["polarity"])
+    if ranked["value"].notna().any():
+        st.altair_chart(charts.comparison_chart(
+            ranked, ranked.attrs.get("scotland_rate"), definition["polarity"],
+            widgets.unit_title(definition, "rate" if definition["unit"] != "percent" else measure),
+            sentence), width="stretch")
+    st.caption(sentence)
+    st.caption("Method: " + stats.SIGNIFICANCE_METHOD + " The dashed line is Scotland.")
+    comparison_table = pd.DataFrame({
+        "Area": ranked["area"],
+        "Rate per 1,000": [f"{v:,.2f}" if pd.notna(v) else (s if isinstance(s, str) else "..")
+                           for v, s in zip(ranked["value"], ranked["symbol"], strict=True)],
+        "95% interval": [f"{lo:,.2f} to {hi:,.2f}" if pd.notna(lo) else ""
+                         for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
+        "Compared with Scotland": [charts.comparison_label(c, definition["polarity"])
+                                   for c in ranked["comparison"]],
+    })
+    with st.expander("Table of this comparison"):
+        ui.data_table(comparison_table)
+    ui.download_buttons(comparison_table, f"{code}-compare-{period_text}", key="compare-dl")
+
+st.header("Recent trend")
+st.caption("Rule: " + stats.TREND_RULE)
+trend_rows = []
+for a in areas:
+    label, slope = indicators.recent_trend(frame, a)
+    trend_rows.append({"Area": directory.name(a), "Recent trend": label,
+                       "Change per period": "" if slope is None else f"{slope:+,.{places + 1}f}"})
+ui.data_table(pd.DataFrame(trend_rows))

@@ -1,0 +1,154 @@
+"""Upload (secretariat only): templates; upload -> checks -> preview -> confirm; batch history
+with rollback. Every write goes through the import pipeline as one batch."""
+
+import pandas as pd
+import streamlit as st
+
+from cpip_dashboard import config, templates, ui
+from cpip_dashboard.imports.kinds import KINDS
+from cpip_dashboard.imports.marking import marked_workbook
+from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.imports.reading import ReadError, read_file
+from cpip_dashboard.queries import batch_table, indicator_catalogue
+from cpip_dashboard.rollback import rollback
+from cpip_dashboard.ui import data as ui_data
+from cpip_dashboard.ui import widgets
+
+who = ui.require("upload")
+ui.page_header("Upload", "Load an updated spreadsheet: it is checked, you see exactly what "
+               "will change, and nothing is written until you confirm. Any batch can be rolled "
+               "back.")
+
+catalogue = ui.q(indicator_catalogue)
+st.header("1. Templates")
+kind = st.selectbox("Template for", list(KINDS), format_func=lambda k: KINDS[k].sheet,
+                    key="upload-template-kind")
+st.caption(widgets.safe(KINDS[kind].description) + " Each template has a Notes sheet "
+           "explaining every column and a Lists sheet with the allowed values.")
+st.download_button(f"Download the {KINDS[kind].sheet} template",
+                   templates.template_bytes(kind, list(catalogue["code"])),
+                   f"cpip-template-{kind}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="upload-template")
+
+st.header("2. Upload and check")
+max_mb = config.max_upload_mb()
+uploaded = st.file_uploader(
+    f"Spreadsheet (.xlsx, .xlsm or .csv, up to {max_mb} MB)", type=["xlsx", "xlsm", "csv", "xls"],
+    key="upload-file")
+options = st.columns(2)
+forced_kind = options[0].selectbox(
+    "Sheet kind", [None, *KINDS], key="upload-kind",
+    format_func=lambda k: "Detect from sheet names and headers" if k is None else KINDS[k].sheet)
+indicator = options[1].selectbox(
+    "Indicator (for published tables that do not name one)", [None, *catalogue["code"]],
+    key="upload-indicator", format_func=lambda c: "Detect from the sheet" if c is None else c)
+
+
+def _problems_table(problems) -> pd.DataFrame:
+    return pd.DataFrame([{"Sheet": p.sheet or "", "Row": "" if p.row is None else str(p.row),
+                          "Column": p.column or "", "Value": p.value or "",
+                          "Problem": p.message} for p in problems],
+                        columns=["Sheet", "Row", "Column", "Value", "Problem"])
+
+
+def _preview(report) -> None:
+    st.subheader("What would change")
+    ui.data_table(pd.DataFrame([{
+        "Sheet": s["sheet"], "Kind": s["kind"], "Rows": s["rows"],
+        "Added": s["changes"]["added"], "Changed": s["changes"]["changed"],
+        "Unchanged": s["changes"]["unchanged"]} for s in report.sheets]))
+    changed = [c for c in report.changes if c.change == "changed"]
+    if changed:
+        st.write(f"{len(changed)} changed rows (old and new values side by side):")
+        ui.data_table(pd.DataFrame([{
+            "Sheet": c.record.sheet, "Row": c.record.row,
+            "Key": " / ".join(str(k) for k in c.record.key),
+            "Field": field, "Old": "" if c.old.get(field) is None else str(c.old.get(field)),
+            "New": "" if c.record.values[field] is None else str(c.record.values[field])}
+            for c in changed[:2000] for field in c.fields_changed()]), key="preview-changed")
+    added = [c for c in report.changes if c.change == "added"]
+    if added:
+        st.write(f"{len(added)} added rows" + (" (the first 500 shown):" if len(added) > 500
+                                                 else ":"))
+        ui.data_table(pd.DataFrame([{"Sheet": c.record.sheet, "Row": c.record.row,
+                                     **{k: "" if v is None else str(v)
+                                        for k, v in c.record.values.items()}}
+                                    for c in added[:500]]), key="preview-added")
+    if report.warnings:
+        st.write(f"{len(report.warnings)} warnings (these rows will load; check them):")
+        ui.data_table(_problems_table(report.warnings), key="preview-warnings")
+
+
+if uploaded is not None:
+    data = uploaded.getvalue()
+    key = (uploaded.name, len(data), hash(data), forced_kind, indicator)
+    if st.session_state.get("upload-report-key") != key:
+        st.session_state["upload-report-key"] = key
+        st.session_state["upload-report"] = run_import(
+            ui.engine(), uploaded.name, data, user=who.label, kind=forced_kind,
+            indicator=indicator, dry_run=True, max_mb=max_mb)
+        st.session_state.pop("upload-result", None)
+    report = st.session_state["upload-report"]
+    result = st.session_state.get("upload-result")
+    if result is not None:
+        (st.success if result.outcome == "committed" else st.info)(widgets.safe(result.message))
+    elif report.outcome == "unreadable":
+        st.error(widgets.safe(report.message))
+    elif report.outcome == "rejected":
+        st.error(widgets.safe(report.message))
+        ui.data_table(_problems_table(report.errors + report.warnings), key="problems")
+        try:
+            sheets = read_file(uploaded.name, data, max_mb)
+            st.download_button("Download the file with problem cells marked",
+                               marked_workbook(sheets, report.errors + report.warnings),
+                               f"problems-{uploaded.name.rsplit('.', 1)[0]}.xlsx",
+                               key="upload-marked")
+        except ReadError:
+            pass
+    elif report.outcome == "no_change":
+        st.info(widgets.safe(report.message))
+    else:
+        st.success(widgets.safe("Checks passed. " + report.message))
+        _preview(report)
+        st.header("3. Confirm")
+        if st.button("Load this file as a new batch", type="primary", key="upload-confirm"):
+            outcome = run_import(ui.engine(), uploaded.name, data, user=who.label,
+                                 kind=forced_kind, indicator=indicator, max_mb=max_mb)
+            st.session_state["upload-result"] = outcome
+            ui_data.clear()
+            st.rerun()
+
+st.header("Batch history")
+batches = ui.q(batch_table)
+if batches.empty:
+    st.write("No batches yet.")
+    st.stop()
+ui.data_table(batches, key="batches")
+current = batches[batches["State"] == "Current"]
+if current.empty:
+    st.write("Every batch is rolled back.")
+    st.stop()
+
+
+@st.dialog("Roll back a batch")
+def _confirm_rollback(batch_id: int, file_name: str) -> None:
+    st.write(f"Roll back batch {batch_id} ({widgets.safe(file_name)})? Its rows leave every "
+             "page at once; history keeps them. To restore it, upload the same file again.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
+        st.session_state["rollback-result"] = rollback(ui.engine(), batch_id, who.label)
+        ui_data.clear()
+        st.rerun()
+    if no.button("Cancel", key="rollback-no"):
+        st.rerun()
+
+
+choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="rollback-batch",
+                      format_func=lambda b: f"Batch {b}: " + str(
+                          current.set_index("Batch").loc[b, "File"]))
+if st.button("Roll back…", key="rollback"):
+    _confirm_rollback(int(choice), str(current.set_index("Batch").loc[choice, "File"]))
+result = st.session_state.pop("rollback-result", None)
+if result is not None:
+    (st.success if result.ok else st.error)(widgets.safe(result.message))

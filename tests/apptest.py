@@ -1,0 +1,84 @@
+"""AppTest helpers that render pages through `app.py`, as a real server does.
+
+Streamlit 1.67's AppTest resets `PagesManager.uses_pages_directory` before every run, so with
+page files in `pages/` a switched-to page would run alone, without the frame (no sign-in, no
+area selector). A real server, once any session has run `st.navigation`, always runs `app.py`.
+`AppFactory` keeps the flag off after each PagesManager is built, and `assert_frame_ran` proves
+the frame ran (the shared area selector is present).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+SECRETARIAT = {"is_logged_in": True, "email": "secretariat@gov.scot", "name": "Sam Secretariat"}
+MINISTER = {"is_logged_in": True, "email": "private.office@gov.scot", "name": "Private Office"}
+COMMITTEE = {"is_logged_in": True, "email": "cpc.lead@fife.gov.uk", "name": "Fife Lead"}
+STRANGER = {"is_logged_in": True, "email": "someone@example.org", "name": "Someone"}
+SIGNED_OUT = {"is_logged_in": False}
+
+AUTH_SECRETS = {
+    "auth": {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
+             "client_id": "cpip", "client_secret": "secret",
+             "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration"},
+    "cpip": {"roles": {"secretariat": ["Secretariat@gov.scot"],
+                       "minister_office": ["private.office@gov.scot"],
+                       "committee": {"cpc.lead@fife.gov.uk": "CPC14"}}},
+}
+
+
+class AppFactory:
+    def __init__(self, monkeypatch, root: Path):
+        self.monkeypatch = monkeypatch
+        self.root = root
+        original = PagesManager.__init__
+
+        def init(manager, *args, **kwargs):
+            original(manager, *args, **kwargs)
+            PagesManager.uses_pages_directory = False  # as after st.navigation on a server
+
+        monkeypatch.setattr(PagesManager, "__init__", init)
+
+    def __call__(self, db_url: str, page: str | None = None, user: dict | None = None,
+                 secrets: dict | None = None, query: dict | None = None) -> AppTest:
+        self.monkeypatch.setenv("DATABASE_URL", db_url)
+        at = AppTest.from_file(str(self.root / "app.py"), default_timeout=90)
+        for key, value in (secrets or {}).items():
+            at.secrets[key] = value
+        if user is not None:
+            at.user = user
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+
+def assert_frame_ran(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(box.label == "Area" for box in at.sidebar.selectbox), "the frame did not run"
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as text, for assertions on what a reader sees."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
+                 "warning", "error", "success"):
+        parts += [str(e.value) for e in at.get(kind)]
+    return "\n".join(parts)
+
+
+def page_alone(monkeypatch, root: Path, db_url: str, page: str, user: dict,
+               secrets: dict) -> AppTest:
+    """Run a page file by itself, as a freshly started server does for its first visitor
+    (before any session reached st.navigation): the page must check sign-in and role itself."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    at = AppTest.from_file(str(root / page), default_timeout=90)
+    for key, value in secrets.items():
+        at.secrets[key] = value
+    at.user = user
+    return at.run()

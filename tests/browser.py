@@ -1,0 +1,70 @@
+"""Helpers for the real-browser tests: wait for Streamlit to draw, collect console errors and
+failed requests, and run axe-core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Serious or critical axe findings that come from Streamlit's own widgets and cannot be fixed
+# from the app. Each is listed with its reason; anything else fails the test.
+KNOWN_STREAMLIT_VIOLATIONS: dict[str, str] = {}
+
+
+# Streamlit's client, opened on a page address such as /about, first probes
+# /about/_stcore/health and /about/_stcore/host-config (in case the app is served under that
+# base path), gets 404, then uses the root. Those two probes are the framework's, not ours.
+STREAMLIT_BASE_PATH_PROBES = ("/_stcore/health", "/_stcore/host-config")
+
+
+class Watcher:
+    """Console errors, HTTP errors and failed requests seen by a page."""
+
+    def __init__(self, page, base: str = ""):
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.base = base
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}"))
+        page.on("response", self._response)
+
+    def _probe(self, url: str) -> bool:
+        path = url.removeprefix(self.base)
+        return path.endswith(STREAMLIT_BASE_PATH_PROBES) and not path.startswith("/_stcore")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and not self._probe(response.url):
+            self.failed.append(f"HTTP {response.status} {response.url}")
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        if "Failed to load resource" in message.text and self._probe(
+                message.location.get("url", "")):
+            return
+        self.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+
+def open_page(page, base: str, path: str = "/", heading: str | None = None):
+    page.goto(f"{base}{path}")
+    page.get_by_test_id("stSidebarNav").wait_for(timeout=60_000)
+    if heading:
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def serious_violations(page) -> list[dict]:
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: run `npm install` (make test does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical") and v["id"] not in KNOWN_STREAMLIT_VIOLATIONS
+    ]

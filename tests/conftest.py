@@ -1,0 +1,227 @@
+"""Shared fixtures.
+
+Databases
+    `backend`        "sqlite" and "postgresql": every database test runs on both. PostgreSQL
+                     needs `TEST_DATABASE_URL` (an admin URL; `.ci/run` starts one). Outside CI a
+                     missing PostgreSQL skips those tests with a reason; in CI (`CI=true`) it
+                     fails them.
+    `db_url`         a fresh database at the latest schema with the reference data, no batches.
+    `sample_url`     a fresh database holding the sample data (batch 1, illustrative).
+    `engine`, `sample_engine`   engines on those, disposed after the test.
+    Fresh databases are copied from templates built once per session (a file copy on SQLite,
+    `CREATE DATABASE ... TEMPLATE` on PostgreSQL), so each test starts from a known state.
+
+Streamlit
+    `make_app(db_url, user=None, secrets=None, query=None)` an `AppTest` of `app.py` that renders
+                     pages through the frame, as a real server does (see `tests/apptest.py`).
+
+Browser
+    `server`         `streamlit run app.py` on a free port over a sample SQLite database.
+    `browser_type_launch_args`  Playwright uses Debian's Chromium (/usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cpip_dashboard.db import make_engine
+from cpip_dashboard.setup import init_db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def require_or_skip(available: bool, what: str) -> None:
+    """Outside CI a missing service skips the test with a reason; in CI it fails."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available on this machine")
+
+
+class Databases:
+    """Builds template databases once, then hands out fresh copies."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.templates: dict[tuple[str, bool], str] = {}
+        self.created_pg: list[str] = []
+
+    def _admin(self):
+        return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def _pg_url(self, name: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _build(self, backend: str, sample: bool) -> str:
+        key = (backend, sample)
+        if key in self.templates:
+            return self.templates[key]
+        name = f"template_{'sample' if sample else 'empty'}"
+        if backend == "sqlite":
+            url = f"sqlite:///{self.workdir / (name + '.sqlite')}"
+        else:
+            db = f"cpip_tpl_{'sample' if sample else 'empty'}_{os.getpid()}"
+            admin = self._admin()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{db}"'))
+            admin.dispose()
+            self.created_pg.append(db)
+            url = self._pg_url(db)
+        engine = make_engine(url)
+        init_db(engine, sample=sample, user="test fixture")
+        if backend == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        self.templates[key] = url
+        return url
+
+    def fresh(self, backend: str, sample: bool) -> str:
+        template = self._build(backend, sample)
+        if backend == "sqlite":
+            source = Path(make_url(template).database)
+            target = self.workdir / f"db_{uuid.uuid4().hex[:10]}.sqlite"
+            shutil.copyfile(source, target)
+            return f"sqlite:///{target}"
+        db = f"cpip_t_{uuid.uuid4().hex[:12]}"
+        admin = self._admin()
+        with admin.connect() as conn:
+            conn.execute(text(
+                f'CREATE DATABASE "{db}" TEMPLATE "{make_url(template).database}"'))
+        admin.dispose()
+        self.created_pg.append(db)
+        return self._pg_url(db)
+
+    def drop_all(self) -> None:
+        if not self.created_pg:
+            return
+        admin = self._admin()
+        with admin.connect() as conn:
+            for db in reversed(self.created_pg):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    factory = Databases(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    if request.param == "postgresql":
+        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+    return request.param
+
+
+@pytest.fixture
+def db_url(databases, backend) -> str:
+    return databases.fresh(backend, sample=False)
+
+
+@pytest.fixture
+def sample_url(databases, backend) -> str:
+    return databases.fresh(backend, sample=True)
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sample_engine(sample_url):
+    eng = make_engine(sample_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_sample_url(databases) -> str:
+    """A sample database on SQLite only (for page tests that need not run twice)."""
+    return databases.fresh("sqlite", sample=True)
+
+
+# --- Streamlit AppTest --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_app(monkeypatch):
+    from tests.apptest import AppFactory
+
+    return AppFactory(monkeypatch, ROOT)
+
+
+# --- real browser -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, log_path: Path, extra_env: dict | None = None):
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=db_url, **(extra_env or {}))
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
+                if response.read().decode().strip() == "ok":
+                    return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start; see {log_path}")
+
+
+@pytest.fixture(scope="session")
+def server(databases, tmp_path_factory):
+    require_or_skip(Path(CHROMIUM).exists(), f"Chromium ({CHROMIUM}; apt-get install chromium)")
+    url = databases.fresh("sqlite", sample=True)
+    proc, base = start_server(url, tmp_path_factory.mktemp("server") / "streamlit.log")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    require_or_skip(Path(CHROMIUM).exists(), f"Chromium ({CHROMIUM}; apt-get install chromium)")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -1,0 +1,105 @@
+"""The frame: pages render through app.py, sign-in and roles are checked on the server, and the
+shared selections come from (and go back to) the address."""
+
+import pytest
+
+from cpip_dashboard.ui.frame import PAGES
+from tests.apptest import (
+    AUTH_SECRETS,
+    COMMITTEE,
+    MINISTER,
+    SECRETARIAT,
+    SIGNED_OUT,
+    STRANGER,
+    assert_frame_ran,
+    page_alone,
+    texts,
+)
+from tests.conftest import ROOT
+
+PAGE_FILES = [p[1] for p in PAGES]
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_renders_through_the_frame(make_app, sqlite_sample_url, page):
+    at = make_app(sqlite_sample_url, page=page)
+    assert_frame_ran(at)
+    assert at.title, "the page wrote no title"
+
+
+def test_local_mode_says_so_and_is_secretariat(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/about.py")
+    assert "Local mode" in texts(at)
+    assert "illustrative sample data" in texts(at)
+
+
+def test_signed_out_visitor_sees_only_sign_in(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, user=SIGNED_OUT, secrets=AUTH_SECRETS)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert any(b.label == "Log in" for b in at.button)
+    assert not at.sidebar.selectbox  # no data, no frame widgets
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_signed_out_visitor_cannot_reach_a_page_by_file(monkeypatch, sqlite_sample_url, page):
+    """A fresh server's first visitor can reach pages/*.py directly: each page checks."""
+    at = page_alone(monkeypatch, ROOT, sqlite_sample_url, page, SIGNED_OUT, AUTH_SECRETS)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not at.dataframe and not at.get("vega_lite_chart")
+
+
+def test_person_in_no_list_is_told_whom_to_ask(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, user=STRANGER, secrets=AUTH_SECRETS)
+    assert [t.value for t in at.title] == ["No access yet"]
+    assert "Ask the secretariat" in texts(at)
+    assert not at.dataframe
+
+
+@pytest.mark.parametrize("user,sees_upload", [(SECRETARIAT, True), (MINISTER, False),
+                                               (COMMITTEE, False)])
+def test_upload_is_secretariat_only_on_the_server(monkeypatch, sqlite_sample_url, user,
+                                                  sees_upload):
+    page = page_alone(monkeypatch, ROOT, sqlite_sample_url, "pages/upload.py", user,
+                      AUTH_SECRETS)
+    assert not page.exception
+    denied = "You do not have access to this page" in texts(page)
+    assert denied is not sees_upload
+    assert bool(page.get("file_uploader")) is sees_upload
+
+
+@pytest.mark.parametrize("user,listed", [(SECRETARIAT, True), (MINISTER, False)])
+def test_upload_is_listed_only_for_the_secretariat(make_app, sqlite_sample_url, user, listed):
+    at = make_app(sqlite_sample_url, user=user, secrets=AUTH_SECRETS)
+    assert_frame_ran(at)
+    if listed:
+        at.switch_page("pages/upload.py").run()
+        assert at.get("file_uploader")
+    else:
+        with pytest.raises(ValueError):
+            at.switch_page("pages/upload.py")  # not a registered page for this role
+
+
+def test_committee_defaults_to_its_own_area(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, user=COMMITTEE, secrets=AUTH_SECRETS,
+                  page="pages/about.py")
+    assert_frame_ran(at)
+    assert at.sidebar.selectbox(key="_area_widget").value == "CPC14"
+    assert at.query_params["area"] == ["CPC14"] or at.query_params["area"] == "CPC14"
+
+
+def test_area_from_the_address_and_unknown_area_notice(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, query={"area": "S12000047"}, page="pages/about.py")
+    assert at.sidebar.selectbox(key="_area_widget").value == "S12000047"
+    at = make_app(sqlite_sample_url, query={"area": "NOWHERE"})  # the notice shows on arrival
+    assert at.sidebar.selectbox(key="_area_widget").value == "S92000003"
+    assert "not known" in texts(at)
+
+
+def test_area_choice_survives_moving_between_pages(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/about.py")
+    at.sidebar.selectbox(key="_area_widget").set_value("CPC05").run()
+    at.switch_page(PAGE_FILES[0]).run()
+    assert_frame_ran(at)
+    assert at.sidebar.selectbox(key="_area_widget").value == "CPC05"

@@ -1,0 +1,121 @@
+"""Bringing a database to a usable state, and the sample data's invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from cpip_dashboard import rag
+from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.current import current_kind
+from cpip_dashboard.models import ActionUpdate, IndicatorValue, UploadBatch
+from cpip_dashboard.queries import area_directory, meetings
+from cpip_dashboard.setup import init_db
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted: to prove that something changed nothing."""
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        return {name: sorted(map(tuple, conn.execute(table.select()).all()), key=repr)
+                for name, table in meta.tables.items()}
+
+
+def test_init_db_sample_twice_changes_nothing(engine):
+    first = init_db(engine, sample=True, user="test")
+    assert first.outcome == "committed" and first.batch_id == 1
+    before = snapshot(engine)
+    assert init_db(engine, sample=True, user="test") is None
+    assert snapshot(engine) == before
+
+
+def test_init_db_without_sample_loads_reference_only(engine):
+    init_db(engine, sample=False, user="test")
+    tables = snapshot(engine)
+    assert len(tables["area"]) == 63  # Scotland, 32 councils, 30 CPCs
+    assert len(tables["workstream"]) == 9
+    assert len(tables["review_criterion"]) == 17
+    assert len([r for r in tables["indicator"]]) == 17
+    assert tables["upload_batch"] == []
+
+
+def test_sample_is_one_illustrative_batch(sample_engine):
+    with sample_engine.connect() as conn:
+        batches = conn.execute(select(UploadBatch)).all()
+    assert len(batches) == 1
+    assert batches[0].illustrative and batches[0].state == "committed"
+
+
+def test_councils_add_up_to_scotland(sample_engine):
+    with sample_engine.connect() as conn:
+        rows = conn.execute(current_kind("indicators")).all()
+        directory = area_directory(conn)
+    councils = {a.code for a in directory.councils()}
+    sums: dict[tuple, float] = defaultdict(float)
+    scotland: dict[tuple, float] = {}
+    for row in rows:
+        key = (row.indicator_code, row.period)
+        if row.area_code == SCOTLAND:
+            scotland[key] = row.value
+        elif row.area_code in councils and row.value is not None:
+            sums[key] += row.value
+    assert len(scotland) > 150
+    for key, total in scotland.items():
+        assert sums[key] == pytest.approx(total), key
+
+
+def test_small_councils_produce_small_counts(sample_engine):
+    """So that disclosure control has something to do."""
+    with sample_engine.connect() as conn:
+        values = conn.execute(select(IndicatorValue.value).where(
+            IndicatorValue.area_code != SCOTLAND, IndicatorValue.value > 0,
+            IndicatorValue.value < 5)).scalars().all()
+    assert len(values) > 50
+
+
+def test_ird_only_from_2023_24_and_aberdeenshire_missing(sample_engine):
+    with sample_engine.connect() as conn:
+        rows = conn.execute(select(IndicatorValue).where(
+            IndicatorValue.indicator_code == "IRD")).all()
+    assert {r.period for r in rows} == {dt.date(2024, 7, 31)}
+    aberdeenshire = [r for r in rows if r.area_code == "S12000034"]
+    assert aberdeenshire[0].value is None and aberdeenshire[0].symbol == "x"
+
+
+def test_every_started_action_has_a_status_at_every_meeting(sample_engine):
+    with sample_engine.connect() as conn:
+        updates = conn.execute(select(ActionUpdate)).all()
+        meeting_dates = list(meetings(conn)["date"])
+    by_action = defaultdict(list)
+    for u in updates:
+        by_action[u.action_ref].append((u.reporting_date, u.rag))
+    assert len(by_action) == 47
+    for ref, history in by_action.items():
+        history.sort()
+        started = next((d for d, r in history if r != "Not started"), None)
+        assert started is not None, ref
+        for meeting in meeting_dates:
+            if meeting > started:
+                assert any(d <= meeting for d, _ in history), (ref, meeting)
+        assert all(status in rag.NAMES for _, status in history)
+
+
+def test_red_and_amber_updates_have_commentary(sample_engine):
+    with sample_engine.connect() as conn:
+        missing = conn.execute(select(ActionUpdate).where(
+            ActionUpdate.rag.in_(["Red", "Amber"]), ActionUpdate.commentary.is_(None))).all()
+    assert missing == []
+
+
+def test_every_council_has_every_criterion_assessed(sample_engine):
+    with sample_engine.connect() as conn:
+        rows = conn.execute(current_kind("review")).all()
+        directory = area_directory(conn)
+    pairs = {(r.area_code, r.criterion_code) for r in rows}
+    for council in directory.councils():
+        for n in range(1, 18):
+            assert (council.code, f"PR-{n:02d}") in pairs

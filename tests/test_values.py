@@ -1,0 +1,136 @@
+"""Reading cell values (CONTRACT.md "Values everywhere"): table-driven."""
+
+import datetime as dt
+
+import pytest
+
+from cpip_dashboard.values import (
+    ValueProblem,
+    fraction_column,
+    missing_symbol,
+    parse_date,
+    parse_number,
+    parse_percentage,
+    parse_period,
+    period_label,
+)
+
+D = dt.date
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("2024-07-31", D(2024, 7, 31)),
+    ("31/07/2024", D(2024, 7, 31)),
+    ("01/02/2024", D(2024, 2, 1)),  # day first, never month first
+    ("31 July 2024", D(2024, 7, 31)),
+    ("31-Jul-2024", D(2024, 7, 31)),
+    ("1st March 2019", D(2019, 3, 1)),
+    (dt.datetime(2024, 7, 31, 0, 0), D(2024, 7, 31)),
+    (D(2024, 7, 31), D(2024, 7, 31)),
+    (45504, D(2024, 7, 31)),  # Excel serial number
+    (45504.0, D(2024, 7, 31)),
+    ("45504", D(2024, 7, 31)),
+])
+def test_dates_read(cell, expected):
+    assert parse_date(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["31/02/2024", "07/31/2024", "2024-13-01", "yesterday",
+                                  "31 Julember 2024", 1.5, True])
+def test_impossible_dates_are_errors(cell):
+    with pytest.raises(ValueProblem):
+        parse_date(cell)
+
+
+@pytest.mark.parametrize("cell,frequency,expected", [
+    ("2024", "annual", D(2024, 7, 31)),
+    (2024, "annual", D(2024, 7, 31)),
+    (2024.0, "annual", D(2024, 7, 31)),
+    ("2023-24", "annual", D(2024, 7, 31)),
+    ("2023/24", "annual", D(2024, 7, 31)),
+    ("2023-2024", "annual", D(2024, 7, 31)),
+    ("31/07/2024", "annual", D(2024, 7, 31)),
+    ("2024-03", "monthly", D(2024, 3, 31)),
+    ("Mar 2024", "monthly", D(2024, 3, 31)),
+    ("March 2024", "monthly", D(2024, 3, 31)),
+    ("2024-02-10", "monthly", D(2024, 2, 29)),
+    ("2024 Q1", "quarterly", D(2024, 3, 31)),
+    ("2024Q3", "quarterly", D(2024, 9, 30)),
+    ("15/11/2024", "quarterly", D(2024, 12, 31)),
+])
+def test_periods_end_dates(cell, frequency, expected):
+    assert parse_period(cell, frequency) == expected
+
+
+@pytest.mark.parametrize("cell,frequency", [
+    ("30/06/2024", "annual"),  # annual periods end on 31 July
+    ("2023-25", "annual"),
+    ("2024-13", "monthly"),
+    ("Smarch 2024", "monthly"),
+    ("2024 Q5", "quarterly"),
+])
+def test_bad_periods_are_errors(cell, frequency):
+    with pytest.raises(ValueProblem):
+        parse_period(cell, frequency)
+
+
+@pytest.mark.parametrize("period,frequency,label", [
+    (D(2024, 7, 31), "annual", "2023-24"),
+    (D(2024, 3, 31), "monthly", "Mar 2024"),
+    (D(2024, 6, 30), "quarterly", "2024 Q2"),
+])
+def test_period_labels(period, frequency, label):
+    assert period_label(period, frequency) == label
+
+
+@pytest.mark.parametrize("cell,decimal_comma,expected", [
+    ("2,129", False, 2129.0),
+    ("2129.0", False, 2129.0),
+    (2129, False, 2129.0),
+    ("1,234,567", False, 1234567.0),
+    ("8,6", True, 8.6),
+    ("1.234,5", True, 1234.5),
+    (" 12 ", False, 12.0),
+    ("8.6", False, 8.6),
+])
+def test_numbers(cell, decimal_comma, expected):
+    assert parse_number(cell, decimal_comma) == expected
+
+
+@pytest.mark.parametrize("cell", ["8,6", "12a", "", "1,23"])
+def test_not_numbers_in_comma_files(cell):
+    with pytest.raises(ValueProblem):
+        parse_number(cell)
+
+
+@pytest.mark.parametrize("cell,symbol", [
+    ("*", "*"), ("c", "c"), ("[c]", "[c]"), ("x", "x"), ("[x]", "[x]"), ("z", "z"),
+    ("[z]", "[z]"), ("..", ".."), ("-", "-"), (":", ":"), ("C", "c"), ("0", None), (0, None),
+    ("", None),
+])
+def test_missing_value_symbols_are_kept_never_zero(cell, symbol):
+    assert missing_symbol(cell) == symbol
+
+
+@pytest.mark.parametrize("cell,fractions,expected", [
+    ("45", False, 45.0), ("45%", False, 45.0), (0.45, True, 45.0), ("45 %", False, 45.0),
+    (100, False, 100.0), (0, False, 0.0), (1, True, 100.0),
+])
+def test_percentages(cell, fractions, expected):
+    assert parse_percentage(cell, fractions) == expected
+
+
+@pytest.mark.parametrize("cell,fractions", [("101", False), ("-1", False), ("150%", False)])
+def test_percentages_out_of_range(cell, fractions):
+    with pytest.raises(ValueProblem):
+        parse_percentage(cell, fractions)
+
+
+@pytest.mark.parametrize("column,expected", [
+    ([0.45, 0.5, 1, ""], True),  # an Excel percentage column
+    ([45, 50, 0.5], False),
+    ([0, 1], False),  # all whole: 0 and 1 are per cent, not fractions
+    (["45%", 0.2], True),
+])
+def test_fraction_columns(column, expected):
+    assert fraction_column(column) is expected
