@@ -87,7 +87,7 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
         if not counting.empty:
             this = counting.iloc[-1]
             before = history[history["reporting_date"] < this["reporting_date"]]
-            if len(before) and before.iloc[-1]["rag"] != this["rag"] and not this["commentary"]:
+            if len(before) and before.iloc[-1]["rag"] != this["rag"] and _blank(this["commentary"]):
                 flags.append("RAG changed without commentary")
         rows.append({
             "ref": ref, "title": action["title"], "workstream": action["workstream_code"],
@@ -104,6 +104,10 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
                "progress", "last_update", "commentary", "next_steps", "flags", "indicators",
                "source", "batch_id", "due_moves"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip()
 
 
 def _definition_due_moves(versions: pd.DataFrame, ref: str, d: dt.date) -> int:

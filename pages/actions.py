@@ -73,6 +73,10 @@ st.caption(f"Lead: {widgets.safe(action['lead'])}. Workstream: "
            f"Source: {widgets.safe(action['source'] or 'not given')}.")
 history = data["updates"][data["updates"]["action_ref"] == ref].sort_values("reporting_date")
 history = history[history["reporting_date"] <= data["meeting"]] if data["meeting"] else history
+if len(history):
+    last = history.iloc[-1]
+    st.caption(f"Latest update, {last['reporting_date']:%d %B %Y}: {rag.label(last['rag'])}")
+    st.text(last["commentary"] if isinstance(last["commentary"], str) else "(no commentary)")
 ui.data_table(pd.DataFrame({
     "Reporting date": history["reporting_date"].map(lambda d: d.isoformat()),
     "RAG": history["rag"].map(rag.label),

@@ -1,0 +1,89 @@
+"""The Briefing page on the sample data: counts equal an independent count, the as-at selector
+changes them to the historical ones, and every chart has its sentence and table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pytest
+from sqlalchemy import text
+
+from cpip_dashboard import rag
+from cpip_dashboard.db import make_engine
+from tests.apptest import assert_frame_ran, texts
+
+
+def independent_counts(url: str, day: dt.date) -> Counter:
+    """Status per action as at `day`, counted with plain SQL and Python (not the app's query)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT u.action_ref, u.reporting_date, u.rag, u.batch_id FROM action_update u "
+            "JOIN upload_batch b ON b.id = u.batch_id WHERE b.state = 'committed'")).all()
+    engine.dispose()
+    latest: dict[str, tuple] = {}
+    for ref, when, status, batch in rows:
+        when = when if isinstance(when, dt.date) else dt.date.fromisoformat(str(when))
+        if when <= day and (ref not in latest or (when, batch) > latest[ref][:2]):
+            latest[ref] = (when, batch, status)
+    return Counter(status for _, _, status in latest.values())
+
+
+def metric_values(at) -> dict[str, int]:
+    return {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
+
+
+@pytest.mark.parametrize("meeting", [None, dt.date(2018, 10, 2), dt.date(2017, 9, 21)])
+def test_counts_equal_an_independent_count(make_app, sqlite_sample_url, meeting):
+    query = {"meeting": meeting.isoformat()} if meeting else None
+    at = make_app(sqlite_sample_url, query=query)
+    assert_frame_ran(at)
+    day = meeting or dt.date(2024, 9, 17)
+    expected = independent_counts(sqlite_sample_url, day)
+    shown = metric_values(at)
+    assert shown == {name: expected.get(name, 0) for name in rag.NAMES}
+    assert at.title[0].value == f"Programme status at {day.day} {day:%B %Y}"
+
+
+def test_as_at_selector_changes_to_historical_counts(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url)
+    latest = metric_values(at)
+    at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
+    historical = metric_values(at)
+    assert historical != latest
+    assert historical == {n: independent_counts(sqlite_sample_url, dt.date(2018, 10, 2)).get(n, 0)
+                          for n in rag.NAMES}
+    assert at.query_params["meeting"] in ("2018-10-02", ["2018-10-02"])
+    assert "21 June 2018" in texts(at)  # compared with the previous meeting
+
+
+def test_headline_sentence_and_chart_summaries(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, query={"meeting": "2018-10-02"})
+    counts = independent_counts(sqlite_sample_url, dt.date(2018, 10, 2))
+    attention = counts["Red"] + counts["Amber"]
+    assert any(s.value.startswith(f"{attention} of {sum(counts.values())} actions are Amber or Red")
+               for s in at.subheader)
+    charts = at.get("vega_lite_chart")
+    assert charts, "no chart drawn"
+    spec = json.loads(charts[0].proto.spec)
+    assert spec.get("description"), "the chart has no accessible description"
+    assert spec["description"] in texts(at)  # the same sentence is the caption
+    assert "Needs attention" in [h.value for h in at.header]
+
+
+def test_headline_indicators_for_an_area_against_scotland(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, query={"area": "S12000047"})
+    assert "Headline indicators: Fife and Scotland" in [h.value for h in at.header]
+    body = texts(at)
+    assert "Fife" in body and "per 1,000" in body
+    assert "Illustrative figures - not official statistics" in body
+
+
+def test_empty_database_says_so(make_app, databases):
+    at = make_app(databases.fresh("sqlite", sample=False))
+    assert_frame_ran(at)
+    body = texts(at)
+    assert "No Leadership Group meetings are loaded" in body
+    assert "No indicator data is loaded yet" in body

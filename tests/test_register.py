@@ -1,0 +1,178 @@
+"""Register rules (CONTRACT.md "Time, keys and versions"): flags, as-at, movement. Hand-built
+frames, table-driven, with the boundaries (due today, due in 30 days, completed late, moved
+twice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from cpip_dashboard import register
+from cpip_dashboard.reference import directory
+
+D = dt.date
+COMMITTED = dt.datetime(2017, 1, 1, 9, 0)
+MEETING = register.Meeting(D(2018, 10, 2), D(2018, 6, 21))
+
+
+def versions(*rows) -> pd.DataFrame:
+    base = {"workstream_code": "NEG", "title": "An action", "lead": "SG", "areas": "S92000003",
+            "indicators": "", "source": None, "batch_id": 1, "committed_at": COMMITTED}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def updates(*rows) -> pd.DataFrame:
+    base = {"progress": None, "commentary": "ok", "next_steps": None,
+            "revised_due_date": None, "batch_id": 1}
+    frame = pd.DataFrame([{**base, **row} for row in rows],
+                         columns=["action_ref", "reporting_date", "rag", "progress", "commentary",
+                                  "next_steps", "revised_due_date", "batch_id"])
+    return frame.astype({"commentary": object, "revised_due_date": object})
+
+
+def flags_for(due, history, meeting=MEETING, due_versions=None) -> list[str]:
+    rows = [{"ref": "NEG-1", "due_date": d, "batch_id": i + 1,
+             "committed_at": COMMITTED + dt.timedelta(days=i)}
+            for i, d in enumerate(due_versions or [due])]
+    reg = register.register_as_at(versions(*rows), updates(*[
+        {"action_ref": "NEG-1", **h} for h in history]), meeting)
+    return list(reg.iloc[0]["flags"])
+
+
+GREEN_NOW = [{"reporting_date": D(2018, 9, 25), "rag": "Green"}]
+
+
+@pytest.mark.parametrize("due,history,expected", [
+    # overdue: due date passed, not complete
+    (D(2018, 10, 1), GREEN_NOW, ["Overdue"]),
+    # due today is not overdue: it is due soon
+    (D(2018, 10, 2), GREEN_NOW, ["Due soon"]),
+    # due in exactly 30 days: due soon; in 31 days: nothing
+    (D(2018, 11, 1), GREEN_NOW, ["Due soon"]),
+    (D(2018, 11, 2), GREEN_NOW, []),
+    # completed late: not overdue
+    (D(2018, 1, 1), [{"reporting_date": D(2018, 9, 25), "rag": "Complete"}], []),
+    # no due date
+    (None, GREEN_NOW, []),
+    # a revised due date replaces the original
+    (D(2018, 1, 1), [{"reporting_date": D(2018, 9, 25), "rag": "Amber", "commentary": "late",
+                      "revised_due_date": D(2019, 3, 31)}], ["Re-baselined"]),
+    # moved twice (two revised dates)
+    (D(2018, 1, 1), [
+        {"reporting_date": D(2018, 6, 1), "rag": "Amber", "commentary": "x",
+         "revised_due_date": D(2018, 9, 30)},
+        {"reporting_date": D(2018, 9, 25), "rag": "Amber", "commentary": "y",
+         "revised_due_date": D(2019, 3, 31)}], ["Re-baselined (2)"]),
+])
+def test_due_date_flags(due, history, expected):
+    assert flags_for(due, history) == expected
+
+
+def test_moved_by_a_new_version_of_the_action_counts_too():
+    flags = flags_for(None, GREEN_NOW, due_versions=[D(2019, 6, 30), D(2019, 12, 31)])
+    assert flags == ["Re-baselined"]
+
+
+@pytest.mark.parametrize("history,expected", [
+    # an update after the previous meeting counts for this one
+    ([{"reporting_date": D(2018, 9, 25), "rag": "Green"}], []),
+    # reported on the previous meeting's day: counts for that meeting, so stale now
+    ([{"reporting_date": D(2018, 6, 21), "rag": "Green"}], ["Stale"]),
+    # reported on this meeting's day: counts
+    ([{"reporting_date": D(2018, 10, 2), "rag": "Green"}], []),
+    # not started and no update this round: not stale (it has not started)
+    ([{"reporting_date": D(2018, 6, 1), "rag": "Not started"}], []),
+    # complete long ago and silent since: stale by the contract's rule
+    ([{"reporting_date": D(2018, 3, 1), "rag": "Complete"}], ["Stale"]),
+])
+def test_stale(history, expected):
+    assert flags_for(D(2020, 1, 1), history) == expected
+
+
+@pytest.mark.parametrize("history,expected", [
+    ([{"reporting_date": D(2018, 6, 1), "rag": "Green"},
+      {"reporting_date": D(2018, 9, 25), "rag": "Complete", "commentary": None}],
+     ["RAG changed without commentary"]),
+    ([{"reporting_date": D(2018, 6, 1), "rag": "Green"},
+      {"reporting_date": D(2018, 9, 25), "rag": "Complete", "commentary": "Delivered"}], []),
+    ([{"reporting_date": D(2018, 6, 1), "rag": "Green"},
+      {"reporting_date": D(2018, 9, 25), "rag": "Green", "commentary": None}], []),
+])
+def test_rag_changed_without_commentary(history, expected):
+    assert flags_for(D(2020, 1, 1), history) == expected
+
+
+def test_status_as_at_takes_the_latest_update_on_or_before_the_meeting():
+    v = versions({"ref": "NEG-1", "due_date": None})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 6, 1), "rag": "Green"},
+                {"action_ref": "NEG-1", "reporting_date": D(2018, 9, 25), "rag": "Amber",
+                 "commentary": "slipping"},
+                {"action_ref": "NEG-1", "reporting_date": D(2019, 1, 20), "rag": "Red",
+                 "commentary": "late"})
+    assert register.register_as_at(v, u, register.Meeting(D(2018, 6, 21), None)).iloc[0]["rag"] == "Green"
+    assert register.register_as_at(v, u, MEETING).iloc[0]["rag"] == "Amber"
+    assert register.register_as_at(v, u, register.Meeting(D(2019, 1, 29), D(2018, 10, 2))).iloc[0]["rag"] == "Red"
+
+
+def test_definition_as_at_is_the_version_committed_by_then():
+    v = versions({"ref": "NEG-1", "title": "Old title", "due_date": None, "batch_id": 1,
+                  "committed_at": dt.datetime(2018, 1, 1)},
+                 {"ref": "NEG-1", "title": "New title", "due_date": None, "batch_id": 2,
+                  "committed_at": dt.datetime(2018, 12, 1)})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 9, 25), "rag": "Green"})
+    assert register.register_as_at(v, u, MEETING).iloc[0]["title"] == "Old title"
+    later = register.Meeting(D(2019, 1, 29), D(2018, 10, 2))
+    assert register.register_as_at(v, u, later).iloc[0]["title"] == "New title"
+
+
+def test_action_not_yet_in_the_programme_is_not_listed():
+    v = versions({"ref": "NEG-1", "due_date": None, "committed_at": dt.datetime(2019, 1, 1)})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 12, 1), "rag": "Green"})
+    assert register.register_as_at(v, u, MEETING).empty
+
+
+@pytest.mark.parametrize("before,now,movement,two_steps", [
+    (None, "Green", "new", False),
+    ("Green", "Complete", "completed", False),
+    ("Red", "Complete", "completed", True),
+    ("Not started", "Green", "started", False),
+    ("Amber", "Green", "improved", False),
+    ("Red", "Green", "improved", True),
+    ("Green", "Amber", "worsened", False),
+    ("Green", "Red", "worsened", True),
+    ("Amber", "Amber", "unchanged", False),
+    ("Complete", "Complete", "unchanged", False),
+])
+def test_movement(before, now, movement, two_steps):
+    now_frame = pd.DataFrame({"ref": ["X-1"], "rag": [now]})
+    before_frame = None if before is None else pd.DataFrame({"ref": ["X-1"], "rag": [before]})
+    if before is None:
+        before_frame = pd.DataFrame({"ref": ["OTHER"], "rag": ["Green"]})
+    moved = register.movement(now_frame, before_frame).iloc[0]
+    assert (moved["movement"], bool(moved["two_steps"])) == (movement, two_steps)
+
+
+@pytest.mark.parametrize("now,before,expected", [
+    ({"Red": 3, "Amber": 9, "Green": 17, "Complete": 6, "Not started": 2},
+     {"Red": 3, "Amber": 8, "Green": 18, "Complete": 4, "Not started": 4},
+     "12 of 37 actions are Amber or Red, 1 more than at 21 June 2018."),
+    ({"Red": 1, "Amber": 1, "Green": 1, "Complete": 0, "Not started": 0},
+     {"Red": 2, "Amber": 2, "Green": 0, "Complete": 0, "Not started": 0},
+     "2 of 3 actions are Amber or Red, 2 fewer than at 21 June 2018."),
+    ({"Red": 1, "Amber": 0, "Green": 0, "Complete": 0, "Not started": 0}, None,
+     "1 of 1 actions are Amber or Red."),
+])
+def test_headline_sentence(now, before, expected):
+    assert register.headline_sentence(now, before, D(2018, 6, 21)) == expected
+
+
+def test_for_area_keeps_national_and_local_actions():
+    reg = pd.DataFrame({"ref": ["A", "B", "C", "D"],
+                        "areas": ["S92000003", "S12000047", "CPC05", "S12000030"]})
+    areas = directory()
+    assert list(register.for_area(reg, "S12000047", areas)["ref"]) == ["A", "B"]
+    assert list(register.for_area(reg, "CPC05", areas)["ref"]) == ["A", "C", "D"]
+    assert list(register.for_area(reg, "S12000030", areas)["ref"]) == ["A", "C", "D"]
+    assert list(register.for_area(reg, "S92000003", areas)["ref"]) == ["A", "B", "C", "D"]
