@@ -28,7 +28,7 @@ install: $(VENV)/.runtime ## create .venv and install the app's dependencies
 
 run: $(VENV)/.runtime ## initialise the database and serve the dashboard on http://127.0.0.1:8501
 	$(PY) -m cpip_dashboard init-db $(if $(DATABASE_URL),,--sample)
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+	$(PY) -m cpip_dashboard.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
 lint: $(VENV)/.dev ## ruff: style, imports, and Streamlit kept out of the package

@@ -186,12 +186,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, log_path: Path, extra_env: dict | None = None):
+def start_server(db_url: str, log_path: Path, extra_env: dict | None = None,
+                 plain: bool = False):
+    """The dashboard as `make run` serves it (plain=True: bare `streamlit run app.py`)."""
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=db_url, **(extra_env or {}))
     log = log_path.open("w")
+    launcher = ["streamlit", "run", "app.py"] if plain else ["cpip_dashboard.ui.serve"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+        [sys.executable, "-m", *launcher, "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -1,0 +1,141 @@
+"""Indicators and Area profile on the sample data: no council count between 1 and the
+threshold anywhere (tables, chart data, downloads), none derivable by subtraction, and the
+pages say what they show."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cpip_dashboard import disclosure, indicators
+from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.downloads import to_csv
+from cpip_dashboard.queries import area_directory, current_indicators, indicator_series
+from tests.apptest import assert_frame_ran, texts
+
+SMALL = range(1, 5)
+
+
+def test_no_small_or_derivable_count_in_any_series(sample_engine):
+    with sample_engine.connect() as conn:
+        definitions = current_indicators(conn)
+        directory = area_directory(conn)
+        for code, definition in definitions.items():
+            for measure in indicators.measures(definition):
+                series = indicator_series(conn, code, measure, 5)
+                counts = series if measure == "count" else series.assign(value=series["count"])
+                for period, rows in counts.groupby("period"):
+                    shown = {a: (None if pd.isna(v) or s else v) for a, v, s in zip(
+                        rows["area_code"], rows["value"], rows["suppressed"], strict=True)}
+                    for area, value in shown.items():
+                        if area != SCOTLAND and value is not None:
+                            assert value == 0 or value >= 5, (code, measure, area, period)
+                    for total, parts in disclosure.equations(directory):
+                        if shown.get(total) is None:
+                            continue
+                        hidden = [p for p in parts if p in shown and shown[p] is None
+                                  and rows.set_index("area_code").loc[p, "symbol"]
+                                  in (disclosure.SUPPRESSED_SYMBOL, "*", "c", "[c]")]
+                        assert len(hidden) != 1, (code, period, total, hidden)
+
+
+def test_indicators_page_never_shows_a_small_count(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+                  query={"indicator": "CONCERN_CSE", "area": "S12000023"})
+    assert_frame_ran(at)
+    assert at.selectbox(key="_indicator_widget").value == "CONCERN_CSE"
+    at.multiselect(key="areas-S12000023").set_value(["S12000023", "S12000005", "CPC05"]).run()
+    table = at.dataframe[0].value
+    for column in table.columns[1:]:
+        if column == "Scotland":
+            continue
+        for cell in table[column]:
+            assert cell.split()[0] not in {str(n) for n in SMALL}, (column, cell)
+    assert "[c]" in set(table["Clackmannanshire"])
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        for dataset in spec.get("datasets", {}).values():
+            for row in dataset:
+                if row.get("area_code") not in (None, SCOTLAND) and row.get("value") is not None:
+                    assert not 1 <= row["value"] < 5, row
+    assert "suppressed to protect confidentiality" in texts(at)
+
+
+def test_download_is_exactly_the_table_shown(sqlite_sample_url):
+    from cpip_dashboard.db import make_engine
+
+    engine = make_engine(sqlite_sample_url)
+    with engine.connect() as conn:
+        series = indicator_series(conn, "CONCERN_CSE", "count", 5)
+        directory = area_directory(conn)
+    engine.dispose()
+    table = indicators.display_table(series, ["S12000023", SCOTLAND], directory, "annual", 0)
+    csv = to_csv(table).decode("utf-8-sig")
+    for line in csv.splitlines()[1:]:
+        orkney = line.split(",")[1]
+        number = orkney.replace(" p", "")
+        assert number in ("[c]", "..", "0") or int(number) >= 5
+
+
+def test_count_and_rate_toggle_and_comparison(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+                  query={"indicator": "CP_REGISTER", "area": "S12000047"})
+    assert at.radio(key="measure").options == ["Count", "Rate per 1,000"]
+    at.radio(key="measure").set_value("rate").run()
+    assert "per 1,000" in texts(at)
+    assert "Byar" in texts(at)
+    comparison = at.dataframe[1].value
+    assert len(comparison) == 32
+    assert set(comparison["Compared with Scotland"]) <= {
+        "Significantly higher", "Similar", "Significantly lower", "Not compared"}
+    at.radio(key="compare-level").set_value("Committees (CPCs)").run()
+    assert len(at.dataframe[1].value) == 30
+    trend = at.dataframe[2].value
+    assert list(trend["Area"]) == ["Fife", "Scotland"]
+    assert set(trend["Recent trend"]) <= {"Rising", "Falling", "No clear change",
+                                          "Too few periods"}
+
+
+def test_polarity_labels_the_comparison(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+                  query={"indicator": "CP_REREGISTRATIONS"})
+    labels = set(at.dataframe[1].value["Compared with Scotland"])
+    assert any("(worse)" in x or "(better)" in x for x in labels) or labels <= {
+        "Similar", "Not compared"}
+
+
+def test_series_break_explained_beside_the_chart(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+                  query={"indicator": "CPPM_INITIAL"})
+    assert "renamed child protection planning meetings" in texts(at)
+
+
+def test_unknown_indicator_in_the_address_falls_back(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/indicators.py", query={"indicator": "NOPE"})
+    assert at.selectbox(key="_indicator_widget").value == "CP_REGISTER"
+    assert "is not known" in texts(at)
+
+
+@pytest.mark.parametrize("area", ["S12000023", "CPC10"])
+def test_area_profile(make_app, sqlite_sample_url, area):
+    at = make_app(sqlite_sample_url, page="pages/area_profile.py", query={"area": area})
+    assert_frame_ran(at)
+    profile = at.dataframe[0].value
+    assert len(profile) == 17
+    name = profile.columns[3]
+    for cell in profile[name]:
+        assert cell.split()[0] not in {str(n) for n in SMALL}, cell
+    assert set(profile["Recent trend"]) <= {"Rising", "Falling", "No clear change",
+                                            "Too few periods"}
+    headers = [h.value for h in at.header]
+    assert headers == ["Indicators against Scotland", "Actions that touch this area",
+                       "Planning review findings"]
+    if area == "CPC10":
+        assert "East Lothian, Midlothian" in texts(at)
+
+
+def test_area_profile_for_scotland_explains_itself(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/area_profile.py")
+    assert "Choose a council or a child protection committee" in texts(at)
