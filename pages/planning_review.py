@@ -49,10 +49,19 @@ def _style(value):
             f"color: {review.RATING_TEXT[rating]}")
 
 
-ui.data_table(display.style.map(_style, subset=codes),
-              column_config={c: st.column_config.TextColumn(
-                  c, help=crit.set_index("code").loc[c, "dimension"], width="small")
-                  for c in codes})
+event = ui.data_table(display.style.map(_style, subset=codes),
+                      column_config={c: st.column_config.TextColumn(
+                          c, help=crit.set_index("code").loc[c, "dimension"], width="small")
+                          for c in codes},
+                      on_select="rerun", selection_mode="single-cell", key="review-grid")
+picked = list(event.selection.cells) if event else []
+if picked and picked != st.session_state.get("review-picked"):
+    st.session_state["review-picked"] = picked
+    row, column = picked[0]
+    st.session_state["review-area"] = display.index[row]
+    if column in codes:
+        st.session_state["review-criterion"] = column
+st.caption("Choose a cell to see that assessment's evidence, finding and recommendation below.")
 full = cells[["Area", *codes]].fillna("")
 ui.download_buttons(full.reset_index(drop=True), f"planning-review-matrix-{meeting}",
                     key="review-matrix")

@@ -37,8 +37,8 @@ def caption_illustrative() -> None:
         st.caption("Illustrative figures - not official statistics.")
 
 
-def data_table(frame: pd.DataFrame, **kwargs) -> None:
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+def data_table(frame, **kwargs):
+    return st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def slug(text: str) -> str:
