@@ -1,0 +1,163 @@
+"""`python -m cpip_dashboard`: commands, exit codes and the `--json` report (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.files import csv, xlsx
+from tests.test_setup import snapshot
+
+
+def cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DATABASE_URL=url)
+    return subprocess.run([sys.executable, "-m", "cpip_dashboard", *args], check=False, cwd=ROOT,
+                          env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+JSON_KEYS = {"ok", "outcome", "file", "sha256", "dry_run", "batch_id", "message", "sheets",
+             "errors", "warnings"}
+
+
+def test_import_json_for_every_outcome(sample_url, tmp_path, sample_engine):
+    good = tmp_path / "round-5.csv"
+    good.write_bytes(csv([["Action ID", "Reporting date", "RAG", "Commentary"],
+                          ["NEG-1", "2024-10-01", "Amber", "Slipping"]]))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv([["Action ID", "Reporting date", "RAG"],
+                         ["NEG-1", "2024-10-01", "Amberish"]]))
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    before = snapshot(sample_engine)
+
+    dry = cli(sample_url, "import", str(good), "--dry-run", "--json")
+    report = json.loads(dry.stdout)
+    assert dry.returncode == 0 and set(report) == JSON_KEYS
+    assert report["outcome"] == "would_commit" and report["dry_run"] is True
+    assert report["sheets"] == [{"sheet": "round-5", "kind": "updates", "rows": 1,
+                                 "changes": {"added": 1, "changed": 0, "unchanged": 0}}]
+
+    rejected = cli(sample_url, "import", str(bad), "--json")
+    report = json.loads(rejected.stdout)
+    assert rejected.returncode == 1 and report["outcome"] == "rejected"
+    assert report["errors"] == [{"sheet": "bad", "row": 2, "column": "RAG", "value": "Amberish",
+                                 "message": "RAG must be one of Red, Amber, Green, Complete, "
+                                            "Not started"}]
+
+    unreadable = cli(sample_url, "import", str(old), "--json")
+    report = json.loads(unreadable.stdout)
+    assert unreadable.returncode == 2 and report["outcome"] == "unreadable"
+    assert report["errors"][0]["sheet"] is None and report["errors"][0]["row"] is None
+
+    bad_args = cli(sample_url, "import", str(good), "--kind", "sausages", "--json")
+    assert bad_args.returncode == 2 and json.loads(bad_args.stdout)["outcome"] == "unreadable"
+    assert snapshot(sample_engine) == before  # nothing written by any of those
+
+    committed = cli(sample_url, "import", str(good), "--json", "--user", "ana")
+    report = json.loads(committed.stdout)
+    assert committed.returncode == 0 and report["outcome"] == "committed"
+    assert report["batch_id"] == 2
+
+    again = cli(sample_url, "import", str(good), "--json")
+    report = json.loads(again.stdout)
+    assert again.returncode == 0 and report["outcome"] == "no_change"
+    assert "already loaded as batch 2" in report["message"]
+
+
+def test_batches_rollback_and_template(sample_url, tmp_path):
+    listing = json.loads(cli(sample_url, "batches", "--json").stdout)
+    assert listing[0] | {"committed_at": None, "sha256": None, "user": None} == {
+        "batch_id": 1, "file": "sample-data (illustrative).xlsx", "sha256": None,
+        "kinds": ["actions", "indicators", "meetings", "populations", "review", "updates"],
+        "user": None, "committed_at": None, "state": "committed", "rolled_back_by": None,
+        "rolled_back_at": None, "illustrative": True,
+        "changes": {"added": 7969, "changed": 0, "unchanged": 0}}
+    assert listing[0]["committed_at"].endswith("Z")
+
+    refused = cli(sample_url, "rollback", "99")
+    assert refused.returncode == 1 and "does not exist" in refused.stdout
+    done = cli(sample_url, "rollback", "1", "--user", "ana")
+    assert done.returncode == 0
+    listing = json.loads(cli(sample_url, "batches", "--json").stdout)
+    assert listing[0]["state"] == "rolled_back" and listing[0]["rolled_back_by"] == "ana"
+    again = cli(sample_url, "rollback", "1")
+    assert again.returncode == 1 and "already rolled back" in again.stdout
+
+    out = tmp_path / "updates.xlsx"
+    made = cli(sample_url, "template", "updates", str(out))
+    assert made.returncode == 0 and out.stat().st_size > 0
+
+
+def test_template_round_trips_and_has_notes_and_lists(sample_url, tmp_path):
+    import python_calamine
+
+    out = tmp_path / "review.xlsx"
+    assert cli(sample_url, "template", "review", str(out)).returncode == 0
+    book = python_calamine.CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["Review", "Lists", "Notes"]
+    notes = book.get_sheet_by_name("Notes").to_python()
+    assert ["Rating", "yes"] == notes[5][:2]
+    lists = book.get_sheet_by_name("Lists").to_python()
+    assert "Unsatisfactory" in [row[3] for row in lists]
+    # an empty template loads as "nothing to change"
+    empty = cli(sample_url, "import", str(out), "--json")
+    assert json.loads(empty.stdout)["outcome"] == "no_change"
+
+
+@pytest.mark.parametrize("kind", ["actions", "updates", "indicators", "review", "meetings",
+                                  "populations", "definitions"])
+def test_every_kind_has_a_template(sample_engine, kind):
+    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.templates import template_bytes
+
+    data = template_bytes(kind, ["CP_REGISTER"])
+    report = run_import(sample_engine, f"{kind}.xlsx", data, user="t", dry_run=True)
+    assert report.outcome == "no_change"
+    assert report.sheets[0]["kind"] == kind
+
+
+def test_init_db_on_a_configured_database_adds_no_sample(db_url):
+    result = cli(db_url, "init-db")
+    assert result.returncode == 0
+    assert json.loads(cli(db_url, "batches", "--json").stdout) == []
+    result = cli(db_url, "init-db", "--sample")
+    assert "Loaded as batch 1" in result.stdout
+    second = cli(db_url, "init-db", "--sample")
+    assert "already holds batches" in second.stdout
+
+
+def test_formula_cells_in_the_workbook_are_guarded_in_downloads():
+    from cpip_dashboard.downloads import guard
+
+    assert [guard(v) for v in ["=1+1", "+44", "-x", "@SUM", "\tA", "\rB", "-", "plain", 5]] == [
+        "'=1+1", "'+44", "'-x", "'@SUM", "'\tA", "'\rB", "-", "plain", 5]
+
+
+def test_downloads_keep_symbols_and_guard_formulas():
+    import io
+
+    import pandas as pd
+    import python_calamine
+
+    from cpip_dashboard.downloads import to_csv, to_excel
+
+    frame = pd.DataFrame({"Area": ["=HYPERLINK(\"http://x\")", "Fife"], "2024": ["[c]", "-"]})
+    text = to_csv(frame).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "[c]" in text and ",-" in text
+    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(to_excel(frame))) \
+        .get_sheet_by_name("Data").to_python()
+    assert rows[1][0].startswith("'=") and rows[1][1] == "[c]" and rows[2][1] == "-"
+
+
+def test_xlsm_values_only(sample_engine, tmp_path):
+    from cpip_dashboard.imports.pipeline import run_import
+
+    data = xlsx({"Meetings": [["Date", "Title"], ["2025-01-20", "From a macro workbook"]]})
+    report = run_import(sample_engine, "book.xlsm", data, user="t", dry_run=True)
+    assert report.outcome == "would_commit"
