@@ -120,6 +120,9 @@ if uploaded is not None:
             st.rerun()
 
 st.header("Batch history")
+result = st.session_state.pop("rollback-result", None)
+if result is not None:
+    (st.success if result.ok else st.error)(widgets.safe(result.message))
 batches = ui.q(batch_table)
 if batches.empty:
     st.write("No batches yet.")
@@ -131,16 +134,22 @@ if current.empty:
     st.stop()
 
 
-@st.dialog("Roll back a batch")
+def _forget_pending() -> None:
+    st.session_state.pop("rollback-pending", None)
+
+
+@st.dialog("Roll back a batch", on_dismiss=_forget_pending)
 def _confirm_rollback(batch_id: int, file_name: str) -> None:
     st.write(f"Roll back batch {batch_id} ({widgets.safe(file_name)})? Its rows leave every "
              "page at once; history keeps them. To restore it, upload the same file again.")
     yes, no = st.columns(2)
     if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
+        _forget_pending()
         st.session_state["rollback-result"] = rollback(ui.engine(), batch_id, who.label)
         ui_data.clear()
         st.rerun()
     if no.button("Cancel", key="rollback-no"):
+        _forget_pending()
         st.rerun()
 
 
@@ -148,7 +157,7 @@ choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="rollbac
                       format_func=lambda b: f"Batch {b}: " + str(
                           current.set_index("Batch").loc[b, "File"]))
 if st.button("Roll back…", key="rollback"):
-    _confirm_rollback(int(choice), str(current.set_index("Batch").loc[choice, "File"]))
-result = st.session_state.pop("rollback-result", None)
-if result is not None:
-    (st.success if result.ok else st.error)(widgets.safe(result.message))
+    st.session_state["rollback-pending"] = int(choice)
+pending = st.session_state.get("rollback-pending")
+if pending is not None and pending in set(current["Batch"]):
+    _confirm_rollback(pending, str(current.set_index("Batch").loc[pending, "File"]))

@@ -9,6 +9,7 @@ the frame ran (the shared area selector is present).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -63,12 +64,17 @@ def assert_frame_ran(at: AppTest) -> None:
     assert any(box.label == "Area" for box in at.sidebar.selectbox), "the frame did not run"
 
 
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: escaped punctuation without its backslash."""
+    return re.sub(r"\\([^\w\s])", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     """Everything the page wrote as text, for assertions on what a reader sees."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
                  "warning", "error", "success"):
-        parts += [str(e.value) for e in at.get(kind)]
+        parts += [shown(str(e.value)) for e in at.get(kind)]
     return "\n".join(parts)
 
 

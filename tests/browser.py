@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -28,8 +30,15 @@ class Watcher:
         self.base = base
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}"))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
+
+    def _request_failed(self, request) -> None:
+        # A download button's file is replaced when the page reruns; the browser then cancels
+        # its fetch of the old one (net::ERR_ABORTED). Streamlit's doing, and harmless.
+        if "/media/" in request.url and "ERR_ABORTED" in str(request.failure):
+            return
+        self.failed.append(f"{request.method} {request.url} ({request.failure})")
 
     def _probe(self, url: str) -> bool:
         path = url.removeprefix(self.base)
@@ -68,3 +77,20 @@ def serious_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical") and v["id"] not in KNOWN_STREAMLIT_VIOLATIONS
     ]
+
+
+def choose_option(page, label: str, typed: str, expect_heading: str | None = None) -> None:
+    """Pick an option in a Streamlit selectbox by typing (its list is virtualised)."""
+    for _ in range(3):
+        box = page.get_by_role("combobox", name=label, exact=True)
+        box.click()
+        box.press_sequentially(typed)
+        page.get_by_role("option").filter(has_text=typed).first.click()
+        if expect_heading is None:
+            return
+        try:
+            page.get_by_role("heading", name=expect_heading, exact=True).wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:  # the rerun replaced the list under the click: try again
+            continue
+    raise AssertionError(f"could not choose {typed!r} in {label!r}")

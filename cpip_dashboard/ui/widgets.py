@@ -171,10 +171,17 @@ def review_links(action_ref: str) -> None:
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
+_ZWSP = "\u200b"
+# Bare URLs and e-mail addresses become links in Streamlit's markdown even when escaped; a
+# zero-width space after their trigger keeps them text.
+_AUTOLINK_TRIGGERS = (("://", ":" + _ZWSP + "//"), ("www.", "www" + _ZWSP + "."),
+                      ("WWW.", "WWW" + _ZWSP + "."), ("@", "@" + _ZWSP))
 
 
 def safe(text: object) -> str:
-    """Data placed in a markdown context (captions, labels) is escaped so it shows as typed:
-    no link, no emphasis, no HTML is ever made from data."""
+    """Data placed in a markdown context (captions, labels, headings) shows as typed: no link,
+    no emphasis, no HTML, no emoji or colour directive is ever made from data."""
     value = "" if text is None else str(text)
+    for trigger, broken in _AUTOLINK_TRIGGERS:
+        value = value.replace(trigger, broken)
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)

@@ -1,0 +1,128 @@
+"""The Upload page: a bad file shows its problems (and a marked copy); a good file shows the
+preview, commits on confirmation, and the change shows on the Action register; rolling it back
+restores the old state."""
+
+from __future__ import annotations
+
+from tests.apptest import assert_frame_ran, shown, texts
+from tests.files import csv, xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GOOD = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
+                         ["NEG-1", "2024-09-16", "Red", "Escalated: partner withdrew"]]})
+BAD = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
+                        ["NEG-1", "2024-09-16", "Amberish", "x"],
+                        ["NEG-99", "31/02/2024", "Red", None]]})
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def upload(at, name: str, data: bytes, mime: str = XLSX):
+    at.get("file_uploader")[0].upload(name, data, mime).run()
+    return at
+
+
+def register_rag(at, ref: str) -> str:
+    table = at.dataframe[0].value
+    return table.set_index("Ref").loc[ref, "RAG"]
+
+
+def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    assert_frame_ran(at)
+    upload(at, "round-5.xlsx", BAD)
+    assert "4 problems: nothing was loaded" in texts(at)
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["Sheet", "Row", "Column", "Value", "Problem"]
+    located = set(zip(problems["Row"], problems["Column"], strict=True))
+    assert {("2", "RAG"), ("3", "Action ID"), ("3", "Reporting date"),
+            ("3", "Commentary")} <= located
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the file with problem cells marked" in labels
+    assert not [b for b in at.button if b.label == "Load this file as a new batch"]
+
+
+def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/actions.py")
+    before = register_rag(at, "NEG-1")
+    at.switch_page("pages/upload.py").run()
+    upload(at, "round-5.xlsx", GOOD)
+    body = texts(at)
+    assert "Checks passed" in body and "nothing written yet" in body
+    preview = at.dataframe[0].value
+    assert preview.iloc[0]["Added"] == 1
+    confirm = button(at, "Load this file as a new batch")
+    confirm.click().run()
+    assert "Loaded as batch 2: 1 added, 0 changed, 0 unchanged." in texts(at)
+
+    at.switch_page("pages/actions.py").run()
+    assert register_rag(at, "NEG-1") == "■ Red"
+
+    at.switch_page("pages/upload.py").run()
+    at.selectbox(key="rollback-batch").set_value(2).run()
+    button(at, "Roll back…").click().run()
+    assert "Roll back batch 2 (round-5.xlsx)?" in texts(at)
+    button(at, "Yes, roll it back").click().run()
+    assert "Batch 2 (round-5.xlsx) is rolled back" in texts(at)
+    history = at.dataframe[-1].value
+    assert history.set_index("Batch").loc[2, "State"] == "Rolled back"
+
+    at.switch_page("pages/actions.py").run()
+    assert register_rag(at, "NEG-1") == before
+
+
+def test_changed_rows_show_old_and_new(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    data = csv([["Date", "Title"], ["2018-10-02", "Renamed meeting"]])
+    upload(at, "meetings.csv", data, "text/csv")
+    changed = at.dataframe[1].value
+    row = changed.iloc[0]
+    assert row["Field"] == "title" and row["New"] == "Renamed meeting"
+    assert row["Old"] == "National Child Protection Leadership Group"
+
+
+def test_unreadable_file_gets_one_sentence(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    upload(at, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+           "application/vnd.ms-excel")
+    errors = [shown(e.value) for e in at.error]
+    assert len(errors) == 1 and "Excel 97-2003" in errors[0]
+    assert not at.exception
+
+
+def test_same_file_again_names_its_batch(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    upload(at, "round-5.xlsx", GOOD)
+    button(at, "Load this file as a new batch").click().run()
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    upload(at, "round-5-copy.xlsx", GOOD)
+    assert "already loaded as batch 2" in texts(at)
+
+
+def test_template_downloads_for_every_kind(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    assert at.selectbox(key="upload-template-kind").options == [
+        "Actions", "Updates", "Indicators", "Review", "Meetings", "Populations", "Definitions"]
+    assert any(b.label.startswith("Download the Actions template")
+               for b in at.get("download_button"))
+
+
+def test_rolling_back_the_sample_empties_the_dashboard(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    button(at, "Roll back…").click().run()
+    button(at, "Yes, roll it back").click().run()
+    assert "Batch 1 (sample-data (illustrative).xlsx) is rolled back" in texts(at)
+    assert "Every batch is rolled back." in texts(at)
+    at.switch_page("pages/briefing.py").run()
+    assert "illustrative sample data" not in texts(at)
+    assert "No Leadership Group meetings are loaded" in texts(at)
+
+
+def test_cancel_leaves_the_batch_alone(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    button(at, "Roll back…").click().run()
+    button(at, "Cancel").click().run()
+    assert at.dataframe[-1].value.set_index("Batch").loc[1, "State"] == "Current"
+    assert not [b for b in at.button if b.label == "Yes, roll it back"]
