@@ -9,6 +9,7 @@ all.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,11 @@ from .config import PROJECT_ROOT
 from .models import UploadBatch
 
 WRITE_LOCK_KEY = 720_417  # PostgreSQL advisory lock id for "CPIP data write"
+
+
+# Driver-level bulk inserts (imports.pipeline.insert_rows) pass dates straight to sqlite3:
+# store them exactly as SQLAlchemy's SQLite Date type does, "YYYY-MM-DD".
+sqlite3.register_adapter(dt.date, dt.date.isoformat)
 
 
 def make_engine(url: str) -> Engine:

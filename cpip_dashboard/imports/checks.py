@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from .. import rag
 from ..areas import SCOTLAND, AreaDirectory
@@ -52,14 +53,19 @@ class Context:
         return names
 
 
-@dataclass
 class Record:
-    kind: str
-    sheet: str
-    row: int
-    key: tuple
-    values: dict[str, object]
-    cells: dict[str, Cell]
+    """A checked row: its key and typed values (named as the database columns)."""
+
+    __slots__ = ("data", "key", "kind", "row", "sheet", "values")
+
+    def __init__(self, kind: str, sheet: str, row: int, key: tuple, values: dict[str, object],
+                 data: DataRow):
+        self.kind, self.sheet, self.row, self.key, self.values = kind, sheet, row, key, values
+        self.data = data
+
+    @property
+    def cells(self) -> dict[str, Cell]:
+        return self.data.cells
 
 
 class RowChecker:
@@ -70,7 +76,7 @@ class RowChecker:
         self.ok = True
 
     def cell(self, column: str) -> Cell:
-        return self.row.cells.get(column, Cell(column, ""))
+        return self.row.cell(column)
 
     def text(self, column: str) -> str | None:
         return as_text(self.cell(column).value)
@@ -181,7 +187,7 @@ def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> list[R
                           areas=areas, due_date=due, indicators=indicators,
                           source=c.text("Source"))
             records.append(Record("actions", table.sheet, row.number, (ref.upper(),), values,
-                                  row.cells))
+                                  row))
     return records
 
 
@@ -200,7 +206,7 @@ def rule_indicator_list(c: RowChecker, ctx: Context) -> str:
 
 
 def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    column_values = [r.cells.get("Progress %", Cell("", "")).value for r in table.rows]
+    column_values = [r.value("Progress %") for r in table.rows]
     fractions = fraction_column(column_values, table.decimal_comma)
     records = []
     for row in table.rows:
@@ -220,7 +226,7 @@ def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> list[R
                           commentary=commentary, next_steps=c.text("Next steps"),
                           revised_due_date=revised)
             records.append(Record("updates", table.sheet, row.number, (ref, when), values,
-                                  row.cells))
+                                  row))
     return records
 
 
@@ -251,33 +257,98 @@ def rule_rag(c: RowChecker) -> str | None:
     return level
 
 
+_UNSET = object()
+
+
+def _memo(cache: dict, key: object, compute: Callable[[], object]) -> tuple[object, str | None]:
+    """(value, None) or (None, problem message), computed once per distinct cell value.
+    Indicator sheets repeat the same few codes, areas and periods thousands of times."""
+    found = cache.get(key, _UNSET)
+    if found is _UNSET:
+        try:
+            found = (compute(), None)
+        except ValueProblem as problem:
+            found = (None, str(problem))
+        cache[key] = found
+    return found
+
+
+def _area_code(raw: object, ctx: Context) -> str:
+    """An area's code, or ValueProblem naming the closest known areas."""
+    text = as_text(raw)
+    if text is None:
+        raise ValueProblem("Area is required")
+    code = ctx.areas.resolve(text)
+    if code is None:
+        near = ctx.areas.suggestions(text)
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        raise ValueProblem(f"{text} is not a known council, CPC or Scotland{hint}")
+    return code
+
+
 def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
     names = ctx.indicator_names()
+
+    def indicator_code(raw: object) -> str:
+        text = as_text(raw)
+        if text is None:
+            raise ValueProblem("Indicator is required")
+        code = names.get(normalise_header(text))
+        if code is None:
+            raise ValueProblem(f"{text} is not a known indicator code or name")
+        return code
+
+    codes: dict = {}
+    areas: dict = {}
+    periods: dict = {}
+    statuses: dict = {}
     records = []
+    append = records.append
     for row in table.rows:
         c = RowChecker(table, row, problems)
-        text = c.required("Indicator")
-        code = None
-        if text is not None:
-            code = names.get(normalise_header(text))
-            if code is None:
-                c.error("Indicator", f"{text} is not a known indicator code or name")
-        area = rule_known_area(c, "Area", ctx)
+        raw = row.value("Indicator")
+        code, problem = codes.get(raw) or _memo(codes, raw, partial(indicator_code, raw))
+        if problem:
+            c.error("Indicator", problem)
+        raw = row.value("Area")
+        area, problem = areas.get(raw) or _memo(areas, raw, partial(_area_code, raw, ctx))
+        if problem:
+            c.error("Area", problem)
         period = None
         if code is not None:
+            raw = row.value("Period")
             frequency = ctx.indicators[code]["frequency"]
-            period = c.parsed("Period", lambda v, f=frequency: parse_period(v, f), required=True)
-        value, symbol = rule_indicator_value(c, table.decimal_comma)
+            key = (frequency, raw)
+            period, problem = periods.get(key) or (
+                (None, "Period is required") if is_blank(raw) else
+                _memo(periods, key, partial(parse_period, raw, frequency)))
+            if problem:
+                c.error("Period", problem)
+        raw = row.value("Value")
+        if (type(raw) is float or type(raw) is int) and raw >= 0:  # the usual case from Excel
+            value, symbol = float(raw), None
+        else:
+            value, symbol = rule_indicator_value(c, table.decimal_comma)
         status = None
-        if c.text("Status") is not None:
-            status = rule_choice(c, "Status", VALUE_STATUSES, required=False)
-            status = status.lower() if status else None
+        raw = row.value("Status")
+        if raw != "" and raw is not None and not is_blank(raw):
+            status, problem = statuses.get(raw) or _memo(statuses, raw, partial(_status, raw))
+            if problem:
+                c.error("Status", problem)
         if c.ok and code and area and period:
-            values = dict(indicator_code=code, area_code=area, period=period, value=value,
-                          symbol=symbol, status=status, notes=c.text("Notes"))
-            records.append(Record("indicators", table.sheet, row.number, (code, area, period),
-                                  values, row.cells))
+            notes = row.value("Notes")
+            append(Record("indicators", table.sheet, row.number, (code, area, period), {
+                "indicator_code": code, "area_code": area, "period": period, "value": value,
+                "symbol": symbol, "status": status,
+                "notes": None if notes == "" or notes is None else as_text(notes)}, row))
     return records
+
+
+def _status(raw: object) -> str:
+    text = (as_text(raw) or "").lower()
+    if text not in VALUE_STATUSES:
+        raise ValueProblem(f"Status must be one of {', '.join(VALUE_STATUSES)}")
+    return text
 
 
 def rule_indicator_value(c: RowChecker, decimal_comma: bool) -> tuple[float | None, str | None]:
@@ -319,7 +390,7 @@ def check_review(table: Table, ctx: Context, problems: list[Problem]) -> list[Re
                           recommendation=c.text("Recommendation"), owner=c.text("Owner"),
                           target_date=target, progress=progress, action_ref=action)
             records.append(Record("review", table.sheet, row.number,
-                                  (area, criterion, assessed), values, row.cells))
+                                  (area, criterion, assessed), values, row))
     return records
 
 
@@ -332,7 +403,7 @@ def check_meetings(table: Table, ctx: Context, problems: list[Problem]) -> list[
         if c.ok and when:
             values = dict(meeting_date=when, title=title, chair=c.text("Chair"))
             records.append(Record("meetings", table.sheet, row.number, (when,), values,
-                                  row.cells))
+                                  row))
     return records
 
 
@@ -363,7 +434,7 @@ def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> li
         if c.ok and area and year:
             values = dict(area_code=area, year=year, children=children)
             records.append(Record("populations", table.sheet, row.number, (area, year), values,
-                                  row.cells))
+                                  row))
     return records
 
 
@@ -392,7 +463,7 @@ def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> li
                           definition=definition, polarity=polarity, source=source,
                           headline=headline, series_notes=c.text("Series notes"))
             records.append(Record("definitions", table.sheet, row.number, (code,), values,
-                                  row.cells))
+                                  row))
     return records
 
 

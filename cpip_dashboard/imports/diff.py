@@ -4,9 +4,8 @@ far from the previous period's)."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -74,20 +73,25 @@ def compute(conn: Connection, records: list[Record]) -> Diff:
         diff.counts.setdefault((record.sheet, record.kind),
                                {"rows": 0, "added": 0, "changed": 0, "unchanged": 0})
     currents: dict[str, dict[tuple, dict]] = {}
+    changes = diff.changes
     for kind, kind_records in by_kind.items():
         current = currents[kind] = load_current(conn, kind, kind_records)
+        tally: dict[str, Counter] = defaultdict(Counter)
         for record in kind_records:
-            counts = diff.counts[(record.sheet, record.kind)]
-            counts["rows"] += 1
             old = current.get(record.key)
             if old is None:
-                diff.changes.append(Change(record, "added", None))
-                counts["added"] += 1
+                changes.append(Change(record, "added", None))
+                tally[record.sheet]["added"] += 1
             elif all(_same(old.get(k), v) for k, v in record.values.items()):
-                counts["unchanged"] += 1
+                tally[record.sheet]["unchanged"] += 1
             else:
-                diff.changes.append(Change(record, "changed", old))
-                counts["changed"] += 1
+                changes.append(Change(record, "changed", old))
+                tally[record.sheet]["changed"] += 1
+        for sheet, counted in tally.items():
+            counts = diff.counts[(sheet, kind)]
+            for name in ("added", "changed", "unchanged"):
+                counts[name] += counted[name]
+                counts["rows"] += counted[name]
     warn_changes(diff, currents)
     return diff
 
@@ -147,31 +151,32 @@ def warn_revised_figure(change: Change, problems: list[Problem]) -> None:
 def warn_far_from_previous(changes: list[Change], current: dict[tuple, dict],
                            problems: list[Problem]) -> None:
     """A value more than 50% away from the previous period's."""
+    touched = {(c.record.values["indicator_code"], c.record.values["area_code"])
+               for c in changes}
     series: dict[tuple, dict[dt.date, float | None]] = defaultdict(dict)
     for (code, area, period), values in current.items():
-        series[(code, area)][period] = values["value"]
+        if (code, area) in touched:
+            series[(code, area)][period] = values["value"]
+    new_at: dict[tuple, Change] = {}
     for change in changes:
         v = change.record.values
         series[(v["indicator_code"], v["area_code"])][v["period"]] = v["value"]
-    ordered = {key: sorted(points) for key, points in series.items()}
-    for change in changes:
-        r, v = change.record, change.record.values
-        if v["value"] is None:
-            continue
-        key = (v["indicator_code"], v["area_code"])
-        periods = ordered[key]
-        index = bisect.bisect_left(periods, v["period"])
-        if index == 0:
-            continue
-        previous = series[key][periods[index - 1]]
-        if previous is None or previous <= 0:
-            continue
-        if abs(v["value"] - previous) / previous > 0.5:
-            problems.append(Problem.warning(
-                r.sheet, r.row, r.cells["Value"].header, as_text(r.cells["Value"].value),
-                f"{v['indicator_code']} for {v['area_code']}: {_fmt(v['value'])} is more than 50% "
-                f"away from the previous period's {_fmt(previous)} "
-                f"({periods[index - 1].isoformat()}); check it"))
+        new_at[(v["indicator_code"], v["area_code"], v["period"])] = change
+    for key, points in series.items():
+        previous_period, previous = None, None
+        for period in sorted(points):
+            value = points[period]
+            change = new_at.get((*key, period))
+            if (change is not None and value is not None and previous is not None
+                    and previous > 0 and abs(value - previous) / previous > 0.5):
+                r = change.record
+                cell = r.data.cell("Value")
+                problems.append(Problem.warning(
+                    r.sheet, r.row, cell.header, as_text(cell.value),
+                    f"{key[0]} for {key[1]}: {_fmt(value)} is more than 50% away from the "
+                    f"previous period's {_fmt(previous)} ({previous_period.isoformat()}); "
+                    "check it"))
+            previous_period, previous = period, value
 
 
 def warn_rag_moves(changes: list[Change], current: dict[tuple, dict],

@@ -30,10 +30,29 @@ class Cell:
     value: object
 
 
-@dataclass
 class DataRow:
-    number: int  # Excel row number
-    cells: dict[str, Cell]  # canonical column -> cell
+    """One data row: its Excel number, its raw cells, and the (shared) column map."""
+
+    __slots__ = ("columns", "number", "raw")
+
+    def __init__(self, number: int, raw: list[object], columns: dict[str, tuple[int, str]]):
+        self.number = number  # Excel row number
+        self.raw = raw
+        self.columns = columns  # canonical column -> (index in raw, header as written)
+
+    def value(self, column: str) -> object:
+        where = self.columns.get(column)
+        if where is None or where[0] >= len(self.raw):
+            return ""
+        return self.raw[where[0]]
+
+    def cell(self, column: str) -> Cell:
+        where = self.columns.get(column)
+        return Cell(where[1] if where else column, self.value(column))
+
+    @property
+    def cells(self) -> dict[str, Cell]:
+        return {column: self.cell(column) for column in self.columns}
 
 
 @dataclass
@@ -47,7 +66,12 @@ class Table:
 
 
 def _row_blank(row: list[object]) -> bool:
-    return all(is_blank(cell) for cell in row)
+    for cell in row:
+        if cell == "" or cell is None:
+            continue
+        if not is_blank(cell):
+            return False
+    return True
 
 
 def _matches(row: list[object], lookup: dict[str, str]) -> dict[str, tuple[int, str]]:
@@ -146,16 +170,14 @@ def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
             sheet.name, header_index + 1, column, None,
             f"Required column {column!r} is missing from the header row"))
     data: list[DataRow] = []
+    used_indexes = sorted(index for index, _ in found.values())
+    first = used_indexes[0] if used_indexes else 0
     for offset, row in enumerate(sheet.rows[header_index + 1:], start=header_index + 2):
-        if _row_blank(row):
-            continue
-        cells = {
-            canonical: Cell(text, row[index] if index < len(row) else "")
-            for canonical, (index, text) in found.items()
-        }
-        if all(is_blank(c.value) for c in cells.values()):
-            continue
-        data.append(DataRow(offset, cells))
+        quick = row[first] if first < len(row) else ""
+        if (quick == "" or quick is None or (isinstance(quick, str) and not quick.strip())) and \
+                _row_blank([row[i] for i in used_indexes if i < len(row)]):
+            continue  # blank, or blank in every column this kind reads
+        data.append(DataRow(offset, row, found))
     return Table(sheet.name, kind, data, sheet.decimal_comma, missing=missing)
 
 
@@ -191,6 +213,9 @@ def _published(sheet: RawSheet, indicator_code: str | None, indicator_names: dic
                 "when uploading (--indicator CODE)"))
             return None
         area_header = as_text(row[first_col]) or "Area"
+        column_maps = {col: {"Indicator": (0, "(indicator of the sheet)"),
+                             "Area": (1, area_header), "Period": (2, header),
+                             "Value": (3, header)} for col, header in periods}
         data: list[DataRow] = []
         for number, cells in enumerate(sheet.rows[index + 1:], start=index + 2):
             if _row_blank(cells):
@@ -200,12 +225,7 @@ def _published(sheet: RawSheet, indicator_code: str | None, indicator_names: dic
             area = cells[first_col] if first_col < len(cells) else ""
             for col, header in periods:
                 value = cells[col] if col < len(cells) else ""
-                data.append(DataRow(number, {
-                    "Indicator": Cell("(indicator of the sheet)", code),
-                    "Area": Cell(area_header, area),
-                    "Period": Cell(header, header),
-                    "Value": Cell(header, value),
-                }))
+                data.append(DataRow(number, [code, area, header, value], column_maps[col]))
         return Table(sheet.name, KINDS["indicators"], data, sheet.decimal_comma, published=True)
     return None
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import Connection, Engine, select
 
@@ -228,14 +229,39 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
                 row["numerator"] = known.get("numerator")
                 row["denominator"] = ("children aged 0-17" if row["unit"].startswith("rate")
                                       else known.get("denominator"))
-        for start in range(0, len(rows), 5000):
-            conn.execute(model.__table__.insert(), rows[start:start + 5000])
+        insert_rows(conn, model.__table__, rows)
     totals = report.totals()
     conn.execute(AuditEvent.__table__.insert().values(
         at=utcnow(), user=user, event="upload", batch_id=batch_id,
         detail=f"{report.file} ({', '.join(kinds)}): {totals['added']} added, "
                f"{totals['changed']} changed, {totals['unchanged']} unchanged"))
     return batch_id
+
+
+def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
+    """Many rows at once at driver level: COPY on PostgreSQL, executemany elsewhere; values are
+    always sent as data, never spliced into SQL.
+
+    The statement names only the model's own table and columns; on SQLite, dates are adapted
+    to the same ISO form SQLAlchemy's Date type writes (see `db.make_engine`)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    values = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else \
+        [(row[columns[0]],) for row in rows]
+    if conn.dialect.name == "postgresql":
+        # COPY: the rows travel as data, separately from the statement.
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})",
+        values)
 
 
 def _sheets_bytes(sheets: list[RawSheet]) -> bytes:

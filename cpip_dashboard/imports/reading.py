@@ -72,7 +72,7 @@ def _read_workbook(name: str, data: bytes) -> list[RawSheet]:
             sheet = workbook.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
-            sheets.append(RawSheet(meta.name, [list(r) for r in rows], hidden=hidden))
+            sheets.append(RawSheet(meta.name, rows, hidden=hidden))
     except Exception as exc:  # calamine raises several error types for damaged files
         raise ReadError(
             f"{name} could not be read as an Excel workbook ({_short(exc)}): open it in Excel, "

@@ -1,0 +1,95 @@
+"""Import of a 100,000-row indicators workbook: read + check + commit, divided by the time
+python-calamine alone takes to read the same file, side by side in one run. Target (issue 5):
+at most 2.0 on SQLite (1.5 is the aim). PostgreSQL too when `--pg-url` (an admin URL) or
+`TEST_DATABASE_URL` is given.
+
+    python benchmarks/import_100k.py [--rows 100000] [--pg-url postgresql+psycopg://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import python_calamine  # noqa: E402
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from benchmarks.generate import BENCH_DEFINITION, indicator_workbook  # noqa: E402
+from cpip_dashboard.db import make_engine  # noqa: E402
+from cpip_dashboard.imports.pipeline import run_import  # noqa: E402
+from cpip_dashboard.setup import init_db  # noqa: E402
+
+
+def calamine_read(data: bytes) -> int:
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return len(book.get_sheet_by_name("Indicators").to_python(skip_empty_area=False))
+
+
+def fresh_database(kind: str, pg_admin: str | None, workdir: Path):
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'import-{uuid.uuid4().hex[:8]}.sqlite'}", None
+    name = f"cpip_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_admin, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(pg_admin).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop(pg_admin: str, name: str) -> None:
+    admin = create_engine(pg_admin, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def run(kind: str, data: bytes, runs: int, pg_admin: str | None, workdir: Path) -> None:
+    read_times, import_times = [], []
+    for _ in range(runs):
+        url, pg_name = fresh_database(kind, pg_admin, workdir)
+        engine = make_engine(url)
+        init_db(engine, sample=False, user="bench")
+        run_import(engine, "definition.csv", BENCH_DEFINITION, user="bench")
+        start = time.perf_counter()
+        rows = calamine_read(data)
+        read_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        report = run_import(engine, "bench.xlsx", data, user="bench", max_mb=200)
+        import_times.append(time.perf_counter() - start)
+        assert report.outcome == "committed", report.message
+        engine.dispose()
+        if pg_name:
+            drop(pg_admin, pg_name)
+    read_s, import_s = statistics.median(read_times), statistics.median(import_times)
+    print(f"{kind:<10} calamine read {read_s:6.2f} s | import (read + check + commit) "
+          f"{import_s:6.2f} s | ratio {import_s / read_s:5.2f}   ({rows - 1:,} rows, "
+          f"median of {runs})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    data = indicator_workbook(args.rows)
+    print(f"workbook: {args.rows:,} rows, {len(data) / 1e6:.1f} MB")
+    workdir = Path(tempfile.mkdtemp(prefix="cpip-bench-"))
+    run("sqlite", data, args.runs, None, workdir)
+    if args.pg_url:
+        run("postgresql", data, args.runs, args.pg_url, workdir)
+    else:
+        print("postgresql skipped: give --pg-url or TEST_DATABASE_URL")
+
+
+if __name__ == "__main__":
+    main()

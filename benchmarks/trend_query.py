@@ -1,0 +1,84 @@
+"""Trend query for one indicator and all 63 areas on 1,000,000 indicator values (SQLite).
+
+Prints the median time of the app's query (current value per key, then the protected series
+for 63 areas with CPCs summed) beside a baseline run in the same process: a plain indexed
+`SELECT` of the indicator's rows with no versioning. Target (issue 4): under 50 ms.
+
+    python benchmarks/trend_query.py [--values 1000000] [--url sqlite:///...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from benchmarks.generate import indicator_database  # noqa: E402
+from cpip_dashboard import indicators  # noqa: E402
+from cpip_dashboard.db import make_engine  # noqa: E402
+from cpip_dashboard.models import IndicatorValue  # noqa: E402
+from cpip_dashboard.queries import area_directory, indicator_values, populations  # noqa: E402
+from cpip_dashboard.setup import init_db  # noqa: E402
+
+
+def timed(fn, runs: int = 15) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="cpip-bench-"))
+    url = args.url or f"sqlite:///{workdir / 'bench.sqlite'}"
+    engine = make_engine(url)
+    init_db(engine, sample=False, user="bench")
+    start = time.perf_counter()
+    code = indicator_database(engine, args.values)
+    build = time.perf_counter() - start
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count(IndicatorValue.id))).scalar_one()
+        directory, pops = area_directory(conn), populations(conn)
+        definition = {"unit": "count"}
+
+        def app_query():
+            return indicator_values(conn, code)
+
+        def app_series():
+            values = indicator_values(conn, code)
+            return indicators.series(definition, values, None, pops, directory, "count", 5)
+
+        def baseline():
+            return conn.execute(select(IndicatorValue).where(
+                IndicatorValue.indicator_code == code)).all()
+
+        rows = len(app_query())
+        series_rows = len(app_series())
+        base_ms, query_ms, series_ms = timed(baseline), timed(app_query), timed(app_series)
+    print(f"database: {engine.dialect.name}, {total:,} indicator values (built in {build:.1f} s)")
+    print(f"indicator {code}: {rows:,} current values; series for 63 areas: {series_rows:,} rows")
+    print(f"baseline (plain indexed SELECT of all its versions): {base_ms:8.1f} ms")
+    print(f"app query (current value per key):                  {query_ms:8.1f} ms"
+          f"  ratio {query_ms / base_ms:.2f}")
+    print(f"app series (query + CPC sums + disclosure control): {series_ms:8.1f} ms"
+          f"  ratio {series_ms / base_ms:.2f}")
+    print(f"target: query under 50 ms -> {'met' if query_ms < 50 else 'NOT met'}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
