@@ -9,6 +9,7 @@ st.set_page_config(
     page_title="CPIP Leadership Dashboard",
     page_icon="🛡️",
     layout="wide",
-    initial_sidebar_state="expanded",
+    # presentation mode (?present=1) starts with the sidebar folded away, for a projector
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "expanded",
 )
 run_frame()

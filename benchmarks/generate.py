@@ -9,8 +9,8 @@ every value), then returns the code of one indicator to query.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import io
+import math
 import random
 
 import xlsxwriter

@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import python_calamine  # noqa: E402
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+import python_calamine
+from sqlalchemy import create_engine, make_url, text
 
-from benchmarks.generate import BENCH_DEFINITION, indicator_workbook  # noqa: E402
-from cpip_dashboard.db import make_engine  # noqa: E402
-from cpip_dashboard.imports.pipeline import run_import  # noqa: E402
-from cpip_dashboard.setup import init_db  # noqa: E402
+from benchmarks.generate import BENCH_DEFINITION, indicator_workbook
+from cpip_dashboard.db import make_engine
+from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.setup import init_db
 
 
 def calamine_read(data: bytes) -> int:

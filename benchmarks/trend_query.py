@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from benchmarks.generate import indicator_database  # noqa: E402
-from cpip_dashboard import indicators  # noqa: E402
-from cpip_dashboard.db import make_engine  # noqa: E402
-from cpip_dashboard.models import IndicatorValue  # noqa: E402
-from cpip_dashboard.queries import area_directory, indicator_values, populations  # noqa: E402
-from cpip_dashboard.setup import init_db  # noqa: E402
+from benchmarks.generate import indicator_database
+from cpip_dashboard import indicators
+from cpip_dashboard.db import make_engine
+from cpip_dashboard.models import IndicatorValue
+from cpip_dashboard.queries import area_directory, indicator_values, populations
+from cpip_dashboard.setup import init_db
 
 
 def timed(fn, runs: int = 15) -> float:

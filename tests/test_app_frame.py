@@ -103,3 +103,13 @@ def test_area_choice_survives_moving_between_pages(make_app, sqlite_sample_url):
     at.switch_page(PAGE_FILES[0]).run()
     assert_frame_ran(at)
     assert at.sidebar.selectbox(key="_area_widget").value == "CPC05"
+
+
+def test_presentation_mode_from_the_address_and_the_toggle(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, query={"present": "1"})
+    assert_frame_ran(at)
+    assert at.sidebar.toggle(key="_present_widget").value is True
+    assert any("font-size" in str(h.proto) for h in at.get("html"))
+    at.sidebar.toggle(key="_present_widget").set_value(False).run()
+    assert "present" not in at.query_params
+    assert not at.get("html")

@@ -214,6 +214,28 @@ def current_area() -> str:
     return st.session_state.get("area", SCOTLAND)
 
 
+# Static styling only (no data): larger type for a projector in presentation mode.
+PRESENTATION_CSS = """<style>
+[data-testid="stMainBlockContainer"] { font-size: 1.25rem; max-width: 100%; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+h1 { font-size: 3rem !important; }
+</style>"""
+
+
+def presentation_toggle() -> None:
+    st.session_state["_present_widget"] = bool(st.session_state.get("present"))
+
+    def changed() -> None:
+        st.session_state["present"] = st.session_state["_present_widget"]
+
+    st.sidebar.toggle("Presentation mode", key="_present_widget", on_change=changed,
+                      help="Larger type and the sidebar folded away, for a projector. The "
+                           "address keeps it (present=1), so a shared link opens the same way.")
+    if st.session_state.get("present"):
+        st.html(PRESENTATION_CSS)
+
+
 def banners(who: auth.Identity) -> None:
     st.sidebar.markdown(f"**{config.classification()}**")
     if who.local_mode:
@@ -239,6 +261,7 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     if framed:
         adopt_url(who)
         area_selector()
+        presentation_toggle()
         banners(who)
         sync_url()
     try:
