@@ -70,11 +70,13 @@ def describe_rag_by_workstream(table: pd.DataFrame) -> str:
         return (f"No workstream has an action at Amber or Red; {int(table['Complete'].sum())} "
                 f"of {int(table['Total'].sum())} actions are complete.")
     tied = table.loc[attention == most, "Workstream"].tolist()
-    who = tied[0] if len(tied) == 1 else ", ".join(tied[:-1]) + " and " + tied[-1]
-    return (f"{who} {'has' if len(tied) == 1 else 'each have'} the most actions at Amber or Red "
-            f"({most} of {int(worst['Total'])}"
-            f"{'' if len(tied) == 1 else ' in ' + worst['Workstream']}); "
-            f"{int(table['Complete'].sum())} of {int(table['Total'].sum())} actions are complete.")
+    done = (f"{int(table['Complete'].sum())} of {int(table['Total'].sum())} actions are "
+            "complete.")
+    if len(tied) == 1:
+        return (f"{tied[0]} has the most actions at Amber or Red ({most} of "
+                f"{int(worst['Total'])}); {done}")
+    who = ", ".join(tied[:-1]) + " and " + tied[-1]
+    return f"{who} have the most actions at Amber or Red ({most} each); {done}"
 
 
 # --- indicators -----------------------------------------------------------------------------

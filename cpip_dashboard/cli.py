@@ -1,6 +1,6 @@
 """`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
 
-init-db, import, template, batches, rollback. Every command that writes records `--user`
+init-db, import, template, batches, rollback, pack. Every command that writes records `--user`
 (default: the operating-system user) in the audit trail.
 """
 
@@ -67,7 +67,23 @@ def build_parser() -> argparse.ArgumentParser:
     rb = commands.add_parser("rollback", help="take a batch out of the current view")
     rb.add_argument("batch_id", type=int)
     rb.add_argument("--user")
+
+    pk = commands.add_parser("pack", help="write the meeting pack (PDF)")
+    pk.add_argument("--meeting", type=_iso_date,
+                    help="the latest meeting on or before this date (default: the latest)")
+    pk.add_argument("--area", default="S92000003", help="a council code or CPC id")
+    pk.add_argument("--user")
+    pk.add_argument("out", type=Path)
     return parser
+
+
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,5 +186,21 @@ def cmd_rollback(args, engine) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_pack(args, engine) -> int:
+    from .db import migrate
+    from .pack import PackError, make_and_archive
+
+    migrate(engine)
+    try:
+        day, pdf = make_and_archive(engine, args.meeting, args.area.upper(), _user(args.user))
+    except PackError as exc:
+        print(exc)
+        return 1
+    args.out.write_bytes(pdf)
+    print(f"Wrote the meeting pack as at {day.isoformat()} for {args.area.upper()} to "
+          f"{args.out} ({len(pdf) / 1024:.0f} KB).")
+    return 0
+
+
 COMMANDS = {"init-db": cmd_init_db, "import": cmd_import, "template": cmd_template,
-            "batches": cmd_batches, "rollback": cmd_rollback}
+            "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack}

@@ -6,7 +6,7 @@ from cpip_dashboard import charts, rag, register, ui
 from cpip_dashboard.queries import register_as_at, workstreams
 from cpip_dashboard.ui import widgets
 
-ui.require("briefing")
+who = ui.require("briefing")
 area = ui.current_area()
 directory = ui.directory()
 
@@ -95,3 +95,16 @@ else:
     ui.download_buttons(exceptions, f"needs-attention-{data['meeting']}")
 
 widgets.headline_indicators(area)
+
+st.header("Meeting pack")
+st.caption("A PDF of this briefing as at the chosen meeting, for the chosen area, to circulate "
+           "before the meeting. Each pack is archived with the data version it was built from.")
+if data["meeting"] is None:
+    st.write("No meetings are loaded, so there is no pack to make.")
+elif st.button("Prepare the meeting pack", key="briefing-pack"):
+    st.session_state["briefing-pack-pdf"] = widgets.meeting_pack(data["meeting"], area, who)
+prepared = st.session_state.get("briefing-pack-pdf")
+if prepared and prepared[0] == (data["meeting"], area):
+    st.download_button("Download the meeting pack (PDF)", prepared[1],
+                       f"cpip-meeting-pack-{data['meeting']}-{area}.pdf", "application/pdf",
+                       key="briefing-pack-download")

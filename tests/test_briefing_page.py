@@ -87,3 +87,16 @@ def test_empty_database_says_so(make_app, databases):
     body = texts(at)
     assert "No Leadership Group meetings are loaded" in body
     assert "No indicator data is loaded yet" in body
+
+
+def test_meeting_pack_from_the_briefing(make_app, sqlite_sample_url):
+    at = make_app(sqlite_sample_url, query={"meeting": "2018-10-02", "area": "CPC10"})
+    next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the meeting pack (PDF)" in labels
+    engine = make_engine(sqlite_sample_url)
+    with engine.connect() as conn:
+        packs = conn.execute(text("SELECT meeting_date, area_code FROM meeting_pack")).all()
+    engine.dispose()
+    assert [(str(d), a) for d, a in packs] == [("2018-10-02", "CPC10")]

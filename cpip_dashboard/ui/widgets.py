@@ -185,3 +185,13 @@ def safe(text: object) -> str:
     for trigger, broken in _AUTOLINK_TRIGGERS:
         value = value.replace(trigger, broken)
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
+
+
+def meeting_pack(meeting, area: str, who) -> tuple[tuple, bytes]:
+    """Build and archive the pack (recorded in the audit trail with who asked for it)."""
+    from ..pack import make_and_archive
+    from .data import engine
+
+    with st.spinner("Preparing the meeting pack…"):
+        day, pdf = make_and_archive(engine(), meeting, area, who.label)
+    return (day, area), pdf

@@ -1,0 +1,247 @@
+"""The meeting pack: a PDF of the Briefing as at a meeting, for Scotland or one area, to
+circulate before the meeting. Real text for headings and tables (searchable, readable by
+screen readers), charts as images with their sentence beside them, the classification on every
+page, and every figure from the same protected series the pages use.
+
+Each pack is archived (meeting, area, sha256, data version, the bytes, who, when) and recorded
+in the audit trail: what the group saw at a past meeting is what that meeting's pack holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from sqlalchemy import Connection, Engine, insert
+
+from . import charts, config, indicators, rag, register
+from .areas import SCOTLAND
+from .db import data_version, utcnow
+from .models import AuditEvent, MeetingPack
+from .queries import (
+    area_directory,
+    data_status,
+    indicator_catalogue,
+    indicator_series,
+    register_as_at,
+    workstreams,
+)
+from .values import period_label
+
+FONT_DIR = config.DATA_DIR / "fonts"
+BLUE = (0, 101, 189)
+
+
+class PackError(ValueError):
+    """No such meeting or area; the message says which."""
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+class _Pdf(FPDF):
+    def __init__(self, classification: str, footer_text: str):
+        super().__init__(orientation="landscape", format="A4")
+        self.classification, self.footer_text = classification, footer_text
+        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(14, 16, 14)
+
+    def header(self) -> None:
+        self.set_font("DejaVu", "B", 9)
+        self.set_text_color(0, 0, 0)
+        self.cell(0, 5, self.classification, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 4, self.classification, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 4, f"{self.footer_text} - page {self.page_no()}", align="C")
+
+    def heading(self, text: str, size: int = 14) -> None:
+        self.set_font("DejaVu", "B", size)
+        self.set_text_color(*BLUE)
+        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(1)
+
+    def para(self, text: str, size: int = 10) -> None:
+        self.set_font("DejaVu", "", size)
+        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def table(self, frame: pd.DataFrame, widths: tuple[int, ...] | None = None,
+              size: int = 8) -> None:
+        self.set_font("DejaVu", "", size)
+        heading = FontFace(emphasis="BOLD", fill_color=(230, 240, 250))
+        with super().table(col_widths=widths, headings_style=heading, line_height=size * 0.5,
+                           text_align="LEFT", width=self.epw) as table:
+            row = table.row()
+            for column in frame.columns:
+                row.cell(str(column))
+            for values in frame.itertuples(index=False):
+                row = table.row()
+                for value in values:
+                    row.cell("" if value is None or (isinstance(value, float) and pd.isna(value))
+                             else str(value))
+        self.ln(2)
+
+    def chart(self, title: str, chart, width: float) -> None:
+        """A heading and its chart, kept together on one page."""
+        import vl_convert
+        from PIL import Image
+
+        vl_convert.register_font_directory(str(FONT_DIR))  # the pack's own font, offline
+        spec = chart.to_json().replace(f'"{charts.FONT}"', '"DejaVu Sans"')
+        png = vl_convert.vegalite_to_png(spec, scale=2)
+        pixels_wide, pixels_high = Image.open(io.BytesIO(png)).size
+        height = width * pixels_high / pixels_wide
+        if self.get_y() + height + 12 > self.page_break_trigger:
+            self.add_page()
+        self.heading(title)
+        self.image(io.BytesIO(png), w=width)
+
+
+def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
+          threshold: int | None = None) -> tuple[dt.date, bytes]:
+    """(the meeting's date, the PDF) for the latest meeting on or before `meeting`."""
+    threshold = threshold or config.suppress_below()
+    directory = area_directory(conn)
+    if area not in directory.areas:
+        raise PackError(f"{area} is not a known area: use S92000003 (Scotland), a council "
+                        "code or a CPC id.")
+    data = register_as_at(conn, meeting)
+    dates = list(data["meetings"]["date"])
+    if not dates or (meeting is not None and meeting < dates[0]):
+        raise PackError("There is no Leadership Group meeting on or before that date."
+                        if dates else "No Leadership Group meetings are loaded.")
+    day, previous = data["meeting"], data["previous"]
+    now = register.for_area(data["now"], area, directory)
+    before = None if data["before"] is None else register.for_area(data["before"], area,
+                                                                    directory)
+    status = data_status(conn)
+    version = data_version(conn)
+    name = directory.name(area)
+    pdf = _Pdf(config.classification(),
+               f"CPIP Leadership Dashboard - meeting pack as at {_long(day)} - {name} - "
+               f"data version {version}")
+    pdf.set_title(f"Meeting pack: {_long(day)}, {name}")
+    pdf.set_author("CPIP Leadership Dashboard")
+    pdf.set_lang("en-GB")
+    pdf.add_page()
+    pdf.heading("National Child Protection Leadership Group", 18)
+    pdf.heading(f"Meeting pack: programme status at {_long(day)} - {name}", 13)
+    if status["illustrative_batches"]:
+        pdf.para("Illustrative figures - not official statistics. This pack is built from "
+                 "sample data generated for demonstration.", 10)
+
+    counts = register.counts(now)
+    previous_counts = register.counts(before) if before is not None else None
+    summary = pd.DataFrame({
+        "Status": [rag.label(n) for n in rag.NAMES],
+        "Actions": [counts[n] for n in rag.NAMES],
+        "Change since the previous meeting": [
+            "" if previous_counts is None else f"{counts[n] - previous_counts[n]:+d}"
+            for n in rag.NAMES],
+        "Meaning": [rag.BY_NAME[n].definition for n in rag.NAMES]})
+    pdf.para(register.headline_sentence(counts, previous_counts, previous), 12)
+    pdf.table(summary, (30, 18, 40, 180))
+
+    table = charts.rag_by_workstream_table(now, workstreams(conn))
+    sentence = charts.describe_rag_by_workstream(table)
+    if table.empty:
+        pdf.heading("RAG by workstream")
+    else:
+        pdf.chart("RAG by workstream", charts.rag_by_workstream(table, sentence), 170)
+    pdf.para(sentence)
+
+    pdf.add_page()
+    pdf.heading("Movement since the previous meeting")
+    moved = register.movement(now, before)
+    if before is None:
+        pdf.para("This is the first meeting in the record: there is nothing to compare with.")
+    else:
+        tally = moved["movement"].value_counts()
+        pdf.para(f"Since {_long(previous)}: " + ", ".join(
+            f"{int(tally.get(k, 0))} {k}" for k in register.MOVEMENTS) + ".")
+        changed = moved[moved["movement"] != "unchanged"].merge(now[["ref", "title"]], on="ref")
+        if len(changed):
+            pdf.table(pd.DataFrame({
+                "Ref": changed["ref"], "Action": changed["title"].str.slice(0, 110),
+                "From": changed["from"].map(lambda r: rag.label(r) if r else "(new)"),
+                "To": changed["to"].map(rag.label),
+                "Movement": changed["movement"].str.capitalize()}), (18, 170, 28, 28, 25))
+    pdf.heading("Needs attention")
+    attention = register.exceptions(now)
+    if attention.empty:
+        pdf.para("Nothing needs attention at this meeting.")
+    else:
+        pdf.table(pd.DataFrame({
+            "Ref": attention["ref"], "Action": attention["title"].str.slice(0, 90),
+            "Lead": attention["lead"], "RAG": attention["rag"].map(rag.label),
+            "Flags": attention["flags"].map("; ".join),
+            "Latest commentary": attention["commentary"].fillna("")}),
+            (16, 75, 40, 22, 30, 86))
+
+    _headline_indicators(pdf, conn, area, name, directory, threshold)
+    pdf.set_creation_date(dt.datetime.now(dt.UTC))
+    return day, bytes(pdf.output())
+
+
+def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, directory,
+                         threshold: int) -> None:
+    pdf.add_page()
+    pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
+    catalogue = indicator_catalogue(conn)
+    rows = []
+    for definition in catalogue[catalogue["headline"].astype(bool)].to_dict("records"):
+        options = indicators.measures(definition)
+        measure = "rate" if area != SCOTLAND and "rate" in options else options[0]
+        frame = indicator_series(conn, definition["code"], measure, threshold)
+        frame = frame[frame["area_code"].isin([area, SCOTLAND])]
+        if frame["value"].notna().sum() == 0:
+            continue
+        names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
+        places = 1 if measure == "rate" or definition["unit"] != "count" else 0
+        sentence = charts.describe_trend(frame, names, " per 1,000" if measure == "rate" else "",
+                                         definition["frequency"], places)
+        latest = frame[frame["area_code"] == area].sort_values("period").tail(1)
+        if len(latest):
+            value = latest.iloc[0]
+            shown = (f"{value['value']:,.{places}f}" if pd.notna(value["value"])
+                     else str(value["symbol"] or ".."))
+            rows.append({"Indicator": definition["name"],
+                         "Period": period_label(value["period"], definition["frequency"]),
+                         "Measure": "Rate per 1,000" if measure == "rate" else "Number",
+                         name: shown, "Summary": sentence})
+    if not rows:
+        pdf.para("No indicator data is loaded.")
+        return
+    pdf.table(pd.DataFrame(rows), (62, 18, 24, 22, 142))
+    pdf.para("Figures for councils and committees from 1 to "
+             f"{threshold - 1} are suppressed ([c]), with any figure from which one could be "
+             "worked out. p: provisional.", 8)
+
+
+def make_and_archive(engine: Engine, meeting: dt.date | None, area: str, user: str) -> tuple[
+        dt.date, bytes]:
+    """Build the pack, archive it with its data version and record it in the audit trail."""
+    with engine.connect() as conn:
+        day, pdf = build(conn, meeting, area)
+        version = data_version(conn)
+    sha = hashlib.sha256(pdf).hexdigest()
+    with engine.begin() as conn:
+        conn.execute(insert(MeetingPack).values(
+            meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
+            created_by=user, created_at=utcnow()))
+        conn.execute(insert(AuditEvent).values(
+            at=utcnow(), user=user, event="pack",
+            detail=f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})"))
+    return day, pdf
