@@ -168,16 +168,11 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     if before is None:
         pdf.para("This is the first meeting in the record: there is nothing to compare with.")
     else:
-        tally = moved["movement"].value_counts()
-        pdf.para(f"Since {_long(previous)}: " + ", ".join(
-            f"{int(tally.get(k, 0))} {k}" for k in register.MOVEMENTS) + ".")
-        changed = moved[moved["movement"] != "unchanged"].merge(now[["ref", "title"]], on="ref")
+        pdf.para(register.movement_sentence(moved, previous))
+        changed = register.moved_actions(moved, now)
         if len(changed):
-            pdf.table(pd.DataFrame({
-                "Ref": changed["ref"], "Action": changed["title"].str.slice(0, 110),
-                "From": changed["from"].map(lambda r: rag.label(r) if r else "(new)"),
-                "To": changed["to"].map(rag.label),
-                "Movement": changed["movement"].str.capitalize()}), (18, 170, 28, 28, 25))
+            pdf.table(changed.assign(Action=changed["Action"].str.slice(0, 110)),
+                      (18, 150, 28, 28, 45))
     pdf.heading("Needs attention")
     attention = register.exceptions(now)
     if attention.empty:

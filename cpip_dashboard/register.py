@@ -153,6 +153,26 @@ def movement(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ref", "from", "to", "movement", "two_steps"])
 
 
+def movement_sentence(moved: pd.DataFrame, since: dt.date) -> str:
+    """'Since 21 June 2018: 1 new, 2 completed, ...; 36 unchanged.'"""
+    tally = moved["movement"].value_counts()
+    parts = [f"{int(tally.get(kind, 0))} {kind}" for kind in MOVEMENTS if kind != "unchanged"]
+    return (f"Since {since.day} {since:%B %Y}: " + ", ".join(parts)
+            + f"; {int(tally.get('unchanged', 0))} unchanged.")
+
+
+def moved_actions(moved: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """The actions whose status moved, as a table for people (words and symbols)."""
+    changed = moved[moved["movement"] != "unchanged"].merge(now[["ref", "title"]], on="ref")
+    return pd.DataFrame({
+        "Ref": changed["ref"], "Action": changed["title"],
+        "From": changed["from"].map(lambda r: rag.label(r) if r else "(new)"),
+        "To": changed["to"].map(rag.label),
+        "Movement": changed["movement"].str.capitalize()
+        + changed["two_steps"].map(lambda t: " (two steps or more)" if t else ""),
+    }, columns=["Ref", "Action", "From", "To", "Movement"])
+
+
 def counts(register: pd.DataFrame) -> dict[str, int]:
     return {name: int((register["rag"] == name).sum()) for name in rag.NAMES}
 

@@ -60,23 +60,12 @@ with right:
     if before is None:
         st.write("This is the first meeting in the record: there is nothing to compare with.")
     else:
-        tally = moved["movement"].value_counts()
-        parts = [f"{int(tally.get(kind, 0))} {kind}" for kind in register.MOVEMENTS
-                 if kind != "unchanged"]
-        st.write(f"Since {widgets.long_date(data['previous'])}: " + ", ".join(parts)
-                 + f"; {int(tally.get('unchanged', 0))} unchanged.")
-        changed = moved[moved["movement"] != "unchanged"].merge(
-            now[["ref", "title"]], on="ref")
+        st.write(register.movement_sentence(moved, data["previous"]))
+        changed = register.moved_actions(moved, now)
         if changed.empty:
             st.write("No action changed status.")
         else:
-            ui.data_table(changed.assign(
-                From=changed["from"].map(lambda r: rag.label(r) if r else "(new)"),
-                To=changed["to"].map(rag.label),
-                Movement=changed["movement"].str.capitalize()
-                + changed["two_steps"].map(lambda t: " (two steps or more)" if t else ""),
-            ).rename(columns={"ref": "Ref", "title": "Action"})[
-                ["Ref", "Action", "From", "To", "Movement"]])
+            ui.data_table(changed)
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
