@@ -9,7 +9,7 @@ from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.marking import marked_workbook
 from cpip_dashboard.imports.pipeline import run_import
 from cpip_dashboard.imports.reading import ReadError, read_file
-from cpip_dashboard.queries import batch_table, indicator_catalogue
+from cpip_dashboard.queries import audit_events, batch_table, indicator_catalogue
 from cpip_dashboard.rollback import rollback
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
@@ -128,6 +128,8 @@ if batches.empty:
     st.write("No batches yet.")
     st.stop()
 ui.data_table(batches, key="batches")
+with st.expander("Recent activity (audit trail): uploads, rollbacks, packs, downloads, sign-ins"):
+    ui.data_table(ui.q(audit_events, 200), key="audit")
 current = batches[batches["State"] == "Current"]
 if current.empty:
     st.write("Every batch is rolled back.")

@@ -113,3 +113,30 @@ def test_presentation_mode_from_the_address_and_the_toggle(make_app, sqlite_samp
     at.sidebar.toggle(key="_present_widget").set_value(False).run()
     assert "present" not in at.query_params
     assert not at.get("html")
+
+
+def test_sign_in_is_recorded_once_per_session(make_app, sqlite_sample_url):
+    from sqlalchemy import text
+
+    from cpip_dashboard.db import make_engine
+
+    at = make_app(sqlite_sample_url, user=MINISTER, secrets=AUTH_SECRETS)
+    at.switch_page("pages/about.py").run()
+    engine = make_engine(sqlite_sample_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT user, detail FROM audit_event WHERE event = 'sign-in'")).all()
+    engine.dispose()
+    assert rows == [("Private Office", "private.office@gov.scot as minister_office")]
+
+
+def test_audit_trail_shown_to_the_secretariat(make_app, sqlite_sample_url):
+    from cpip_dashboard import audit
+    from cpip_dashboard.db import make_engine
+
+    engine = make_engine(sqlite_sample_url)
+    audit.record(engine, "ana", "download", "action-register-2024-09-17.csv")
+    engine.dispose()
+    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    trail = at.dataframe[1].value
+    assert ("ana", "download") in set(zip(trail["who"], trail["what"], strict=True))

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from .. import auth, config
+from .. import audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
 from ..queries import area_directory, data_status
-from .data import q
+from .data import engine, q
 from .widgets import safe
 
 PAGES = (
@@ -258,6 +258,9 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     page = navigation()
     who = identity()
     framed = who.signed_in and who.role is not None and not _local_mode_unsafe(who)
+    if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
+        st.session_state["_signed_in_recorded"] = True
+        audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
     if framed:
         adopt_url(who)
         area_selector()

@@ -51,10 +51,21 @@ def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = N
     key = key or slug(name)
     left, right = st.columns(2)
     left.download_button("Download CSV", downloads.to_csv(frame), f"{slug(name)}.csv",
-                         "text/csv", key=f"{key}-csv")
+                         "text/csv", key=f"{key}-csv", on_click=audit_download,
+                         args=(f"{slug(name)}.csv",))
     right.download_button(
         "Download Excel", downloads.to_excel(frame, notes=notes), f"{slug(name)}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+        on_click=audit_download, args=(f"{slug(name)}.xlsx",))
+
+
+def audit_download(file_name: str) -> None:
+    """Record who downloaded what (the audit trail)."""
+    from .. import audit
+    from .data import engine
+    from .frame import identity
+
+    audit.record(engine(), identity().label, "download", file_name)
 
 
 def long_date(day) -> str:
