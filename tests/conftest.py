@@ -187,16 +187,17 @@ def _free_port() -> int:
 
 
 def start_server(db_url: str, log_path: Path, extra_env: dict | None = None,
-                 plain: bool = False):
+                 plain: bool = False, port: int | None = None,
+                 extra_args: list[str] | None = None):
     """The dashboard as `make run` serves it (plain=True: bare `streamlit run app.py`)."""
-    port = _free_port()
+    port = port or _free_port()
     env = dict(os.environ, DATABASE_URL=db_url, **(extra_env or {}))
     log = log_path.open("w")
     launcher = ["streamlit", "run", "app.py"] if plain else ["cpip_dashboard.ui.serve"]
     proc = subprocess.Popen(
         [sys.executable, "-m", *launcher, "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", *(extra_args or [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -1,0 +1,97 @@
+"""Sign-in through a real OpenID Connect flow (a local mock provider), in a real browser:
+roles come from [cpip.roles]; a committee starts on its own area and never sees Upload, not
+even by its address; someone in no list is told whom to ask."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.browser import open_page
+from tests.conftest import ROOT, start_server
+
+pytestmark = pytest.mark.browser
+
+USERS = [{"sub": "fife", "email": "cpc.lead@fife.gov.uk", "name": "Fife Lead"},
+         {"sub": "stranger", "email": "someone@example.org", "name": "Someone"}]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def signin_server(databases, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("signin")
+    provider_port, app_port = _free_port(), _free_port()
+    args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(provider_port)]
+    for user in USERS:
+        args += ["--user-claims", json.dumps(user)]
+    provider = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    metadata = f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(metadata, timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    secrets = workdir / "secrets.toml"
+    secrets.write_text(f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
+cookie_secret = "a-test-cookie-secret-of-enough-length-0123456789"
+client_id = "cpip"
+client_secret = "cpip-secret"
+server_metadata_url = "{metadata}"
+
+[cpip.roles]
+secretariat = ["sec@gov.scot"]
+minister_office = ["private.office@gov.scot"]
+
+[cpip.roles.committee]
+"cpc.lead@fife.gov.uk" = "CPC14"
+""")
+    proc, base = start_server(databases.fresh("sqlite", sample=True), workdir / "app.log",
+                              port=app_port, extra_args=["--secrets.files", str(secrets)])
+    yield base
+    proc.terminate()
+    provider.terminate()
+    proc.wait(timeout=10)
+    provider.wait(timeout=10)
+
+
+def sign_in(page, base: str, who: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_role("heading", name="Sign in").wait_for(timeout=60_000)
+    assert page.get_by_test_id("stSidebar").get_by_text("Upload").count() == 0
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name=who, exact=True).click()  # the provider's user list
+
+
+def test_committee_signs_in_to_its_own_area_without_upload(signin_server, page):
+    sign_in(page, signin_server, "fife")
+    page.get_by_role("heading", name="Headline indicators: Fife Child Protection Committee "
+                                      "and Scotland").wait_for(timeout=60_000)
+    nav = page.get_by_test_id("stSidebarNav")
+    assert nav.get_by_text("Briefing").count() == 1
+    assert nav.get_by_text("Upload").count() == 0
+    page.get_by_text("Signed in as Fife Lead (Child protection committee)").wait_for()
+    open_page(page, signin_server, "/upload")
+    time.sleep(2)
+    assert page.get_by_test_id("stFileUploader").count() == 0
+
+
+def test_person_in_no_list_is_told_whom_to_ask(signin_server, page):
+    sign_in(page, signin_server, "stranger")
+    page.get_by_role("heading", name="No access yet").wait_for(timeout=60_000)
+    assert page.get_by_text("Ask the secretariat").count() == 1
+    assert page.get_by_test_id("stSelectbox").count() == 0
