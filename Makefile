@@ -27,7 +27,8 @@ node_modules/axe-core/axe.min.js: package.json
 install: $(VENV)/.runtime ## create .venv and install the app's dependencies
 
 run: $(VENV)/.runtime ## initialise the database and serve the dashboard on http://127.0.0.1:8501
-	$(PY) -m cpip_dashboard init-db $(if $(DATABASE_URL),,--sample)
+	@# sample data only for the embedded default database (CONTRACT.md), whatever names the other
+	$(PY) -m cpip_dashboard init-db $$($(PY) -c 'from cpip_dashboard.config import database_choice; print("--sample" if database_choice().is_default else "")')
 	$(PY) -m cpip_dashboard.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
