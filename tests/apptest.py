@@ -66,7 +66,7 @@ def assert_frame_ran(at: AppTest) -> None:
 
 def shown(markdown: str) -> str:
     """Markdown source as the reader sees it: escaped punctuation without its backslash."""
-    return re.sub(r"\\([^\w\s])", r"\1", markdown)
+    return re.sub(r"\\([^\sA-Za-z0-9])", r"\1", markdown)
 
 
 def texts(at: AppTest) -> str:

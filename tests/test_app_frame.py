@@ -140,3 +140,16 @@ def test_audit_trail_shown_to_the_secretariat(make_app, sqlite_sample_url):
     at = make_app(sqlite_sample_url, page="pages/upload.py")
     trail = at.dataframe[1].value
     assert ("ana", "download") in set(zip(trail["who"], trail["what"], strict=True))
+
+
+def test_bad_setting_is_a_sentence_not_a_traceback(make_app, sqlite_sample_url, monkeypatch):
+    monkeypatch.setenv("CPIP_SUPPRESS_BELOW", "five")
+    at = make_app(sqlite_sample_url)
+    assert not at.exception
+    assert "settings need correcting: CPIP_SUPPRESS_BELOW must be a whole number" in texts(at)
+
+
+def test_unreachable_database_is_a_sentence_not_a_traceback(make_app):
+    at = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert not at.exception
+    assert "cannot reach its database" in texts(at)

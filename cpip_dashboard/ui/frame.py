@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
 from .. import audit, auth, config
@@ -54,9 +55,28 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
 
 
+def _check_setup() -> None:
+    """Settings and the database, before anything else: a plain sentence, never a traceback."""
+    try:
+        config.suppress_below()
+        config.max_upload_mb()
+    except ValueError as exc:
+        st.error(f"The dashboard's settings need correcting: {safe(exc)} Ask whoever runs "
+                 "the dashboard to fix it.")
+        st.stop()
+    try:
+        engine()
+    except SQLAlchemyError as exc:
+        st.error("The dashboard cannot reach its database just now "
+                 f"({safe(type(exc).__name__)}). Try again in a few minutes; if it persists, "
+                 "tell whoever runs the dashboard.")
+        st.stop()
+
+
 def require(page: str) -> auth.Identity:
     """First thing on every page: signed in, and allowed this page - checked on the server."""
     _leave_pages_directory_mode()
+    _check_setup()
     who = identity()
     if _local_mode_unsafe(who):
         st.error("Local mode (no sign-in configured) only serves this machine: start the "
@@ -257,7 +277,14 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     """app.py: navigation first (for every visitor), then the shared frame, then the page."""
     page = navigation()
     who = identity()
-    framed = who.signed_in and who.role is not None and not _local_mode_unsafe(who)
+    try:
+        engine()
+        config.suppress_below()
+        config.max_upload_mb()
+        healthy = True
+    except (SQLAlchemyError, ValueError):
+        healthy = False  # the page's own check says what is wrong, in a sentence
+    framed = healthy and who.signed_in and who.role is not None and not _local_mode_unsafe(who)
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
