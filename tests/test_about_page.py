@@ -3,8 +3,8 @@
 from tests.apptest import assert_frame_ran, texts
 
 
-def test_about_lists_definitions_and_status(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/about.py")
+def test_about_lists_definitions_and_status(make_app, sample_url):
+    at = make_app(sample_url, page="pages/about.py")
     assert_frame_ran(at)
     headers = [h.value for h in at.header]
     assert headers == ["RAG status", "Symbols in tables and charts", "Indicators", "Data status",

@@ -12,8 +12,8 @@ def register_table(at):
     return at.dataframe[0].value
 
 
-def test_filters_narrow_the_table(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py")
+def test_filters_narrow_the_table(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py")
     assert_frame_ran(at)
     everything = register_table(at)
     assert len(everything) == 47
@@ -39,16 +39,16 @@ def test_filters_narrow_the_table(make_app, sqlite_sample_url):
     assert set(register_table(at)["Lead"]) == {lead}
 
 
-def test_area_filter_keeps_national_and_local(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py", query={"area": "S12000042"})
+def test_area_filter_keeps_national_and_local(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py", query={"area": "S12000042"})
     refs = set(register_table(at)["Ref"])
     assert "NEG-3" in refs  # Dundee is a neglect test site
     assert "DATA-2" not in refs  # a Fife / Clackmannanshire & Stirling action
     assert "NEG-1" in refs  # national
 
 
-def test_history_shows_every_update_in_order(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py", query={"meeting": "2019-09-17"})
+def test_history_shows_every_update_in_order(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py", query={"meeting": "2019-09-17"})
     at.selectbox(key="actions-history").set_value("NEG-4").run()
     history = at.dataframe[1].value
     dates = list(history["Reporting date"])
@@ -60,8 +60,8 @@ def test_history_shows_every_update_in_order(make_app, sqlite_sample_url):
     assert "2017-12-31 → 2018-12-31" in texts(at)  # the due date moved
 
 
-def test_as_at_changes_the_register(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py")
+def test_as_at_changes_the_register(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py")
     at.selectbox(key="_meeting_widget").set_value(dt.date(2017, 9, 21)).run()
     early = register_table(at)
     assert len(early) < 47 or "○ Not started" in set(early["RAG"])

@@ -21,20 +21,20 @@ PAGE_FILES = [p[1] for p in PAGES]
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
-def test_every_page_renders_through_the_frame(make_app, sqlite_sample_url, page):
-    at = make_app(sqlite_sample_url, page=page)
+def test_every_page_renders_through_the_frame(make_app, sample_url, page):
+    at = make_app(sample_url, page=page)
     assert_frame_ran(at)
     assert at.title, "the page wrote no title"
 
 
-def test_local_mode_says_so_and_is_secretariat(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/about.py")
+def test_local_mode_says_so_and_is_secretariat(make_app, sample_url):
+    at = make_app(sample_url, page="pages/about.py")
     assert "Local mode" in texts(at)
     assert "illustrative sample data" in texts(at)
 
 
-def test_signed_out_visitor_sees_only_sign_in(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, user=SIGNED_OUT, secrets=AUTH_SECRETS)
+def test_signed_out_visitor_sees_only_sign_in(make_app, sample_url):
+    at = make_app(sample_url, user=SIGNED_OUT, secrets=AUTH_SECRETS)
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"]
     assert any(b.label == "Log in" for b in at.button)
@@ -42,16 +42,16 @@ def test_signed_out_visitor_sees_only_sign_in(make_app, sqlite_sample_url):
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
-def test_signed_out_visitor_cannot_reach_a_page_by_file(monkeypatch, sqlite_sample_url, page):
+def test_signed_out_visitor_cannot_reach_a_page_by_file(monkeypatch, sample_url, page):
     """A fresh server's first visitor can reach pages/*.py directly: each page checks."""
-    at = page_alone(monkeypatch, ROOT, sqlite_sample_url, page, SIGNED_OUT, AUTH_SECRETS)
+    at = page_alone(monkeypatch, ROOT, sample_url, page, SIGNED_OUT, AUTH_SECRETS)
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"]
     assert not at.dataframe and not at.get("vega_lite_chart")
 
 
-def test_person_in_no_list_is_told_whom_to_ask(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, user=STRANGER, secrets=AUTH_SECRETS)
+def test_person_in_no_list_is_told_whom_to_ask(make_app, sample_url):
+    at = make_app(sample_url, user=STRANGER, secrets=AUTH_SECRETS)
     assert [t.value for t in at.title] == ["No access yet"]
     assert "Ask the secretariat" in texts(at)
     assert not at.dataframe
@@ -59,9 +59,9 @@ def test_person_in_no_list_is_told_whom_to_ask(make_app, sqlite_sample_url):
 
 @pytest.mark.parametrize("user,sees_upload", [(SECRETARIAT, True), (MINISTER, False),
                                                (COMMITTEE, False)])
-def test_upload_is_secretariat_only_on_the_server(monkeypatch, sqlite_sample_url, user,
+def test_upload_is_secretariat_only_on_the_server(monkeypatch, sample_url, user,
                                                   sees_upload):
-    page = page_alone(monkeypatch, ROOT, sqlite_sample_url, "pages/upload.py", user,
+    page = page_alone(monkeypatch, ROOT, sample_url, "pages/upload.py", user,
                       AUTH_SECRETS)
     assert not page.exception
     denied = "You do not have access to this page" in texts(page)
@@ -70,8 +70,8 @@ def test_upload_is_secretariat_only_on_the_server(monkeypatch, sqlite_sample_url
 
 
 @pytest.mark.parametrize("user,listed", [(SECRETARIAT, True), (MINISTER, False)])
-def test_upload_is_listed_only_for_the_secretariat(make_app, sqlite_sample_url, user, listed):
-    at = make_app(sqlite_sample_url, user=user, secrets=AUTH_SECRETS)
+def test_upload_is_listed_only_for_the_secretariat(make_app, sample_url, user, listed):
+    at = make_app(sample_url, user=user, secrets=AUTH_SECRETS)
     assert_frame_ran(at)
     if listed:
         at.switch_page("pages/upload.py").run()
@@ -81,32 +81,32 @@ def test_upload_is_listed_only_for_the_secretariat(make_app, sqlite_sample_url, 
             at.switch_page("pages/upload.py")  # not a registered page for this role
 
 
-def test_committee_defaults_to_its_own_area(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, user=COMMITTEE, secrets=AUTH_SECRETS,
+def test_committee_defaults_to_its_own_area(make_app, sample_url):
+    at = make_app(sample_url, user=COMMITTEE, secrets=AUTH_SECRETS,
                   page="pages/about.py")
     assert_frame_ran(at)
     assert at.sidebar.selectbox(key="_area_widget").value == "CPC14"
     assert at.query_params["area"] == ["CPC14"] or at.query_params["area"] == "CPC14"
 
 
-def test_area_from_the_address_and_unknown_area_notice(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, query={"area": "S12000047"}, page="pages/about.py")
+def test_area_from_the_address_and_unknown_area_notice(make_app, sample_url):
+    at = make_app(sample_url, query={"area": "S12000047"}, page="pages/about.py")
     assert at.sidebar.selectbox(key="_area_widget").value == "S12000047"
-    at = make_app(sqlite_sample_url, query={"area": "NOWHERE"})  # the notice shows on arrival
+    at = make_app(sample_url, query={"area": "NOWHERE"})  # the notice shows on arrival
     assert at.sidebar.selectbox(key="_area_widget").value == "S92000003"
     assert "not known" in texts(at)
 
 
-def test_area_choice_survives_moving_between_pages(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/about.py")
+def test_area_choice_survives_moving_between_pages(make_app, sample_url):
+    at = make_app(sample_url, page="pages/about.py")
     at.sidebar.selectbox(key="_area_widget").set_value("CPC05").run()
     at.switch_page(PAGE_FILES[0]).run()
     assert_frame_ran(at)
     assert at.sidebar.selectbox(key="_area_widget").value == "CPC05"
 
 
-def test_presentation_mode_from_the_address_and_the_toggle(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, query={"present": "1"})
+def test_presentation_mode_from_the_address_and_the_toggle(make_app, sample_url):
+    at = make_app(sample_url, query={"present": "1"})
     assert_frame_ran(at)
     assert at.sidebar.toggle(key="_present_widget").value is True
     assert any("font-size" in str(h.proto) for h in at.get("html"))
@@ -115,36 +115,36 @@ def test_presentation_mode_from_the_address_and_the_toggle(make_app, sqlite_samp
     assert not at.get("html")
 
 
-def test_sign_in_is_recorded_once_per_session(make_app, sqlite_sample_url):
+def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
     from sqlalchemy import text
 
     from cpip_dashboard.db import make_engine
 
-    at = make_app(sqlite_sample_url, user=MINISTER, secrets=AUTH_SECRETS)
+    at = make_app(sample_url, user=MINISTER, secrets=AUTH_SECRETS)
     at.switch_page("pages/about.py").run()
-    engine = make_engine(sqlite_sample_url)
+    engine = make_engine(sample_url)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT user, detail FROM audit_event WHERE event = 'sign-in'")).all()
+        rows = conn.execute(text('SELECT "user", detail FROM audit_event WHERE event = :e'),
+                            {"e": "sign-in"}).all()
     engine.dispose()
     assert rows == [("Private Office", "private.office@gov.scot as minister_office")]
 
 
-def test_audit_trail_shown_to_the_secretariat(make_app, sqlite_sample_url):
+def test_audit_trail_shown_to_the_secretariat(make_app, sample_url):
     from cpip_dashboard import audit
     from cpip_dashboard.db import make_engine
 
-    engine = make_engine(sqlite_sample_url)
+    engine = make_engine(sample_url)
     audit.record(engine, "ana", "download", "action-register-2024-09-17.csv")
     engine.dispose()
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    at = make_app(sample_url, page="pages/upload.py")
     trail = at.dataframe[1].value
     assert ("ana", "download") in set(zip(trail["who"], trail["what"], strict=True))
 
 
-def test_bad_setting_is_a_sentence_not_a_traceback(make_app, sqlite_sample_url, monkeypatch):
+def test_bad_setting_is_a_sentence_not_a_traceback(make_app, sample_url, monkeypatch):
     monkeypatch.setenv("CPIP_SUPPRESS_BELOW", "five")
-    at = make_app(sqlite_sample_url)
+    at = make_app(sample_url)
     assert not at.exception
     assert "settings need correcting: CPIP_SUPPRESS_BELOW must be a whole number" in texts(at)
 

@@ -36,32 +36,32 @@ def metric_values(at) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("meeting", [None, dt.date(2018, 10, 2), dt.date(2017, 9, 21)])
-def test_counts_equal_an_independent_count(make_app, sqlite_sample_url, meeting):
+def test_counts_equal_an_independent_count(make_app, sample_url, meeting):
     query = {"meeting": meeting.isoformat()} if meeting else None
-    at = make_app(sqlite_sample_url, query=query)
+    at = make_app(sample_url, query=query)
     assert_frame_ran(at)
     day = meeting or dt.date(2024, 9, 17)
-    expected = independent_counts(sqlite_sample_url, day)
+    expected = independent_counts(sample_url, day)
     shown = metric_values(at)
     assert shown == {name: expected.get(name, 0) for name in rag.NAMES}
     assert at.title[0].value == f"Programme status at {day.day} {day:%B %Y}"
 
 
-def test_as_at_selector_changes_to_historical_counts(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url)
+def test_as_at_selector_changes_to_historical_counts(make_app, sample_url):
+    at = make_app(sample_url)
     latest = metric_values(at)
     at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
     historical = metric_values(at)
     assert historical != latest
-    assert historical == {n: independent_counts(sqlite_sample_url, dt.date(2018, 10, 2)).get(n, 0)
+    assert historical == {n: independent_counts(sample_url, dt.date(2018, 10, 2)).get(n, 0)
                           for n in rag.NAMES}
     assert at.query_params["meeting"] in ("2018-10-02", ["2018-10-02"])
     assert "21 June 2018" in texts(at)  # compared with the previous meeting
 
 
-def test_headline_sentence_and_chart_summaries(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, query={"meeting": "2018-10-02"})
-    counts = independent_counts(sqlite_sample_url, dt.date(2018, 10, 2))
+def test_headline_sentence_and_chart_summaries(make_app, sample_url):
+    at = make_app(sample_url, query={"meeting": "2018-10-02"})
+    counts = independent_counts(sample_url, dt.date(2018, 10, 2))
     attention = counts["Red"] + counts["Amber"]
     assert any(s.value.startswith(f"{attention} of {sum(counts.values())} actions are Amber or Red")
                for s in at.subheader)
@@ -73,8 +73,8 @@ def test_headline_sentence_and_chart_summaries(make_app, sqlite_sample_url):
     assert "Needs attention" in [h.value for h in at.header]
 
 
-def test_headline_indicators_for_an_area_against_scotland(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, query={"area": "S12000047"})
+def test_headline_indicators_for_an_area_against_scotland(make_app, sample_url):
+    at = make_app(sample_url, query={"area": "S12000047"})
     assert "Headline indicators: Fife and Scotland" in [h.value for h in at.header]
     body = texts(at)
     assert "Fife" in body and "per 1,000" in body
@@ -89,13 +89,13 @@ def test_empty_database_says_so(make_app, databases):
     assert "No indicator data is loaded yet" in body
 
 
-def test_meeting_pack_from_the_briefing(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, query={"meeting": "2018-10-02", "area": "CPC10"})
+def test_meeting_pack_from_the_briefing(make_app, sample_url):
+    at = make_app(sample_url, query={"meeting": "2018-10-02", "area": "CPC10"})
     next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Download the meeting pack (PDF)" in labels
-    engine = make_engine(sqlite_sample_url)
+    engine = make_engine(sample_url)
     with engine.connect() as conn:
         packs = conn.execute(text("SELECT meeting_date, area_code FROM meeting_pack")).all()
     engine.dispose()

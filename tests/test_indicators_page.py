@@ -41,8 +41,8 @@ def test_no_small_or_derivable_count_in_any_series(sample_engine):
                         assert len(hidden) != 1, (code, period, total, hidden)
 
 
-def test_indicators_page_never_shows_a_small_count(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+def test_indicators_page_never_shows_a_small_count(make_app, sample_url):
+    at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CONCERN_CSE", "area": "S12000023"})
     assert_frame_ran(at)
     assert at.selectbox(key="_indicator_widget").value == "CONCERN_CSE"
@@ -63,10 +63,10 @@ def test_indicators_page_never_shows_a_small_count(make_app, sqlite_sample_url):
     assert "suppressed to protect confidentiality" in texts(at)
 
 
-def test_download_is_exactly_the_table_shown(sqlite_sample_url):
+def test_download_is_exactly_the_table_shown(sample_url):
     from cpip_dashboard.db import make_engine
 
-    engine = make_engine(sqlite_sample_url)
+    engine = make_engine(sample_url)
     with engine.connect() as conn:
         series = indicator_series(conn, "CONCERN_CSE", "count", 5)
         directory = area_directory(conn)
@@ -79,8 +79,8 @@ def test_download_is_exactly_the_table_shown(sqlite_sample_url):
         assert number in ("[c]", "..", "0") or int(number) >= 5
 
 
-def test_count_and_rate_toggle_and_comparison(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
+    at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CP_REGISTER", "area": "S12000047"})
     assert at.radio(key="measure").options == ["Count", "Rate per 1,000"]
     at.radio(key="measure").set_value("rate").run()
@@ -98,29 +98,29 @@ def test_count_and_rate_toggle_and_comparison(make_app, sqlite_sample_url):
                                           "Too few periods"}
 
 
-def test_polarity_labels_the_comparison(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+def test_polarity_labels_the_comparison(make_app, sample_url):
+    at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CP_REREGISTRATIONS"})
     labels = set(at.dataframe[1].value["Compared with Scotland"])
     assert any("(worse)" in x or "(better)" in x for x in labels) or labels <= {
         "Similar", "Not compared"}
 
 
-def test_series_break_explained_beside_the_chart(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/indicators.py",
+def test_series_break_explained_beside_the_chart(make_app, sample_url):
+    at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CPPM_INITIAL"})
     assert "renamed child protection planning meetings" in texts(at)
 
 
-def test_unknown_indicator_in_the_address_falls_back(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/indicators.py", query={"indicator": "NOPE"})
+def test_unknown_indicator_in_the_address_falls_back(make_app, sample_url):
+    at = make_app(sample_url, page="pages/indicators.py", query={"indicator": "NOPE"})
     assert at.selectbox(key="_indicator_widget").value == "CP_REGISTER"
     assert "is not known" in texts(at)
 
 
 @pytest.mark.parametrize("area", ["S12000023", "CPC10"])
-def test_area_profile(make_app, sqlite_sample_url, area):
-    at = make_app(sqlite_sample_url, page="pages/area_profile.py", query={"area": area})
+def test_area_profile(make_app, sample_url, area):
+    at = make_app(sample_url, page="pages/area_profile.py", query={"area": area})
     assert_frame_ran(at)
     profile = at.dataframe[0].value
     assert len(profile) == 17
@@ -136,6 +136,6 @@ def test_area_profile(make_app, sqlite_sample_url, area):
         assert "East Lothian, Midlothian" in texts(at)
 
 
-def test_area_profile_for_scotland_explains_itself(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/area_profile.py")
+def test_area_profile_for_scotland_explains_itself(make_app, sample_url):
+    at = make_app(sample_url, page="pages/area_profile.py")
     assert "Choose a council or a child protection committee" in texts(at)

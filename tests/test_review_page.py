@@ -11,8 +11,8 @@ from cpip_dashboard.db import make_engine
 from tests.apptest import assert_frame_ran, texts
 
 
-def test_joint_cpc_shows_both_councils_as_words(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/planning_review.py", query={"area": "CPC10"})
+def test_joint_cpc_shows_both_councils_as_words(make_app, sample_url):
+    at = make_app(sample_url, page="pages/planning_review.py", query={"area": "CPC10"})
     assert_frame_ran(at)
     matrix = at.dataframe[0].value
     data = matrix.data if hasattr(matrix, "data") else matrix
@@ -22,11 +22,11 @@ def test_joint_cpc_shows_both_councils_as_words(make_app, sqlite_sample_url):
     assert "Each cell shows the rating in words" in texts(at)
 
 
-def test_choosing_a_cell_shows_that_assessment(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/planning_review.py", query={"area": "CPC05"})
+def test_choosing_a_cell_shows_that_assessment(make_app, sample_url):
+    at = make_app(sample_url, page="pages/planning_review.py", query={"area": "CPC05"})
     at.selectbox(key="review-area").set_value("S12000030").run()
     at.selectbox(key="review-criterion").set_value("PR-07").run()
-    engine = make_engine(sqlite_sample_url)
+    engine = make_engine(sample_url)
     with engine.connect() as conn:
         evidence, rating = conn.execute(text(
             "SELECT evidence, rating FROM review_assessment WHERE area_code = 'S12000030' AND "
@@ -37,8 +37,8 @@ def test_choosing_a_cell_shows_that_assessment(make_app, sqlite_sample_url):
     assert detail.loc["Rating", "Text"] == rating
 
 
-def test_as_at_shows_the_earlier_ratings(make_app, sqlite_sample_url):
-    engine = make_engine(sqlite_sample_url)
+def test_as_at_shows_the_earlier_ratings(make_app, sample_url):
+    engine = make_engine(sample_url)
     with engine.connect() as conn:
         area, criterion, later = conn.execute(text(
             "SELECT area_code, criterion_code, rating FROM review_assessment "
@@ -47,7 +47,7 @@ def test_as_at_shows_the_earlier_ratings(make_app, sqlite_sample_url):
             "SELECT rating FROM review_assessment WHERE area_code = :a AND criterion_code = :c "
             "AND assessed_on = '2018-06-01'"), {"a": area, "c": criterion}).scalar_one()
     engine.dispose()
-    at = make_app(sqlite_sample_url, page="pages/planning_review.py", query={"area": area})
+    at = make_app(sample_url, page="pages/planning_review.py", query={"area": area})
     at.selectbox(key="review-criterion").set_value(criterion).run()
     assert at.dataframe[1].value.set_index("").loc["Rating", "Text"] == later
     at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
@@ -55,8 +55,8 @@ def test_as_at_shows_the_earlier_ratings(make_app, sqlite_sample_url):
         "Rating", "Text"] == earlier
 
 
-def test_themes_support_and_progress_sections(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/planning_review.py")
+def test_themes_support_and_progress_sections(make_app, sample_url):
+    at = make_app(sample_url, page="pages/planning_review.py")
     headers = [h.value for h in at.header]
     assert headers == ["Ratings by area and criterion", "National themes",
                        "Areas needing support", "Progress on recommendations"]
@@ -67,14 +67,14 @@ def test_themes_support_and_progress_sections(make_app, sqlite_sample_url):
     assert len(data) == 32
 
 
-def test_action_page_shows_recommendations_it_carries(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py")
+def test_action_page_shows_recommendations_it_carries(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py")
     at.selectbox(key="actions-history").set_value("REC-2").run()
     assert "Planning-review recommendations carried forward by REC-2" in texts(at)
 
 
-def test_clicking_a_matrix_cell_opens_that_assessment(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/planning_review.py", query={"area": "CPC10"})
+def test_clicking_a_matrix_cell_opens_that_assessment(make_app, sample_url):
+    at = make_app(sample_url, page="pages/planning_review.py", query={"area": "CPC10"})
     at.session_state["review-grid"] = {"selection": {"rows": [], "columns": [],
                                                      "cells": [(1, "PR-12")]}}
     at.run()

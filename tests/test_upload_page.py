@@ -33,8 +33,8 @@ def register_rag(at, ref: str) -> str:
     return table.set_index("Ref").loc[ref, "RAG"]
 
 
-def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     assert_frame_ran(at)
     upload(at, "round-5.xlsx", BAD)
     assert "4 problems: nothing was loaded" in texts(at)
@@ -48,8 +48,8 @@ def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sqlite_sampl
     assert not [b for b in at.button if b.label == "Load this file as a new batch"]
 
 
-def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/actions.py")
+def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_url):
+    at = make_app(sample_url, page="pages/actions.py")
     before = register_rag(at, "NEG-1")
     at.switch_page("pages/upload.py").run()
     upload(at, "round-5.xlsx", GOOD)
@@ -76,8 +76,8 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sqlite_sa
     assert register_rag(at, "NEG-1") == before
 
 
-def test_changed_rows_show_old_and_new(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_changed_rows_show_old_and_new(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     data = csv([["Date", "Title"], ["2018-10-02", "Renamed meeting"]])
     upload(at, "meetings.csv", data, "text/csv")
     changed = at.dataframe[1].value
@@ -86,8 +86,8 @@ def test_changed_rows_show_old_and_new(make_app, sqlite_sample_url):
     assert row["Old"] == "National Child Protection Leadership Group"
 
 
-def test_unreadable_file_gets_one_sentence(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_unreadable_file_gets_one_sentence(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     upload(at, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
            "application/vnd.ms-excel")
     errors = [shown(e.value) for e in at.error]
@@ -95,25 +95,25 @@ def test_unreadable_file_gets_one_sentence(make_app, sqlite_sample_url):
     assert not at.exception
 
 
-def test_same_file_again_names_its_batch(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_same_file_again_names_its_batch(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     upload(at, "round-5.xlsx", GOOD)
     button(at, "Load this file as a new batch").click().run()
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+    at = make_app(sample_url, page="pages/upload.py")
     upload(at, "round-5-copy.xlsx", GOOD)
     assert "already loaded as batch 2" in texts(at)
 
 
-def test_template_downloads_for_every_kind(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_template_downloads_for_every_kind(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     assert at.selectbox(key="upload-template-kind").options == [
         "Actions", "Updates", "Indicators", "Review", "Meetings", "Populations", "Definitions"]
     assert any(b.label.startswith("Download the Actions template")
                for b in at.get("download_button"))
 
 
-def test_rolling_back_the_sample_empties_the_dashboard(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_rolling_back_the_sample_empties_the_dashboard(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     button(at, "Roll back…").click().run()
     button(at, "Yes, roll it back").click().run()
     assert "Batch 1 (sample-data (illustrative).xlsx) is rolled back" in texts(at)
@@ -123,8 +123,8 @@ def test_rolling_back_the_sample_empties_the_dashboard(make_app, sqlite_sample_u
     assert "No Leadership Group meetings are loaded" in texts(at)
 
 
-def test_cancel_leaves_the_batch_alone(make_app, sqlite_sample_url):
-    at = make_app(sqlite_sample_url, page="pages/upload.py")
+def test_cancel_leaves_the_batch_alone(make_app, sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
     button(at, "Roll back…").click().run()
     button(at, "Cancel").click().run()
     assert batch_history(at).set_index("Batch").loc[1, "State"] == "Current"
