@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import rag
+from . import rag, stats
 
 FONT = "Arial"
 
@@ -88,15 +88,6 @@ COMPARISON_COLOURS = {  # colour-blind-safe (blue/orange/grey); always labelled 
 }
 
 
-def comparison_label(comparison: str, polarity: str) -> str:
-    """'Significantly higher (worse)' where polarity is defined, else the plain class."""
-    if polarity == "neither" or comparison in ("Similar", "Not compared"):
-        return comparison
-    higher_good = polarity == "higher is better"
-    good = (comparison == "Significantly higher") == higher_good
-    return f"{comparison} ({'better' if good else 'worse'})"
-
-
 def _fmt(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -162,7 +153,7 @@ def describe_trend(frame: pd.DataFrame, names: dict[str, str], unit: str, freque
 def comparison_chart(table: pd.DataFrame, scotland: float | None, polarity: str,
                      unit_title: str, description: str) -> alt.Chart:
     data = table.dropna(subset=["value"]).copy()
-    data["Comparison"] = [comparison_label(c, polarity) for c in data["comparison"]]
+    data["Comparison"] = [stats.comparison_label(c, polarity) for c in data["comparison"]]
     domain = sorted(set(data["Comparison"]))
     colours = []
     for label in domain:

@@ -223,3 +223,60 @@ def display_table(frame: pd.DataFrame, areas: list[str], directory: AreaDirector
     result = result.sort_index().fillna("..")
     result.index.name = "Period"
     return result.reset_index()
+
+
+# --- tables for people ------------------------------------------------------------------------
+
+
+def shown_value(value: object, symbol: object, places: int) -> str:
+    """A figure as text, or its symbol (never a suppressed number)."""
+    if value is not None and not pd.isna(value):
+        return f"{value:,.{places}f}"
+    return symbol if isinstance(symbol, str) else ".."
+
+
+def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
+                directory: AreaDirectory, places: int) -> dict | None:
+    """One indicator's line on an area profile: latest figure, Scotland's, the comparison and
+    the recent trend. None when the area has no figure for it."""
+    mine = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
+    if mine.empty:
+        return None
+    latest = mine.iloc[-1]
+    scot = frame[(frame["area_code"] == SCOTLAND) & (frame["period"] == latest["period"])]
+    against = "-"
+    if area != SCOTLAND and measure == RATE:
+        compared = comparison(frame, latest["period"], (directory.areas[area].kind,), directory)
+        match = compared[compared["area_code"] == area]
+        if len(match):
+            against = stats.comparison_label(match.iloc[0]["comparison"],
+                                             definition["polarity"])
+    trend_class, _ = recent_trend(frame, area)
+    return {"Indicator": definition["name"],
+            "Period": period_label(latest["period"], definition["frequency"]),
+            "Measure": "Rate per 1,000" if measure == RATE else definition["unit"].capitalize(),
+            directory.name(area): shown_value(latest["value"], latest["symbol"], places),
+            "Scotland": shown_value(scot.iloc[0]["value"], None, places) if len(scot) else "..",
+            "Compared with Scotland": against, "Recent trend": trend_class}
+
+
+def comparison_table(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": ranked["area"],
+        "Rate per 1,000": [shown_value(v, s, 2) for v, s in zip(ranked["value"], ranked["symbol"],
+                                                                strict=True)],
+        "95% interval": [f"{lo:,.2f} to {hi:,.2f}" if pd.notna(lo) else ""
+                         for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
+        "Compared with Scotland": [stats.comparison_label(c, polarity)
+                                   for c in ranked["comparison"]],
+    })
+
+
+def trend_table(frame: pd.DataFrame, areas: list[str], directory: AreaDirectory,
+                places: int) -> pd.DataFrame:
+    rows = []
+    for area in areas:
+        label, slope = recent_trend(frame, area)
+        rows.append({"Area": directory.name(area), "Recent trend": label,
+                     "Change per period": "" if slope is None else f"{slope:+,.{places + 1}f}"})
+    return pd.DataFrame(rows, columns=["Area", "Recent trend", "Change per period"])

@@ -202,3 +202,74 @@ def headline_sentence(now: dict[str, int], before: dict[str, int] | None,
     if diff == 0:
         return text + f", the same as at {when}."
     return text + f", {abs(diff)} {'more' if diff > 0 else 'fewer'} than at {when}."
+
+
+# --- tables for people ------------------------------------------------------------------------
+
+
+def _iso(day: object) -> str:
+    return "" if day is None or (not isinstance(day, dt.date) and pd.isna(day)) else day.isoformat()
+
+
+def _percent(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:.0f}"
+
+
+def filtered(register: pd.DataFrame, workstreams: list[str], leads: list[str],
+             levels: list[str], flags: list[str]) -> pd.DataFrame:
+    """The register narrowed by each filter that has a choice (flags match by their start, so
+    'Re-baselined' also finds 'Re-baselined (2)')."""
+    shown = register
+    if workstreams:
+        shown = shown[shown["workstream"].isin(workstreams)]
+    if leads:
+        shown = shown[shown["lead"].isin(leads)]
+    if levels:
+        shown = shown[shown["rag"].isin(levels)]
+    if flags:
+        shown = shown[shown["flags"].map(
+            lambda have: any(f.startswith(c) for c in flags for f in have))]
+    return shown
+
+
+def register_table(register: pd.DataFrame, workstream_names: dict[str, str],
+                   directory: AreaDirectory) -> pd.DataFrame:
+    """The register as shown and downloaded: words and symbols, dates as ISO."""
+    return pd.DataFrame({
+        "Ref": register["ref"], "Action": register["title"],
+        "Workstream": register["workstream"].map(workstream_names),
+        "Lead": register["lead"],
+        "Area": register["areas"].map(lambda codes: ", ".join(
+            directory.name(c) for c in str(codes).split(","))),
+        "Due": register["effective_due"].map(_iso),
+        "RAG": register["rag"].map(rag.label),
+        "Progress %": register["progress"].map(_percent),
+        "Flags": register["flags"].map("; ".join),
+        "Last update": register["last_update"].map(_iso),
+    }, columns=["Ref", "Action", "Workstream", "Lead", "Area", "Due", "RAG", "Progress %",
+                "Flags", "Last update"])
+
+
+def history(updates: pd.DataFrame, ref: str, day: dt.date | None) -> pd.DataFrame:
+    """One action's updates up to the meeting, oldest first."""
+    mine = updates[updates["action_ref"] == ref].sort_values("reporting_date")
+    return mine[mine["reporting_date"] <= day] if day else mine
+
+
+def history_table(history_rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Reporting date": history_rows["reporting_date"].map(_iso),
+        "RAG": history_rows["rag"].map(rag.label),
+        "Progress %": history_rows["progress"].map(_percent),
+        "Commentary": history_rows["commentary"].fillna(""),
+        "Next steps": history_rows["next_steps"].fillna(""),
+        "Revised due date": history_rows["revised_due_date"].map(_iso),
+    })
+
+
+def due_date_moves(versions: pd.DataFrame, ref: str, history_rows: pd.DataFrame) -> list[str]:
+    """The due dates an action has had, in order, when it has had more than one."""
+    dues = [d for d in versions.loc[versions["ref"] == ref, "due_date"] if _iso(d)]
+    revised = [d for d in history_rows["revised_due_date"] if _iso(d)]
+    dates = list(dict.fromkeys(_iso(d) for d in dues + revised))
+    return dates if len(dates) > 1 else []

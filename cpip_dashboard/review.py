@@ -115,3 +115,79 @@ def overdue(current: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     mask = (status != "Done") & recs["target_date"].map(
         lambda t: t is not None and not pd.isna(t) and t < day)
     return recs[mask]
+
+
+# --- tables and charts for people ---------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def matrix_cells(table: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
+    """The matrix as shown: one row per area (indexed by code), ratings abbreviated in words."""
+    cells = table.set_index("area_code")[["Area", *criteria, "Weak or unsatisfactory"]].copy()
+    for code in criteria:
+        cells[code] = cells[code].map(lambda r: ABBREVIATIONS.get(r, "") if isinstance(r, str)
+                                      else "")
+    return cells
+
+
+_BY_ABBREVIATION = {v: k for k, v in ABBREVIATIONS.items()}
+
+
+def cell_style(abbreviation: str) -> str:
+    """CSS for a matrix cell: the colour repeats the word, with readable text on it."""
+    rating = _BY_ABBREVIATION.get(abbreviation)
+    if rating is None:
+        return ""
+    return f"background-color: {RATING_COLOURS[rating]}; color: {RATING_TEXT[rating]}"
+
+
+def assessment_detail(row: pd.Series, criterion: pd.Series) -> pd.DataFrame:
+    fields = [("Question", criterion["question"]), ("Basis", criterion["basis"]),
+              ("Rating", row["rating"]), ("Assessed on", row["assessed_on"]),
+              ("Evidence", row["evidence"]), ("Finding", row["finding"]),
+              ("Recommendation", row["recommendation"]), ("Owner", row["owner"]),
+              ("Target date", row["target_date"]), ("Progress", row["progress"]),
+              ("Register action", row["action_ref"])]
+    return pd.DataFrame({"": [f for f, _ in fields], "Text": [_text(v) for _, v in fields]})
+
+
+def themes_table(table: pd.DataFrame) -> pd.DataFrame:
+    return table.rename(columns={"code": "Criterion", "criterion": "What is reviewed",
+                                 "planning_process": "Planning process",
+                                 "assessed": "Areas assessed", "weak": "Weak or unsatisfactory"})
+
+
+def support_table(support: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": support["area_code"].map(directory.name),
+        "Weak or unsatisfactory": support["weak_count"], "Criterion": support["criterion_code"],
+        "Rating": support["rating"], "Recommendation": support["recommendation"].map(_text),
+        "Owner": support["owner"].map(_text), "Progress": support["progress"].map(_text),
+        "Target date": support["target_date"].map(_text)})
+
+
+def recommendations_table(current: pd.DataFrame, day: dt.date,
+                          directory: AreaDirectory) -> pd.DataFrame:
+    recs = current[current["recommendation"].notna()]
+    late = overdue(current, day)
+    return pd.DataFrame({
+        "Area": recs["area_code"].map(directory.name), "Criterion": recs["criterion_code"],
+        "Rating": recs["rating"], "Recommendation": recs["recommendation"].map(_text),
+        "Owner": recs["owner"].map(_text), "Target date": recs["target_date"].map(_text),
+        "Progress": recs["progress"].fillna("Not started"),
+        "Overdue": recs.index.isin(late.index).astype(bool),
+        "Register action": recs["action_ref"].map(_text)})
+
+
+def findings_table(current: pd.DataFrame, criteria: pd.DataFrame,
+                   directory: AreaDirectory) -> pd.DataFrame:
+    """An area's assessments with what each criterion reviews (criteria indexed by code)."""
+    return pd.DataFrame({
+        "Area": current["area_code"].map(directory.name), "Criterion": current["criterion_code"],
+        "What is reviewed": current["criterion_code"].map(criteria["dimension"]),
+        "Rating": current["rating"], "Finding": current["finding"].map(_text),
+        "Recommendation": current["recommendation"].map(_text),
+        "Progress": current["progress"].map(_text)})

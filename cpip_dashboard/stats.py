@@ -61,6 +61,14 @@ def compare(lower: float | None, upper: float | None, reference: float | None) -
     return SIMILAR
 
 
+def comparison_label(comparison: str, polarity: str) -> str:
+    """'Significantly higher (worse)' where polarity is defined, else the plain class."""
+    if polarity == "neither" or comparison in (SIMILAR, NOT_COMPARED):
+        return comparison
+    good = (comparison == HIGHER) == (polarity == "higher is better")
+    return f"{comparison} ({'better' if good else 'worse'})"
+
+
 def trend(values: list[float | None]) -> tuple[str, float | None]:
     """Recent trend over the last five periods (oldest first); returns (class, slope/period)."""
     last = values[-5:]

@@ -1,6 +1,5 @@
 """Action register: every action as at a meeting, filtered, with one action's full history."""
 
-import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import rag, register, ui
@@ -32,29 +31,8 @@ with st.container(border=True):
                + " - change it in the sidebar. Flags: "
                + "; ".join(f"{k}: {v}" for k, v in register.FLAGS.items()) + ".")
 
-shown = actions
-if chosen_ws:
-    shown = shown[shown["workstream"].isin(chosen_ws)]
-if chosen_lead:
-    shown = shown[shown["lead"].isin(chosen_lead)]
-if chosen_rag:
-    shown = shown[shown["rag"].isin(chosen_rag)]
-if chosen_flags:
-    shown = shown[shown["flags"].map(
-        lambda flags: any(f.startswith(c) for c in chosen_flags for f in flags))]
-
-table = pd.DataFrame({
-    "Ref": shown["ref"], "Action": shown["title"],
-    "Workstream": shown["workstream"].map(ws_names),
-    "Lead": shown["lead"],
-    "Area": shown["areas"].map(lambda codes: ", ".join(
-        directory.name(c) for c in str(codes).split(","))),
-    "Due": shown["effective_due"].map(lambda d: d.isoformat() if d else ""),
-    "RAG": shown["rag"].map(rag.label),
-    "Progress %": shown["progress"].map(lambda p: "" if pd.isna(p) else f"{p:.0f}"),
-    "Flags": shown["flags"].map("; ".join),
-    "Last update": shown["last_update"].map(lambda d: d.isoformat() if d else ""),
-})
+shown = register.filtered(actions, chosen_ws, chosen_lead, chosen_rag, chosen_flags)
+table = register.register_table(shown, ws_names, directory)
 st.write(f"{len(table)} of {len(actions)} actions as at {widgets.long_date(data['meeting'])}.")
 ui.data_table(table)
 ui.download_buttons(table, f"action-register-{data['meeting']}")
@@ -71,27 +49,15 @@ st.text(action["title"])
 st.caption(f"Lead: {widgets.safe(action['lead'])}. Workstream: "
            f"{ws_names.get(action['workstream'])}. "
            f"Source: {widgets.safe(action['source'] or 'not given')}.")
-history = data["updates"][data["updates"]["action_ref"] == ref].sort_values("reporting_date")
-history = history[history["reporting_date"] <= data["meeting"]] if data["meeting"] else history
+history = register.history(data["updates"], ref, data["meeting"])
 if len(history):
     last = history.iloc[-1]
     st.caption(f"Latest update, {last['reporting_date']:%d %B %Y}: {rag.label(last['rag'])}")
     st.text(last["commentary"] if isinstance(last["commentary"], str) else "(no commentary)")
-ui.data_table(pd.DataFrame({
-    "Reporting date": history["reporting_date"].map(lambda d: d.isoformat()),
-    "RAG": history["rag"].map(rag.label),
-    "Progress %": history["progress"].map(lambda p: "" if pd.isna(p) else f"{p:.0f}"),
-    "Commentary": history["commentary"].fillna(""),
-    "Next steps": history["next_steps"].fillna(""),
-    "Revised due date": history["revised_due_date"].map(
-        lambda d: d.isoformat() if d is not None and not pd.isna(d) else ""),
-}))
-versions = data["versions"][data["versions"]["ref"] == ref]
-dues = [d for d in versions["due_date"]]
-revised = [d for d in history["revised_due_date"] if d is not None and not pd.isna(d)]
-if len(set(dues + revised)) > 1:
-    moves = " → ".join(dict.fromkeys(d.isoformat() for d in dues + revised if d))
-    st.caption(f"Due date changes: {moves}.")
+ui.data_table(register.history_table(history))
+moves = register.due_date_moves(data["versions"], ref, history)
+if moves:
+    st.caption(f"Due date changes: {' → '.join(moves)}.")
 linked = [c for c in str(action["indicators"]).split(",") if c]
 if linked:
     catalogue = ui.q(indicator_catalogue).set_index("code")

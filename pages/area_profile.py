@@ -4,7 +4,7 @@ it, and its planning-review findings."""
 import pandas as pd
 import streamlit as st
 
-from cpip_dashboard import charts, indicators, rag, register, review, ui
+from cpip_dashboard import charts, indicators, register, review, stats, ui
 from cpip_dashboard.areas import SCOTLAND
 from cpip_dashboard.queries import (
     criteria,
@@ -12,9 +12,9 @@ from cpip_dashboard.queries import (
     indicator_series,
     register_as_at,
     review_assessments,
+    workstreams,
 )
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.values import period_label
 
 ui.require("area")
 area = ui.current_area()
@@ -37,31 +37,12 @@ for definition in catalogue.to_dict("records"):
     measure = "rate" if "rate" in indicators.measures(definition) else \
         indicators.measures(definition)[0]
     frame = ui.q(indicator_series, definition["code"], measure, widgets.threshold())
-    mine = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
-    if mine.empty:
+    row = indicators.profile_row(definition, measure, frame, area, directory,
+                                 widgets.decimals(measure, definition))
+    if row is None:
         continue
     batches |= {int(b) for b in frame["batch_id"].dropna()}
-    latest = mine.iloc[-1]
-    places = widgets.decimals(measure, definition)
-    value = (f"{latest['value']:,.{places}f}" if pd.notna(latest["value"])
-             else (latest["symbol"] if isinstance(latest["symbol"], str) else ".."))
-    scot = frame[(frame["area_code"] == SCOTLAND) & (frame["period"] == latest["period"])]
-    scot_value = f"{scot.iloc[0]['value']:,.{places}f}" if len(scot) and pd.notna(
-        scot.iloc[0]["value"]) else ".."
-    comparison = "-"
-    if area != SCOTLAND and measure == "rate":
-        kind = directory.areas[area].kind
-        compared = indicators.comparison(frame, latest["period"], (kind,), directory)
-        match = compared[compared["area_code"] == area]
-        if len(match):
-            comparison = charts.comparison_label(match.iloc[0]["comparison"],
-                                                 definition["polarity"])
-    trend, _ = indicators.recent_trend(frame, area)
-    rows.append({"Indicator": definition["name"], "Period": period_label(
-        latest["period"], definition["frequency"]),
-        "Measure": "Rate per 1,000" if measure == "rate" else definition["unit"].capitalize(),
-        name: value, "Scotland": scot_value, "Compared with Scotland": comparison,
-        "Recent trend": trend})
+    rows.append(row)
     charts_to_draw.append((definition, measure, frame))
 if not rows:
     st.write("No indicator figures are loaded for this area.")
@@ -69,8 +50,8 @@ else:
     profile = pd.DataFrame(rows)
     ui.data_table(profile)
     ui.download_buttons(profile, f"area-profile-{area}")
-    st.caption("Significance: " + indicators.stats.SIGNIFICANCE_METHOD + " Recent trend: "
-               + indicators.stats.TREND_RULE)
+    st.caption("Significance: " + stats.SIGNIFICANCE_METHOD + " Recent trend: "
+               + stats.TREND_RULE)
     ui.illustrative_notice(batches)
     with st.expander("Small trend charts", expanded=False):
         columns = st.columns(3)
@@ -94,9 +75,8 @@ st.write(f"{len(actions)} actions apply here: {len(actions) - len(local)} nation
          f"{len(local)} naming this area or its committee (as at "
          f"{widgets.long_date(data['meeting'])}).")
 if len(local):
-    ui.data_table(pd.DataFrame({"Ref": local["ref"], "Action": local["title"],
-                                "Lead": local["lead"], "RAG": local["rag"].map(rag.label),
-                                "Flags": local["flags"].map("; ".join)}))
+    names = dict(zip(ui.q(workstreams)["code"], ui.q(workstreams)["name"], strict=True))
+    ui.data_table(register.register_table(local, names, directory))
 
 st.header("Planning review findings")
 assessments = review.as_at(ui.q(review_assessments), None)
@@ -109,10 +89,5 @@ else:
     crit = ui.q(criteria).set_index("code")
     weak = mine[mine["rating"].isin(review.WEAK)]
     st.write(f"{len(mine)} assessments; {len(weak)} rated Weak or Unsatisfactory.")
-    ui.data_table(pd.DataFrame({
-        "Area": mine["area_code"].map(directory.name), "Criterion": mine["criterion_code"],
-        "What is reviewed": mine["criterion_code"].map(crit["dimension"]),
-        "Rating": mine["rating"], "Finding": mine["finding"].fillna(""),
-        "Recommendation": mine["recommendation"].fillna(""),
-        "Progress": mine["progress"].fillna("")}))
+    ui.data_table(review.findings_table(mine, crit, directory))
     ui.illustrative_notice({int(b) for b in mine["batch_id"]})

@@ -1,7 +1,6 @@
 """Indicators: one indicator over time for chosen areas against Scotland, and all areas
 compared for a period. Every figure passes disclosure control first."""
 
-import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import charts, indicators, stats, ui
@@ -115,24 +114,11 @@ else:
             sentence), width="stretch")
     st.caption(sentence)
     st.caption("Method: " + stats.SIGNIFICANCE_METHOD + " The dashed line is Scotland.")
-    comparison_table = pd.DataFrame({
-        "Area": ranked["area"],
-        "Rate per 1,000": [f"{v:,.2f}" if pd.notna(v) else (s if isinstance(s, str) else "..")
-                           for v, s in zip(ranked["value"], ranked["symbol"], strict=True)],
-        "95% interval": [f"{lo:,.2f} to {hi:,.2f}" if pd.notna(lo) else ""
-                         for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
-        "Compared with Scotland": [charts.comparison_label(c, definition["polarity"])
-                                   for c in ranked["comparison"]],
-    })
+    comparison_table = indicators.comparison_table(ranked, definition["polarity"])
     with st.expander("Table of this comparison"):
         ui.data_table(comparison_table)
     ui.download_buttons(comparison_table, f"{code}-compare-{period_text}", key="compare-dl")
 
 st.header("Recent trend")
 st.caption("Rule: " + stats.TREND_RULE)
-trend_rows = []
-for a in areas:
-    label, slope = indicators.recent_trend(frame, a)
-    trend_rows.append({"Area": directory.name(a), "Recent trend": label,
-                       "Change per period": "" if slope is None else f"{slope:+,.{places + 1}f}"})
-ui.data_table(pd.DataFrame(trend_rows))
+ui.data_table(indicators.trend_table(frame, areas, directory, places))

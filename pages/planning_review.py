@@ -1,8 +1,9 @@
 """Planning review: the Leadership Group's first-year review of how child protection is built
 into each area's planning processes - ratings, findings, recommendations and progress."""
 
+import datetime as dt
+
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import review, ui
@@ -33,23 +34,8 @@ st.caption("Ratings use the six-point scale: " + ", ".join(
 st.header("Ratings by area and criterion")
 sort = st.radio("Sort areas", ["By name", "Weakest first"], horizontal=True, key="review-sort")
 table = review.matrix(shown, directory, codes, "weakest" if sort == "Weakest first" else "area")
-cells = table.set_index("area_code")
-display = cells[["Area", *codes, "Weak or unsatisfactory"]].copy()
-for code in codes:
-    display[code] = display[code].map(lambda r: review.ABBREVIATIONS.get(r, "") if
-                                      isinstance(r, str) else "")
-reverse = {v: k for k, v in review.ABBREVIATIONS.items()}
-
-
-def _style(value):
-    rating = reverse.get(value)
-    if rating is None:
-        return ""
-    return (f"background-color: {review.RATING_COLOURS[rating]}; "
-            f"color: {review.RATING_TEXT[rating]}")
-
-
-event = ui.data_table(display.style.map(_style, subset=codes),
+display = review.matrix_cells(table, codes)
+event = ui.data_table(display.style.map(review.cell_style, subset=codes),
                       column_config={c: st.column_config.TextColumn(
                           c, help=crit.set_index("code").loc[c, "dimension"], width="small")
                           for c in codes},
@@ -62,13 +48,13 @@ if picked and picked != st.session_state.get("review-picked"):
     if column in codes:
         st.session_state["review-criterion"] = column
 st.caption("Choose a cell to see that assessment's evidence, finding and recommendation below.")
-full = cells[["Area", *codes]].fillna("")
+full = table[["Area", *codes]].fillna("")
 ui.download_buttons(full.reset_index(drop=True), f"planning-review-matrix-{meeting}",
                     key="review-matrix")
 
 st.subheader("One assessment")
 pick = st.columns(2)
-chosen_area = pick[0].selectbox("Area", list(cells.index), format_func=directory.name,
+chosen_area = pick[0].selectbox("Area", list(display.index), format_func=directory.name,
                                 key="review-area")
 chosen_crit = pick[1].selectbox(
     "Criterion", codes, key="review-criterion",
@@ -77,15 +63,8 @@ match = shown[(shown["area_code"] == chosen_area) & (shown["criterion_code"] == 
 if match.empty:
     st.write("No assessment for this area and criterion.")
 else:
-    row = match.iloc[0]
-    question = crit.set_index("code").loc[chosen_crit]
-    ui.data_table(pd.DataFrame({"": [
-        "Question", "Basis", "Rating", "Assessed on", "Evidence", "Finding", "Recommendation",
-        "Owner", "Target date", "Progress", "Register action"], "Text": [
-        question["question"], question["basis"], row["rating"], str(row["assessed_on"]),
-        row["evidence"] or "", row["finding"] or "", row["recommendation"] or "",
-        row["owner"] or "", "" if row["target_date"] is None else str(row["target_date"]),
-        row["progress"] or "", row["action_ref"] or ""]}), key="assessment-detail")
+    ui.data_table(review.assessment_detail(match.iloc[0], crit.set_index("code").loc[chosen_crit]),
+                  key="assessment-detail")
 
 st.header("National themes")
 themes = review.themes(shown, crit)
@@ -98,12 +77,8 @@ chart = alt.Chart(themes.head(17)).mark_bar(color="#d94801").encode(
 ).properties(height=alt.Step(18), description=sentence)
 st.altair_chart(chart, width="stretch")
 st.caption(sentence)
-themes_table = themes.rename(columns={"code": "Criterion", "criterion": "What is reviewed",
-                                      "planning_process": "Planning process",
-                                      "assessed": "Areas assessed",
-                                      "weak": "Weak or unsatisfactory"})
 with st.expander("Table of national themes"):
-    ui.data_table(themes_table)
+    ui.data_table(review.themes_table(themes))
 
 st.header("Areas needing support")
 st.caption(f"Areas with {review.NEEDS_SUPPORT_AT} or more ratings of Weak or Unsatisfactory, "
@@ -112,31 +87,16 @@ support = review.needing_support(shown)
 if support.empty:
     st.write("No area has two or more Weak or Unsatisfactory ratings.")
 else:
-    support_table = pd.DataFrame({
-        "Area": support["area_code"].map(directory.name),
-        "Weak or unsatisfactory": support["weak_count"], "Criterion": support["criterion_code"],
-        "Rating": support["rating"], "Recommendation": support["recommendation"],
-        "Owner": support["owner"].fillna(""), "Progress": support["progress"].fillna(""),
-        "Target date": support["target_date"].map(lambda t: "" if t is None else str(t))})
-    ui.data_table(support_table)
+    ui.data_table(review.support_table(support, directory))
 
 st.header("Progress on recommendations")
-day = meeting or pd.Timestamp.today().date()
+day = meeting or dt.date.today()
 counts = review.progress(shown, day)
 cols = st.columns(4)
 for column, (label, value) in zip(cols, counts.items(), strict=True):
     column.metric(label, value)
-late = review.overdue(shown, day)
 st.caption(f"Overdue: target date before {widgets.long_date(day)} and not done.")
-recs = shown[shown["recommendation"].notna()]
-recs_table = pd.DataFrame({
-    "Area": recs["area_code"].map(directory.name), "Criterion": recs["criterion_code"],
-    "Rating": recs["rating"], "Recommendation": recs["recommendation"],
-    "Owner": recs["owner"].fillna(""), "Target date": recs["target_date"].map(
-        lambda t: "" if t is None else str(t)),
-    "Progress": recs["progress"].fillna("Not started"),
-    "Overdue": recs.index.isin(late.index).astype(bool),
-    "Register action": recs["action_ref"].fillna("")})
+recs_table = review.recommendations_table(shown, day, directory)
 with st.expander(f"All {len(recs_table)} recommendations"):
     ui.data_table(recs_table)
 ui.download_buttons(recs_table, f"planning-review-recommendations-{meeting}",

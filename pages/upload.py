@@ -1,10 +1,10 @@
 """Upload (secretariat only): templates; upload -> checks -> preview -> confirm; batch history
 with rollback. Every write goes through the import pipeline as one batch."""
 
-import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import config, templates, ui
+from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.marking import marked_workbook
 from cpip_dashboard.imports.pipeline import run_import
@@ -45,39 +45,20 @@ indicator = options[1].selectbox(
     key="upload-indicator", format_func=lambda c: "Detect from the sheet" if c is None else c)
 
 
-def _problems_table(problems) -> pd.DataFrame:
-    return pd.DataFrame([{"Sheet": p.sheet or "", "Row": "" if p.row is None else str(p.row),
-                          "Column": p.column or "", "Value": p.value or "",
-                          "Problem": p.message} for p in problems],
-                        columns=["Sheet", "Row", "Column", "Value", "Problem"])
-
-
 def _preview(report) -> None:
     st.subheader("What would change")
-    ui.data_table(pd.DataFrame([{
-        "Sheet": s["sheet"], "Kind": s["kind"], "Rows": s["rows"],
-        "Added": s["changes"]["added"], "Changed": s["changes"]["changed"],
-        "Unchanged": s["changes"]["unchanged"]} for s in report.sheets]))
-    changed = [c for c in report.changes if c.change == "changed"]
+    ui.data_table(preview.sheets_table(report))
+    changed, added = preview.counts(report)
     if changed:
-        st.write(f"{len(changed)} changed rows (old and new values side by side):")
-        ui.data_table(pd.DataFrame([{
-            "Sheet": c.record.sheet, "Row": c.record.row,
-            "Key": " / ".join(str(k) for k in c.record.key),
-            "Field": field, "Old": "" if c.old.get(field) is None else str(c.old.get(field)),
-            "New": "" if c.record.values[field] is None else str(c.record.values[field])}
-            for c in changed[:2000] for field in c.fields_changed()]), key="preview-changed")
-    added = [c for c in report.changes if c.change == "added"]
+        st.write(f"{changed} changed rows (old and new values side by side):")
+        ui.data_table(preview.changed_table(report), key="preview-changed")
     if added:
-        st.write(f"{len(added)} added rows" + (" (the first 500 shown):" if len(added) > 500
-                                                 else ":"))
-        ui.data_table(pd.DataFrame([{"Sheet": c.record.sheet, "Row": c.record.row,
-                                     **{k: "" if v is None else str(v)
-                                        for k, v in c.record.values.items()}}
-                                    for c in added[:500]]), key="preview-added")
+        st.write(f"{added} added rows" + (f" (the first {preview.MAX_ADDED} shown):"
+                                          if added > preview.MAX_ADDED else ":"))
+        ui.data_table(preview.added_table(report), key="preview-added")
     if report.warnings:
         st.write(f"{len(report.warnings)} warnings (these rows will load; check them):")
-        ui.data_table(_problems_table(report.warnings), key="preview-warnings")
+        ui.data_table(preview.problems_table(report.warnings), key="preview-warnings")
 
 
 if uploaded is not None:
@@ -97,7 +78,7 @@ if uploaded is not None:
         st.error(widgets.safe(report.message))
     elif report.outcome == "rejected":
         st.error(widgets.safe(report.message))
-        ui.data_table(_problems_table(report.errors + report.warnings), key="problems")
+        ui.data_table(preview.problems_table(report.errors + report.warnings), key="problems")
         try:
             sheets = read_file(uploaded.name, data, max_mb)
             st.download_button("Download the file with problem cells marked",
