@@ -80,17 +80,19 @@ def serious_violations(page) -> list[dict]:
 
 
 def choose_option(page, label: str, typed: str, expect_heading: str | None = None) -> None:
-    """Pick an option in a Streamlit selectbox by typing (its list is virtualised)."""
-    for _ in range(3):
-        box = page.get_by_role("combobox", name=label, exact=True)
-        box.click()
-        box.press_sequentially(typed)
-        page.get_by_role("option").filter(has_text=typed).first.click()
-        if expect_heading is None:
-            return
+    """Pick an option in a Streamlit selectbox by typing (its list is virtualised). A rerun can
+    replace the list under the click, so the whole pick is retried."""
+    for _ in range(4):
         try:
-            page.get_by_role("heading", name=expect_heading, exact=True).wait_for(timeout=10_000)
+            box = page.get_by_role("combobox", name=label, exact=True)
+            box.click(timeout=10_000)
+            box.press_sequentially(typed)
+            page.get_by_role("option").filter(has_text=typed).first.click(timeout=10_000)
+            if expect_heading is not None:
+                page.get_by_role("heading", name=expect_heading, exact=True).wait_for(
+                    timeout=10_000)
             return
-        except PlaywrightTimeout:  # the rerun replaced the list under the click: try again
-            continue
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            page.wait_for_load_state("networkidle")
     raise AssertionError(f"could not choose {typed!r} in {label!r}")
