@@ -39,6 +39,12 @@ def measures(definition: dict) -> list[str]:
     return [RATE] if definition["unit"].startswith("rate") else [COUNT]
 
 
+def headline_measure(definition: dict, area: str) -> str:
+    """A rate for a council or CPC (comparable with Scotland), else the indicator's own unit."""
+    options = measures(definition)
+    return RATE if area != SCOTLAND and RATE in options else options[0]
+
+
 def _with_cpcs(values: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
     """Add each CPC's count as the sum of its councils where none was uploaded and all are
     present."""

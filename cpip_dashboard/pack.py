@@ -197,8 +197,7 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, dire
     catalogue = indicator_catalogue(conn)
     rows = []
     for definition in catalogue[catalogue["headline"].astype(bool)].to_dict("records"):
-        options = indicators.measures(definition)
-        measure = "rate" if area != SCOTLAND and "rate" in options else options[0]
+        measure = indicators.headline_measure(definition, area)
         frame = indicator_series(conn, definition["code"], measure, threshold)
         frame = frame[frame["area_code"].isin([area, SCOTLAND])]
         if frame["value"].notna().sum() == 0:

@@ -108,10 +108,6 @@ def data_status(conn: Connection) -> dict:
     }
 
 
-def illustrative_batch_ids(conn: Connection) -> set[int]:
-    return set(conn.execute(select(UploadBatch.id).where(
-        UploadBatch.state == "committed", UploadBatch.illustrative.is_(True))).scalars())
-
 
 def audit_events(conn: Connection, limit: int = 200) -> pd.DataFrame:
     rows = conn.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))

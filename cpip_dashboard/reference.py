@@ -24,10 +24,6 @@ def read_csv(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]
         return list(csv.DictReader(handle))
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
-
-
 @lru_cache(maxsize=1)
 def area_rows() -> tuple[list[dict], list[tuple[str, str, str]]]:
     """(areas, aliases) as plain rows: aliases are (alias, area code, kind)."""

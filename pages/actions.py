@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cpip_dashboard import rag, register, ui
-from cpip_dashboard.queries import indicator_catalogue, register_as_at, workstreams
+from cpip_dashboard.queries import indicator_catalogue, meetings, register_as_at, workstreams
 from cpip_dashboard.ui import widgets
 
 ui.require("actions")
@@ -12,7 +12,7 @@ directory = ui.directory()
 ui.page_header("Action register", "The programme's actions as they stood at a Leadership "
                "Group meeting: filter them, and open one to see its whole history.")
 
-meeting = widgets.meeting_selector(ui.q(register_as_at, None)["meetings"])
+meeting = widgets.meeting_selector(ui.q(meetings))
 data = ui.q(register_as_at, meeting)
 actions = register.for_area(data["now"], area, directory)
 ui.illustrative_notice(set(actions["batch_id"]))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cpip_dashboard import charts, rag, register, ui
-from cpip_dashboard.queries import register_as_at, workstreams
+from cpip_dashboard.queries import meetings, register_as_at, workstreams
 from cpip_dashboard.ui import widgets
 
 who = ui.require("briefing")
@@ -12,7 +12,7 @@ directory = ui.directory()
 
 top_left, top_right = st.columns([3, 1])
 with top_right:
-    meeting = widgets.meeting_selector(ui.q(register_as_at, None)["meetings"])
+    meeting = widgets.meeting_selector(ui.q(meetings))
 data = ui.q(register_as_at, meeting)
 now = register.for_area(data["now"], area, directory)
 before = None if data["before"] is None else register.for_area(data["before"], area, directory)

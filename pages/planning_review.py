@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from cpip_dashboard import review, ui
-from cpip_dashboard.queries import criteria, register_as_at, review_assessments
+from cpip_dashboard.queries import criteria, meetings, review_assessments
 from cpip_dashboard.ui import widgets
 
 ui.require("review")
@@ -16,7 +16,7 @@ directory = ui.directory()
 ui.page_header("Planning review", "How child protection is built into each area's planning "
                "and service-delivery processes: the Leadership Group's first-year review.")
 
-meeting = widgets.meeting_selector(ui.q(register_as_at, None)["meetings"])
+meeting = widgets.meeting_selector(ui.q(meetings))
 all_rows = ui.q(review_assessments)
 current = review.as_at(all_rows, meeting)
 shown = review.for_area(current, area, directory)

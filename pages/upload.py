@@ -2,12 +2,13 @@
 with rollback. Every write goes through the import pipeline as one batch."""
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from cpip_dashboard import config, templates, ui
 from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.marking import marked_workbook
-from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.imports.pipeline import ImportReport, run_import
 from cpip_dashboard.imports.reading import ReadError, read_file
 from cpip_dashboard.queries import audit_events, batch_table, indicator_catalogue
 from cpip_dashboard.rollback import rollback
@@ -61,19 +62,30 @@ def _preview(report) -> None:
         ui.data_table(preview.problems_table(report.warnings), key="preview-warnings")
 
 
+def _import(name: str, data: bytes, dry_run: bool):
+    """The shared pipeline; a database failure is a sentence (the transaction rolled back)."""
+    try:
+        return run_import(ui.engine(), name, data, user=who.label, kind=forced_kind,
+                          indicator=indicator, dry_run=dry_run, max_mb=max_mb)
+    except SQLAlchemyError as exc:
+        return ImportReport("unreadable", name, "", dry_run,
+                            "The database could not complete this upload "
+                            f"({type(exc).__name__}); nothing was loaded. Try again in a "
+                            "minute; if it happens again, tell whoever runs the dashboard.")
+
+
 if uploaded is not None:
     data = uploaded.getvalue()
     key = (uploaded.name, len(data), hash(data), forced_kind, indicator)
     if st.session_state.get("upload-report-key") != key:
         st.session_state["upload-report-key"] = key
-        st.session_state["upload-report"] = run_import(
-            ui.engine(), uploaded.name, data, user=who.label, kind=forced_kind,
-            indicator=indicator, dry_run=True, max_mb=max_mb)
+        st.session_state["upload-report"] = _import(uploaded.name, data, dry_run=True)
         st.session_state.pop("upload-result", None)
     report = st.session_state["upload-report"]
     result = st.session_state.get("upload-result")
     if result is not None:
-        (st.success if result.outcome == "committed" else st.info)(widgets.safe(result.message))
+        show = {"committed": st.success, "no_change": st.info}.get(result.outcome, st.error)
+        show(widgets.safe(result.message))
     elif report.outcome == "unreadable":
         st.error(widgets.safe(report.message))
     elif report.outcome == "rejected":
@@ -94,8 +106,7 @@ if uploaded is not None:
         _preview(report)
         st.header("3. Confirm")
         if st.button("Load this file as a new batch", type="primary", key="upload-confirm"):
-            outcome = run_import(ui.engine(), uploaded.name, data, user=who.label,
-                                 kind=forced_kind, indicator=indicator, max_mb=max_mb)
+            outcome = _import(uploaded.name, data, dry_run=False)
             st.session_state["upload-result"] = outcome
             ui_data.clear()
             st.rerun()

@@ -361,3 +361,9 @@ def test_unchanged_rows_are_counted_not_stored(engine):
                                               ["2025-02-20", "B", None]])
     assert first.outcome == second.outcome == "committed"
     assert second.totals() == {"added": 1, "changed": 0, "unchanged": 1}
+
+
+def test_an_empty_template_says_it_has_no_rows(engine):
+    report = load(engine, "csv", "Meetings", [["Date", "Title"]])
+    assert report.outcome == "no_change"
+    assert report.message.startswith("Nothing to load: the file has headers but no data rows.")

@@ -193,7 +193,10 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
         report.message = (
             f"Nothing to change: this file is already loaded as batch {same.id} "
             f"({same.file_name}, {same.committed_at:%d %b %Y %H:%M} UTC)." if same else
-            f"Nothing to change: all {totals['unchanged']} rows equal the current data.")
+            f"Nothing to change: all {totals['unchanged']} rows equal the current data."
+            if totals["unchanged"] else
+            "Nothing to load: the file has headers but no data rows. Fill in the rows below "
+            "the header and upload it again.")
         return report
     summary = f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged"
     if commit is None:

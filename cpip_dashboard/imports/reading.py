@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import python_calamine
@@ -28,8 +28,6 @@ class RawSheet:
     name: str
     rows: list[list[object]]  # rows[0] is Excel row 1; cells are '' when empty
     decimal_comma: bool = False  # semicolon-separated CSV: the comma is the decimal mark
-    hidden: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def read_file(name: str, data: bytes, max_mb: int) -> list[RawSheet]:
@@ -70,9 +68,7 @@ def _read_workbook(name: str, data: bytes) -> list[RawSheet]:
             if str(meta.typ) != "SheetTypeEnum.WorkSheet":
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            hidden = str(meta.visible) != "SheetVisibleEnum.Visible"
-            sheets.append(RawSheet(meta.name, rows, hidden=hidden))
+            sheets.append(RawSheet(meta.name, sheet.to_python(skip_empty_area=False)))
     except Exception as exc:  # calamine raises several error types for damaged files
         raise ReadError(
             f"{name} could not be read as an Excel workbook ({_short(exc)}): open it in Excel, "

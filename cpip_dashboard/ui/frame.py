@@ -55,28 +55,30 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
 
 
-def _check_setup() -> None:
-    """Settings and the database, before anything else: a plain sentence, never a traceback."""
+def setup_problem() -> str | None:
+    """What stops the dashboard working (a setting, the database), in a sentence; else None."""
     try:
         config.suppress_below()
         config.max_upload_mb()
     except ValueError as exc:
-        st.error(f"The dashboard's settings need correcting: {safe(exc)} Ask whoever runs "
-                 "the dashboard to fix it.")
-        st.stop()
+        return (f"The dashboard's settings need correcting: {safe(exc)} Ask whoever runs the "
+                "dashboard to fix it.")
     try:
         engine()
     except SQLAlchemyError as exc:
-        st.error("The dashboard cannot reach its database just now "
-                 f"({safe(type(exc).__name__)}). Try again in a few minutes; if it persists, "
-                 "tell whoever runs the dashboard.")
-        st.stop()
+        return ("The dashboard cannot reach its database just now "
+                f"({safe(type(exc).__name__)}). Try again in a few minutes; if it persists, "
+                "tell whoever runs the dashboard.")
+    return None
 
 
 def require(page: str) -> auth.Identity:
     """First thing on every page: signed in, and allowed this page - checked on the server."""
     _leave_pages_directory_mode()
-    _check_setup()
+    problem = setup_problem()
+    if problem:
+        st.error(problem)
+        st.stop()
     who = identity()
     if _local_mode_unsafe(who):
         st.error("Local mode (no sign-in configured) only serves this machine: start the "
@@ -277,14 +279,8 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     """app.py: navigation first (for every visitor), then the shared frame, then the page."""
     page = navigation()
     who = identity()
-    try:
-        engine()
-        config.suppress_below()
-        config.max_upload_mb()
-        healthy = True
-    except (SQLAlchemyError, ValueError):
-        healthy = False  # the page's own check says what is wrong, in a sentence
-    framed = healthy and who.signed_in and who.role is not None and not _local_mode_unsafe(who)
+    # when something is wrong, the page's own check says what, in a sentence
+    framed = setup_problem() is None and who.signed_in and who.role is not None and not _local_mode_unsafe(who)
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")

@@ -138,8 +138,7 @@ def headline_indicators(area: str) -> None:
     batches: set[int] = set()
     columns = st.columns(3)
     for definition in headline.to_dict("records"):
-        options = indicators.measures(definition)
-        measure = "rate" if area != SCOTLAND and "rate" in options else options[0]
+        measure = indicators.headline_measure(definition, area)
         frame = q(indicator_series, definition["code"], measure, threshold())
         frame = frame[frame["area_code"].isin([area, SCOTLAND])]
         if frame["value"].notna().sum() == 0:
