@@ -216,13 +216,6 @@ def parse_number(value: object, decimal_comma: bool = False) -> float:
     raise ValueProblem(f"{value} is not a number")
 
 
-def parse_count_value(value: object, decimal_comma: bool = False) -> float:
-    number = parse_number(value, decimal_comma)
-    if number < 0:
-        raise ValueProblem(f"{as_text(value)} is negative: values must be 0 or more")
-    return number
-
-
 def parse_percentage(value: object, fraction_column: bool, decimal_comma: bool = False) -> float:
     """`45`, `45%`, and `0.45` in a column whose numbers are all between 0 and 1, all mean 45."""
     text = as_text(value) or ""

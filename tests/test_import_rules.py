@@ -18,6 +18,8 @@ D = dt.date
 FORMATS = ["xlsx", "csv"]
 UPDATES = ["Action ID", "Reporting date", "RAG", "Progress %", "Commentary"]
 INDICATORS = ["Indicator", "Area", "Period", "Value"]
+POPULATIONS = ["Area", "Year", "Children aged 0-17"]
+DEFINITIONS = ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"]
 
 
 def load(engine, fmt, sheet, rows, **kwargs):
@@ -64,6 +66,16 @@ ERROR_CASES = {
                      (2, "Value", "is not a number")),
     "negative count": ("Indicators", [INDICATORS, ["CP_REGISTER", "Fife", "2024", -3]],
                        (2, "Value", "negative")),
+    "unknown value status": ("Indicators", [[*INDICATORS, "Status"],
+                                            ["CP_REGISTER", "Fife", "2024", 10, "final"]],
+                             (2, "Status", "Status must be one of provisional, revised")),
+    "negative population": ("Populations", [POPULATIONS, ["Fife", 2024, -5]],
+                            (2, "Children aged 0-17", "-5 is negative")),
+    "part of a child": ("Populations", [POPULATIONS, ["Fife", 2024, "70,000.5"]],
+                        (2, "Children aged 0-17", "70,000.5 is not a whole number of children")),
+    "badly formed indicator code": ("Definitions", [DEFINITIONS, [
+        "cp register", "Register", "count", "annual", "Children on the register", "neither",
+        "SG"]], (2, "Code", "Code must be upper-case letters")),
     "percentage out of range": ("Updates", [UPDATES, ["NEG-1", "2024-10-01", "Green", 150, "x"]],
                                 (2, "Progress %", "not a percentage between 0 and 100")),
     "same key twice, different values": ("Indicators", [
@@ -103,6 +115,18 @@ def test_every_problem_is_reported_not_the_first(sample_engine):
     found = {(e.row, e.column) for e in report.errors}
     assert {(2, "Action ID"), (2, "RAG"), (3, "Reporting date"), (3, "Progress %"),
             (3, "Commentary")} <= found
+
+
+def test_schema_and_rule_problems_are_reported_together_in_row_order(sample_engine):
+    """The typed-frame checks (pandera) and the named rules both report; nothing loads."""
+    rows = [[*INDICATORS, "Status"], ["CP_REGISTER", "Fife", "2024", -3, ""],
+            ["CP_REGISTER", "Fyfe", "2024", 10, ""], ["CP_REGISTER", "Angus", "2024", 7, "odd"],
+            ["CP_REGISTER", "Moray", "2024", 12, "revised"]]
+    report = load(sample_engine, "xlsx", "Indicators", rows)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [
+        (2, "Value", "-3"), (3, "Area", "Fyfe"), (4, "Status", "odd")]
+    assert report.errors[0].message == "-3 is negative: values must be 0 or more"
+    assert report.outcome == "rejected"
 
 
 def test_title_rows_count_in_row_numbers(sample_engine):

@@ -1,13 +1,16 @@
 """The checks of CONTRACT.md, one small named function per rule, message beside it.
 
-Each sheet's rows become `Record`s (typed values named as the database columns) and every
-problem is collected with its sheet, Excel row, column as written and the cell as text.
+Each sheet's rows become `Records` (typed values named as the database columns, column-wise) and
+every problem is collected with its sheet, Excel row, column as written and the cell as text.
+The limits on typed values (a count is 0 or more, a status is one of a list) are pandera
+schemas in `schemas`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,13 +19,11 @@ from .. import rag
 from ..areas import SCOTLAND, AreaDirectory
 from ..values import (
     FREQUENCIES,
-    VALUE_STATUSES,
     ValueProblem,
     as_text,
     fraction_column,
     is_blank,
     missing_symbol,
-    parse_count_value,
     parse_date,
     parse_number,
     parse_percentage,
@@ -53,19 +54,47 @@ class Context:
         return names
 
 
-class Record:
-    """A checked row: its key and typed values (named as the database columns)."""
+class Records:
+    """The checked rows of one sheet, column-wise: where each is in the table, its key, and its
+    typed values as columns named as the database columns."""
 
-    __slots__ = ("data", "key", "kind", "row", "sheet", "values")
+    def __init__(self, kind: str, table: Table, fields: tuple[str, ...]):
+        self.kind, self.table, self.sheet = kind, table, table.sheet
+        self.fields = fields
+        self.positions: list[int] = []  # index of each record's row in the table
+        self.keys: list[tuple] = []
+        self.columns: dict[str, list] = {f: [] for f in fields}
 
-    def __init__(self, kind: str, sheet: str, row: int, key: tuple, values: dict[str, object],
-                 data: DataRow):
-        self.kind, self.sheet, self.row, self.key, self.values = kind, sheet, row, key, values
-        self.data = data
+    def __len__(self) -> int:
+        return len(self.positions)
 
-    @property
-    def cells(self) -> dict[str, Cell]:
-        return self.data.cells
+    def add(self, position: int, key: tuple, values: dict[str, object]) -> None:
+        self.positions.append(position)
+        self.keys.append(key)
+        for name, column in self.columns.items():
+            column.append(values[name])
+
+    def row(self, i: int) -> int:
+        """The Excel row number of record `i`."""
+        return self.table.numbers[self.positions[i]]
+
+    def values(self, i: int) -> dict[str, object]:
+        return {name: column[i] for name, column in self.columns.items()}
+
+    def tuples(self) -> list[tuple]:
+        """Every record's values in `fields` order."""
+        return list(zip(*self.columns.values(), strict=True))
+
+    def cell(self, i: int, column: str) -> Cell:
+        return self.table.cell(self.positions[i], column)
+
+    def subset(self, keep: list[int]) -> Records:
+        """Only the records at `keep` (in that order)."""
+        kept = Records(self.kind, self.table, self.fields)
+        kept.positions = [self.positions[i] for i in keep]
+        kept.keys = [self.keys[i] for i in keep]
+        kept.columns = {name: [column[i] for i in keep] for name, column in self.columns.items()}
+        return kept
 
 
 class RowChecker:
@@ -165,9 +194,13 @@ def rule_choice(check: RowChecker, column: str, choices: tuple[str, ...], requir
 # --- kinds ------------------------------------------------------------------------------------
 
 
-def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    records = []
-    for row in table.rows:
+ACTION_FIELDS = ("ref", "workstream_code", "title", "lead", "areas", "due_date", "indicators",
+                 "source")
+
+
+def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    records = Records("actions", table, ACTION_FIELDS)
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         ref = c.required("Action ID")
         ws_text = c.required("Workstream")
@@ -186,8 +219,7 @@ def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> list[R
             values = dict(ref=ref.upper(), workstream_code=workstream, title=title, lead=lead,
                           areas=areas, due_date=due, indicators=indicators,
                           source=c.text("Source"))
-            records.append(Record("actions", table.sheet, row.number, (ref.upper(),), values,
-                                  row))
+            records.add(position, (ref.upper(),), values)
     return records
 
 
@@ -205,11 +237,14 @@ def rule_indicator_list(c: RowChecker, ctx: Context) -> str:
     return ",".join(codes)
 
 
-def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    column_values = [r.value("Progress %") for r in table.rows]
-    fractions = fraction_column(column_values, table.decimal_comma)
-    records = []
-    for row in table.rows:
+UPDATE_FIELDS = ("action_ref", "reporting_date", "rag", "progress", "commentary", "next_steps",
+                 "revised_due_date")
+
+
+def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    fractions = fraction_column(table.column("Progress %"), table.decimal_comma)
+    records = Records("updates", table, UPDATE_FIELDS)
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         ref = rule_known_action(c, "Action ID", ctx, required=True)
         when = c.parsed("Reporting date", parse_date, required=True)
@@ -225,8 +260,7 @@ def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> list[R
             values = dict(action_ref=ref, reporting_date=when, rag=status, progress=progress,
                           commentary=commentary, next_steps=c.text("Next steps"),
                           revised_due_date=revised)
-            records.append(Record("updates", table.sheet, row.number, (ref, when), values,
-                                  row))
+            records.add(position, (ref, when), values)
     return records
 
 
@@ -257,20 +291,20 @@ def rule_rag(c: RowChecker) -> str | None:
     return level
 
 
-_UNSET = object()
-
-
-def _memo(cache: dict, key: object, compute: Callable[[], object]) -> tuple[object, str | None]:
-    """(value, None) or (None, problem message), computed once per distinct cell value.
-    Indicator sheets repeat the same few codes, areas and periods thousands of times."""
-    found = cache.get(key, _UNSET)
-    if found is _UNSET:
+def read_column(cells: list[object], read: Callable[[object], object]
+                ) -> tuple[list[object], dict[object, str]]:
+    """A column read once per distinct cell value (indicator sheets repeat the same few codes,
+    areas and periods thousands of times): the typed column, None where a cell cannot be read,
+    and the problem message of each distinct value that cannot."""
+    typed: dict[object, object] = {}
+    bad: dict[object, str] = {}
+    for cell in dict.fromkeys(cells):
         try:
-            found = (compute(), None)
+            typed[cell] = read(cell)
         except ValueProblem as problem:
-            found = (None, str(problem))
-        cache[key] = found
-    return found
+            typed[cell] = None
+            bad[cell] = str(problem)
+    return list(map(typed.__getitem__, cells)), bad
 
 
 def _area_code(raw: object, ctx: Context) -> str:
@@ -286,7 +320,20 @@ def _area_code(raw: object, ctx: Context) -> str:
     return code
 
 
-def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
+def _status(raw: object) -> str | None:
+    """A status as written, lower-cased (the schema says which are allowed)."""
+    text = as_text(raw)
+    return None if text is None else text.lower()
+
+
+INDICATOR_FIELDS = ("indicator_code", "area_code", "period", "value", "symbol", "status",
+                    "notes")
+INDICATOR_COLUMNS = ("Indicator", "Area", "Period", "Value", "Status")
+_SLOW = object()
+
+
+def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    """Column by column: each rule reads a whole column, problems keep their row and column."""
     names = ctx.indicator_names()
 
     def indicator_code(raw: object) -> str:
@@ -298,79 +345,84 @@ def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> lis
             raise ValueProblem(f"{text} is not a known indicator code or name")
         return code
 
-    codes: dict = {}
-    areas: dict = {}
-    periods: dict = {}
-    statuses: dict = {}
-    records = []
-    append = records.append
-    for row in table.rows:
-        c = RowChecker(table, row, problems)
-        raw = row.value("Indicator")
-        code, problem = codes.get(raw) or _memo(codes, raw, partial(indicator_code, raw))
-        if problem:
-            c.error("Indicator", problem)
-        raw = row.value("Area")
-        area, problem = areas.get(raw) or _memo(areas, raw, partial(_area_code, raw, ctx))
-        if problem:
-            c.error("Area", problem)
-        period = None
-        if code is not None:
-            raw = row.value("Period")
-            frequency = ctx.indicators[code]["frequency"]
-            key = (frequency, raw)
-            period, problem = periods.get(key) or (
-                (None, "Period is required") if is_blank(raw) else
-                _memo(periods, key, partial(parse_period, raw, frequency)))
-            if problem:
-                c.error("Period", problem)
-        raw = row.value("Value")
-        if (type(raw) is float or type(raw) is int) and raw >= 0:  # the usual case from Excel
-            value, symbol = float(raw), None
-        else:
-            value, symbol = rule_indicator_value(c, table.decimal_comma)
-        status = None
-        raw = row.value("Status")
-        if raw != "" and raw is not None and not is_blank(raw):
-            status, problem = statuses.get(raw) or _memo(statuses, raw, partial(_status, raw))
-            if problem:
-                c.error("Status", problem)
-        if c.ok and code and area and period:
-            notes = row.value("Notes")
-            append(Record("indicators", table.sheet, row.number, (code, area, period), {
-                "indicator_code": code, "area_code": area, "period": period, "value": value,
-                "symbol": symbol, "status": status,
-                "notes": None if notes == "" or notes is None else as_text(notes)}, row))
+    def period(frequency_and_cell: tuple[str | None, object]) -> dt.date | None:
+        frequency, raw = frequency_and_cell
+        if frequency is None:  # the indicator itself is unknown
+            return None
+        if is_blank(raw):
+            raise ValueProblem("Period is required")
+        return parse_period(raw, frequency)
+
+    found: list[tuple[int, int, str]] = []  # (position, column number, message)
+    raw = {column: table.column(column) for column in INDICATOR_COLUMNS}
+
+    def located(column: str, cells: list[object], bad: dict[object, str]) -> None:
+        if not bad:
+            return
+        number = INDICATOR_COLUMNS.index(column)
+        found.extend((i, number, bad[cell]) for i, cell in enumerate(cells) if cell in bad)
+
+    codes, bad = read_column(raw["Indicator"], indicator_code)
+    located("Indicator", raw["Indicator"], bad)
+    areas, bad = read_column(raw["Area"], partial(_area_code, ctx=ctx))
+    located("Area", raw["Area"], bad)
+    frequency = {code: d["frequency"] for code, d in ctx.indicators.items()}
+    frequencies = list(map(frequency.get, codes))
+    keyed = list(zip(frequencies, raw["Period"], strict=True))
+    periods, bad = read_column(keyed, period)
+    located("Period", keyed, bad)
+    values, symbols = rule_indicator_values(raw["Value"], table.decimal_comma, found)
+    statuses, _ = read_column(raw["Status"], _status)
+    notes = [None if cell == "" or cell is None else as_text(cell) for cell in table.column("Notes")]
+
+    records = Records("indicators", table, INDICATOR_FIELDS)
+    columns = (codes, areas, periods, values, symbols, statuses, notes)
+    if found:
+        failed = {position for position, _, _ in found}
+        keep = [i for i in range(len(table)) if i not in failed]
+        columns = tuple([column[i] for i in keep] for column in columns)
+        for position, number, message in sorted(found):
+            column = INDICATOR_COLUMNS[number]
+            cell = table.cell(position, column)
+            problems.append(Problem.error(table.sheet, table.numbers[position], cell.header,
+                                          as_text(cell.value), message))
+    else:
+        keep = list(range(len(table)))
+    records.positions = keep
+    records.keys = list(zip(*columns[:3], strict=True))
+    records.columns = dict(zip(INDICATOR_FIELDS, columns, strict=True))
     return records
 
 
-def _status(raw: object) -> str:
-    text = (as_text(raw) or "").lower()
-    if text not in VALUE_STATUSES:
-        raise ValueProblem(f"Status must be one of {', '.join(VALUE_STATUSES)}")
-    return text
+def rule_indicator_values(cells: list[object], decimal_comma: bool,
+                          found: list[tuple[int, int, str]]) -> tuple[list, list]:
+    """A number, or a missing-value symbol kept as the symbol (never read as zero); the schema
+    says a number must be 0 or more."""
+    values = [cell if type(cell) is float else _SLOW for cell in cells]  # the usual case
+    symbols: list[str | None] = [None] * len(cells)
+    number = INDICATOR_COLUMNS.index("Value")
+    for i in [i for i, value in enumerate(values) if value is _SLOW]:
+        cell, values[i] = cells[i], None
+        if is_blank(cell):
+            found.append((i, number, ("Value is required: a number, or a symbol such as * or .. "
+                                     "when there is no figure")))
+        elif (symbol := missing_symbol(cell)) is not None:
+            symbols[i] = symbol
+        else:
+            try:
+                values[i] = parse_number(cell, decimal_comma)
+            except ValueProblem as problem:
+                found.append((i, number, str(problem)))
+    return values, symbols
 
 
-def rule_indicator_value(c: RowChecker, decimal_comma: bool) -> tuple[float | None, str | None]:
-    """A number >= 0, or a missing-value symbol kept as the symbol (never read as zero)."""
-    cell = c.cell("Value")
-    if is_blank(cell.value):
-        c.error("Value", "Value is required: a number, or a symbol such as * or .. when there "
-                "is no figure")
-        return None, None
-    symbol = missing_symbol(cell.value)
-    if symbol is not None:
-        return None, symbol
-    try:
-        return parse_count_value(cell.value, decimal_comma), None
-    except ValueProblem as problem:
-        c.error("Value", str(problem))
-        return None, None
+REVIEW_FIELDS = ("area_code", "criterion_code", "assessed_on", "rating", "evidence", "finding",
+                 "recommendation", "owner", "target_date", "progress", "action_ref")
 
 
-def check_review(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    records = []
-    for row in table.rows:
+def check_review(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    records = Records("review", table, REVIEW_FIELDS)
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         area = rule_known_area(c, "Area", ctx, local_only=True)
         criterion = c.required("Criterion")
@@ -389,21 +441,19 @@ def check_review(table: Table, ctx: Context, problems: list[Problem]) -> list[Re
                           rating=rating, evidence=c.text("Evidence"), finding=c.text("Finding"),
                           recommendation=c.text("Recommendation"), owner=c.text("Owner"),
                           target_date=target, progress=progress, action_ref=action)
-            records.append(Record("review", table.sheet, row.number,
-                                  (area, criterion, assessed), values, row))
+            records.add(position, (area, criterion, assessed), values)
     return records
 
 
-def check_meetings(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    records = []
-    for row in table.rows:
+def check_meetings(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    records = Records("meetings", table, ("meeting_date", "title", "chair"))
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         when = c.parsed("Date", parse_date, required=True)
         title = c.required("Title")
         if c.ok and when:
             values = dict(meeting_date=when, title=title, chair=c.text("Chair"))
-            records.append(Record("meetings", table.sheet, row.number, (when,), values,
-                                  row))
+            records.add(position, (when,), values)
     return records
 
 
@@ -414,37 +464,30 @@ def _year(value: object) -> int:
     return int(number)
 
 
-def _whole_count(decimal_comma: bool) -> Callable[[object], float]:
-    def parse(value: object) -> float:
-        number = parse_count_value(value, decimal_comma)
-        if not number.is_integer():
-            raise ValueProblem(f"{as_text(value)} is not a whole number of children")
-        return number
-    return parse
-
-
-def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    records = []
-    for row in table.rows:
+def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    records = Records("populations", table, ("area_code", "year", "children"))
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         area = rule_known_area(c, "Area", ctx)
         year = c.parsed("Year", _year, required=True)
-        children = c.parsed("Children aged 0-17", _whole_count(table.decimal_comma),
+        children = c.parsed("Children aged 0-17",
+                            partial(parse_number, decimal_comma=table.decimal_comma),
                             required=True)
         if c.ok and area and year:
             values = dict(area_code=area, year=year, children=children)
-            records.append(Record("populations", table.sheet, row.number, (area, year), values,
-                                  row))
+            records.add(position, (area, year), values)
     return records
 
 
-def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> list[Record]:
-    records = []
-    for row in table.rows:
+DEFINITION_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
+                     "headline", "series_notes")
+
+
+def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> Records:
+    records = Records("definitions", table, DEFINITION_FIELDS)
+    for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         code = c.required("Code")
-        if code is not None and not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", code.strip()):
-            c.error("Code", "Code must be upper-case letters, digits and _ (e.g. CP_REGISTER)")
         name = c.required("Name")
         unit = rule_choice(c, "Unit", UNITS, required=True)
         frequency = rule_choice(c, "Frequency", FREQUENCIES, required=True)
@@ -462,12 +505,11 @@ def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> li
             values = dict(code=code, name=name, unit=unit, frequency=frequency,
                           definition=definition, polarity=polarity, source=source,
                           headline=headline, series_notes=c.text("Series notes"))
-            records.append(Record("definitions", table.sheet, row.number, (code,), values,
-                                  row))
+            records.add(position, (code,), values)
     return records
 
 
-CHECKS: dict[str, Callable[[Table, Context, list[Problem]], list[Record]]] = {
+CHECKS: dict[str, Callable[[Table, Context, list[Problem]], Records]] = {
     "definitions": check_definitions,
     "actions": check_actions,
     "meetings": check_meetings,
@@ -480,28 +522,42 @@ CHECKS: dict[str, Callable[[Table, Context, list[Problem]], list[Record]]] = {
 ORDER = tuple(CHECKS)
 
 
-def rule_same_key_once(records: list[Record], problems: list[Problem]) -> list[Record]:
+def rule_same_key_once(record_sets: list[Records], problems: list[Problem]) -> list[Records]:
     """The same key twice with different values is an error; exact duplicates load once."""
-    first: dict[tuple, Record] = {}
+    earlier_sets: dict[str, list[Records]] = defaultdict(list)
     kept = []
-    for record in records:
-        key = (record.kind, *record.key)
-        earlier = first.get(key)
-        if earlier is None:
-            first[key] = record
-            kept.append(record)
+    for records in record_sets:
+        earlier = earlier_sets[records.kind]
+        keys = records.keys
+        if not earlier and len(set(keys)) == len(keys):  # the usual case: nothing to compare
+            earlier.append(records)
+            kept.append(records)
             continue
-        key_text = " / ".join(_key_text(k) for k in record.key)
-        if earlier.values == record.values:
-            problems.append(Problem.warning(
-                record.sheet, record.row, None, None,
-                f"Row {record.row} repeats row {earlier.row} exactly ({key_text}); it was "
-                "loaded once"))
-        else:
-            problems.append(Problem.error(
-                record.sheet, record.row, None, None,
-                f"{key_text} appears twice with different values (rows {earlier.row} and "
-                f"{record.row} of {earlier.sheet}): keep one"))
+        seen = {key: (rs, i) for rs in reversed(earlier) for i, key in
+                reversed(list(enumerate(rs.keys)))}
+        keep = []
+        for i, key in enumerate(keys):
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (records, i)
+                keep.append(i)
+                continue
+            first_records, j = first
+            key_text = " / ".join(_key_text(k) for k in key)
+            if first_records.values(j) == records.values(i):
+                problems.append(Problem.warning(
+                    records.sheet, records.row(i), None, None,
+                    f"Row {records.row(i)} repeats row {first_records.row(j)} exactly "
+                    f"({key_text}); it was loaded once"))
+            else:
+                problems.append(Problem.error(
+                    records.sheet, records.row(i), None, None,
+                    f"{key_text} appears twice with different values (rows "
+                    f"{first_records.row(j)} and {records.row(i)} of {first_records.sheet}): "
+                    "keep one"))
+        records = records.subset(keep)
+        earlier.append(records)
+        kept.append(records)
     return kept
 
 

@@ -5,36 +5,18 @@ far from the previous period's)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from .. import rag
 from ..current import KIND_TABLES, current_kind
 from ..models import Indicator
 from ..values import as_text
-from .checks import Record
+from .checks import Records
 from .problems import Problem
-
-
-@dataclass
-class Change:
-    record: Record
-    change: str  # added / changed
-    old: dict | None  # the current values, for "changed"
-
-    def fields_changed(self) -> list[str]:
-        if self.old is None:
-            return []
-        return [k for k, v in self.record.values.items() if self.old.get(k) != v]
-
-
-@dataclass
-class Diff:
-    changes: list[Change] = field(default_factory=list)
-    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (sheet, kind)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def _same(old: object, new: object) -> bool:
@@ -45,64 +27,99 @@ def _same(old: object, new: object) -> bool:
     return old == new
 
 
-def load_current(conn: Connection, kind: str, records: list[Record]) -> dict[tuple, dict]:
-    """Current values for the keys these records might touch, keyed like `Record.key`."""
+@dataclass
+class SheetChanges:
+    """What one sheet's records would change, as indexes into `records`."""
+
+    records: Records
+    added: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    old: dict[int, dict] = field(default_factory=dict)  # current values of each changed record
+    unchanged: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.records.kind
+
+    def written(self) -> list[int]:
+        """The records to write (added and changed), in sheet order."""
+        if len(self.added) == len(self.records):
+            return self.added
+        return sorted(self.added + self.changed)
+
+    def fields_changed(self, i: int) -> list[str]:
+        old = self.old[i]
+        return [k for k, v in self.records.values(i).items() if not _same(old.get(k), v)]
+
+
+@dataclass
+class Diff:
+    sheets: list[SheetChanges] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def count(self, what: str) -> int:
+        return sum(len(getattr(s, what)) for s in self.sheets)
+
+    def counts(self, sheet: str, kind: str) -> dict[str, int] | None:
+        for s in self.sheets:
+            if s.records.sheet == sheet and s.kind == kind:
+                return {"added": len(s.added), "changed": len(s.changed),
+                        "unchanged": s.unchanged}
+        return None
+
+
+def load_current(conn: Connection, kind: str, record_sets: list[Records]) -> dict[tuple, tuple]:
+    """Current values (in the records' field order) for the keys these records might touch."""
     model, keys = KIND_TABLES[kind]
-    fields = list(records[0].values) if records else []
+    fields = record_sets[0].fields
     where = []
     if kind == "indicators":
-        codes = sorted({r.values["indicator_code"] for r in records})
+        codes = sorted({c for r in record_sets for c in set(r.columns["indicator_code"])})
         where.append(model.indicator_code.in_(codes))
     elif kind == "updates":
-        refs = sorted({r.values["action_ref"] for r in records})
+        refs = sorted({c for r in record_sets for c in set(r.columns["action_ref"])})
         where.append(model.action_ref.in_(refs))
     rows = conn.execute(current_kind(kind, *where)).all()
-    result = {tuple(getattr(row, k) for k in keys): {f: getattr(row, f) for f in fields}
+    result = {tuple(getattr(row, k) for k in keys): tuple(getattr(row, f) for f in fields)
               for row in rows}
     if kind == "definitions":  # built-in versions count as current where none was uploaded
         for row in conn.execute(select(Indicator).where(Indicator.batch_id.is_(None))):
-            result.setdefault((row.code,), {f: getattr(row, f) for f in fields})
+            result.setdefault((row.code,), tuple(getattr(row, f) for f in fields))
     return result
 
 
-def compute(conn: Connection, records: list[Record]) -> Diff:
+def compare(records: Records, current: dict[tuple, tuple]) -> SheetChanges:
+    changes = SheetChanges(records)
+    if not current:
+        changes.added = list(range(len(records)))
+        return changes
+    get = current.get
+    for i, (key, row) in enumerate(zip(records.keys, records.tuples(), strict=True)):
+        old = get(key)
+        if old is None:
+            changes.added.append(i)
+        elif old == row or all(map(_same, old, row)):
+            changes.unchanged += 1
+        else:
+            changes.changed.append(i)
+            changes.old[i] = dict(zip(records.fields, old, strict=True))
+    return changes
+
+
+def compute(conn: Connection, record_sets: list[Records]) -> Diff:
     diff = Diff()
-    by_kind: dict[str, list[Record]] = defaultdict(list)
-    for record in records:
-        by_kind[record.kind].append(record)
-        diff.counts.setdefault((record.sheet, record.kind),
-                               {"rows": 0, "added": 0, "changed": 0, "unchanged": 0})
-    currents: dict[str, dict[tuple, dict]] = {}
-    changes = diff.changes
-    for kind, kind_records in by_kind.items():
-        current = currents[kind] = load_current(conn, kind, kind_records)
-        tally: dict[str, Counter] = defaultdict(Counter)
-        for record in kind_records:
-            old = current.get(record.key)
-            if old is None:
-                changes.append(Change(record, "added", None))
-                tally[record.sheet]["added"] += 1
-            elif all(_same(old.get(k), v) for k, v in record.values.items()):
-                tally[record.sheet]["unchanged"] += 1
-            else:
-                changes.append(Change(record, "changed", old))
-                tally[record.sheet]["changed"] += 1
-        for sheet, counted in tally.items():
-            counts = diff.counts[(sheet, kind)]
-            for name in ("added", "changed", "unchanged"):
-                counts[name] += counted[name]
-                counts["rows"] += counted[name]
+    by_kind: dict[str, list[Records]] = defaultdict(list)
+    for records in record_sets:
+        by_kind[records.kind].append(records)
+    currents: dict[str, dict[tuple, tuple]] = {}
+    for kind, sets in by_kind.items():
+        currents[kind] = load_current(conn, kind, sets)
+        diff.sheets.extend(compare(records, currents[kind]) for records in sets)
     warn_changes(diff, currents)
     return diff
 
 
 # --- warnings -------------------------------------------------------------------------------
-
-
-def _header(record: Record, column: str) -> str:
-    """The column as written in the file (the canonical name when the column is absent)."""
-    cell = record.cells.get(column)
-    return cell.header if cell else column
 
 
 def _fmt(value: object) -> str:
@@ -113,83 +130,114 @@ def _fmt(value: object) -> str:
     return as_text(value) or "blank"
 
 
-def warn_changes(diff: Diff, currents: dict[str, dict[tuple, dict]]) -> None:
-    by_kind: dict[str, list[Change]] = defaultdict(list)
-    for change in diff.changes:
-        by_kind[change.record.kind].append(change)
-    for change in by_kind.get("indicators", []):
-        if change.change == "changed":
-            warn_revised_figure(change, diff.problems)
+def warn_changes(diff: Diff, currents: dict[str, dict[tuple, tuple]]) -> None:
+    by_kind: dict[str, list[SheetChanges]] = defaultdict(list)
+    for changes in diff.sheets:
+        by_kind[changes.kind].append(changes)
+    for changes in by_kind.get("indicators", []):
+        for i in changes.changed:
+            warn_revised_figure(changes, i, diff.problems)
     if by_kind.get("indicators"):
         warn_far_from_previous(by_kind["indicators"], currents["indicators"], diff.problems)
     if by_kind.get("updates"):
         warn_rag_moves(by_kind["updates"], currents["updates"], diff.problems)
-    for change in by_kind.get("actions", []):
-        if change.change == "changed" and change.old["due_date"] != change.record.values["due_date"]:
-            r = change.record
-            diff.problems.append(Problem.warning(
-                r.sheet, r.row, _header(r, "Due date"),
-                _fmt(r.values["due_date"]),
-                f"{r.values['ref']}: due date moved from {_fmt(change.old['due_date'])} to "
-                f"{_fmt(r.values['due_date'])}"))
+    for changes in by_kind.get("actions", []):
+        for i in changes.changed:
+            r, old = changes.records, changes.old[i]
+            due = r.columns["due_date"][i]
+            if old["due_date"] != due:
+                diff.problems.append(Problem.warning(
+                    r.sheet, r.row(i), r.cell(i, "Due date").header, _fmt(due),
+                    f"{r.columns['ref'][i]}: due date moved from {_fmt(old['due_date'])} to "
+                    f"{_fmt(due)}"))
 
 
-def warn_revised_figure(change: Change, problems: list[Problem]) -> None:
+def warn_revised_figure(changes: SheetChanges, i: int, problems: list[Problem]) -> None:
     """A current published figure replaced by a different one."""
-    r, old = change.record, change.old
-    v = r.values
+    r, old = changes.records, changes.old[i]
+    v = r.values(i)
     old_text = old["symbol"] if old["value"] is None else _fmt(old["value"])
     new_text = v["symbol"] if v["value"] is None else _fmt(v["value"])
     if old_text == new_text:
         return  # only the status or notes changed
+    cell = r.cell(i, "Value")
     problems.append(Problem.warning(
-        r.sheet, r.row, r.cells["Value"].header, as_text(r.cells["Value"].value),
+        r.sheet, r.row(i), cell.header, as_text(cell.value),
         f"{v['indicator_code']} for {v['area_code']} in {v['period'].isoformat()}: the current "
         f"figure {old_text} is replaced by {new_text}"))
 
 
-def warn_far_from_previous(changes: list[Change], current: dict[tuple, dict],
+def warn_far_from_previous(sheets: list[SheetChanges], current: dict[tuple, tuple],
                            problems: list[Problem]) -> None:
-    """A value more than 50% away from the previous period's."""
-    touched = {(c.record.values["indicator_code"], c.record.values["area_code"])
-               for c in changes}
-    series: dict[tuple, dict[dt.date, float | None]] = defaultdict(dict)
-    for (code, area, period), values in current.items():
-        if (code, area) in touched:
-            series[(code, area)][period] = values["value"]
-    new_at: dict[tuple, Change] = {}
-    for change in changes:
-        v = change.record.values
-        series[(v["indicator_code"], v["area_code"])][v["period"]] = v["value"]
-        new_at[(v["indicator_code"], v["area_code"], v["period"])] = change
-    for key, points in series.items():
-        previous_period, previous = None, None
-        for period in sorted(points):
-            value = points[period]
-            change = new_at.get((*key, period))
-            if (change is not None and value is not None and previous is not None
-                    and previous > 0 and abs(value - previous) / previous > 0.5):
-                r = change.record
-                cell = r.data.cell("Value")
-                problems.append(Problem.warning(
-                    r.sheet, r.row, cell.header, as_text(cell.value),
-                    f"{key[0]} for {key[1]}: {_fmt(value)} is more than 50% away from the "
-                    f"previous period's {_fmt(previous)} ({previous_period.isoformat()}); "
-                    "check it"))
-            previous_period, previous = period, value
+    """A new value more than 50% away from its series' previous period's value (which may
+    be a current value, or another new one). Done column-wise: every point of the touched
+    series is sorted by series and period once, and each compared with the one before."""
+    pairs: list[tuple[str, str]] = []
+    periods: list[dt.date] = []
+    values: list[float | None] = []
+    sheet_of: list[np.ndarray] = []  # which sheet each point comes from; -1 for current data
+    index_of: list[np.ndarray] = []  # its record index in that sheet
+    for number, changes in enumerate(sheets):
+        columns = changes.records.columns
+        written = changes.written()
+        code, area, period, value = (
+            [columns[name][i] for i in written] if len(written) != len(changes.records)
+            else columns[name] for name in ("indicator_code", "area_code", "period", "value"))
+        pairs.extend(zip(code, area, strict=True))
+        periods.extend(period)
+        values.extend(value)
+        sheet_of.append(np.full(len(written), number))
+        index_of.append(np.array(written, dtype=int))
+    if not pairs:
+        return
+    if current:
+        touched = set(pairs)
+        new_keys = {(*pair, period) for pair, period in zip(pairs, periods, strict=True)}
+        value_field = sheets[0].records.fields.index("value")
+        old = [(key, row[value_field]) for key, row in current.items()
+               if key[:2] in touched and key not in new_keys]
+        pairs.extend(key[:2] for key, _ in old)
+        periods.extend(key[2] for key, _ in old)
+        values.extend(value for _, value in old)
+        sheet_of.append(np.full(len(old), -1))
+        index_of.append(np.full(len(old), -1))
+    series = {pair: n for n, pair in enumerate(dict.fromkeys(pairs))}
+    ordinal = {p: p.toordinal() for p in dict.fromkeys(periods)}
+    sid = np.array([series[pair] for pair in pairs])
+    day = np.array([ordinal[p] for p in periods])
+    value = np.array(values, dtype=float)  # a symbol (no value) is NaN: never compared
+    order = np.lexsort((day, sid))
+    sid, day, value = sid[order], day[order], value[order]
+    sheet, index = np.concatenate(sheet_of)[order], np.concatenate(index_of)[order]
+    previous = np.roll(value, 1)
+    same_series = sid == np.roll(sid, 1)
+    same_series[0] = False
+    with np.errstate(invalid="ignore"):
+        far = same_series & (previous > 0) & (np.abs(value - previous) > 0.5 * previous)
+    for at in np.flatnonzero(far & (sheet >= 0)):  # current values are not this upload's
+        r, i = sheets[sheet[at]].records, int(index[at])
+        cell = r.cell(i, "Value")
+        before = dt.date.fromordinal(int(day[at - 1]))
+        problems.append(Problem.warning(
+            r.sheet, r.row(i), cell.header, as_text(cell.value),
+            f"{r.columns['indicator_code'][i]} for {r.columns['area_code'][i]}: "
+            f"{_fmt(float(value[at]))} is more than 50% away from the previous period's "
+            f"{_fmt(float(previous[at]))} ({before.isoformat()}); check it"))
 
 
-def warn_rag_moves(changes: list[Change], current: dict[tuple, dict],
+def warn_rag_moves(sheets: list[SheetChanges], current: dict[tuple, tuple],
                    problems: list[Problem]) -> None:
     """RAG moved two steps or more; RAG changed without commentary; revised due date moved."""
+    fields = sheets[0].records.fields
     timeline: dict[str, dict[dt.date, dict]] = defaultdict(dict)
-    for (ref, when), values in current.items():
-        timeline[ref][when] = values
-    for change in changes:
-        timeline[change.record.values["action_ref"]][change.record.values["reporting_date"]] = (
-            change.record.values)
-    for change in changes:
-        r, v = change.record, change.record.values
+    for (ref, when), old in current.items():
+        timeline[ref][when] = dict(zip(fields, old, strict=True))
+    written = [(changes.records, i) for changes in sheets for i in changes.written()]
+    for r, i in written:
+        v = r.values(i)
+        timeline[v["action_ref"]][v["reporting_date"]] = v
+    for r, i in written:
+        v = r.values(i)
         dates = sorted(timeline[v["action_ref"]])
         index = dates.index(v["reporting_date"])
         if index == 0:
@@ -197,19 +245,19 @@ def warn_rag_moves(changes: list[Change], current: dict[tuple, dict],
         previous_date = dates[index - 1]
         previous = timeline[v["action_ref"]][previous_date]
         moved = rag.steps(previous["rag"], v["rag"])
-        rag_cell = r.cells["RAG"]
+        rag_cell = r.cell(i, "RAG")
         if moved is not None and abs(moved) >= 2:
             problems.append(Problem.warning(
-                r.sheet, r.row, rag_cell.header, as_text(rag_cell.value),
+                r.sheet, r.row(i), rag_cell.header, as_text(rag_cell.value),
                 f"{v['action_ref']} moved from {previous['rag']} to {v['rag']} since "
                 f"{previous_date.isoformat()}"))
         if previous["rag"] != v["rag"] and not v["commentary"]:
             problems.append(Problem.warning(
-                r.sheet, r.row, _header(r, "Commentary"), None,
+                r.sheet, r.row(i), r.cell(i, "Commentary").header, None,
                 f"{v['action_ref']}: RAG changed from {previous['rag']} to {v['rag']} without "
                 "commentary (flagged on the register)"))
         old_due, new_due = previous.get("revised_due_date"), v["revised_due_date"]
         if new_due is not None and old_due is not None and new_due != old_due:
             problems.append(Problem.warning(
-                r.sheet, r.row, _header(r, "Revised due date"), _fmt(new_due),
+                r.sheet, r.row(i), r.cell(i, "Revised due date").header, _fmt(new_due),
                 f"{v['action_ref']}: due date moved from {_fmt(old_due)} to {_fmt(new_due)}"))

@@ -6,7 +6,8 @@ exactly one kind), else from the published-table layout (areas down, periods acr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import itemgetter
 
 from ..values import as_text, is_blank, parse_period
 from .kinds import (
@@ -50,19 +51,66 @@ class DataRow:
         where = self.columns.get(column)
         return Cell(where[1] if where else column, self.value(column))
 
-    @property
-    def cells(self) -> dict[str, Cell]:
-        return {column: self.cell(column) for column in self.columns}
 
-
-@dataclass
 class Table:
-    sheet: str
-    kind: Kind
-    rows: list[DataRow]
-    decimal_comma: bool = False
-    published: bool = False
-    missing: list[str] = field(default_factory=list)  # required columns not found
+    """One sheet's data rows as read, with where each column of its kind is.
+
+    Rows stay as the reader gave them (`raw`, with their Excel `numbers`); checks read them
+    column by column (`column`) or row by row (`rows`). In a published table the period
+    columns become rows, so the Period and Value headers differ by row (`row_headers`)."""
+
+    def __init__(self, sheet: str, kind: Kind, raw: list[list[object]], numbers: list[int],
+                 columns: dict[str, tuple[int, str]], decimal_comma: bool = False,
+                 published: bool = False, missing: list[str] | None = None,
+                 row_headers: list[str] | None = None):
+        self.sheet, self.kind, self.raw, self.numbers = sheet, kind, raw, numbers
+        self.columns = columns  # canonical column -> (index in raw, header as written)
+        self.decimal_comma, self.published = decimal_comma, published
+        self.missing = missing or []  # required columns not found
+        self.row_headers = row_headers
+        self._rows: list[DataRow] | None = None
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def column(self, name: str) -> list[object]:
+        """Every data row's cell in one column ('' where the row has none)."""
+        where = self.columns.get(name)
+        if where is None:
+            return [""] * len(self.raw)
+        index = where[0]
+        try:
+            return list(map(itemgetter(index), self.raw))
+        except IndexError:  # a ragged CSV row
+            return [row[index] if index < len(row) else "" for row in self.raw]
+
+    def header(self, position: int, column: str) -> str:
+        """The column as written in the file, for the data row at `position`."""
+        if self.row_headers is not None and column in ("Period", "Value"):
+            return self.row_headers[position]
+        where = self.columns.get(column)
+        return where[1] if where else column
+
+    def cell(self, position: int, column: str) -> Cell:
+        where = self.columns.get(column)
+        row = self.raw[position]
+        value = row[where[0]] if where is not None and where[0] < len(row) else ""
+        return Cell(self.header(position, column), value)
+
+    @property
+    def rows(self) -> list[DataRow]:
+        """The data rows one by one (for the kinds checked row by row)."""
+        if self._rows is None:
+            if self.row_headers is None:
+                self._rows = [DataRow(n, r, self.columns)
+                              for n, r in zip(self.numbers, self.raw, strict=True)]
+            else:
+                maps: dict[str, dict[str, tuple[int, str]]] = {}
+                self._rows = [DataRow(n, r, maps.setdefault(h, dict(
+                    self.columns, Period=(self.columns["Period"][0], h),
+                    Value=(self.columns["Value"][0], h))))
+                    for n, r, h in zip(self.numbers, self.raw, self.row_headers, strict=True)]
+        return self._rows
 
 
 def _row_blank(row: list[object]) -> bool:
@@ -169,16 +217,18 @@ def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
         problems.append(Problem.error(
             sheet.name, header_index + 1, column, None,
             f"Required column {column!r} is missing from the header row"))
-    data: list[DataRow] = []
     used_indexes = sorted(index for index, _ in found.values())
     first = used_indexes[0] if used_indexes else 0
-    for offset, row in enumerate(sheet.rows[header_index + 1:], start=header_index + 2):
+    raw: list[list[object]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(sheet.rows[header_index + 1:], start=header_index + 2):
         quick = row[first] if first < len(row) else ""
         if (quick == "" or quick is None or (isinstance(quick, str) and not quick.strip())) and \
                 _row_blank([row[i] for i in used_indexes if i < len(row)]):
             continue  # blank, or blank in every column this kind reads
-        data.append(DataRow(offset, row, found))
-    return Table(sheet.name, kind, data, sheet.decimal_comma, missing=missing)
+        raw.append(row)
+        numbers.append(number)
+    return Table(sheet.name, kind, raw, numbers, found, sheet.decimal_comma, missing=missing)
 
 
 def _period_like(value: object) -> bool:
@@ -213,20 +263,24 @@ def _published(sheet: RawSheet, indicator_code: str | None, indicator_names: dic
                 "when uploading (--indicator CODE)"))
             return None
         area_header = as_text(row[first_col]) or "Area"
-        column_maps = {col: {"Indicator": (0, "(indicator of the sheet)"),
-                             "Area": (1, area_header), "Period": (2, header),
-                             "Value": (3, header)} for col, header in periods}
-        data: list[DataRow] = []
+        columns = {"Indicator": (0, "(indicator of the sheet)"), "Area": (1, area_header),
+                   "Period": (2, "Period"), "Value": (3, "Value")}
+        raw: list[list[object]] = []
+        numbers: list[int] = []
+        headers: list[str] = []
         for number, cells in enumerate(sheet.rows[index + 1:], start=index + 2):
             if _row_blank(cells):
-                if data:
+                if raw:
                     break  # footnotes follow the first blank row
                 continue
             area = cells[first_col] if first_col < len(cells) else ""
             for col, header in periods:
                 value = cells[col] if col < len(cells) else ""
-                data.append(DataRow(number, [code, area, header, value], column_maps[col]))
-        return Table(sheet.name, KINDS["indicators"], data, sheet.decimal_comma, published=True)
+                raw.append([code, area, header, value])
+                numbers.append(number)
+                headers.append(header)
+        return Table(sheet.name, KINDS["indicators"], raw, numbers, columns, sheet.decimal_comma,
+                     published=True, row_headers=headers)
     return None
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import repeat
 
 from sqlalchemy import Connection, Engine, select
 
@@ -23,11 +23,12 @@ from ..db import utcnow, write_transaction
 from ..imports.kinds import KINDS, normalise_header
 from ..models import AuditEvent, ReviewCriterion, UploadBatch, Workstream
 from ..queries import area_directory, current_action_refs, current_indicators
-from .checks import CHECKS, ORDER, Context, Record, rule_same_key_once
-from .diff import Change, Diff, compute
+from .checks import CHECKS, ORDER, Context, Records, rule_same_key_once
+from .diff import Diff, SheetChanges, compute
 from .layout import Table, detect
 from .problems import Problem
 from .reading import RawSheet, ReadError, read_file
+from .schemas import validate
 
 EXIT_CODES = {"committed": 0, "would_commit": 0, "no_change": 0, "rejected": 1, "unreadable": 2}
 
@@ -43,7 +44,7 @@ class ImportReport:
     sheets: list[dict] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)  # for the preview; not in the JSON
+    changes: list[SheetChanges] = field(default_factory=list)  # for the preview; not in JSON
 
     @property
     def ok(self) -> bool:
@@ -86,7 +87,7 @@ def load_context(conn: Connection, today: dt.date | None = None) -> Context:
 
 
 def check_sheets(sheets: list[RawSheet], ctx: Context, kind: str | None,
-                 indicator: str | None) -> tuple[list[Table], list[Record], list[Problem]]:
+                 indicator: str | None) -> tuple[list[Table], list[Records], list[Problem]]:
     problems: list[Problem] = []
     names = ctx.indicator_names()
     tables = [t for s in sheets if (t := detect(s, kind, indicator, names, problems)) is not None]
@@ -95,30 +96,32 @@ def check_sheets(sheets: list[RawSheet], ctx: Context, kind: str | None,
             None, None, None, None,
             "No sheet in this file is one of the kinds this dashboard reads (Actions, Updates, "
             "Indicators, Review, Meetings, Populations, Definitions): use a template"))
-    records: list[Record] = []
+    record_sets: list[Records] = []
     for kind_name in ORDER:
         for table in (t for t in tables if t.kind.name == kind_name):
             if table.missing:
                 continue
-            checked = CHECKS[kind_name](table, ctx, problems)
-            records.extend(checked)
+            start = len(problems)
+            checked = validate(CHECKS[kind_name](table, ctx, problems), problems)
+            problems[start:] = sorted(problems[start:], key=lambda p: p.row or 0)  # row order
+            record_sets.append(checked)
             if kind_name == "definitions":
-                for r in checked:
-                    ctx.indicators[r.values["code"]] = dict(
-                        ctx.indicators.get(r.values["code"], {}), **r.values)
-                names = ctx.indicator_names()
+                for i in range(len(checked)):
+                    values = checked.values(i)
+                    ctx.indicators[values["code"]] = dict(
+                        ctx.indicators.get(values["code"], {}), **values)
             if kind_name == "actions":
-                ctx.file_action_refs |= {r.values["ref"] for r in checked}
-    records = rule_same_key_once(records, problems)
-    return tables, records, problems
+                ctx.file_action_refs |= set(checked.columns["ref"])
+    record_sets = rule_same_key_once(record_sets, problems)
+    return tables, record_sets, problems
 
 
 def _sheet_summaries(tables: list[Table], diff: Diff | None) -> list[dict]:
     result = []
     for table in tables:
-        counts = (diff.counts.get((table.sheet, table.kind.name)) if diff else None) or {}
+        counts = (diff.counts(table.sheet, table.kind.name) if diff else None) or {}
         result.append({
-            "sheet": table.sheet, "kind": table.kind.name, "rows": len(table.rows),
+            "sheet": table.sheet, "kind": table.kind.name, "rows": len(table),
             "changes": {k: counts.get(k, 0) for k in ("added", "changed", "unchanged")},
         })
     return result
@@ -176,7 +179,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     report.errors = [p for p in problems if p.level == "error"]
     report.warnings = [p for p in problems if p.level == "warning"]
     report.sheets = _sheet_summaries(tables, diff)
-    report.changes = diff.changes
+    report.changes = diff.sheets
     if report.errors:
         count = len(report.errors)
         report.outcome = "rejected"
@@ -184,7 +187,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
                           "Correct the file and upload it again.")
         return report
     totals = report.totals()
-    if not diff.changes:
+    if not totals["added"] and not totals["changed"]:
         report.outcome = "no_change"
         same = conn.execute(
             select(UploadBatch).where(UploadBatch.sha256 == report.sha256,
@@ -217,22 +220,20 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
         committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
         state="committed")).inserted_primary_key[0]
-    rows_by_kind: dict[str, list[dict]] = {}
-    for change in diff.changes:
-        rows_by_kind.setdefault(change.record.kind, []).append(
-            dict(change.record.values, batch_id=batch_id))
     indicators = None
-    for kind_name, rows in rows_by_kind.items():
-        model, _ = KIND_TABLES[kind_name]
-        if kind_name == "definitions":
+    for changes in diff.sheets:
+        records, written = changes.records, changes.written()
+        if not written:
+            continue
+        columns = list(records.columns.values())
+        if len(written) != len(records):
+            columns = [[column[i] for i in written] for column in columns]
+        names = [*records.fields, "batch_id"]
+        rows = list(zip(*columns, repeat(batch_id)))
+        if records.kind == "definitions":
             indicators = indicators or current_indicators(conn)
-            for row in rows:
-                known = indicators.get(row["code"], {})
-                row["source_url"] = known.get("source_url")
-                row["numerator"] = known.get("numerator")
-                row["denominator"] = ("children aged 0-17" if row["unit"].startswith("rate")
-                                      else known.get("denominator"))
-        insert_rows(conn, model.__table__, rows)
+            rows, names = _definition_rows(rows, names, indicators)
+        insert_rows(conn, KIND_TABLES[records.kind][0].__table__, names, rows)
     totals = report.totals()
     conn.execute(AuditEvent.__table__.insert().values(
         at=utcnow(), user=user, event="upload", batch_id=batch_id,
@@ -241,7 +242,22 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
     return batch_id
 
 
-def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
+def _definition_rows(rows: list[tuple], names: list[str], indicators: dict[str, dict]
+                     ) -> tuple[list[tuple], list[str]]:
+    """An uploaded definition keeps the source link, numerator and denominator it had."""
+    result = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        known = indicators.get(values["code"], {})
+        values["source_url"] = known.get("source_url")
+        values["numerator"] = known.get("numerator")
+        values["denominator"] = ("children aged 0-17" if values["unit"].startswith("rate")
+                                 else known.get("denominator"))
+        result.append(tuple(values.values()))
+    return result, [*names, "source_url", "numerator", "denominator"]
+
+
+def insert_rows(conn: Connection, table, columns: list[str], rows: list[tuple]) -> None:
     """Many rows at once at driver level: COPY on PostgreSQL, executemany elsewhere; values are
     always sent as data, never spliced into SQL.
 
@@ -249,22 +265,19 @@ def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
     to the same ISO form SQLAlchemy's Date type writes (see `db.make_engine`)."""
     if not rows:
         return
-    columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
-    values = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else \
-        [(row[columns[0]],) for row in rows]
     if conn.dialect.name == "postgresql":
         # COPY: the rows travel as data, separately from the statement.
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
                 f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in values:
+            for row in rows:
                 copy.write_row(row)
         return
     marker = "?" if conn.dialect.name == "sqlite" else "%s"
     conn.exec_driver_sql(
         f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})",
-        values)
+        rows)
 
 
 def _sheets_bytes(sheets: list[RawSheet]) -> bytes:

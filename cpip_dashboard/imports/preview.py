@@ -31,22 +31,28 @@ def sheets_table(report: ImportReport) -> pd.DataFrame:
 
 def changed_table(report: ImportReport) -> pd.DataFrame:
     """Each changed field of each changed row: old and new side by side."""
-    changed = [c for c in report.changes if c.change == "changed"][:MAX_CHANGED]
-    return pd.DataFrame([{
-        "Sheet": c.record.sheet, "Row": c.record.row,
-        "Key": " / ".join(str(k) for k in c.record.key), "Field": field,
-        "Old": _text(c.old.get(field)), "New": _text(c.record.values[field])}
-        for c in changed for field in c.fields_changed()],
-        columns=["Sheet", "Row", "Key", "Field", "Old", "New"])
+    rows = []
+    for changes in report.changes:
+        r = changes.records
+        for i in changes.changed[:max(0, MAX_CHANGED - len(rows))]:
+            rows.extend({
+                "Sheet": r.sheet, "Row": r.row(i), "Key": " / ".join(str(k) for k in r.keys[i]),
+                "Field": name, "Old": _text(changes.old[i].get(name)),
+                "New": _text(r.columns[name][i])} for name in changes.fields_changed(i))
+    return pd.DataFrame(rows, columns=["Sheet", "Row", "Key", "Field", "Old", "New"])
 
 
 def added_table(report: ImportReport) -> pd.DataFrame:
-    added = [c for c in report.changes if c.change == "added"][:MAX_ADDED]
-    return pd.DataFrame([{"Sheet": c.record.sheet, "Row": c.record.row,
-                          **{k: _text(v) for k, v in c.record.values.items()}} for c in added])
+    rows = []
+    for changes in report.changes:
+        r = changes.records
+        rows.extend({"Sheet": r.sheet, "Row": r.row(i),
+                     **{k: _text(v) for k, v in r.values(i).items()}}
+                    for i in changes.added[:max(0, MAX_ADDED - len(rows))])
+    return pd.DataFrame(rows)
 
 
 def counts(report: ImportReport) -> tuple[int, int]:
     """(changed rows, added rows)."""
-    changed = sum(1 for c in report.changes if c.change == "changed")
-    return changed, len(report.changes) - changed
+    return (sum(len(c.changed) for c in report.changes),
+            sum(len(c.added) for c in report.changes))
