@@ -202,9 +202,9 @@ class IndicatorValue(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
 
     __table_args__ = (
-        # Covers the "current value per key" query for one indicator.
+        # Covers the "current value per key" query for one indicator, and rollback's join.
+        # No batch-only index: every import would pay for it (migration 0002).
         Index("ix_indicator_value_key_batch", "indicator_code", "area_code", "period", "batch_id"),
-        Index("ix_indicator_value_batch", "batch_id"),
     )
 
 

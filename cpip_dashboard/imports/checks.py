@@ -367,13 +367,20 @@ def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> Rec
     areas, bad = read_column(raw["Area"], partial(_area_code, ctx=ctx))
     located("Area", raw["Area"], bad)
     frequency = {code: d["frequency"] for code, d in ctx.indicators.items()}
-    frequencies = list(map(frequency.get, codes))
-    keyed = list(zip(frequencies, raw["Period"], strict=True))
-    periods, bad = read_column(keyed, period)
-    located("Period", keyed, bad)
+    frequencies = {frequency.get(code) for code in dict.fromkeys(codes)}
+    if len(frequencies) == 1:  # one indicator, or several of the same frequency
+        only = frequencies.pop()
+        periods, bad = read_column(raw["Period"], lambda cell: period((only, cell)))
+        located("Period", raw["Period"], bad)
+    else:
+        keyed = list(zip(map(frequency.get, codes), raw["Period"], strict=True))
+        periods, bad = read_column(keyed, period)
+        located("Period", keyed, bad)
     values, symbols = rule_indicator_values(raw["Value"], table.decimal_comma, found)
     statuses, _ = read_column(raw["Status"], _status)
-    notes = [None if cell == "" or cell is None else as_text(cell) for cell in table.column("Notes")]
+    notes = table.column("Notes")
+    notes = [None] * len(notes) if notes.count("") == len(notes) else [
+        None if cell == "" or cell is None else as_text(cell) for cell in notes]
 
     records = Records("indicators", table, INDICATOR_FIELDS)
     columns = (codes, areas, periods, values, symbols, statuses, notes)
