@@ -391,3 +391,66 @@ def test_an_empty_template_says_it_has_no_rows(engine):
     report = load(engine, "csv", "Meetings", [["Date", "Title"]])
     assert report.outcome == "no_change"
     assert report.message.startswith("Nothing to load: the file has headers but no data rows.")
+
+
+def test_indicators_of_different_frequencies_in_one_sheet(engine):
+    """Each row's period is read by its own indicator's frequency, and a period that does not
+    fit its indicator is located."""
+    from tests.files import xlsx
+
+    definitions = [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+                   ["CP_CALLS", "Calls to the helpline", "count", "monthly", "Calls received",
+                    "neither", "Helpline"]]
+    good = xlsx({"Definitions": definitions,
+                 "Indicators": [INDICATORS, ["CP_CALLS", "Fife", "Mar 2025", 12],
+                                ["CP_REGISTER", "Fife", "2023-24", 150],
+                                ["CP_CALLS", "Fife", "2025-04", 14]]})
+    report = run_import(engine, "mixed.xlsx", good, user="tester")
+    assert report.outcome == "committed", report.as_json()
+    with engine.connect() as conn:
+        periods = set(conn.execute(select(IndicatorValue.indicator_code, IndicatorValue.period)
+                                   .where(IndicatorValue.batch_id == report.batch_id)).all())
+    assert periods == {("CP_CALLS", D(2025, 3, 31)), ("CP_REGISTER", D(2024, 7, 31)),
+                       ("CP_CALLS", D(2025, 4, 30))}
+    bad = xlsx({"Indicators": [INDICATORS, ["CP_CALLS", "Fife", "2025-05", 12],
+                               ["CP_REGISTER", "Fife", "2025-05", 150]]})
+    report = run_import(engine, "mixed-bad.xlsx", bad, user="tester")
+    assert [(e.row, e.column) for e in report.errors] == [(3, "Period")]
+
+
+@pytest.mark.parametrize("second,level,fragment", [
+    (10, "warning", "Row 2 repeats row 2 of Indicators exactly"),
+    (11, "error", "appears twice with different values (rows 2 and 2 of Indicators)"),
+])
+def test_same_key_on_two_sheets(engine, second, level, fragment):
+    """A key on two sheets of one kind: once if identical, otherwise an error naming both."""
+    from tests.files import xlsx
+
+    book = xlsx({"Indicators": [INDICATORS, ["CP_REGISTER", "Fife", "2024", 10]],
+                 "More figures": [INDICATORS, ["CP_REGISTER", "Fife", "2023-24", second],
+                                  ["CP_REGISTER", "Angus", "2024", 5]]})
+    report = run_import(engine, "two.xlsx", book, user="tester", dry_run=True)
+    found = [p for p in report.errors + report.warnings if fragment in p.message]
+    assert [(p.level, p.sheet, p.row) for p in found] == [(level, "More figures", 2)]
+    if level == "warning":
+        assert report.outcome == "would_commit"
+        assert [s["changes"]["added"] for s in report.sheets] == [1, 1]
+    else:
+        assert report.outcome == "rejected"
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_collector_pause_is_counted_and_restored(enabled_before):
+    import gc
+
+    from cpip_dashboard.imports.pipeline import gc_paused
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with gc_paused():
+            with gc_paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()  # the outer import is still running
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()

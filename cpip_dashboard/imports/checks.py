@@ -552,9 +552,11 @@ def rule_same_key_once(record_sets: list[Records], problems: list[Problem]) -> l
             first_records, j = first
             key_text = " / ".join(_key_text(k) for k in key)
             if first_records.values(j) == records.values(i):
+                where = "" if first_records.sheet == records.sheet else \
+                    f" of {first_records.sheet}"
                 problems.append(Problem.warning(
                     records.sheet, records.row(i), None, None,
-                    f"Row {records.row(i)} repeats row {first_records.row(j)} exactly "
+                    f"Row {records.row(i)} repeats row {first_records.row(j)}{where} exactly "
                     f"({key_text}); it was loaded once"))
             else:
                 problems.append(Problem.error(
