@@ -46,6 +46,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # 16 KiB pages: a 100,000-row indicator upload inserts about a fifth faster than with
+        # the 4 KiB default (benchmarks/import_100k.py). Only a new, empty database takes it;
+        # so it comes before WAL mode, which fixes the page size.
+        cursor.execute("PRAGMA page_size=16384")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
