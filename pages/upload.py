@@ -46,19 +46,26 @@ indicator = options[1].selectbox(
     key="upload-indicator", format_func=lambda c: "Detect from the sheet" if c is None else c)
 
 
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
+
+
 def _preview(report) -> None:
     st.subheader("What would change")
     ui.data_table(preview.sheets_table(report))
     changed, added = preview.counts(report)
+    area_name = ui.directory().name
     if changed:
-        st.write(f"{changed} changed rows (old and new values side by side):")
-        ui.data_table(preview.changed_table(report), key="preview-changed")
+        st.write(f"{_rows(changed)} changed (old and new values side by side):")
+        ui.data_table(preview.changed_table(report, area_name), key="preview-changed")
     if added:
-        st.write(f"{added} added rows" + (f" (the first {preview.MAX_ADDED} shown):"
-                                          if added > preview.MAX_ADDED else ":"))
-        ui.data_table(preview.added_table(report), key="preview-added")
+        st.write(f"{_rows(added)} added" + (f" (the first {preview.MAX_ADDED} shown):"
+                                            if added > preview.MAX_ADDED else ":"))
+        ui.data_table(preview.added_table(report, area_name), key="preview-added")
     if report.warnings:
-        st.write(f"{len(report.warnings)} warnings (these rows will load; check them):")
+        count = len(report.warnings)
+        st.write(f"{count:,} warning{'' if count == 1 else 's'} (these rows will load; check "
+                 f"{'it' if count == 1 else 'them'}):")
         ui.data_table(preview.problems_table(report.warnings), key="preview-warnings")
 
 
@@ -90,6 +97,8 @@ if uploaded is not None:
         st.error(widgets.safe(report.message))
     elif report.outcome == "rejected":
         st.error(widgets.safe(report.message))
+        if report.warnings:
+            st.caption("Errors stop the file loading; warnings alone would not.")
         ui.data_table(preview.problems_table(report.errors + report.warnings), key="problems")
         try:
             sheets = read_file(uploaded.name, data, max_mb)
@@ -102,7 +111,10 @@ if uploaded is not None:
     elif report.outcome == "no_change":
         st.info(widgets.safe(report.message))
     else:
-        st.success(widgets.safe("Checks passed. " + report.message))
+        totals = report.totals()
+        st.success(f"Checks passed: {totals['added']:,} added, {totals['changed']:,} changed, "
+                   f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
+                   "below.")
         _preview(report)
         st.header("3. Confirm")
         if st.button("Load this file as a new batch", type="primary", key="upload-confirm"):

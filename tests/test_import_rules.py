@@ -295,6 +295,7 @@ def test_warnings_from_the_comparison(sample_engine):
     assert report.outcome == "would_commit", report.as_json()
     messages = "\n".join(w.message for w in report.warnings)
     assert f"the current figure {fife:,.0f} is replaced by {fife + 1:,.0f}" in messages
+    assert "CP_REGISTER for Fife: " in messages
     assert "more than 50% away from the previous period's" in messages
     assert "DATA-3 moved from Red to Green since 2024-09-10" in messages
     assert "DATA-3: RAG changed from Red to Green without commentary" in messages

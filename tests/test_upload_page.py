@@ -28,6 +28,52 @@ def batch_history(at):
     return next(d.value for d in at.dataframe if "Batch" in d.value.columns)
 
 
+def test_rejected_file_lists_errors_and_warnings_by_level(make_app, sample_url):
+    book = xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"],
+                                ["CP_REGISTER", "Fife", "2023-24", 9999],
+                                ["CP_REGISTER", "Angus", "2023-24", -4]]})
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "figures.xlsx", book)
+    assert "1 problem: nothing was loaded" in texts(at)
+    assert "Errors stop the file loading; warnings alone would not." in texts(at)
+    problems = at.dataframe[0].value
+    levels = list(zip(problems["Level"], problems["Row"], problems["Column"], strict=True))
+    assert levels[0] == ("Error", "3", "Value")
+    assert ("Warning", "2", "Value") in levels[1:]
+
+
+def test_preview_shows_changes_in_the_sheets_words(make_app, sample_url):
+    """Column names as in the template, areas by name, numbers as written (112, not 112.0)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.models import IndicatorValue
+
+    engine = make_engine(sample_url)
+    with engine.connect() as conn:
+        fife = conn.execute(select(IndicatorValue.value).where(
+            IndicatorValue.indicator_code == "CP_REGISTER",
+            IndicatorValue.area_code == "S12000047",
+            IndicatorValue.period == dt.date(2024, 7, 31))).scalar_one()
+    engine.dispose()
+    book = xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"],
+                                ["CP_REGISTER", "Fife", "2023-24", fife + 1],
+                                ["CP_REGISTER", "Angus", "2026-27", 40]]})
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "figures.xlsx", book)
+    body = texts(at)
+    assert "1 row changed (old and new values side by side):" in body
+    changed = at.dataframe[1].value
+    assert {"Sheet": "Indicators", "Row": 2, "Key": "CP_REGISTER / Fife / 2024-07-31",
+            "Column": "Value", "Old": f"{fife:.0f}", "New": f"{fife + 1:.0f}"} in changed.to_dict(
+        "records")
+    added = at.dataframe[2].value
+    assert added.iloc[0][["Indicator", "Area", "Period", "Value"]].tolist() == [
+        "CP_REGISTER", "Angus", "2027-07-31", "40"]
+
+
 def register_rag(at, ref: str) -> str:
     table = at.dataframe[0].value
     return table.set_index("Ref").loc[ref, "RAG"]
@@ -39,7 +85,8 @@ def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sample_url):
     upload(at, "round-5.xlsx", BAD)
     assert "4 problems: nothing was loaded" in texts(at)
     problems = at.dataframe[0].value
-    assert list(problems.columns) == ["Sheet", "Row", "Column", "Value", "Problem"]
+    assert list(problems.columns) == ["Level", "Sheet", "Row", "Column", "Value", "Problem"]
+    assert set(problems["Level"]) == {"Error"}
     located = set(zip(problems["Row"], problems["Column"], strict=True))
     assert {("2", "RAG"), ("3", "Action ID"), ("3", "Reporting date"),
             ("3", "Commentary")} <= located
@@ -54,9 +101,13 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     at.switch_page("pages/upload.py").run()
     upload(at, "round-5.xlsx", GOOD)
     body = texts(at)
-    assert "Checks passed" in body and "nothing written yet" in body
+    assert ("Checks passed: 1 added, 0 changed, 0 unchanged. Nothing is written until you "
+            "confirm below.") in body
     preview = at.dataframe[0].value
     assert preview.iloc[0]["Added"] == 1
+    assert "1 row added:" in body
+    added = at.dataframe[1].value
+    assert added.iloc[0][["Action ID", "RAG"]].tolist() == ["NEG-1", "Red"]
     confirm = button(at, "Load this file as a new batch")
     confirm.click().run()
     assert "Loaded as batch 2: 1 added, 0 changed, 0 unchanged." in texts(at)
@@ -82,7 +133,7 @@ def test_changed_rows_show_old_and_new(make_app, sample_url):
     upload(at, "meetings.csv", data, "text/csv")
     changed = at.dataframe[1].value
     row = changed.iloc[0]
-    assert row["Field"] == "title" and row["New"] == "Renamed meeting"
+    assert row["Column"] == "Title" and row["New"] == "Renamed meeting"
     assert row["Old"] == "National Child Protection Leadership Group"
 
 

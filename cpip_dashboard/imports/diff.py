@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,7 +107,9 @@ def compare(records: Records, current: dict[tuple, tuple]) -> SheetChanges:
     return changes
 
 
-def compute(conn: Connection, record_sets: list[Records]) -> Diff:
+def compute(conn: Connection, record_sets: list[Records],
+            area_name: Callable[[str], str] = str) -> Diff:
+    """The changes and the comparison's warnings (which name areas with `area_name`)."""
     diff = Diff()
     by_kind: dict[str, list[Records]] = defaultdict(list)
     for records in record_sets:
@@ -115,7 +118,7 @@ def compute(conn: Connection, record_sets: list[Records]) -> Diff:
     for kind, sets in by_kind.items():
         currents[kind] = load_current(conn, kind, sets)
         diff.sheets.extend(compare(records, currents[kind]) for records in sets)
-    warn_changes(diff, currents)
+    warn_changes(diff, currents, area_name)
     return diff
 
 
@@ -130,15 +133,17 @@ def _fmt(value: object) -> str:
     return as_text(value) or "blank"
 
 
-def warn_changes(diff: Diff, currents: dict[str, dict[tuple, tuple]]) -> None:
+def warn_changes(diff: Diff, currents: dict[str, dict[tuple, tuple]],
+                 area_name: Callable[[str], str] = str) -> None:
     by_kind: dict[str, list[SheetChanges]] = defaultdict(list)
     for changes in diff.sheets:
         by_kind[changes.kind].append(changes)
     for changes in by_kind.get("indicators", []):
         for i in changes.changed:
-            warn_revised_figure(changes, i, diff.problems)
+            warn_revised_figure(changes, i, diff.problems, area_name)
     if by_kind.get("indicators"):
-        warn_far_from_previous(by_kind["indicators"], currents["indicators"], diff.problems)
+        warn_far_from_previous(by_kind["indicators"], currents["indicators"], diff.problems,
+                               area_name)
     if by_kind.get("updates"):
         warn_rag_moves(by_kind["updates"], currents["updates"], diff.problems)
     for changes in by_kind.get("actions", []):
@@ -152,7 +157,8 @@ def warn_changes(diff: Diff, currents: dict[str, dict[tuple, tuple]]) -> None:
                     f"{_fmt(due)}"))
 
 
-def warn_revised_figure(changes: SheetChanges, i: int, problems: list[Problem]) -> None:
+def warn_revised_figure(changes: SheetChanges, i: int, problems: list[Problem],
+                        area_name: Callable[[str], str] = str) -> None:
     """A current published figure replaced by a different one."""
     r, old = changes.records, changes.old[i]
     v = r.values(i)
@@ -163,12 +169,13 @@ def warn_revised_figure(changes: SheetChanges, i: int, problems: list[Problem]) 
     cell = r.cell(i, "Value")
     problems.append(Problem.warning(
         r.sheet, r.row(i), cell.header, as_text(cell.value),
-        f"{v['indicator_code']} for {v['area_code']} in {v['period'].isoformat()}: the current "
-        f"figure {old_text} is replaced by {new_text}"))
+        f"{v['indicator_code']} for {area_name(v['area_code'])} in {v['period'].isoformat()}: "
+        f"the current figure {old_text} is replaced by {new_text}"))
 
 
 def warn_far_from_previous(sheets: list[SheetChanges], current: dict[tuple, tuple],
-                           problems: list[Problem]) -> None:
+                           problems: list[Problem],
+                           area_name: Callable[[str], str] = str) -> None:
     """A new value more than 50% away from its series' previous period's value (which may
     be a current value, or another new one). Done column-wise: every point of the touched
     series is sorted by series and period once, and each compared with the one before."""
@@ -220,7 +227,7 @@ def warn_far_from_previous(sheets: list[SheetChanges], current: dict[tuple, tupl
         before = dt.date.fromordinal(int(day[at - 1]))
         problems.append(Problem.warning(
             r.sheet, r.row(i), cell.header, as_text(cell.value),
-            f"{r.columns['indicator_code'][i]} for {r.columns['area_code'][i]}: "
+            f"{r.columns['indicator_code'][i]} for {area_name(r.columns['area_code'][i])}: "
             f"{_fmt(float(value[at]))} is more than 50% away from the previous period's "
             f"{_fmt(float(previous[at]))} ({before.isoformat()}); check it"))
 

@@ -216,7 +216,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
             return report
         indicator = code
     tables, records, problems = check_sheets(sheets, ctx, kind, indicator)
-    diff = compute(conn, records) if records else Diff()
+    diff = compute(conn, records, ctx.areas.name) if records else Diff()
     problems.extend(diff.problems)
     report.errors = [p for p in problems if p.level == "error"]
     report.warnings = [p for p in problems if p.level == "warning"]

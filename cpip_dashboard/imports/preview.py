@@ -2,52 +2,99 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
+from ..current import KIND_TABLES
+from ..values import as_text
+from .kinds import KINDS
 from .pipeline import ImportReport
 from .problems import Problem
 
 MAX_CHANGED, MAX_ADDED = 2000, 500
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+# Each database field under the column name its sheet kind uses, so the preview speaks the
+# template's words.
+LABELS: dict[str, dict[str, str]] = {
+    "actions": {"ref": "Action ID", "workstream_code": "Workstream", "title": "Action",
+                "lead": "Lead", "areas": "Area", "due_date": "Due date",
+                "indicators": "Indicators", "source": "Source"},
+    "updates": {"action_ref": "Action ID", "reporting_date": "Reporting date", "rag": "RAG",
+                "progress": "Progress %", "commentary": "Commentary",
+                "next_steps": "Next steps", "revised_due_date": "Revised due date"},
+    "indicators": {"indicator_code": "Indicator", "area_code": "Area", "period": "Period",
+                   "value": "Value", "symbol": "Symbol", "status": "Status", "notes": "Notes"},
+    "review": {"area_code": "Area", "criterion_code": "Criterion", "assessed_on": "Assessed on",
+               "rating": "Rating", "evidence": "Evidence", "finding": "Finding",
+               "recommendation": "Recommendation", "owner": "Owner",
+               "target_date": "Target date", "progress": "Progress", "action_ref": "Action ID"},
+    "meetings": {"meeting_date": "Date", "title": "Title", "chair": "Chair"},
+    "populations": {"area_code": "Area", "year": "Year", "children": "Children aged 0-17"},
+    "definitions": {"code": "Code", "name": "Name", "unit": "Unit", "frequency": "Frequency",
+                    "definition": "Definition", "polarity": "Polarity", "source": "Source",
+                    "headline": "Headline", "series_notes": "Series notes"},
+}
+AREA_FIELDS = ("area_code", "areas")
+
+
+def _text(value: object, field: str = "", area_name: Callable[[str], str] | None = None) -> str:
+    """A value as the secretariat wrote it: 112 not 112.0, dates as 2024-07-31, areas by name."""
+    if value is None:
+        return ""
+    if area_name is not None and field in AREA_FIELDS and isinstance(value, str):
+        return ", ".join(area_name(code) for code in value.split(",") if code)
+    if value is True or value is False:
+        return "yes" if value else "no"
+    return as_text(value) or ""
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame([{"Sheet": p.sheet or "", "Row": "" if p.row is None else str(p.row),
-                          "Column": p.column or "", "Value": p.value or "",
-                          "Problem": p.message} for p in problems],
-                        columns=["Sheet", "Row", "Column", "Value", "Problem"])
+    """Errors (which stop the file loading) and warnings (which would not), located."""
+    return pd.DataFrame([{"Level": p.level.capitalize(), "Sheet": p.sheet or "",
+                          "Row": "" if p.row is None else str(p.row), "Column": p.column or "",
+                          "Value": p.value or "", "Problem": p.message} for p in problems],
+                        columns=["Level", "Sheet", "Row", "Column", "Value", "Problem"])
 
 
 def sheets_table(report: ImportReport) -> pd.DataFrame:
     return pd.DataFrame([{
-        "Sheet": s["sheet"], "Kind": s["kind"], "Rows": s["rows"],
+        "Sheet": s["sheet"], "Kind": KINDS[s["kind"]].sheet, "Rows": s["rows"],
         "Added": s["changes"]["added"], "Changed": s["changes"]["changed"],
         "Unchanged": s["changes"]["unchanged"]} for s in report.sheets],
         columns=["Sheet", "Kind", "Rows", "Added", "Changed", "Unchanged"])
 
 
-def changed_table(report: ImportReport) -> pd.DataFrame:
+def changed_table(report: ImportReport, area_name: Callable[[str], str] | None = None
+                  ) -> pd.DataFrame:
     """Each changed field of each changed row: old and new side by side."""
     rows = []
     for changes in report.changes:
         r = changes.records
+        labels = LABELS.get(r.kind, {})
+        key_fields = KIND_TABLES[r.kind][1]
         for i in changes.changed[:max(0, MAX_CHANGED - len(rows))]:
+            key = " / ".join(_text(k, f, area_name) for k, f in zip(r.keys[i], key_fields,
+                                                                     strict=True))
             rows.extend({
-                "Sheet": r.sheet, "Row": r.row(i), "Key": " / ".join(str(k) for k in r.keys[i]),
-                "Field": name, "Old": _text(changes.old[i].get(name)),
-                "New": _text(r.columns[name][i])} for name in changes.fields_changed(i))
-    return pd.DataFrame(rows, columns=["Sheet", "Row", "Key", "Field", "Old", "New"])
+                "Sheet": r.sheet, "Row": r.row(i), "Key": key, "Column": labels.get(name, name),
+                "Old": _text(changes.old[i].get(name), name, area_name),
+                "New": _text(r.columns[name][i], name, area_name)}
+                for name in changes.fields_changed(i))
+    return pd.DataFrame(rows, columns=["Sheet", "Row", "Key", "Column", "Old", "New"])
 
 
-def added_table(report: ImportReport) -> pd.DataFrame:
+def added_table(report: ImportReport, area_name: Callable[[str], str] | None = None
+                ) -> pd.DataFrame:
+    """The added rows, under their sheet's column names."""
     rows = []
     for changes in report.changes:
         r = changes.records
+        labels = LABELS.get(r.kind, {})
         rows.extend({"Sheet": r.sheet, "Row": r.row(i),
-                     **{k: _text(v) for k, v in r.values(i).items()}}
+                     **{labels.get(k, k): _text(v, k, area_name)
+                        for k, v in r.values(i).items()}}
                     for i in changes.added[:max(0, MAX_ADDED - len(rows))])
     return pd.DataFrame(rows)
 
