@@ -217,16 +217,18 @@ def parse_number(value: object, decimal_comma: bool = False) -> float:
 
 
 def parse_percentage(value: object, fraction_column: bool, decimal_comma: bool = False) -> float:
-    """`45`, `45%`, and `0.45` in a column whose numbers are all between 0 and 1, all mean 45."""
+    """`45`, `45%`, and `0.45` in a column whose numbers are all between 0 and 1, all mean 45.
+    (That a percentage lies between 0 and 100 is a limit checked by `imports.schemas`.)"""
     text = as_text(value) or ""
     if text.endswith("%"):
-        number = parse_number(text[:-1].strip(), decimal_comma)
+        try:
+            number = parse_number(text[:-1].strip(), decimal_comma)
+        except ValueProblem:
+            raise ValueProblem(f"{text} is not a percentage (e.g. 45 or 45%)") from None
     else:
         number = parse_number(value, decimal_comma)
         if fraction_column:
             number *= 100
-    if not 0 <= number <= 100:
-        raise ValueProblem(f"{text} is not a percentage between 0 and 100")
     return round(number, 6)
 
 

@@ -120,11 +120,11 @@ def test_every_problem_is_reported_not_the_first(sample_engine):
 def test_schema_and_rule_problems_are_reported_together_in_row_order(sample_engine):
     """The typed-frame checks (pandera) and the named rules both report; nothing loads."""
     rows = [[*INDICATORS, "Status"], ["CP_REGISTER", "Fife", "2024", -3, ""],
-            ["CP_REGISTER", "Fyfe", "2024", 10, ""], ["CP_REGISTER", "Angus", "2024", 7, "odd"],
+            ["CP_REGISTER", "Fyfe", "2024", -2, ""], ["CP_REGISTER", "Angus", "2024", 7, "odd"],
             ["CP_REGISTER", "Moray", "2024", 12, "revised"]]
     report = load(sample_engine, "xlsx", "Indicators", rows)
     assert [(e.row, e.column, e.value) for e in report.errors] == [
-        (2, "Value", "-3"), (3, "Area", "Fyfe"), (4, "Status", "odd")]
+        (2, "Value", "-3"), (3, "Area", "Fyfe"), (3, "Value", "-2"), (4, "Status", "odd")]
     assert report.errors[0].message == "-3 is negative: values must be 0 or more"
     assert report.outcome == "rejected"
 

@@ -1,6 +1,7 @@
 """Reading cell values (CONTRACT.md "Values everywhere"): table-driven."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -120,10 +121,19 @@ def test_percentages(cell, fractions, expected):
     assert parse_percentage(cell, fractions) == expected
 
 
-@pytest.mark.parametrize("cell,fractions", [("101", False), ("-1", False), ("150%", False)])
-def test_percentages_out_of_range(cell, fractions):
-    with pytest.raises(ValueProblem):
-        parse_percentage(cell, fractions)
+@pytest.mark.parametrize("cell,fractions,expected", [
+    ("101", False, 101.0), ("-1", False, -1.0), ("150%", False, 150.0)])
+def test_percentages_out_of_range_are_read_for_the_schema_to_refuse(cell, fractions, expected):
+    """Reading gives the number; imports.schemas refuses it (see test_import_rules)."""
+    assert parse_percentage(cell, fractions) == expected
+
+
+@pytest.mark.parametrize("cell,message", [("45 percent", "45 percent is not a number"),
+                                          ("%", "% is not a percentage (e.g. 45 or 45%)"),
+                                          ("a%", "a% is not a percentage (e.g. 45 or 45%)")])
+def test_percentages_that_cannot_be_read(cell, message):
+    with pytest.raises(ValueProblem, match=re.escape(message)):
+        parse_percentage(cell, False)
 
 
 @pytest.mark.parametrize("column,expected", [

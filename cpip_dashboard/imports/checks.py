@@ -64,11 +64,16 @@ class Records:
         self.positions: list[int] = []  # index of each record's row in the table
         self.keys: list[tuple] = []
         self.columns: dict[str, list] = {f: [] for f in fields}
+        # Rows a rule refused: kept until the schema has checked their other values too, so
+        # that every problem of a row is reported, then dropped (`accepted`).
+        self.rejected: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.positions)
 
-    def add(self, position: int, key: tuple, values: dict[str, object]) -> None:
+    def add(self, position: int, key: tuple, values: dict[str, object], ok: bool = True) -> None:
+        if not ok:
+            self.rejected.add(len(self.positions))
         self.positions.append(position)
         self.keys.append(key)
         for name, column in self.columns.items():
@@ -87,6 +92,13 @@ class Records:
 
     def cell(self, i: int, column: str) -> Cell:
         return self.table.cell(self.positions[i], column)
+
+    def accepted(self, failed: set[int] = frozenset()) -> Records:
+        """The records neither a rule nor the schema refused."""
+        refused = self.rejected | failed
+        if not refused:
+            return self
+        return self.subset([i for i in range(len(self)) if i not in refused])
 
     def subset(self, keep: list[int]) -> Records:
         """Only the records at `keep` (in that order)."""
@@ -256,11 +268,10 @@ def check_updates(table: Table, ctx: Context, problems: list[Problem]) -> Record
             c.error("Commentary", f"Commentary is required when RAG is {status}: say what is "
                     "wrong and what is being done")
         revised = c.parsed("Revised due date", parse_date)
-        if c.ok and ref and when:
-            values = dict(action_ref=ref, reporting_date=when, rag=status, progress=progress,
-                          commentary=commentary, next_steps=c.text("Next steps"),
-                          revised_due_date=revised)
-            records.add(position, (ref, when), values)
+        values = dict(action_ref=ref, reporting_date=when, rag=status, progress=progress,
+                      commentary=commentary, next_steps=c.text("Next steps"),
+                      revised_due_date=revised)
+        records.add(position, (ref, when), values, ok=c.ok and bool(ref and when))
     return records
 
 
@@ -382,22 +393,17 @@ def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> Rec
     notes = [None] * len(notes) if notes.count("") == len(notes) else [
         None if cell == "" or cell is None else as_text(cell) for cell in notes]
 
+    for position, number, message in sorted(found):
+        column = INDICATOR_COLUMNS[number]
+        cell = table.cell(position, column)
+        problems.append(Problem.error(table.sheet, table.numbers[position], cell.header,
+                                      as_text(cell.value), message))
     records = Records("indicators", table, INDICATOR_FIELDS)
     columns = (codes, areas, periods, values, symbols, statuses, notes)
-    if found:
-        failed = {position for position, _, _ in found}
-        keep = [i for i in range(len(table)) if i not in failed]
-        columns = tuple([column[i] for i in keep] for column in columns)
-        for position, number, message in sorted(found):
-            column = INDICATOR_COLUMNS[number]
-            cell = table.cell(position, column)
-            problems.append(Problem.error(table.sheet, table.numbers[position], cell.header,
-                                          as_text(cell.value), message))
-    else:
-        keep = list(range(len(table)))
-    records.positions = keep
+    records.positions = list(range(len(table)))  # one record per row, in order
     records.keys = list(zip(*columns[:3], strict=True))
     records.columns = dict(zip(INDICATOR_FIELDS, columns, strict=True))
+    records.rejected = {position for position, _, _ in found}
     return records
 
 
@@ -480,9 +486,8 @@ def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> Re
         children = c.parsed("Children aged 0-17",
                             partial(parse_number, decimal_comma=table.decimal_comma),
                             required=True)
-        if c.ok and area and year:
-            values = dict(area_code=area, year=year, children=children)
-            records.add(position, (area, year), values)
+        records.add(position, (area, year), dict(area_code=area, year=year, children=children),
+                    ok=c.ok and bool(area and year))
     return records
 
 
@@ -507,12 +512,11 @@ def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> Re
             if headline_text.lower() not in ("yes", "no", "y", "n", "true", "false"):
                 c.error("Headline", "Headline must be yes or no")
             headline = headline_text.lower() in ("yes", "y", "true")
-        if c.ok and code:
-            code = code.strip()
-            values = dict(code=code, name=name, unit=unit, frequency=frequency,
-                          definition=definition, polarity=polarity, source=source,
-                          headline=headline, series_notes=c.text("Series notes"))
-            records.add(position, (code,), values)
+        code = code.strip() if code else None
+        values = dict(code=code, name=name, unit=unit, frequency=frequency,
+                      definition=definition, polarity=polarity, source=source,
+                      headline=headline, series_notes=c.text("Series notes"))
+        records.add(position, (code,), values, ok=c.ok and bool(code))
     return records
 
 

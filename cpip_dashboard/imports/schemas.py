@@ -35,6 +35,11 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             VALUE_STATUSES, error=f"Status must be one of {', '.join(VALUE_STATUSES)}"),
             nullable=True, metadata={"column": "Status"}),
     }),
+    "updates": pa.DataFrameSchema({
+        "progress": pa.Column(float, pa.Check.in_range(
+            0, 100, error="{value} is not a percentage between 0 and 100"), nullable=True,
+            metadata={"column": "Progress %"}),
+    }),
     "populations": pa.DataFrameSchema({
         "children": pa.Column(float, [
             pa.Check.ge(0, error=NEGATIVE),
@@ -55,11 +60,12 @@ def _series(values: list, dtype: object) -> pd.Series:
 
 
 def validate(records: Records, problems: list[Problem]) -> Records:
-    """The records whose values pass their kind's schema; a problem for each that does not,
-    with its sheet, Excel row, column as written and value."""
+    """The records that pass their kind's schema and that no rule refused; a problem for each
+    value that does not pass, with its sheet, Excel row, column as written and value. Rows a
+    rule refused are checked too, so that every problem of a row is reported."""
     schema = SCHEMAS.get(records.kind)
     if schema is None or not len(records):
-        return records
+        return records.accepted()
     frame = pd.DataFrame({name: _series(records.columns[name], column.dtype)
                           for name, column in schema.columns.items()}, copy=False)
     try:
@@ -78,5 +84,5 @@ def validate(records: Records, problems: list[Problem]) -> Records:
                 records.sheet, records.row(i), cell.header, text, message.format(value=text))))
             failed.add(i)
         problems.extend(problem for _, problem in sorted(located, key=lambda p: p[0]))
-        return records.subset([i for i in range(len(records)) if i not in failed])
-    return records
+        return records.accepted(failed)
+    return records.accepted()
