@@ -42,6 +42,13 @@ ERROR_CASES = {
                      (2, "Area", "did you mean Fife")),
     "unknown indicator": ("Indicators", [INDICATORS, ["CP_NOPE", "Fife", "2024", 10]],
                           (2, "Indicator", "not a known indicator")),
+    "misspelt indicator": ("Indicators", [INDICATORS, ["CP_REGISTR", "Fife", "2024", 10]],
+                           (2, "Indicator", "did you mean CP_REGISTER")),
+    "misspelt action": ("Updates", [UPDATES, ["NEG-11", "2024-10-01", "Green", 10, "x"]],
+                        (2, "Action ID", "did you mean NEG-1")),
+    "misspelt linked indicator": ("Actions", [
+        ["Action ID", "Workstream", "Action", "Lead", "Indicators"],
+        ["NEW-1", "NEG", "One", "SG", "CP_REGISTER, IRDD"]], (2, "Indicators", "did you mean IRD")),
     "unknown action": ("Updates", [UPDATES, ["NEG-99", "2024-10-01", "Green", 10, "x"]],
                        (2, "Action ID", "not an action in the register")),
     "unknown criterion": ("Review", [["Area", "Criterion", "Rating"], ["Fife", "PR-99", "Good"]],

@@ -9,9 +9,10 @@ schemas in `schemas`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -155,6 +156,12 @@ class RowChecker:
 # --- rules shared by kinds ------------------------------------------------------------------
 
 
+def did_you_mean(text: str, known: Iterable[str], limit: int = 3) -> str:
+    """'; did you mean X or Y?' naming the closest known codes, or '' when none is close."""
+    close = difflib.get_close_matches(text, sorted(known), n=limit, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
 def rule_known_area(check: RowChecker, column: str, ctx: Context, local_only: bool = False):
     """An unknown area is an error that names the closest known areas."""
     text = check.required(column)
@@ -243,7 +250,8 @@ def rule_indicator_list(c: RowChecker, ctx: Context) -> str:
     codes = []
     for part in [p.strip().upper() for p in re.split(r"[,;\s]+", text) if p.strip()]:
         if part not in ctx.indicators:
-            c.error("Indicators", f"{part} is not a known indicator code")
+            c.error("Indicators", f"{part} is not a known indicator code"
+                    + did_you_mean(part, ctx.indicators))
         elif part not in codes:
             codes.append(part)
     return ",".join(codes)
@@ -282,7 +290,8 @@ def rule_known_action(c: RowChecker, column: str, ctx: Context, required: bool) 
         return None
     ref = text.strip().upper()
     if ref not in ctx.action_refs and ref not in ctx.file_action_refs:
-        c.error(column, f"{text} is not an action in the register or in this file")
+        c.error(column, f"{text} is not an action in the register or in this file"
+                + did_you_mean(ref, ctx.action_refs | ctx.file_action_refs))
         return None
     return ref
 
@@ -353,7 +362,8 @@ def check_indicators(table: Table, ctx: Context, problems: list[Problem]) -> Rec
             raise ValueProblem("Indicator is required")
         code = names.get(normalise_header(text))
         if code is None:
-            raise ValueProblem(f"{text} is not a known indicator code or name")
+            raise ValueProblem(f"{text} is not a known indicator code or name"
+                               + did_you_mean(text.upper(), ctx.indicators))
         return code
 
     def period(frequency_and_cell: tuple[str | None, object]) -> dt.date | None:
