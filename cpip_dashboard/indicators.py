@@ -20,7 +20,7 @@ from .values import period_label
 
 COUNT, RATE = "count", "rate"
 COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",
-           "count", "population"]
+           "count", "population", "illustrative"]
 
 
 @lru_cache(maxsize=1)
@@ -51,9 +51,10 @@ def _with_cpcs(values: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
     if values.empty:
         return values
     have = set(zip(values["area_code"], values["period"], strict=True))
-    lookup = {(a, p): (v, b) for a, p, v, b in zip(values["area_code"], values["period"],
-                                                    values["value"], values["batch_id"],
-                                                    strict=True)}
+    flags = values["illustrative"] if "illustrative" in values else [False] * len(values)
+    lookup = {(a, p): (v, b, i) for a, p, v, b, i in zip(
+        values["area_code"], values["period"], values["value"], values["batch_id"], flags,
+        strict=True)}
     periods = sorted(set(values["period"]))
     extra = []
     for cpc in directory.cpcs():
@@ -65,10 +66,13 @@ def _with_cpcs(values: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
             if all(p is not None and not pd.isna(p[0]) for p in parts):
                 extra.append({"area_code": cpc.code, "period": period,
                               "value": float(sum(p[0] for p in parts)), "symbol": None,
-                              "status": None, "batch_id": max(p[1] for p in parts)})
+                              "status": None, "batch_id": max(p[1] for p in parts),
+                              # a sum is illustrative if any part of it is
+                              "illustrative": any(bool(p[2]) for p in parts)})
             elif any(p is not None for p in parts):
                 extra.append({"area_code": cpc.code, "period": period, "value": None,
-                              "symbol": "..", "status": None, "batch_id": None})
+                              "symbol": "..", "status": None, "batch_id": None,
+                              "illustrative": any(bool(p[2]) for p in parts if p is not None)})
     if not extra:
         return values
     return pd.concat([values, pd.DataFrame(extra)], ignore_index=True)

@@ -200,7 +200,14 @@ def indicator_values(conn: Connection, code: str) -> pd.DataFrame:
     rows = conn.execute(current_kind("indicators", IndicatorValue.indicator_code == code))
     frame = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
                          columns=VALUE_COLUMNS)
+    illustrative = illustrative_batches(conn)
+    frame["illustrative"] = frame["batch_id"].isin(illustrative).astype(bool)
     return frame.astype({"value": "float64", "symbol": object, "status": object})
+
+
+def illustrative_batches(conn: Connection) -> set[int]:
+    """Batches marked illustrative (generated figures, not official statistics)."""
+    return set(conn.execute(select(UploadBatch.id).where(UploadBatch.illustrative)).scalars())
 
 
 def populations(conn: Connection) -> pd.DataFrame:
