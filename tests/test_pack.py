@@ -4,6 +4,7 @@ audit trail, and disclosure control in the pack."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -63,13 +64,69 @@ def test_pack_says_what_the_briefing_says(sample_engine):
     assert "12 of 47 actions are Amber or Red, 3 more than at 21 June 2018." in text
 
 
-def test_pack_for_an_area_never_shows_a_small_count(sample_engine):
-    import re
+ORKNEY = "S12000023"  # about 4,240 children: small numbers throughout
 
-    with sample_engine.connect() as conn:
-        _, pdf = build(conn, None, "S12000023")  # Orkney: small numbers throughout
-    text = pdf_text(pdf)
+
+def _official_indicators(engine, with_2026_population: bool) -> bytes:
+    """An official-looking indicators file for 2024-25 (and one rate for 2025-26): Orkney has
+    3 children on the register, 30 registrations, and an uploaded register rate for 2025-26
+    that implies 4 children; every other council has large counts."""
+    from cpip_dashboard.queries import area_directory
+    from tests.files import xlsx
+
+    with engine.connect() as conn:
+        councils = [a.code for a in area_directory(conn).councils()]
+    rows = [["Indicator", "Area", "Period", "Value"]]
+    for i, code in enumerate(councils):
+        orkney = code == ORKNEY
+        rows.append(["CP_REGISTER", code, "2024-25", 3 if orkney else 100 + i])
+        rows.append(["CP_REGISTRATIONS", code, "2024-25", 30 if orkney else 200 + i])
+    rows.append(["CP_REGISTER", "Scotland", "2024-25", 3 + sum(100 + i for i in range(31))])
+    rows.append(["CP_REGISTER_RATE", ORKNEY, "2025-26", 0.94])  # 0.94 x 4,237 / 1,000 = 4
+    sheets = {"Indicators": rows}
+    if with_2026_population:
+        sheets["Populations"] = [["Area", "Year", "Children aged 0-17"], [ORKNEY, 2026, 4237]]
+    return xlsx(sheets)
+
+
+def _orkney_pack_text(engine, with_2026_population: bool) -> str:
+    from cpip_dashboard.imports.pipeline import run_import
+
+    report = run_import(engine, "official.xlsx", _official_indicators(engine,
+                                                                      with_2026_population),
+                        user="t")
+    assert report.outcome == "committed", report.errors
+    with engine.connect() as conn:
+        _, pdf = build(conn, None, ORKNEY)
+    text = " ".join(pdf_text(pdf).split())  # one line: table rows wrap where they like
     assert "Headline indicators: Orkney Islands and Scotland" in text
-    assert "Rate per 1,000" in text
-    counts = re.findall(r"Number (\d+)\b", text)
-    assert all(int(c) == 0 or int(c) >= 5 for c in counts)
+    # a figure of the same table that is not small is shown (so the checks below can fail):
+    # 30 registrations among 4,237 children is 7.1 per 1,000
+    assert "Registrations during the year to 31 July 2024-25 Rate per 1,000 7.1 " in text
+    return text
+
+
+def test_pack_for_an_area_never_shows_a_small_count(sample_engine):
+    text = _orkney_pack_text(sample_engine, with_2026_population=True)
+    # 3 children on the register: neither the count nor the rate implying it (3 / 4,237 x
+    # 1,000 = 0.7), in the table or in the summary sentence
+    assert "at 31 July 2024-25 Rate per 1,000 [c] " in text
+    assert not re.search(r"(?<![\d.])0\.7(?!\d)", text), "a rate implying 3 children"
+    assert not re.search(r"Orkney Islands[^;]* to (0\.7|3)(?![\d.])", text)
+
+
+def test_pack_hides_an_uploaded_rate_that_implies_a_small_count(sample_engine):
+    text = _orkney_pack_text(sample_engine, with_2026_population=True)
+    assert "children aged 0-17 2025-26 Rate per 1,000 [c] " in text
+    assert not re.search(r"(?<![\d.])0\.9(?!\d)", text), "a rate implying 4 children"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "disclosure.protect_rates looks up the population of the rate's own year only, while "
+    "indicators._population_for (used for every rate shown) falls back to the nearest year "
+    "within two: an uploaded rate for a year past the population data that implies 1-4 "
+    "children is shown"))
+def test_pack_hides_an_implied_small_count_past_the_population_data(sample_engine):
+    text = _orkney_pack_text(sample_engine, with_2026_population=False)
+    assert "children aged 0-17 2025-26 Rate per 1,000 [c] " in text
+    assert not re.search(r"(?<![\d.])0\.9(?!\d)", text), "a rate implying 4 children"
