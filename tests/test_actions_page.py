@@ -61,7 +61,13 @@ def test_history_shows_every_update_in_order(make_app, sample_url):
 
 
 def test_as_at_changes_the_register(make_app, sample_url):
+    # NEG-4's updates: Green on 2017-09-14, Red on 2018-06-14, Complete from 2019-09-10
     at = make_app(sample_url, page="pages/actions.py")
+    rag = register_table(at).set_index("Ref")["RAG"]
+    assert rag["NEG-4"] == "✔ Complete"
+    at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 6, 21)).run()
+    assert register_table(at).set_index("Ref").loc["NEG-4", "RAG"] == "■ Red"
     at.selectbox(key="_meeting_widget").set_value(dt.date(2017, 9, 21)).run()
-    early = register_table(at)
-    assert len(early) < 47 or "○ Not started" in set(early["RAG"])
+    early = register_table(at).set_index("Ref")
+    assert early.loc["NEG-4", "RAG"] == "● Green"
+    assert early.loc["CSE-4", "RAG"] == "● Green"  # Complete from 2019-01-22

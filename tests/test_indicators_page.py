@@ -99,11 +99,21 @@ def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
 
 
 def test_polarity_labels_the_comparison(make_app, sample_url):
+    # re-registrations: polarity "lower is better", so higher than Scotland is worse
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CP_REREGISTRATIONS"})
+    compared = at.dataframe[1].value.set_index("Area")["Compared with Scotland"]
+    assert compared["Glasgow City"] == "Significantly higher (worse)"
+    assert compared["City of Edinburgh"] == "Significantly lower (better)"
+    for label in compared:
+        assert label in {"Significantly higher (worse)", "Significantly lower (better)",
+                         "Similar", "Not compared"}, label
+    # registrations: polarity "neither", so no judgement is attached
+    at = make_app(sample_url, page="pages/indicators.py",
+                  query={"indicator": "CP_REGISTRATIONS"})
     labels = set(at.dataframe[1].value["Compared with Scotland"])
-    assert any("(worse)" in x or "(better)" in x for x in labels) or labels <= {
-        "Similar", "Not compared"}
+    assert labels & {"Significantly higher", "Significantly lower"}
+    assert not any("(" in label for label in labels), labels
 
 
 def test_series_break_explained_beside_the_chart(make_app, sample_url):
