@@ -135,7 +135,9 @@ def parse_period(value: object, frequency: str) -> dt.date:
             return dt.date(int(m[1]), 7, 31)
         if m := _FIN_YEAR.match(text):
             start, end = int(m[1]), m[2]
-            end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+            # two digits name the next year's last two: 2023-24, and 1999-00 across a century
+            end_year = int(end) if len(end) == 4 else (
+                start + 1 if (start + 1) % 100 == int(end) else -1)
             if end_year != start + 1:
                 raise ValueProblem(f"{text} is not a reporting year (expected e.g. 2023-24)")
             return dt.date(end_year, 7, 31)

@@ -50,6 +50,11 @@ def test_impossible_dates_are_errors(cell):
     ("2023-24", "annual", D(2024, 7, 31)),
     ("2023/24", "annual", D(2024, 7, 31)),
     ("2023-2024", "annual", D(2024, 7, 31)),
+    # two-digit years across a century: 1999-00 is the year ending 31 July 2000
+    ("1999-00", "annual", D(2000, 7, 31)),
+    ("1999/00", "annual", D(2000, 7, 31)),
+    ("2099-00", "annual", D(2100, 7, 31)),
+    ("1999-2000", "annual", D(2000, 7, 31)),
     ("31/07/2024", "annual", D(2024, 7, 31)),
     ("2024-03", "monthly", D(2024, 3, 31)),
     ("Mar 2024", "monthly", D(2024, 3, 31)),
@@ -66,6 +71,9 @@ def test_periods_end_dates(cell, frequency, expected):
 @pytest.mark.parametrize("cell,frequency", [
     ("30/06/2024", "annual"),  # annual periods end on 31 July
     ("2023-25", "annual"),
+    ("1999-99", "annual"),  # not the next year
+    ("1999-01", "annual"),
+    ("2000-00", "annual"),
     ("2024-13", "monthly"),
     ("Smarch 2024", "monthly"),
     ("2024 Q5", "quarterly"),
