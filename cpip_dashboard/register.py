@@ -5,7 +5,15 @@ CONTRACT.md "Time, keys and versions":
   date on or before d; its definition is the version current at d's end of day by commit time
   (for a register loaded after the meeting, its earliest version);
 - an update counts for M when its reporting date is after the previous meeting's date and on or
-  before d; an action is stale at M when, having started, it has no update counting for M.
+  before d; an action is stale at M when, having started and not being Complete, it has no
+  update counting for M.
+- commit times are stored as naive UTC; a day ends at midnight UK local time (Europe/London),
+  so in summer a commit at 23:30 UTC belongs to the next day.
+- due dates: the fact that took effect last wins. An update's revised due date takes effect at
+  its reporting date (the start of that day, UK time); a definition's due date at its batch's
+  commit time, when that version set or changed the due date (a new version repeating the due
+  date, say for a new title, restates nothing). Each change of the date along that timeline is
+  one move ("Re-baselined").
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -20,11 +29,12 @@ from . import rag
 from .areas import SCOTLAND, AreaDirectory
 
 DUE_SOON_DAYS = 30
+UK = ZoneInfo("Europe/London")
 
 FLAGS = {  # flag -> what it means, shown beside the register
     "Overdue": "the due date (or the latest revised due date) has passed and it is not complete",
     "Due soon": f"due within {DUE_SOON_DAYS} days and not complete",
-    "Stale": "started, but no update counts for this meeting",
+    "Stale": "started and not complete, but no update counts for this meeting",
     "Re-baselined": "the due date has been moved (the number says how many times)",
     "RAG changed without commentary": "this meeting's update changed the RAG with no commentary",
 }
@@ -36,13 +46,24 @@ class Meeting:
     previous: dt.date | None  # the previous meeting's date
 
 
+def day_start_utc(day: dt.date) -> dt.datetime:
+    """The moment `day` starts in UK local time, as naive UTC (how commit times are stored)."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=UK)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def day_end_utc(day: dt.date) -> dt.datetime:
+    """The end of `day` in UK local time, as naive UTC: commits strictly before it count."""
+    return day_start_utc(day + dt.timedelta(days=1))
+
+
 def definitions_as_at(versions: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """One row per action: the version committed by the end of `day`, else the earliest."""
+    """One row per action: the version committed by the end of `day` (UK time), else the
+    earliest."""
     if versions.empty:
         return versions
-    cutoff = dt.datetime.combine(day, dt.time.max)
     ordered = versions.sort_values("batch_id")
-    by_then = ordered[ordered["committed_at"] <= cutoff].groupby("ref").tail(1)
+    by_then = ordered[ordered["committed_at"] < day_end_utc(day)].groupby("ref").tail(1)
     earliest = ordered.groupby("ref").head(1)
     rest = earliest[~earliest["ref"].isin(by_then["ref"])]
     return pd.concat([by_then, rest]).set_index("ref", drop=False)
@@ -53,8 +74,8 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
     d = meeting.date
     defs = definitions_as_at(versions, d)
     upto = updates[updates["reporting_date"] <= d].sort_values(["action_ref", "reporting_date"])
-    committed_by = set(versions.loc[versions["committed_at"]
-                                    <= dt.datetime.combine(d, dt.time.max), "ref"])
+    cutoff = day_end_utc(d)
+    committed_by = set(versions.loc[versions["committed_at"] < cutoff, "ref"])
     present = sorted(set(upto["action_ref"]) | committed_by)
     rows = []
     for ref in present:
@@ -68,19 +89,17 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
         counting = history[history["reporting_date"] > meeting.previous] \
             if meeting.previous else history
         due = action["due_date"]
-        revised = history["revised_due_date"].dropna()
-        effective_due = revised.iloc[-1] if len(revised) else due
-        due_dates = [x for x in [due, *list(revised)] if x is not None and not pd.isna(x)]
-        moves = sum(1 for a, b in pairwise(due_dates) if a != b)
-        moves += _definition_due_moves(versions, ref, d)
+        timeline = due_timeline(versions[versions["ref"] == ref], history, cutoff)
+        effective_due = timeline[-1] if timeline else None
+        moves = _moves(timeline)
         flags = []
         not_done = status != "Complete"
-        if effective_due is not None and not pd.isna(effective_due) and not_done:
+        if not _blank_date(effective_due) and not_done:
             if effective_due < d:
                 flags.append("Overdue")
             elif effective_due <= d + dt.timedelta(days=DUE_SOON_DAYS):
                 flags.append("Due soon")
-        if started and counting.empty:
+        if started and not_done and counting.empty:
             flags.append("Stale")
         if moves:
             flags.append(f"Re-baselined ({moves})" if moves > 1 else "Re-baselined")
@@ -110,11 +129,43 @@ def _blank(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip()
 
 
-def _definition_due_moves(versions: pd.DataFrame, ref: str, d: dt.date) -> int:
-    cutoff = dt.datetime.combine(d, dt.time.max)
-    mine = versions[(versions["ref"] == ref) & (versions["committed_at"] <= cutoff)]
-    dues = list(mine.sort_values("batch_id")["due_date"])
-    return sum(1 for a, b in pairwise(dues) if a != b)
+def _blank_date(value: object) -> bool:
+    return value is None or (not isinstance(value, dt.date) and pd.isna(value))
+
+
+def due_timeline(action_versions: pd.DataFrame, history_rows: pd.DataFrame,
+                 cutoff: dt.datetime | None) -> list[dt.date | None]:
+    """One action's due date after each fact, in the order the facts took effect.
+
+    The first version's due date is the baseline, in force from the start (the register and
+    its back-filled updates often arrive together). A later version that sets or changes the
+    due date takes effect at its commit time; only versions committed before `cutoff` (naive
+    UTC; None: all) count, and when none is, the earliest version is the baseline. An update's
+    revised due date takes effect at the start of its reporting date (UK time), so a definition
+    committed during that day comes after it."""
+    ordered = action_versions.sort_values("batch_id")
+    known = ordered if cutoff is None else ordered[ordered["committed_at"] < cutoff]
+    if known.empty:
+        known = ordered.head(1)
+    facts: list[tuple[dt.datetime, int, dt.date | None]] = []
+    previous: object = ...
+    for i, (when, due) in enumerate(zip(known["committed_at"], known["due_date"], strict=True)):
+        due = None if _blank_date(due) else due
+        if due != previous:
+            facts.append((dt.datetime.min if i == 0 else when, 1, due))
+        previous = due
+    for day, revised in zip(history_rows["reporting_date"], history_rows["revised_due_date"],
+                            strict=True):
+        if not _blank_date(revised):
+            facts.append((day_start_utc(day), 0, revised))
+    facts.sort(key=lambda fact: fact[:2])
+    return [due for _, _, due in facts]
+
+
+def _moves(timeline: list[dt.date | None]) -> int:
+    """How many times the due date changed from one date to another."""
+    dates = [d for d in timeline if d is not None]
+    return sum(1 for a, b in pairwise(dates) if a != b)
 
 
 def for_area(register: pd.DataFrame, area: str, directory: AreaDirectory) -> pd.DataFrame:
@@ -138,16 +189,16 @@ def movement(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
         steps = rag.steps(old, status)
         if ref not in previous:
             kind = "new"
-        elif status == "Complete" and old != "Complete":
+        elif status == old:
+            kind = "unchanged"
+        elif status == "Complete":
             kind = "completed"
-        elif old == "Not started" and status != "Not started":
+        elif old == "Not started":
             kind = "started"
         elif steps is not None and steps > 0:
             kind = "improved"
-        elif steps is not None and steps < 0:
+        else:  # down the scale, or back to Not started
             kind = "worsened"
-        else:
-            kind = "unchanged"
         rows.append({"ref": ref, "from": old, "to": status, "movement": kind,
                      "two_steps": steps is not None and abs(steps) >= 2})
     return pd.DataFrame(rows, columns=["ref", "from", "to", "movement", "two_steps"])
@@ -162,15 +213,16 @@ def movement_sentence(moved: pd.DataFrame, since: dt.date) -> str:
 
 
 def moved_actions(moved: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
-    """The actions whose status moved, as a table for people (words and symbols)."""
-    changed = moved[moved["movement"] != "unchanged"].merge(now[["ref", "title"]], on="ref")
-    return pd.DataFrame({
-        "Ref": changed["ref"], "Action": changed["title"],
-        "From": changed["from"].map(lambda r: rag.label(r) if r else "(new)"),
-        "To": changed["to"].map(rag.label),
-        "Movement": changed["movement"].str.capitalize()
-        + changed["two_steps"].map(lambda t: " (two steps or more)" if t else ""),
-    }, columns=["Ref", "Action", "From", "To", "Movement"])
+    """The actions whose status moved, as a table for people (words and symbols); empty, with
+    its columns, when nothing moved."""
+    titles = dict(zip(now["ref"], now["title"], strict=True))
+    rows = [{"Ref": r["ref"], "Action": titles.get(r["ref"], ""),
+             "From": "(new)" if r["movement"] == "new" else rag.label(r["from"]),
+             "To": rag.label(r["to"]),
+             "Movement": r["movement"].capitalize()
+             + (" (two steps or more)" if r["two_steps"] else "")}
+            for r in moved.to_dict("records") if r["movement"] != "unchanged"]
+    return pd.DataFrame(rows, columns=["Ref", "Action", "From", "To", "Movement"])
 
 
 def counts(register: pd.DataFrame) -> dict[str, int]:
@@ -267,9 +319,12 @@ def history_table(history_rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def due_date_moves(versions: pd.DataFrame, ref: str, history_rows: pd.DataFrame) -> list[str]:
-    """The due dates an action has had, in order, when it has had more than one."""
-    dues = [d for d in versions.loc[versions["ref"] == ref, "due_date"] if _iso(d)]
-    revised = [d for d in history_rows["revised_due_date"] if _iso(d)]
-    dates = list(dict.fromkeys(_iso(d) for d in dues + revised))
-    return dates if len(dates) > 1 else []
+def due_date_moves(versions: pd.DataFrame, ref: str, history_rows: pd.DataFrame,
+                   day: dt.date | None = None) -> list[str]:
+    """The due dates an action has had, in the order they took effect (as at the end of `day`,
+    UK time, when given), when it has had more than one."""
+    timeline = due_timeline(versions[versions["ref"] == ref], history_rows,
+                            None if day is None else day_end_utc(day))
+    dates = [_iso(d) for d in timeline if d is not None]
+    changes = [b for a, b in zip([None, *dates], dates, strict=False) if a != b]
+    return changes if len(changes) > 1 else []

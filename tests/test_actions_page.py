@@ -30,8 +30,9 @@ def test_filters_narrow_the_table(make_app, sample_url):
     at.multiselect(key="actions-rag").set_value([]).run()
     at.multiselect(key="actions-flags").set_value(["Stale"]).run()
     stale = register_table(at)
-    assert set(stale["Ref"]) == {"CSE-4", "TRAF-3"}  # no update at the latest meeting
-    assert all("Stale" in f for f in stale["Flags"])
+    # CSE-4 and TRAF-3 have no update at the latest meeting, but both are Complete and a
+    # Complete action is never stale (test_quiet_records.py filters a register that has some)
+    assert stale.empty and "No action matches these filters." in texts(at)
 
     at.multiselect(key="actions-flags").set_value([]).run()
     lead = "Care Inspectorate"

@@ -5,11 +5,12 @@ twice)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pandas as pd
 import pytest
 
-from cpip_dashboard import register
+from cpip_dashboard import rag, register
 from cpip_dashboard.reference import directory
 
 D = dt.date
@@ -84,8 +85,14 @@ def test_moved_by_a_new_version_of_the_action_counts_too():
     ([{"reporting_date": D(2018, 10, 2), "rag": "Green"}], []),
     # not started and no update this round: not stale (it has not started)
     ([{"reporting_date": D(2018, 6, 1), "rag": "Not started"}], []),
-    # complete long ago and silent since: stale by the contract's rule
-    ([{"reporting_date": D(2018, 3, 1), "rag": "Complete"}], ["Stale"]),
+    # complete long ago and silent since: a Complete action is never stale
+    ([{"reporting_date": D(2018, 3, 1), "rag": "Complete"}], []),
+    # completed before the previous meeting, restated since: still not stale, not overdue
+    ([{"reporting_date": D(2017, 12, 1), "rag": "Green"},
+      {"reporting_date": D(2018, 5, 1), "rag": "Complete"}], []),
+    # started, then back to Not started with no update this round: started once, so stale
+    ([{"reporting_date": D(2018, 3, 1), "rag": "Green"},
+      {"reporting_date": D(2018, 5, 1), "rag": "Not started"}], ["Stale"]),
 ])
 def test_stale(history, expected):
     assert flags_for(D(2020, 1, 1), history) == expected
@@ -144,6 +151,16 @@ def test_action_not_yet_in_the_programme_is_not_listed():
     ("Green", "Red", "worsened", True),
     ("Amber", "Amber", "unchanged", False),
     ("Complete", "Complete", "unchanged", False),
+    ("Not started", "Not started", "unchanged", False),
+    # any move down is "worsened", back to Not started included (it is outside the scale, so
+    # never "two steps")
+    ("Green", "Not started", "worsened", False),
+    ("Red", "Not started", "worsened", False),
+    ("Complete", "Not started", "worsened", False),
+    ("Complete", "Green", "worsened", False),
+    ("Complete", "Red", "worsened", True),
+    ("Not started", "Complete", "completed", False),
+    ("Not started", "Red", "started", False),
 ])
 def test_movement(before, now, movement, two_steps):
     now_frame = pd.DataFrame({"ref": ["X-1"], "rag": [now]})
@@ -176,3 +193,100 @@ def test_for_area_keeps_national_and_local_actions():
     assert list(register.for_area(reg, "CPC05", areas)["ref"]) == ["A", "C", "D"]
     assert list(register.for_area(reg, "S12000030", areas)["ref"]) == ["A", "C", "D"]
     assert list(register.for_area(reg, "S92000003", areas)["ref"]) == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize("old,new", list(itertools.product(rag.NAMES, rag.NAMES)))
+def test_only_the_same_status_is_unchanged(old, new):
+    moved = register.movement(pd.DataFrame({"ref": ["X-1"], "rag": [new]}),
+                              pd.DataFrame({"ref": ["X-1"], "rag": [old]})).iloc[0]
+    assert (moved["movement"] == "unchanged") == (old == new)
+
+
+def _frames(pairs):
+    now = pd.DataFrame({"ref": [r for r, _, _ in pairs], "title": "An action",
+                        "rag": [n for _, _, n in pairs]})
+    before = pd.DataFrame({"ref": [r for r, o, _ in pairs if o], "rag": [o for _, o, _ in pairs
+                                                                        if o]})
+    return now, before
+
+
+@pytest.mark.parametrize("pairs,expected", [
+    # a quiet meeting: nothing moved
+    ([("A", "Green", "Green"), ("B", "Red", "Red")], []),
+    # one action, unchanged
+    ([("A", "Complete", "Complete")], []),
+    # no actions at all
+    ([], []),
+    # one moved two steps, one new
+    ([("A", "Green", "Red"), ("B", None, "Amber"), ("C", "Amber", "Amber")],
+     [("A", "● Green", "■ Red", "Worsened (two steps or more)"),
+      ("B", "(new)", "▲ Amber", "New")]),
+])
+def test_moved_actions_table(pairs, expected):
+    now, before = _frames(pairs)
+    table = register.moved_actions(register.movement(now, before), now)
+    assert list(table.columns) == ["Ref", "Action", "From", "To", "Movement"]
+    assert [tuple(r) for r in table[["Ref", "From", "To", "Movement"]].itertuples(
+        index=False)] == expected
+
+
+def _due_case(defs, ups, meeting=MEETING):
+    """defs: (committed_at, due, title); ups: (reporting_date, revised_due)."""
+    v = versions(*[{"ref": "NEG-1", "due_date": due, "title": title, "batch_id": i + 1,
+                    "committed_at": when} for i, (when, due, title) in enumerate(defs)])
+    u = updates(*[{"action_ref": "NEG-1", "reporting_date": day, "rag": "Amber",
+                   "commentary": "x", "revised_due_date": due} for day, due in ups])
+    return register.register_as_at(v, u, meeting).iloc[0]
+
+
+T = dt.datetime
+D1, D2, D3 = D(2019, 3, 31), D(2019, 6, 30), D(2019, 12, 31)
+
+
+@pytest.mark.parametrize("defs,ups,due,moves", [
+    # a later definition wins over an earlier update's revised date
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 5, 1), D3, "t")], [(D(2018, 3, 1), D2)], D3, 2),
+    # a later update wins over an earlier definition
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 2, 1), D2, "t")], [(D(2018, 3, 1), D3)], D3, 2),
+    # the register catches up with the updates: each move counted once (D1 -> D2 -> D3)
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 5, 1), D3, "t")],
+     [(D(2018, 2, 1), D2), (D(2018, 4, 1), D3)], D3, 2),
+    # an update restating the definition's date is no move
+    ([(T(2018, 1, 10), D1, "t")], [(D(2018, 3, 1), D1)], D1, 0),
+    # a new version that keeps its due date (a new title) does not undo a revision
+    ([(T(2018, 1, 10), D1, "old"), (T(2018, 5, 1), D1, "new")], [(D(2018, 3, 1), D2)], D2, 1),
+    # a definition committed after the meeting and an update after it do not count yet
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 11, 1), D3, "t")], [(D(2018, 10, 20), D2)], D1, 0),
+    # a definition committed on the reporting day of an update takes effect after it
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 3, 1, 10), D3, "t")], [(D(2018, 3, 1), D2)], D3, 2),
+])
+def test_due_date_the_fact_that_took_effect_last_wins(defs, ups, due, moves):
+    row = _due_case(defs, ups)
+    assert (row["effective_due"], int(row["due_moves"])) == (due, moves)
+
+
+SUMMER = register.Meeting(D(2018, 6, 21), D(2018, 3, 20))  # British Summer Time (UTC+1)
+WINTER = register.Meeting(D(2018, 12, 12), D(2018, 10, 2))  # Greenwich Mean Time (UTC+0)
+
+
+@pytest.mark.parametrize("meeting,committed_utc,counts", [
+    # 23:59 BST on the meeting day is 22:59 UTC: counts for the meeting
+    (SUMMER, T(2018, 6, 21, 22, 59), True),
+    # 00:01 BST the next day is 23:01 UTC on the meeting day: counts for the next day only
+    (SUMMER, T(2018, 6, 21, 23, 1), False),
+    # in winter UK time is UTC: 23:59 on the meeting day counts, 00:01 the next day does not
+    (WINTER, T(2018, 12, 12, 23, 59), True),
+    (WINTER, T(2018, 12, 13, 0, 1), False),
+])
+def test_definition_as_at_ends_the_day_in_uk_local_time(meeting, committed_utc, counts):
+    v = versions({"ref": "NEG-1", "title": "Old", "due_date": D1, "batch_id": 1,
+                  "committed_at": T(2017, 1, 1)},
+                 {"ref": "NEG-1", "title": "New", "due_date": D3, "batch_id": 2,
+                  "committed_at": committed_utc},
+                 {"ref": "NEG-2", "title": "Added then", "due_date": None, "batch_id": 2,
+                  "committed_at": committed_utc})
+    u = updates({"action_ref": "NEG-1", "reporting_date": meeting.date, "rag": "Green"})
+    reg = register.register_as_at(v, u, meeting).set_index("ref")
+    assert reg.loc["NEG-1", "title"] == ("New" if counts else "Old")
+    assert reg.loc["NEG-1", "effective_due"] == (D3 if counts else D1)
+    assert ("NEG-2" in reg.index) == counts
