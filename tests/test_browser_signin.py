@@ -86,7 +86,14 @@ def test_committee_signs_in_to_its_own_area_without_upload(signin_server, page):
     assert nav.get_by_text("Upload").count() == 0
     page.get_by_text("Signed in as Fife Lead (Child protection committee)").wait_for()
     open_page(page, signin_server, "/upload")
-    time.sleep(2)
+    # the page that answers /upload for a committee draws its own words first: Streamlit's
+    # "Page not found" and the committee's Briefing in its place; only then is the absence of
+    # the uploader worth checking
+    page.get_by_role("heading", name="Page not found").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Headline indicators: Fife Child Protection Committee "
+                                      "and Scotland").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Prepare the meeting pack").wait_for(timeout=60_000)
+    assert page.get_by_role("heading", name="Upload", exact=True).count() == 0
     assert page.get_by_test_id("stFileUploader").count() == 0
 
 
