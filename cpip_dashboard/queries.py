@@ -233,10 +233,17 @@ REVIEW_COLUMNS = ["area_code", "criterion_code", "assessed_on", "rating", "evide
 
 
 def review_assessments(conn: Connection) -> pd.DataFrame:
-    """Every current assessment (all assessed-on dates: the review's history)."""
-    rows = conn.execute(current_kind("review"))
-    frame = pd.DataFrame([{c: getattr(r, c) for c in REVIEW_COLUMNS} for r in rows],
-                         columns=REVIEW_COLUMNS)
+    """Every upload of every assessment in committed batches, with its commit time (the
+    review's whole history: `review.as_at` picks the current one per key, and the progress
+    recorded by a meeting's day)."""
+    from .models import ReviewAssessment
+
+    stmt = (select(ReviewAssessment, UploadBatch.committed_at)
+            .join(UploadBatch, UploadBatch.id == ReviewAssessment.batch_id)
+            .where(UploadBatch.state == "committed").order_by(ReviewAssessment.batch_id))
+    columns = [*REVIEW_COLUMNS, "committed_at"]
+    frame = pd.DataFrame([{c: getattr(r, c) for c in columns} for r in conn.execute(stmt)],
+                         columns=columns)
     return frame.astype({c: object for c in REVIEW_COLUMNS if c not in ("batch_id",)})
 
 

@@ -1,8 +1,11 @@
 """The Leadership Group's first-year review of planning arrangements (pure, over frames).
 
 A review rating as at meeting M (date d) is the current assessment with the latest assessed-on
-date on or before d. Areas needing support have two or more Weak or Unsatisfactory ratings.
-A recommendation is overdue when its target date has passed and it is not Done.
+date on or before d; its progress is the one recorded by the end of d (UK local time): that of
+the latest upload of the assessment committed by then, or, when none was, its earliest upload.
+Areas needing support have two or more Weak or Unsatisfactory ratings; every such area is
+listed, with its recommendations open or done. A recommendation is overdue when its target
+date has passed and it is not Done.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 import pandas as pd
 
 from .areas import AreaDirectory
+from .register import day_end_utc
 
 RATINGS = ("Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory")
 WEAK = ("Weak", "Unsatisfactory")
@@ -25,13 +29,28 @@ RATING_TEXT = {"Excellent": "#ffffff", "Very good": "#ffffff", "Good": "#000000"
 NEEDS_SUPPORT_AT = 2
 
 
+KEY = ["area_code", "criterion_code", "assessed_on"]  # CONTRACT.md: review keys
+
+
 def as_at(assessments: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
-    """The latest assessment per area and criterion assessed on or before `day`."""
+    """The latest assessment per area and criterion assessed on or before `day` (None: today).
+
+    `assessments` holds every upload of every assessment (`batch_id`, `committed_at`): the
+    current one per key gives the rating; as at `day`, the progress is the one committed by
+    the end of that day, else the earliest."""
     if assessments.empty:
         return assessments
-    rows = assessments if day is None else assessments[assessments["assessed_on"] <= day]
-    return (rows.sort_values("assessed_on").groupby(["area_code", "criterion_code"]).tail(1)
-            .reset_index(drop=True))
+    ordered = assessments.sort_values("batch_id", kind="stable")
+    rows = ordered.groupby(KEY).tail(1)
+    if day is not None:
+        rows = rows[rows["assessed_on"] <= day].copy()
+        then = ordered[ordered["committed_at"] < day_end_utc(day)].groupby(KEY).tail(1)
+        recorded = pd.concat([ordered.groupby(KEY).head(1), then]).groupby(KEY).tail(1)
+        progress = {tuple(k): p for *k, p in recorded[[*KEY, "progress"]].itertuples(
+            index=False)}
+        rows["progress"] = [progress[tuple(k)] for k in rows[KEY].itertuples(index=False)]
+    return (rows.sort_values("assessed_on", kind="stable")
+            .groupby(["area_code", "criterion_code"]).tail(1).reset_index(drop=True))
 
 
 def for_area(current: pd.DataFrame, area: str, directory: AreaDirectory) -> pd.DataFrame:
@@ -88,13 +107,16 @@ def describe_themes(table: pd.DataFrame) -> str:
 
 
 def needing_support(current: pd.DataFrame) -> pd.DataFrame:
-    """Areas with two or more Weak or Unsatisfactory ratings, with their open recommendations."""
-    weak = current[current["rating"].isin(WEAK)]
-    counts = weak.groupby("area_code").size()
+    """Every area with two or more Weak or Unsatisfactory ratings: its weak assessments and
+    those carrying a recommendation (open or done), most weak ratings first."""
+    if current.empty:
+        return current.assign(weak_count=pd.Series(dtype="int64"))
+    is_weak = current["rating"].isin(WEAK)
+    counts = current[is_weak].groupby("area_code").size()
     areas = counts[counts >= NEEDS_SUPPORT_AT].index
-    open_recs = current[current["area_code"].isin(areas) & current["recommendation"].notna()
-                        & (current["progress"] != "Done")]
-    return open_recs.assign(weak_count=open_recs["area_code"].map(counts)).sort_values(
+    rows = current[current["area_code"].isin(areas)
+                   & (is_weak | current["recommendation"].map(lambda r: bool(_text(r))))]
+    return rows.assign(weak_count=rows["area_code"].map(counts)).sort_values(
         ["weak_count", "area_code", "criterion_code"], ascending=[False, True, True])
 
 
@@ -165,7 +187,10 @@ def support_table(support: pd.DataFrame, directory: AreaDirectory) -> pd.DataFra
         "Area": support["area_code"].map(directory.name),
         "Weak or unsatisfactory": support["weak_count"], "Criterion": support["criterion_code"],
         "Rating": support["rating"], "Recommendation": support["recommendation"].map(_text),
-        "Owner": support["owner"].map(_text), "Progress": support["progress"].map(_text),
+        "Owner": support["owner"].map(_text),
+        "Progress": [(_text(p) or "Not started") if _text(r) else ""
+                     for r, p in zip(support["recommendation"], support["progress"],
+                                     strict=True)],
         "Target date": support["target_date"].map(_text)})
 
 

@@ -81,8 +81,8 @@ with st.expander("Table of national themes"):
     ui.data_table(review.themes_table(themes))
 
 st.header("Areas needing support")
-st.caption(f"Areas with {review.NEEDS_SUPPORT_AT} or more ratings of Weak or Unsatisfactory, "
-           "with their open recommendations.")
+st.caption(f"Every area with {review.NEEDS_SUPPORT_AT} or more ratings of Weak or "
+           "Unsatisfactory: those assessments, and the area's recommendations, open or done.")
 support = review.needing_support(shown)
 if support.empty:
     st.write("No area has two or more Weak or Unsatisfactory ratings.")
