@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
 
 SECRETARIAT = {"is_logged_in": True, "email": "secretariat@gov.scot", "name": "Sam Secretariat"}
 MINISTER = {"is_logged_in": True, "email": "private.office@gov.scot", "name": "Private Office"}
@@ -42,6 +44,26 @@ class AppFactory:
             PagesManager.uses_pages_directory = False  # as after st.navigation on a server
 
         monkeypatch.setattr(PagesManager, "__init__", init)
+
+        # AppTest keeps each run's media files (download buttons' data) in a storage it drops
+        # after the run; keep every file here so a test can read what a button would download
+        self.media: dict[str, bytes] = {}
+        media = self.media
+
+        class KeptMediaStorage(MemoryMediaFileStorage):
+            def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+                file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+                media[file_id] = self.get_file(file_id).content
+                return file_id
+
+        monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeptMediaStorage)
+
+    def download(self, at: AppTest, label: str, index: int = 0) -> bytes:
+        """The bytes the page's `index`-th download button with this label serves."""
+        buttons = [b for b in at.get("download_button") if b.proto.label == label]
+        url = buttons[index].proto.url
+        file_id = url.rsplit("/", 1)[-1].split(".")[0]
+        return self.media[file_id]
 
     def __call__(self, db_url: str, page: str | None = None, user: dict | None = None,
                  secrets: dict | None = None, query: dict | None = None) -> AppTest:

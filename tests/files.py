@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 
 import xlsxwriter
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell with the value Excel cached when it last calculated."""
+
+    formula: str
+    cached: object
+
+
 def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    """A workbook; dates become real Excel date cells, None an empty cell."""
+    """A workbook; dates become real Excel date cells, `Formula` a formula cell with its cached
+    value, None an empty cell."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False})
@@ -20,7 +30,9 @@ def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
             for c, value in enumerate(row):
                 if value is None:
                     continue
-                if isinstance(value, dt.date):
+                if isinstance(value, Formula):
+                    sheet.write_formula(r, c, value.formula, None, value.cached)
+                elif isinstance(value, dt.date):
                     sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
                 elif isinstance(value, int | float):
                     sheet.write_number(r, c, value)

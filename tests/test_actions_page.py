@@ -4,8 +4,12 @@ shows every update in order."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+import pandas as pd
 
 from tests.apptest import assert_frame_ran, texts
+from tests.files import Formula, xlsx
 
 
 def register_table(at):
@@ -72,3 +76,39 @@ def test_as_at_changes_the_register(make_app, sample_url):
     early = register_table(at).set_index("Ref")
     assert early.loc["NEG-4", "RAG"] == "● Green"
     assert early.loc["CSE-4", "RAG"] == "● Green"  # Complete from 2019-01-22
+
+
+def test_formula_cells_in_the_workbook_are_guarded_in_downloads(make_app, sample_url):
+    """A workbook whose cells would run as formulas in a spreadsheet (a real formula cell whose
+    cached value starts with `=`, text starting with `@` and `+`) loads, and the register's
+    own downloads write them with a leading `'`: no spreadsheet runs them."""
+    import openpyxl
+
+    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.imports.pipeline import run_import
+
+    book = xlsx({
+        "Actions": [["Action ID", "Workstream", "Action", "Lead", "Source"],
+                    ["NEG-9", "NEG", Formula('=CONCATENATE("=1","+1")', "=1+1"), "@Lead team",
+                     "+44 131 000 0000"]],
+        "Meetings": [["Date", "Title"], [dt.date(2030, 1, 15), "A later meeting"]]})
+    engine = make_engine(sample_url)
+    report = run_import(engine, "formulas.xlsx", book, user="t")
+    engine.dispose()
+    assert report.outcome == "committed", report.errors
+
+    at = make_app(sample_url, page="pages/actions.py")
+    assert_frame_ran(at)
+    shown = register_table(at).set_index("Ref").loc["NEG-9"]
+    assert (shown["Action"], shown["Lead"]) == ("=1+1", "@Lead team")  # the cached value
+
+    csv_text = make_app.download(at, "Download CSV").decode("utf-8-sig")
+    csv_row = pd.read_csv(io.StringIO(csv_text), dtype=str).set_index("Ref").loc["NEG-9"]
+    assert (csv_row["Action"], csv_row["Lead"]) == ("'=1+1", "'@Lead team")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(make_app.download(at, "Download Excel")))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula in the download"
+    values = {c.value for c in cells}
+    assert {"'=1+1", "'@Lead team"} <= values
+    assert not {"=1+1", "@Lead team"} & values

@@ -91,7 +91,28 @@ def test_batches_rollback_and_template(sample_url, tmp_path):
 
     out = tmp_path / "updates.xlsx"
     made = cli(sample_url, "template", "updates", str(out))
-    assert made.returncode == 0 and out.stat().st_size > 0
+    assert made.returncode == 0
+    assert_updates_template(out)
+
+
+UPDATES_HEADERS = ["Action ID", "Reporting date", "RAG", "Progress %", "Commentary",
+                   "Next steps", "Revised due date"]  # CONTRACT.md, updates
+
+
+def assert_updates_template(path) -> None:
+    """The blank updates template: the contract's headers and no rows, and a notes sheet
+    explaining each column (required or not, and its rule)."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names[0] == "Updates" and "Notes" in book.sheet_names
+    assert book.get_sheet_by_name("Updates").to_python() == [UPDATES_HEADERS]
+    notes = {row[0]: row for row in book.get_sheet_by_name("Notes").to_python()}
+    for header in UPDATES_HEADERS:
+        assert header in notes, f"the notes do not explain {header}"
+        assert notes[header][3], f"no rule for {header}"
+    assert [notes[h][1] for h in ("Action ID", "Reporting date", "RAG", "Next steps")] == [
+        "yes", "yes", "yes", "no"]
 
 
 def test_template_round_trips_and_has_notes_and_lists(sample_url, tmp_path):
@@ -132,7 +153,7 @@ def test_init_db_on_a_configured_database_adds_no_sample(db_url):
     assert "already holds batches" in second.stdout
 
 
-def test_formula_cells_in_the_workbook_are_guarded_in_downloads():
+def test_guard_marks_every_formula_start():
     from cpip_dashboard.downloads import guard
 
     assert [guard(v) for v in ["=1+1", "+44", "-x", "@SUM", "\tA", "\rB", "-", "plain", 5]] == [
