@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from benchmarks.generate import indicator_database
-from cpip_dashboard import indicators
-from cpip_dashboard.db import make_engine
+from cpip_dashboard.db import make_engine, write_transaction
 from cpip_dashboard.models import IndicatorValue
-from cpip_dashboard.queries import area_directory, indicator_values, populations
+from cpip_dashboard.publication import publish
+from cpip_dashboard.publication import series as stored_series
+from cpip_dashboard.publication import summary as publication_summary
+from cpip_dashboard.queries import indicator_values
 from cpip_dashboard.setup import init_db
 
 
@@ -50,17 +52,19 @@ def main() -> None:
     start = time.perf_counter()
     code = indicator_database(engine, args.values)
     build = time.perf_counter() - start
+    start = time.perf_counter()
+    with write_transaction(engine) as conn:
+        publish(conn, "benchmark", None, None)  # protect and audit every figure, then store
+    protect_s = time.perf_counter() - start
     with engine.connect() as conn:
         total = conn.execute(select(func.count(IndicatorValue.id))).scalar_one()
-        directory, pops = area_directory(conn), populations(conn)
-        definition = {"unit": "count"}
+        summary = publication_summary(conn)
 
         def app_query():
             return indicator_values(conn, code)
 
         def app_series():
-            values = indicator_values(conn, code)
-            return indicators.series(definition, values, None, pops, directory, "count", 5)
+            return stored_series(conn, code, "count")
 
         def baseline():
             return conn.execute(select(IndicatorValue).where(
@@ -74,8 +78,11 @@ def main() -> None:
     print(f"baseline (plain indexed SELECT of all its versions): {base_ms:8.1f} ms")
     print(f"app query (current value per key):                  {query_ms:8.1f} ms"
           f"  ratio {query_ms / base_ms:.2f}")
-    print(f"app series (query + CPC sums + disclosure control): {series_ms:8.1f} ms"
+    print(f"app series (the stored protected figures):          {series_ms:8.1f} ms"
           f"  ratio {series_ms / base_ms:.2f}")
+    print(f"protect + audit + store every figure (once per data change): {protect_s:.1f} s "
+          f"({summary['figures']:,} figures, {summary['suppressed']:,} suppressed, "
+          f"{len(summary['unprotected'])} unprotected)")
     print(f"target: query under 50 ms -> {'met' if query_ms < 50 else 'NOT met'}")
     engine.dispose()
 

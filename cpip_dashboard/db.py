@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
 from .config import PROJECT_ROOT
-from .models import UploadBatch
+from .models import Publication
 
 WRITE_LOCK_KEY = 720_417  # PostgreSQL advisory lock id for "CPIP data write"
 
@@ -98,8 +98,6 @@ def migrate(engine: Engine) -> None:
 
 
 def data_version(conn: Connection) -> str:
-    """Changes whenever a batch is committed or rolled back: the key for cached query results."""
-    latest, rolled_back = conn.execute(
-        select(func.max(UploadBatch.id), func.count(UploadBatch.rolled_back_at))
-    ).one()
-    return f"{latest or 0}.{rolled_back or 0}"
+    """The latest publication's id: it moves exactly when what the pages show changes (a
+    commit or a rollback), and keys every cached result."""
+    return str(conn.execute(select(func.max(Publication.id))).scalar() or 0)

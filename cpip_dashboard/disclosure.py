@@ -1,5 +1,8 @@
-"""Disclosure control: the one gate every figure passes before it is shown, charted,
-downloaded or put in a pack.
+"""Disclosure control: the threshold, the suppression symbol, and the fast per-table pass.
+
+`figures.protect` runs this pass over every count table first, then solves the attacker
+problem across tables, periods and measures (`sdc`); this module's own guarantee is the
+per-table one below.
 
 - **Primary**: a sub-national count from 1 to the threshold minus one (`CPIP_SUPPRESS_BELOW`,
   default 5) is replaced by the suppression symbol.
@@ -9,8 +12,6 @@ downloaded or put in a pack.
   is hidden too (or, when there is none, the total); a hidden total whose parts are all shown
   gets its smallest part hidden. Repeated until nothing changes. Counts the publisher already
   suppressed (`*`, `c`, `[c]`) count as hidden parts. Scotland itself is never suppressed.
-- **Rates and percentages** built on a suppressed count are suppressed; an uploaded rate whose
-  implied count (rate x population / 1,000) is in the suppressed range is suppressed.
 
 Protection is always computed over every area for the indicator and period, never over only
 the areas on screen, so combining views cannot undo it.
@@ -115,36 +116,4 @@ def protect_counts(frame: pd.DataFrame, directory: AreaDirectory,
     result.loc[hidden_index, "value"] = None
     result.loc[hidden_index, "symbol"] = SUPPRESSED_SYMBOL
     result.loc[hidden_index, "suppressed"] = True
-    return result
-
-
-def protect_rates(rates: pd.DataFrame, protected_counts: pd.DataFrame | None,
-                  populations: pd.DataFrame | None, threshold: int | None = None) -> pd.DataFrame:
-    """Rates (per 1,000) for every area: hidden where the count they rest on is hidden, or
-    where an uploaded rate implies a count in the suppressed range."""
-    threshold = threshold or config.suppress_below()
-    result = rates.copy()
-    result["value"] = result["value"].astype("float64")
-    result["symbol"] = result["symbol"].astype("object")
-    hide = pd.Series(False, index=result.index)
-    if protected_counts is not None and not protected_counts.empty:
-        hidden = set(zip(protected_counts.loc[protected_counts["suppressed"], "area_code"],
-                         protected_counts.loc[protected_counts["suppressed"], "period"],
-                         strict=True))
-        hide |= pd.Series([(a, p) in hidden for a, p in zip(
-            result["area_code"], result["period"], strict=True)], index=result.index, dtype=bool)
-    if populations is not None and not populations.empty:
-        pop = {(a, y): c for a, y, c in zip(populations["area_code"], populations["year"],
-                                            populations["children"], strict=True)}
-        implied = [
-            (v * pop[(a, p.year)] / 1000) if (a, p.year) in pop and not pd.isna(v) else None
-            for a, p, v in zip(result["area_code"], result["period"], result["value"], strict=True)
-        ]
-        hide |= pd.Series([a != SCOTLAND and i is not None and 0.5 <= i < threshold - 0.5
-                           for a, i in zip(result["area_code"], implied, strict=True)],
-                          index=result.index, dtype=bool)
-    hide &= result["area_code"] != SCOTLAND
-    result.loc[hide, "value"] = None
-    result.loc[hide, "symbol"] = SUPPRESSED_SYMBOL
-    result["suppressed"] = hide.to_numpy()
     return result

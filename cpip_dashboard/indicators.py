@@ -1,26 +1,27 @@
-"""Indicator series for every area (pure over frames): councils and Scotland as uploaded,
-CPCs as uploaded or the sum of their councils, rates from counts and child populations,
-disclosure control over all 63 areas, comparison with Scotland and recent trend.
+"""Indicator tables for people (pure over frames): measures, comparison with Scotland, recent
+trend, and tables of figures.
 
-Every figure a page, download, chart or pack shows comes from `series()`, which applies
-`disclosure` before anything leaves this module.
+Every figure comes from the protected series stored for the data version
+(`queries.indicator_series`, built by `figures` and stored by `publication`): this module
+never sees a suppressed value, and rates and percentages arrive at their published precision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 
 import pandas as pd
 
-from . import disclosure, stats
+from . import figures, publication, stats
 from .areas import SCOTLAND, AreaDirectory
 from .reference import read_csv
 from .values import period_label
 
-COUNT, RATE = "count", "rate"
-COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",
-           "count", "population", "illustrative"]
+COUNT, RATE, PERCENT = figures.COUNT, figures.RATE, figures.PERCENT
+COLUMNS = publication.SERIES_COLUMNS
+PLACES = figures.PLACES  # rates and percentages are published to one decimal place
 
 
 @lru_cache(maxsize=1)
@@ -33,183 +34,109 @@ def series_breaks() -> dict[str, list[tuple[dt.date, str]]]:
 
 
 def measures(definition: dict) -> list[str]:
-    """Count and rate both make sense for counts; a rate indicator is only a rate."""
-    if definition["unit"] == "count":
-        return [COUNT, RATE]
-    return [RATE] if definition["unit"].startswith("rate") else [COUNT]
+    """Count and rate per 1,000 for a count (or count and % of another count, e.g.
+    re-registrations as a % of registrations); a rate indicator is only a rate."""
+    return figures.measures(definition)
+
+
+def measure_label(definition: dict, measure: str, names: dict[str, str] | None = None) -> str:
+    """How a measure is offered: 'Count', 'Rate per 1,000', '% of registrations'."""
+    if measure == RATE:
+        return "Rate per 1,000"
+    if measure == PERCENT:
+        code = figures.denominator_code(definition)
+        if code and names and code in names:
+            return "% of " + names[code].split(" during")[0].split(" at ")[0].lower()
+        return "Per cent"
+    return "Count"
 
 
 def headline_measure(definition: dict, area: str) -> str:
-    """A rate for a council or CPC (comparable with Scotland), else the indicator's own unit."""
+    """For a council or committee the measure comparable with Scotland (a rate, or a
+    percentage); for Scotland the indicator's own unit."""
     options = measures(definition)
-    return RATE if area != SCOTLAND and RATE in options else options[0]
-
-
-def _with_cpcs(values: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
-    """Add each CPC's count as the sum of its councils where none was uploaded and all are
-    present."""
-    if values.empty:
-        return values
-    have = set(zip(values["area_code"], values["period"], strict=True))
-    flags = values["illustrative"] if "illustrative" in values else [False] * len(values)
-    lookup = {(a, p): (v, b, i) for a, p, v, b, i in zip(
-        values["area_code"], values["period"], values["value"], values["batch_id"], flags,
-        strict=True)}
-    periods = sorted(set(values["period"]))
-    extra = []
-    for cpc in directory.cpcs():
-        members = directory.members(cpc.code)
-        for period in periods:
-            if (cpc.code, period) in have:
-                continue
-            parts = [lookup.get((m, period)) for m in members]
-            if all(p is not None and not pd.isna(p[0]) for p in parts):
-                extra.append({"area_code": cpc.code, "period": period,
-                              "value": float(sum(p[0] for p in parts)), "symbol": None,
-                              "status": None, "batch_id": max(p[1] for p in parts),
-                              # a sum is illustrative if any part of it is
-                              "illustrative": any(bool(p[2]) for p in parts)})
-            elif any(p is not None for p in parts):
-                extra.append({"area_code": cpc.code, "period": period, "value": None,
-                              "symbol": "..", "status": None, "batch_id": None,
-                              "illustrative": any(bool(p[2]) for p in parts if p is not None)})
-    if not extra:
-        return values
-    return pd.concat([values, pd.DataFrame(extra)], ignore_index=True)
-
-
-def populations_by_area(populations: pd.DataFrame, directory: AreaDirectory) -> dict:
-    """(area, year) -> children aged 0-17, with CPCs (and Scotland if not uploaded) summed."""
-    pop = {(a, int(y)): float(c) for a, y, c in zip(
-        populations["area_code"], populations["year"], populations["children"], strict=True)}
-    years = {y for _, y in pop}
-    for year in years:
-        for cpc in directory.cpcs():
-            parts = [pop.get((m, year)) for m in directory.members(cpc.code)]
-            if (cpc.code, year) not in pop and all(p is not None for p in parts):
-                pop[(cpc.code, year)] = sum(parts)
-        if (SCOTLAND, year) not in pop:
-            parts = [pop.get((c.code, year)) for c in directory.councils()]
-            if all(p is not None for p in parts):
-                pop[(SCOTLAND, year)] = sum(parts)
-    return pop
-
-
-def _population_for(pop: dict, area: str, period: dt.date) -> float | None:
-    """The child population for a period: the year it ends in, else the nearest year loaded."""
-    if (area, period.year) in pop:
-        return pop[(area, period.year)]
-    years = sorted(y for a, y in pop if a == area)
-    if not years:
-        return None
-    nearest = min(years, key=lambda y: abs(y - period.year))
-    return pop[(area, nearest)] if abs(nearest - period.year) <= 2 else None
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=COLUMNS)
-
-
-def series(definition: dict, values: pd.DataFrame, numerator_values: pd.DataFrame | None,
-           populations: pd.DataFrame, directory: AreaDirectory, measure: str,
-           threshold: int) -> pd.DataFrame:
-    """The protected series for every area: one row per area and period.
-
-    `values` are the indicator's current uploaded rows; `numerator_values` the count a rate
-    indicator is built on (if any).
-    """
-    pop = populations_by_area(populations, directory)
-    unit = definition["unit"]
-    if unit == "count":
-        counts = disclosure.protect_counts(_with_cpcs(values, directory), directory, threshold)
-        counts["count"] = counts["value"]
-        counts["population"] = [_population_for(pop, a, p) for a, p in zip(
-            counts["area_code"], counts["period"], strict=True)] if len(counts) else []
-        if measure == COUNT:
-            return counts.reindex(columns=COLUMNS)
-        return _rates_from_counts(counts).reindex(columns=COLUMNS)
-    if unit.startswith("rate"):
-        protected_numerator = None
-        if numerator_values is not None and not numerator_values.empty:
-            protected_numerator = disclosure.protect_counts(
-                _with_cpcs(numerator_values, directory), directory, threshold)
-            protected_numerator["count"] = protected_numerator["value"]
-            protected_numerator["population"] = [
-                _population_for(pop, a, p) for a, p in zip(
-                    protected_numerator["area_code"], protected_numerator["period"], strict=True)]
-        rates = values.copy()
-        if protected_numerator is not None:
-            computed = _rates_from_counts(protected_numerator)
-            have = set(zip(rates["area_code"], rates["period"], strict=True))
-            computed = computed[[(a, p) not in have for a, p in zip(
-                computed["area_code"], computed["period"], strict=True)]]
-            rates = pd.concat([rates, computed.drop(columns=["suppressed"])], ignore_index=True) \
-                if len(rates) else computed.drop(columns=["suppressed"])
-        if rates.empty:
-            return _empty()
-        pop_frame = pd.DataFrame([{"area_code": a, "year": y, "children": c}
-                                  for (a, y), c in pop.items()],
-                                 columns=["area_code", "year", "children"])
-        result = disclosure.protect_rates(rates, protected_numerator, pop_frame, threshold)
-        if protected_numerator is not None:
-            lookup = {(a, p): c for a, p, c in zip(
-                protected_numerator["area_code"], protected_numerator["period"],
-                protected_numerator["count"], strict=True)}
-            result["count"] = [lookup.get((a, p)) for a, p in zip(
-                result["area_code"], result["period"], strict=True)]
-        result["population"] = [_population_for(pop, a, p) for a, p in zip(
-            result["area_code"], result["period"], strict=True)]
-        return result.reindex(columns=COLUMNS)
-    # percentages: shown as uploaded (the publisher's own figures)
-    result = values.copy()
-    result["suppressed"] = False
-    return result.reindex(columns=COLUMNS)
-
-
-def _rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
-    result = counts.copy()
-    rates = []
-    for value, population in zip(result["count"], result["population"], strict=True):
-        ok = value is not None and not pd.isna(value) and population
-        rates.append(value / population * 1000 if ok else None)
-    result["value"] = pd.Series(rates, index=result.index, dtype="float64")
-    no_pop = result["population"].isna() & result["symbol"].isna()
-    result.loc[no_pop, "symbol"] = ".."
-    return result
+    return options[1] if area != SCOTLAND and len(options) > 1 else options[0]
 
 
 def comparison(frame: pd.DataFrame, period: dt.date, kinds: tuple[str, ...],
                directory: AreaDirectory) -> pd.DataFrame:
-    """Areas of the given kinds in one period, ranked, each classed against Scotland."""
+    """Areas of the given kinds in one period, ranked, each classed against Scotland.
+
+    The basis is the figure on screen: a rate per 1,000 from a shown count and the child
+    population used for it (Byar's interval), or a percentage from a shown count and its
+    shown base (Wilson's interval), against Scotland's published figure. A rate or percentage
+    uploaded without its count, or resting on a suppressed count, is not compared."""
     rows = frame[frame["period"] == period]
+    percent = "base" in rows and rows["base"].notna().any()
     scotland = rows[rows["area_code"] == SCOTLAND]
-    scot_rate = None
-    if len(scotland) and not pd.isna(scotland.iloc[0]["count"] if "count" in scotland else None):
-        s = scotland.iloc[0]
-        if s["population"] and not pd.isna(s["population"]):
-            scot_rate = s["count"] / s["population"] * 1000
+    reference = None
+    if len(scotland) and not pd.isna(scotland.iloc[0]["value"]):
+        reference = float(scotland.iloc[0]["value"])
     out = []
     for row in rows.itertuples(index=False):
         area = directory.areas.get(row.area_code)
         if area is None or area.kind not in kinds:
             continue
         lower = upper = rate = None
-        if (row.count is not None and not pd.isna(row.count) and not row.suppressed
-                and row.population and not pd.isna(row.population)):
-            rate, lower, upper = stats.rate_interval(row.count, row.population)
+        count = getattr(row, "count", None)
+        has_count = count is not None and not pd.isna(count) and not row.suppressed
+        if has_count and percent and row.base and not pd.isna(row.base):
+            rate, lower, upper = proportion_interval(count, row.base)
+        elif has_count and not percent and row.population and not pd.isna(row.population):
+            rate, lower, upper = stats.rate_interval(count, row.population)
+        year = getattr(row, "population_year", None)
         out.append({"area_code": row.area_code, "area": area.name, "value": row.value,
                     "symbol": row.symbol, "rate": rate, "lower": lower, "upper": upper,
-                    "comparison": stats.compare(lower, upper, scot_rate)})
+                    "comparison": stats.compare(lower, upper, reference),
+                    "population": getattr(row, "population", None),
+                    "population_year": None if year is None or pd.isna(year) else int(year),
+                    "base": getattr(row, "base", None)})
     result = pd.DataFrame(out, columns=["area_code", "area", "value", "symbol", "rate", "lower",
-                                        "upper", "comparison"])
-    result.attrs["scotland_rate"] = scot_rate
+                                        "upper", "comparison", "population", "population_year",
+                                        "base"])
+    result.attrs["scotland_rate"] = reference
+    result.attrs["measure"] = PERCENT if percent else RATE
     return result.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
 
 
-def recent_trend(frame: pd.DataFrame, area: str) -> tuple[str, float | None]:
-    rows = frame[frame["area_code"] == area].sort_values("period")
-    values = [None if pd.isna(v) else float(v) for v in rows["value"]]
-    return stats.trend(values)
+def recent_trend(frame: pd.DataFrame, area: str, code: str | None = None,
+                 frequency: str | None = None) -> tuple[str, float | None]:
+    """(class, estimated change per period as a fraction, e.g. 0.031) by `stats.trend`: the
+    area's counts, populations (a percentage's base instead, where the frame has one) and
+    suppressed flags for the periods with a figure since the indicator's last series break
+    (`code` names it; without it no break is applied).
+    Missing periods keep their gap; `frequency` (annual/quarterly/monthly) places them in time,
+    read from the dates when not given."""
+    from .values import HIDING_SYMBOLS
+
+    rows = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
+    rows = rows.drop_duplicates(subset=["period"], keep="last")
+    # a break at date b starts a new series with the period ending on b
+    ends = pd.to_datetime(pd.Series(list(rows["period"]), dtype="object"))
+    starts = [pd.Timestamp(when) for when, _ in (series_breaks().get(code, []) if code else [])
+              if len(rows) and pd.Timestamp(when) <= ends.max()]
+    if starts:
+        rows = rows[(ends >= max(starts)).to_numpy()]
+    counts, periods, populations, hidden = [], [], [], []
+    for row in rows.itertuples(index=False):
+        flag = getattr(row, "suppressed", False)
+        suppressed = bool(not pd.isna(flag) and flag) or (
+            pd.isna(row.value) and row.symbol in HIDING_SYMBOLS)
+        count = getattr(row, "count", None)
+        count = None if count is None or pd.isna(count) else float(count)
+        if count is None and pd.isna(row.value) and not suppressed:
+            continue  # a missing period: left out, its gap kept
+        # the exposure: a percentage's base where the frame has one, else the child population
+        base = getattr(row, "base", None)
+        population = base if base is not None and not pd.isna(base) else getattr(
+            row, "population", None)
+        counts.append(count)
+        periods.append(row.period)
+        populations.append(None if population is None or pd.isna(population)
+                           else float(population))
+        hidden.append(suppressed)
+    result = stats.trend(counts, stats.period_index(periods, frequency), populations, hidden)
+    return result.label, result.change
 
 
 def display_table(frame: pd.DataFrame, areas: list[str], directory: AreaDirectory,
@@ -261,7 +188,8 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
         if len(match):
             against = stats.comparison_label(match.iloc[0]["comparison"],
                                              definition["polarity"])
-    trend_class, _ = recent_trend(frame, area)
+    trend_class, _ = recent_trend(frame, area, definition.get("code"),
+                                  definition.get("frequency"))
     return {"Indicator": definition["name"],
             "Period": period_label(latest["period"], definition["frequency"]),
             "Measure": "Rate per 1,000" if measure == RATE else definition["unit"].capitalize(),
@@ -270,23 +198,45 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
             "Compared with Scotland": against, "Recent trend": trend_class}
 
 
+def proportion_interval(count: float, base: float) -> tuple[float, float, float]:
+    """(percentage, lower, upper): Wilson's 95% score interval for count out of base."""
+    z = stats.Z95
+    p = count / base
+    centre = (p + z * z / (2 * base)) / (1 + z * z / base)
+    half = z * math.sqrt(p * (1 - p) / base + z * z / (4 * base * base)) / (1 + z * z / base)
+    return p * 100, max(0.0, centre - half) * 100, min(1.0, centre + half) * 100
+
+
 def comparison_table(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    """The ranked comparison as shown and downloaded: figures at their published precision,
+    the interval, the class, and for rates the child population (and its year) used."""
+    percent = ranked.attrs.get("measure") == PERCENT
+    table = {
         "Area": ranked["area"],
-        "Rate per 1,000": [shown_value(v, s, 2) for v, s in zip(ranked["value"], ranked["symbol"],
-                                                                strict=True)],
-        "95% interval": [f"{lo:,.2f} to {hi:,.2f}" if pd.notna(lo) else ""
+        ("Per cent" if percent else "Rate per 1,000"): [
+            shown_value(v, s, PLACES) for v, s in zip(ranked["value"], ranked["symbol"],
+                                                      strict=True)],
+        "95% interval": [f"{lo:,.{PLACES}f} to {hi:,.{PLACES}f}" if pd.notna(lo) else ""
                          for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
         "Compared with Scotland": [stats.comparison_label(c, polarity)
                                    for c in ranked["comparison"]],
-    })
+    }
+    if not percent and "population" in ranked:
+        table["Children aged 0-17 (year)"] = [
+            f"{p:,.0f} ({int(y)})" if pd.notna(p) and pd.notna(y) else ""
+            for p, y in zip(ranked["population"], ranked["population_year"], strict=True)]
+    return pd.DataFrame(table)
 
 
 def trend_table(frame: pd.DataFrame, areas: list[str], directory: AreaDirectory,
-                places: int) -> pd.DataFrame:
+                places: int, code: str | None = None,
+                frequency: str | None = None) -> pd.DataFrame:
+    """Each area's recent trend and its estimated change per period ("+3.1% a year"), blank
+    where none was estimated. `places` is kept for callers: the change is shown to 1 dp."""
+    frequency = frequency or stats.infer_frequency(list(frame["period"].dropna()))
     rows = []
     for area in areas:
-        label, slope = recent_trend(frame, area)
+        label, change = recent_trend(frame, area, code, frequency)
         rows.append({"Area": directory.name(area), "Recent trend": label,
-                     "Change per period": "" if slope is None else f"{slope:+,.{places + 1}f}"})
+                     "Change per period": stats.change_text(change, frequency)})
     return pd.DataFrame(rows, columns=["Area", "Recent trend", "Change per period"])

@@ -245,3 +245,45 @@ class MeetingPack(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Publication(Base):
+    """What the pages show changed: a commit or a rollback (the data version is its id).
+
+    `figures_from` names the publication whose protected figures are current: a change that
+    touches no indicator value, population or definition keeps the figures it had."""
+    __tablename__ = "publication"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+    event: Mapped[str] = mapped_column(String(32))  # commit / rollback / start
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("upload_batch.id"))
+    figures_from: Mapped[int | None] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    summary_json: Mapped[str] = mapped_column(Text)  # figures, suppressed, audit findings
+
+
+class PublishedFigure(Base):
+    """A figure as the dashboard publishes it at one data version: protected, at published
+    precision. Pages, downloads and packs only read these rows."""
+    __tablename__ = "published_figure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    measure: Mapped[str] = mapped_column(String(16))  # count / rate / percent
+    area_code: Mapped[str] = mapped_column(String(16))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    symbol: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(16))
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    count: Mapped[float | None] = mapped_column(Float)  # the count shown beside a rate or %
+    population: Mapped[float | None] = mapped_column(Float)  # children aged 0-17 used
+    population_year: Mapped[int | None] = mapped_column(Integer)
+    base: Mapped[float | None] = mapped_column(Float)  # a percentage's denominator count
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_published_figure_publication_id_indicator_code_measure", "publication_id",
+              "indicator_code", "measure"),
+    )

@@ -217,15 +217,19 @@ def populations(conn: Connection) -> pd.DataFrame:
 
 
 def indicator_series(conn: Connection, code: str, measure: str, threshold: int) -> pd.DataFrame:
-    """The protected series of one indicator for all 63 areas (see `indicators.series`)."""
-    from . import indicators
+    """The protected figures of one indicator and measure for every area and period, as
+    stored for the current data version (`publication`). Only when asked for another
+    threshold than the stored figures were protected with (a test, or a changed setting before
+    the next start) are they built and protected here."""
+    from . import figures, publication
 
-    definitions = current_indicators(conn)
-    definition = definitions[code]
-    numerator = definition.get("numerator")
-    numerator_values = indicator_values(conn, numerator) if numerator else None
-    return indicators.series(definition, indicator_values(conn, code), numerator_values,
-                             populations(conn), area_directory(conn), measure, threshold)
+    current = publication.latest(conn)
+    if current is not None and current.threshold == threshold:
+        return publication.series(conn, code, measure)
+    inputs = figures.load(conn)
+    frame = figures.protect(figures.build(inputs), inputs.directory, threshold).frame
+    chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)]
+    return chosen[publication.SERIES_COLUMNS].reset_index(drop=True)
 
 
 REVIEW_COLUMNS = ["area_code", "criterion_code", "assessed_on", "rating", "evidence", "finding",

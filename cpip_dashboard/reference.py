@@ -94,7 +94,7 @@ def indicator_rows() -> list[dict]:
             definition=r["definition"], polarity=r["polarity"], source=r["source"],
             source_url=r["source_url"], headline=r["headline"] == "yes",
             numerator=r["numerator"] or None,
-            denominator="children aged 0-17" if r["unit"].startswith("rate") else None,
+            denominator=r["denominator"] or None,
             series_notes=r["series_notes"] or None, batch_id=None))
     return rows
 

@@ -24,6 +24,7 @@ from .models import (
     ReviewAssessment,
     UploadBatch,
 )
+from .publication import publish
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def rollback(engine: Engine, batch_id: int, user: str) -> RollbackResult:
         now = utcnow()
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
             state="rolled_back", rolled_back_by=user, rolled_back_at=now))
+        publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
         conn.execute(AuditEvent.__table__.insert().values(
             at=now, user=user, event="rollback", batch_id=batch_id,
             detail=f"Rolled back batch {batch_id} ({batch.file_name})"))

@@ -151,24 +151,53 @@ def _share_out(total: int, weights: dict[str, float]) -> dict[str, int]:
 
 
 def indicator_rows(populations: dict[tuple[str, int], int]) -> list[dict]:
-    rows = []
+    """Scotland's figures and every council's share of them. Council figures add up exactly to
+    Scotland, and keep the relations `data/reference/relations.csv` declares: each council's
+    register at the end of a year is its register at the start plus registrations minus
+    de-registrations (Scotland's own gap, at most 2, is carried by its largest council)."""
     totals = scotland_totals()
     factors = {c["code"]: 0.55 + 1.1 * _rng("need", c["code"]).random() for c in councils()}
+    shares: dict[tuple[str, int], dict[str, int]] = {}
+    for (code, year), (total, _note) in sorted(totals.items()):
+        members = [c["code"] for c in councils()]
+        if code == "IRD":
+            members.remove("S12000034")  # Aberdeenshire did not submit IRD figures for 2023-24
+        weights = {m: populations[(m, year)] * factors[m]
+                   * (1 + 0.3 * (_rng(code, m, year).random() - 0.5)) for m in members}
+        shares[(code, year)] = _share_out(int(total), weights)
+    for year in YEARS:
+        if ("CP_REGISTER", year - 1) in shares:
+            _keep_stock_and_flow(shares, totals, year)
+    rows = []
     for (code, year), (total, note) in sorted(totals.items()):
         period = f"{year - 1}-{str(year)[2:]}"
         rows.append({"Indicator": code, "Area": "S92000003", "Period": period, "Value": total,
                      "Status": None, "Notes": note})
-        members = [c["code"] for c in councils()]
         if code == "IRD":
-            members.remove("S12000034")  # Aberdeenshire did not submit IRD figures for 2023-24
             rows.append({"Indicator": code, "Area": "S12000034", "Period": period, "Value": "x",
                          "Status": None, "Notes": "Not submitted for 2023-24"})
-        weights = {m: populations[(m, year)] * factors[m]
-                   * (1 + 0.3 * (_rng(code, m, year).random() - 0.5)) for m in members}
-        for member, value in _share_out(int(total), weights).items():
+        for member, value in shares[(code, year)].items():
             rows.append({"Indicator": code, "Area": member, "Period": period, "Value": value,
-                         "Status": "provisional" if year == 2024 else None, "Notes": None})
+                         "Status": None, "Notes": None})
     return rows
+
+
+def _keep_stock_and_flow(shares: dict, totals: dict, year: int) -> None:
+    """Council de-registrations = register at the start + registrations - register at the
+    end, so stock and flow hold for every council; registrations move from the largest
+    council where a small one would need a negative number."""
+    start, end = shares[("CP_REGISTER", year - 1)], shares[("CP_REGISTER", year)]
+    added = shares[("CP_REGISTRATIONS", year)]
+    largest = max(added, key=lambda m: (added[m], m))
+    for member in added:
+        short = end[member] - start[member] - added[member]
+        if short > 0 and member != largest:
+            added[member] += short
+            added[largest] -= short
+    removed = {m: start[m] + added[m] - end[m] for m in added}
+    gap = int(totals[("CP_DEREGISTRATIONS", year)][0]) - sum(removed.values())
+    removed[largest] += gap
+    shares[("CP_DEREGISTRATIONS", year)] = removed
 
 
 # --- actions and updates ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from . import db, reference
+from . import db, publication, reference
 from .imports.pipeline import ImportReport, run_import
 from .queries import batch_count
 from .sample import SAMPLE_FILE_NAME, sample_sheets
@@ -16,10 +16,13 @@ def init_db(engine: Engine, sample: bool, user: str) -> ImportReport | None:
     db.migrate(engine)
     with db.write_transaction(engine) as conn:
         reference.sync(conn)
-    if not sample:
-        return None
-    with engine.connect() as conn:
-        if batch_count(conn):
-            return None
-    return run_import(engine, SAMPLE_FILE_NAME, sheets=sample_sheets(), user=user,
-                      illustrative=True)
+    report = None
+    if sample:
+        with engine.connect() as conn:
+            empty = not batch_count(conn)
+        if empty:
+            report = run_import(engine, SAMPLE_FILE_NAME, sheets=sample_sheets(), user=user,
+                                illustrative=True)
+    with db.write_transaction(engine) as conn:
+        publication.ensure(conn)  # figures protected by today's method and threshold
+    return report

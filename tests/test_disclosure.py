@@ -1,6 +1,9 @@
-"""Disclosure control: no council count between 1 and the threshold is shown, and none can be
-worked back by subtraction (CPC totals, Scotland minus the other councils). Table-driven, on
-data built to tempt it."""
+"""The fast per-table pass of disclosure control (`disclosure.protect_counts`): no council
+count between 1 and the threshold is shown, and none can be worked back by subtraction within
+one table (CPC totals, Scotland minus the other councils). Table-driven, on data built to
+tempt it. The equations are stated here from the reference file of councils and committees,
+not taken from the code under test. Protection across tables, periods and measures (the
+attacker problem) is tested in test_figures.py."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ import pytest
 
 from cpip_dashboard import disclosure
 from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.indicators import _with_cpcs
-from cpip_dashboard.reference import directory
+from cpip_dashboard.figures import with_committees
+from cpip_dashboard.reference import directory, read_csv
 
 AREAS = directory()
 COUNCILS = [a.code for a in AREAS.councils()]
@@ -29,11 +32,11 @@ def frame(values: dict[str, float | None], symbols: dict[str, str] | None = None
     counts = {c: 100.0 for c in COUNCILS}
     counts.update(values)
     rows = [{"area_code": c, "period": P, "value": v, "symbol": (symbols or {}).get(c),
-             "status": None, "batch_id": 1} for c, v in counts.items()]
+             "status": None, "batch_id": 1, "illustrative": False} for c, v in counts.items()]
     scotland = sum(v for v in counts.values() if v is not None)
     rows.append({"area_code": SCOTLAND, "period": P, "value": scotland, "symbol": None,
-                 "status": None, "batch_id": 1})
-    return _with_cpcs(pd.DataFrame(rows), AREAS)
+                 "status": None, "batch_id": 1, "illustrative": False})
+    return with_committees(pd.DataFrame(rows), AREAS)
 
 
 def protect(values, symbols=None, threshold=5) -> dict[str, float | None]:
@@ -42,11 +45,28 @@ def protect(values, symbols=None, threshold=5) -> dict[str, float | None]:
                                                               strict=True)}
 
 
+def _equations() -> list[tuple[str, list[str]]]:
+    """Scotland = its 32 councils = its 30 committees; each committee = its councils, read
+    from the reference file (`cpc_id` of each council)."""
+    councils = read_csv("local_authorities.csv")
+    by_cpc: dict[str, list[str]] = {}
+    for row in councils:
+        by_cpc.setdefault(row["cpc_id"], []).append(row["gss_code"])
+    result = [(SCOTLAND, [r["gss_code"] for r in councils]), (SCOTLAND, sorted(by_cpc))]
+    return result + sorted(by_cpc.items())
+
+
+EQUATIONS = _equations()
+
+
+def test_the_stated_equations_cover_every_area():
+    assert len(EQUATIONS[0][1]) == 32 and len(EQUATIONS[1][1]) == 30 and len(EQUATIONS) == 32
+
+
 def derivable(shown: dict[str, float | None], hidden_truth: dict[str, float]) -> list[str]:
     """Any hidden council whose value follows from one equation with one unknown."""
     leaks = []
-    equations = disclosure.equations(AREAS)
-    for total, parts in equations:
+    for total, parts in EQUATIONS:
         if shown.get(total) is None:
             continue
         unknown = [p for p in parts if shown.get(p) is None]
@@ -121,29 +141,3 @@ def test_no_leak_for_any_pair_of_small_councils(small):
     shown = protect(values)
     assert derivable(shown, values) == []
     assert all(shown[c] is None for c in small)
-
-
-def test_rates_on_suppressed_counts_are_suppressed():
-    counts = disclosure.protect_counts(frame({ORKNEY: 3}), AREAS, 5)
-    rates = counts.copy()
-    rates["value"] = rates["value"].fillna(0.5)  # pretend an uploaded rate for Orkney
-    pops = pd.DataFrame({"area_code": [ORKNEY, FIFE], "year": [2024, 2024],
-                         "children": [4000, 70000]})
-    protected = disclosure.protect_rates(rates, counts, pops, 5)
-    orkney = protected[protected["area_code"] == ORKNEY].iloc[0]
-    assert pd.isna(orkney["value"]) and orkney["symbol"] == disclosure.SUPPRESSED_SYMBOL
-
-
-@pytest.mark.parametrize("rate,population,hidden", [
-    (0.5, 4000, True),     # implies 2 children
-    (1.0, 4000, True),     # implies 4
-    (1.25, 4000, False),   # implies 5
-    (0.0, 4000, False),    # zero is shown
-    (0.1, 70000, False),   # implies 7
-])
-def test_uploaded_rate_implying_a_small_count_is_suppressed(rate, population, hidden):
-    rates = pd.DataFrame([{"area_code": ORKNEY, "period": P, "value": rate, "symbol": None,
-                           "status": None, "batch_id": 1}])
-    pops = pd.DataFrame({"area_code": [ORKNEY], "year": [2024], "children": [population]})
-    protected = disclosure.protect_rates(rates, None, pops, 5)
-    assert bool(protected.iloc[0]["suppressed"]) is hidden

@@ -15,6 +15,11 @@ from cpip_dashboard.rollback import rollback
 from tests.files import csv, xlsx
 
 
+def _records(frame) -> list[dict]:
+    """Rows as dicts with None for missing (NaN is not equal to itself)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 def views(engine) -> dict:
     """What the pages read: the register as at the latest meeting, series, review, meetings."""
     with engine.connect() as conn:
@@ -23,7 +28,7 @@ def views(engine) -> dict:
             "register": register["now"].drop(columns=["flags"]).to_dict("records"),
             "flags": [list(f) for f in register["now"]["flags"]],
             "meetings": queries.meetings(conn).to_dict("records"),
-            "series": queries.indicator_series(conn, "CP_REGISTER", "rate", 5).to_dict("records"),
+            "series": _records(queries.indicator_series(conn, "CP_REGISTER", "rate", 5)),
             "review": queries.review_assessments(conn).to_dict("records"),
             "definitions": queries.current_indicators(conn),
         }

@@ -277,6 +277,9 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
             names, columns = _definition_columns(names, columns, indicators)
         insert_rows(conn, KIND_TABLES[records.kind][0].__table__, dict(zip(names, columns,
                                                                                strict=True)))
+    from ..publication import publish  # the figures are protected again in this transaction
+
+    publish(conn, "commit", batch_id, set(kinds))
     totals = report.totals()
     conn.execute(AuditEvent.__table__.insert().values(
         at=utcnow(), user=user, event="upload", batch_id=batch_id,

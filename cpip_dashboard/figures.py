@@ -1,0 +1,647 @@
+"""Every figure the dashboard can publish, built and protected as one set.
+
+A page, chart, download or pack never computes a figure: it reads the protected set stored for
+the current data version (`publication`). This module builds that set from the current data:
+
+1. **Figures.** For every indicator, measure, area and period: counts (councils and Scotland as
+   uploaded, committees as uploaded or the sum of their councils), rates per 1,000 children
+   (from counts and child populations, or as uploaded), and percentages (a count over another
+   indicator's count, e.g. re-registrations as a % of registrations; or as uploaded). Rates
+   and percentages are rounded to their **published precision** (`PLACES`, one decimal place)
+   here, before anything else sees them, and the checks reason about the rounded values.
+2. **Variables.** Behind the figures are counts of children: each count figure shows one; a
+   rate shows its count to within the rounding (count = rate x population / 1,000, with the
+   population actually used); a percentage ties its numerator to its denominator.
+3. **Relations** between those counts are data (`data/reference/relations.csv`, and the
+   numerator and denominator fields of the indicator definitions): the area hierarchy
+   (Scotland = councils = committees; a committee = its councils), stock and flow across
+   periods (within a tolerance), parts within totals (concerns within the register,
+   re-registrations within registrations).
+4. **Protection** (`sdc`): primary suppression of counts from 1 to the threshold minus one,
+   and of rates whose implied count is that small; attribute (group) disclosure: a part within
+   a small area's total whose complement (total - part) is below the threshold (every child, or
+   all but a few, has concern X) is hidden; the fast per-table secondary suppression of
+   `disclosure`; then the attacker problem (linear programmes over the relations and every
+   figure shown) adds suppressions, cheapest first, until no suppressed count can be pinned to
+   an interval narrower than the threshold.
+
+The result carries its audit (`Protected.findings`): one interval per suppressed figure and
+per sensitive expression.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from . import disclosure, sdc
+from .areas import SCOTLAND, AreaDirectory
+from .current import current_kind
+from .models import UploadBatch
+from .reference import read_csv
+
+COUNT, RATE, PERCENT = "count", "rate", "percent"
+PLACES = 1  # published precision of rates and percentages: one decimal place
+HALF_STEP = 0.5 * 10 ** -PLACES
+SUPPRESSED_SYMBOL = disclosure.SUPPRESSED_SYMBOL
+
+COLUMNS = ["indicator_code", "measure", "area_code", "period", "value", "symbol", "status",
+           "batch_id", "suppressed", "count", "population", "population_year", "base",
+           "illustrative"]
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def published(value: float) -> float:
+    """A rate or percentage at its published precision (half away from zero)."""
+    scale = 10 ** PLACES
+    return math.floor(abs(value) * scale + 0.5) / scale * (1 if value >= 0 else -1)
+
+
+def denominator_code(definition: dict) -> str | None:
+    """The indicator whose count a percentage is taken of (e.g. re-registrations as a % of
+    registrations), when the definition names one."""
+    denominator = definition.get("denominator")
+    return denominator if isinstance(denominator, str) and _CODE.match(denominator) else None
+
+
+def measures(definition: dict) -> list[str]:
+    """The measures an indicator is published in: a count with its rate per 1,000 children,
+    or with its percentage of another count; a rate; a percentage."""
+    unit = definition["unit"]
+    if unit == "count":
+        return [COUNT, PERCENT] if denominator_code(definition) else [COUNT, RATE]
+    return [RATE] if unit.startswith("rate") else [PERCENT]
+
+
+# --- relations as data -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relation:
+    id: str
+    kind: str  # areas | linear | part
+    expression: str
+    low: float
+    high: float
+    source: str
+    note: str
+
+
+_TERM = re.compile(r"([+-]?)\s*([A-Z0-9_*]+)@t(?:-(\d+))?")
+
+
+@lru_cache(maxsize=1)
+def relations() -> tuple[Relation, ...]:
+    rows = read_csv("relations.csv")
+    return tuple(Relation(r["id"], r["kind"], r["expression"],
+                          float(r["low"]) if r["low"] else -math.inf,
+                          float(r["high"]) if r["high"] else math.inf, r["source"], r["note"])
+                 for r in rows)
+
+
+def parse_terms(expression: str) -> list[tuple[int, str, int]]:
+    """'A@t - B@t-1' -> [(+1, 'A', 0), (-1, 'B', 1)]: sign, code pattern, periods back."""
+    terms = []
+    for sign, pattern, lag in _TERM.findall(expression):
+        terms.append((-1 if sign == "-" else 1, pattern, int(lag or 0)))
+    return terms
+
+
+def _matching(pattern: str, codes: list[str]) -> list[str]:
+    if pattern.endswith("*"):
+        return [c for c in codes if c.startswith(pattern[:-1])]
+    return [pattern] if pattern in codes else []
+
+
+def _back(period: dt.date, lag: int, frequency: str) -> dt.date:
+    if lag == 0:
+        return period
+    if frequency == "annual":
+        return period.replace(year=period.year - lag)
+    months = lag * (3 if frequency == "quarterly" else 1)
+    month_index = period.year * 12 + period.month - 1 - months
+    year, month = divmod(month_index, 12)
+    first_next = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    definitions: dict[str, dict]
+    values: pd.DataFrame  # indicator_code, area_code, period, value, symbol, status, batch_id,
+    #                        illustrative
+    populations: pd.DataFrame  # area_code, year, children
+    directory: AreaDirectory
+
+
+VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "status",
+                 "batch_id"]
+
+
+def load(conn: Connection) -> Inputs:
+    from .queries import area_directory, current_indicators, populations
+
+    rows = conn.execute(current_kind("indicators"))
+    values = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
+                          columns=VALUE_COLUMNS)
+    values = values.astype({"value": "float64", "symbol": object, "status": object})
+    illustrative = set(conn.execute(
+        select(UploadBatch.id).where(UploadBatch.illustrative)).scalars())
+    values["illustrative"] = values["batch_id"].isin(illustrative).astype(bool)
+    return Inputs(current_indicators(conn), values, populations(conn), area_directory(conn))
+
+
+# --- building the figures -------------------------------------------------------------------
+
+
+def populations_by_area(populations: pd.DataFrame, directory: AreaDirectory) -> dict:
+    """(area, year) -> children aged 0-17, with committees (and Scotland if not uploaded)
+    summed from their councils."""
+    pop = {(a, int(y)): float(c) for a, y, c in zip(
+        populations["area_code"], populations["year"], populations["children"], strict=True)}
+    years = {y for _, y in pop}
+    for year in years:
+        for cpc in directory.cpcs():
+            parts = [pop.get((m, year)) for m in directory.members(cpc.code)]
+            if (cpc.code, year) not in pop and all(p is not None for p in parts):
+                pop[(cpc.code, year)] = sum(parts)
+        if (SCOTLAND, year) not in pop:
+            parts = [pop.get((c.code, year)) for c in directory.councils()]
+            if all(p is not None for p in parts):
+                pop[(SCOTLAND, year)] = sum(parts)
+    return pop
+
+
+def population_for(pop: dict, area: str, period: dt.date) -> tuple[float | None, int | None]:
+    """The child population for a period and the year it is for: the year the period ends in,
+    else the nearest year loaded within two years."""
+    if (area, period.year) in pop:
+        return pop[(area, period.year)], period.year
+    years = [y for a, y in pop if a == area]
+    if not years:
+        return None, None
+    nearest = min(years, key=lambda y: (abs(y - period.year), -y))
+    if abs(nearest - period.year) > 2:
+        return None, None
+    return pop[(area, nearest)], nearest
+
+
+def with_committees(values: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
+    """One count indicator's values plus each committee's count as the sum of its councils,
+    where none was uploaded and every council has a value (else `..`). A sum is illustrative
+    if any part of it is."""
+    if values.empty:
+        return values
+    have = set(zip(values["area_code"], values["period"], strict=True))
+    lookup = {(a, p): (v, b, i) for a, p, v, b, i in zip(
+        values["area_code"], values["period"], values["value"], values["batch_id"],
+        values["illustrative"], strict=True)}
+    periods = sorted(set(values["period"]))
+    extra = []
+    for cpc in directory.cpcs():
+        members = directory.members(cpc.code)
+        for period in periods:
+            if (cpc.code, period) in have:
+                continue
+            parts = [lookup.get((m, period)) for m in members]
+            if all(p is not None and not pd.isna(p[0]) for p in parts):
+                extra.append({"area_code": cpc.code, "period": period,
+                              "value": float(sum(p[0] for p in parts)), "symbol": None,
+                              "status": None, "batch_id": max(p[1] for p in parts),
+                              "illustrative": any(bool(p[2]) for p in parts)})
+            elif any(p is not None for p in parts):
+                extra.append({"area_code": cpc.code, "period": period, "value": None,
+                              "symbol": "..", "status": None, "batch_id": None,
+                              "illustrative": any(bool(p[2]) for p in parts if p is not None)})
+    if not extra:
+        return values
+    extra_frame = pd.DataFrame(extra, columns=list(values.columns)).astype(
+        {"value": "float64", "symbol": object, "status": object})
+    return pd.concat([values, extra_frame], ignore_index=True)
+
+
+Var = tuple  # ("n", indicator code, area code, period): a count of children
+
+
+def _var(code: str, area: str, period: dt.date) -> Var:
+    return ("n", code, area, period)
+
+
+@dataclass
+class Built:
+    """The unprotected figures with what each shows an attacker, the relations over the
+    variables, and the true value of every variable we know."""
+    frame: pd.DataFrame  # COLUMNS plus var, den_var (for percentages), exact, implied
+    truth: dict[Var, float]
+    known_vars: set[Var]
+    relation_rows: list[sdc.Linear] = field(default_factory=list)
+    relation_notes: list[str] = field(default_factory=list)
+    sensitive: list[sdc.Sensitive] = field(default_factory=list)
+
+
+def build(inputs: Inputs) -> Built:
+    """Every publishable figure, unprotected, at published precision."""
+    directory, definitions = inputs.directory, inputs.definitions
+    pop = populations_by_area(inputs.populations, directory)
+    by_code = {code: frame for code, frame in inputs.values.groupby("indicator_code", sort=False)}
+    empty = inputs.values.iloc[0:0]
+    counts: dict[str, pd.DataFrame] = {}
+    for code, definition in definitions.items():
+        if definition["unit"] == "count":
+            counts[code] = with_committees(
+                by_code.get(code, empty).drop(columns="indicator_code"), directory)
+    truth: dict[Var, float] = {}
+    known: set[Var] = set()
+    count_lookup: dict[Var, dict] = {}
+    for code, frame in counts.items():
+        for row in frame.to_dict("records"):
+            var = _var(code, row["area_code"], row["period"])
+            known.add(var)
+            count_lookup[var] = row
+            if row["value"] is not None and not pd.isna(row["value"]):
+                truth[var] = float(row["value"])
+    records: list[dict] = []
+
+    def add(code, measure, row, value, var, *, count=None, base=None, population=None,
+            population_year=None, den_var=None, exact=False, implied=None):
+        records.append({
+            "indicator_code": code, "measure": measure, "area_code": row["area_code"],
+            "period": row["period"], "value": value,
+            "symbol": row.get("symbol") if value is None or pd.isna(value) else None,
+            "status": row.get("status"), "batch_id": row.get("batch_id"),
+            "suppressed": False, "count": count, "population": population,
+            "population_year": population_year, "base": base,
+            "illustrative": bool(row.get("illustrative")), "var": var, "den_var": den_var,
+            "exact": exact, "implied": implied})
+
+    for code, definition in definitions.items():
+        unit = definition["unit"]
+        if unit == "count":
+            den_code = denominator_code(definition)
+            for row in counts[code].to_dict("records"):
+                var = _var(code, row["area_code"], row["period"])
+                value = truth.get(var)
+                add(code, COUNT, row, value, var, count=value, exact=value is not None)
+                if den_code:
+                    den_var = _var(den_code, row["area_code"], row["period"])
+                    den = truth.get(den_var)
+                    if value is not None and den:
+                        percent = published(value / den * 100)
+                        add(code, PERCENT, row, percent, var, count=value, base=den,
+                            den_var=den_var)
+                    else:
+                        add(code, PERCENT, {**row, "symbol": row.get("symbol") or ".."},
+                            None, var, den_var=den_var)
+                else:
+                    population, year = population_for(pop, row["area_code"], row["period"])
+                    if value is not None and population:
+                        add(code, RATE, row, published(value / population * 1000), var,
+                            count=value, population=population, population_year=year)
+                    else:
+                        symbol = row.get("symbol") or ".."
+                        add(code, RATE, {**row, "symbol": symbol}, None, var,
+                            population=population, population_year=year)
+        elif unit.startswith("rate"):
+            numerator = definition.get("numerator") or code
+            uploaded = by_code.get(code, empty)
+            have = set()
+            for row in uploaded.to_dict("records"):
+                have.add((row["area_code"], row["period"]))
+                var = _var(numerator, row["area_code"], row["period"])
+                known.add(var)
+                population, year = population_for(pop, row["area_code"], row["period"])
+                value = row["value"]
+                if value is None or pd.isna(value):
+                    add(code, RATE, row, None, var, population=population, population_year=year)
+                    continue
+                add(code, RATE, row, published(value), var, count=truth.get(var),
+                    population=population, population_year=year,
+                    implied=value * population / 1000 if population else None)
+            if numerator in counts:
+                for row in counts[numerator].to_dict("records"):
+                    if (row["area_code"], row["period"]) in have:
+                        continue
+                    var = _var(numerator, row["area_code"], row["period"])
+                    value = truth.get(var)
+                    population, year = population_for(pop, row["area_code"], row["period"])
+                    if value is not None and population:
+                        add(code, RATE, row, published(value / population * 1000), var,
+                            count=value, population=population, population_year=year)
+                    else:
+                        add(code, RATE, {**row, "symbol": row.get("symbol") or ".."}, None,
+                            var, population=population, population_year=year)
+        else:  # percentages as uploaded
+            numerator = definition.get("numerator")
+            den_code = denominator_code(definition)
+            for row in by_code.get(code, empty).to_dict("records"):
+                value = row["value"]
+                var = _var(numerator, row["area_code"], row["period"]) if numerator else None
+                den_var = _var(den_code, row["area_code"], row["period"]) if den_code else None
+                add(code, PERCENT, row,
+                    None if value is None or pd.isna(value) else published(value), var,
+                    den_var=den_var if var else None)
+    frame = pd.DataFrame(records, columns=[*COLUMNS, "var", "den_var", "exact", "implied"])
+    frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
+                          "base": "float64", "symbol": object, "status": object})
+    built = Built(frame, truth, known)
+    _instantiate_relations(built, inputs, counts)
+    return built
+
+
+def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.DataFrame]) -> None:
+    directory = inputs.directory
+    councils = [a.code for a in directory.councils()]
+    cpcs = [a.code for a in directory.cpcs()]
+    referenced = set(built.frame["var"].dropna()) | set(built.frame["den_var"].dropna())
+    variables = built.known_vars | referenced
+    periods_of: dict[str, set] = defaultdict(set)
+    for var in variables:
+        periods_of[var[1]].add(var[3])
+    rows: list[sdc.Linear] = []
+    codes = list(counts)
+    frequency = {c: inputs.definitions[c]["frequency"] for c in inputs.definitions}
+    for relation in relations():
+        if relation.kind == "areas":
+            for code in sorted(periods_of):
+                for period in sorted(periods_of[code]):
+                    local = [v for v in (_var(code, a, period) for a in councils + cpcs)
+                             if v in variables]
+                    if not local:
+                        continue
+                    total = _var(code, SCOTLAND, period)
+                    label = f"{relation.id}: {code} {period}"
+                    rows.append(_equation(total, [_var(code, c, period) for c in councils],
+                                          label))
+                    rows.append(_equation(total, [_var(code, c, period) for c in cpcs], label))
+                    for cpc in cpcs:
+                        rows.append(_equation(_var(code, cpc, period),
+                                              [_var(code, m, period)
+                                               for m in directory.members(cpc)], label))
+            continue
+        if relation.kind == "part":
+            left, right = relation.expression.split("<=")
+            (_, part_pattern, _), = parse_terms(left)
+            (_, total_code, _), = parse_terms(right)
+            for part_code in _matching(part_pattern, codes):
+                for var in [v for v in variables if v[1] == part_code]:
+                    total = _var(total_code, var[2], var[3])
+                    if total not in variables:
+                        continue
+                    rows.append(sdc.Linear(((var, 1.0), (total, -1.0)), -math.inf, 0.0,
+                                           f"{relation.id}: {part_code} {var[2]} {var[3]}"))
+                    _attribute_rule(built, var, total, inputs, relation.id)
+            continue
+        terms = parse_terms(relation.expression)
+        anchor = terms[0][1]
+        for var in [v for v in variables if v[1] == anchor and terms[0][2] == 0]:
+            area, period = var[2], var[3]
+            instance = []
+            for sign, code, lag in terms:
+                other = _var(code, area, _back(period, lag, frequency.get(code, "annual")))
+                if other not in variables:
+                    instance = []
+                    break
+                instance.append((other, float(sign)))
+            if instance:
+                rows.append(sdc.Linear(tuple(instance), relation.low, relation.high,
+                                       f"{relation.id}: {area} {period}"))
+    # Ratio relations (rates and percentages) are carried by the figures themselves.
+    built.relation_rows = [_widen_to_truth(row, built) for row in rows]
+
+
+def _equation(total: Var, parts: list[Var], label: str) -> sdc.Linear:
+    return sdc.Linear(((total, 1.0), *((p, -1.0) for p in parts)), 0.0, 0.0, label)
+
+
+def _widen_to_truth(row: sdc.Linear, built: Built) -> sdc.Linear:
+    """Real data may break a declared relation (a revision, a transfer): where every term is
+    known and the data lie outside the declared range, the range is widened to include them,
+    so that the truth is always a solution, and the widening is noted for the audit."""
+    values = [built.truth.get(var) for var, _ in row.terms]
+    if any(v is None for v in values):
+        return row
+    total = sum(c * v for (_, c), v in zip(row.terms, values, strict=True))
+    if row.low - 1e-9 <= total <= row.high + 1e-9:
+        return row
+    built.relation_notes.append(f"{row.label} does not hold as declared (the data give "
+                                f"{total:g}, declared {row.low:g} to {row.high:g})")
+    return sdc.Linear(row.terms, min(row.low, total), max(row.high, total), row.label)
+
+
+def _attribute_rule(built: Built, part: Var, total: Var, inputs: Inputs, relation: str) -> None:
+    """Group disclosure: in a council or committee, when all but fewer than the threshold of
+    the children counted in a total are in a part (every child, or all but a few, has concern
+    X), the complement total - part is as sensitive as a small count."""
+    if part[2] == SCOTLAND:
+        return
+    p, t = built.truth.get(part), built.truth.get(total)
+    if p is None or t is None or t <= 0:
+        return
+    built.sensitive.append(sdc.Sensitive(
+        ("complement", part, total), ((total, 1.0), (part, -1.0)),
+        f"{relation}: children counted in {total[1]} but not {part[1]}, {part[2]} {part[3]}"))
+
+
+# --- protection ------------------------------------------------------------------------------
+
+
+@dataclass
+class Protected:
+    frame: pd.DataFrame  # COLUMNS, suppressed figures without their values
+    findings: list[sdc.Finding]
+    notes: list[str]
+    figure_count: int
+    suppressed_count: int
+    first_pass_unprotected: int
+
+    @property
+    def unprotected(self) -> list[sdc.Finding]:
+        return [f for f in self.findings if not f.protected]
+
+
+def _figure_key(row) -> tuple:
+    return (row.indicator_code, row.measure, row.area_code, row.period)
+
+
+def _shows(row) -> tuple[sdc.Linear, ...]:
+    """What an attacker learns from a shown figure."""
+    label = f"{row.indicator_code} {row.measure} {row.area_code} {row.period}"
+    if row.measure == COUNT:
+        return (sdc.Linear(((row.var, 1.0),), row.value, row.value, label),)
+    if row.measure == RATE:
+        population = row.population
+        if not population or pd.isna(population):
+            return ()
+        low = max(0.0, (row.value - HALF_STEP) * population / 1000)
+        high = (row.value + HALF_STEP) * population / 1000
+        return (sdc.Linear(((row.var, 1.0),), low, high, label),)
+    if row.var is None or row.den_var is None:
+        return ()
+    low, high = (row.value - HALF_STEP) / 100, (row.value + HALF_STEP) / 100
+    return (sdc.Linear(((row.var, 1.0), (row.den_var, -high)), -math.inf, 0.0, label),
+            sdc.Linear(((row.var, 1.0), (row.den_var, -low)), 0.0, math.inf, label))
+
+
+def _is_small(value: float | None, threshold: int) -> bool:
+    return value is not None and 0 < value < threshold
+
+
+def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list, set]:
+    """Every expression that must not be pinned: small counts (known, or implied by an
+    uploaded rate) and the complements of parts within small areas' totals."""
+    local = frame["area_code"] != SCOTLAND
+    sensitive_vars = {v for v, value in built.truth.items()
+                      if v[2] != SCOTLAND and _is_small(value, threshold)}
+    implied_small = frame["implied"].map(
+        lambda i: i is not None and not pd.isna(i) and 0.5 <= i < threshold - 0.5)
+    sensitive_vars |= set(frame.loc[implied_small & local, "var"])
+    complements = [s for s in built.sensitive
+                   if built.truth[s.terms[0][0]] - built.truth[s.terms[1][0]] < threshold]
+    expressions = complements + [
+        sdc.Sensitive(("small", v), ((v, 1.0),), f"small count {v[1]} {v[2]} {v[3]}")
+        for v in sorted(sensitive_vars, key=str)]
+    return expressions, sensitive_vars
+
+
+def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> list:
+    """The figures as the attacker problem sees them: the current ones (suppressible except
+    Scotland's), and the figures of archived packs, which stay published for good."""
+    result = []
+    for row in frame[frame["value"].notna() | frame["suppressed"]].itertuples(index=False):
+        value = row.value
+        if pd.isna(value):
+            continue
+        shows = _shows(row)
+        if not shows or row.var is None:
+            continue
+        base = row.count if row.count is not None and not pd.isna(row.count) else value
+        result.append(sdc.Figure(
+            key=_figure_key(row), shows=shows, target=((row.var, 1.0),),
+            cost=float(abs(base)) + (0.5 if row.measure != COUNT else 0.0) + 1.0,
+            suppressed=bool(row.suppressed), can_suppress=row.area_code != SCOTLAND))
+    for row in _archived_rows(built, archived):
+        result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
+                                 target=((row.var, 1.0),), cost=math.inf, suppressed=False,
+                                 can_suppress=False))
+    return result
+
+
+def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNamespace]:
+    """Figures shown at an earlier data version whose pack was archived: an attacker holding
+    the pack knows them. Each is tied to today's count when it still describes it (the same
+    count, or a rate whose interval holds today's count); a figure revised since is about
+    another number and tells nothing about today's."""
+    if archived is None or archived.empty:
+        return []
+    numerator = {(r.indicator_code, r.measure): r.var[1] for r in built.frame.drop_duplicates(
+        ["indicator_code", "measure"]).itertuples(index=False) if r.var is not None}
+    rows = []
+    for row in archived[archived["value"].notna()].itertuples(index=False):
+        code = numerator.get((row.indicator_code, row.measure))
+        if code is None or row.measure == PERCENT:
+            continue
+        var = _var(code, row.area_code, row.period)
+        truth = built.truth.get(var)
+        if truth is None:
+            continue
+        record = SimpleNamespace(indicator_code=row.indicator_code, measure=row.measure,
+                                 area_code=row.area_code, period=row.period, value=row.value,
+                                 population=row.population, var=var, den_var=None)
+        shows = _shows(record)
+        if shows and all(c.low - 1e-6 <= truth <= c.high + 1e-6 for c in shows):
+            rows.append(record)
+    return rows
+
+
+def protect(built: Built, directory: AreaDirectory, threshold: int,
+            first_pass: bool = True, audit_only: bool = False,
+            archived: pd.DataFrame | None = None) -> Protected:
+    """Suppress until the audit passes.
+
+    `first_pass=False` skips the fast per-table secondary suppression, and `audit_only=True`
+    also skips the attacker problem's extra suppressions (so tests can see what each does)."""
+    frame = built.frame.copy()
+    frame["suppressed"] = False
+    shown = frame["value"].notna()
+    local = frame["area_code"] != SCOTLAND
+    sensitive, sensitive_vars = _sensitive(built, frame, threshold)
+    # Primary: small counts, and every figure resting on one.
+    hide = shown & local & (frame["var"].isin(sensitive_vars)
+                            | frame["den_var"].isin(sensitive_vars) & (frame["measure"] == PERCENT))
+    # Group disclosure: hide the part whose complement is small.
+    for s in sensitive:
+        if s.key[0] == "complement":
+            hide |= shown & (frame["var"] == s.terms[1][0])
+    if first_pass:
+        hide |= _first_pass(frame, hide, directory, threshold)
+    frame.loc[hide, "suppressed"] = True
+    model = _model(built, frame, archived)
+    findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
+    before = [f for f in findings if not f.protected]
+    if before and not audit_only:
+        extra = sdc.protect(model, built.relation_rows, threshold, sensitive)
+        if extra:
+            keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)],
+                             index=frame.index)
+            frame.loc[keys.isin(extra), "suppressed"] = True
+        findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
+    return _published(built, frame, findings, shown, len(before))
+
+
+def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
+          archived: pd.DataFrame | None = None) -> list[sdc.Finding]:
+    """The attacker problem over figures as they were published (suppressed where stored so):
+    one finding per suppressed figure and sensitive expression."""
+    frame = built.frame.copy()
+    hidden = {(r.indicator_code, r.measure, r.area_code, r.period)
+              for r in published_frame[published_frame["suppressed"]].itertuples(index=False)}
+    keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)], index=frame.index)
+    frame["suppressed"] = keys.isin(hidden)
+    sensitive, _ = _sensitive(built, frame, threshold)
+    return sdc.audit(_model(built, frame, archived), built.relation_rows, threshold, sensitive)
+
+
+def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Series,
+               first_pass_unprotected: int) -> Protected:
+    hidden = frame["suppressed"]
+    frame.loc[hidden, "value"] = np.nan
+    frame.loc[hidden, "symbol"] = SUPPRESSED_SYMBOL
+    # A count shown beside a rate or percentage only where its own figure is shown.
+    shown_counts = {r.var: r.value for r in frame[(frame["measure"] == COUNT)
+                                                  & frame["value"].notna()].itertuples()}
+    frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
+    frame["base"] = [shown_counts.get(v) if v is not None else None for v in frame["den_var"]]
+    frame = frame.astype({"count": "float64", "base": "float64"})
+    return Protected(frame[COLUMNS].reset_index(drop=True), findings, list(built.relation_notes),
+                     int(shown.sum()), int(hidden.sum()), first_pass_unprotected)
+
+
+def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
+                threshold: int) -> pd.Series:
+    """The fast per-table secondary suppression (`disclosure.protect_counts`) over the count
+    figures, and every rate or percentage resting on a count it hides."""
+    counts = frame[frame["measure"] == COUNT]
+    hidden_vars: set = set(frame.loc[hide & (frame["measure"] == COUNT), "var"])
+    for _code, table in counts.groupby("indicator_code", sort=False):
+        work = table[["area_code", "period", "value", "symbol"]].copy()
+        pre_hidden = table["var"].isin(hidden_vars).to_numpy()
+        work.loc[pre_hidden, "value"] = np.nan
+        work.loc[pre_hidden, "symbol"] = SUPPRESSED_SYMBOL  # counts as a hidden part
+        protected = disclosure.protect_counts(work, directory, threshold)
+        hidden_vars |= set(table.loc[protected["suppressed"].to_numpy(), "var"])
+    result = frame["value"].notna() & (frame["var"].isin(hidden_vars)
+                                       | frame["den_var"].isin(hidden_vars))
+    return result & (frame["area_code"] != SCOTLAND)

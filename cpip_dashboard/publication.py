@@ -1,0 +1,164 @@
+"""Publications: the data version, and the protected figures stored for it.
+
+Every commit and every rollback is a publication; its id is the data version every cache is
+keyed on, so it moves exactly when what the pages show changes. When the change touches
+indicator values, populations or definitions, the whole set of publishable figures is built,
+protected and audited (`figures.protect`) inside the same transaction, and stored; otherwise the
+publication keeps the figures it had (`figures_from`). Pages, downloads and packs read the
+stored rows (`series`); nothing of the protection runs on a page request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from . import config, figures
+from .imports.pipeline import insert_rows
+from .models import Publication, PublishedFigure
+from .sdc import Finding
+
+FIGURE_KINDS = frozenset({"indicators", "populations", "definitions"})
+# Bump when the way figures are built or protected changes: stored figures are rebuilt on start.
+METHOD = "figures-1"
+
+
+def latest(conn: Connection) -> Publication | None:
+    return conn.execute(select(Publication).order_by(Publication.id.desc()).limit(1)).first()
+
+
+def version(conn: Connection) -> str:
+    """The data version: the latest publication's id ("0" before the first)."""
+    found = conn.execute(select(func.max(Publication.id))).scalar()
+    return str(found or 0)
+
+
+def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] | None,
+            threshold: int | None = None) -> int:
+    """Record a publication; rebuild and store the protected figures when `kinds` (the sheet
+    kinds the change touched; None = all) can change a figure, or the method or threshold
+    differs from the stored figures'."""
+    threshold = threshold or config.suppress_below()
+    previous = latest(conn)
+    stale = previous is None or previous.figures_from is None or _summary(previous).get(
+        "method") != METHOD or previous.threshold != threshold
+    rebuild = stale or kinds is None or bool(set(kinds) & FIGURE_KINDS)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if not rebuild:
+        return conn.execute(Publication.__table__.insert().values(
+            at=now, event=event, batch_id=batch_id, figures_from=previous.figures_from,
+            threshold=threshold, summary_json=previous.summary_json)).inserted_primary_key[0]
+    started = time.perf_counter()
+    inputs = figures.load(conn)
+    protected = figures.protect(figures.build(inputs), inputs.directory, threshold)
+    summary = {
+        "method": METHOD, "figures": protected.figure_count,
+        "suppressed": protected.suppressed_count,
+        "unprotected_after_first_pass": protected.first_pass_unprotected,
+        "unprotected": [finding_text(f) for f in protected.unprotected],
+        "checked": len(protected.findings), "notes": protected.notes,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    publication_id = conn.execute(Publication.__table__.insert().values(
+        at=now, event=event, batch_id=batch_id, figures_from=None, threshold=threshold,
+        summary_json=json.dumps(summary, default=str))).inserted_primary_key[0]
+    conn.execute(Publication.__table__.update().where(Publication.id == publication_id)
+                 .values(figures_from=publication_id))
+    _store(conn, publication_id, protected.frame)
+    return publication_id
+
+
+def ensure(conn: Connection, threshold: int | None = None) -> None:
+    """On start: publish when there is no publication yet, or the stored figures were built by
+    another method or for another threshold."""
+    threshold = threshold or config.suppress_below()
+    previous = latest(conn)
+    if previous is None or _summary(previous).get("method") != METHOD \
+            or previous.threshold != threshold:
+        publish(conn, "start", None, None, threshold)
+
+
+def _summary(publication: Publication) -> dict:
+    return json.loads(publication.summary_json or "{}")
+
+
+def summary(conn: Connection) -> dict:
+    """The latest publication's figures and audit, for the About page and the command line."""
+    previous = latest(conn)
+    if previous is None:
+        return {}
+    result = _summary(previous)
+    result.update(data_version=str(previous.id), figures_from=previous.figures_from,
+                  threshold=previous.threshold, at=previous.at)
+    return result
+
+
+def finding_text(finding: Finding) -> str:
+    return (f"{_describe(finding.key)}: could be pinned to {finding.low:g} to {finding.high:g}")
+
+
+def _describe(key: object) -> str:
+    if isinstance(key, tuple) and len(key) == 4 and isinstance(key[3], dt.date):
+        code, measure, area, period = key
+        return f"{code} ({measure}) for {area}, period ending {period:%d %b %Y}"
+    if isinstance(key, tuple) and key and key[0] == "small":
+        _, code, area, period = key[1]
+        return f"small count {code} for {area}, period ending {period:%d %b %Y}"
+    if isinstance(key, tuple) and key and key[0] == "complement":
+        part, total = key[1], key[2]
+        return (f"children counted in {total[1]} but not in {part[1]} for {part[2]}, "
+                f"period ending {part[3]:%d %b %Y}")
+    return str(key)
+
+
+_STORE = ["indicator_code", "measure", "area_code", "period", "value", "symbol", "status",
+          "suppressed", "count", "population", "population_year", "base", "illustrative",
+          "batch_id"]
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float | int) and not isinstance(value, bool) and pd.isna(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+        if isinstance(value, float) and pd.isna(value):
+            return None
+    return value
+
+
+def _store(conn: Connection, publication_id: int, frame: pd.DataFrame) -> None:
+    columns: dict[str, list] = {"publication_id": [publication_id] * len(frame)}
+    for name in _STORE:
+        values = frame[name].tolist()
+        if name in ("suppressed", "illustrative"):
+            columns[name] = [bool(v) for v in values]
+        elif name in ("population_year", "batch_id"):
+            columns[name] = [None if v is None or pd.isna(v) else int(v) for v in values]
+        else:
+            columns[name] = [_plain(v) for v in values]
+    insert_rows(conn, PublishedFigure.__table__, columns)
+
+
+SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",
+                  "count", "population", "population_year", "base", "illustrative"]
+
+
+def series(conn: Connection, code: str, measure: str) -> pd.DataFrame:
+    """The protected figures of one indicator and measure for every area and period, as
+    stored for the current data version."""
+    current = latest(conn)
+    if current is None or current.figures_from is None:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+        PublishedFigure.publication_id == current.figures_from,
+        PublishedFigure.indicator_code == code, PublishedFigure.measure == measure))
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS)
+    return frame.astype({"value": "float64", "count": "float64", "population": "float64",
+                         "base": "float64", "symbol": object, "status": object,
+                         "suppressed": bool, "illustrative": bool})

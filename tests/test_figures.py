@@ -1,0 +1,346 @@
+"""Disclosure across related figures: adversarial sets built to tempt the protection, each
+checked by an attacker written here, independently of the code under test.
+
+The attacker knows every published figure (counts; rates and percentages at their published
+precision, with the population or base used), the relations stated below in plain Python
+(not read from the code's relations file), non-negativity and integrality; for a hidden count
+it solves two linear programmes for the least and greatest value it can take. A hidden count
+is protected when that interval is at least the threshold (5) wide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from cpip_dashboard import figures
+from cpip_dashboard.areas import SCOTLAND, AreaDirectory, AreaInfo
+
+T = 5
+Y1, Y2 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+ORKNEY, SHETLAND, SIAR, CLACKS, STIRLING, FIFE = (
+    "S12000023", "S12000027", "S12000013", "S12000005", "S12000030", "S12000047")
+JOINT = "CPC05"  # Clackmannanshire & Stirling
+COUNCILS = [ORKNEY, SHETLAND, SIAR, CLACKS, STIRLING, FIFE]
+CPCS = {"CPC22": [ORKNEY], "CPC23": [SHETLAND], "CPC24": [SIAR], JOINT: [CLACKS, STIRLING],
+        "CPC14": [FIFE]}
+
+
+def directory() -> AreaDirectory:
+    areas = [AreaInfo(SCOTLAND, "Scotland", "scotland", None, 0)]
+    for i, code in enumerate(COUNCILS, start=1):
+        parent = next(c for c, members in CPCS.items() if code in members)
+        areas.append(AreaInfo(code, code, "council", parent, i))
+    areas += [AreaInfo(c, c, "cpc", None, 100 + i) for i, c in enumerate(CPCS)]
+    return AreaDirectory(areas, {})
+
+
+def definition(code, unit="count", numerator=None, denominator=None):
+    return {"code": code, "name": code, "unit": unit, "frequency": "annual",
+            "numerator": numerator, "denominator": denominator, "polarity": "neither"}
+
+
+DEFINITIONS = {
+    "CP_REGISTER": definition("CP_REGISTER"),
+    "CP_REGISTER_RATE": definition("CP_REGISTER_RATE", "rate per 1,000", "CP_REGISTER",
+                                   "children aged 0-17"),
+    "CP_REGISTRATIONS": definition("CP_REGISTRATIONS"),
+    "CP_DEREGISTRATIONS": definition("CP_DEREGISTRATIONS"),
+    "CP_REREGISTRATIONS": definition("CP_REREGISTRATIONS", denominator="CP_REGISTRATIONS"),
+    "CONCERN_NEGLECT": definition("CONCERN_NEGLECT"),
+}
+POPULATION = {ORKNEY: 3_900, SHETLAND: 4_600, SIAR: 4_300, CLACKS: 10_000, STIRLING: 17_000,
+              FIFE: 70_000}
+
+
+def inputs(values: dict[tuple[str, str, dt.date], float | str],
+           populations: dict[tuple[str, int], float] | None = None) -> figures.Inputs:
+    """Uploaded values (a number or a symbol) for councils and Scotland."""
+    rows = [{"indicator_code": c, "area_code": a, "period": p,
+             "value": v if not isinstance(v, str) else None,
+             "symbol": v if isinstance(v, str) else None, "status": None, "batch_id": 1,
+             "illustrative": False} for (c, a, p), v in values.items()]
+    frame = pd.DataFrame(rows).astype({"value": "float64", "symbol": object, "status": object})
+    if populations is None:
+        populations = {(a, y): n for a, n in POPULATION.items() for y in (2023, 2024)}
+    pops = pd.DataFrame([{"area_code": a, "year": y, "children": n}
+                         for (a, y), n in populations.items()])
+    return figures.Inputs(DEFINITIONS, frame, pops, directory())
+
+
+def table(code: str, period: dt.date, counts: dict[str, float]) -> dict:
+    """Council counts for one indicator and period, with Scotland as their sum."""
+    result = {(code, a, period): v for a, v in counts.items()}
+    result[(code, SCOTLAND, period)] = float(sum(counts.values()))
+    return result
+
+
+def run(values, populations=None, **options) -> figures.Protected:
+    data = inputs(values, populations)
+    return figures.protect(figures.build(data), data.directory, T, **options)
+
+
+# --- the independent attacker ------------------------------------------------------------------
+
+
+def attacker_interval(published: pd.DataFrame, target: tuple[str, str, dt.date],
+                      stock_flow_tolerance: float = 2.0) -> tuple[float, float]:
+    """Least and greatest value of a count given everything published (see module doc)."""
+    areas = [SCOTLAND, *COUNCILS, *CPCS]
+    codes = sorted({c for c in DEFINITIONS if DEFINITIONS[c]["unit"] == "count"})
+    periods = sorted(set(published["period"]))
+    keys = [(c, a, p) for c in codes for a in areas for p in periods]
+    index = {k: i for i, k in enumerate(keys)}
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+
+    def row(terms):
+        r = np.zeros(len(keys))
+        for k, coef in terms:
+            r[index[k]] += coef
+        return r
+
+    for c in codes:
+        for p in periods:
+            a_eq.append(row([((c, SCOTLAND, p), 1)] + [((c, x, p), -1) for x in COUNCILS]))
+            b_eq.append(0)
+            a_eq.append(row([((c, SCOTLAND, p), 1)] + [((c, x, p), -1) for x in CPCS]))
+            b_eq.append(0)
+            for cpc, members in CPCS.items():
+                a_eq.append(row([((c, cpc, p), 1)] + [((c, m, p), -1) for m in members]))
+                b_eq.append(0)
+    for a in areas:  # register(t) - register(t-1) - registrations(t) + de-registrations(t)
+        terms = [(("CP_REGISTER", a, Y2), 1), (("CP_REGISTER", a, Y1), -1),
+                 (("CP_REGISTRATIONS", a, Y2), -1), (("CP_DEREGISTRATIONS", a, Y2), 1)]
+        if Y1 in periods and Y2 in periods:
+            a_ub.append(row(terms))
+            b_ub.append(stock_flow_tolerance)
+            a_ub.append(-row(terms))
+            b_ub.append(stock_flow_tolerance)
+        for p in periods:  # parts within totals
+            a_ub.append(row([(("CONCERN_NEGLECT", a, p), 1), (("CP_REGISTER", a, p), -1)]))
+            b_ub.append(0)
+            a_ub.append(row([(("CP_REREGISTRATIONS", a, p), 1),
+                             (("CP_REGISTRATIONS", a, p), -1)]))
+            b_ub.append(0)
+    for f in published[published["value"].notna()].itertuples():
+        code = f.indicator_code
+        if f.measure == "count":
+            a_eq.append(row([((code, f.area_code, f.period), 1)]))
+            b_eq.append(f.value)
+        elif f.measure == "rate":
+            numerator = DEFINITIONS[code]["numerator"] or code
+            k = (numerator, f.area_code, f.period)
+            a_ub.append(row([(k, 1)]))
+            b_ub.append((f.value + 0.05) * f.population / 1000)
+            a_ub.append(row([(k, -1)]))
+            b_ub.append(-(f.value - 0.05) * f.population / 1000)
+        elif f.measure == "percent":
+            den = DEFINITIONS[code]["denominator"]
+            n, d = (code, f.area_code, f.period), (den, f.area_code, f.period)
+            a_ub.append(row([(n, 1), (d, -(f.value + 0.05) / 100)]))
+            b_ub.append(0)
+            a_ub.append(row([(n, -1), (d, (f.value - 0.05) / 100)]))
+            b_ub.append(0)
+    bounds = []
+    for _ in keys:
+        bounds.append((0, None))
+    result = []
+    for sign in (1, -1):
+        objective = np.zeros(len(keys))
+        objective[index[target]] = sign
+        solved = linprog(objective, A_ub=np.array(a_ub) if a_ub else None,
+                         b_ub=b_ub or None, A_eq=np.array(a_eq), b_eq=b_eq, bounds=bounds,
+                         method="highs")
+        assert solved.status in (0, 3), solved.message
+        result.append(math.inf if solved.status == 3 else sign * solved.fun)
+    low, high = result
+    return math.ceil(low - 1e-6), (high if math.isinf(high) else math.floor(high + 1e-6))
+
+
+def published_view(protected: figures.Protected) -> pd.DataFrame:
+    return protected.frame
+
+
+def assert_every_hidden_count_protected(protected: figures.Protected, truth: dict) -> None:
+    shown = published_view(protected)
+    for (code, area, period), value in truth.items():
+        if area == SCOTLAND or isinstance(value, str):
+            continue
+        mine = shown[(shown["indicator_code"] == code) & (shown["measure"] == "count")
+                     & (shown["area_code"] == area) & (shown["period"] == period)]
+        if len(mine) and pd.isna(mine.iloc[0]["value"]):
+            low, high = attacker_interval(shown, (code, area, period))
+            assert high - low >= T, f"{code} {area} {period} pinned to [{low}, {high}]"
+        elif 0 < value < T:
+            pytest.fail(f"small count {code} {area} = {value} is shown")
+
+
+def value_of(protected: figures.Protected, code, measure, area, period=Y2):
+    f = protected.frame
+    mine = f[(f["indicator_code"] == code) & (f["measure"] == measure)
+             & (f["area_code"] == area) & (f["period"] == period)]
+    return None if mine.empty or pd.isna(mine.iloc[0]["value"]) else mine.iloc[0]["value"]
+
+
+# --- adversarial sets ----------------------------------------------------------------------
+
+
+def stock_and_flow() -> dict:
+    """Orkney's de-registrations are 3: its register at both ends and registrations pin them
+    to within the tolerance unless more is hidden."""
+    values = {}
+    values |= table("CP_REGISTER", Y1, {ORKNEY: 20, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                        STIRLING: 80, FIFE: 300})
+    values |= table("CP_REGISTER", Y2, {ORKNEY: 24, SHETLAND: 28, SIAR: 27, CLACKS: 55,
+                                        STIRLING: 90, FIFE: 310})
+    values |= table("CP_REGISTRATIONS", Y2, {ORKNEY: 7, SHETLAND: 20, SIAR: 22, CLACKS: 70,
+                                             STIRLING: 100, FIFE: 400})
+    values |= table("CP_DEREGISTRATIONS", Y2, {ORKNEY: 3, SHETLAND: 22, SIAR: 20, CLACKS: 75,
+                                               STIRLING: 90, FIFE: 390})
+    return values
+
+
+def test_stock_and_flow_cannot_pin_a_suppressed_flow():
+    values = stock_and_flow()
+    protected = run(values)
+    assert value_of(protected, "CP_DEREGISTRATIONS", "count", ORKNEY) is None
+    assert_every_hidden_count_protected(protected, values)
+    assert not protected.unprotected
+
+
+def test_stock_and_flow_leak_is_found_when_the_attacker_problem_is_switched_off():
+    """Per-table suppression alone leaves Orkney's de-registrations pinned by the flow: the
+    audit names the cell."""
+    protected = run(stock_and_flow(), audit_only=True)
+    named = [figures_key for f in protected.unprotected for figures_key in [f.key]]
+    assert ("CP_DEREGISTRATIONS", "count", ORKNEY, Y2) in named or any(
+        "small" in str(k) and "CP_DEREGISTRATIONS" in str(k) and ORKNEY in str(k)
+        for k in named), named
+
+
+def test_percentage_beside_its_base_does_not_reveal_the_count():
+    """25% of 12 re-registrations is 3."""
+    values = table("CP_REGISTRATIONS", Y2, {ORKNEY: 12, SHETLAND: 40, SIAR: 30, CLACKS: 70,
+                                            STIRLING: 90, FIFE: 400})
+    values |= table("CP_REREGISTRATIONS", Y2, {ORKNEY: 3, SHETLAND: 6, SIAR: 7, CLACKS: 9,
+                                               STIRLING: 12, FIFE: 60})
+    protected = run(values)
+    assert value_of(protected, "CP_REREGISTRATIONS", "percent", ORKNEY) is None
+    assert value_of(protected, "CP_REREGISTRATIONS", "count", ORKNEY) is None
+    assert value_of(protected, "CP_REREGISTRATIONS", "percent", FIFE) == 15.0
+    assert_every_hidden_count_protected(protected, values)
+
+
+@pytest.mark.parametrize("rate,population,hidden", [
+    (0.5, 4000, True),     # implies 2 children
+    (1.0, 4000, True),     # implies 4
+    (1.25, 4000, False),   # implies 5
+    (0.0, 4000, False),    # zero is shown
+    (0.1, 70000, False),   # implies 7
+])
+def test_uploaded_rate_implying_a_small_count_is_suppressed(rate, population, hidden):
+    values = {("CP_REGISTER_RATE", ORKNEY, Y2): rate}
+    protected = run(values, {(ORKNEY, 2024): population})
+    assert (value_of(protected, "CP_REGISTER_RATE", "rate", ORKNEY) is None) is hidden
+
+
+def test_uploaded_rate_with_a_neighbouring_years_population_is_suppressed():
+    """0.769 per 1,000 of 3,900 children (a population two years away) implies 3."""
+    values = {("CP_REGISTER_RATE", ORKNEY, Y2): 0.769, ("CP_REGISTER_RATE", FIFE, Y2): 4.1}
+    populations = {(ORKNEY, 2022): 3_900, (FIFE, 2024): 70_000}
+    protected = run(values, populations)
+    assert value_of(protected, "CP_REGISTER_RATE", "rate", ORKNEY) is None
+    assert value_of(protected, "CP_REGISTER_RATE", "rate", FIFE) == 4.1
+
+
+@pytest.mark.parametrize("count,population,hidden", [
+    (3, 3_900, True),     # 0.8 per 1,000 pins 3
+    (4, 60_000, True),    # a small count: hidden whatever the rounding
+    (12, 3_900, False),   # 3.1 per 1,000: 12 is not small
+    (0, 3_900, False),    # zero is shown
+])
+def test_rates_at_published_precision(count, population, hidden):
+    counts = {ORKNEY: count, SHETLAND: 40, SIAR: 30, CLACKS: 70, STIRLING: 90, FIFE: 400}
+    pops = {(a, 2024): (population if a == ORKNEY else n) for a, n in POPULATION.items()}
+    protected = run(table("CP_REGISTER", Y2, counts), pops)
+    rate = value_of(protected, "CP_REGISTER", "rate", ORKNEY)
+    assert (rate is None) == hidden
+    if rate is not None:
+        assert rate == round(count / population * 1000, 1)  # one decimal place, no more
+
+
+def test_rates_without_counts_get_secondary_suppression():
+    """Scotland's count and every council's rate but one: the hidden council is Scotland
+    minus the others' implied counts, unless more is hidden."""
+    counts = {ORKNEY: 3, SHETLAND: 30, SIAR: 50, CLACKS: 60, STIRLING: 90, FIFE: 200}
+    values = {("CP_REGISTER", SCOTLAND, Y2): float(sum(counts.values()))}
+    # Small populations: the other councils' rates at one decimal place pin their counts to
+    # within 46,900 x 0.1 / 1,000 = 4.7 children in all.
+    population = {ORKNEY: 3_900, SHETLAND: 4_600, SIAR: 4_300, CLACKS: 8_000, STIRLING: 10_000,
+                  FIFE: 20_000}
+    for area, count in counts.items():
+        values[("CP_REGISTER_RATE", area, Y2)] = count / population[area] * 1000
+    protected = run(values, {(a, 2024): n for a, n in population.items()})
+    assert value_of(protected, "CP_REGISTER_RATE", "rate", ORKNEY) is None
+    shown_rates = protected.frame[(protected.frame["measure"] == "rate")
+                                  & protected.frame["value"].notna()]
+    assert len(shown_rates[shown_rates["area_code"] != SCOTLAND]) < 5  # a second rate hidden
+    low, high = attacker_interval(protected.frame, ("CP_REGISTER", ORKNEY, Y2))
+    assert high - low >= T, (low, high)
+    assert not protected.unprotected
+
+
+def test_joint_committee_with_one_small_council():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 40, SHETLAND: 30, SIAR: 25, CLACKS: 3,
+                                       STIRLING: 80, FIFE: 300})
+    protected = run(values)
+    assert value_of(protected, "CP_REGISTER", "count", CLACKS) is None
+    assert value_of(protected, "CP_REGISTER", "count", JOINT) is None \
+        or value_of(protected, "CP_REGISTER", "count", STIRLING) is None
+    assert_every_hidden_count_protected(protected, values)
+
+
+def test_islands_all_small():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 2, SHETLAND: 4, SIAR: 1, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    protected = run(values)
+    for island in (ORKNEY, SHETLAND, SIAR):
+        assert value_of(protected, "CP_REGISTER", "count", island) is None
+    assert_every_hidden_count_protected(protected, values)
+
+
+def test_attribute_disclosure_every_child_has_the_concern():
+    """Orkney: 6 children on the register, all 6 with neglect recorded."""
+    values = table("CP_REGISTER", Y2, {ORKNEY: 6, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    values |= table("CONCERN_NEGLECT", Y2, {ORKNEY: 6, SHETLAND: 10, SIAR: 9, CLACKS: 20,
+                                            STIRLING: 30, FIFE: 100})
+    protected = run(values)
+    assert value_of(protected, "CP_REGISTER", "count", ORKNEY) == 6  # the total stays
+    assert value_of(protected, "CONCERN_NEGLECT", "count", ORKNEY) is None
+    shown = protected.frame
+    low, high = attacker_interval(shown, ("CONCERN_NEGLECT", ORKNEY, Y2))
+    assert high - low >= T
+
+
+def test_published_precision_reaches_the_series():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 40, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 333})
+    protected = run(values)
+    rates = protected.frame[protected.frame["measure"] == "rate"]["value"].dropna()
+    assert len(rates) and all(r == round(r, 1) for r in rates)
+    assert value_of(protected, "CP_REGISTER", "rate", FIFE) == 4.8  # 333 / 70,000 = 4.757
+
+
+def test_a_declared_relation_the_data_break_is_widened_and_noted():
+    values = stock_and_flow()
+    values[("CP_DEREGISTRATIONS", FIFE, Y2)] = 300  # Fife's flow is off by 90
+    values[("CP_DEREGISTRATIONS", SCOTLAND, Y2)] -= 90
+    protected = run(values)
+    assert any("stock_flow" in note and FIFE in note for note in protected.notes)
+    assert not protected.unprotected
