@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import rag, stats
+from . import provenance, rag, stats
 
 FONT = "Arial"
 
@@ -99,6 +99,10 @@ def trend_chart(frame: pd.DataFrame, names: dict[str, str], unit_title: str,
     data["Area"] = data["area_code"].map(names)
     data["Period end"] = pd.to_datetime(data["period"])
     data["Line"] = data["area_code"].map(lambda a: "Scotland" if a == "S92000003" else "Area")
+    # official or illustrative, and a status its publisher gave it (provisional / revised)
+    data["Status"] = [provenance.label(i, s) for i, s in zip(
+        data["illustrative"] if "illustrative" in data else [None] * len(data),
+        data["status"] if "status" in data else [None] * len(data), strict=True)]
     order = [names[a] for a in names]
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=50), strokeWidth=2.5).encode(
         x=alt.X("Period end:T", title="Period ending", axis=alt.Axis(format="%Y")),
@@ -110,7 +114,7 @@ def trend_chart(frame: pd.DataFrame, names: dict[str, str], unit_title: str,
                                                              range=[[1, 0], [6, 4]]),
                                   legend=None),
         tooltip=["Area", alt.Tooltip("Period end:T", format="%d %b %Y"),
-                 alt.Tooltip("value:Q", format=",.2f", title=unit_title)],
+                 alt.Tooltip("value:Q", format=",.2f", title=unit_title), "Status"],
     )
     layers = [lines]
     if breaks and not data.empty:
@@ -168,7 +172,8 @@ def comparison_chart(table: pd.DataFrame, scotland: float | None, polarity: str,
         x=alt.X("value:Q", title=unit_title),
         color=alt.Color("Comparison:N", scale=alt.Scale(domain=domain, range=colours),
                         title="Compared with Scotland"),
-        tooltip=["area", alt.Tooltip("value:Q", format=",.2f"), "Comparison"],
+        tooltip=["area", alt.Tooltip("value:Q", format=",.2f"), "Comparison",
+                 *(["Status"] if "Status" in data else [])],
     )
     layers = [bars]
     if {"lower", "upper"} <= set(data.columns) and data["lower"].notna().any() \

@@ -4,8 +4,9 @@ it, and its planning-review findings."""
 import pandas as pd
 import streamlit as st
 
-from cpip_dashboard import charts, indicators, register, review, stats, ui
+from cpip_dashboard import charts, indicators, provenance, register, review, stats, ui
 from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.disclosure import suppression_rule
 from cpip_dashboard.queries import (
     criteria,
     indicator_catalogue,
@@ -33,6 +34,7 @@ elif directory.areas[area].kind == "cpc":
 st.header("Indicators against Scotland")
 catalogue = ui.q(indicator_catalogue)
 rows, charts_to_draw, batches = [], [], set()
+flags, definitions, measures = [], [], []
 for definition in catalogue.to_dict("records"):
     measure = "rate" if "rate" in indicators.measures(definition) else \
         indicators.measures(definition)[0]
@@ -43,13 +45,22 @@ for definition in catalogue.to_dict("records"):
         continue
     batches |= {int(b) for b in frame["batch_id"].dropna()}
     rows.append(row)
+    flags.append(provenance.for_profile(frame, area))
+    definitions.append(definition)
+    measures.append(measure)
     charts_to_draw.append((definition, measure, frame))
 if not rows:
     st.write("No indicator figures are loaded for this area.")
 else:
-    profile = pd.DataFrame(rows)
+    profile = provenance.with_status(pd.DataFrame(rows), flags)
     ui.data_table(profile)
-    ui.download_buttons(profile, f"area-profile-{area}")
+    st.caption("Status: Official (uploaded from the published source) or Illustrative "
+               "(generated, not official statistics); a row is Illustrative if the area's "
+               "figure or Scotland's is, and a committee's sum is Illustrative if any council "
+               "in it is.")
+    ui.download_buttons(profile, f"area-profile-{area}", provenance=provenance.figures(
+        flags, definitions, widgets.data_version(), suppression_rule(), measures,
+        about=[("Area profile", f"{name}: every indicator's latest figure against Scotland")]))
     st.caption("Significance: " + stats.SIGNIFICANCE_METHOD + " Recent trend: "
                + stats.TREND_RULE)
     ui.illustrative_notice(batches)

@@ -3,7 +3,7 @@ compared for a period. Every figure passes disclosure control first."""
 
 import streamlit as st
 
-from cpip_dashboard import charts, indicators, stats, ui
+from cpip_dashboard import charts, indicators, provenance, stats, ui
 from cpip_dashboard.areas import SCOTLAND
 from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, suppression_rule
 from cpip_dashboard.queries import indicator_catalogue, indicator_series
@@ -68,19 +68,28 @@ with left:
     st.caption(sentence)
     ui.illustrative_notice({int(b) for b in shown["batch_id"].dropna()})
     table = indicators.display_table(shown, areas, directory, definition["frequency"], places)
+    flags = provenance.by_period(table["Period"], shown, areas, definition["frequency"])
+    table = provenance.with_status(table, flags)
+    markers = provenance.markers_legend(shown["status"])
     with st.expander("Table of these figures", expanded=False):
         ui.data_table(table)
-    ui.download_buttons(table, f"{code}-{measure}",
-                        notes=[definition["name"], definition["definition"],
-                               f"Source: {definition['source']}",
-                               f"{SUPPRESSED_SYMBOL}: suppressed ({suppression_rule()})"])
+        st.caption("Status: Official (uploaded from the published source) or Illustrative "
+                   "(generated, not official statistics); a row is Illustrative if any figure "
+                   "in it is, and a committee's sum is Illustrative if any council in it is.")
+    ui.download_buttons(table, f"{code}-{measure}", provenance=provenance.figures(
+        flags, definition, widgets.data_version(), suppression_rule(), measure, about=[
+            ("Indicator", f"{definition['name']} ({code})"),
+            ("Definition", definition["definition"]),
+            ("Symbols", f"{SUPPRESSED_SYMBOL}: suppressed ({suppression_rule()})"
+             + (f"; {markers}" if markers else ""))]))
 with right:
     st.subheader("About this indicator")
     st.text(definition["definition"])
     st.caption(f"Unit: {widgets.safe(definition['unit'])}. Frequency: "
                f"{widgets.safe(definition['frequency'])}. Polarity: "
                f"{widgets.safe(definition['polarity'])}.")
-    st.caption(f"Source: {widgets.safe(definition['source'])}")
+    st.caption(widgets.safe(provenance.source_caption(
+        [provenance.flag(f) for f in shown["illustrative"]], definition, measure)))
     if definition.get("series_notes"):
         st.caption(f"Series notes: {widgets.safe(definition['series_notes'])}")
     for when, note in breaks:
@@ -88,7 +97,7 @@ with right:
     st.caption(widgets.safe(
         f"Symbols: {SUPPRESSED_SYMBOL} suppressed ({suppression_rule()}); "
         + "; ".join(f"{s} {m}" for s, m in MISSING_SYMBOLS.items() if s in ("*", "x", ".."))
-        + "; p provisional; r revised."))
+        + (f"; {markers}." if markers else ".")))
 
 st.header("Compare areas")
 periods = sorted(frame.dropna(subset=["value"])["period"].unique())
@@ -105,6 +114,8 @@ else:
     rate_frame = frame if measure == "rate" or definition["unit"] != "count" else \
         ui.q(indicator_series, code, "rate", widgets.threshold())
     ranked = indicators.comparison(rate_frame, period, kinds, directory)
+    compare_flags = provenance.by_area(ranked["area_code"], rate_frame, period)
+    ranked = provenance.with_status(ranked, compare_flags)
     period_text = period_label(period, definition["frequency"])
     sentence = charts.describe_comparison(ranked, period_text, definition["polarity"])
     if ranked["value"].notna().any():
@@ -114,11 +125,19 @@ else:
             sentence), width="stretch")
     st.caption(sentence)
     st.caption("Method: " + stats.SIGNIFICANCE_METHOD + " The dashed line is Scotland.")
-    comparison_table = indicators.comparison_table(ranked, definition["polarity"])
+    comparison_table = provenance.with_status(
+        indicators.comparison_table(ranked, definition["polarity"]), compare_flags)
     with st.expander("Table of this comparison"):
         ui.data_table(comparison_table)
-    ui.download_buttons(comparison_table, f"{code}-compare-{period_text}", key="compare-dl")
+    ui.download_buttons(comparison_table, f"{code}-compare-{period_text}", key="compare-dl",
+                        provenance=provenance.figures(
+                            compare_flags, definition, widgets.data_version(),
+                            suppression_rule(), ranked.attrs.get("measure", "rate"), about=[
+                                ("Indicator", f"{definition['name']} ({code})"),
+                                ("Comparison", f"{level} in {period_text}, compared with "
+                                               "Scotland. " + stats.SIGNIFICANCE_METHOD)]))
 
 st.header("Recent trend")
 st.caption("Rule: " + stats.TREND_RULE)
-ui.data_table(indicators.trend_table(frame, areas, directory, places))
+ui.data_table(provenance.with_status(indicators.trend_table(frame, areas, directory, places),
+                                     provenance.by_area(areas, frame)))

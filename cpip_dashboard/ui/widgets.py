@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import downloads
+from .. import provenance as prov
 from ..queries import data_status
 from .data import q
 
@@ -45,16 +46,31 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "data"
 
 
+def data_version() -> str:
+    """The data version every download and pack names."""
+    from .data import version
+
+    return version()
+
+
 def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = None,
-                     key: str | None = None) -> None:
-    """CSV and Excel of exactly the frame shown, formula-safe."""
+                     key: str | None = None,
+                     provenance: prov.Provenance | None = None) -> None:
+    """CSV and Excel of exactly the frame shown, formula-safe, with its provenance inside the
+    file (Status, Source, Data version; in Excel a Notes sheet too). Tables of figures pass
+    their `provenance.figures(...)`; a table passed without one is records of the programme
+    (`provenance.records`), marked from the batches current."""
     key = key or slug(name)
+    if provenance is None:
+        provenance = prov.records(len(frame), q(data_status), data_version(), slug(name))
     left, right = st.columns(2)
-    left.download_button("Download CSV", downloads.to_csv(frame), f"{slug(name)}.csv",
+    left.download_button("Download CSV", downloads.to_csv(frame, provenance),
+                         f"{slug(name)}.csv",
                          "text/csv", key=f"{key}-csv", on_click=audit_download,
                          args=(f"{slug(name)}.csv",))
     right.download_button(
-        "Download Excel", downloads.to_excel(frame, notes=notes), f"{slug(name)}.xlsx",
+        "Download Excel", downloads.to_excel(frame, notes=notes, provenance=provenance),
+        f"{slug(name)}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
         on_click=audit_download, args=(f"{slug(name)}.xlsx",))
 

@@ -1,0 +1,274 @@
+"""Provenance on every figure (issue 10, section 3): every download says inside the file whether
+its figures are official or illustrative, their source, the suppression rule and the data
+version; the pages show it per figure; a committee's sum is illustrative if any part is; the
+meeting pack says it beside its figures."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from cpip_dashboard import charts, downloads, indicators, provenance
+from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.db import data_version
+from cpip_dashboard.disclosure import suppression_rule
+from cpip_dashboard.queries import area_directory, current_indicators, indicator_series
+from tests.apptest import assert_frame_ran, shown, texts
+
+FIFE = "S12000047"
+TAIL = ["Status", "Source", "Data version"]
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict[str, bytes]:
+    """The bytes of every file a page offers for download, by file name (AppTest keeps them in
+    its in-memory media store; this records them as the page hands them over)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):
+        if filename and isinstance(path_or_data, bytes):
+            files[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    return files
+
+
+def read_csv(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def read_xlsx(data: bytes) -> dict[str, pd.DataFrame]:
+    return pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="calamine",
+                         keep_default_na=False)
+
+
+def chart_rows(element) -> list[dict]:
+    """The rows a chart on a page was given (Streamlit sends them beside the spec, as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [row for dataset in element.proto.datasets
+            for row in convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")]
+
+
+def version_of(engine) -> str:
+    with engine.connect() as conn:
+        return data_version(conn)
+
+
+def indicators_page(make_app, sample_url, code="CP_REGISTER", area=FIFE):
+    at = make_app(sample_url, page="pages/indicators.py",
+                  query={"indicator": code, "area": area})
+    assert_frame_ran(at)
+    return at
+
+
+# --- downloads from the Indicators page (the files a user gets) -------------------------------
+
+
+def test_indicator_csv_ends_with_status_source_and_data_version(make_app, sample_url,
+                                                                sample_engine, served):
+    at = indicators_page(make_app, sample_url)
+    csv = read_csv(served["cp-register-count.csv"])
+    assert list(csv.columns[-3:]) == TAIL
+    assert list(csv.columns[:-3]) == ["Period", "Fife", "Scotland"]  # the columns shown first
+    assert len(csv) == len(at.dataframe[0].value) > 5
+    assert set(csv["Status"]) == {"illustrative"}  # the sample data is one illustrative batch
+    assert set(csv["Data version"]) == {version_of(sample_engine)}
+    for source in csv["Source"]:
+        assert "Scottish Government" not in source
+        assert "not official statistics" in source
+
+
+def test_indicator_excel_has_the_same_columns_and_numbers_and_a_notes_sheet(
+        make_app, sample_url, sample_engine, served):
+    indicators_page(make_app, sample_url)
+    csv = read_csv(served["cp-register-count.csv"])
+    book = read_xlsx(served["cp-register-count.xlsx"])
+    assert list(book) == ["Data", "Notes"]
+    pd.testing.assert_frame_equal(book["Data"], csv)
+    notes = dict(zip(book["Notes"]["Item"], book["Notes"]["Detail"], strict=True))
+    assert notes["Data version"] == version_of(sample_engine)
+    assert notes["Suppression rule"] == suppression_rule()
+    assert notes["Official or illustrative"].startswith("Illustrative")
+    assert "Produced" in notes
+    assert "Source link" not in notes  # no official address beside generated figures
+    assert not any("Scottish Government" in d for d in book["Notes"]["Detail"])
+
+
+def test_comparison_download_carries_provenance(make_app, sample_url, served):
+    at = indicators_page(make_app, sample_url)
+    name = next(n for n in served if "compare" in n and n.endswith(".csv"))
+    csv = read_csv(served[name])
+    assert list(csv.columns[-3:]) == TAIL
+    assert len(csv) == len(at.dataframe[1].value) == 32
+    assert set(csv["Status"]) == {"illustrative"}
+
+
+def test_area_profile_download_carries_provenance(make_app, sample_url, served):
+    at = make_app(sample_url, page="pages/area_profile.py", query={"area": FIFE})
+    assert_frame_ran(at)
+    profile = at.dataframe[0].value
+    assert set(profile["Status"]) == {"Illustrative"}
+    csv = read_csv(served[f"area-profile-{FIFE.lower()}.csv"])
+    assert list(csv.columns[-3:]) == TAIL
+    assert len(csv) == len(profile)
+    assert "Status" not in list(csv.columns[:-3])  # the on-screen Status is not repeated
+    assert set(csv["Status"]) == {"illustrative"}
+    assert not csv["Source"].str.contains("Scottish Government").any()
+
+
+def test_register_download_says_its_records_are_illustrative(make_app, sample_url, served):
+    at = make_app(sample_url, page="pages/actions.py")
+    assert_frame_ran(at)
+    name = next(n for n in served if n.startswith("action-register") and n.endswith(".csv"))
+    csv = read_csv(served[name])
+    assert list(csv.columns[-3:]) == TAIL
+    assert list(csv.columns[:-3]) == list(at.dataframe[0].value.columns)
+    assert set(csv["Status"]) == {"illustrative"}
+    assert set(csv["Source"]) == {provenance.ILLUSTRATIVE_RECORDS_SOURCE}
+
+
+# --- what the pages show --------------------------------------------------------------------
+
+
+def test_indicators_page_tables_show_a_status_column(make_app, sample_url):
+    at = indicators_page(make_app, sample_url)
+    for index in (0, 1, 2):  # the figures, the comparison, the recent trend
+        table = at.dataframe[index].value
+        assert table.columns[-1] == "Status", index
+        assert set(table["Status"]) == {"Illustrative"}, index
+
+
+def test_trend_chart_tooltip_shows_the_status(make_app, sample_url):
+    at = indicators_page(make_app, sample_url)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    tooltip = [t.get("field") for t in spec["layer"][0]["encoding"]["tooltip"]]
+    assert "Status" in tooltip
+    rows = chart_rows(at.get("vega_lite_chart")[0])
+    assert rows and {row["Status"].split(",")[0] for row in rows} == {"Illustrative"}
+
+
+def test_source_beside_generated_figures_is_the_sample_not_the_publisher(make_app, sample_url):
+    at = indicators_page(make_app, sample_url)
+    captions = [shown(c.value) for c in at.caption if "Source" in c.value]
+    assert captions and all(c.startswith("Source: illustrative figures generated")
+                            for c in captions), captions
+    assert "Scottish Government" not in " ".join(captions)
+
+
+def test_provisional_marker_legend_only_when_a_marker_is_shown(make_app, sample_url):
+    at = indicators_page(make_app, sample_url, area=SCOTLAND)  # Scotland's rows carry no status
+    assert not any(cell.endswith((" p", " r")) for column in at.dataframe[0].value.columns[1:]
+                   for cell in at.dataframe[0].value[column])
+    assert "p provisional" not in texts(at)
+
+
+@pytest.mark.parametrize("statuses,expected", [
+    ([None, None], ""),
+    (["provisional", None], "p provisional: marked provisional by its publisher"),
+    (["revised"], "r revised: marked revised by its publisher"),
+])
+def test_markers_legend_names_only_the_markers_present(statuses, expected):
+    legend = provenance.markers_legend(statuses)
+    assert legend.startswith(expected) if expected else legend == ""
+
+
+# --- official figures, and committees summed from councils ------------------------------------
+
+
+def _upload(engine, rows: list[list[object]]) -> None:
+    from cpip_dashboard.imports.pipeline import run_import
+    from tests.files import xlsx
+
+    report = run_import(engine, "official.xlsx",
+                        xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"], *rows]}),
+                        user="statistician")
+    assert report.outcome == "committed", report.errors
+
+
+def _csv_of(conn, code: str, areas: list[str]) -> pd.DataFrame:
+    """The Indicators page's download of a count table, built as the page builds it."""
+    definition = current_indicators(conn)[code]
+    series = indicator_series(conn, code, "count", 5)
+    shown = series[series["area_code"].isin(areas)]
+    table = indicators.display_table(shown, areas, area_directory(conn), "annual", 0)
+    flags = provenance.by_period(table["Period"], shown, areas, "annual")
+    prov = provenance.figures(flags, definition, data_version(conn), suppression_rule(5), "count")
+    return read_csv(downloads.to_csv(provenance.with_status(table, flags), prov))
+
+
+def test_an_official_batch_gives_official_rows_with_the_definitions_source(sample_engine):
+    with sample_engine.connect() as conn:
+        councils = [a.code for a in area_directory(conn).councils()]
+    _upload(sample_engine, [["CP_REGISTER", c, "2024-25", 100 + i]
+                            for i, c in enumerate(councils)]
+            + [["CP_REGISTER", "Scotland", "2024-25", sum(100 + i for i in range(32))]])
+    with sample_engine.connect() as conn:
+        csv = _csv_of(conn, "CP_REGISTER", [FIFE, SCOTLAND]).set_index("Period")
+        source = current_indicators(conn)["CP_REGISTER"]["source"]
+        version = data_version(conn)
+    assert source.startswith("Scottish Government")
+    assert csv.loc["2024-25", "Status"] == "official"
+    assert csv.loc["2024-25", "Source"] == source
+    assert csv.loc["2023-24", "Status"] == "illustrative"  # the sample's rows stay illustrative
+    assert "Scottish Government" not in csv.loc["2023-24", "Source"]
+    assert set(csv["Data version"]) == {version}
+
+
+def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_engine):
+    with sample_engine.connect() as conn:
+        directory = area_directory(conn)
+    joint = [c.code for c in directory.cpcs() if len(directory.members(c.code)) == 2]
+    assert len(joint) == 2
+    mixed, official = joint
+    left_alone = directory.members(mixed)[0]  # keeps the sample's (illustrative) 2023-24 figure
+    _upload(sample_engine, [["CP_REGISTER", c.code, "2023-24", 200 + i]
+                            for i, c in enumerate(directory.councils()) if c.code != left_alone])
+    with sample_engine.connect() as conn:
+        series = indicator_series(conn, "CP_REGISTER", "count", 5)
+        csv = _csv_of(conn, "CP_REGISTER", [mixed, official]).set_index("Period")
+    latest = series[series["period"] == series["period"].max()].set_index("area_code")
+    assert bool(latest.loc[mixed, "illustrative"]) and not bool(latest.loc[official,
+                                                                           "illustrative"])
+    assert provenance.by_area([mixed, official], series, series["period"].max()) == [True, False]
+    assert csv.loc["2023-24", "Status"] == "illustrative"  # the row holds the mixed sum
+    with sample_engine.connect() as conn:
+        alone = _csv_of(conn, "CP_REGISTER", [official]).set_index("Period")
+    assert alone.loc["2023-24", "Status"] == "official"
+    names = {mixed: "Mixed", official: "Official"}
+    chart = charts.trend_chart(series[series["area_code"].isin(names)], names, "Number", [], "")
+    points = chart.data  # what the tooltip reads
+    status = dict(zip(zip(points["Area"], points["Period end"].dt.year, strict=True),
+                      points["Status"], strict=True))
+    assert status[("Mixed", 2024)] == "Illustrative"
+    assert status[("Official", 2024)] == "Official"
+
+
+# --- the one path every download takes ---------------------------------------------------------
+
+
+def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
+    table = pd.DataFrame({"Area": ["Fife", "Angus"], "Rate": ["1.0", "2.0"],
+                          "Status": ["Official", "Illustrative"]})
+    prov = provenance.Provenance(illustrative=(False, True), sources=("Publisher", "Publisher"),
+                                 version="7", rule="a rule")
+    out = provenance.attach(table, prov)
+    assert list(out.columns) == ["Area", "Rate", *TAIL]
+    assert list(out["Status"]) == ["official", "illustrative"]
+    assert out.loc[0, "Source"] == "Publisher"
+    assert out.loc[1, "Source"] == provenance.ILLUSTRATIVE_SOURCE
+    with pytest.raises(ValueError):
+        provenance.attach(table.head(1), prov)
+
+
+@pytest.mark.parametrize("value,expected", [(True, True), (False, False), (None, True),
+                                            (float("nan"), True)])
+def test_a_missing_flag_is_never_called_official(value, expected):
+    assert provenance.flag(value) is expected
