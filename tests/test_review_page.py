@@ -73,10 +73,4 @@ def test_action_page_shows_recommendations_it_carries(make_app, sample_url):
     assert "Planning-review recommendations carried forward by REC-2" in texts(at)
 
 
-def test_clicking_a_matrix_cell_opens_that_assessment(make_app, sample_url):
-    at = make_app(sample_url, page="pages/planning_review.py", query={"area": "CPC10"})
-    at.session_state["review-grid"] = {"selection": {"rows": [], "columns": [],
-                                                     "cells": [(1, "PR-12")]}}
-    at.run()
-    assert at.selectbox(key="review-area").value == "S12000019"  # Midlothian, second row
-    assert at.selectbox(key="review-criterion").value == "PR-12"
+# Clicking a matrix cell: tests/test_browser_review.py clicks it in a real browser.
