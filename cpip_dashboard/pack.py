@@ -19,8 +19,10 @@ from fpdf.fonts import FontFace
 from sqlalchemy import Connection, Engine, insert
 
 from . import charts, config, indicators, rag, register
+from . import provenance as prov
 from .areas import SCOTLAND
 from .db import data_version, utcnow
+from .disclosure import suppression_rule
 from .models import AuditEvent, MeetingPack
 from .queries import (
     area_directory,
@@ -129,9 +131,12 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     status = data_status(conn)
     version = data_version(conn)
     name = directory.name(area)
+    records = prov.records(len(now), status, version, "action-register")
     pdf = _Pdf(config.classification(),
                f"CPIP Leadership Dashboard - meeting pack as at {_long(day)} - {name} - "
-               f"data version {version}")
+               f"data version {version}"
+               + (" - contains illustrative figures, not official statistics"
+                  if status["illustrative_batches"] else ""))
     pdf.set_title(f"Meeting pack: {_long(day)}, {name}")
     pdf.set_author("CPIP Leadership Dashboard")
     pdf.set_lang("en-GB")
@@ -153,6 +158,7 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
         "Meaning": [rag.BY_NAME[n].definition for n in rag.NAMES]})
     pdf.para(register.headline_sentence(counts, previous_counts, previous), 12)
     pdf.table(summary, (30, 18, 40, 180))
+    pdf.para("Action register: " + records.line(), 8)
 
     table = charts.rag_by_workstream_table(now, workstreams(conn))
     sentence = charts.describe_rag_by_workstream(table)
@@ -185,17 +191,20 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
             "Latest commentary": attention["commentary"].fillna("")}),
             (16, 75, 40, 22, 30, 86))
 
-    _headline_indicators(pdf, conn, area, name, directory, threshold)
+    figures = _headline_indicators(pdf, conn, area, name, directory, threshold, version)
+    _about_these_figures(pdf, records, figures, version)
     pdf.set_creation_date(dt.datetime.now(dt.UTC))
     return day, bytes(pdf.output())
 
 
 def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, directory,
-                         threshold: int) -> None:
+                         threshold: int, version: str) -> prov.Provenance | None:
+    """The headline indicators' table, each row with its status, and the block's provenance
+    line; returns that provenance (None when no indicator has figures)."""
     pdf.add_page()
     pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
     catalogue = indicator_catalogue(conn)
-    rows = []
+    rows, flags, definitions, measures, statuses = [], [], [], [], []
     for definition in catalogue[catalogue["headline"].astype(bool)].to_dict("records"):
         measure = indicators.headline_measure(definition, area)
         frame = indicator_series(conn, definition["code"], measure, threshold)
@@ -211,17 +220,44 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, dire
             value = latest.iloc[0]
             shown = (f"{value['value']:,.{places}f}" if pd.notna(value["value"])
                      else str(value["symbol"] or ".."))
+            marker = prov.MARKERS.get(value["status"]) if pd.notna(value["value"]) else None
+            if marker:
+                shown += f" {marker[0]}"
+                statuses.append(value["status"])
+            illustrative = prov.for_series(frame)  # the row's summary spans the whole series
             rows.append({"Indicator": definition["name"],
                          "Period": period_label(value["period"], definition["frequency"]),
                          "Measure": "Rate per 1,000" if measure == "rate" else "Number",
-                         name: shown, "Summary": sentence})
+                         name: shown, "Status": prov.SCREEN_LABELS[illustrative],
+                         "Summary": sentence})
+            flags.append(illustrative)
+            definitions.append(definition)
+            measures.append(measure)
     if not rows:
         pdf.para("No indicator data is loaded.")
-        return
-    pdf.table(pd.DataFrame(rows), (62, 18, 24, 22, 142))
-    pdf.para("Figures for councils and committees from 1 to "
-             f"{threshold - 1} are suppressed ([c]), with any figure from which one could be "
-             "worked out. p: provisional.", 8)
+        return None
+    pdf.table(pd.DataFrame(rows), (62, 18, 24, 22, 22, 120))
+    figures = prov.figures(flags, definitions, version, suppression_rule(threshold), measures)
+    markers = prov.markers_legend(statuses)
+    pdf.para("[c]: suppressed." + (f" {markers}." if markers else "") + " Status: Official "
+             "(uploaded from the published source) or Illustrative (generated, not official "
+             "statistics); a committee's sum is Illustrative if any council in it is. "
+             + figures.line(), 8)
+    return figures
+
+
+def _about_these_figures(pdf: _Pdf, records: prov.Provenance,
+                         figures: prov.Provenance | None, version: str) -> None:
+    """The closing note: what is official and what illustrative, sources, the suppression
+    rule, the data version and when the pack was produced."""
+    pdf.heading("About these figures", 12)
+    pdf.para("Action register: " + records.line(), 9)
+    if figures is not None:
+        pdf.para("Headline indicators: " + figures.line(), 9)
+        for source, address in figures.links:
+            pdf.para(f"Source link: {source}: {address}", 9)
+    now = dt.datetime.now(dt.UTC)
+    pdf.para(f"Data version {version}; produced {now.day} {now:%B %Y %H:%M} UTC.", 9)
 
 
 def make_and_archive(engine: Engine, meeting: dt.date | None, area: str, user: str) -> tuple[

@@ -251,6 +251,28 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
     assert status[("Official", 2024)] == "Official"
 
 
+# --- the meeting pack ---------------------------------------------------------------------------
+
+
+def test_pack_says_beside_its_figures_what_they_are(sample_engine):
+    from cpip_dashboard.pack import build
+    from tests.test_pack import pdf_text
+
+    with sample_engine.connect() as conn:
+        _, pdf = build(conn, None, SCOTLAND)
+        version = data_version(conn)
+    text = " ".join(pdf_text(pdf).split())
+    headline = text[text.index("Headline indicators: Scotland"):text.index("About these figures")]
+    assert (f"Status: illustrative. Source: {provenance.ILLUSTRATIVE_SOURCE}. Suppression rule: "
+            f"{suppression_rule(5)}. Data version {version}.") in headline
+    assert "Scottish Government" not in headline
+    assert ("Action register: Status: illustrative. Source: "
+            + provenance.ILLUSTRATIVE_RECORDS_SOURCE) in text
+    closing = text[text.index("About these figures"):]
+    assert f"Data version {version}; produced" in closing
+    assert f"data version {version} - contains illustrative figures" in text  # the footer
+
+
 # --- the one path every download takes ---------------------------------------------------------
 
 
@@ -272,3 +294,16 @@ def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
                                             (float("nan"), True)])
 def test_a_missing_flag_is_never_called_official(value, expected):
     assert provenance.flag(value) is expected
+
+
+def test_a_mixed_block_says_how_many_rows_are_illustrative_and_names_only_official_sources():
+    prov = provenance.figures([True, False, False], [{"source": "Publisher A"},
+                                                     {"source": "Publisher B"},
+                                                     {"source": "Publisher B",
+                                                      "source_url": "https://example.org/b"}],
+                              "9", "the rule", "count")
+    line = prov.line()
+    assert line.startswith("Status: 1 of 3 rows illustrative, the others official. Source: ")
+    assert "Publisher B" in line and "Publisher A" not in line
+    assert prov.links == (("Publisher B", "https://example.org/b"),)
+    assert line.endswith("Suppression rule: the rule. Data version 9.")
