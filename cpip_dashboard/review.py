@@ -48,7 +48,8 @@ def as_at(assessments: pd.DataFrame, day: dt.date | None) -> pd.DataFrame:
         recorded = pd.concat([ordered.groupby(KEY).head(1), then]).groupby(KEY).tail(1)
         progress = {tuple(k): p for *k, p in recorded[[*KEY, "progress"]].itertuples(
             index=False)}
-        rows["progress"] = [progress[tuple(k)] for k in rows[KEY].itertuples(index=False)]
+        rows["progress"] = pd.Series([progress[tuple(k)] for k in rows[KEY].itertuples(
+            index=False)], index=rows.index, dtype=object)
     return (rows.sort_values("assessed_on", kind="stable")
             .groupby(["area_code", "criterion_code"]).tail(1).reset_index(drop=True))
 
@@ -66,7 +67,7 @@ def matrix(current: pd.DataFrame, directory: AreaDirectory, criteria: list[str],
     if current.empty:
         return pd.DataFrame(columns=["Area", *criteria])
     table = current.pivot_table(index="area_code", columns="criterion_code", values="rating",
-                                aggfunc="last").reindex(columns=criteria)
+                                aggfunc="last").reindex(columns=criteria).astype(object)
     table.insert(0, "Area", [directory.name(a) for a in table.index])
     weak = table[criteria].isin(WEAK).sum(axis=1)
     table["Weak or unsatisfactory"] = weak
@@ -123,7 +124,7 @@ def needing_support(current: pd.DataFrame) -> pd.DataFrame:
 def progress(current: pd.DataFrame, day: dt.date) -> dict[str, int]:
     """Recommendations: not started, in progress, done, and overdue against target dates."""
     recs = current[current["recommendation"].notna()]
-    status = recs["progress"].fillna("Not started")
+    status = _progress(recs)
     overdue = recs[(status != "Done") & recs["target_date"].map(
         lambda t: t is not None and not pd.isna(t) and t < day)]
     return {"Not started": int((status == "Not started").sum()),
@@ -133,7 +134,7 @@ def progress(current: pd.DataFrame, day: dt.date) -> dict[str, int]:
 
 def overdue(current: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     recs = current[current["recommendation"].notna()]
-    status = recs["progress"].fillna("Not started")
+    status = _progress(recs)
     mask = (status != "Done") & recs["target_date"].map(
         lambda t: t is not None and not pd.isna(t) and t < day)
     return recs[mask]
@@ -146,6 +147,11 @@ def _text(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+def _progress(recs: pd.DataFrame) -> pd.Series:
+    """A recommendation's progress in words: blank is Not started (any column dtype)."""
+    return recs["progress"].map(lambda p: _text(p) or "Not started").astype(object)
+
+
 def matrix_cells(table: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
     """The matrix as shown: one row per area (indexed by code), ratings abbreviated in words."""
     cells = table.set_index("area_code")[["Area", *criteria, "Weak or unsatisfactory"]].copy()
@@ -153,6 +159,11 @@ def matrix_cells(table: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
         cells[code] = cells[code].map(lambda r: ABBREVIATIONS.get(r, "") if isinstance(r, str)
                                       else "")
     return cells
+
+
+def matrix_download(table: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
+    """The matrix as downloaded: area names and ratings in words, blank where not assessed."""
+    return table[["Area", *criteria]].fillna("").reset_index(drop=True)
 
 
 _BY_ABBREVIATION = {v: k for k, v in ABBREVIATIONS.items()}
@@ -202,7 +213,7 @@ def recommendations_table(current: pd.DataFrame, day: dt.date,
         "Area": recs["area_code"].map(directory.name), "Criterion": recs["criterion_code"],
         "Rating": recs["rating"], "Recommendation": recs["recommendation"].map(_text),
         "Owner": recs["owner"].map(_text), "Target date": recs["target_date"].map(_text),
-        "Progress": recs["progress"].fillna("Not started"),
+        "Progress": _progress(recs),
         "Overdue": recs.index.isin(late.index).astype(bool),
         "Register action": recs["action_ref"].map(_text)})
 

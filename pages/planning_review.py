@@ -48,8 +48,7 @@ if picked and picked != st.session_state.get("review-picked"):
     if column in codes:
         st.session_state["review-criterion"] = column
 st.caption("Choose a cell to see that assessment's evidence, finding and recommendation below.")
-full = table[["Area", *codes]].fillna("")
-ui.download_buttons(full.reset_index(drop=True), f"planning-review-matrix-{meeting}",
+ui.download_buttons(review.matrix_download(table, codes), f"planning-review-matrix-{meeting}",
                     key="review-matrix")
 
 st.subheader("One assessment")

@@ -138,6 +138,7 @@ def test_progress_as_at_is_what_was_recorded_by_the_end_of_the_meeting_day(
     assert len(current) == 1
     recorded = current.iloc[0]["progress"]
     assert (recorded if isinstance(recorded, str) else None) == progress
+    assert review.progress(current, D(2019, 1, 1))[progress or "Not started"] == 1
 
 
 @pytest.mark.parametrize("day,counts", [
@@ -190,3 +191,19 @@ def test_progress_as_at_a_meeting_through_the_database(engine):
     seen = {day: review.as_at(rows, day).iloc[0]["progress"]
             for day in (D(2019, 6, 20), D(2019, 6, 21), None)}
     assert seen == {D(2019, 6, 20): "In progress", D(2019, 6, 21): "Done", None: "Done"}
+
+
+@pytest.mark.parametrize("rows,expected", [
+    # one area, one criterion not assessed anywhere: a blank cell, not a missing number
+    ([{"area_code": FIFE, "criterion_code": "PR-01", "rating": "Weak"}],
+     [["Fife", "Weak", "", ""]]),
+    ([{"area_code": FIFE, "criterion_code": "PR-01", "rating": "Good"},
+      {"area_code": CLACKS, "criterion_code": "PR-03", "rating": "Adequate"}],
+     [["Clackmannanshire", "", "", "Adequate"], ["Fife", "Good", "", ""]]),
+])
+def test_matrix_download_leaves_criteria_not_assessed_blank(rows, expected):
+    codes = ["PR-01", "PR-02", "PR-03"]
+    table = review.matrix(review.as_at(assessments(*rows), None), AREAS, codes, sort="weakest")
+    download = review.matrix_download(table, codes)
+    assert list(download.columns) == ["Area", *codes]
+    assert download.values.tolist() == expected
