@@ -409,10 +409,33 @@ def test_planning_review_lists_an_area_whose_recommendations_are_all_done(make_a
     assert set(support["Progress"]) == {"Done"}
 
 
+# The contract's seven pages (CONTRACT.md "Pages and shareable addresses"), by file.
+PAGES = ["pages/briefing.py", "pages/actions.py", "pages/indicators.py", "pages/area_profile.py",
+         "pages/planning_review.py", "pages/upload.py", "pages/about.py"]
+
+
+@pytest.fixture(scope="module")
+def quiet_url(databases):
+    """Nothing moved at the latest meeting, and a review of one area."""
+    url = databases.fresh("sqlite", sample=False)
+    load(url, record_sheets(QUIET) + review_sheets(ALL_DONE))
+    return url
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_draws_on_a_quiet_meeting(make_app, quiet_url, path):
+    # Fife: national actions and its own, its review findings (Scotland is the other tests')
+    at = page(make_app, quiet_url, None if path == "pages/briefing.py" else path,
+              query={"area": FIFE})
+    assert at.main.children, "the page drew nothing"
+
+
 @pytest.mark.parametrize("records,meeting", [
     (QUIET, "2018-10-02"),  # nothing moved since the previous meeting
     (Records(actions={"NEG-1": None}, meetings=(D(2018, 10, 2),),
              updates=(Update("NEG-1", D(2018, 9, 1), "Amber"),)), "2018-10-02"),  # one action
+    (NO_UPDATES, "2018-10-02"),  # no updates at all
+    (STALE, "2018-10-02"),  # a meeting with no update counting for it
 ])
 def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, meeting):
     from cpip_dashboard import cli
