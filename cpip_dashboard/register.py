@@ -32,7 +32,7 @@ DUE_SOON_DAYS = 30
 UK = ZoneInfo("Europe/London")
 
 FLAGS = {  # flag -> what it means, shown beside the register
-    "Overdue": "the due date (or the latest revised due date) has passed and it is not complete",
+    "Overdue": "the due date in force (the one set last) has passed and it is not complete",
     "Due soon": f"due within {DUE_SOON_DAYS} days and not complete",
     "Stale": "started and not complete, but no update counts for this meeting",
     "Re-baselined": "the due date has been moved (the number says how many times)",
