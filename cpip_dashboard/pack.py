@@ -239,9 +239,9 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, dire
     pdf.table(pd.DataFrame(rows), (62, 18, 24, 22, 22, 120))
     figures = prov.figures(flags, definitions, version, suppression_rule(threshold), measures)
     markers = prov.markers_legend(statuses)
-    pdf.para("[c]: suppressed." + (f" {markers}." if markers else "") + " Status: Official "
-             "(uploaded from the published source) or Illustrative (generated, not official "
-             "statistics); a committee's sum is Illustrative if any council in it is. "
+    pdf.para("[c]: suppressed." + (f" {markers}." if markers else "") + " Status: official "
+             "(uploaded from the published source) or illustrative (generated, not official "
+             "statistics); a committee's sum is illustrative if any council in it is. "
              + figures.line(), 8)
     return figures
 

@@ -54,9 +54,9 @@ if not rows:
 else:
     profile = provenance.with_status(pd.DataFrame(rows), flags)
     ui.data_table(profile)
-    st.caption("Status: Official (uploaded from the published source) or Illustrative "
-               "(generated, not official statistics); a row is Illustrative if the area's "
-               "figure or Scotland's is, and a committee's sum is Illustrative if any council "
+    st.caption("Status: official (uploaded from the published source) or illustrative "
+               "(generated, not official statistics); a row is illustrative if the area's "
+               "figure or Scotland's is, and a committee's sum is illustrative if any council "
                "in it is.")
     ui.download_buttons(profile, f"area-profile-{area}", provenance=provenance.figures(
         flags, definitions, widgets.data_version(), suppression_rule(), measures,

@@ -73,9 +73,9 @@ with left:
     markers = provenance.markers_legend(shown["status"])
     with st.expander("Table of these figures", expanded=False):
         ui.data_table(table)
-        st.caption("Status: Official (uploaded from the published source) or Illustrative "
-                   "(generated, not official statistics); a row is Illustrative if any figure "
-                   "in it is, and a committee's sum is Illustrative if any council in it is.")
+        st.caption("Status: official (uploaded from the published source) or illustrative "
+                   "(generated, not official statistics); a row is illustrative if any figure "
+                   "in it is, and a committee's sum is illustrative if any council in it is.")
     ui.download_buttons(table, f"{code}-{measure}", provenance=provenance.figures(
         flags, definition, widgets.data_version(), suppression_rule(), measure, about=[
             ("Indicator", f"{definition['name']} ({code})"),

@@ -80,6 +80,9 @@ def test_indicator_csv_ends_with_status_source_and_data_version(make_app, sample
     assert list(csv.columns[:-3]) == ["Period", "Fife", "Scotland"]  # the columns shown first
     assert len(csv) == len(at.dataframe[0].value) > 5
     assert set(csv["Status"]) == {"illustrative"}  # the sample data is one illustrative batch
+    shown = at.dataframe[0].value  # the download is the table shown, then Source and version
+    assert list(csv.columns[:-2]) == list(shown.columns)
+    pd.testing.assert_frame_equal(csv.iloc[:, :-2], shown.astype(str), check_dtype=False)
     assert set(csv["Data version"]) == {version_of(sample_engine)}
     for source in csv["Source"]:
         assert "Scottish Government" not in source
@@ -115,7 +118,7 @@ def test_area_profile_download_carries_provenance(make_app, sample_url, served):
     at = make_app(sample_url, page="pages/area_profile.py", query={"area": FIFE})
     assert_frame_ran(at)
     profile = at.dataframe[0].value
-    assert set(profile["Status"]) == {"Illustrative"}
+    assert set(profile["Status"]) == {"illustrative"}
     csv = read_csv(served[f"area-profile-{FIFE.lower()}.csv"])
     assert list(csv.columns[-3:]) == TAIL
     assert len(csv) == len(profile)
@@ -143,7 +146,7 @@ def test_indicators_page_tables_show_a_status_column(make_app, sample_url):
     for index in (0, 1, 2):  # the figures, the comparison, the recent trend
         table = at.dataframe[index].value
         assert table.columns[-1] == "Status", index
-        assert set(table["Status"]) == {"Illustrative"}, index
+        assert set(table["Status"]) == {"illustrative"}, index
 
 
 def test_trend_chart_tooltip_shows_the_status(make_app, sample_url):
@@ -152,7 +155,7 @@ def test_trend_chart_tooltip_shows_the_status(make_app, sample_url):
     tooltip = [t.get("field") for t in spec["layer"][0]["encoding"]["tooltip"]]
     assert "Status" in tooltip
     rows = chart_rows(at.get("vega_lite_chart")[0])
-    assert rows and {row["Status"].split(",")[0] for row in rows} == {"Illustrative"}
+    assert rows and {row["Status"].split(",")[0] for row in rows} == {"illustrative"}
 
 
 def test_source_beside_generated_figures_is_the_sample_not_the_publisher(make_app, sample_url):
@@ -247,8 +250,8 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
     points = chart.data  # what the tooltip reads
     status = dict(zip(zip(points["Area"], points["Period end"].dt.year, strict=True),
                       points["Status"], strict=True))
-    assert status[("Mixed", 2024)] == "Illustrative"
-    assert status[("Official", 2024)] == "Official"
+    assert status[("Mixed", 2024)] == "illustrative"
+    assert status[("Official", 2024)] == "official"
 
 
 # --- the meeting pack ---------------------------------------------------------------------------
@@ -278,7 +281,7 @@ def test_pack_says_beside_its_figures_what_they_are(sample_engine):
 
 def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
     table = pd.DataFrame({"Area": ["Fife", "Angus"], "Rate": ["1.0", "2.0"],
-                          "Status": ["Official", "Illustrative"]})
+                          "Status": ["official", "illustrative"]})
     prov = provenance.Provenance(illustrative=(False, True), sources=("Publisher", "Publisher"),
                                  version="7", rule="a rule")
     out = provenance.attach(table, prov)
