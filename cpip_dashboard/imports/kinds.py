@@ -112,7 +112,8 @@ SHEET_NAMES = {
     "population": "populations", "populations": "populations",
     "definition": "definitions", "definitions": "definitions",
 }
-SKIPPED_SHEETS = {"notes", "note", "guidance", "read me", "readme", "lists", "list"}
+# "Problems": the summary sheet of the marked copy of a rejected file (imports/marking.py)
+SKIPPED_SHEETS = {"notes", "note", "guidance", "read me", "readme", "lists", "list", "problems"}
 PUBLISHED_FIRST_HEADERS = {"local authority", "council", "area"}
 
 RATINGS = ("Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory")
