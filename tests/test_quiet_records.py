@@ -192,6 +192,9 @@ GONE_BACK = Records(  # Green -> Not started fell through to "unchanged"
     actions={"NEG-1": None}, meetings=(D(2018, 6, 21), D(2018, 10, 2)),
     updates=(Update("NEG-1", D(2018, 6, 1), "Green"),
              Update("NEG-1", D(2018, 9, 1), "Not started", None)))
+FOUND_QUIET = Records(  # Hypothesis's own shrunk case of the moved_actions crash
+    actions={"NEG-1": None, "CSE-2": None}, meetings=(D(2018, 1, 1), D(2018, 1, 2)),
+    updates=(Update("NEG-1", D(2018, 1, 1), "Complete", None),))
 SILENT_COMPLETE = Records(  # Complete, then a meeting with no update counting for it
     actions={"CSE-2": None}, meetings=(D(2018, 10, 2), D(2018, 6, 21), D(2019, 1, 29)),
     updates=(Update("CSE-2", D(2018, 6, 1), "Amber"), Update("CSE-2", D(2018, 9, 1), "Complete")),
@@ -201,6 +204,7 @@ SILENT_COMPLETE = Records(  # Complete, then a meeting with no update counting f
 @PROPERTY
 @given(records=action_records())
 @example(records=QUIET)
+@example(records=FOUND_QUIET)
 @example(records=NO_UPDATES)
 @example(records=ONE_ACTION_NO_MEETINGS)
 @example(records=GONE_BACK)
@@ -303,6 +307,11 @@ ALL_DONE = Review(rows=(  # two weak ratings, every recommendation done: the are
     Assessment("PR-02", D(2018, 6, 1), "Unsatisfactory", "Improve PR-02", "Done")))
 NO_RECOMMENDATION = Review(rows=(Assessment("PR-03", D(2018, 6, 1), "Weak"),
                                  Assessment("PR-04", D(2018, 7, 1), "Weak")))
+DONE_LATER = Review(  # found by Hypothesis: a recommendation done in a later upload was dropped
+    rows=(Assessment("PR-01", D(2018, 1, 1), "Excellent"),
+          Assessment("PR-02", D(2018, 1, 2), "Weak", "Improve PR-02"),
+          Assessment("PR-03", D(2018, 1, 2), "Weak", "Improve PR-03")),
+    later=(Assessment("PR-03", D(2018, 1, 2), "Weak", "Improve PR-03", "Done"),))
 BLANK_THEN_DONE = Review(  # found by Hypothesis: progress as at a day, blank then, was a float
     rows=(Assessment("PR-01", D(2018, 1, 1), "Excellent", "Improve PR-01"),
           Assessment("PR-01", D(2018, 1, 2), "Excellent")),
@@ -314,6 +323,7 @@ BLANK_THEN_DONE = Review(  # found by Hypothesis: progress as at a day, blank th
 @example(data=ALL_DONE, day=D(2018, 10, 2))
 @example(data=NO_RECOMMENDATION, day=None)
 @example(data=BLANK_THEN_DONE, day=D(2018, 1, 1))
+@example(data=DONE_LATER, day=None)
 def test_review_of_one_area_holds(fresh, data, day):
     url = fresh()
     load(url, review_sheets(data))
