@@ -1,7 +1,9 @@
 """Who may do what (pure): roles from `[cpip.roles]` in secrets, pages per role.
 
-Someone in several lists has the widest role (secretariat, then minister_office, then
-committee). With no `[auth]` configured the app runs in local mode: one local user with the
+Roles come from the email lists and from the identity provider's group claim
+(`[cpip.roles.groups]`: `claim` names the claim, default "groups"; each other key maps a group
+to `secretariat`, `minister_office` or `committee:AREA`). Someone in several lists or groups has
+the widest role (secretariat, then minister_office, then committee). With no `[auth]` configured the app runs in local mode: one local user with the
 secretariat role.
 """
 
@@ -65,6 +67,36 @@ def role_for(email: str | None, roles: Mapping[str, Any]) -> tuple[str | None, s
     return None, None
 
 
+def group_roles(user: Mapping[str, Any], roles: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """(role, committee area) for each of the visitor's groups that `[cpip.roles.groups]`
+    maps to a role; group names compared ignoring case."""
+    settings = dict(roles.get("groups", {}) or {})
+    claim = str(settings.pop("claim", "groups") or "groups")
+    mapping = {str(k).strip().lower(): str(v).strip() for k, v in settings.items()}
+    groups = user.get(claim) or []
+    if isinstance(groups, str):  # a provider may send a single group as a string
+        groups = [groups]
+    found: list[tuple[str, str | None]] = []
+    for group in groups:
+        target = mapping.get(str(group).strip().lower())
+        if target is None:
+            continue
+        role, _, area = target.partition(":")
+        role = role.strip().lower()
+        if role == "committee" and area.strip():
+            found.append((role, area.strip().upper()))
+        elif role in ("secretariat", "minister_office"):
+            found.append((role, None))
+    return found
+
+
+def widest(candidates: list[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """The widest of several (role, area) pairs: secretariat, then minister_office, then
+    committee; (None, None) when there is none."""
+    held = [c for c in candidates if c[0] in ROLES]
+    return min(held, key=lambda c: ROLES.index(c[0])) if held else (None, None)
+
+
 def identify(secrets: Mapping[str, Any], user: Mapping[str, Any]) -> Identity:
     """The visitor, from the secrets and `st.user` (as a mapping)."""
     if not auth_configured(secrets):
@@ -72,5 +104,6 @@ def identify(secrets: Mapping[str, Any], user: Mapping[str, Any]) -> Identity:
     if not user.get("is_logged_in"):
         return Identity(False, None, None, None)
     email = user.get("email")
-    role, area = role_for(email, dict(secrets.get("cpip", {}) or {}).get("roles", {}) or {})
+    roles = dict(secrets.get("cpip", {}) or {}).get("roles", {}) or {}
+    role, area = widest([role_for(email, roles), *group_roles(user, roles)])
     return Identity(True, email, user.get("name"), role, area)
