@@ -290,3 +290,20 @@ def test_definition_as_at_ends_the_day_in_uk_local_time(meeting, committed_utc, 
     assert reg.loc["NEG-1", "title"] == ("New" if counts else "Old")
     assert reg.loc["NEG-1", "effective_due"] == (D3 if counts else D1)
     assert ("NEG-2" in reg.index) == counts
+
+
+@pytest.mark.parametrize("defs,ups,expected", [
+    # in the order they took effect: the register's new date came after the revision
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 5, 1), D3, "t")],
+     [(D(2018, 3, 1), D2), (D(2018, 4, 1), D2)], [D1, D2, D3]),
+    # moved and moved back: three dates, not two
+    ([(T(2018, 1, 10), D1, "t")], [(D(2018, 3, 1), D2), (D(2018, 4, 1), D1)], [D1, D2, D1]),
+    # restated only: no change to list
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 5, 1), D1, "new title")], [(D(2018, 3, 1), D1)], []),
+])
+def test_due_date_changes_listed_in_the_order_they_took_effect(defs, ups, expected):
+    v = versions(*[{"ref": "NEG-1", "due_date": due, "title": title, "batch_id": i + 1,
+                    "committed_at": when} for i, (when, due, title) in enumerate(defs)])
+    history = updates(*[{"action_ref": "NEG-1", "reporting_date": day, "rag": "Amber",
+                         "revised_due_date": due} for day, due in ups])
+    assert register.due_date_moves(v, "NEG-1", history) == [d.isoformat() for d in expected]
