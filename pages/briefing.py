@@ -69,7 +69,8 @@ with right:
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
-           "(started but no update counts for this meeting). Commentary is as reported.")
+           "(started and not complete, but no update counts for this meeting). Commentary is "
+           "as reported.")
 attention = register.exceptions(now)
 if attention.empty:
     st.write("Nothing needs attention at this meeting.")
