@@ -271,8 +271,9 @@ def banners(who: auth.Identity) -> None:
     if status["illustrative_batches"]:
         st.sidebar.warning("This dashboard holds illustrative sample data: figures, statuses "
                            "and ratings marked illustrative are not official statistics.")
+    # an unknown value in the address: a short notice in the page's main area (CONTRACT.md)
     for text in st.session_state.pop("_notices", []):
-        st.sidebar.warning(safe(text))
+        st.warning(safe(text))
 
 
 def run_frame(page_runner: Callable[[], None] | None = None) -> None:
