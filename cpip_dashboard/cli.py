@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("batch_id", type=int)
     rb.add_argument("--user")
 
+    aud = commands.add_parser("audit-disclosure",
+                              help="rerun the disclosure audit over everything publishable")
+    aud.add_argument("--json", action="store_true")
+
     pk = commands.add_parser("pack", help="write the meeting pack (PDF)")
     pk.add_argument("--meeting", type=_iso_date,
                     help="the latest meeting on or before this date (default: the latest)")
@@ -202,5 +206,33 @@ def cmd_pack(args, engine) -> int:
     return 0
 
 
-COMMANDS = {"init-db": cmd_init_db, "import": cmd_import, "template": cmd_template,
+def cmd_audit_disclosure(args, engine) -> int:
+    """The attacker problem over every figure the dashboard publishes now (and those of
+    archived packs): exit 1 naming every cell that could be pinned down."""
+    from .db import migrate
+    from .publication import audit_current
+
+    migrate(engine)
+    with engine.connect() as conn:
+        result = audit_current(conn)
+    if args.json:
+        print(json.dumps(result))
+        return 0 if result["ok"] else 1
+    print(f"Data version {result['data_version']}: {result['cells']:,} figures, "
+          f"{result['suppressed']:,} suppressed, {result['checked']:,} intervals checked "
+          f"(a suppressed count is protected when it could be anything over a range at least "
+          f"{result['threshold']} wide).")
+    if result["ok"]:
+        print("Every suppressed figure is protected.")
+        return 0
+    print(f"{len(result['unprotected'])} could be pinned down:")
+    for cell in result["unprotected"]:
+        low, high = cell["interval"]
+        print(f"- {cell['indicator']} ({cell['measure']}) for {cell['area']}, period ending "
+              f"{cell['period']}: between {low} and {high}"
+              + (f" (through {', '.join(cell['relations'])})" if cell["relations"] else ""))
+    return 1
+
+
+COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure, "import": cmd_import, "template": cmd_template,
             "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack}

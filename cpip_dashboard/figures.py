@@ -152,7 +152,7 @@ VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "st
 
 
 def load(conn: Connection) -> Inputs:
-    from .queries import area_directory, current_indicators, populations
+    from .queries import area_directory, current_indicators
 
     rows = conn.execute(current_kind("indicators"))
     values = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
@@ -161,10 +161,30 @@ def load(conn: Connection) -> Inputs:
     illustrative = set(conn.execute(
         select(UploadBatch.id).where(UploadBatch.illustrative)).scalars())
     values["illustrative"] = values["batch_id"].isin(illustrative).astype(bool)
-    return Inputs(current_indicators(conn), values, populations(conn), area_directory(conn))
+    pops = pd.DataFrame([{"area_code": r.area_code, "year": r.year, "children": r.children,
+                          "illustrative": r.batch_id in illustrative}
+                         for r in conn.execute(current_kind("populations"))],
+                        columns=["area_code", "year", "children", "illustrative"])
+    return Inputs(current_indicators(conn), values, pops, area_directory(conn))
 
 
 # --- building the figures -------------------------------------------------------------------
+
+
+def illustrative_populations(populations: pd.DataFrame, directory: AreaDirectory) -> set:
+    """(area, year) whose child population is illustrative, or summed from one that is."""
+    if "illustrative" not in populations:
+        return set()
+    marked = {(a, int(y)) for a, y, i in zip(populations["area_code"], populations["year"],
+                                             populations["illustrative"], strict=True) if i}
+    years = {y for _, y in marked}
+    for year in years:
+        for cpc in directory.cpcs():
+            if any((m, year) in marked for m in directory.members(cpc.code)):
+                marked.add((cpc.code, year))
+        if any((c.code, year) in marked for c in directory.councils()):
+            marked.add((SCOTLAND, year))
+    return marked
 
 
 def populations_by_area(populations: pd.DataFrame, directory: AreaDirectory) -> dict:
@@ -256,6 +276,7 @@ def build(inputs: Inputs) -> Built:
     """Every publishable figure, unprotected, at published precision."""
     directory, definitions = inputs.directory, inputs.definitions
     pop = populations_by_area(inputs.populations, directory)
+    generated_pop = illustrative_populations(inputs.populations, directory)
     by_code = {code: frame for code, frame in inputs.values.groupby("indicator_code", sort=False)}
     empty = inputs.values.iloc[0:0]
     counts: dict[str, pd.DataFrame] = {}
@@ -284,7 +305,11 @@ def build(inputs: Inputs) -> Built:
             "status": row.get("status"), "batch_id": row.get("batch_id"),
             "suppressed": False, "count": count, "population": population,
             "population_year": population_year, "base": base,
-            "illustrative": bool(row.get("illustrative")), "var": var, "den_var": den_var,
+            # a rate is illustrative if its count or its child population is
+            "illustrative": bool(row.get("illustrative")) or (
+                measure == RATE and population_year is not None
+                and (row["area_code"], population_year) in generated_pop),
+            "var": var, "den_var": den_var,
             "exact": exact, "implied": implied})
 
     for code, definition in definitions.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
 
 import pandas as pd
@@ -19,12 +20,12 @@ from sqlalchemy import Connection, func, select
 
 from . import config, figures
 from .imports.pipeline import insert_rows
-from .models import Publication, PublishedFigure
+from .models import MeetingPack, Publication, PublishedFigure
 from .sdc import Finding
 
 FIGURE_KINDS = frozenset({"indicators", "populations", "definitions"})
 # Bump when the way figures are built or protected changes: stored figures are rebuilt on start.
-METHOD = "figures-1"
+METHOD = "figures-2"
 
 
 def latest(conn: Connection) -> Publication | None:
@@ -54,7 +55,8 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
             threshold=threshold, summary_json=previous.summary_json)).inserted_primary_key[0]
     started = time.perf_counter()
     inputs = figures.load(conn)
-    protected = figures.protect(figures.build(inputs), inputs.directory, threshold)
+    protected = figures.protect(figures.build(inputs), inputs.directory, threshold,
+                                archived=archived_figures(conn))
     summary = {
         "method": METHOD, "figures": protected.figure_count,
         "suppressed": protected.suppressed_count,
@@ -80,6 +82,79 @@ def ensure(conn: Connection, threshold: int | None = None) -> None:
     if previous is None or _summary(previous).get("method") != METHOD \
             or previous.threshold != threshold:
         publish(conn, "start", None, None, threshold)
+
+
+def archived_figures(conn: Connection, exclude: int | None = None) -> pd.DataFrame:
+    """The figures shown at the data versions of archived meeting packs (except `exclude`):
+    whoever holds a pack knows them for good."""
+    versions = {int(v) for v in conn.execute(select(MeetingPack.data_version).distinct())
+                .scalars() if str(v).isdigit()}
+    if not versions:
+        return pd.DataFrame(columns=["indicator_code", "measure", *SERIES_COLUMNS])
+    sets = set(conn.execute(select(Publication.figures_from).where(
+        Publication.id.in_(versions))).scalars()) - {None, exclude}
+    if not sets:
+        return pd.DataFrame(columns=["indicator_code", "measure", *SERIES_COLUMNS])
+    columns = ["indicator_code", "measure", *SERIES_COLUMNS]
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in columns]).where(
+        PublishedFigure.publication_id.in_(sets), PublishedFigure.value.is_not(None)))
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def audit_current(conn: Connection) -> dict:
+    """Rerun the attacker problem over every figure published at the current data version
+    (as stored, suppressions included) and the figures of archived packs: the result of
+    `audit-disclosure`."""
+    current = latest(conn)
+    if current is None or current.figures_from is None:
+        return {"ok": True, "data_version": version(conn), "threshold": config.suppress_below(),
+                "cells": 0, "suppressed": 0, "checked": 0, "unprotected": []}
+    columns = ["indicator_code", "measure", *SERIES_COLUMNS]
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in columns]).where(
+        PublishedFigure.publication_id == current.figures_from))
+    stored = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    stored["suppressed"] = stored["suppressed"].astype(bool)
+    inputs = figures.load(conn)
+    findings = figures.audit(figures.build(inputs), stored, current.threshold,
+                             archived=archived_figures(conn, exclude=current.figures_from))
+    unprotected = [finding_json(f) for f in findings if not f.protected]
+    return {"ok": not unprotected, "data_version": str(current.id),
+            "threshold": current.threshold, "cells": int(stored["value"].notna().sum()
+                                                          + stored["suppressed"].sum()),
+            "suppressed": int(stored["suppressed"].sum()), "checked": len(findings),
+            "unprotected": unprotected}
+
+
+def finding_json(finding: Finding) -> dict:
+    """One unprotected cell as `audit-disclosure --json` names it."""
+    key = finding.key
+    if isinstance(key, tuple) and key and key[0] == "archived":
+        key = key[1:]
+    if isinstance(key, tuple) and len(key) == 4 and isinstance(key[3], dt.date):
+        code, measure, area, period = key
+    elif isinstance(key, tuple) and key and key[0] == "small":
+        _, code, area, period = key[1]
+        measure = "count"
+    elif isinstance(key, tuple) and key and key[0] == "complement":
+        part, total = key[1], key[2]
+        code, area, period = f"{total[1]} - {part[1]}", part[2], part[3]
+        measure = "count"
+    else:
+        return {"indicator": str(key), "area": None, "period": None, "measure": None,
+                "interval": [finding.low, finding.high], "relations": [], "why": finding.note}
+    relations = sorted({part.split(":")[0].strip() for part in
+                        finding.note.replace("bounded by:", "").split(";") if ":" in part})
+    return {"indicator": code, "area": area, "period": period.isoformat(), "measure": measure,
+            "interval": [_number(finding.low), _number(finding.high)], "relations": relations,
+            "why": finding.note}
+
+
+def _number(value: float) -> float | int | None:
+    if value is None or math.isnan(value):
+        return None
+    if math.isinf(value):
+        return None
+    return int(value) if float(value).is_integer() else value
 
 
 def _summary(publication: Publication) -> dict:

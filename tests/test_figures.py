@@ -344,3 +344,17 @@ def test_a_declared_relation_the_data_break_is_widened_and_noted():
     protected = run(values)
     assert any("stock_flow" in note and FIFE in note for note in protected.notes)
     assert not protected.unprotected
+
+
+def test_a_rate_is_illustrative_when_its_population_is():
+    """An official count over an illustrative child population gives an illustrative rate."""
+    values = table("CP_REGISTER", Y2, {ORKNEY: 40, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    data = inputs(values)
+    data.populations["illustrative"] = data.populations["area_code"] == FIFE
+    protected = figures.protect(figures.build(data), data.directory, T)
+    f = protected.frame
+    flags = f[(f["period"] == Y2) & (f["indicator_code"] == "CP_REGISTER")].set_index(["measure", "area_code"])["illustrative"]
+    assert flags[("rate", FIFE)] and not flags[("count", FIFE)]
+    assert not flags[("rate", ORKNEY)]
+    assert flags[("rate", SCOTLAND)] and flags[("rate", "CPC14")]  # summed from Fife's

@@ -1,0 +1,175 @@
+"""Publications: the data version moves exactly when what the pages show changes; protected
+figures are stored per data version and only read afterwards; `audit-disclosure` proves the
+stored figures and names any cell that could be pinned down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from sqlalchemy import func, select, update
+
+from cpip_dashboard import cli, figures, publication, queries
+from cpip_dashboard.db import data_version
+from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.models import IndicatorValue, Publication, PublishedFigure
+from cpip_dashboard.rollback import rollback
+from tests.files import xlsx
+
+
+def audit(url: str, monkeypatch, capsys) -> tuple[int, dict]:
+    monkeypatch.setenv("DATABASE_URL", url)
+    code = cli.main(["audit-disclosure", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_sample_data_passes_the_audit(sample_url, monkeypatch, capsys):
+    code, result = audit(sample_url, monkeypatch, capsys)
+    assert code == 0 and result["ok"] is True, result["unprotected"][:3]
+    assert result["suppressed"] > 1000 and result["cells"] > result["suppressed"]
+    assert result["threshold"] == 5 and result["unprotected"] == []
+
+
+def show_a_small_count(engine) -> IndicatorValue:
+    """Switch one protection off: show a suppressed small count of Orkney's as stored."""
+    with engine.begin() as conn:
+        current = publication.latest(conn).figures_from
+        small = conn.execute(select(IndicatorValue).where(
+            IndicatorValue.area_code == "S12000023", IndicatorValue.value > 0,
+            IndicatorValue.value < 5).order_by(IndicatorValue.indicator_code,
+                                               IndicatorValue.period)).first()
+        assert small is not None, "the sample has small counts for Orkney"
+        changed = conn.execute(update(PublishedFigure).where(
+            PublishedFigure.publication_id == current,
+            PublishedFigure.indicator_code == small.indicator_code,
+            PublishedFigure.measure == "count", PublishedFigure.area_code == "S12000023",
+            PublishedFigure.period == small.period).values(
+            value=small.value, symbol=None, suppressed=False)).rowcount
+        assert changed == 1
+    return small
+
+
+def test_switching_off_a_protection_fails_the_audit_naming_the_cell(sample_url, sample_engine,
+                                                                    monkeypatch, capsys):
+    code, result = audit(sample_url, monkeypatch, capsys)
+    assert code == 0
+    small = show_a_small_count(sample_engine)
+    code, result = audit(sample_url, monkeypatch, capsys)
+    assert code == 1 and result["ok"] is False
+    named = {(c["indicator"], c["area"], c["period"]) for c in result["unprotected"]}
+    assert (small.indicator_code, "S12000023", small.period.isoformat()) in named
+    cell = next(c for c in result["unprotected"] if c["area"] == "S12000023"
+                and c["indicator"] == small.indicator_code)
+    assert cell["interval"] == [int(small.value), int(small.value)]
+
+
+def test_the_audit_in_words_names_the_cell(sample_url, sample_engine, monkeypatch, capsys):
+    small = show_a_small_count(sample_engine)
+    monkeypatch.setenv("DATABASE_URL", sample_url)
+    assert cli.main(["audit-disclosure"]) == 1
+    out = capsys.readouterr().out
+    assert "could be pinned down" in out
+    assert f"{small.indicator_code} (count) for S12000023, period ending " \
+           f"{small.period.isoformat()}" in out
+
+
+def versions(engine) -> tuple[str, int, int]:
+    with engine.connect() as conn:
+        latest = publication.latest(conn)
+        stored = conn.execute(select(func.count(PublishedFigure.id))).scalar_one()
+        return data_version(conn), latest.figures_from, stored
+
+
+def test_data_version_moves_exactly_when_what_pages_show_changes(sample_engine):
+    v0, figures0, stored0 = versions(sample_engine)
+    updates = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
+                                ["NEG-1", dt.date(2024, 9, 16), "Red", "Escalated"]]})
+    dry = run_import(sample_engine, "round.xlsx", updates, user="ana", dry_run=True)
+    assert dry.outcome == "would_commit" and versions(sample_engine)[0] == v0
+    report = run_import(sample_engine, "round.xlsx", updates, user="ana")
+    v1, figures1, stored1 = versions(sample_engine)
+    assert int(v1) == int(v0) + 1
+    assert (figures1, stored1) == (figures0, stored0)  # no figure changed: none rebuilt
+    same = run_import(sample_engine, "round.xlsx", updates, user="ana")
+    assert same.outcome == "no_change" and versions(sample_engine)[0] == v1
+    values = xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"],
+                                  ["CP_REGISTER", "Fife", "2023-24", 1234]]})
+    second = run_import(sample_engine, "values.xlsx", values, user="ana")
+    v2, figures2, _ = versions(sample_engine)
+    assert int(v2) == int(v1) + 1 and figures2 == int(v2)  # figures rebuilt for this version
+    with sample_engine.connect() as conn:
+        fife = queries.indicator_series(conn, "CP_REGISTER", "count", 5)
+    assert fife[(fife["area_code"] == "S12000047")
+                & (fife["period"] == dt.date(2024, 7, 31))]["value"].iloc[0] == 1234
+    assert rollback(sample_engine, second.batch_id, "ana").ok
+    v3, figures3, _ = versions(sample_engine)
+    assert int(v3) == int(v2) + 1 and figures3 == int(v3)
+    assert rollback(sample_engine, report.batch_id, "ana").ok
+    assert int(versions(sample_engine)[0]) == int(v3) + 1
+
+
+def test_pages_read_the_stored_figures(sample_engine):
+    """What indicator_series returns is exactly the stored rows of the current version."""
+    with sample_engine.connect() as conn:
+        current = publication.latest(conn).figures_from
+        series = queries.indicator_series(conn, "CP_REGISTER", "rate", 5)
+        stored = conn.execute(select(func.count(PublishedFigure.id)).where(
+            PublishedFigure.publication_id == current,
+            PublishedFigure.indicator_code == "CP_REGISTER",
+            PublishedFigure.measure == "rate")).scalar_one()
+    assert len(series) == stored > 0
+    shown = series["value"].dropna()
+    assert all(v == round(v, figures.PLACES) for v in shown)  # published precision
+
+
+def test_another_threshold_is_protected_on_the_fly(sample_engine):
+    with sample_engine.connect() as conn:
+        five = queries.indicator_series(conn, "CP_REGISTER", "count", 5)
+        ten = queries.indicator_series(conn, "CP_REGISTER", "count", 10)
+    local = ten["area_code"] != "S92000003"
+    assert not ((ten.loc[local, "value"] > 0) & (ten.loc[local, "value"] < 10)).any()
+    assert ten["suppressed"].sum() > five["suppressed"].sum()
+
+
+def test_a_stale_method_is_rebuilt_on_start(sample_engine):
+    from cpip_dashboard.setup import init_db
+
+    with sample_engine.begin() as conn:
+        latest = publication.latest(conn)
+        conn.execute(update(Publication).where(Publication.id == latest.id).values(
+            summary_json=json.dumps({"method": "an older method"})))
+    init_db(sample_engine, sample=False, user="test")
+    with sample_engine.connect() as conn:
+        rebuilt = publication.latest(conn)
+        assert rebuilt.event == "start" and rebuilt.figures_from == rebuilt.id
+        assert json.loads(rebuilt.summary_json)["method"] == publication.METHOD
+
+
+def test_figures_of_an_archived_pack_stay_known():
+    """A figure an archived pack showed is known for good: if today's pattern hides it as a
+    secondary suppression, something else must be hidden instead."""
+    from tests.test_figures import FIFE, STIRLING, Y2, attacker_interval, run, table
+
+    values = table("CP_REGISTER", Y2, {"S12000023": 40, "S12000027": 30, "S12000013": 25,
+                                       "S12000005": 3, STIRLING: 80, FIFE: 300})
+    today = run(values)
+    hidden = today.frame[today.frame["suppressed"] & (today.frame["measure"] == "count")]
+    secondary = [a for a in hidden["area_code"] if a not in ("S12000005",)]
+    assert secondary, "the small count needs company"
+    pack = today.frame.copy()
+    for area in secondary:  # the pack showed them
+        mask = (pack["measure"] == "count") & (pack["area_code"] == area)
+        pack.loc[mask, "value"] = values[("CP_REGISTER", area, Y2)]
+        pack.loc[mask, "suppressed"] = False
+    archived = pack[pack["value"].notna()]
+    later = run(values, archived=archived)
+    assert not later.unprotected
+    # the attacker holds today's figures and the pack's
+    known = pd.concat([later.frame, archived], ignore_index=True)
+    low, high = attacker_interval(known[known["measure"] == "count"],
+                                  ("CP_REGISTER", "S12000005", Y2))
+    assert high - low >= 5, (low, high)
+    # and without the pack in the picture the same attacker would have been beaten by today's
+    # pattern alone: the pack is what forced the extra suppression
+    assert later.suppressed_count > today.suppressed_count
