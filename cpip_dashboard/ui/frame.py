@@ -190,7 +190,8 @@ def adopt_url(who: auth.Identity) -> None:
     if indicator != synced.get("indicator") and indicator is not None:
         st.session_state["indicator"] = indicator.upper()
     present = params.get("present")
-    if present != synced.get("present"):
+    # a move between pages arrives without the parameters: only a value in the address counts
+    if present != synced.get("present") and present is not None:
         st.session_state["present"] = present == "1"
 
 
