@@ -212,8 +212,9 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, dire
         if frame["value"].notna().sum() == 0:
             continue
         names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
-        places = 1 if measure == "rate" or definition["unit"] != "count" else 0
-        sentence = charts.describe_trend(frame, names, " per 1,000" if measure == "rate" else "",
+        places = indicators.PLACES if measure != "count" or definition["unit"] != "count" else 0
+        sentence = charts.describe_trend(frame, names, {"rate": " per 1,000",
+                                                        "percent": "%"}.get(measure, ""),
                                          definition["frequency"], places)
         latest = frame[frame["area_code"] == area].sort_values("period").tail(1)
         if len(latest):
@@ -227,7 +228,8 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, dire
             illustrative = prov.for_series(frame)  # the row's summary spans the whole series
             rows.append({"Indicator": definition["name"],
                          "Period": period_label(value["period"], definition["frequency"]),
-                         "Measure": "Rate per 1,000" if measure == "rate" else "Number",
+                         "Measure": {"rate": "Rate per 1,000",
+                                     "percent": "Per cent"}.get(measure, "Number"),
                          name: shown, "Status": prov.SCREEN_LABELS[illustrative],
                          "Summary": sentence})
             flags.append(illustrative)

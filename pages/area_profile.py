@@ -36,8 +36,7 @@ catalogue = ui.q(indicator_catalogue)
 rows, charts_to_draw, batches = [], [], set()
 flags, definitions, measures = [], [], []
 for definition in catalogue.to_dict("records"):
-    measure = "rate" if "rate" in indicators.measures(definition) else \
-        indicators.measures(definition)[0]
+    measure = indicators.headline_measure(definition, area)
     frame = ui.q(indicator_series, definition["code"], measure, widgets.threshold())
     row = indicators.profile_row(definition, measure, frame, area, directory,
                                  widgets.decimals(measure, definition))
@@ -69,8 +68,8 @@ else:
         for index, (definition, measure, frame) in enumerate(charts_to_draw):
             names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
             shown = frame[frame["area_code"].isin(list(names))]
-            sentence = charts.describe_trend(shown, names, " per 1,000" if measure == "rate"
-                                             else "", definition["frequency"],
+            sentence = charts.describe_trend(shown, names, widgets.unit_text(measure),
+                                             definition["frequency"],
                                              widgets.decimals(measure, definition))
             with columns[index % 3]:
                 st.caption(definition["name"])

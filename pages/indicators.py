@@ -44,16 +44,18 @@ chosen = controls[0].multiselect(
     format_func=lambda a: ("CPC: " if directory.areas[a].kind == "cpc" else "")
     + directory.name(a), key=f"areas-{area}")
 options = indicators.measures(definition)
-measure = controls[1].radio("Show", options, horizontal=True,
-                            format_func=lambda m: "Rate per 1,000" if m == "rate" else "Count",
-                            key="measure") if len(options) > 1 else options[0]
+names_by_code = catalogue["name"].to_dict()
+measure = controls[1].radio(
+    "Show", options, horizontal=True, key="measure",
+    format_func=lambda m: indicators.measure_label(definition, m, names_by_code),
+) if len(options) > 1 else options[0]
 
 frame = ui.q(indicator_series, code, measure, widgets.threshold())
 areas = [*chosen, SCOTLAND]
 shown = frame[frame["area_code"].isin(areas)]
 names = {a: directory.name(a) for a in areas}
 places = widgets.decimals(measure, definition)
-unit_text = " per 1,000" if measure == "rate" else ""
+unit_text = widgets.unit_text(measure)
 breaks = indicators.series_breaks().get(code, [])
 
 left, right = st.columns([3, 1])
@@ -111,8 +113,10 @@ else:
     level = compare_cols[1].radio("Areas", ["Councils", "Committees (CPCs)"], horizontal=True,
                                   key="compare-level")
     kinds = ("council",) if level == "Councils" else ("cpc",)
-    rate_frame = frame if measure == "rate" or definition["unit"] != "count" else \
-        ui.q(indicator_series, code, "rate", widgets.threshold())
+    # areas are compared on the measure comparable across areas: a rate or a percentage
+    compare_measure = options[1] if measure == "count" and len(options) > 1 else measure
+    rate_frame = frame if compare_measure == measure else \
+        ui.q(indicator_series, code, compare_measure, widgets.threshold())
     ranked = indicators.comparison(rate_frame, period, kinds, directory)
     compare_flags = provenance.by_area(ranked["area_code"], rate_frame, period)
     ranked = provenance.with_status(ranked, compare_flags)
@@ -121,7 +125,7 @@ else:
     if ranked["value"].notna().any():
         st.altair_chart(charts.comparison_chart(
             ranked, ranked.attrs.get("scotland_rate"), definition["polarity"],
-            widgets.unit_title(definition, "rate" if definition["unit"] != "percent" else measure),
+            widgets.unit_title(definition, compare_measure),
             sentence), width="stretch")
     st.caption(sentence)
     st.caption("Method: " + stats.SIGNIFICANCE_METHOD + " The dashed line is Scotland.")
@@ -139,5 +143,6 @@ else:
 
 st.header("Recent trend")
 st.caption("Rule: " + stats.TREND_RULE)
-ui.data_table(provenance.with_status(indicators.trend_table(frame, areas, directory, places),
-                                     provenance.by_area(areas, frame)))
+trend = indicators.trend_table(frame, areas, directory, places, code=code,
+                               frequency=definition["frequency"])
+ui.data_table(provenance.with_status(trend, provenance.by_area(areas, frame)))

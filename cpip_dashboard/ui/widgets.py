@@ -131,11 +131,19 @@ def threshold() -> int:
 def unit_title(definition: dict, measure: str) -> str:
     if measure == "rate":
         return "Rate per 1,000 children aged 0-17"
-    return "Per cent" if definition["unit"] == "percent" else "Number"
+    return "Per cent" if measure == "percent" or definition["unit"] == "percent" else "Number"
 
 
 def decimals(measure: str, definition: dict) -> int:
-    return 1 if measure == "rate" or definition["unit"] != "count" else 0
+    """Counts are whole numbers; rates and percentages are published to one decimal place."""
+    from ..indicators import PLACES
+
+    return PLACES if measure in ("rate", "percent") or definition["unit"] != "count" else 0
+
+
+def unit_text(measure: str) -> str:
+    """What follows a figure in a sentence: ' per 1,000', '%' or nothing."""
+    return {"rate": " per 1,000", "percent": "%"}.get(measure, "")
 
 
 def headline_indicators(area: str) -> None:
@@ -161,7 +169,7 @@ def headline_indicators(area: str) -> None:
             continue
         batches |= {int(b) for b in frame["batch_id"].dropna()}
         names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
-        unit = " per 1,000" if measure == "rate" else ""
+        unit = unit_text(measure)
         sentence = charts.describe_trend(frame, names, unit, definition["frequency"],
                                          decimals(measure, definition))
         with columns[shown % 3]:
