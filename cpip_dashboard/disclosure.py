@@ -31,6 +31,34 @@ from .values import HIDING_SYMBOLS
 SUPPRESSED_SYMBOL = "[c]"
 
 
+def how_protected(threshold: int | None = None) -> list[str]:
+    """The rules in words, for the About page."""
+    t = threshold or config.suppress_below()
+    return [
+        (f"A council or committee count from 1 to {t - 1} is never shown, nor a rate or "
+        "percentage resting on one, nor an uploaded rate that implies one."),
+        ("Figures are checked together, not table by table: Scotland is the sum of its councils "
+        "and of its committees, a committee the sum of its councils; the register at the end of "
+        "a year is the register at its start plus registrations minus de-registrations (within "
+        "2); concerns are counts of children on the register; re-registrations are some of the "
+        "registrations; a rate is its count over the child population, a percentage its count "
+        "over its base."),
+        ("Every rate and percentage is rounded to one decimal place before anything else sees it, "
+        "and the checks use the rounded figures."),
+        (f"For every hidden figure the dashboard works out, as an attacker would, the least and "
+        f"greatest value it could take from everything shown on any page, in any download and "
+        f"in any archived meeting pack. Figures are hidden until that range is at least {t} "
+        "wide, hiding the smallest figures first; Scotland's figures are never hidden."),
+        (f"Group disclosure: in a council or committee where all the children counted in a total "
+        f"but fewer than {t} are in one category (for example every child on the register, or "
+        "all but a few, has the same concern recorded), that category's count is hidden, "
+        "because it would say something about every child."),
+        ("The check runs whenever data change (an upload or a rollback) and its result is "
+        "stored with the figures; the secretariat can rerun it with "
+        "the command python -m cpip_dashboard audit-disclosure."),
+    ]
+
+
 def suppression_rule(threshold: int | None = None) -> str:
     t = threshold or config.suppress_below()
     return (f"council and committee counts from 1 to {t - 1} are not shown, nor any figure "

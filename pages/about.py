@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import provenance, rag, ui
-from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, suppression_rule
+from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, how_protected, suppression_rule
+from cpip_dashboard.publication import summary as publication_summary
 from cpip_dashboard.queries import batch_table, data_status, indicator_catalogue
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.values import MISSING_SYMBOLS
@@ -30,6 +31,16 @@ symbols += [{"Symbol": symbol, "Meaning": meaning[0].upper() + meaning[1:] + " (
              "where the uploaded file gives that status)"}
             for symbol, meaning in provenance.MARKERS.values()]
 ui.data_table(pd.DataFrame(symbols))
+
+st.header("How small numbers are protected")
+for sentence in how_protected():
+    st.text("• " + sentence)
+audit = ui.q(publication_summary)
+if audit:
+    st.caption(f"Last check (data version {audit['data_version']}): {audit['figures']:,} "
+               f"figures, {audit['suppressed']:,} hidden, "
+               + ("every hidden figure protected." if not audit["unprotected"] else
+                  f"{len(audit['unprotected'])} could not be protected: ask the secretariat."))
 
 st.header("Indicators")
 catalogue = ui.q(indicator_catalogue)
