@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cpip_dashboard import queries
 from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import ActionUpdate, AuditEvent
+from cpip_dashboard.models import ActionUpdate, AuditEvent, UploadBatch
 from cpip_dashboard.rollback import rollback
 from tests.files import csv, xlsx
 
@@ -110,3 +110,45 @@ def test_restore_by_uploading_the_same_file_again(engine):
     assert rollback(engine, first.batch_id, "t").ok
     again = run_import(engine, "a.csv", data, user="t")
     assert again.outcome == "committed" and again.batch_id == first.batch_id + 1
+
+
+def _three_rounds_of_one_meeting(engine) -> list[int]:
+    """Batches 2, 3 and 4 each hold the meeting of 20 January 2025 (the same key)."""
+    ids = []
+    for title in ("A", "B", "C"):
+        report = run_import(engine, f"{title}.csv",
+                            csv([["Date", "Title"], ["2025-01-20", title]]), user="t")
+        assert report.outcome == "committed"
+        ids.append(report.batch_id)
+    return ids
+
+
+REFUSAL = "Batch 2 cannot be rolled back while later batches depend on it: " \
+          "roll back batches 4, 3 first."
+
+
+def test_rollback_refused_through_the_cli_names_every_blocking_batch(sample_url,
+                                                                    sample_engine):
+    from tests.test_cli import cli
+
+    assert _three_rounds_of_one_meeting(sample_engine) == [2, 3, 4]
+    refused = cli(sample_url, "rollback", "2", "--user", "ana")
+    assert refused.returncode == 1
+    assert REFUSAL in refused.stdout + refused.stderr
+    with sample_engine.connect() as conn:
+        states = dict(conn.execute(select(UploadBatch.id, UploadBatch.state)).all())
+    assert states == {1: "committed", 2: "committed", 3: "committed", 4: "committed"}
+
+
+def test_rollback_refused_on_the_upload_page_names_every_blocking_batch(make_app, sample_url,
+                                                                        sample_engine):
+    from tests.apptest import shown
+    from tests.test_upload_page import batch_history, button
+
+    _three_rounds_of_one_meeting(sample_engine)
+    at = make_app(sample_url, page="pages/upload.py")
+    at.selectbox(key="rollback-batch").set_value(2).run()
+    button(at, "Roll back…").click().run()
+    button(at, "Yes, roll it back").click().run()
+    assert [shown(e.value) for e in at.error] == [REFUSAL]
+    assert batch_history(at).set_index("Batch").loc[2, "State"] == "Current"
