@@ -118,8 +118,11 @@ def cmd_import(args, engine) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        report = ImportReport("unreadable", path.name, "", args.dry_run,
-                              f"{path} cannot be read: {exc.strerror or exc}.")
+        from .imports.problems import Problem
+
+        message = f"{path} cannot be read: {exc.strerror or exc}."
+        report = ImportReport("unreadable", path.name, "", args.dry_run, message,
+                              errors=[Problem.error(None, None, None, None, message)])
     else:
         report = run_import(engine, path.name, data, user=_user(args.user), kind=args.kind,
                             indicator=args.indicator, dry_run=args.dry_run,

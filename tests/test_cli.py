@@ -182,3 +182,88 @@ def test_xlsm_values_only(sample_engine, tmp_path):
     data = xlsx({"Meetings": [["Date", "Title"], ["2025-01-20", "From a macro workbook"]]})
     report = run_import(sample_engine, "book.xlsm", data, user="t", dry_run=True)
     assert report.outcome == "would_commit"
+
+
+def test_import_of_a_missing_file_is_exit_2_with_one_json_object(sample_url, tmp_path):
+    missing = tmp_path / "round-9.xlsx"
+    result = cli(sample_url, "import", str(missing), "--json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)  # one JSON object and nothing else on standard output
+    assert set(report) == JSON_KEYS
+    assert (report["ok"], report["outcome"], report["file"], report["batch_id"]) == (
+        False, "unreadable", "round-9.xlsx", None)
+    assert "cannot be read" in report["message"]
+    assert [(e["sheet"], e["row"], e["column"], e["value"]) for e in report["errors"]] == [
+        (None, None, None, None)]  # a file-level problem
+    assert report["errors"][0]["message"] == report["message"]
+
+
+PUBLISHED = xlsx({"Table 3": [["Local authority", "2023-24"], ["Fife", 321], ["Angus", 45]]})
+
+
+def test_import_indicator_names_a_published_tables_indicator(sample_url, sample_engine,
+                                                             tmp_path):
+    from sqlalchemy import select
+
+    from cpip_dashboard.models import IndicatorValue
+
+    table = tmp_path / "table.xlsx"
+    table.write_bytes(PUBLISHED)
+    without = cli(sample_url, "import", str(table), "--json")
+    assert without.returncode == 1 and "--indicator CODE" in without.stdout
+    unknown = cli(sample_url, "import", str(table), "--indicator", "CP_NOPE", "--json")
+    assert unknown.returncode == 2
+    assert json.loads(unknown.stdout)["outcome"] == "unreadable"
+    done = cli(sample_url, "import", str(table), "--indicator", "cp_deregistrations", "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["outcome"] == "committed", report
+    with sample_engine.connect() as conn:
+        rows = conn.execute(select(IndicatorValue.indicator_code, IndicatorValue.area_code,
+                                   IndicatorValue.value)
+                            .where(IndicatorValue.batch_id == report["batch_id"])).all()
+    assert sorted(rows) == [("CP_DEREGISTRATIONS", "S12000041", 45.0),
+                            ("CP_DEREGISTRATIONS", "S12000047", 321.0)]
+
+
+def test_user_defaults_to_the_operating_system_user(sample_url, tmp_path):
+    meetings = tmp_path / "meetings.csv"
+    meetings.write_bytes(csv([["Date", "Title"], ["2025-01-20", "Extra"]]))
+    env = dict(os.environ, DATABASE_URL=sample_url, USER="os-login", LOGNAME="os-login",
+               LNAME="os-login", USERNAME="os-login")
+    done = subprocess.run([sys.executable, "-m", "cpip_dashboard", "import", str(meetings)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    listing = json.loads(cli(sample_url, "batches", "--json").stdout)
+    assert listing[0]["user"] == "os-login"
+    refused = subprocess.run([sys.executable, "-m", "cpip_dashboard", "rollback", "1"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert refused.returncode == 0, refused.stdout
+    listing = json.loads(cli(sample_url, "batches", "--json").stdout)
+    assert listing[-1]["rolled_back_by"] == "os-login"
+
+
+@pytest.mark.parametrize("meeting", ["17/09/2024", "2024-13-01", "latest"])
+def test_pack_with_a_malformed_meeting_is_a_bad_argument(sample_url, tmp_path, meeting):
+    out = tmp_path / "pack.pdf"
+    result = cli(sample_url, "pack", "--meeting", meeting, str(out))
+    assert result.returncode == 2
+    assert f"{meeting!r} is not a date (YYYY-MM-DD)" in result.stderr
+    assert not out.exists()
+
+
+def test_batches_lists_newest_first(sample_url, tmp_path):
+    for n, title in enumerate(("Second", "Third"), start=2):
+        path = tmp_path / f"round-{n}.csv"
+        path.write_bytes(csv([["Date", "Title"], [f"2025-0{n}-01", title]]))
+        assert cli(sample_url, "import", str(path), "--user", f"user{n}").returncode == 0
+    listing = json.loads(cli(sample_url, "batches", "--json").stdout)
+    assert [(b["batch_id"], b["file"], b["user"]) for b in listing] == [
+        (3, "round-3.csv", "user3"), (2, "round-2.csv", "user2"),
+        (1, "sample-data (illustrative).xlsx", listing[2]["user"])]
+    assert [b["committed_at"] for b in listing] == sorted(
+        (b["committed_at"] for b in listing), reverse=True)
+    assert listing[0]["changes"] == {"added": 1, "changed": 0, "unchanged": 0}
+    plain = cli(sample_url, "batches").stdout
+    assert plain.index("round-3.csv") < plain.index("round-2.csv") < plain.index("sample-data")
