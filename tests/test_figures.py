@@ -80,9 +80,9 @@ def table(code: str, period: dt.date, counts: dict[str, float]) -> dict:
     return result
 
 
-def run(values, populations=None, **options) -> figures.Protected:
+def run(values, populations=None, threshold=T, **options) -> figures.Protected:
     data = inputs(values, populations)
-    return figures.protect(figures.build(data), data.directory, T, **options)
+    return figures.protect(figures.build(data), data.directory, threshold, **options)
 
 
 # --- the independent attacker ------------------------------------------------------------------
@@ -358,3 +358,14 @@ def test_a_rate_is_illustrative_when_its_population_is():
     assert flags[("rate", FIFE)] and not flags[("count", FIFE)]
     assert not flags[("rate", ORKNEY)]
     assert flags[("rate", SCOTLAND)] and flags[("rate", "CPC14")]  # summed from Fife's
+
+
+def test_the_threshold_is_configurable():
+    """With a threshold of 10, a count of 7 is small, and its hidden range is at least 10."""
+    values = table("CP_REGISTER", Y2, {ORKNEY: 7, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    assert value_of(run(values), "CP_REGISTER", "count", ORKNEY) == 7
+    protected = run(values, threshold=10)
+    assert value_of(protected, "CP_REGISTER", "count", ORKNEY) is None
+    low, high = attacker_interval(protected.frame, ("CP_REGISTER", ORKNEY, Y2))
+    assert high - low >= 10 and not protected.unprotected

@@ -123,15 +123,6 @@ def test_pages_read_the_stored_figures(sample_engine):
     assert all(v == round(v, figures.PLACES) for v in shown)  # published precision
 
 
-def test_another_threshold_is_protected_on_the_fly(sample_engine):
-    with sample_engine.connect() as conn:
-        five = queries.indicator_series(conn, "CP_REGISTER", "count", 5)
-        ten = queries.indicator_series(conn, "CP_REGISTER", "count", 10)
-    local = ten["area_code"] != "S92000003"
-    assert not ((ten.loc[local, "value"] > 0) & (ten.loc[local, "value"] < 10)).any()
-    assert ten["suppressed"].sum() > five["suppressed"].sum()
-
-
 def test_a_stale_method_is_rebuilt_on_start(sample_engine):
     from cpip_dashboard.setup import init_db
 
