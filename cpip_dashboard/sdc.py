@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_array
+from scipy.sparse import csr_array, hstack, identity, vstack
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ _PIN = 1e-9             # bounds closer than this (relative) pin a variable
 _FEASIBILITY = 1e-6     # bounds crossing by more than this (relative) are a contradiction
 _DUAL = 1e-9            # a dual value larger than this marks a binding constraint
 _CAP = 1e7              # stands in for +inf in LPs that only look for feasible points
-_RANDOM_ROUNDS = 3      # LPs with random objectives per component before per-expression LPs
+_SPREAD_ROUNDS = 8      # shared LPs per component before per-expression LPs
+_PAIRED_ROUNDS = 3      # then LPs over two copies of the component
 _PROPAGATION_PASSES = 8
 
 
@@ -282,9 +283,10 @@ class _Model:
     # -----------------------------------------------------------------------------------------
 
     def analyse(self, hidden: list[bool], threshold: float, *, binders: bool, exact: bool,
-                cache: dict | None = None, messages: list[str] | None = None
-                ) -> tuple[dict[int, _Result], _State]:
-        """Every active target's interval given which figures are hidden."""
+                cache: dict | None = None, messages: list[str] | None = None,
+                known: set[int] = frozenset()) -> tuple[dict[int, _Result], _State]:
+        """Every active target's interval given which figures are hidden. Targets in `known`
+        are already proven protected (hiding more only widens intervals) and are not solved."""
         st = _State(self, hidden)
         tids = [i for i in range(self.nfig) if hidden[i]]
         tids += list(range(self.nfig, self.nfig + len(self.sensitive)))
@@ -292,8 +294,8 @@ class _Model:
         jobs: dict[int, list[tuple[int, dict[int, float], float, bool, str]]] = {}
         plan: dict[int, tuple[float, list[int], tuple[int, ...]]] = {}
         for tid in tids:
-            if not self.t_vars[tid]:
-                continue  # nothing to keep unknown
+            if not self.t_vars[tid] or tid in known:
+                continue  # nothing to keep unknown, or proven protected before
             const = 0.0
             parts: dict[int, dict[int, float]] = {}
             fixed = []
@@ -322,6 +324,9 @@ class _Model:
                 solved[(tid, root)] = part
         results: dict[int, _Result] = {}
         for tid in tids:
+            if tid in known:
+                results[tid] = _Result(-INF, INF, False, True, note="proven before")
+                continue
             if tid not in plan:
                 results[tid] = _Result(0.0, 0.0, True, True, note="no target")
                 continue
@@ -390,8 +395,13 @@ class _State:
         for r in m.empty_rows:
             if active(r):
                 self._check(r, 0.0)
-        for r in m.multi_rows:
-            if not active(r):
+        # Substitute pinned variables; a row left with one unknown bounds it, and when that pins
+        # it, the rows it appears in are substituted again (a worklist, each row settled once).
+        settled: set[int] = set()
+        pending = [r for r in m.multi_rows if active(r)]
+        while pending:
+            r = pending.pop()
+            if r in settled:
                 continue
             c = 0.0
             uv: list[int] = []
@@ -402,17 +412,28 @@ class _State:
                 else:
                     uv.append(j)
                     uc.append(a)
+            if len(uv) >= 2:
+                self.rows[r] = (tuple(uv), tuple(uc), m.row_low[r] - c, m.row_high[r] - c)
+                continue
+            settled.add(r)
+            self.rows.pop(r, None)
             if not uv:
                 self._check(r, c)
-            elif len(uv) == 1:
-                self._bound(r, uv[0], uc[0], m.row_low[r] - c, m.row_high[r] - c)
-            else:
-                self.rows[r] = (tuple(uv), tuple(uc), m.row_low[r] - c, m.row_high[r] - c)
-                first = self.find(uv[0])
-                for j in uv[1:]:
-                    root = self.find(j)
-                    if root != first:
-                        self.parent[root] = first
+                continue
+            j = uv[0]
+            self._bound(r, j, uc[0], m.row_low[r] - c, m.row_high[r] - c)
+            gap = hi[j] - lo[j]
+            if gap <= _tol(lo[j], _PIN) and -gap <= _tol(lo[j], _FEASIBILITY):
+                fixed[j] = True
+                val[j] = lo[j] if gap >= 0 else (lo[j] + hi[j]) / 2
+                pending.extend(rr for rr in m.var_rows[j]
+                               if rr not in settled and len(m.row_vars[rr]) >= 2 and active(rr))
+        for uv, _, _, _ in self.rows.values():
+            first = self.find(uv[0])
+            for j in uv[1:]:
+                root = self.find(j)
+                if root != first:
+                    self.parent[root] = first
         self.comp_rows: dict[int, list[int]] = {}
         self.comp_vars: dict[int, set[int]] = {}
         for r, (uv, _, _, _) in self.rows.items():
@@ -470,15 +491,24 @@ class _State:
         return set(self.lo_src[j] or ()) | set(self.hi_src[j] or ())
 
     def figures_of_rows(self, rows: Iterable[int]) -> set[int]:
-        """The shown figures behind rows: the row's own figure and those pinning its constants."""
+        """The shown figures behind rows: each row's own figure and, transitively, those that pin
+        the variables substituted into it."""
         m = self.model
         out: set[int] = set()
-        for r in rows:
+        seen_rows: set[int] = set()
+        seen_vars: set[int] = set()
+        stack = list(rows)
+        while stack:
+            r = stack.pop()
+            if r in seen_rows:
+                continue
+            seen_rows.add(r)
             if m.row_fig[r] >= 0:
                 out.add(m.row_fig[r])
             for j in m.row_vars[r]:
-                if self.fixed[j]:
-                    out.update(m.row_fig[rr] for rr in self.fixers(j) if m.row_fig[rr] >= 0)
+                if self.fixed[j] and j not in seen_vars:
+                    seen_vars.add(j)
+                    stack.extend(self.fixers(j))
         return out
 
     def binding_figures(self, res: _Result) -> set[int]:
@@ -668,6 +698,64 @@ class _LP:
                 break
         return lo, hi
 
+    def _spread(self, T: np.ndarray, consts: np.ndarray, idx: list[int], seen_lo: np.ndarray,
+                seen_hi: np.ndarray, integer: list[bool], threshold: float, up: bool
+                ) -> np.ndarray | None:
+        """A feasible point maximising sum(min(t_i - lowest_i, cap)) over the expressions idx
+        (or sum(min(highest_i - t_i, cap)) when not up): an LP with one extra column each."""
+        n, k = len(self.vs), len(idx)
+        rounded = np.array([integer[i] for i in idx])
+        if up:
+            ref = np.where(rounded, np.ceil(seen_lo[idx] - ROUNDING_SLACK), seen_lo[idx])
+            block, rhs = -T[idx], consts[idx] - ref
+        else:
+            ref = np.where(rounded, np.floor(seen_hi[idx] + ROUNDING_SLACK), seen_hi[idx])
+            block, rhs = T[idx], ref - consts[idx]
+        cap = np.where(rounded, threshold + 0.5, threshold * (1 + 1e-6) + 1e-6)
+        extra = hstack([csr_array(block), identity(k, format="csr")], format="csr")
+        if self.A_ub is not None:
+            a_ub = vstack([hstack([self.A_ub, csr_array((self.A_ub.shape[0], k))]), extra],
+                          format="csr")
+            b_ub = np.concatenate([self.b_ub, rhs])
+        else:
+            a_ub, b_ub = extra, rhs
+        a_eq = (hstack([self.A_eq, csr_array((self.A_eq.shape[0], k))], format="csr")
+                if self.A_eq is not None else None)
+        bounds = np.vstack([self.capped, np.column_stack([np.full(k, -_CAP), cap])])
+        c = np.concatenate([np.zeros(n), -np.ones(k)])
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=self.b_eq, bounds=bounds,
+                      method="highs")
+        return res.x[:n] if res.status == 0 else None
+
+    def _paired(self, T: np.ndarray, idx: list[int], sign: np.ndarray, integer: list[bool],
+                threshold: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Two feasible points x, x' maximising sum(min(sign_i * (t_i(x) - t_i(x')), cap)) over
+        the expressions idx: no reference values needed, so it proves expressions whose values
+        seen so far all lie in the middle of their range."""
+        n, k = len(self.vs), len(idx)
+        rounded = np.array([integer[i] for i in idx])
+        cap = np.where(rounded, threshold + 1.0, threshold * (1 + 1e-6) + 1e-6)
+        d = sign[:, None] * T[idx]
+        zeros_k = lambda rows: csr_array((rows, k))
+        extra = hstack([csr_array(-d), csr_array(d), identity(k, format="csr")], format="csr")
+        blocks_ub, b_ub = [extra], [np.zeros(k)]
+        if self.A_ub is not None:
+            m = self.A_ub.shape[0]
+            blocks_ub = [hstack([self.A_ub, csr_array((m, n)), zeros_k(m)]),
+                         hstack([csr_array((m, n)), self.A_ub, zeros_k(m)]), extra]
+            b_ub = [self.b_ub, self.b_ub, np.zeros(k)]
+        a_eq = b_eq = None
+        if self.A_eq is not None:
+            m = self.A_eq.shape[0]
+            a_eq = vstack([hstack([self.A_eq, csr_array((m, n)), zeros_k(m)]),
+                           hstack([csr_array((m, n)), self.A_eq, zeros_k(m)])], format="csr")
+            b_eq = np.concatenate([self.b_eq, self.b_eq])
+        bounds = np.vstack([self.capped, self.capped, np.column_stack([np.full(k, -_CAP), cap])])
+        c = np.concatenate([np.zeros(2 * n), -np.ones(k)])
+        res = linprog(c, A_ub=vstack(blocks_ub, format="csr"), b_ub=np.concatenate(b_ub),
+                      A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        return (res.x[:n], res.x[n:2 * n]) if res.status == 0 else None
+
     def solve(self, subs: list, out: dict[int, _Part], threshold: float, *, binders: bool,
               exact: bool) -> dict[int, _Part]:
         n = len(self.vs)
@@ -711,27 +799,47 @@ class _LP:
                 status[i] = False
                 if not (binders or exact):
                     ex_lo[i], ex_hi[i] = o_lo, o_hi  # an enclosure, reported as such
-        # Random objectives: shared LPs whose optima spread the open expressions.
-        rng = np.random.default_rng(len(self.vs) * 7919 + len(self.rows))
+        # Shared LPs that spread the open expressions: all pushed down together, then as many
+        # as possible pushed the threshold above the lowest value seen (or below the highest),
+        # each capped at the threshold so that one cannot take all the room.
         open_ = [i for i in range(len(subs)) if decide[i] and status[i] is None]
-        sign = None
-        for rnd in range(_RANDOM_ROUNDS):
-            if not open_:
-                break
-            if rnd == 1 and sign is not None:
-                sign = -sign
-            else:
-                sign = rng.choice([-1.0, 1.0], size=len(open_))
-            res = self._run(sign @ T[open_], capped=True)
-            if res.status == 2:
-                return _infeasible(self.st, self.vs, self.rows, out)
-            if res.status != 0:
-                break
-            see(res.x)
+
+        def settle() -> list[int]:
             for i in open_:
                 if proven(i):
                     status[i] = True
-            open_ = [i for i in open_ if status[i] is None]
+            return [i for i in open_ if status[i] is None]
+
+        if open_:
+            res = self._run(T[open_].sum(axis=0), capped=True)
+            if res.status == 2:
+                return _infeasible(self.st, self.vs, self.rows, out)
+            if res.status == 0:
+                see(res.x)
+                open_ = settle()
+                idle = 0
+                for rnd in range(_SPREAD_ROUNDS):
+                    if not open_ or idle >= 2:
+                        break
+                    x = self._spread(T, consts, open_, seen_lo, seen_hi, integer, threshold,
+                                     up=rnd % 2 == 0)
+                    if x is None:
+                        break
+                    see(x)
+                    before = len(open_)
+                    open_ = settle()
+                    idle = idle + 1 if len(open_) == before else 0
+                rng = np.random.default_rng(len(self.vs))
+                for _ in range(_PAIRED_ROUNDS):
+                    if not open_:
+                        break
+                    pair = self._paired(T, open_, rng.choice([-1.0, 1.0], size=len(open_)),
+                                        integer, threshold)
+                    if pair is None:
+                        break
+                    see(pair[0])
+                    see(pair[1])
+                    open_ = settle()
         # Per-expression minimum and maximum where still needed.
         for i in range(len(subs)):
             if decide[i] and status[i] is True and not exact:
@@ -817,19 +925,33 @@ def protect(figures: list[Figure], relations: list[Linear], threshold: int,
     constraints that bind it (LP duals, or the tightest bounds of a lone variable); if one of them
     has this very expression as its target (the figure that shows it), that one; else the
     cheapest. An expression that already shares a candidate with one chosen this round waits for
-    the next round. When nothing binding can be hidden, any shown figure touching the expression's
-    component is tried. Stops when everything is protected or nothing more can be hidden.
+    the next round. Figures whose own value is known to be below the threshold (a zero, say) are
+    tried last, since hiding them makes one more expression to protect. When nothing binding can
+    be hidden, any shown figure touching the expression's component is tried. Stops when
+    everything is protected or nothing more can be hidden.
     """
     model = _Model(figures, relations, sensitive, bounds)
     hidden = [f.suppressed for f in figures]
     added: set[Hashable] = set()
     cache: dict = {}
+    known: set[int] = set()  # targets proven protected: they stay so as more is hidden
 
     def can_hide(i: int) -> bool:
         return not hidden[i] and figures[i].can_suppress
 
+    def small(i: int) -> bool:
+        """Whether hiding figure i would hide a value known to be below the threshold, which
+        would then need protecting itself (a zero, say): such figures go last."""
+        vs = model.t_vars[i]
+        if not vs or not all(st.fixed[j] for j in vs):
+            return False
+        value = sum(a * st.val[j] for j, a in zip(vs, model.t_coefs[i], strict=True))
+        return abs(value) < threshold
+
     while True:
-        results, st = model.analyse(hidden, threshold, binders=True, exact=False, cache=cache)
+        results, st = model.analyse(hidden, threshold, binders=True, exact=False, cache=cache,
+                                    known=known)
+        known |= {tid for tid, res in results.items() if res.protected}
         chosen: list[int] = []
         chosen_set: set[int] = set()
         for tid, res in sorted(results.items()):
@@ -841,7 +963,7 @@ def protect(figures: list[Figure], relations: list[Linear], threshold: int,
             if not cands or cands & chosen_set:
                 continue
             direct = [i for i in cands if model.t_sig[i] == model.t_sig[tid]]
-            pick = min(direct or cands, key=lambda i: (figures[i].cost, i))
+            pick = min(direct or cands, key=lambda i: (small(i), figures[i].cost, i))
             chosen.append(pick)
             chosen_set.add(pick)
         if not chosen:

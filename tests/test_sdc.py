@@ -30,7 +30,7 @@ def count(key, value, *, cost=None, suppressed=False, can_suppress=True) -> Figu
 
 def total(whole, parts, low=0.0, high=0.0) -> Linear:
     terms = ((whole, 1), *((p, -1) for p in parts))
-    return Linear(terms, low, high, f"{whole} = {' + '.join(parts)}")
+    return Linear(terms, low, high, f"{whole} = {' + '.join(map(str, parts))}")
 
 
 def rate(key, var, per_1000, population, *, cost=1.0, suppressed=False) -> Figure:
