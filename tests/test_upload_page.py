@@ -180,3 +180,45 @@ def test_cancel_leaves_the_batch_alone(make_app, sample_url):
     button(at, "Cancel").click().run()
     assert batch_history(at).set_index("Batch").loc[1, "State"] == "Current"
     assert not [b for b in at.button if b.label == "Yes, roll it back"]
+
+
+def test_marked_copy_of_a_rejected_workbook_marks_each_problem_cell(make_app, sample_url):
+    """The marked copy: the file's own cells as values, each problem cell filled and carrying
+    its message as a comment, and a Problems sheet listing every problem first."""
+    import io
+
+    import openpyxl
+
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "round-5.xlsx", BAD)
+    book = openpyxl.load_workbook(io.BytesIO(
+        make_app.download(at, "Download the file with problem cells marked")))
+    assert book.sheetnames == ["Problems", "Updates"]
+    sheet = book["Updates"]
+    assert [c.value for c in sheet[1]] == ["Action ID", "Reporting date", "RAG", "Commentary"]
+    assert [c.value for c in sheet[2]] == ["NEG-1", "2024-09-16", "Amberish", "x"]
+    marked = {c.coordinate: c.comment.text for row in sheet.iter_rows() for c in row
+              if c.comment is not None}
+    assert set(marked) == {"C2", "A3", "B3", "D3"}  # RAG; action, date, commentary of row 3
+    assert "RAG must be one of Red, Amber, Green, Complete, Not started" in marked["C2"]
+    assert marked["A3"].startswith("Error: ") and "NEG-99" in marked["A3"] + sheet["A3"].value
+    for coordinate in marked:
+        assert sheet[coordinate].fill.fgColor.rgb.endswith("FFC7CE"), coordinate  # error fill
+    assert sheet["A2"].comment is None and sheet["A2"].fill.fgColor.rgb in (None, "00000000")
+    problems = [[c.value for c in row] for row in book["Problems"].iter_rows()]
+    assert problems[0] == ["Level", "Sheet", "Row", "Column", "Value", "Message"]
+    assert sorted((p[2], p[3]) for p in problems[1:]) == [
+        (2, "RAG"), (3, "Action ID"), (3, "Commentary"), (3, "Reporting date")]
+    # uploading the marked copy again reads its Updates sheet; its Problems sheet is skipped
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "round-5-marked.xlsx", _saved(book))
+    assert "4 problems: nothing was loaded" in texts(at)
+    assert "Problems" not in " ".join(str(v) for v in at.dataframe[0].value["Sheet"])
+
+
+def _saved(book) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
