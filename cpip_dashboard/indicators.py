@@ -198,6 +198,11 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
             "Compared with Scotland": against, "Recent trend": trend_class}
 
 
+def comparison_method(measure: str) -> str:
+    """The significance method in words, for the measure compared."""
+    return stats.PERCENT_METHOD if measure == PERCENT else stats.SIGNIFICANCE_METHOD
+
+
 def proportion_interval(count: float, base: float) -> tuple[float, float, float]:
     """(percentage, lower, upper): Wilson's 95% score interval for count out of base."""
     z = stats.Z95

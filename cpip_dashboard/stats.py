@@ -36,6 +36,11 @@ SIGNIFICANCE_METHOD = (
     "is significantly higher (or lower) than Scotland when its whole interval lies above (or "
     "below) Scotland's rate, otherwise similar. Not compared where the count is suppressed or "
     "no child population is loaded.")
+PERCENT_METHOD = (
+    "95% confidence intervals for percentages by Wilson's score method, from the count and its "
+    "base; an area is significantly higher (or lower) than Scotland when its whole interval "
+    "lies above (or below) Scotland's percentage, otherwise similar. Not compared where the "
+    "count or its base is suppressed.")
 TREND_RULE = (
     "The recent trend uses the last five periods with a figure since any break in the series; "
     "with fewer than five it is \"Too few periods\". The counts are modelled as changing by the "

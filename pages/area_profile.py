@@ -60,7 +60,8 @@ else:
     ui.download_buttons(profile, f"area-profile-{area}", provenance=provenance.figures(
         flags, definitions, widgets.data_version(), suppression_rule(), measures,
         about=[("Area profile", f"{name}: every indicator's latest figure against Scotland")]))
-    st.caption("Significance: " + stats.SIGNIFICANCE_METHOD + " Recent trend: "
+    st.caption("Significance: " + stats.SIGNIFICANCE_METHOD + " Percentages: "
+               + stats.PERCENT_METHOD + " Recent trend: "
                + stats.TREND_RULE)
     ui.illustrative_notice(batches)
     with st.expander("Small trend charts", expanded=False):

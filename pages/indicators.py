@@ -128,7 +128,8 @@ else:
             widgets.unit_title(definition, compare_measure),
             sentence), width="stretch")
     st.caption(sentence)
-    st.caption("Method: " + stats.SIGNIFICANCE_METHOD + " The dashed line is Scotland.")
+    st.caption("Method: " + indicators.comparison_method(compare_measure)
+               + " The dashed line is Scotland.")
     comparison_table = provenance.with_status(
         indicators.comparison_table(ranked, definition["polarity"]), compare_flags)
     with st.expander("Table of this comparison"):
@@ -139,7 +140,7 @@ else:
                             suppression_rule(), ranked.attrs.get("measure", "rate"), about=[
                                 ("Indicator", f"{definition['name']} ({code})"),
                                 ("Comparison", f"{level} in {period_text}, compared with "
-                                               "Scotland. " + stats.SIGNIFICANCE_METHOD)]))
+                                               "Scotland. " + indicators.comparison_method(compare_measure))]))
 
 st.header("Recent trend")
 st.caption("Rule: " + stats.TREND_RULE)

@@ -369,3 +369,16 @@ def test_the_threshold_is_configurable():
     assert value_of(protected, "CP_REGISTER", "count", ORKNEY) is None
     low, high = attacker_interval(protected.frame, ("CP_REGISTER", ORKNEY, Y2))
     assert high - low >= 10 and not protected.unprotected
+
+
+@pytest.mark.parametrize("count,base", [(3, 12), (0, 40), (40, 40), (61, 420)])
+def test_percentages_are_compared_by_wilsons_interval(count, base):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from cpip_dashboard.indicators import proportion_interval
+
+    percent, low, high = proportion_interval(count, base)
+    expected_low, expected_high = proportion_confint(count, base, alpha=0.05, method="wilson")
+    assert percent == pytest.approx(count / base * 100)
+    assert (low, high) == (pytest.approx(expected_low * 100, abs=1e-4),
+                           pytest.approx(expected_high * 100, abs=1e-4))
