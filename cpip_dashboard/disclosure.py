@@ -49,10 +49,10 @@ def how_protected(threshold: int | None = None) -> list[str]:
         f"greatest value it could take from everything shown on any page, in any download and "
         f"in any archived meeting pack. Figures are hidden until that range is at least {t} "
         "wide, hiding the smallest figures first; Scotland's figures are never hidden."),
-        (f"Group disclosure: in a council or committee where all the children counted in a total "
-        f"but fewer than {t} are in one category (for example every child on the register, or "
-        "all but a few, has the same concern recorded), that category's count is hidden, "
-        "because it would say something about every child."),
+        (f"Group disclosure: in a council or committee where fewer than {t} of the children "
+         "counted in a total are outside one category (for example every child on the "
+         "register, or all but a few, has the same concern recorded), that category's count is "
+         "hidden, because it would say something about every child."),
         ("The check runs whenever data change (an upload or a rollback) and its result is "
         "stored with the figures; the secretariat can rerun it with "
         "the command python -m cpip_dashboard audit-disclosure."),
