@@ -284,7 +284,8 @@ class _Model:
 
     def analyse(self, hidden: list[bool], threshold: float, *, binders: bool, exact: bool,
                 cache: dict | None = None, messages: list[str] | None = None,
-                known: set[int] = frozenset()) -> tuple[dict[int, _Result], _State]:
+                known: set[int] = frozenset(), quick: bool = False
+                ) -> tuple[dict[int, _Result], _State]:
         """Every active target's interval given which figures are hidden. Targets in `known`
         are already proven protected (hiding more only widens intervals) and are not solved."""
         st = _State(self, hidden)
@@ -317,7 +318,8 @@ class _Model:
             sig = st.signature(root, subs) if cache is not None else None
             got = cache.get(sig) if cache is not None else None
             if got is None:
-                got = _solve_component(st, root, subs, threshold, binders=binders, exact=exact)
+                got = _solve_component(st, root, subs, threshold, binders=binders, exact=exact,
+                                       quick=quick)
                 if cache is not None:
                     cache[sig] = got
             for tid, part in got.items():
@@ -543,7 +545,7 @@ class _State:
 
 
 def _solve_component(st: _State, root: int, subs: list, threshold: float, *, binders: bool,
-                     exact: bool) -> dict[int, _Part]:
+                     exact: bool, quick: bool = False) -> dict[int, _Part]:
     vs = st.vars_of(root)
     rows = sorted(st.comp_rows.get(root, []))
     lo = [st.lo[j] for j in vs]
@@ -567,7 +569,8 @@ def _solve_component(st: _State, root: int, subs: list, threshold: float, *, bin
             else:
                 part.binding = set(binding)
         return out
-    return _LP(st, vs, rows, lo, hi).solve(subs, out, threshold, binders=binders, exact=exact)
+    return _LP(st, vs, rows, lo, hi).solve(subs, out, threshold, binders=binders, exact=exact,
+                                           quick=quick)
 
 
 def _infeasible(st: _State, vs: list[int], rows: list[int], out: dict[int, _Part]
@@ -757,7 +760,9 @@ class _LP:
         return (res.x[:n], res.x[n:2 * n]) if res.status == 0 else None
 
     def solve(self, subs: list, out: dict[int, _Part], threshold: float, *, binders: bool,
-              exact: bool) -> dict[int, _Part]:
+              exact: bool, quick: bool = False) -> dict[int, _Part]:
+        """quick: an expression already proven unprotected by propagation gets only its
+        maximum solved (for the binding constraints), unless that names none."""
         n = len(self.vs)
         tids = [s[0] for s in subs]
         T = np.zeros((len(subs), n))
@@ -777,6 +782,7 @@ class _LP:
         ex_hi: list[float | None] = [None] * len(subs)
         binding: list[set[int]] = [set() for _ in subs]
         status = [None] * len(subs)  # True protected, False unprotected, None open
+        o_lows = [-INF] * len(subs)
 
         def see(x: np.ndarray) -> None:
             vals = T @ x + consts
@@ -795,6 +801,7 @@ class _LP:
             pos_, neg_ = row > 0, row < 0
             o_lo = consts[i] + row[pos_] @ olo[pos_] + row[neg_] @ ohi[neg_]
             o_hi = consts[i] + row[pos_] @ ohi[pos_] + row[neg_] @ olo[neg_]
+            o_lows[i] = o_lo
             if not _wide(o_lo, o_hi, integer[i], threshold):
                 status[i] = False
                 if not (binders or exact):
@@ -846,8 +853,12 @@ class _LP:
                 continue
             if decide[i] and status[i] is False and not (binders or exact):
                 continue
-            for sense in (1.0, -1.0):
+            quick_i = quick and decide[i] and status[i] is False and not exact
+            for sense in (-1.0, 1.0) if quick_i else (1.0, -1.0):
                 if status[i] is True and decide[i] and not exact:
+                    break
+                if quick_i and sense > 0 and binding[i]:
+                    ex_lo[i] = o_lows[i]  # the propagation bound: enough to say "unprotected"
                     break
                 res = self._run(sense * T[i], capped=False)
                 if res.status == 2:
@@ -880,8 +891,8 @@ class _LP:
             part = out[tid]
             if ex_lo[i] is not None and ex_hi[i] is not None:
                 part.low, part.high, part.exact = float(ex_lo[i]), float(ex_hi[i]), True
-                if status[i] is False and not (binders or exact):
-                    part.exact = False  # the propagation enclosure
+                if status[i] is False and (quick or not (binders or exact)):
+                    part.exact = False  # (partly) the propagation enclosure
             else:
                 part.low, part.high, part.exact = float(seen_lo[i]), float(seen_hi[i]), False
             part.protected = status[i] if decide[i] else None
@@ -950,7 +961,7 @@ def protect(figures: list[Figure], relations: list[Linear], threshold: int,
 
     while True:
         results, st = model.analyse(hidden, threshold, binders=True, exact=False, cache=cache,
-                                    known=known)
+                                    known=known, quick=True)
         known |= {tid for tid, res in results.items() if res.protected}
         chosen: list[int] = []
         chosen_set: set[int] = set()
