@@ -92,7 +92,9 @@ def test_download_is_exactly_the_table_shown(make_app, sample_url):
     assert_frame_ran(at)
     at.multiselect(key="areas-S12000023").set_value(["S12000023", "S12000005"]).run()
     table = at.dataframe[0].value
-    assert list(table.columns) == ["Period", "Orkney Islands", "Clackmannanshire", "Scotland"]
+    assert list(table.columns[:4]) == ["Period", "Orkney Islands", "Clackmannanshire",
+                                       "Scotland"]
+    assert set(table.columns[4:]) <= PROVENANCE_COLUMNS
     assert "[c]" in set(table["Clackmannanshire"])  # the suppressed cells are in the download
     assert_download_is(table, make_app.download(at, "Download CSV"),
                        make_app.download(at, "Download Excel"))
@@ -117,22 +119,45 @@ def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
                                           "Too few periods"}
 
 
+def _compared(make_app, url: str, code: str) -> dict[str, str]:
+    at = make_app(url, page="pages/indicators.py", query={"indicator": code})
+    return dict(at.dataframe[1].value.set_index("Area")["Compared with Scotland"])
+
+
+def _set_polarity(url: str, code: str, polarity: str) -> None:
+    """A new version of the indicator's definition, uploaded, with only its polarity changed."""
+    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.imports.pipeline import run_import
+    from tests.files import xlsx
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        d = current_indicators(conn)[code]
+    book = xlsx({"Definitions": [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        [code, d["name"], d["unit"], d["frequency"], d["definition"], polarity, d["source"]]]})
+    report = run_import(engine, "definition.xlsx", book, user="t")
+    engine.dispose()
+    assert report.outcome == "committed", report.as_json()
+
+
 def test_polarity_labels_the_comparison(make_app, sample_url):
-    # re-registrations: polarity "lower is better", so higher than Scotland is worse
-    at = make_app(sample_url, page="pages/indicators.py",
-                  query={"indicator": "CP_REREGISTRATIONS"})
-    compared = at.dataframe[1].value.set_index("Area")["Compared with Scotland"]
-    assert compared["Glasgow City"] == "Significantly higher (worse)"
-    assert compared["City of Edinburgh"] == "Significantly lower (better)"
-    for label in compared:
-        assert label in {"Significantly higher (worse)", "Significantly lower (better)",
-                         "Similar", "Not compared"}, label
-    # registrations: polarity "neither", so no judgement is attached
-    at = make_app(sample_url, page="pages/indicators.py",
-                  query={"indicator": "CP_REGISTRATIONS"})
-    labels = set(at.dataframe[1].value["Compared with Scotland"])
-    assert labels & {"Significantly higher", "Significantly lower"}
-    assert not any("(" in label for label in labels), labels
+    """The same figures under each polarity: no judgement for "neither"; higher than Scotland
+    is worse when lower is better, and better when higher is better."""
+    code = "CP_REGISTRATIONS"  # polarity "neither" in the reference data
+    plain = _compared(make_app, sample_url, code)
+    higher = {a for a, label in plain.items() if label == "Significantly higher"}
+    lower = {a for a, label in plain.items() if label == "Significantly lower"}
+    assert higher and lower, plain  # the sample has both, so every check below can fail
+    assert set(plain.values()) <= {"Significantly higher", "Significantly lower", "Similar",
+                                   "Not compared"}
+    for polarity, above, below in (("lower is better", "worse", "better"),
+                                   ("higher is better", "better", "worse")):
+        _set_polarity(sample_url, code, polarity)
+        judged = _compared(make_app, sample_url, code)
+        assert judged == {a: (f"{label} ({above})" if a in higher else
+                              f"{label} ({below})" if a in lower else label)
+                          for a, label in plain.items()}, polarity
 
 
 def test_series_break_explained_beside_the_chart(make_app, sample_url):
@@ -157,7 +182,8 @@ def test_area_profile(make_app, sample_url, area):
     for cell in profile[name]:
         assert cell.split()[0] not in {str(n) for n in SMALL}, cell
     assert set(profile["Recent trend"]) <= {"Rising", "Falling", "No clear change",
-                                            "Too few periods"}
+                                            "Too few periods", "Not assessed (small numbers)",
+                                            "Not assessed (no counts)"}
     headers = [h.value for h in at.header]
     assert headers == ["Indicators against Scotland", "Actions that touch this area",
                        "Planning review findings"]

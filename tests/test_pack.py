@@ -34,13 +34,17 @@ def test_pack_cli_exit_codes(sample_url, tmp_path):
 
 
 def test_pack_is_archived_and_audited(sample_engine):
+    from cpip_dashboard.db import data_version
+
+    with sample_engine.connect() as conn:
+        version = data_version(conn)
     day, pdf = make_and_archive(sample_engine, None, "S12000047", "ana")
     assert day == dt.date(2024, 9, 17)
     with sample_engine.connect() as conn:
         archived = conn.execute(select(MeetingPack)).one()
         events = conn.execute(select(AuditEvent.event, AuditEvent.user)).all()
     assert archived.pdf == pdf and archived.area_code == "S12000047"
-    assert archived.data_version == "1.0" and archived.created_by == "ana"
+    assert archived.data_version == version and archived.created_by == "ana"
     assert ("pack", "ana") in events
 
 
@@ -121,12 +125,9 @@ def test_pack_hides_an_uploaded_rate_that_implies_a_small_count(sample_engine):
     assert not re.search(r"(?<![\d.])0\.9(?!\d)", text), "a rate implying 4 children"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "disclosure.protect_rates looks up the population of the rate's own year only, while "
-    "indicators._population_for (used for every rate shown) falls back to the nearest year "
-    "within two: an uploaded rate for a year past the population data that implies 1-4 "
-    "children is shown"))
 def test_pack_hides_an_implied_small_count_past_the_population_data(sample_engine):
+    """No population for 2026: the rate's implied count uses the nearest year's population,
+    as the rate shown does (once a bug: only the rate's own year was looked up)."""
     text = _orkney_pack_text(sample_engine, with_2026_population=False)
     assert "children aged 0-17 2025-26 Rate per 1,000 [c] " in text
     assert not re.search(r"(?<![\d.])0\.9(?!\d)", text), "a rate implying 4 children"
