@@ -88,7 +88,10 @@ _DUAL = 1e-9            # a dual value larger than this marks a binding constrai
 _CAP = 1e7              # stands in for +inf in LPs that only look for feasible points
 _SPREAD_ROUNDS = 8      # shared LPs per component before per-expression LPs
 _PAIRED_ROUNDS = 3      # then LPs over two copies of the component
-_PROPAGATION_PASSES = 8
+_FEW = 2                # this many open expressions or fewer: straight to their own LPs
+_LOCAL_MIN = 150        # protect(): in components bigger than this, try a local relaxation first
+_LOCAL_DEPTH = 2
+_PROPAGATION_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,8 @@ class _Model:
         for s in self.sensitive:
             self._add_target(s.key, s.terms)
         self.nfig = len(self.figures)
+        # (hidden figures, lo, hi, lo_src, hi_src) after the rows of one variable, last state
+        self.first_stage: tuple | None = None
         n = len(self.keys)
         self.lo0 = [0.0] * n
         self.hi0 = [INF] * n
@@ -366,10 +371,6 @@ class _State:
     def __init__(self, model: _Model, hidden: list[bool]):
         m = self.model = model
         n = len(m.keys)
-        lo = self.lo = list(m.lo0)
-        hi = self.hi = list(m.hi0)
-        self.lo_src: list[list[int] | None] = [None] * n
-        self.hi_src: list[list[int] | None] = [None] * n
         self.messages: list[str] = []
         row_fig = m.row_fig
 
@@ -378,9 +379,31 @@ class _State:
             return f < 0 or not hidden[f]
 
         self.active = active
-        for r in m.single_rows:
-            if active(r):
-                self._bound(r, m.row_vars[r][0], m.row_coefs[r][0], m.row_low[r], m.row_high[r])
+        # Bounds from rows of one variable. protect() only ever hides more, so the previous
+        # state's are reused and only the variables of newly hidden figures recomputed.
+        prev = m.first_stage
+        if prev is not None and all(hidden[i] for i in prev[0]):
+            newly = [i for i in range(m.nfig) if hidden[i] and i not in prev[0]]
+            lo, hi = self.lo, self.hi = list(prev[1]), list(prev[2])
+            self.lo_src, self.hi_src = list(prev[3]), list(prev[4])
+            redo = {m.row_vars[r][0] for i in newly for r in m.fig_rows[i]
+                    if len(m.row_vars[r]) == 1}
+            for j in redo:
+                lo[j], hi[j], self.lo_src[j], self.hi_src[j] = m.lo0[j], m.hi0[j], None, None
+                for r in m.var_rows[j]:
+                    if len(m.row_vars[r]) == 1 and active(r):
+                        self._bound(r, j, m.row_coefs[r][0], m.row_low[r], m.row_high[r])
+        else:
+            lo = self.lo = list(m.lo0)
+            hi = self.hi = list(m.hi0)
+            self.lo_src: list[list[int] | None] = [None] * n
+            self.hi_src: list[list[int] | None] = [None] * n
+            for r in m.single_rows:
+                if active(r):
+                    self._bound(r, m.row_vars[r][0], m.row_coefs[r][0], m.row_low[r],
+                                m.row_high[r])
+        m.first_stage = ({i for i in range(m.nfig) if hidden[i]}, list(lo), list(hi),
+                         list(self.lo_src), list(self.hi_src))
         fixed = self.fixed = [False] * n
         val = self.val = [0.0] * n
         for j in range(n):
@@ -420,7 +443,10 @@ class _State:
             settled.add(r)
             self.rows.pop(r, None)
             if not uv:
-                self._check(r, c)
+                low, high = m.row_low[r], m.row_high[r]
+                if c < low - _FEASIBILITY * max(1.0, abs(low)) or \
+                        c > high + _FEASIBILITY * max(1.0, abs(high)):
+                    self._check(r, c)
                 continue
             j = uv[0]
             self._bound(r, j, uc[0], m.row_low[r] - c, m.row_high[r] - c)
@@ -455,16 +481,20 @@ class _State:
     def _bound(self, r: int, j: int, a: float, low: float, high: float) -> None:
         l, h = (low / a, high / a) if a > 0 else (high / a, low / a)
         lo, hi = self.lo, self.hi
-        if l > lo[j] + _tol(l, _PIN):
-            lo[j] = l
-            self.lo_src[j] = [r]
-        elif l >= lo[j] - _tol(l, _PIN) and self.lo_src[j] is not None:
-            self.lo_src[j].append(r)
-        if h < hi[j] - _tol(h, _PIN):
-            hi[j] = h
-            self.hi_src[j] = [r]
-        elif h <= hi[j] + _tol(h, _PIN) and self.hi_src[j] is not None:
-            self.hi_src[j].append(r)
+        if l != -INF:
+            t = _PIN * abs(l) if 1.0 < abs(l) else _PIN
+            if l > lo[j] + t:
+                lo[j] = l
+                self.lo_src[j] = [r]
+            elif l >= lo[j] - t and self.lo_src[j] is not None:
+                self.lo_src[j] = [*self.lo_src[j], r]
+        if h != INF:
+            t = _PIN * abs(h) if 1.0 < abs(h) else _PIN
+            if h < hi[j] - t:
+                hi[j] = h
+                self.hi_src[j] = [r]
+            elif h <= hi[j] + t and self.hi_src[j] is not None:
+                self.hi_src[j] = [*self.hi_src[j], r]
 
     def _check(self, r: int, value: float) -> None:
         m = self.model
@@ -759,6 +789,43 @@ class _LP:
                       A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         return (res.x[:n], res.x[n:2 * n]) if res.status == 0 else None
 
+    def _local_check(self, t: np.ndarray, const: float, integer: bool, threshold: float,
+                     outer_low: float) -> tuple[float, float, set[int]] | None:
+        """The expression's interval over only the rows within two steps of its variables: a
+        relaxation, so if that is narrower than the threshold the expression is unprotected.
+        Returns (low, high, binding rows) then, else None. Used by protect() in big components."""
+        if not hasattr(self, "var_rows"):
+            self.var_rows: dict[int, list[int]] = {}
+            for r in self.rows:
+                for j in self.st.rows[r][0]:
+                    self.var_rows.setdefault(j, []).append(r)
+        start = [self.vs[k] for k in np.flatnonzero(t)]
+        vars_, rows_, frontier = set(start), set(), set(start)
+        for _ in range(_LOCAL_DEPTH):
+            new_rows = {r for j in frontier for r in self.var_rows.get(j, ())} - rows_
+            rows_ |= new_rows
+            frontier = {j for r in new_rows for j in self.st.rows[r][0]} - vars_
+            vars_ |= frontier
+        if len(vars_) * 2 > len(self.vs):
+            return None
+        vs = sorted(vars_)
+        sub = _LP(self.st, vs, sorted(rows_), [self.st.lo[j] for j in vs],
+                  [self.st.hi[j] for j in vs])
+        t_sub = np.array([t[self.pos[j]] for j in vs])
+        res = sub._run(-t_sub, capped=False)
+        if res.status != 0:
+            return None
+        high, binding = -res.fun + const, sub._binding(res)
+        if not _wide(outer_low, high, integer, threshold):  # the outer lower bound is enough
+            return outer_low, high, binding
+        res = sub._run(t_sub, capped=False)
+        if res.status != 0:
+            return None
+        low = res.fun + const
+        if _wide(low, high, integer, threshold):
+            return None
+        return low, high, binding | sub._binding(res)
+
     def solve(self, subs: list, out: dict[int, _Part], threshold: float, *, binders: bool,
               exact: bool, quick: bool = False) -> dict[int, _Part]:
         """quick: an expression already proven unprotected by propagation gets only its
@@ -783,6 +850,7 @@ class _LP:
         binding: list[set[int]] = [set() for _ in subs]
         status = [None] * len(subs)  # True protected, False unprotected, None open
         o_lows = [-INF] * len(subs)
+        o_his = [INF] * len(subs)
 
         def see(x: np.ndarray) -> None:
             vals = T @ x + consts
@@ -801,7 +869,7 @@ class _LP:
             pos_, neg_ = row > 0, row < 0
             o_lo = consts[i] + row[pos_] @ olo[pos_] + row[neg_] @ ohi[neg_]
             o_hi = consts[i] + row[pos_] @ ohi[pos_] + row[neg_] @ olo[neg_]
-            o_lows[i] = o_lo
+            o_lows[i], o_his[i] = o_lo, o_hi
             if not _wide(o_lo, o_hi, integer[i], threshold):
                 status[i] = False
                 if not (binders or exact):
@@ -824,9 +892,8 @@ class _LP:
             if res.status == 0:
                 see(res.x)
                 open_ = settle()
-                idle = 0
                 for rnd in range(_SPREAD_ROUNDS):
-                    if not open_ or idle >= 2:
+                    if len(open_) <= _FEW:
                         break
                     x = self._spread(T, consts, open_, seen_lo, seen_hi, integer, threshold,
                                      up=rnd % 2 == 0)
@@ -835,10 +902,11 @@ class _LP:
                     see(x)
                     before = len(open_)
                     open_ = settle()
-                    idle = idle + 1 if len(open_) == before else 0
+                    if len(open_) == before and rnd:
+                        break
                 rng = np.random.default_rng(len(self.vs))
                 for _ in range(_PAIRED_ROUNDS):
-                    if not open_:
+                    if len(open_) <= _FEW:
                         break
                     pair = self._paired(T, open_, rng.choice([-1.0, 1.0], size=len(open_)),
                                         integer, threshold)
@@ -846,7 +914,10 @@ class _LP:
                         break
                     see(pair[0])
                     see(pair[1])
+                    before = len(open_)
                     open_ = settle()
+                    if len(open_) == before:
+                        break
         # Per-expression minimum and maximum where still needed.
         for i in range(len(subs)):
             if decide[i] and status[i] is True and not exact:
@@ -854,12 +925,25 @@ class _LP:
             if decide[i] and status[i] is False and not (binders or exact):
                 continue
             quick_i = quick and decide[i] and status[i] is False and not exact
+            if quick and decide[i] and not exact and status[i] is not True and \
+                    len(self.vs) > _LOCAL_MIN:
+                local = self._local_check(T[i], consts[i], integer[i], threshold, o_lows[i])
+                if local is not None:  # a relaxation already too narrow: unprotected
+                    status[i] = False
+                    ex_lo[i], ex_hi[i], binding[i] = local
+                    continue
             for sense in (-1.0, 1.0) if quick_i else (1.0, -1.0):
                 if status[i] is True and decide[i] and not exact:
                     break
                 if quick_i and sense > 0 and binding[i]:
                     ex_lo[i] = o_lows[i]  # the propagation bound: enough to say "unprotected"
                     break
+                if sense > 0 and seen_lo[i] <= o_lows[i] + _tol(o_lows[i], _PIN):
+                    ex_lo[i] = seen_lo[i]  # a point attains the outer bound: the exact minimum
+                    continue
+                if sense < 0 and not binders and seen_hi[i] >= o_his[i] - _tol(o_his[i], _PIN):
+                    ex_hi[i] = seen_hi[i]
+                    continue
                 res = self._run(sense * T[i], capped=False)
                 if res.status == 2:
                     if seen_hi[i] >= seen_lo[i]:  # feasible before: HiGHS says unbounded
