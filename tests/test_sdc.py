@@ -318,7 +318,8 @@ def test_bounds_override_non_negativity():
 
 @st.composite
 def hierarchies(draw):
-    """Scotland = councils = committees of 1-3 councils, optional stock-and-flow across 2 years."""
+    """Scotland = councils = committees of 1-3 councils, optional stock-and-flow across 2 years,
+    some councils with a rate beside their count."""
     n = draw(st.integers(2, 6))
     years = draw(st.integers(1, 2))
     values = {(0, c): draw(st.integers(0, 25)) for c in range(n)}
@@ -331,10 +332,12 @@ def hierarchies(draw):
         c += size
     scotland_locked = draw(st.booleans())
     costs = draw(st.lists(st.integers(1, 9), min_size=200, max_size=200))
-    return n, years, values, groups, scotland_locked, costs
+    populations = draw(st.lists(st.sampled_from([0, 2_000, 5_000, 40_000]), min_size=n,
+                                max_size=n))  # 0: no rate shown
+    return n, years, values, groups, scotland_locked, costs, populations
 
 
-def build(n, years, values, groups, scotland_locked, costs):
+def build(n, years, values, groups, scotland_locked, costs, populations):
     figures, relations = [], []
     cost = iter(costs)
     for y in range(years):
@@ -342,6 +345,10 @@ def build(n, years, values, groups, scotland_locked, costs):
         for c in range(n):
             v = values[(y, c)]
             figures.append(count(councils[c], v, cost=next(cost), suppressed=0 < v < T))
+            if populations[c] and y == 0:  # a rate per 1,000 to 1 dp beside the count
+                figures.append(rate(f"rate {councils[c]}", councils[c],
+                                    round(v / populations[c] * 1000, 1), populations[c],
+                                    cost=next(cost), suppressed=0 < v < T))
         scot = sum(values[(y, c)] for c in range(n))
         figures.append(count(f"S/{y}", scot, can_suppress=not scotland_locked))
         relations.append(total(f"S/{y}", councils))
