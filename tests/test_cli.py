@@ -267,3 +267,24 @@ def test_batches_lists_newest_first(sample_url, tmp_path):
     assert listing[0]["changes"] == {"added": 1, "changed": 0, "unchanged": 0}
     plain = cli(sample_url, "batches").stdout
     assert plain.index("round-3.csv") < plain.index("round-2.csv") < plain.index("sample-data")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "`template updates OUT --current` (CONTRACT.md) is not implemented: the CLI has no "
+    "--current option and templates.template_bytes writes no rows"))
+def test_current_updates_template_lists_every_current_action(sample_url, tmp_path):
+    import python_calamine
+
+    out = tmp_path / "round.xlsx"
+    made = cli(sample_url, "template", "updates", str(out), "--current")
+    assert made.returncode == 0, made.stderr
+    rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name(
+        "Updates").to_python()
+    header = rows[0]
+    for column in ("Action ID", "Action", "Lead", "Last RAG", "Last reporting date"):
+        assert column in header
+    refs = [row[header.index("Action ID")] for row in rows[1:]]
+    assert len(refs) == 47 and "NEG-1" in refs
+    # returned as it is (no RAG added), the template loads as nothing to change
+    again = cli(sample_url, "import", str(out), "--json")
+    assert json.loads(again.stdout)["outcome"] == "no_change"
