@@ -254,6 +254,17 @@ class _Model:
         self.single_rows = [r for r, v in enumerate(self.row_vars) if len(v) == 1]
         self.multi_rows = [r for r, v in enumerate(self.row_vars) if len(v) >= 2]
         self.empty_rows = [r for r, v in enumerate(self.row_vars) if not v]
+        self.multi_array = np.array(self.multi_rows, dtype=int)
+        mi, mj, mv = [], [], []
+        for k, r in enumerate(self.multi_rows):
+            mi += [k] * len(self.row_vars[r])
+            mj += self.row_vars[r]
+            mv += self.row_coefs[r]
+        shape = (len(self.multi_rows), n)
+        self.multi_matrix = csr_array((mv, (mi, mj)), shape=shape)
+        self.multi_indicator = csr_array((np.ones(len(mv)), (mi, mj)), shape=shape)
+        self.multi_low = np.array([self.row_low[r] for r in self.multi_rows])
+        self.multi_high = np.array([self.row_high[r] for r in self.multi_rows])
         self.var_rows: list[list[int]] = [[] for _ in range(n)]
         for r, vs in enumerate(self.row_vars):
             for j in vs:
@@ -434,8 +445,21 @@ class _State:
                 self._check(r, 0.0)
         # Substitute pinned variables; a row left with one unknown bounds it, and when that pins
         # it, the rows it appears in are substituted again (a worklist, each row settled once).
-        settled: set[int] = set()
-        pending = [r for r in m.multi_rows if active(r)]
+        # Rows whose variables are all pinned already are checks: found with one sparse
+        # product rather than row by row.
+        multi = m.multi_array
+        is_fixed = np.array(fixed, dtype=bool)
+        unknowns = m.multi_indicator @ (~is_fixed).astype(float)
+        consts = m.multi_matrix @ np.where(is_fixed, np.array(val), 0.0)
+        live = np.array([active(r) for r in m.multi_rows], dtype=bool)
+        done = live & (unknowns == 0)
+        low, high = m.multi_low, m.multi_high
+        bad = done & ((consts < low - _FEASIBILITY * np.maximum(1.0, np.abs(low)))
+                      | (consts > high + _FEASIBILITY * np.maximum(1.0, np.abs(high))))
+        for k in np.flatnonzero(bad):
+            self._check(int(multi[k]), float(consts[k]))
+        settled: set[int] = set(multi[done].tolist())
+        pending = multi[live & ~done].tolist()
         while pending:
             r = pending.pop()
             if r in settled:
