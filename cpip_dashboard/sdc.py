@@ -753,16 +753,17 @@ class _LP:
                         new_hi, new_lo = up, dn
                     else:
                         new_hi, new_lo = dn, up
-                    if new_hi is not None and math.isfinite(new_hi) and \
-                            new_hi < hi[k] - 1e-7 * max(1.0, abs(new_hi)):
+                    moved = False
+                    if new_hi is not None and new_hi < hi[k] - 1e-7 * max(1.0, abs(new_hi)):
                         hi[k] = new_hi
-                        changed = True
-                    if new_lo is not None and math.isfinite(new_lo) and \
-                            new_lo > lo[k] + 1e-7 * max(1.0, abs(new_lo)):
+                        moved = True
+                    if new_lo is not None and new_lo > lo[k] + 1e-7 * max(1.0, abs(new_lo)):
                         lo[k] = new_lo
+                        moved = True
+                    if moved:
                         changed = True
-                    if lo[k] - hi[k] > _tol(lo[k], _FEASIBILITY):
-                        return None
+                        if lo[k] - hi[k] > _tol(lo[k], _FEASIBILITY):
+                            return None
             if not changed:
                 break
         return lo, hi
