@@ -110,3 +110,11 @@ def page_alone(monkeypatch, root: Path, db_url: str, page: str, user: dict,
         at.secrets[key] = value
     at.user = user
     return at.run()
+
+
+def chart_rows(element) -> list[dict]:
+    """The rows a chart on a page was given (Streamlit sends them beside the spec, as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [row for dataset in element.proto.datasets
+            for row in convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")]

@@ -16,7 +16,8 @@ import pytest
 from cpip_dashboard import disclosure
 from cpip_dashboard.areas import SCOTLAND
 from cpip_dashboard.figures import with_committees
-from cpip_dashboard.reference import directory, read_csv
+from cpip_dashboard.reference import directory
+from tests.oracles import area_equations
 
 AREAS = directory()
 COUNCILS = [a.code for a in AREAS.councils()]
@@ -45,18 +46,7 @@ def protect(values, symbols=None, threshold=5) -> dict[str, float | None]:
                                                               strict=True)}
 
 
-def _equations() -> list[tuple[str, list[str]]]:
-    """Scotland = its 32 councils = its 30 committees; each committee = its councils, read
-    from the reference file (`cpc_id` of each council)."""
-    councils = read_csv("local_authorities.csv")
-    by_cpc: dict[str, list[str]] = {}
-    for row in councils:
-        by_cpc.setdefault(row["cpc_id"], []).append(row["gss_code"])
-    result = [(SCOTLAND, [r["gss_code"] for r in councils]), (SCOTLAND, sorted(by_cpc))]
-    return result + sorted(by_cpc.items())
-
-
-EQUATIONS = _equations()
+EQUATIONS = area_equations()
 
 
 def test_the_stated_equations_cover_every_area():

@@ -16,7 +16,7 @@ from cpip_dashboard.areas import SCOTLAND
 from cpip_dashboard.db import data_version
 from cpip_dashboard.disclosure import suppression_rule
 from cpip_dashboard.queries import area_directory, current_indicators, indicator_series
-from tests.apptest import assert_frame_ran, shown, texts
+from tests.apptest import assert_frame_ran, chart_rows, shown, texts
 
 FIFE = "S12000047"
 TAIL = ["Status", "Source", "Data version"]
@@ -47,14 +47,6 @@ def read_csv(data: bytes) -> pd.DataFrame:
 def read_xlsx(data: bytes) -> dict[str, pd.DataFrame]:
     return pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="calamine",
                          keep_default_na=False)
-
-
-def chart_rows(element) -> list[dict]:
-    """The rows a chart on a page was given (Streamlit sends them beside the spec, as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return [row for dataset in element.proto.datasets
-            for row in convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")]
 
 
 def version_of(engine) -> str:
