@@ -35,8 +35,9 @@ audit passes or nothing suppressible is left. Each round hides at least one figu
 terminates; unsuppressible figures (``can_suppress=False``) are never hidden, and an expression
 that only they pin stays unprotected and is reported by ``audit``.
 
-**How it stays fast** (14,000 figures and 17,000 relation rows: audit about 1.5 s, protect
-from primary suppression only about 9 s on a loaded 2-core machine):
+**How it stays fast** (14,000 figures and 17,000 relation rows, on a shared 2-core machine:
+protect from primary suppression alone about 5 s, then audit about 1 s; protect and audit again
+on a pattern already protected about 1 s each; ``audit(exact=True)`` about 25 s):
 
 1. a variable pinned exactly by a shown figure is substituted as a constant, and so,
    transitively, is one that a relation then pins (Scotland minus every other council); a
