@@ -7,7 +7,8 @@ def test_about_lists_definitions_and_status(make_app, sample_url):
     at = make_app(sample_url, page="pages/about.py")
     assert_frame_ran(at)
     headers = [h.value for h in at.header]
-    assert headers == ["RAG status", "Symbols in tables and charts", "Indicators", "Data status",
+    assert headers == ["RAG status", "Symbols in tables and charts",
+                       "How small numbers are protected", "Indicators", "Data status",
                        "Where the data comes from", "Accessibility statement"]
     rag_table = at.dataframe[0].value
     assert list(rag_table["Status"]) == ["✔ Complete", "● Green", "▲ Amber", "■ Red",
@@ -19,6 +20,9 @@ def test_about_lists_definitions_and_status(make_app, sample_url):
     body = texts(at)
     assert "Last data update" in body
     assert "WCAG" in body
+    # the protection rules in words, with the last audit of the stored figures
+    assert "Group disclosure" in body and "at least 5 wide" in body
+    assert "every hidden figure protected" in body
 
 
 def test_about_on_an_empty_database(make_app, databases):
