@@ -545,6 +545,10 @@ def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> 
     """The figures as the attacker problem sees them: the current ones (suppressible except
     Scotland's), and the figures of archived packs, which stay published for good."""
     result = []
+    archived_rows = _archived_rows(built, archived)
+    # A count an archived pack showed exactly is public for good: hiding it today protects
+    # nothing, so it is neither a target of today's audit nor a candidate to hide.
+    public = {r.var for r in archived_rows if r.measure == COUNT}
     for row in frame[frame["value"].notna() | frame["suppressed"]].itertuples(index=False):
         value = row.value
         if pd.isna(value):
@@ -553,11 +557,13 @@ def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> 
         if not shows or row.var is None:
             continue
         base = row.count if row.count is not None and not pd.isna(row.count) else value
+        known = row.var in public
         result.append(sdc.Figure(
             key=_figure_key(row), shows=shows, target=((row.var, 1.0),),
             cost=float(abs(base)) + (0.5 if row.measure != COUNT else 0.0) + 1.0,
-            suppressed=bool(row.suppressed), can_suppress=row.area_code != SCOTLAND))
-    for row in _archived_rows(built, archived):
+            suppressed=bool(row.suppressed) and not known,
+            can_suppress=row.area_code != SCOTLAND and not known))
+    for row in archived_rows:
         result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
                                  target=((row.var, 1.0),), cost=math.inf, suppressed=False,
                                  can_suppress=False))

@@ -138,29 +138,42 @@ def test_a_stale_method_is_rebuilt_on_start(sample_engine):
 
 
 def test_figures_of_an_archived_pack_stay_known():
-    """A figure an archived pack showed is known for good: if today's pattern hides it as a
-    secondary suppression, something else must be hidden instead."""
-    from tests.test_figures import FIFE, STIRLING, Y2, attacker_interval, run, table
+    """A pack archived at an earlier data version hid Clackmannanshire's 3 another way
+    (Orkney and the joint committee as companions, Stirling shown). Today's pattern shows the
+    joint committee: with the pack's Stirling, that pins the 3, so protection must hide more."""
+    from tests.test_figures import (
+        CLACKS,
+        FIFE,
+        JOINT,
+        ORKNEY,
+        SHETLAND,
+        SIAR,
+        STIRLING,
+        Y2,
+        attacker_interval,
+        run,
+        table,
+    )
 
-    values = table("CP_REGISTER", Y2, {"S12000023": 40, "S12000027": 30, "S12000013": 25,
-                                       "S12000005": 3, STIRLING: 80, FIFE: 300})
-    today = run(values)
-    hidden = today.frame[today.frame["suppressed"] & (today.frame["measure"] == "count")]
-    secondary = [a for a in hidden["area_code"] if a not in ("S12000005",)]
-    assert secondary, "the small count needs company"
-    pack = today.frame.copy()
-    for area in secondary:  # the pack showed them
-        mask = (pack["measure"] == "count") & (pack["area_code"] == area)
-        pack.loc[mask, "value"] = values[("CP_REGISTER", area, Y2)]
-        pack.loc[mask, "suppressed"] = False
-    archived = pack[pack["value"].notna()]
-    later = run(values, archived=archived)
+    counts = {ORKNEY: 40, SHETLAND: 30, SIAR: 25, CLACKS: 3, STIRLING: 80, FIFE: 300}
+    values = table("CP_REGISTER", Y2, counts)
+    truth = {**counts, "S92000003": 478, "CPC22": 40, "CPC23": 30, "CPC24": 25, JOINT: 83,
+             "CPC14": 300}
+    pack_hid = {CLACKS, ORKNEY, JOINT, "CPC22"}
+    pack = pd.DataFrame([{"indicator_code": "CP_REGISTER", "measure": "count", "area_code": a,
+                          "period": Y2, "value": v, "population": None}
+                         for a, v in truth.items() if a not in pack_hid])
+    target = ("CP_REGISTER", CLACKS, Y2)
+
+    def counts_shown(protected):
+        f = protected.frame
+        return f[(f["measure"] == "count") & f["value"].notna()]
+
+    alone = run(values)
+    low, high = attacker_interval(pd.concat([counts_shown(alone), pack]), target)
+    assert high - low < 5, "without the pack in the picture, today's pattern would leak"
+    later = run(values, archived=pack)
     assert not later.unprotected
-    # the attacker holds today's figures and the pack's
-    known = pd.concat([later.frame, archived], ignore_index=True)
-    low, high = attacker_interval(known[known["measure"] == "count"],
-                                  ("CP_REGISTER", "S12000005", Y2))
+    low, high = attacker_interval(pd.concat([counts_shown(later), pack]), target)
     assert high - low >= 5, (low, high)
-    # and without the pack in the picture the same attacker would have been beaten by today's
-    # pattern alone: the pack is what forced the extra suppression
-    assert later.suppressed_count > today.suppressed_count
+    assert later.suppressed_count > alone.suppressed_count
