@@ -123,6 +123,23 @@ class Databases:
         admin.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Page (AppTest) tests run on SQLite only: PostgreSQL gets every database-layer test and
+    one smoke run of every page (test_pages_postgresql.py). The page runs are the same code on
+    both databases; running them twice doubled the suite's time."""
+    keep, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_postgresql and "make_app" in getattr(item, "fixturenames", ()):
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     factory = Databases(tmp_path_factory.mktemp("databases"))
