@@ -1,25 +1,18 @@
-"""`python -m cpip_dashboard`: commands, exit codes and the `--json` report (CONTRACT.md)."""
+"""`python -m cpip_dashboard`: commands, exit codes and the `--json` report (CONTRACT.md).
+
+The commands run in-process (`tests.cli_helpers.cli`); the real entry point runs in a subprocess
+once per exit code: 0 (`test_user_defaults_to_the_operating_system_user`), 1 (the rejected file
+of `test_import_json_for_every_outcome`) and 2 (`test_import_of_a_missing_file_...`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.cli_helpers import cli, run_cli
 from tests.files import csv, xlsx
-from tests.test_setup import snapshot
-
-
-def cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DATABASE_URL=url)
-    return subprocess.run([sys.executable, "-m", "cpip_dashboard", *args], check=False, cwd=ROOT,
-                          env=env,
-                          capture_output=True, text=True, timeout=120)
-
+from tests.snapshots import snapshot
 
 JSON_KEYS = {"ok", "outcome", "file", "sha256", "dry_run", "batch_id", "message", "sheets",
              "errors", "warnings"}
@@ -43,7 +36,7 @@ def test_import_json_for_every_outcome(sample_url, tmp_path, sample_engine):
     assert report["sheets"] == [{"sheet": "round-5", "kind": "updates", "rows": 1,
                                  "changes": {"added": 1, "changed": 0, "unchanged": 0}}]
 
-    rejected = cli(sample_url, "import", str(bad), "--json")
+    rejected = run_cli(sample_url, "import", str(bad), "--json")  # the real entry point: exit 1
     report = json.loads(rejected.stdout)
     assert rejected.returncode == 1 and report["outcome"] == "rejected"
     assert report["errors"] == [{"sheet": "bad", "row": 2, "column": "RAG", "value": "Amberish",
@@ -186,7 +179,7 @@ def test_xlsm_values_only(sample_engine, tmp_path):
 
 def test_import_of_a_missing_file_is_exit_2_with_one_json_object(sample_url, tmp_path):
     missing = tmp_path / "round-9.xlsx"
-    result = cli(sample_url, "import", str(missing), "--json")
+    result = run_cli(sample_url, "import", str(missing), "--json")  # the real entry point: exit 2
     assert result.returncode == 2
     report = json.loads(result.stdout)  # one JSON object and nothing else on standard output
     assert set(report) == JSON_KEYS
@@ -228,17 +221,12 @@ def test_import_indicator_names_a_published_tables_indicator(sample_url, sample_
 def test_user_defaults_to_the_operating_system_user(sample_url, tmp_path):
     meetings = tmp_path / "meetings.csv"
     meetings.write_bytes(csv([["Date", "Title"], ["2025-01-20", "Extra"]]))
-    env = dict(os.environ, DATABASE_URL=sample_url, USER="os-login", LOGNAME="os-login",
-               LNAME="os-login", USERNAME="os-login")
-    done = subprocess.run([sys.executable, "-m", "cpip_dashboard", "import", str(meetings)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    env = dict(USER="os-login", LOGNAME="os-login", LNAME="os-login", USERNAME="os-login")
+    done = run_cli(sample_url, "import", str(meetings), env=env)  # the real entry point: exit 0
     assert done.returncode == 0, done.stdout + done.stderr
     listing = json.loads(cli(sample_url, "batches", "--json").stdout)
     assert listing[0]["user"] == "os-login"
-    refused = subprocess.run([sys.executable, "-m", "cpip_dashboard", "rollback", "1"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                             check=False)
+    refused = cli(sample_url, "rollback", "1", env=env)
     assert refused.returncode == 0, refused.stdout
     listing = json.loads(cli(sample_url, "batches", "--json").stdout)
     assert listing[-1]["rolled_back_by"] == "os-login"

@@ -1,10 +1,10 @@
-"""An import killed at any moment leaves the database as before or with the whole batch; two
-imports started at the same moment both end whole, in some order."""
+"""An import killed at any moment of its commit leaves the database as before, and then commits
+whole; two imports started at the same moment both end whole, in some order."""
 
 from __future__ import annotations
 
+import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -17,6 +17,7 @@ from cpip_dashboard.db import make_engine
 from cpip_dashboard.models import IndicatorValue, UploadBatch
 from tests.conftest import ROOT
 from tests.files import csv
+from tests.snapshots import snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -47,44 +48,97 @@ def state(url: str) -> tuple[int, int]:
     return batches, values
 
 
-def start_import(url: str, path) -> subprocess.Popen:
+def start_import(url: str, path, pause: str | None = None, log=None) -> subprocess.Popen:
+    """`python -m cpip_dashboard import PATH --json`; with `pause` ("POINT:MARKER") it stops
+    inside its commit (the pipeline's test hook), with its output in the open file `log`."""
     env = dict(os.environ, DATABASE_URL=url)
+    env.pop("CPIP_TEST_PAUSE_IN_COMMIT", None)
+    if pause is not None:
+        env["CPIP_TEST_PAUSE_IN_COMMIT"] = pause
     return subprocess.Popen([sys.executable, "-m", "cpip_dashboard", "import", str(path),
-                             "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                             "--json"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE if log is None else log,
+                            stderr=subprocess.PIPE if log is None else subprocess.STDOUT)
 
 
-def test_kill_at_random_moments(db_url, tmp_path):
-    from cpip_dashboard.imports.pipeline import run_import
+def next_pause(paused: dict, logs: dict, timeout: float = 120) -> str:
+    """The pause point of the next import to reach its pause (it then blocks for good);
+    `paused` maps each point to (marker, process). The imports wait for one another's write
+    lock, so one at a time reaches its point."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for point, (marker, proc) in paused.items():
+            if marker.exists():
+                return point
+            if proc.poll() is not None:
+                raise AssertionError(f"the import to pause after {point} ended "
+                                     f"({proc.returncode}) first: {logs[point].read_text()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no import reached its pause in {timeout} s")
+        time.sleep(0.02)
+
+
+def test_an_import_killed_inside_its_commit_leaves_the_database_as_before(db_url, tmp_path):
+    """An import paused by its test hook (`CPIP_TEST_PAUSE_IN_COMMIT`, see
+    `pipeline._pause_for_tests`) inside its write transaction, after it wrote its batch row,
+    its rows, its published figures or its audit event (the last step before the commit), and
+    killed there (SIGKILL), leaves every table exactly as before. The same file then commits
+    whole. The four imports start together (interpreter starts overlap) and take the write
+    lock in turn as each holder is killed."""
+    from cpip_dashboard.imports.pipeline import PAUSE_POINTS, run_import
 
     engine = make_engine(db_url)
     assert run_import(engine, "def.csv", DEFINITION, user="t").outcome == "committed"
+    rows = 2_000
+    path = tmp_path / "calls.csv"
+    data = indicator_file(rows, offset=1)
+    path.write_bytes(data)
+    before = snapshot(engine)
+    last_batch = max(row[0] for row in before["upload_batch"])
+    assert PAUSE_POINTS == ("batch", "values", "published", "audited")  # the steps of `_write`
+
+    paused, logs, files = {}, {}, []
+    try:
+        for point in PAUSE_POINTS:
+            logs[point] = tmp_path / f"import-{point}.log"
+            files.append(logs[point].open("wb"))
+            marker = tmp_path / f"paused-{point}"
+            paused[point] = (marker, start_import(db_url, path, f"{point}:{marker}",
+                                                  log=files[-1]))
+        while paused:
+            point = next_pause(paused, logs)
+            marker, proc = paused.pop(point)
+            # it is inside the transaction that wrote a new batch row, not finished
+            at, batch_id = marker.read_text().split()
+            assert at == point and int(batch_id) > last_batch, (point, at, batch_id)
+            assert proc.poll() is None, f"the import to pause after {point} finished"
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(timeout=30) == -signal.SIGKILL
+            assert snapshot(engine) == before, f"killed after the {point} step, rows stayed"
+    finally:
+        for _, proc in paused.values():
+            proc.kill()
+            proc.wait()
+        for file in files:
+            file.close()
+
+    report = run_import(engine, "calls.csv", data, user="t")  # the lock is free; it commits
+    assert report.outcome == "committed", report.message
+    assert report.sheets[0]["changes"] == {"added": rows, "changed": 0, "unchanged": 0}
+    after = snapshot(engine)
     engine.dispose()
-    rows = 40_000
-    rng = random.Random(7)
-    outcomes = []
-    for attempt in range(8):
-        path = tmp_path / f"calls-{attempt}.csv"
-        path.write_bytes(indicator_file(rows, offset=attempt + 1))  # every value changes
-        base_batches, base_values = state(db_url)
-        proc = start_import(db_url, path)
-        time.sleep(rng.uniform(0.5, 6.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        batches, values = state(db_url)
-        whole = (batches, values) == (base_batches + 1, base_values + rows)
-        before = (batches, values) == (base_batches, base_values)
-        assert whole or before, (attempt, batches, values)
-        outcomes.append("whole" if whole else "before")
-    assert "before" in outcomes, outcomes  # some kills landed mid-import
+    assert [row[0] for row in after["upload_batch"]] == [
+        *(row[0] for row in before["upload_batch"]), report.batch_id]
+    assert state(db_url) == (len(before["upload_batch"]) + 1,
+                             len(before["indicator_value"]) + rows)
+    assert {t for t in after if after[t] != before[t]} >= {
+        "upload_batch", "indicator_value", "publication", "audit_event"}
 
 
 def test_two_imports_at_the_same_moment_both_end_whole(db_url, tmp_path):
     """Two files over the same 5,000 keys, differing in every fifth value, imported at once.
     Whichever commits second must have been compared with the first inside its own write
     transaction: 1,000 changed and 4,000 unchanged, not 5,000 added against stale data."""
-    import json
-
     from cpip_dashboard.imports.pipeline import run_import
     from cpip_dashboard.queries import batches as batch_list
 

@@ -11,16 +11,8 @@ from sqlalchemy import select
 
 from cpip_dashboard.models import AuditEvent, MeetingPack
 from cpip_dashboard.pack import PackError, build, make_and_archive
-from tests.test_cli import cli
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text as a reader's tool extracts it (it is real text, not pictures)."""
-    import io
-
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+from tests.cli_helpers import cli
+from tests.pdf import pdf_text
 
 
 def test_pack_cli_exit_codes(sample_url, tmp_path):

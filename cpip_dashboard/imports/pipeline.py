@@ -13,7 +13,9 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -262,6 +264,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
         committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
         state="committed")).inserted_primary_key[0]
+    _pause_for_tests("batch", batch_id)
     indicators = None
     for changes in diff.sheets:
         records, written = changes.records, changes.written()
@@ -277,15 +280,46 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
             names, columns = _definition_columns(names, columns, indicators)
         insert_rows(conn, KIND_TABLES[records.kind][0].__table__, dict(zip(names, columns,
                                                                                strict=True)))
+    _pause_for_tests("values", batch_id)
     from ..publication import publish  # the figures are protected again in this transaction
 
     publish(conn, "commit", batch_id, set(kinds))
+    _pause_for_tests("published", batch_id)
     totals = report.totals()
     conn.execute(AuditEvent.__table__.insert().values(
         at=utcnow(), user=user, event="upload", batch_id=batch_id,
         detail=f"{report.file} ({', '.join(kinds)}): {totals['added']} added, "
                f"{totals['changed']} changed, {totals['unchanged']} unchanged"))
+    _pause_for_tests("audited", batch_id)
     return batch_id
+
+
+PAUSE_POINTS = ("batch", "values", "published", "audited")
+
+
+def _pause_for_tests(point: str, batch_id: int) -> None:
+    """Test hook (tests/test_import_safety.py): inert unless the environment variable
+    `CPIP_TEST_PAUSE_IN_COMMIT` is set, as `POINT:PATH`.
+
+    Then, when the commit's write transaction reaches POINT (one of `PAUSE_POINTS`: after the
+    batch row, after the rows, after the figures are published, after the audit event, the
+    last step before the commit), it writes `POINT BATCH_ID` to the file PATH and blocks for
+    good, still inside the transaction, so that the test can kill the process exactly there.
+    Nothing in the dashboard sets the variable."""
+    spec = os.environ.get("CPIP_TEST_PAUSE_IN_COMMIT")
+    if not spec:
+        return
+    at, _, marker = spec.partition(":")
+    if at not in PAUSE_POINTS or not marker:
+        raise ValueError(f"CPIP_TEST_PAUSE_IN_COMMIT must be POINT:PATH with POINT one of "
+                         f"{', '.join(PAUSE_POINTS)}, not {spec!r}")
+    if at != point:
+        return
+    with open(marker + ".part", "w", encoding="utf-8") as file:
+        file.write(f"{point} {batch_id}")
+    os.replace(marker + ".part", marker)  # the test never reads half a marker
+    while True:  # until killed
+        time.sleep(0.05)
 
 
 def _definition_columns(names: list[str], columns: list[list], indicators: dict[str, dict]
