@@ -32,6 +32,9 @@ AUTH_SECRETS = {
                        "committee": {"cpc.lead@fife.gov.uk": "CPC14"}}},
 }
 
+# A page run that has not finished by then has hung: fail it (a normal run takes 1-3 s).
+HUNG_PAGE_SECONDS = 30
+
 
 class AppFactory:
     def __init__(self, monkeypatch, root: Path):
@@ -68,7 +71,7 @@ class AppFactory:
     def __call__(self, db_url: str, page: str | None = None, user: dict | None = None,
                  secrets: dict | None = None, query: dict | None = None) -> AppTest:
         self.monkeypatch.setenv("DATABASE_URL", db_url)
-        at = AppTest.from_file(str(self.root / "app.py"), default_timeout=90)
+        at = AppTest.from_file(str(self.root / "app.py"), default_timeout=HUNG_PAGE_SECONDS)
         for key, value in (secrets or {}).items():
             at.secrets[key] = value
         if user is not None:
@@ -105,7 +108,7 @@ def page_alone(monkeypatch, root: Path, db_url: str, page: str, user: dict,
     """Run a page file by itself, as a freshly started server does for its first visitor
     (before any session reached st.navigation): the page must check sign-in and role itself."""
     monkeypatch.setenv("DATABASE_URL", db_url)
-    at = AppTest.from_file(str(root / page), default_timeout=90)
+    at = AppTest.from_file(str(root / page), default_timeout=HUNG_PAGE_SECONDS)
     for key, value in secrets.items():
         at.secrets[key] = value
     at.user = user
