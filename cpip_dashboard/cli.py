@@ -11,6 +11,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from . import config
 from .db import make_engine
@@ -28,12 +29,16 @@ def _user(value: str | None) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad arguments; `import --json` must still print one JSON object."""
+    """argparse exits 2 on bad arguments; `import --json` must still print one JSON object.
+    `argv` is the command line being parsed (main's, else the process's)."""
+
+    argv: ClassVar[tuple[str, ...]] = ()
 
     def error(self, message: str):
-        if "import" in sys.argv[1:2] and "--json" in sys.argv:
+        argv = _Parser.argv
+        if "import" in argv[:1] and "--json" in argv:
             print(json.dumps({"ok": False, "outcome": "unreadable", "file": None, "sha256": None,
-                              "dry_run": "--dry-run" in sys.argv, "batch_id": None,
+                              "dry_run": "--dry-run" in argv, "batch_id": None,
                               "message": f"Bad arguments: {message}.", "sheets": [],
                               "errors": [], "warnings": []}))
             raise SystemExit(2)
@@ -91,6 +96,7 @@ def _iso_date(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    _Parser.argv = tuple(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     engine = make_engine(config.database_choice().url)
     try:

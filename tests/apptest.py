@@ -121,3 +121,12 @@ def chart_rows(element) -> list[dict]:
 
     return [row for dataset in element.proto.datasets
             for row in convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")]
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def batch_history(at: AppTest):
+    """The Upload page's table of batches."""
+    return next(d.value for d in at.dataframe if "Batch" in d.value.columns)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cpip_dashboard.imports.pipeline import run_import
 from cpip_dashboard.models import ActionUpdate, IndicatorValue
 from tests.files import build
-from tests.test_setup import snapshot
+from tests.snapshots import snapshot
 
 D = dt.date
 FORMATS = ["xlsx", "csv"]

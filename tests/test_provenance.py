@@ -251,7 +251,7 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
 
 def test_pack_says_beside_its_figures_what_they_are(sample_engine):
     from cpip_dashboard.pack import build
-    from tests.test_pack import pdf_text
+    from tests.pdf import pdf_text
 
     with sample_engine.connect() as conn:
         _, pdf = build(conn, None, SCOTLAND)

@@ -141,7 +141,7 @@ def test_figures_of_an_archived_pack_stay_known():
     """A pack archived at an earlier data version hid Clackmannanshire's 3 another way
     (Orkney and the joint committee as companions, Stirling shown). Today's pattern shows the
     joint committee: with the pack's Stirling, that pins the 3, so protection must hide more."""
-    from tests.test_figures import (
+    from tests.adversary import (
         CLACKS,
         FIFE,
         JOINT,

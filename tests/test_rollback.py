@@ -129,7 +129,7 @@ REFUSAL = "Batch 2 cannot be rolled back while later batches depend on it: " \
 
 def test_rollback_refused_through_the_cli_names_every_blocking_batch(sample_url,
                                                                     sample_engine):
-    from tests.test_cli import cli
+    from tests.cli_helpers import cli
 
     assert _three_rounds_of_one_meeting(sample_engine) == [2, 3, 4]
     refused = cli(sample_url, "rollback", "2", "--user", "ana")
@@ -142,8 +142,7 @@ def test_rollback_refused_through_the_cli_names_every_blocking_batch(sample_url,
 
 def test_rollback_refused_on_the_upload_page_names_every_blocking_batch(make_app, sample_url,
                                                                         sample_engine):
-    from tests.apptest import shown
-    from tests.test_upload_page import batch_history, button
+    from tests.apptest import batch_history, button, shown
 
     _three_rounds_of_one_meeting(sample_engine)
     at = make_app(sample_url, page="pages/upload.py")

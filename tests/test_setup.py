@@ -6,8 +6,8 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import MetaData, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from cpip_dashboard import rag
 from cpip_dashboard.areas import SCOTLAND
@@ -15,15 +15,7 @@ from cpip_dashboard.current import current_kind
 from cpip_dashboard.models import ActionUpdate, IndicatorValue, UploadBatch
 from cpip_dashboard.queries import area_directory, meetings
 from cpip_dashboard.setup import init_db
-
-
-def snapshot(engine) -> dict[str, list[tuple]]:
-    """Every table's rows, sorted: to prove that something changed nothing."""
-    meta = MetaData()
-    meta.reflect(engine)
-    with engine.connect() as conn:
-        return {name: sorted(map(tuple, conn.execute(table.select()).all()), key=repr)
-                for name, table in meta.tables.items()}
+from tests.snapshots import snapshot
 
 
 def test_init_db_sample_twice_changes_nothing(engine):
@@ -41,7 +33,7 @@ def test_init_db_without_sample_loads_reference_only(engine):
     assert len(tables["workstream"]) == 9
     assert len(tables["review_criterion"]) == 17
     assert len([r for r in tables["indicator"]]) == 17
-    assert tables["upload_batch"] == []
+    assert not tables["upload_batch"]
 
 
 def test_sample_is_one_illustrative_batch(sample_engine):

@@ -4,7 +4,7 @@ restores the old state."""
 
 from __future__ import annotations
 
-from tests.apptest import assert_frame_ran, shown, texts
+from tests.apptest import assert_frame_ran, batch_history, button, shown, texts
 from tests.files import csv, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -15,17 +15,9 @@ BAD = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
                         ["NEG-99", "31/02/2024", "Red", None]]})
 
 
-def button(at, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
 def upload(at, name: str, data: bytes, mime: str = XLSX):
     at.get("file_uploader")[0].upload(name, data, mime).run()
     return at
-
-
-def batch_history(at):
-    return next(d.value for d in at.dataframe if "Batch" in d.value.columns)
 
 
 def test_rejected_file_lists_errors_and_warnings_by_level(make_app, sample_url):
