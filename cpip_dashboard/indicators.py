@@ -182,7 +182,7 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
     latest = mine.iloc[-1]
     scot = frame[(frame["area_code"] == SCOTLAND) & (frame["period"] == latest["period"])]
     against = "-"
-    if area != SCOTLAND and measure == RATE:
+    if area != SCOTLAND and measure in (RATE, PERCENT):
         compared = comparison(frame, latest["period"], (directory.areas[area].kind,), directory)
         match = compared[compared["area_code"] == area]
         if len(match):
@@ -192,7 +192,7 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
                                   definition.get("frequency"))
     return {"Indicator": definition["name"],
             "Period": period_label(latest["period"], definition["frequency"]),
-            "Measure": "Rate per 1,000" if measure == RATE else definition["unit"].capitalize(),
+            "Measure": measure_label(definition, measure),
             directory.name(area): shown_value(latest["value"], latest["symbol"], places),
             "Scotland": shown_value(scot.iloc[0]["value"], None, places) if len(scot) else "..",
             "Compared with Scotland": against, "Recent trend": trend_class}

@@ -16,6 +16,7 @@ from cpip_dashboard import figures
 from cpip_dashboard.areas import SCOTLAND
 from tests.adversary import (
     CLACKS,
+    DEFINITIONS,
     FIFE,
     JOINT,
     ORKNEY,
@@ -229,3 +230,20 @@ def test_percentages_are_compared_by_wilsons_interval(count, base):
     assert percent == pytest.approx(count / base * 100)
     assert (low, high) == (pytest.approx(expected_low * 100, abs=1e-4),
                            pytest.approx(expected_high * 100, abs=1e-4))
+
+
+def test_area_profile_row_of_a_percentage_says_so_and_is_compared():
+    from cpip_dashboard import indicators
+
+    values = table("CP_REGISTRATIONS", Y2, {ORKNEY: 60, SHETLAND: 40, SIAR: 30, CLACKS: 70,
+                                            STIRLING: 90, FIFE: 400})
+    values |= table("CP_REREGISTRATIONS", Y2, {ORKNEY: 30, SHETLAND: 6, SIAR: 7, CLACKS: 9,
+                                               STIRLING: 12, FIFE: 60})
+    data = inputs(values)
+    frame = figures.protect(figures.build(data), data.directory, T).frame
+    mine = frame[(frame["indicator_code"] == "CP_REREGISTRATIONS")
+                 & (frame["measure"] == "percent")]
+    row = indicators.profile_row(DEFINITIONS["CP_REREGISTRATIONS"], "percent", mine, ORKNEY,
+                                 data.directory, 1)
+    assert row["Measure"] == "Per cent" and row[ORKNEY] == "50.0"
+    assert row["Compared with Scotland"] == "Significantly higher"
