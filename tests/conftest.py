@@ -113,6 +113,18 @@ class Databases:
         self.created_pg.append(db)
         return self._pg_url(db)
 
+    def drop(self, url: str) -> None:
+        """Drop one fresh PostgreSQL database as its test finishes (SQLite files go with the
+        temporary folder)."""
+        name = make_url(url).database
+        if not url.startswith("postgresql") or name not in self.created_pg:
+            return
+        admin = self._admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        self.created_pg.remove(name)
+
     def drop_all(self) -> None:
         if not self.created_pg:
             return
@@ -155,13 +167,17 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def db_url(databases, backend) -> str:
-    return databases.fresh(backend, sample=False)
+def db_url(databases, backend):
+    url = databases.fresh(backend, sample=False)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
-def sample_url(databases, backend) -> str:
-    return databases.fresh(backend, sample=True)
+def sample_url(databases, backend):
+    url = databases.fresh(backend, sample=True)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
