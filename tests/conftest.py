@@ -213,7 +213,8 @@ def make_app(monkeypatch):
 # --- real browser -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the one helper every test uses)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -223,7 +224,7 @@ def start_server(db_url: str, log_path: Path, extra_env: dict | None = None,
                  plain: bool = False, port: int | None = None,
                  extra_args: list[str] | None = None):
     """The dashboard as `make run` serves it (plain=True: bare `streamlit run app.py`)."""
-    port = port or _free_port()
+    port = port or free_port()
     env = dict(os.environ, DATABASE_URL=db_url, **(extra_env or {}))
     log = log_path.open("w")
     launcher = ["streamlit", "run", "app.py"] if plain else ["cpip_dashboard.ui.serve"]

@@ -5,7 +5,6 @@ even by its address; someone in no list is told whom to ask."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import urllib.request
 import pytest
 
 from tests.browser import open_page
-from tests.conftest import ROOT, start_server
+from tests.conftest import ROOT, free_port, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +21,10 @@ USERS = [{"sub": "fife", "email": "cpc.lead@fife.gov.uk", "name": "Fife Lead"},
          {"sub": "stranger", "email": "someone@example.org", "name": "Someone"}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def signin_server(databases, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("signin")
-    provider_port, app_port = _free_port(), _free_port()
+    provider_port, app_port = free_port(), free_port()
     args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(provider_port)]
     for user in USERS:
         args += ["--user-claims", json.dumps(user)]
