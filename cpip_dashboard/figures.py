@@ -41,12 +41,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from . import disclosure, sdc
 from .areas import SCOTLAND, AreaDirectory
-from .current import current_kind
-from .models import UploadBatch
 from .reference import read_csv
 
 COUNT, RATE, PERCENT = "count", "rate", "percent"
@@ -147,25 +145,11 @@ class Inputs:
     directory: AreaDirectory
 
 
-VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "status",
-                 "batch_id"]
-
-
 def load(conn: Connection) -> Inputs:
-    from .queries import area_directory, current_indicators
+    from .queries import area_directory, current_indicators, indicator_values, populations
 
-    rows = conn.execute(current_kind("indicators"))
-    values = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
-                          columns=VALUE_COLUMNS)
-    values = values.astype({"value": "float64", "symbol": object, "status": object})
-    illustrative = set(conn.execute(
-        select(UploadBatch.id).where(UploadBatch.illustrative)).scalars())
-    values["illustrative"] = values["batch_id"].isin(illustrative).astype(bool)
-    pops = pd.DataFrame([{"area_code": r.area_code, "year": r.year, "children": r.children,
-                          "illustrative": r.batch_id in illustrative}
-                         for r in conn.execute(current_kind("populations"))],
-                        columns=["area_code", "year", "children", "illustrative"])
-    return Inputs(current_indicators(conn), values, pops, area_directory(conn))
+    return Inputs(current_indicators(conn), indicator_values(conn), populations(conn),
+                  area_directory(conn))
 
 
 # --- building the figures -------------------------------------------------------------------
@@ -427,7 +411,7 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                         continue
                     rows.append(sdc.Linear(((var, 1.0), (total, -1.0)), -math.inf, 0.0,
                                            f"{relation.id}: {part_code} {var[2]} {var[3]}"))
-                    _attribute_rule(built, var, total, inputs, relation.id)
+                    _attribute_rule(built, var, total, relation.id)
             continue
         terms = parse_terms(relation.expression)
         anchor = terms[0][1]
@@ -466,7 +450,7 @@ def _widen_to_truth(row: sdc.Linear, built: Built) -> sdc.Linear:
     return sdc.Linear(row.terms, min(row.low, total), max(row.high, total), row.label)
 
 
-def _attribute_rule(built: Built, part: Var, total: Var, inputs: Inputs, relation: str) -> None:
+def _attribute_rule(built: Built, part: Var, total: Var, relation: str) -> None:
     """Group disclosure: in a council or committee, when all but fewer than the threshold of
     the children counted in a total are in a part (every child, or all but a few, has concern
     X), the complement total - part is as sensitive as a small count."""

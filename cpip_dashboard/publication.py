@@ -173,21 +173,13 @@ def summary(conn: Connection) -> dict:
 
 
 def finding_text(finding: Finding) -> str:
-    return (f"{_describe(finding.key)}: could be pinned to {finding.low:g} to {finding.high:g}")
-
-
-def _describe(key: object) -> str:
-    if isinstance(key, tuple) and len(key) == 4 and isinstance(key[3], dt.date):
-        code, measure, area, period = key
-        return f"{code} ({measure}) for {area}, period ending {period:%d %b %Y}"
-    if isinstance(key, tuple) and key and key[0] == "small":
-        _, code, area, period = key[1]
-        return f"small count {code} for {area}, period ending {period:%d %b %Y}"
-    if isinstance(key, tuple) and key and key[0] == "complement":
-        part, total = key[1], key[2]
-        return (f"children counted in {total[1]} but not in {part[1]} for {part[2]}, "
-                f"period ending {part[3]:%d %b %Y}")
-    return str(key)
+    """An unprotected cell in words, for the stored audit summary."""
+    cell = finding_json(finding)
+    if cell["area"] is None:
+        return f"{cell['indicator']}: could be pinned down"
+    low, high = cell["interval"]
+    return (f"{cell['indicator']} ({cell['measure']}) for {cell['area']}, period ending "
+            f"{cell['period']}: could be pinned to {low} to {high}")
 
 
 _STORE = ["indicator_code", "measure", "area_code", "period", "value", "symbol", "status",

@@ -190,18 +190,20 @@ def register_as_at(conn: Connection, meeting_date: dt.date | None) -> dict:
             "before": before, "updates": updates, "versions": versions}
 
 
-VALUE_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id"]
+VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "status",
+                 "batch_id"]
 
 
-def indicator_values(conn: Connection, code: str) -> pd.DataFrame:
-    """The current uploaded value per area and period for one indicator."""
+def indicator_values(conn: Connection, code: str | None = None) -> pd.DataFrame:
+    """The current uploaded value per indicator, area and period (one indicator's, or all),
+    each marked illustrative when its batch is."""
     from .models import IndicatorValue
 
-    rows = conn.execute(current_kind("indicators", IndicatorValue.indicator_code == code))
+    where = () if code is None else (IndicatorValue.indicator_code == code,)
+    rows = conn.execute(current_kind("indicators", *where))
     frame = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
                          columns=VALUE_COLUMNS)
-    illustrative = illustrative_batches(conn)
-    frame["illustrative"] = frame["batch_id"].isin(illustrative).astype(bool)
+    frame["illustrative"] = frame["batch_id"].isin(illustrative_batches(conn)).astype(bool)
     return frame.astype({"value": "float64", "symbol": object, "status": object})
 
 
@@ -211,9 +213,13 @@ def illustrative_batches(conn: Connection) -> set[int]:
 
 
 def populations(conn: Connection) -> pd.DataFrame:
+    """Current children aged 0-17 per area and year, each marked illustrative when its batch
+    is (a rate over an illustrative population is illustrative)."""
+    illustrative = illustrative_batches(conn)
     rows = conn.execute(current_kind("populations"))
-    return pd.DataFrame([{"area_code": r.area_code, "year": r.year, "children": r.children}
-                         for r in rows], columns=["area_code", "year", "children"])
+    return pd.DataFrame([{"area_code": r.area_code, "year": r.year, "children": r.children,
+                          "illustrative": r.batch_id in illustrative} for r in rows],
+                        columns=["area_code", "year", "children", "illustrative"])
 
 
 def indicator_series(conn: Connection, code: str, measure: str, threshold: int) -> pd.DataFrame:
