@@ -3,8 +3,12 @@ the chart's accessible description, and the meeting pack's text)."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 
 from . import provenance, rag, stats
 
@@ -196,3 +200,36 @@ def describe_comparison(table: pd.DataFrame, period_text: str, polarity: str) ->
     top = f" Highest: {shown.iloc[0]['area']}; lowest: {shown.iloc[-1]['area']}." \
         if len(shown) > 1 else ""
     return f"In {period_text}, compared with Scotland: {compared}.{top}"
+
+
+# --- specifications, built once per data version ----------------------------------------------
+
+_SPEC_LOCK = threading.Lock()  # Altair's theme and data-transformer registries are global
+
+
+def _arrow_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite specification as a dictionary, with its data as Arrow bytes (how
+    the page sends it), without Altair's jsonschema validation: views build this once per data
+    version, so no request validates or deep-copies a chart."""
+    datasets: dict[str, bytes] = {}
+
+    def to_arrow(data) -> dict:
+        raw = _arrow_bytes(data)
+        name = "data-" + hashlib.sha256(raw).hexdigest()[:16]
+        datasets[name] = raw
+        return {"name": name}
+
+    with _SPEC_LOCK:
+        alt.data_transformers.register("cpip_arrow", to_arrow)
+        with alt.theme.enable("none"), alt.data_transformers.enable("cpip_arrow"):
+            result = chart.to_dict(validate=False)
+    result["datasets"] = {**result.get("datasets", {}), **datasets}
+    return result

@@ -1,9 +1,14 @@
 """Cached access to the database for the pages.
 
 `engine()` is one per database URL per process (`st.cache_resource`); it migrates the database
-and, for the embedded default SQLite file, loads the sample data on first start. `q(fn, *args)`
-runs a query function of the package, cached on the database's data version, so a commit or a
-rollback anywhere is visible on the next rerun of every session.
+and, for the embedded default SQLite file, loads the sample data on first start.
+
+The data version (the latest publication's id) is read once per run, by the frame, and keys
+everything cached: `view(fn, **params)` returns a page's view (`cpip_dashboard.views`), built
+once per data version and parameters and shared by every session of the process without a
+copy (views are read-only); `q(fn, *args)` does the same for a single query. A commit, an
+approval or a rollback in any process moves the version, so every session sees it on its next
+run.
 """
 
 from __future__ import annotations
@@ -13,17 +18,27 @@ import importlib
 import streamlit as st
 from sqlalchemy import Engine
 
-from .. import config
+from .. import auth, config
 from ..db import data_version, make_engine
 from ..setup import init_db
+from ..views import frame as frame_view
+
+
+def secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:  # no secrets.toml at all
+        return {}
+
+
+def identity() -> auth.Identity:
+    """Who is asking, and their role: from the sign-in and the configured roles."""
+    user = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
+    return auth.identify(secrets(), user)
 
 
 def database_url() -> str:
-    try:
-        secrets = st.secrets.to_dict()
-    except FileNotFoundError:  # no secrets.toml at all
-        secrets = {}
-    return config.database_choice(secrets=secrets).url
+    return config.database_choice(secrets=secrets()).url
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -38,9 +53,29 @@ def engine() -> Engine:
     return _engine(database_url())
 
 
-def version() -> str:
+def read_version() -> str:
     with engine().connect() as conn:
         return data_version(conn)
+
+
+RUN_VERSION = "_run_data_version"
+
+
+def begin_run() -> str:
+    """The frame calls this first in every run: the one read of the data version per run."""
+    value = read_version()
+    st.session_state[RUN_VERSION] = value
+    return value
+
+
+def end_run() -> None:
+    st.session_state.pop(RUN_VERSION, None)
+
+
+def version() -> str:
+    """This run's data version (read once by the frame; a page run alone reads it itself)."""
+    value = st.session_state.get(RUN_VERSION)
+    return value if value is not None else read_version()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -58,6 +93,32 @@ def q(fn, *args):
     return _cached(f"{fn.__module__}.{fn.__qualname__}", url, version(), args)
 
 
+# One process holds a few hundred views (a view is a few hundred kilobytes at most); older
+# data versions fall out first.
+@st.cache_resource(show_spinner=False, max_entries=384)
+def _view(function: str, url: str, data_version_key: str, params: tuple):
+    module_name, name = function.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module_name), name)
+    with _engine(url).connect() as conn:
+        return fn(conn, **dict(params))
+
+
+def view(fn, **params):
+    """A page's view `fn(conn, **params)`, built once per data version and parameters. The
+    result is shared between sessions: draw it, never change it."""
+    url = database_url()
+    _engine(url)
+    return _view(f"{fn.__module__}.{fn.__qualname__}", url, version(),
+                 tuple(sorted(params.items())))
+
+
 def clear() -> None:
-    """After this session changed the data (upload, rollback)."""
+    """After this session changed the data (upload, rollback): this run's version is stale."""
     _cached.clear()
+    if RUN_VERSION in st.session_state:
+        st.session_state[RUN_VERSION] = read_version()
+
+
+def shared() -> frame_view.FrameView:
+    """What every page's frame needs (areas and their labels, illustrative batches)."""
+    return view(frame_view.view)

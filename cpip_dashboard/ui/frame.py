@@ -12,8 +12,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from .. import audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
-from ..queries import area_directory, data_status
-from .data import engine, q
+from ..views import frame as frame_view
+from .data import begin_run, end_run, engine, identity, shared
 from .widgets import safe
 
 PAGES = (
@@ -27,18 +27,6 @@ PAGES = (
     ("about", "pages/about.py", "About", "about"),
 )
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
-
-
-def _secrets() -> dict:
-    try:
-        return st.secrets.to_dict()
-    except FileNotFoundError:
-        return {}
-
-
-def identity() -> auth.Identity:
-    user = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
-    return auth.identify(_secrets(), user)
 
 
 def _local_mode_unsafe(who: auth.Identity) -> bool:
@@ -135,24 +123,20 @@ def navigation() -> st.navigation:
 # --- shared selections and query parameters -------------------------------------------------
 
 
+def frame() -> frame_view.FrameView:
+    return shared()
+
+
 def directory() -> AreaDirectory:
-    return q(area_directory)
+    return frame().directory
 
 
 def area_options() -> list[str]:
-    d = directory()
-    return [SCOTLAND] + [a.code for a in d.councils()] + [a.code for a in d.cpcs()]
+    return list(frame().options)
 
 
 def area_label(code: str) -> str:
-    d = directory()
-    area = d.areas.get(code)
-    if area is None:
-        return code
-    if area.kind == "cpc":
-        members = ", ".join(d.name(m) for m in d.members(code))
-        return f"CPC: {area.name} ({members})"
-    return area.name
+    return frame().label(code)
 
 
 def _notice(text: str) -> None:
@@ -218,7 +202,8 @@ def sync_url() -> None:
 
 def area_selector() -> str:
     """The shared area selector in the sidebar; every page reads `current_area()`."""
-    options = area_options()
+    shared = frame()
+    options = shared.options
     if st.session_state.get("area") not in options:
         st.session_state["area"] = SCOTLAND
     st.session_state["_area_widget"] = st.session_state["area"]
@@ -226,7 +211,7 @@ def area_selector() -> str:
     def changed() -> None:
         st.session_state["area"] = st.session_state["_area_widget"]
 
-    st.sidebar.selectbox("Area", options, key="_area_widget", format_func=area_label,
+    st.sidebar.selectbox("Area", options, key="_area_widget", format_func=shared.labels.get,
                          on_change=changed,
                          help="Scotland, a council, or a child protection committee (CPC). "
                               "Every page uses this choice.")
@@ -268,8 +253,7 @@ def banners(who: auth.Identity) -> None:
         st.sidebar.caption(f"Signed in as {who.label} ({auth.ROLE_LABELS[who.role]})")
         if st.sidebar.button("Log out"):
             st.logout()
-    status = q(data_status)
-    if status["illustrative_batches"]:
+    if frame().illustrative_batches:
         st.sidebar.warning("This dashboard holds illustrative sample data: figures, statuses "
                            "and ratings marked illustrative are not official statistics.")
     # an unknown value in the address: a short notice in the page's main area (CONTRACT.md)
@@ -283,6 +267,8 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     who = identity()
     # when something is wrong, the page's own check says what, in a sentence
     framed = setup_problem() is None and who.signed_in and who.role is not None and not _local_mode_unsafe(who)
+    if framed:
+        begin_run()  # the one read of the data version in this run
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
@@ -297,3 +283,4 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     finally:
         if framed:
             sync_url()  # selections the page made this run (meeting, indicator)
+        end_run()
