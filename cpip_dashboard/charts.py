@@ -20,7 +20,7 @@ def _base(chart: alt.Chart, description: str) -> alt.Chart:
         labelFontSize=13, titleFontSize=13, labelColor="#333333", titleColor="#333333",
         labelFont=FONT, titleFont=FONT,
     ).configure_legend(labelFontSize=13, titleFontSize=13, labelFont=FONT, titleFont=FONT,
-                       orient="bottom").configure_view(strokeWidth=0)
+                       orient="bottom", columns=2, labelLimit=0).configure_view(strokeWidth=0)
 
 
 def rag_by_workstream_table(register: pd.DataFrame, workstreams: pd.DataFrame) -> pd.DataFrame:
@@ -159,9 +159,15 @@ def describe_trend(frame: pd.DataFrame, names: dict[str, str], unit: str, freque
 
 
 def comparison_chart(table: pd.DataFrame, scotland: float | None, polarity: str,
-                     unit_title: str, description: str) -> alt.Chart:
+                     unit_title: str, description: str, highlight: str | None = None) -> alt.Chart:
+    """Areas ranked, coloured by their comparison with Scotland (named in the legend, never by
+    colour alone); every bar labelled in full; the chosen area outlined and labelled
+    '(chosen)'."""
     data = table.dropna(subset=["value"]).copy()
     data["Comparison"] = [stats.comparison_label(c, polarity) for c in data["comparison"]]
+    data["Chosen"] = data["area_code"] == highlight if "area_code" in data else False
+    data["area"] = [f"{a} (chosen)" if chosen else a
+                    for a, chosen in zip(data["area"], data["Chosen"], strict=True)]
     domain = sorted(set(data["Comparison"]))
     colours = []
     for label in domain:
@@ -171,24 +177,29 @@ def comparison_chart(table: pd.DataFrame, scotland: float | None, polarity: str,
             colours.append(COMPARISON_COLOURS["worse"])
         else:
             colours.append(COMPARISON_COLOURS["neither"].get(label, "#9e9e9e"))
+    order = list(data["area"])
     bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("area:N", sort=list(data["area"]), title=None),
+        y=alt.Y("area:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=0, labelFontWeight=alt.ExprRef(
+                    expr="indexof(datum.value, '(chosen)') >= 0 ? 'bold' : 'normal'"))),
         x=alt.X("value:Q", title=unit_title),
         color=alt.Color("Comparison:N", scale=alt.Scale(domain=domain, range=colours),
                         title="Compared with Scotland"),
-        tooltip=["area", alt.Tooltip("value:Q", format=",.2f"), "Comparison",
+        stroke=alt.condition("datum.Chosen", alt.value("#000000"), alt.value(None)),
+        strokeWidth=alt.condition("datum.Chosen", alt.value(3), alt.value(0)),
+        tooltip=["area", alt.Tooltip("value:Q", format=",.1f"), "Comparison",
                  *(["Status"] if "Status" in data else [])],
     )
     layers = [bars]
     if {"lower", "upper"} <= set(data.columns) and data["lower"].notna().any() \
             and unit_title.startswith("Rate"):
         layers.append(alt.Chart(data.dropna(subset=["lower"])).mark_rule(color="#333333").encode(
-            y=alt.Y("area:N", sort=list(data["area"])), x="lower:Q", x2="upper:Q"))
+            y=alt.Y("area:N", sort=order), x="lower:Q", x2="upper:Q"))
     if scotland is not None:
         layers.append(alt.Chart(pd.DataFrame({"Scotland": [scotland]})).mark_rule(
             color="#000000", strokeDash=[6, 4], strokeWidth=2).encode(x="Scotland:Q",
                                                                       tooltip=["Scotland"]))
-    return _base(alt.layer(*layers).properties(height=alt.Step(16)), description)
+    return _base(alt.layer(*layers).properties(height=alt.Step(18)), description)
 
 
 def describe_comparison(table: pd.DataFrame, period_text: str, polarity: str) -> str:

@@ -2,99 +2,73 @@
 
 import streamlit as st
 
-from cpip_dashboard import charts, rag, register, ui
-from cpip_dashboard.queries import meetings, register_as_at, workstreams
+from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
+from cpip_dashboard.views import briefing
 
 who = ui.require("briefing")
 area = ui.current_area()
-directory = ui.directory()
 
 top_left, top_right = st.columns([3, 1])
 with top_right:
-    meeting = widgets.meeting_selector(ui.q(meetings))
-data = ui.q(register_as_at, meeting)
-now = register.for_area(data["now"], area, directory)
-before = None if data["before"] is None else register.for_area(data["before"], area, directory)
-area_text = "" if area == "S92000003" else f" for {directory.name(area)} (national and local)"
+    meeting = widgets.meeting_selector(ui.view(briefing.meeting_list))
+v = ui.view(briefing.view, meeting=meeting, area=area)
 with top_left:
-    st.title(f"Programme status at {widgets.long_date(data['meeting'])}")
-    st.caption(f"{len(now)} actions{area_text}. Status is as reported at each meeting; "
-               "definitions of each status are on the About page.")
-ui.illustrative_notice(set(now["batch_id"]))
+    st.title(v.title)
+    st.caption(v.intro)
+ui.illustrative_notice(v.batch_ids)
 
-counts = register.counts(now)
-previous_counts = register.counts(before) if before is not None else None
-worse_if_more = {"Red", "Amber", "Not started"}
-for column, name in zip(st.columns(len(rag.NAMES)), ("Complete", "Green", "Amber", "Red",
-                                                     "Not started"), strict=True):
-    delta, arrow = None, "auto"
-    if previous_counts is not None:
-        change = counts[name] - previous_counts[name]
-        delta = f"{change:+d} since {widgets.long_date(data['previous'])}" if change else \
-            f"no change since {widgets.long_date(data['previous'])}"
-        arrow = "auto" if change else "off"
-    column.metric(rag.label(name), counts[name], delta,
-                  delta_color=("inverse" if name in worse_if_more else "normal")
-                  if delta and arrow == "auto" else "off",
-                  delta_arrow=arrow, help=rag.BY_NAME[name].definition)
-st.subheader(register.headline_sentence(counts, previous_counts, data["previous"]))
+for column, count in zip(st.columns(len(v.counts)), v.counts, strict=True):
+    column.metric(count.label, count.value, count.delta, delta_color=count.delta_color,
+                  delta_arrow=count.delta_arrow, help=count.help)
+st.subheader(v.headline)
 
 left, right = st.columns([3, 2])
 with left:
     st.header("RAG by workstream")
-    table = charts.rag_by_workstream_table(now, ui.q(workstreams))
-    sentence = charts.describe_rag_by_workstream(table)
-    if table.empty:
+    if v.workstream_chart is None:
         st.write("No actions to show.")
     else:
-        st.altair_chart(charts.rag_by_workstream(table, sentence), width="stretch")
-    st.caption(sentence)
+        widgets.chart(v.workstream_chart)
+    st.caption(v.workstream_sentence)
     with st.expander("Table: RAG by workstream"):
-        shown = table.rename(columns={n: rag.label(n) for n in rag.NAMES})
-        ui.data_table(shown)
-        ui.download_buttons(shown, f"rag-by-workstream-{data['meeting']}")
+        ui.data_table(v.workstream_table)
+        widgets.prepared_downloads(v.workstream_download)
 with right:
     st.header("Movement since the last meeting")
-    moved = register.movement(now, before)
-    if before is None:
+    if v.movement_sentence is None:
         st.write("This is the first meeting in the record: there is nothing to compare with.")
     else:
-        st.write(register.movement_sentence(moved, data["previous"]))
-        changed = register.moved_actions(moved, now)
-        if changed.empty:
+        st.write(v.movement_sentence)
+        if v.moved.empty:
             st.write("No action changed status.")
         else:
-            ui.data_table(changed)
+            ui.data_table(v.moved, column_config={
+                "Ref": st.column_config.TextColumn(width="small"),
+                "From": st.column_config.TextColumn(width="small"),
+                "To": st.column_config.TextColumn(width="small")})
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
            "(started and not complete, but no update counts for this meeting). Commentary is "
            "as reported.")
-attention = register.exceptions(now)
-if attention.empty:
+if v.attention.empty:
     st.write("Nothing needs attention at this meeting.")
 else:
-    exceptions = attention.assign(
-        RAG=attention["rag"].map(rag.label), Flags=attention["flags"].map("; ".join),
-        Due=attention["effective_due"].map(lambda d: d.isoformat() if d else ""),
-    ).rename(columns={"ref": "Ref", "title": "Action", "lead": "Lead",
-                      "commentary": "Latest commentary"})[
-        ["Ref", "Action", "Lead", "RAG", "Due", "Flags", "Latest commentary"]]
-    ui.data_table(exceptions)
-    ui.download_buttons(exceptions, f"needs-attention-{data['meeting']}")
+    ui.data_table(v.attention)
+    widgets.prepared_downloads(v.attention_download)
 
-widgets.headline_indicators(area)
+widgets.headline_tiles(v, area)
 
 st.header("Meeting pack")
 st.caption("A PDF of this briefing as at the chosen meeting, for the chosen area, to circulate "
            "before the meeting. Each pack is archived with the data version it was built from.")
-if data["meeting"] is None:
+if v.meeting is None:
     st.write("No meetings are loaded, so there is no pack to make.")
 elif st.button("Prepare the meeting pack", key="briefing-pack"):
-    st.session_state["briefing-pack-pdf"] = widgets.meeting_pack(data["meeting"], area, who)
+    st.session_state["briefing-pack-pdf"] = widgets.meeting_pack(v.meeting, area, who)
 prepared = st.session_state.get("briefing-pack-pdf")
-if prepared and prepared[0] == (data["meeting"], area):
+if prepared and prepared[0] == (v.meeting, area):
     st.download_button("Download the meeting pack (PDF)", prepared[1],
-                       f"cpip-meeting-pack-{data['meeting']}-{area}.pdf", "application/pdf",
+                       f"cpip-meeting-pack-{v.meeting}-{area}.pdf", "application/pdf",
                        key="briefing-pack-download")

@@ -32,7 +32,9 @@ def independent_counts(url: str, day: dt.date) -> Counter:
 
 
 def metric_values(at) -> dict[str, int]:
-    return {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
+    """The RAG counts (the headline indicator tiles are metrics too)."""
+    labels = {rag.label(name): name for name in rag.NAMES}
+    return {labels[m.label]: int(m.value) for m in at.metric if m.label in labels}
 
 
 @pytest.mark.parametrize("meeting", [None, dt.date(2018, 10, 2), dt.date(2017, 9, 21)])

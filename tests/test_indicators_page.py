@@ -45,7 +45,7 @@ def test_indicators_page_never_shows_a_small_count(make_app, sample_url):
                   query={"indicator": "CONCERN_CSE", "area": "S12000023"})
     assert_frame_ran(at)
     assert at.selectbox(key="_indicator_widget").value == "CONCERN_CSE"
-    at.multiselect(key="areas-S12000023").set_value(["S12000023", "S12000005", "CPC05"]).run()
+    at.multiselect(key="_compare_widget").set_value(["S12000005", "CPC05"]).run()
     table = at.dataframe[0].value
     for column in table.columns[1:]:
         if column == "Scotland":
@@ -90,7 +90,7 @@ def test_download_is_exactly_the_table_shown(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CONCERN_CSE", "area": "S12000023"})
     assert_frame_ran(at)
-    at.multiselect(key="areas-S12000023").set_value(["S12000023", "S12000005"]).run()
+    at.multiselect(key="_compare_widget").set_value(["S12000005"]).run()
     table = at.dataframe[0].value
     assert list(table.columns[:4]) == ["Period", "Orkney Islands", "Clackmannanshire",
                                        "Scotland"]
@@ -103,16 +103,20 @@ def test_download_is_exactly_the_table_shown(make_app, sample_url):
 def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CP_REGISTER", "area": "S12000047"})
-    assert at.radio(key="measure").options == ["Count", "Rate per 1,000"]
-    at.radio(key="measure").set_value("rate").run()
+    measure = at.radio(key="_measure_widget")
+    assert measure.options == ["Count", "Rate per 1,000"]
+    assert measure.value == "rate"  # a council starts on the rate: comparable with Scotland
     assert "per 1,000" in texts(at)
     assert "Byar" in texts(at)
     comparison = at.dataframe[1].value
     assert len(comparison) == 32
     assert set(comparison["Compared with Scotland"]) <= {
         "Significantly higher", "Similar", "Significantly lower", "Not compared"}
-    at.radio(key="compare-level").set_value("Committees (CPCs)").run()
+    at.radio(key="compare-level").set_value("cpcs").run()
     assert len(at.dataframe[1].value) == 30
+    at.radio(key="_measure_widget").set_value("count").run()
+    assert at.query_params["measure"] in ("count", ["count"])
+    assert "Counts of a small area sit near zero" in texts(at)
     trend = at.dataframe[2].value
     assert list(trend["Area"]) == ["Fife", "Scotland"]
     assert set(trend["Recent trend"]) <= {"Rising", "Falling", "No clear change",
@@ -194,3 +198,32 @@ def test_area_profile(make_app, sample_url, area):
 def test_area_profile_for_scotland_explains_itself(make_app, sample_url):
     at = make_app(sample_url, page="pages/area_profile.py")
     assert "Choose a council or a child protection committee" in texts(at)
+
+
+def test_measure_and_compared_areas_come_from_the_address_and_go_back_to_it(make_app,
+                                                                          sample_url):
+    at = make_app(sample_url, page="pages/indicators.py", query={
+        "indicator": "CP_REGISTER", "area": "S12000047", "measure": "count",
+        "compare": "S12000005,cpc05"})
+    assert_frame_ran(at)
+    assert at.radio(key="_measure_widget").value == "count"
+    assert at.multiselect(key="_compare_widget").value == ["S12000005", "CPC05"]
+    table = at.dataframe[0].value
+    assert list(table.columns[:5]) == [
+        "Period", "Fife", "Clackmannanshire",
+        "Clackmannanshire and Stirling Child Protection Committee", "Scotland"]
+    at.multiselect(key="_compare_widget").set_value(["CPC05"]).run()
+    assert at.query_params["compare"] in ("CPC05", ["CPC05"])
+
+
+@pytest.mark.parametrize(("query", "notice"), [
+    ({"measure": "furlongs"}, "Measure 'furlongs' in the address is not available"),
+    ({"compare": "S12000005,NOWHERE"}, "NOWHERE in the address (compare) not known"),
+])
+def test_unknown_measure_or_compared_area_falls_back_with_a_notice(make_app, sample_url,
+                                                                  query, notice):
+    at = make_app(sample_url, page="pages/indicators.py",
+                  query={"indicator": "CP_REGISTER", "area": "S12000047", **query})
+    assert_frame_ran(at)
+    assert notice in texts(at)
+    assert at.radio(key="_measure_widget").value in ("rate", "count")

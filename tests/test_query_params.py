@@ -52,7 +52,7 @@ def test_unknown_indicator_falls_back_with_a_notice_in_the_main_area(make_app,
     at = arrive(make_app, sqlite_sample_url, "pages/indicators.py", {"indicator": "NOPE"})
     assert_frame_ran(at)
     assert at.selectbox(key="_indicator_widget").value == "CP_REGISTER"
-    assert "Indicator 'NOPE' is not known" in main_text(at)
+    assert "Indicator 'NOPE' in the address is not known" in main_text(at)
 
 
 def test_known_values_give_no_notice(make_app, sqlite_sample_url):

@@ -1,7 +1,7 @@
 """The only part of the package that imports Streamlit: cached data access, the frame, and the
 shared widgets the pages draw with."""
 
-from .data import engine, q
+from .data import engine, q, view
 from .frame import current_area, directory, require
 from .widgets import (
     caption_illustrative,
@@ -22,4 +22,5 @@ __all__ = [
     "page_header",
     "q",
     "require",
+    "view",
 ]

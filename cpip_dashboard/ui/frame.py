@@ -27,6 +27,7 @@ PAGES = (
     ("about", "pages/about.py", "About", "about"),
 )
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
+INDICATOR_PARAMS = ("measure", "compare")  # the Indicators page's own (CONTRACT.md)
 
 
 def _local_mode_unsafe(who: auth.Identity) -> bool:
@@ -177,10 +178,43 @@ def adopt_url(who: auth.Identity) -> None:
     # a move between pages arrives without the parameters: only a value in the address counts
     if present != synced.get("present") and present is not None:
         st.session_state["present"] = present == "1"
+    # the Indicators page checks these against the indicator shown (`indicator_params`)
+    for key in INDICATOR_PARAMS:
+        value = params.get(key)
+        if value != synced.get(key) and value is not None:
+            st.session_state[f"_address_{key}"] = value
 
 
-def sync_url() -> None:
-    """Write the shared selections back to the address so the view can be shared."""
+def indicator_params(measures: tuple[str, ...], default_measure: str,
+                     areas: dict[str, str]) -> tuple[str, list[str]]:
+    """The Indicators page's measure and added areas: from the address when it changed from
+    outside, else the visitor's own choice; an unknown value gets a short notice."""
+    wanted = st.session_state.pop("_address_measure", None)
+    if wanted is not None:
+        if wanted.lower() in measures:
+            st.session_state["measure"] = wanted.lower()
+        else:
+            st.warning(safe(f"Measure {wanted!r} in the address is not available for this "
+                            f"indicator; showing {default_measure}."))
+            st.session_state.pop("measure", None)
+    listed = st.session_state.pop("_address_compare", None)
+    if listed is not None:
+        codes = [c.strip().upper() for c in listed.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in areas]
+        if unknown:
+            st.warning(safe(f"Area{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} in "
+                            "the address (compare) not known; showing the others."))
+        st.session_state["compare"] = [c for c in dict.fromkeys(codes) if c in areas]
+    measure = st.session_state.get("measure")
+    if measure not in measures:
+        measure = default_measure
+    compare = [c for c in st.session_state.get("compare", []) if c in areas]
+    return measure, compare
+
+
+def sync_url(page_path: str = "") -> None:
+    """Write the selections back to the address once per run, after the page, so the view
+    can be shared and each change is one step in the browser's history."""
     values = {
         "area": st.session_state.get("area"),
         "meeting": st.session_state.get("meeting").isoformat()
@@ -188,6 +222,10 @@ def sync_url() -> None:
         "indicator": st.session_state.get("indicator"),
         "present": "1" if st.session_state.get("present") else None,
     }
+    on_indicators = page_path == "indicators"
+    values["measure"] = st.session_state.get("_shown_measure") if on_indicators else None
+    values["compare"] = ",".join(st.session_state.get("compare", [])) if on_indicators \
+        else None
     synced = st.session_state.setdefault("_synced", {})
     for key, value in values.items():
         if value and (key != "area" or value != SCOTLAND):
@@ -277,10 +315,9 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
         area_selector()
         presentation_toggle()
         banners(who)
-        sync_url()
     try:
         page.run()
     finally:
         if framed:
-            sync_url()  # selections the page made this run (meeting, indicator)
+            sync_url(page.url_path)  # with the selections the page made this run
         end_run()

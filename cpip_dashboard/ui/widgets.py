@@ -54,6 +54,26 @@ def data_version() -> str:
     return version()
 
 
+def chart(spec: dict, **kwargs) -> None:
+    """A chart from its prepared specification (a view built it once per data version; its
+    sentence is the specification's description, which names it for screen readers). The
+    page gets a shallow copy: drawing moves the data out of the top level."""
+    st.vega_lite_chart(spec={**spec}, width="stretch", **kwargs)
+
+
+def prepared_downloads(prepared, key: str | None = None) -> None:
+    """CSV and Excel buttons for a view's prepared `Download`."""
+    key = key or prepared.name
+    left, right = st.columns(2)
+    left.download_button("Download CSV", prepared.csv, f"{prepared.name}.csv", "text/csv",
+                         key=f"{key}-csv", on_click=audit_download,
+                         args=(f"{prepared.name}.csv",))
+    right.download_button(
+        "Download Excel", prepared.xlsx, f"{prepared.name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+        on_click=audit_download, args=(f"{prepared.name}.xlsx",))
+
+
 def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = None,
                      key: str | None = None,
                      provenance: prov.Provenance | None = None) -> None:
@@ -145,44 +165,40 @@ def unit_text(measure: str) -> str:
     return {"rate": " per 1,000", "percent": "%"}.get(measure, "")
 
 
-def headline_indicators(area: str) -> None:
-    """Small trend charts of the headline indicators for the area against Scotland."""
-    from .. import charts, indicators
+def headline_tiles(v, area: str) -> None:
+    """The Briefing's headline indicators: a tile per indicator a minister reads in a second
+    (latest value, period, change on the year before in words, a sparkline), then the same
+    figures as a table."""
     from ..areas import SCOTLAND
-    from ..queries import indicator_catalogue, indicator_series
 
-    d = shared().directory
-    name = d.name(area)
-    st.header(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
-    catalogue = q(indicator_catalogue)
-    headline = catalogue[catalogue["headline"].astype(bool)]
-    shown = 0
-    batches: set[int] = set()
-    columns = st.columns(3)
-    for definition in headline.to_dict("records"):
-        measure = indicators.headline_measure(definition, area)
-        frame = q(indicator_series, definition["code"], measure, threshold())
-        frame = frame[frame["area_code"].isin([area, SCOTLAND])]
-        if frame["value"].notna().sum() == 0:
-            continue
-        batches |= {int(b) for b in frame["batch_id"].dropna()}
-        names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
-        unit = unit_text(measure)
-        sentence = charts.describe_trend(frame, names, unit, definition["frequency"],
-                                         decimals(measure, definition))
-        with columns[shown % 3]:
-            st.subheader(safe(definition["name"]))
-            st.altair_chart(charts.trend_chart(frame, names, unit_title(definition, measure),
-                                               [], sentence, height=180), width="stretch")
-            st.caption(sentence)
-            st.page_link("pages/indicators.py", label=safe(f"More on {definition['code']}"),
-                         query_params={"indicator": definition["code"]})
-        shown += 1
-    if not shown:
+    st.header(v.tiles_header)  # area names from the reference directory
+    st.caption(v.tiles_note)
+    if not v.tiles:
         st.write("No indicator data is loaded yet: the secretariat can upload indicator tables "
                  "on the Upload page.")
-    else:
-        illustrative_notice(batches)
+        return
+    columns = st.columns(3)
+    batches = False
+    for index, made in enumerate(v.tiles):
+        t = made.tile
+        batches |= t.illustrative
+        with columns[index % 3], st.container(border=True):
+            st.subheader(safe(t.name))
+            st.metric(f"Latest: {t.period_text}", t.figure_text, help=t.unit_title)
+            st.text(t.change_text[:1].upper() + t.change_text[1:] + ".")
+            if area != SCOTLAND and t.scotland_text:
+                st.text(f"Scotland: {t.scotland_text}")
+            if made.chart is not None:
+                chart(made.chart)
+            st.caption(safe(made.summary))
+            st.caption(safe(t.source))
+            st.page_link("pages/indicators.py", label="Trend and all areas",
+                         query_params={"indicator": t.code},
+                         help=safe(f"{t.name} on the Indicators page"))
+    with st.expander("Table: headline indicators"):
+        data_table(v.tiles_table)
+    if batches:
+        st.info(ILLUSTRATIVE_TEXT, icon="ℹ️")
 
 
 def review_links(action_ref: str) -> None:

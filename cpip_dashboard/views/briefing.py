@@ -1,0 +1,195 @@
+"""The Briefing's view: how the programme stands as at a meeting, for one area, with the headline
+indicator tiles. Built once per (data version, meeting, area)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import Connection
+
+from .. import charts, rag, register, tiles
+from ..areas import SCOTLAND
+from ..db import data_version
+from ..queries import area_directory, meetings, register_as_at, workstreams
+from .common import Download, records_download
+
+WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
+STATUS_ORDER = ("Complete", "Green", "Amber", "Red", "Not started")
+
+
+def long_date(day: dt.date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day is not None else "no meeting"
+
+
+@dataclass(frozen=True)
+class Count:
+    name: str  # the RAG level
+    label: str  # word and symbol
+    value: int
+    delta: str | None  # "+2 since 3 March 2025", "no change since ...", None for a first meeting
+    delta_color: str  # what st.metric is told: "inverse", "normal" or "off"
+    delta_arrow: str
+    help: str
+
+
+@dataclass(frozen=True)
+class TileView:
+    tile: tiles.Tile
+    chart: dict | None  # the sparkline's specification; None with fewer than two figures
+    summary: str  # the sentence the chart says, and its accessible description
+
+
+@dataclass(frozen=True)
+class BriefingView:
+    meeting: dt.date | None
+    previous: dt.date | None
+    title: str
+    intro: str
+    batch_ids: frozenset[int]
+    counts: tuple[Count, ...]
+    headline: str
+    workstream_table: pd.DataFrame
+    workstream_sentence: str
+    workstream_chart: dict | None
+    workstream_download: Download
+    movement_sentence: str | None  # None at the first meeting in the record
+    moved: pd.DataFrame
+    attention: pd.DataFrame
+    attention_download: Download | None
+    area_name: str
+    tiles_header: str
+    tiles: tuple[TileView, ...]
+    tiles_table: pd.DataFrame
+    tiles_note: str
+
+
+def meeting_list(conn: Connection) -> pd.DataFrame:
+    return meetings(conn)
+
+
+def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
+            previous: dt.date | None) -> tuple[Count, ...]:
+    current = register.counts(now)
+    earlier = register.counts(before) if before is not None else None
+    result = []
+    for name in STATUS_ORDER:
+        delta, colour, arrow = None, "off", "off"
+        if earlier is not None:
+            change = current[name] - earlier[name]
+            delta = (f"{change:+d} since {long_date(previous)}" if change
+                     else f"no change since {long_date(previous)}")
+            if change:
+                colour, arrow = ("inverse" if name in WORSE_IF_MORE else "normal"), "auto"
+        result.append(Count(name, rag.label(name), current[name], delta, colour, arrow,
+                            rag.BY_NAME[name].definition))
+    return tuple(result)
+
+
+def sparkline(tile: tiles.Tile) -> tuple[dict | None, str]:
+    """A small line of the tile's recent periods (suppressed periods left out) and the sentence
+    that says the same."""
+    points = [p for p in tile.series if p.value is not None]
+    hidden = sum(p.suppressed for p in tile.series)
+    if len(points) < 2:
+        return None, f"{tile.name}: {tile.figure_text} in {tile.period_text}."
+    first, last = points[0], points[-1]
+    decimals = 0 if tile.value_text.replace(",", "").isdigit() else 1
+    verb = ("rose" if last.value > first.value else "fell" if last.value < first.value
+            else "was unchanged")
+    summary = (f"{tile.name} {verb} from {first.value:,.{decimals}f} to "
+               f"{last.value:,.{decimals}f}{tile.unit} between {first.label} and {last.label}.")
+    if hidden:
+        summary += f" {hidden} figure{'s are' if hidden > 1 else ' is'} suppressed."
+    data = pd.DataFrame({"Period": [p.label for p in points], "Value": [p.value for p in points],
+                         "End": pd.to_datetime([p.period for p in points])})
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2,
+                                      color="#0065bd").encode(
+        x=alt.X("End:T", title=None, axis=alt.Axis(format="%Y", labelFontSize=11,
+                                                   tickCount=4, grid=False)),
+        y=alt.Y("Value:Q", title=None, scale=alt.Scale(zero=False),
+                axis=alt.Axis(labelFontSize=11, tickCount=3, format=",")),
+        tooltip=["Period", alt.Tooltip("Value:Q", format=",.1f", title=tile.unit_title)],
+    ).properties(height=90, description=summary).configure_view(strokeWidth=0)
+    return charts.spec(chart), summary
+
+
+def tiles_table(made: list[tiles.Tile], area: str) -> pd.DataFrame:
+    rows = []
+    for t in made:
+        row = {"Indicator": t.name, "Measure": t.unit_title, "Latest": t.figure_text,
+               "Period": t.period_text, "Change on the year before": t.change_text}
+        if area != SCOTLAND:
+            row["Scotland"] = t.scotland_text or ""
+        row["Source"] = t.source
+        rows.append(row)
+    columns = ["Indicator", "Measure", "Latest", "Period", "Change on the year before",
+               *(["Scotland"] if area != SCOTLAND else []), "Source"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
+    directory = area_directory(conn)
+    data = register_as_at(conn, meeting)
+    now = register.for_area(data["now"], area, directory)
+    before = None if data["before"] is None else register.for_area(data["before"], area,
+                                                                    directory)
+    area_text = "" if area == SCOTLAND else f" for {directory.name(area)} (national and local)"
+    chosen = data["meeting"]
+
+    table = charts.rag_by_workstream_table(now, workstreams(conn))
+    sentence = charts.describe_rag_by_workstream(table)
+    shown = table.rename(columns={n: rag.label(n) for n in rag.NAMES})
+
+    moved = register.movement(now, before)
+    changed = register.moved_actions(moved, now)[["Ref", "From", "To", "Movement", "Action"]]
+
+    attention = register.exceptions(now)
+    exceptions = pd.DataFrame()
+    if not attention.empty:
+        exceptions = attention.assign(
+            RAG=attention["rag"].map(rag.label), Flags=attention["flags"].map("; ".join),
+            Due=attention["effective_due"].map(lambda d: d.isoformat() if d else ""),
+        ).rename(columns={"ref": "Ref", "title": "Action", "lead": "Lead",
+                          "commentary": "Latest commentary"})[
+            ["Ref", "Action", "Lead", "RAG", "Due", "Flags", "Latest commentary"]]
+
+    made = tiles.headline_tiles(conn, area)
+    tile_views = []
+    for t in made:
+        spec, summary = sparkline(t)
+        tile_views.append(TileView(t, spec, summary))
+    name = directory.name(area)
+    return BriefingView(
+        meeting=chosen, previous=data["previous"],
+        title=f"Programme status at {long_date(chosen)}",
+        intro=f"{len(now)} actions{area_text}. Status is as reported at each meeting; "
+              "definitions of each status are on the About page.",
+        batch_ids=frozenset(int(b) for b in now["batch_id"]),
+        counts=_counts(now, before, data["previous"]),
+        headline=register.headline_sentence(register.counts(now),
+                                            register.counts(before) if before is not None
+                                            else None, data["previous"]),
+        workstream_table=shown, workstream_sentence=sentence,
+        workstream_chart=None if table.empty else charts.spec(
+            charts.rag_by_workstream(table, sentence)),
+        workstream_download=records_download(conn, shown, f"rag-by-workstream-{chosen}"),
+        movement_sentence=None if before is None else register.movement_sentence(
+            moved, data["previous"]),
+        moved=changed,
+        attention=exceptions,
+        attention_download=None if exceptions.empty else records_download(
+            conn, exceptions, f"needs-attention-{chosen}"),
+        area_name=name,
+        tiles_header=f"Headline indicators: {name}" + ("" if area == SCOTLAND
+                                                        else " and Scotland"),
+        tiles=tuple(tile_views),
+        tiles_table=tiles_table(made, area),
+        tiles_note=(f"Indicators are the latest published figures (data version "
+                    f"{data_version(conn)}), not figures as at the meeting: each tile says "
+                    "which period it is for. "
+                    + ("Councils and committees are shown as rates or percentages, comparable "
+                       "with Scotland." if area != SCOTLAND else "")).strip(),
+    )

@@ -1,0 +1,184 @@
+"""The Indicators page's views: one indicator over time for chosen areas against Scotland, and
+all councils or committees compared in one period. Every figure is the protected one stored for
+the data version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from .. import charts, config, indicators, provenance, stats
+from ..areas import SCOTLAND
+from ..db import data_version
+from ..disclosure import SUPPRESSED_SYMBOL, suppression_rule
+from ..queries import area_directory, indicator_catalogue, indicator_series
+from ..values import MISSING_SYMBOLS, period_label
+from .common import Download, download
+
+LEVELS = {"councils": ("Councils", ("council",)), "cpcs": ("Committees (CPCs)", ("cpc",))}
+
+
+def unit_title(definition: dict, measure: str) -> str:
+    if measure == indicators.RATE:
+        return "Rate per 1,000 children aged 0-17"
+    return "Per cent" if measure == indicators.PERCENT or definition["unit"] == "percent" \
+        else "Number"
+
+
+def decimals(measure: str, definition: dict) -> int:
+    """Counts are whole numbers; rates and percentages are published to one decimal place."""
+    return indicators.PLACES if measure in (indicators.RATE, indicators.PERCENT) \
+        or definition["unit"] != "count" else 0
+
+
+def unit_text(measure: str) -> str:
+    """What follows a figure in a sentence: ' per 1,000', '%' or nothing."""
+    return {indicators.RATE: " per 1,000", indicators.PERCENT: "%"}.get(measure, "")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    codes: tuple[str, ...]
+    labels: dict[str, str]  # code -> "Name"
+    definitions: dict[str, dict]
+    measures: dict[str, tuple[str, ...]]  # code -> the measures it is published in
+    measure_labels: dict[tuple[str, str], str]  # (code, measure) -> "Rate per 1,000"
+    areas: tuple[str, ...]  # every council and committee, in the directory's order
+    area_labels: dict[str, str]
+
+    def default_measure(self, code: str, area: str) -> str:
+        return indicators.headline_measure(self.definitions[code], area)
+
+
+def catalogue(conn: Connection) -> Catalogue:
+    frame = indicator_catalogue(conn)
+    definitions = {row["code"]: row for row in frame.to_dict("records")}
+    names = {code: d["name"] for code, d in definitions.items()}
+    measures = {code: tuple(indicators.measures(d)) for code, d in definitions.items()}
+    directory = area_directory(conn)
+    areas = sorted((a for a in directory.areas if a != SCOTLAND),
+                   key=lambda a: directory.areas[a].sort_order)
+    return Catalogue(
+        codes=tuple(definitions), labels=names, definitions=definitions, measures=measures,
+        measure_labels={(code, m): indicators.measure_label(definitions[code], m, names)
+                        for code in definitions for m in measures[code]},
+        areas=tuple(areas),
+        area_labels={a: ("CPC: " if directory.areas[a].kind == "cpc" else "")
+                     + directory.name(a) for a in areas})
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    definition: dict
+    measure: str
+    areas: tuple[str, ...]  # as drawn: the chosen areas, then Scotland
+    has_figures: bool
+    sentence: str
+    chart: dict | None
+    batch_ids: frozenset[int]
+    table: pd.DataFrame
+    table_download: Download
+    about: tuple[str, ...]  # captions beside the chart
+    trend_rule: str
+    trend: pd.DataFrame
+    periods: tuple[dt.date, ...]  # periods with a figure shown, for the comparison
+
+
+def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) -> SeriesView:
+    definition = indicator_catalogue(conn).set_index("code", drop=False).loc[code].to_dict()
+    directory = area_directory(conn)
+    frame = indicator_series(conn, code, measure, config.suppress_below())
+    drawn = [*[a for a in areas if a != SCOTLAND], SCOTLAND]
+    shown = frame[frame["area_code"].isin(drawn)]
+    names = {a: directory.name(a) for a in drawn}
+    places = decimals(measure, definition)
+    breaks = indicators.series_breaks().get(code, [])
+    has_figures = bool(shown["value"].notna().sum())
+    sentence = charts.describe_trend(shown, names, unit_text(measure), definition["frequency"],
+                                     places) if has_figures else "No figures to show."
+    chart = charts.spec(charts.trend_chart(shown, names, unit_title(definition, measure),
+                                           breaks, sentence)) if has_figures else None
+    table = indicators.display_table(shown, drawn, directory, definition["frequency"], places)
+    flags = provenance.by_period(table["Period"], shown, drawn, definition["frequency"])
+    table = provenance.with_status(table, flags)
+    markers = provenance.markers_legend(shown["status"])
+    rule = suppression_rule()
+    about = [(f"Unit: {definition['unit']}. Frequency: {definition['frequency']}. "
+             f"Polarity: {definition['polarity']}."),
+             provenance.source_caption([provenance.flag(f) for f in shown["illustrative"]],
+                                       definition, measure)]
+    if definition.get("series_notes"):
+        about.append(f"Series notes: {definition['series_notes']}")
+    about += [f"Break in series at {when:%d %B %Y}: {note}" for when, note in breaks]
+    about.append(f"Symbols: {SUPPRESSED_SYMBOL} suppressed ({rule}); "
+                 + "; ".join(f"{s} {m}" for s, m in MISSING_SYMBOLS.items()
+                             if s in ("*", "x", ".."))
+                 + (f"; {markers}." if markers else "."))
+    trend = indicators.trend_table(frame, drawn, directory, places, code=code,
+                                   frequency=definition["frequency"])
+    return SeriesView(
+        definition=definition, measure=measure, areas=tuple(drawn), has_figures=has_figures,
+        sentence=sentence, chart=chart,
+        batch_ids=frozenset(int(b) for b in shown["batch_id"].dropna()),
+        table=table,
+        table_download=download(table, f"{code}-{measure}", provenance.figures(
+            flags, definition, data_version(conn), rule, measure, about=[
+                ("Indicator", f"{definition['name']} ({code})"),
+                ("Definition", definition["definition"]),
+                ("Symbols", f"{SUPPRESSED_SYMBOL}: suppressed ({rule})"
+                 + (f"; {markers}" if markers else ""))])),
+        about=tuple(about), trend_rule="Rule: " + stats.TREND_RULE,
+        trend=provenance.with_status(trend, provenance.by_area(drawn, frame)),
+        periods=tuple(sorted(frame.dropna(subset=["value"])["period"].unique())))
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    period_text: str
+    sentence: str
+    chart: dict | None
+    method: str
+    table: pd.DataFrame
+    table_download: Download
+
+
+def comparison(conn: Connection, code: str, measure: str, period: dt.date, level: str,
+               highlight: str) -> ComparisonView:
+    """Councils or committees in one period on the measure comparable across areas (a rate or
+    a percentage), ranked, each against Scotland; the chosen area labelled '(chosen)' and
+    outlined."""
+    definition = indicator_catalogue(conn).set_index("code", drop=False).loc[code].to_dict()
+    directory = area_directory(conn)
+    options = indicators.measures(definition)
+    compare_measure = options[1] if measure == indicators.COUNT and len(options) > 1 \
+        else measure
+    frame = indicator_series(conn, code, compare_measure, config.suppress_below())
+    level_name, kinds = LEVELS[level]
+    ranked = indicators.comparison(frame, period, kinds, directory)
+    flags = provenance.by_area(ranked["area_code"], frame, period)
+    ranked = provenance.with_status(ranked, flags)
+    period_text = period_label(period, definition["frequency"])
+    sentence = charts.describe_comparison(ranked, period_text, definition["polarity"])
+    chosen = directory.name(highlight) if highlight in set(ranked["area_code"]) else None
+    if chosen:
+        sentence += f" {chosen} is outlined and labelled (chosen)."
+    chart = None
+    if ranked["value"].notna().any():
+        chart = charts.spec(charts.comparison_chart(
+            ranked, ranked.attrs.get("scotland_rate"), definition["polarity"],
+            unit_title(definition, compare_measure), sentence, highlight=highlight))
+    method = indicators.comparison_method(compare_measure)
+    table = provenance.with_status(indicators.comparison_table(ranked, definition["polarity"]),
+                                   flags)
+    return ComparisonView(
+        period_text=period_text, sentence=sentence, chart=chart,
+        method="Method: " + method + " The dashed line is Scotland.", table=table,
+        table_download=download(table, f"{code}-compare-{period_text}", provenance.figures(
+            flags, definition, data_version(conn), suppression_rule(),
+            ranked.attrs.get("measure", indicators.RATE), about=[
+                ("Indicator", f"{definition['name']} ({code})"),
+                ("Comparison", f"{level_name} in {period_text}, compared with Scotland. "
+                               + method)])))
