@@ -9,7 +9,8 @@ st.set_page_config(
     page_title="CPIP Leadership Dashboard",
     page_icon="🛡️",
     layout="wide",
-    # presentation mode (?present=1) starts with the sidebar folded away, for a projector
-    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "expanded",
+    # presentation mode (?present=1) starts with the sidebar folded away, for a projector;
+    # otherwise "auto": open on a wide screen, folded on a phone so it never covers the page
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
 run_frame()

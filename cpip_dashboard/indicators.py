@@ -193,7 +193,8 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
     return {"Indicator": definition["name"],
             "Period": period_label(latest["period"], definition["frequency"]),
             "Measure": measure_label(definition, measure),
-            directory.name(area): shown_value(latest["value"], latest["symbol"], places),
+            # a committee's long name as a header would push Scotland off screen
+            "This area": shown_value(latest["value"], latest["symbol"], places),
             "Scotland": shown_value(scot.iloc[0]["value"], None, places) if len(scot) else "..",
             "Compared with Scotland": against, "Recent trend": trend_class}
 

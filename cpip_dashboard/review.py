@@ -184,7 +184,8 @@ def assessment_detail(row: pd.Series, criterion: pd.Series) -> pd.DataFrame:
               ("Recommendation", row["recommendation"]), ("Owner", row["owner"]),
               ("Target date", row["target_date"]), ("Progress", row["progress"]),
               ("Register action", row["action_ref"])]
-    return pd.DataFrame({"": [f for f, _ in fields], "Text": [_text(v) for _, v in fields]})
+    return pd.DataFrame({"Field": [f for f, _ in fields],
+                         "Text": [_text(v) for _, v in fields]})
 
 
 def themes_table(table: pd.DataFrame) -> pd.DataFrame:

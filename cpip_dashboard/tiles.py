@@ -192,7 +192,7 @@ def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
         illustrative=any(flags), polarity=str(definition.get("polarity") or "neither"))
 
 
-def _duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool:
+def duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool:
     """A count shown as its rate when another headline indicator is that rate."""
     return measure == indicators.RATE and definition["unit"] == "count" and any(
         other["code"] != definition["code"] and str(other["unit"]).startswith("rate")
@@ -210,7 +210,7 @@ def headline_tiles(conn: Connection, area: str, threshold: int | None = None) ->
     result = []
     for definition in headline:
         measure = indicators.headline_measure(definition, area)
-        if area != SCOTLAND and _duplicate_rate(definition, measure, headline):
+        if area != SCOTLAND and duplicate_rate(definition, measure, headline):
             continue
         made = tile(definition, measure, indicator_series(conn, definition["code"], measure,
                                                           threshold), area, names)

@@ -5,12 +5,12 @@ import streamlit as st
 
 from cpip_dashboard import provenance, rag, ui
 from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, how_protected, suppression_rule
-from cpip_dashboard.publication import summary as publication_summary
-from cpip_dashboard.queries import batch_table, data_status, indicator_catalogue
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.values import MISSING_SYMBOLS
+from cpip_dashboard.views import about
 
 ui.require("about")
+v = ui.view(about.view)
 ui.page_header("About this dashboard",
                "What the statuses, symbols and indicators mean, where the data comes from, and "
                "how accessible the dashboard is.")
@@ -35,26 +35,15 @@ ui.data_table(pd.DataFrame(symbols))
 st.header("How small numbers are protected")
 for sentence in how_protected():
     st.text("• " + sentence)
-audit = ui.q(publication_summary)
-if audit:
-    st.caption(f"Last check (data version {audit['data_version']}): {audit['figures']:,} "
-               f"figures, {audit['suppressed']:,} hidden, "
-               + ("every hidden figure protected." if not audit["unprotected"] else
-                  f"{len(audit['unprotected'])} could not be protected: ask the secretariat."))
+if v.audit_line:
+    st.caption(v.audit_line)
 
 st.header("Indicators")
-catalogue = ui.q(indicator_catalogue)
-ui.data_table(catalogue.rename(columns={
-    "code": "Code", "name": "Name", "unit": "Unit", "frequency": "Frequency",
-    "definition": "Definition", "polarity": "Polarity", "source": "Official source",
-    "series_notes": "Series notes and breaks", "version": "Version"})[
-    ["Code", "Name", "Unit", "Frequency", "Polarity", "Definition", "Series notes and breaks",
-     "Official source", "Version"]])
-st.caption("Headline indicators (shown on the Briefing): "
-           + ", ".join(catalogue.loc[catalogue["headline"].astype(bool), "code"]))
+ui.data_table(v.catalogue)
+st.caption("Headline indicators (shown on the Briefing): " + widgets.safe(v.headline_codes))
 
 st.header("Data status")
-status = ui.q(data_status)
+status = v.status
 if status["last_committed_at"] is None:
     st.write("No data has been loaded yet.")
 else:
@@ -80,7 +69,7 @@ st.write("Whether a figure is official or illustrative is shown wherever it appe
          "block of figures in the meeting pack. A committee's figure summed from its councils is "
          "illustrative if any council's figure in it is. A download of the action register or "
          "the planning review is marked illustrative while any illustrative batch is loaded.")
-ui.data_table(ui.q(batch_table))
+ui.data_table(v.batches)
 
 st.header("Where the data comes from")
 st.write("Children's Social Work Statistics (Scottish Government, annual) for child protection "

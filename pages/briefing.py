@@ -21,7 +21,7 @@ ui.illustrative_notice(v.batch_ids)
 for column, count in zip(st.columns(len(v.counts)), v.counts, strict=True):
     column.metric(count.label, count.value, count.delta, delta_color=count.delta_color,
                   delta_arrow=count.delta_arrow, help=count.help)
-st.subheader(v.headline)
+st.markdown(f"**{widgets.safe(v.headline)}**")  # a sentence, not a heading
 
 left, right = st.columns([3, 2])
 with left:

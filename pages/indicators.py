@@ -81,7 +81,7 @@ with left:
                    "in it is, and a committee's sum is illustrative if any council in it is.")
     widgets.prepared_downloads(v.table_download)
 with right:
-    st.subheader("About this indicator")
+    st.header("About this indicator")
     st.text(v.definition["definition"])
     for line in v.about:
         st.caption(widgets.safe(line))

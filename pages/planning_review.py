@@ -1,45 +1,37 @@
 """Planning review: the Leadership Group's first-year review of how child protection is built
 into each area's planning processes - ratings, findings, recommendations and progress."""
 
-import datetime as dt
-
-import altair as alt
 import streamlit as st
 
 from cpip_dashboard import review, ui
-from cpip_dashboard.queries import criteria, meetings, review_assessments
 from cpip_dashboard.ui import widgets
+from cpip_dashboard.views import briefing
+from cpip_dashboard.views import review as views
 
 ui.require("review")
 area = ui.current_area()
-directory = ui.directory()
 ui.page_header("Planning review", "How child protection is built into each area's planning "
                "and service-delivery processes: the Leadership Group's first-year review.")
 
-meeting = widgets.meeting_selector(ui.q(meetings))
-all_rows = ui.q(review_assessments)
-current = review.as_at(all_rows, meeting)
-shown = review.for_area(current, area, directory)
-crit = ui.q(criteria)
-codes = list(crit["code"])
-if shown.empty:
-    st.write("No planning-review assessment is loaded" + (
-        "" if area == "S92000003" else f" for {directory.name(area)}") + " as at this meeting.")
+meeting = widgets.meeting_selector(ui.view(briefing.meeting_list))
+v = ui.view(views.view, meeting=meeting, area=area)
+if v.empty_sentence:
+    st.write(v.empty_sentence)
     st.stop()
-ui.illustrative_notice({int(b) for b in shown["batch_id"]})
-st.caption("Ratings use the six-point scale: " + ", ".join(
-    f"{r} ({review.ABBREVIATIONS[r]})" for r in review.RATINGS)
-    + ". Each cell shows the rating in words; colour only repeats it.")
+ui.illustrative_notice(v.batch_ids)
+st.caption(v.scale_note)
+codes = [c.code for c in v.criteria]
 
 st.header("Ratings by area and criterion")
 sort = st.radio("Sort areas", ["By name", "Weakest first"], horizontal=True, key="review-sort")
-table = review.matrix(shown, directory, codes, "weakest" if sort == "Weakest first" else "area")
-display = review.matrix_cells(table, codes)
-event = ui.data_table(display.style.map(review.cell_style, subset=codes),
-                      column_config={c: st.column_config.TextColumn(
-                          c, help=crit.set_index("code").loc[c, "dimension"], width="small")
-                          for c in codes},
-                      on_select="rerun", selection_mode="single-cell", key="review-grid")
+display = v.matrix_weakest if sort == "Weakest first" else v.matrix_by_name
+event = ui.data_table(
+    display.style.map(review.cell_style, subset=codes),
+    column_config={"Area": st.column_config.TextColumn("Area", pinned=True),
+                   **{c.code: st.column_config.TextColumn(
+                       c.name, help=f"{c.code}: {c.question}", width="medium")
+                      for c in v.criteria}},
+    on_select="rerun", selection_mode="single-cell", key="review-grid")
 picked = list(event.selection.cells) if event else []
 if picked and picked != st.session_state.get("review-picked"):
     st.session_state["review-picked"] = picked
@@ -48,55 +40,42 @@ if picked and picked != st.session_state.get("review-picked"):
     if column in codes:
         st.session_state["review-criterion"] = column
 st.caption("Choose a cell to see that assessment's evidence, finding and recommendation below.")
-ui.download_buttons(review.matrix_download(table, codes), f"planning-review-matrix-{meeting}",
-                    key="review-matrix")
+widgets.prepared_downloads(v.matrix_download, key="review-matrix")
 
 st.subheader("One assessment")
 pick = st.columns(2)
-chosen_area = pick[0].selectbox("Area", list(display.index), format_func=directory.name,
+names = {c.code: f"{c.code} {c.name}" for c in v.criteria}
+chosen_area = pick[0].selectbox("Area", list(display.index), format_func=v.area_names.get,
                                 key="review-area")
-chosen_crit = pick[1].selectbox(
-    "Criterion", codes, key="review-criterion",
-    format_func=lambda c: f"{c} {crit.set_index('code').loc[c, 'dimension']}")
-match = shown[(shown["area_code"] == chosen_area) & (shown["criterion_code"] == chosen_crit)]
-if match.empty:
+chosen_crit = pick[1].selectbox("Criterion", codes, key="review-criterion",
+                                format_func=names.get)
+detail = v.detail(chosen_area, chosen_crit)
+if detail is None:
     st.write("No assessment for this area and criterion.")
 else:
-    ui.data_table(review.assessment_detail(match.iloc[0], crit.set_index("code").loc[chosen_crit]),
-                  key="assessment-detail")
+    ui.data_table(detail, key="assessment-detail")
 
-st.header("National themes")
-themes = review.themes(shown, crit)
-sentence = review.describe_themes(themes)
-chart = alt.Chart(themes.head(17)).mark_bar(color="#d94801").encode(
-    y=alt.Y("code:N", sort=list(themes["code"]), title="Criterion"),
-    x=alt.X("weak:Q", title="Areas rated Weak or Unsatisfactory",
-            axis=alt.Axis(tickMinStep=1)),
-    tooltip=["code", "criterion", "weak", "assessed"],
-).properties(height=alt.Step(18), description=sentence)
-st.altair_chart(chart, width="stretch")
-st.caption(sentence)
-with st.expander("Table of national themes"):
-    ui.data_table(review.themes_table(themes))
+st.header(v.themes_header)
+if v.themes_chart is not None:
+    widgets.chart(v.themes_chart)
+st.caption(v.themes_sentence)
+if v.themes_chart is not None:
+    with st.expander("Table: " + v.themes_header):
+        ui.data_table(v.themes_table)
+elif not v.themes_table.empty:
+    ui.data_table(v.themes_table)
 
 st.header("Areas needing support")
-st.caption(f"Every area with {review.NEEDS_SUPPORT_AT} or more ratings of Weak or "
-           "Unsatisfactory: those assessments, and the area's recommendations, open or done.")
-support = review.needing_support(shown)
-if support.empty:
+st.caption(v.support_note)
+if v.support.empty:
     st.write("No area has two or more Weak or Unsatisfactory ratings.")
 else:
-    ui.data_table(review.support_table(support, directory))
+    ui.data_table(v.support)
 
 st.header("Progress on recommendations")
-day = meeting or dt.date.today()
-counts = review.progress(shown, day)
-cols = st.columns(4)
-for column, (label, value) in zip(cols, counts.items(), strict=True):
+for column, (label, value) in zip(st.columns(4), v.progress.items(), strict=True):
     column.metric(label, value)
-st.caption(f"Overdue: target date before {widgets.long_date(day)} and not done.")
-recs_table = review.recommendations_table(shown, day, directory)
-with st.expander(f"All {len(recs_table)} recommendations"):
-    ui.data_table(recs_table)
-ui.download_buttons(recs_table, f"planning-review-recommendations-{meeting}",
-                    key="review-recs")
+st.caption(v.overdue_note)
+with st.expander(f"All {len(v.recommendations)} recommendations"):
+    ui.data_table(v.recommendations)
+widgets.prepared_downloads(v.recommendations_download, key="review-recs")

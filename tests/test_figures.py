@@ -245,5 +245,5 @@ def test_area_profile_row_of_a_percentage_says_so_and_is_compared():
                  & (frame["measure"] == "percent")]
     row = indicators.profile_row(DEFINITIONS["CP_REREGISTRATIONS"], "percent", mine, ORKNEY,
                                  data.directory, 1)
-    assert row["Measure"] == "Per cent" and row[ORKNEY] == "50.0"
+    assert row["Measure"] == "Per cent" and row["This area"] == "50.0"
     assert row["Compared with Scotland"] == "Significantly higher"

@@ -181,9 +181,12 @@ def test_area_profile(make_app, sample_url, area):
     at = make_app(sample_url, page="pages/area_profile.py", query={"area": area})
     assert_frame_ran(at)
     profile = at.dataframe[0].value
-    assert len(profile) == 17
-    name = profile.columns[3]
-    for cell in profile[name]:
+    # every indicator once: the register count is not repeated as a rate beside the rate
+    assert len(profile) == 16
+    assert list(profile["Indicator"]).count("Children on the child protection register at "
+                                            "31 July") == 0
+    assert list(profile.columns[3:5]) == ["This area", "Scotland"]
+    for cell in profile["This area"]:
         assert cell.split()[0] not in {str(n) for n in SMALL}, cell
     assert set(profile["Recent trend"]) <= {"Rising", "Falling", "No clear change",
                                             "Too few periods", "Not assessed (small numbers)",

@@ -54,9 +54,9 @@ def version_of(engine) -> str:
         return data_version(conn)
 
 
-def indicators_page(make_app, sample_url, code="CP_REGISTER", area=FIFE):
+def indicators_page(make_app, sample_url, code="CP_REGISTER", area=FIFE, measure="count"):
     at = make_app(sample_url, page="pages/indicators.py",
-                  query={"indicator": code, "area": area})
+                  query={"indicator": code, "area": area, "measure": measure})
     assert_frame_ran(at)
     return at
 

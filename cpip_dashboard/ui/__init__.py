@@ -4,7 +4,6 @@ shared widgets the pages draw with."""
 from .data import engine, q, view
 from .frame import current_area, directory, require
 from .widgets import (
-    caption_illustrative,
     data_table,
     download_buttons,
     illustrative_notice,
@@ -12,7 +11,6 @@ from .widgets import (
 )
 
 __all__ = [
-    "caption_illustrative",
     "current_area",
     "data_table",
     "directory",

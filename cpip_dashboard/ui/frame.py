@@ -283,7 +283,13 @@ def presentation_toggle() -> None:
 
 
 def banners(who: auth.Identity) -> None:
-    st.sidebar.markdown(f"**{config.classification()}**")
+    # the classification and the illustrative notice head the main area on every page too,
+    # so presentation mode (sidebar folded away) and a phone still show them
+    marking = config.classification()
+    if frame().illustrative_batches:
+        marking += " · Illustrative sample data: not official statistics"
+    st.caption(f"**{safe(marking)}**")
+    st.sidebar.markdown(f"**{safe(config.classification())}**")
     if who.local_mode:
         st.sidebar.info("Local mode: no sign-in is configured, so the dashboard only serves "
                         "this computer (127.0.0.1) and you have the secretariat role.")

@@ -1,0 +1,122 @@
+"""The Area profile's view: one council or committee, every indicator against Scotland, the
+actions that touch it and its planning-review findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from .. import charts, config, indicators, provenance, register, review, stats, tiles
+from ..areas import SCOTLAND
+from ..db import data_version
+from ..disclosure import suppression_rule
+from ..queries import (
+    area_directory,
+    criteria,
+    indicator_catalogue,
+    indicator_series,
+    register_as_at,
+    review_assessments,
+    workstreams,
+)
+from .common import Download, download
+from .indicators import decimals, unit_text, unit_title
+
+
+@dataclass(frozen=True)
+class SmallChart:
+    name: str
+    chart: dict
+    sentence: str
+
+
+@dataclass(frozen=True)
+class AreaProfileView:
+    area: str
+    name: str
+    title: str
+    kind_note: str | None  # the councils a committee covers
+    profile: pd.DataFrame  # empty when no indicator has a figure here
+    profile_download: Download | None
+    methods: str
+    batch_ids: frozenset[int]
+    small_charts: tuple[SmallChart, ...]
+    actions_sentence: str
+    local_actions: pd.DataFrame
+    review_sentence: str | None
+    findings: pd.DataFrame
+    findings_batches: frozenset[int]
+
+
+def view(conn: Connection, area: str) -> AreaProfileView:
+    directory = area_directory(conn)
+    name = directory.name(area)
+    catalogue = indicator_catalogue(conn)
+    rows, flags, definitions, measures, small, batches = [], [], [], [], [], set()
+    names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
+    every = catalogue.to_dict("records")
+    for definition in every:
+        measure = indicators.headline_measure(definition, area)
+        # a count shown as its rate beside the rate indicator would be the same figure twice
+        if area != SCOTLAND and tiles.duplicate_rate(definition, measure, every):
+            continue
+        frame = indicator_series(conn, definition["code"], measure, config.suppress_below())
+        places = decimals(measure, definition)
+        row = indicators.profile_row(definition, measure, frame, area, directory, places)
+        if row is None:
+            continue
+        batches |= {int(b) for b in frame["batch_id"].dropna()}
+        rows.append(row)
+        flags.append(provenance.for_profile(frame, area))
+        definitions.append(definition)
+        measures.append(measure)
+        shown = frame[frame["area_code"].isin(list(names))]
+        sentence = charts.describe_trend(shown, names, unit_text(measure),
+                                         definition["frequency"], places)
+        if shown["value"].notna().any():
+            small.append(SmallChart(definition["name"], charts.spec(charts.trend_chart(
+                shown, names, unit_title(definition, measure), [], sentence, height=150)),
+                sentence))
+    profile = provenance.with_status(pd.DataFrame(rows), flags) if rows else pd.DataFrame()
+
+    data = register_as_at(conn, None)
+    actions = register.for_area(data["now"], area, directory)
+    local = actions[actions["areas"] != SCOTLAND]
+    ws = workstreams(conn)
+    as_at = (f"{data['meeting'].day} {data['meeting']:%B %Y}" if data["meeting"]
+             else "today")
+
+    findings = pd.DataFrame()
+    review_sentence = None
+    findings_batches: frozenset[int] = frozenset()
+    if area != SCOTLAND:
+        mine = review.for_area(review.as_at(review_assessments(conn), None), area, directory)
+        if not mine.empty:
+            weak = mine[mine["rating"].isin(review.WEAK)]
+            review_sentence = (f"{len(mine)} assessments; {len(weak)} rated Weak or "
+                               "Unsatisfactory.")
+            findings = review.findings_table(mine, criteria(conn).set_index("code"), directory)
+            findings_batches = frozenset(int(b) for b in mine["batch_id"])
+    kind = directory.areas[area].kind if area in directory.areas else "scotland"
+    return AreaProfileView(
+        area=area, name=name, title=f"Area profile: {name}",
+        kind_note=("Committee covering: " + ", ".join(directory.name(m)
+                                                      for m in directory.members(area)))
+        if kind == "cpc" else None,
+        profile=profile,
+        profile_download=download(profile, f"area-profile-{area}", provenance.figures(
+            flags, definitions, data_version(conn), suppression_rule(), measures,
+            about=[("Area profile", (f"{name}: every indicator's latest figure against "
+                                    "Scotland"))])) if rows else None,
+        methods=("Significance: " + stats.SIGNIFICANCE_METHOD + " Percentages: "
+                 + stats.PERCENT_METHOD + " Recent trend: " + stats.TREND_RULE),
+        batch_ids=frozenset(batches), small_charts=tuple(small),
+        actions_sentence=(f"{len(actions)} actions apply here: {len(actions) - len(local)} "
+                          f"national and {len(local)} naming this area or its committee (as "
+                          f"at {as_at})."),
+        local_actions=register.register_table(
+            local, dict(zip(ws["code"], ws["name"], strict=True)), directory)
+        if len(local) else pd.DataFrame(),
+        review_sentence=review_sentence, findings=findings, findings_batches=findings_batches)
