@@ -110,7 +110,10 @@ def trend_chart(frame: pd.DataFrame, names: dict[str, str], unit_title: str,
     order = [names[a] for a in names]
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=50), strokeWidth=2.5).encode(
         x=alt.X("Period end:T", title="Period ending", axis=alt.Axis(format="%Y")),
-        y=alt.Y("value:Q", title=unit_title, scale=alt.Scale(zero=True)),
+        # short enough to fit beside a low plot: the tooltip and the caption give it in full
+        y=alt.Y("value:Q", title=unit_title.replace("Rate per 1,000 children aged",
+                                                    "Per 1,000 aged"),
+                scale=alt.Scale(zero=True), axis=alt.Axis(titleLimit=0)),
         color=alt.Color("Area:N", sort=order, title="Area",
                         scale=alt.Scale(range=["#0065bd", "#c15400", "#2a7d3f", "#7b3294",
                                                "#333333", "#b8860b"])),
