@@ -20,7 +20,8 @@ def _base(chart: alt.Chart, description: str) -> alt.Chart:
         labelFontSize=13, titleFontSize=13, labelColor="#333333", titleColor="#333333",
         labelFont=FONT, titleFont=FONT,
     ).configure_legend(labelFontSize=13, titleFontSize=13, labelFont=FONT, titleFont=FONT,
-                       orient="bottom", columns=2, labelLimit=0).configure_view(strokeWidth=0)
+                       # one column of entries: never cut on a phone
+                       orient="bottom", columns=1, labelLimit=0).configure_view(strokeWidth=0)
 
 
 def rag_by_workstream_table(register: pd.DataFrame, workstreams: pd.DataFrame) -> pd.DataFrame:

@@ -110,7 +110,8 @@ def sparkline(tile: tiles.Tile) -> tuple[dict | None, str]:
         x=alt.X("End:T", title=None, axis=alt.Axis(format="%Y", labelFontSize=11,
                                                    tickCount=4, grid=False)),
         y=alt.Y("Value:Q", title=None, scale=alt.Scale(zero=False),
-                axis=alt.Axis(labelFontSize=11, tickCount=3, format=",")),
+                axis=alt.Axis(labelFontSize=11, tickCount=3,
+                              format=",.0f" if decimals == 0 else ",.1f")),
         tooltip=["Period", alt.Tooltip("Value:Q", format=",.1f", title=tile.unit_title)],
     ).properties(height=90, description=summary).configure_view(strokeWidth=0)
     return charts.spec(chart), summary
