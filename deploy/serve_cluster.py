@@ -9,8 +9,9 @@ serve-cluster`).
 3. Starts N processes of `python -m cpip_dashboard.ui.serve` on 127.0.0.1, ports
    first-port .. first-port+N-1, every one with the same environment and the same
    `secrets.toml` (so the same `cookie_secret`: a sign-in cookie made by one is read by all),
-   waits until each answers `/_stcore/health`, and opens the Briefing once on each so the first
-   visitors find warm caches.
+   waits until each answers `/_stcore/health`, and opens the first page once on each (the
+   Briefing; with sign-in configured, the sign-in page) so each has its database engine and
+   first caches ready.
 4. Renders `deploy/nginx.conf.template` into a work folder and runs Debian's nginx from it as
    an ordinary foreground process (no daemon, no root paths), then checks `/_stcore/health`
    through nginx.
@@ -140,7 +141,7 @@ class Cluster:
                 why = result if isinstance(result, BaseException) else \
                     "; ".join(result.exceptions) or "page not found"
                 say(f"  warning: warming app process {app.number} up failed: {why}")
-        say(f"Warmed every process up (the Briefing once each) in "
+        say(f"Warmed every process up (the first page once each) in "
             f"{time.perf_counter() - started:.1f} s")
 
     def render_nginx_conf(self) -> Path:
@@ -343,7 +344,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(default: a new temporary folder, removed on exit)")
     parser.add_argument("--nginx", default=None, help="the nginx program (default: nginx)")
     parser.add_argument("--no-warm", action="store_true",
-                        help="do not open the Briefing on each process before serving")
+                        help="do not open the first page on each process before serving")
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be at least 1")
