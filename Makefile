@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+PROCESSES ?= 2
+CLUSTER_PORT ?= 8600
 
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +34,9 @@ run: $(VENV)/.runtime ## initialise the database and serve the dashboard on http
 	$(PY) -m cpip_dashboard.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
+serve-cluster: $(VENV)/.runtime ## PROCESSES (2) app processes behind nginx on http://127.0.0.1:8600 (PostgreSQL)
+	$(PY) -m deploy.serve_cluster --processes $(PROCESSES) --port $(CLUSTER_PORT)
+
 lint: $(VENV)/.dev ## ruff: style, imports, and Streamlit kept out of the package
 	$(VENV)/bin/ruff check .
 
@@ -45,4 +50,4 @@ bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures
 clean: ## remove the virtual environment and the local database
 	rm -rf $(VENV) node_modules data/cpip.sqlite data/cpip.sqlite-*
 
-.PHONY: help install run lint test bench clean
+.PHONY: help install run serve-cluster lint test bench clean

@@ -106,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_init_db(args, engine) -> int:
+    from .db import migrate
     from .setup import init_db
 
+    before, after = migrate(engine)  # under the write lock: of several at once, one migrates
+    if before != after:
+        print(f"Migrated the database from {before or 'no schema'} to {after}.")
     report = init_db(engine, sample=args.sample, user=_user(args.user))
     print(f"Database {config.database_choice().label} is at the latest schema.")
     if args.sample:

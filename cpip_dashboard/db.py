@@ -85,16 +85,22 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the database to the latest schema (Alembic), under the write lock."""
+def migrate(engine: Engine) -> tuple[str | None, str | None]:
+    """Bring the database to the latest schema (Alembic), under the write lock. Returns the
+    revision found and the revision left (equal when there was nothing to do; None for a
+    database without a schema)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.migration import MigrationContext
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     with write_transaction(engine) as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        after = MigrationContext.configure(conn).get_current_revision()
+    return before, after
 
 
 def data_version(conn: Connection) -> str:

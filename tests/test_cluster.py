@@ -1,0 +1,434 @@
+"""Several app processes behind nginx (`make serve-cluster`, deploy/serve_cluster.py), on one
+PostgreSQL database, with sign-in configured: one cluster of two processes for the module,
+started and stopped exactly as an operator does (the command, then Ctrl-C).
+
+Visitors speak Streamlit's websocket protocol (deploy/streamlit_client.py); nginx's access log
+says which process answered each request. Each test needs only the cluster (and a signed-in
+browser's cookies); the killed process and the stop come last in the file, so last on whichever
+pytest worker runs them (each worker starts its own cluster). The sign-in is a real OpenID
+Connect flow against oidc-provider-mock, driven without a browser: the protocol for the "Log in"
+button, HTTP for the redirects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from deploy.serve_cluster import main as serve_cluster_main
+from deploy.streamlit_client import Visitor, visit
+from tests.cli_helpers import cli
+from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip
+from tests.files import csv
+
+pytestmark = pytest.mark.slow
+
+NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+SECRETARY = {"sub": "sec", "email": "sec@gov.scot", "name": "Sam Secretary"}
+SIGNED_IN = "Signed in as Sam Secretary (Secretariat)"
+BRIEFING = "Programme status at"  # the Briefing's first heading, "Programme status at <date>"
+ROUND_FILE = "cluster-round-5.csv"
+
+
+# --- the cluster -------------------------------------------------------------------------------
+
+
+def consecutive_free_ports(n: int) -> int:
+    """The first of n consecutive ports free on 127.0.0.1."""
+    import socket
+
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first, first + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError("no run of free ports")
+
+
+@dataclass
+class Cluster:
+    proc: subprocess.Popen
+    base: str
+    workdir: Path
+    db_url: str
+    lines: queue.Queue
+    output: list[str] = field(default_factory=list)
+    apps: dict[int, tuple[int, int]] = field(default_factory=dict)  # number -> (port, pid)
+    nginx_pid: int = 0
+    stopped: bool = False
+
+    def read_until(self, pattern: str, timeout: float = 120) -> re.Match:
+        """The launcher's output up to the first line matching `pattern`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.proc.poll() is not None and self.lines.empty():
+                    break
+                continue
+            if line is None:
+                break
+            self.output.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+        raise AssertionError(f"no line matching {pattern!r} in the launcher's output:\n"
+                             + "".join(self.output))
+
+    def access_log(self) -> list[dict[str, str]]:
+        pattern = re.compile(r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) \d+ '
+                             r'route=(?P<route>\S+) upstream="(?P<upstream>[^"]*)"')
+        log = self.workdir / "access.log"
+        return [m.groupdict() for m in map(pattern.search, log.read_text().splitlines()) if m]
+
+    def answered_by(self, route: str, path_start: str, at_least: int = 1,
+                    timeout: float = 10) -> list[str]:
+        """The upstreams (`127.0.0.1:port`, or `a, b` when nginx went on from a to b) that
+        answered `path_start...` for `route`, oldest first. nginx logs a request when it ends
+        (a websocket when it closes), so this waits a little for `at_least` of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line["upstream"] for line in self.access_log()
+                     if line["route"] == route and line["path"].startswith(path_start)]
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def route_to(self, port: int) -> str:
+        """A route cookie value that nginx's consistent hash sends to the process on `port`."""
+        for n in range(64):
+            route = f"probe-{n}"
+            if not self.answered_by(route, "/_stcore/health", at_least=0, timeout=0):
+                get(f"{self.base}/_stcore/health", {"cpip_route": route})
+            if self.answered_by(route, "/_stcore/health")[0] == f"127.0.0.1:{port}":
+                return route
+        raise AssertionError(f"no route reaches port {port}")
+
+
+def get(url: str, cookies: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url)
+    if cookies:
+        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read().decode(errors="replace")
+
+
+def start_provider() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    provider = subprocess.Popen(
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
+         "--user-claims", json.dumps(SECRETARY)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metadata = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(metadata, timeout=1).read()
+            return provider, metadata
+        except OSError:
+            time.sleep(0.1)
+    provider.kill()
+    raise RuntimeError("the OpenID Connect provider did not start")
+
+
+@pytest.fixture(scope="module")
+def cluster(databases, tmp_path_factory):
+    require_or_skip(NGINX is not None, "nginx (apt-get install nginx)")
+    require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+    workdir = tmp_path_factory.mktemp("cluster")
+    db_url = databases.fresh("postgresql", sample=True)
+    provider, metadata = start_provider()
+    port, first = free_port(), consecutive_free_ports(2)
+    secrets = workdir / "secrets.toml"
+    secrets.write_text(f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "the-same-cookie-secret-on-every-process-0123456789"
+client_id = "cpip"
+client_secret = "cpip-secret"
+server_metadata_url = "{metadata}"
+
+[cpip.roles]
+secretariat = ["{SECRETARY['email']}"]
+""")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.serve_cluster", "--processes", "2", "--port", str(port),
+         "--first-port", str(first), "--secrets", str(secrets), "--workdir",
+         str(workdir / "run"), "--no-warm"],
+        cwd=ROOT, env=dict(os.environ, DATABASE_URL=db_url, CPIP_APPROVAL="single"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+
+    def pump():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    running = Cluster(proc, f"http://127.0.0.1:{port}", workdir / "run", db_url, lines)
+    try:
+        running.read_until(r"Ctrl-C stops everything")
+        for line in running.output:
+            match = re.search(r"app (\d+): http://127\.0\.0\.1:(\d+) pid (\d+)", line)
+            if match:
+                running.apps[int(match[1])] = (int(match[2]), int(match[3]))
+        assert sorted(running.apps) == [1, 2]
+        running.nginx_pid = int(re.search(r"\(nginx, pid (\d+)\)", "".join(running.output))[1])
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for _port, pid in running.apps.values():  # never leave a process behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        provider.terminate()
+        provider.wait(timeout=10)
+
+
+async def _signed_in_cookies(base: str) -> tuple[dict[str, str], str]:
+    """A real OpenID Connect sign-in through the cluster, without a browser: the sign-in page's
+    "Log in" button (pressed over the websocket) gives the login address; then the login, the
+    provider's user choice and the callback go over HTTP with one cookie jar. Returns the
+    cookies a signed-in browser holds, and the route cookie the flow ran on."""
+    async with Visitor(base) as visitor:
+        page = await visitor.run()
+        assert page.ok and "Log in" in page.buttons, page.texts
+        pressed = await visitor.run(click=page.buttons["Log in"])
+        assert pressed.auth_redirect, "st.login() sent no redirect"
+        cookies = dict(visitor.cookies)
+    jar = CookieJar()
+    for name, value in cookies.items():  # the browser's cookies so far (route, xsrf)
+        jar.set_cookie(Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True,
+                              False, None, False, None, None, {}))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = urllib.parse.urljoin(base + "/", pressed.auth_redirect.lstrip("/"))
+    with opener.open(login, timeout=30) as response:  # -> the provider's "choose a user" form
+        authorize = response.url
+        assert urllib.parse.urlsplit(authorize).path == "/oauth2/authorize"
+        assert SECRETARY["sub"] in response.read().decode()
+    form = urllib.parse.urlencode({"sub": SECRETARY["sub"]}).encode()
+    with opener.open(urllib.request.Request(authorize, data=form), timeout=60) as response:
+        assert response.status == 200  # the callback redirected back to the dashboard
+        assert urllib.parse.urlsplit(response.url).path == "/"
+    cookies |= {c.name: c.value for c in jar if c.name.startswith("_streamlit")}
+    assert "_streamlit_user" in cookies, sorted(cookies)
+    return cookies, cookies["cpip_route"]
+
+
+@pytest.fixture(scope="module")
+def signed_in(cluster) -> tuple[dict[str, str], str]:
+    return asyncio.run(_signed_in_cookies(cluster.base))
+
+
+def without_route(cookies: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in cookies.items() if k != "cpip_route"}
+
+
+# --- the tests, in order -----------------------------------------------------------------------
+
+
+def test_a_page_renders_through_nginx_and_its_websocket_stays_up(cluster, signed_in):
+    status, html = get(cluster.base + "/")
+    assert status == 200 and '<div id="root">' in html  # Streamlit's page, through nginx
+
+    async def scenario():
+        async with Visitor(cluster.base, signed_in[0]) as visitor:
+            first = await visitor.run()
+            await asyncio.sleep(2)  # idle: nginx keeps the websocket open
+            await asyncio.wait_for(await visitor.ws.ping(), 10)
+            second = await visitor.run("about")
+            return visitor, first, second
+
+    route = signed_in[1]
+    earlier = cluster.answered_by(route, "/_stcore/stream", at_least=0, timeout=0)
+    visitor, first, second = asyncio.run(scenario())
+    assert first.ok and first.contains(BRIEFING) and first.contains(SIGNED_IN), first.texts
+    assert second.ok and second.contains("About this dashboard"), second.texts
+    assert visitor.cookies["cpip_route"] == route
+    # both runs went over one websocket, proxied as one upgraded connection to one process
+    streams = cluster.answered_by(route, "/_stcore/stream", at_least=len(earlier) + 1)
+    assert len(streams) == len(earlier) + 1
+    assert streams[-1] in {f"127.0.0.1:{port}" for port, _pid in cluster.apps.values()}
+
+
+def test_sign_in_completes_through_the_cluster_on_the_process_that_started_it(
+        cluster, signed_in):
+    cookies, route = signed_in
+    login = cluster.answered_by(route, "/auth/login")
+    callback = cluster.answered_by(route, "/oauth2callback")
+    assert len(login) == 1 and callback == login  # the callback reached the same process
+    # and the sign-in cookie one process signed is read by every process (one cookie_secret)
+    for port, _pid in cluster.apps.values():
+        run = asyncio.run(visit(cluster.base, cookies=without_route(cookies)
+                                | {"cpip_route": cluster.route_to(port)}))
+        assert run.ok and run.contains(SIGNED_IN), (port, run.texts[:6])
+
+
+def test_a_commit_is_seen_by_every_process_on_its_next_run(cluster, signed_in, tmp_path):
+    cookies = without_route(signed_in[0])
+    routes = [cluster.route_to(port) for port, _pid in cluster.apps.values()]
+    round_file = tmp_path / ROUND_FILE
+    round_file.write_bytes(csv([["Action ID", "Reporting date", "RAG", "Commentary"],
+                                ["NEG-1", "2024-10-01", "Amber", "Slipping"]]))
+
+    async def scenario():
+        visitors = [Visitor(cluster.base, cookies | {"cpip_route": r}) for r in routes]
+        for v in visitors:
+            await v.__aenter__()
+        try:
+            before = [await v.run("about") for v in visitors]
+            imported = cli(cluster.db_url, "import", str(round_file), "--user", "sec@gov.scot",
+                           env={"CPIP_APPROVAL": "single"})
+            after = [await v.run("about") for v in visitors]  # the same sessions' next runs
+        finally:
+            for v in visitors:
+                await v.__aexit__(None, None, None)
+        return before, imported, after
+
+    before, imported, after = asyncio.run(scenario())
+    assert imported.returncode == 0 and "Loaded as batch" in imported.stdout, imported.stdout
+    for route, run in zip(routes, before, strict=True):
+        assert run.ok and not run.contains(ROUND_FILE)
+        assert len(set(cluster.answered_by(route, "/_stcore/stream"))) == 1
+    for run in after:
+        assert run.ok and run.contains(ROUND_FILE), run.texts
+    answered = {cluster.answered_by(r, "/_stcore/stream")[0] for r in routes}
+    assert len(answered) == 2  # the two sessions were on the two processes
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_processes_starting_at_once_migrate_a_fresh_database_once(kind, tmp_path):
+    if kind == "postgresql":
+        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+        name = f"cpip_t_race_{os.getpid()}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    try:
+        env = dict(os.environ, DATABASE_URL=url)
+        procs = [subprocess.Popen([sys.executable, "-m", "cpip_dashboard", "init-db"], cwd=ROOT,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
+        for out, err, code in results:
+            assert code == 0 and "Traceback" not in err and "Error" not in err, err
+            assert "is at the latest schema" in out
+        migrated = [out for out, _err, _code in results if "Migrated the database" in out]
+        assert len(migrated) == 1 and "from no schema to" in migrated[0]
+
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        from cpip_dashboard.models import Publication
+
+        cfg = Config(str(ROOT / "alembic.ini"))
+        cfg.set_main_option("script_location", str(ROOT / "migrations"))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            publications = conn.execute(select(func.count()).select_from(Publication)).scalar()
+        engine.dispose()
+        assert [tuple(v) for v in versions] == [(head,)]
+        assert publications == 1  # the first start published; the second found it done
+    finally:
+        if kind == "postgresql":
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed_in, tmp_path):
+    cookies = without_route(signed_in[0])
+    (live_port, _), (dead_port, dead_pid) = cluster.apps[1], cluster.apps[2]
+    dead_route = cluster.route_to(dead_port)
+    committed = tmp_path / "cluster-round-6.csv"
+    committed.write_bytes(csv([["Action ID", "Reporting date", "RAG", "Commentary"],
+                               ["NEG-1", "2024-10-08", "Red", "Stalled"]]))
+    assert cli(cluster.db_url, "import", str(committed), "--user", "sec@gov.scot",
+               env={"CPIP_APPROVAL": "single"}).returncode == 0
+    os.kill(dead_pid, signal.SIGKILL)
+    cluster.read_until(rf"app process 2 \(port {dead_port}, pid {dead_pid}\) exited")
+
+    async def visitors():
+        aimed = visit(cluster.base, cookies=cookies | {"cpip_route": dead_route})
+        new = [visit(cluster.base, cookies=cookies) for _ in range(3)]
+        return await asyncio.gather(aimed, *new)
+
+    runs = asyncio.run(visitors())
+    for run in runs:
+        assert run.ok and run.contains(BRIEFING) and run.contains(SIGNED_IN), run.texts[:6]
+    # the visitor whose route hashes onto the dead process was answered by the live one
+    assert cluster.answered_by(dead_route, "/_stcore/stream")[-1].endswith(
+        f"127.0.0.1:{live_port}")
+    assert get(cluster.base + "/_stcore/health") == (200, "ok")
+    # nothing lost: what was committed before the kill is served by the others
+    run = asyncio.run(visit(cluster.base, "about", cookies=cookies | {"cpip_route": dead_route}))
+    assert run.ok and run.contains(committed.name)
+
+
+def test_ctrl_c_stops_nginx_and_every_process(cluster):
+    cluster.proc.send_signal(signal.SIGINT)
+    assert cluster.proc.wait(timeout=30) == 0
+    cluster.read_until(r"^Stopped\.")
+    for pid in [cluster.nginx_pid, *(pid for _port, pid in cluster.apps.values())]:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} is still running"
+    with pytest.raises(OSError):
+        get(cluster.base + "/_stcore/health")
+
+
+# --- refusals (no cluster needed) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("env", "args", "said"), [
+    ({"DATABASE_URL": ""}, [],
+     "A cluster needs PostgreSQL, and the database is the embedded SQLite default"),
+    ({"DATABASE_URL": "sqlite:////tmp/x.sqlite"}, [], "A cluster needs PostgreSQL"),
+    ({"DATABASE_URL": "postgresql+psycopg://u@db.example:5432/cpip"},
+     ["--address", "0.0.0.0"], "local mode, which only serves this machine"),
+    ({"DATABASE_URL": "postgresql+psycopg://u@db.example:5432/cpip"}, ["--processes", "0"],
+     "--processes must be at least 1"),
+])
+def test_refuses_what_cannot_work_with_one_sentence(monkeypatch, capsys, tmp_path, env, args,
+                                                    said):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    empty_secrets = tmp_path / "secrets.toml"
+    empty_secrets.write_text("")
+    try:
+        code = serve_cluster_main([*args, "--secrets", str(empty_secrets)])
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and "Traceback" not in err
