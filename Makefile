@@ -44,8 +44,8 @@ test: $(VENV)/.dev node_modules/axe-core/axe.min.js ## lint, then the whole test
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures
-	$(PY) benchmarks/run_all.py
+bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures (QUICK=1: shorter load run)
+	$(PY) benchmarks/run_all.py $(if $(QUICK),--quick)
 
 clean: ## remove the virtual environment and the local database
 	rm -rf $(VENV) node_modules data/cpip.sqlite data/cpip.sqlite-*

@@ -1,10 +1,13 @@
-"""Run every benchmark and print its figures (`make bench`)."""
+"""Run every benchmark and print its figures (`make bench`; `make bench QUICK=1` passes
+`--quick` to the load benchmark)."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for script in ("trend_query.py", "import_100k.py"):
-    print(f"== {script}", flush=True)
-    subprocess.run([sys.executable, str(HERE / script)], check=True)
+quick = "--quick" in sys.argv[1:]
+for script, args in (("trend_query.py", []), ("import_100k.py", []),
+                     ("load.py", ["--quick"] if quick else [])):
+    print(f"== {script} {' '.join(args)}".rstrip(), flush=True)
+    subprocess.run([sys.executable, str(HERE / script), *args], check=True)

@@ -41,6 +41,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection
 
 from . import disclosure, sdc
@@ -581,6 +583,73 @@ def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNa
     return rows
 
 
+class _Blocks:
+    """The figures, relations and sensitive expressions split into independent blocks: sets
+    of counts that no relation and no figure links to any count outside the set (an
+    indicator's areas in one period; a series linked across periods by stock and flow; the
+    indicators linked by parts within totals or percentages). What an attacker can prove
+    about a block, and what protecting it hides, depends on nothing outside it, so `sdc`
+    is given only the blocks with something to protect (a hidden figure or a sensitive
+    expression), and only the blocks left unprotected go on to `sdc.protect`: the same
+    results as the whole set at once, in the same order, for a fraction of the work."""
+
+    def __init__(self, model: list[sdc.Figure], relation_rows: list[sdc.Linear],
+                 sensitive: list[sdc.Sensitive]):
+        self.model, self.relation_rows, self.sensitive = model, relation_rows, sensitive
+        index: dict = {}
+        heads: list[int] = []
+        tails: list[int] = []
+
+        def link(terms) -> None:
+            first = index.setdefault(terms[0][0], len(index))
+            for var, _ in terms[1:]:
+                heads.append(first)
+                tails.append(index.setdefault(var, len(index)))
+
+        for row in relation_rows:
+            if row.terms:
+                link(row.terms)
+        for figure in model:
+            link(figure.target)
+            for shown in figure.shows:
+                if len(shown.terms) > 1:
+                    link(shown.terms)
+        for expression in sensitive:
+            if expression.terms:
+                link(expression.terms)
+        graph = csr_array((np.ones(len(heads)), (heads, tails)), shape=(len(index),) * 2)
+        _, labels = connected_components(graph, directed=False)
+        self.block = {var: int(labels[i]) for var, i in index.items()}
+
+    def of_terms(self, terms) -> int | None:
+        return self.block[terms[0][0]] if terms else None
+
+    def subset(self, blocks: set[int]) -> tuple[list, list, list]:
+        """The figures, relation rows and sensitive expressions of `blocks`, in order."""
+        return ([f for f in self.model if self.of_terms(f.target) in blocks],
+                [r for r in self.relation_rows if self.of_terms(r.terms) in blocks],
+                [s for s in self.sensitive if self.of_terms(s.terms) in blocks])
+
+    def with_targets(self) -> set[int]:
+        """Blocks holding a hidden figure or a sensitive expression."""
+        return ({self.of_terms(f.target) for f in self.model if f.suppressed}
+                | {self.of_terms(s.terms) for s in self.sensitive}) - {None}
+
+    def ordered(self, findings: dict) -> list[sdc.Finding]:
+        """Findings in sdc.audit's order: hidden figures as given, then sensitive expressions."""
+        return [findings[f.key] for f in self.model if f.suppressed] + \
+            [findings[s.key] for s in self.sensitive]
+
+    def audit(self, blocks: set[int], threshold: int) -> dict:
+        figures, relations, sensitive = self.subset(blocks)
+        return {f.key: f for f in sdc.audit(figures, relations, threshold, sensitive)}
+
+    def block_of_finding(self) -> dict:
+        keys = {f.key: self.of_terms(f.target) for f in self.model}
+        keys.update((s.key, self.of_terms(s.terms)) for s in self.sensitive)
+        return keys
+
+
 def protect(built: Built, directory: AreaDirectory, threshold: int,
             first_pass: bool = True, audit_only: bool = False,
             archived: pd.DataFrame | None = None) -> Protected:
@@ -604,16 +673,20 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
         hide |= _first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
     model = _model(built, frame, archived)
-    findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
-    before = [f for f in findings if not f.protected]
+    blocks = _Blocks(model, built.relation_rows, sensitive)
+    found = blocks.audit(blocks.with_targets(), threshold)
+    before = [f for f in found.values() if not f.protected]
     if before and not audit_only:
-        extra = sdc.protect(model, built.relation_rows, threshold, sensitive)
+        where = blocks.block_of_finding()
+        open_blocks = {where[f.key] for f in before}
+        figures, relations, expressions = blocks.subset(open_blocks)
+        extra = sdc.protect(figures, relations, threshold, expressions)
         if extra:
             keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)],
                              index=frame.index)
             frame.loc[keys.isin(extra), "suppressed"] = True
-        findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
-    return _published(built, frame, findings, shown, len(before))
+        found.update(blocks.audit(open_blocks, threshold))
+    return _published(built, frame, blocks.ordered(found), shown, len(before))
 
 
 def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
@@ -626,7 +699,8 @@ def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
     keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)], index=frame.index)
     frame["suppressed"] = keys.isin(hidden)
     sensitive, _ = _sensitive(built, frame, threshold)
-    return sdc.audit(_model(built, frame, archived), built.relation_rows, threshold, sensitive)
+    blocks = _Blocks(_model(built, frame, archived), built.relation_rows, sensitive)
+    return blocks.ordered(blocks.audit(blocks.with_targets(), threshold))
 
 
 def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Series,

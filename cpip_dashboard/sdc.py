@@ -86,7 +86,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_array, hstack, identity, vstack
+from scipy.sparse import csc_array, csr_array, hstack, identity, vstack
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,123 @@ class Finding:
     protected: bool  # high - low >= threshold
     exact: bool = True  # False: [low, high] is an inner bound (both values are attainable)
     note: str = ""      # unprotected: the constraints that bind it; infeasible: "infeasible: ..."
+
+
+# ---------------------------------------------------------------------------------------------
+# The LP solver: HiGHS, as scipy's linprog(method="highs") calls it, without its per-call costs
+
+
+class _Marginals:
+    __slots__ = ("marginals",)
+
+    def __init__(self, marginals: np.ndarray | None):
+        self.marginals = marginals
+
+
+class _LPResult:
+    """What linprog returns, for the fields used here."""
+
+    __slots__ = ("eqlin", "fun", "ineqlin", "lower", "message", "status", "upper", "x")
+
+
+try:  # scipy's own HiGHS binding and its result check (scipy 1.15 to 1.17)
+    from scipy.optimize._highspy import _core as _highs
+    from scipy.optimize._linprog_highs import _highs_to_scipy_status_message
+    from scipy.optimize._linprog_util import _check_result
+
+    _HIGHS_OPTIONS = _highs.HighsOptions()
+    # linprog(method="highs")'s options with its defaults (scipy's _linprog_highs)
+    _HIGHS_OPTIONS.presolve = "on"
+    _HIGHS_OPTIONS.highs_debug_level = _highs.HighsDebugLevel.kHighsDebugLevelNone
+    _HIGHS_OPTIONS.log_to_console = False
+    _HIGHS_OPTIONS.output_flag = False
+    _HIGHS_OPTIONS.simplex_strategy = _highs.simplex_constants.SimplexStrategy \
+        .kSimplexStrategyDual
+    _LOWER, _UPPER = _highs.HighsBasisStatus.kLower, _highs.HighsBasisStatus.kUpper
+except (ImportError, AttributeError):  # another scipy: linprog itself
+    _highs = None
+
+
+def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray):
+    """linprog(c, A_ub, b_ub, A_eq, b_eq, bounds, method="highs"): the same HiGHS model with
+    the same options, so the same result bit for bit (tests/test_sdc.py checks it), without
+    linprog's input parsing, option checking and per-column loops, which cost several times
+    the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq` are sparse or
+    None; `bounds` an (n, 2) array."""
+    if _highs is None:
+        return linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
+                       method="highs")
+    c = np.asarray(c, dtype=float)
+    n = c.size
+    m_ub = 0 if A_ub is None else A_ub.shape[0]
+    m_eq = 0 if A_eq is None else A_eq.shape[0]
+    b_ub = np.zeros(0) if A_ub is None else np.asarray(b_ub, dtype=float).reshape(-1)
+    b_eq = np.zeros(0) if A_eq is None else np.asarray(b_eq, dtype=float).reshape(-1)
+    if A_ub is None and A_eq is None:
+        A = csc_array((0, n))
+    elif A_eq is None:
+        A = csc_array(A_ub)
+    elif A_ub is None:
+        A = csc_array(A_eq)
+    else:
+        A = csc_array(vstack((A_ub, A_eq)))
+    lb = np.array(bounds[:, 0], dtype=float)
+    ub = np.array(bounds[:, 1], dtype=float)
+    lhs = np.concatenate((np.full(m_ub, -np.inf), b_eq))
+    rhs = np.concatenate((b_ub, b_eq))
+    lp = _highs.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = m_ub + m_eq
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m_ub + m_eq
+    lp.a_matrix_.format_ = _highs.MatrixFormat.kColwise
+    lp.col_cost_ = c
+    lp.col_lower_ = lb
+    lp.col_upper_ = ub
+    lp.row_lower_ = lhs
+    lp.row_upper_ = rhs
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    solver = _highs._Highs()
+    solver.passOptions(_HIGHS_OPTIONS)
+    result = _LPResult()
+    result.x = result.fun = None
+    result.ineqlin = result.eqlin = result.lower = result.upper = _Marginals(None)
+    slack = con = None
+    if solver.passModel(lp) == _highs.HighsStatus.kError:
+        model_status = _highs.HighsModelStatus.kModelError
+        message = solver.modelStatusToString(model_status)
+    elif solver.run() == _highs.HighsStatus.kError:
+        model_status = solver.getModelStatus()
+        message = solver.modelStatusToString(model_status)
+    else:
+        model_status = solver.getModelStatus()
+        info = solver.getInfo()
+        if model_status != _highs.HighsModelStatus.kOptimal:
+            message = (f"model_status is {solver.modelStatusToString(model_status)}; "
+                       "primal_status is "
+                       f"{solver.solutionStatusToString(info.primal_solution_status)}")
+        else:
+            message = solver.modelStatusToString(model_status)
+            solution = solver.getSolution()
+            status = np.array([int(s) for s in solver.getBasis().col_status])
+            dual = np.array(solution.col_dual)
+            marg_lower = np.where(status == int(_LOWER), dual, 0.0)
+            marg_upper = np.where(status == int(_UPPER), dual, 0.0)
+            row_slack = rhs - np.array(solution.row_value)
+            row_dual = np.array(solution.row_dual)
+            slack, con = np.array(row_slack[:m_ub]), np.array(row_slack[m_ub:])
+            result.x = np.array(solution.col_value)
+            result.fun = info.objective_function_value
+            result.ineqlin = _Marginals(np.array(row_dual[:m_ub]))
+            result.eqlin = _Marginals(np.array(row_dual[m_ub:]))
+            result.lower = _Marginals(marg_lower)
+            result.upper = _Marginals(marg_upper)
+    status, message = _highs_to_scipy_status_message(model_status, message)
+    result.status, result.message = _check_result(
+        result.x, result.fun, status, slack, con, bounds, 1e-9, message, None)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -705,8 +822,8 @@ class _LP:
         self.capped = capped
 
     def _run(self, c: np.ndarray, capped: bool):
-        return linprog(c, A_ub=self.A_ub, b_ub=self.b_ub, A_eq=self.A_eq, b_eq=self.b_eq,
-                       bounds=self.capped if capped else self.bounds, method="highs")
+        return _solve_lp(c, self.A_ub, self.b_ub, self.A_eq, self.b_eq,
+                         self.capped if capped else self.bounds)
 
     def _binding(self, res) -> set[int]:
         out: set[int] = set()
@@ -794,8 +911,7 @@ class _LP:
                 if self.A_eq is not None else None)
         bounds = np.vstack([self.capped, np.column_stack([np.full(k, -_CAP), cap])])
         c = np.concatenate([np.zeros(n), -np.ones(k)])
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=self.b_eq, bounds=bounds,
-                      method="highs")
+        res = _solve_lp(c, a_ub, b_ub, a_eq, self.b_eq, bounds)
         return res.x[:n] if res.status == 0 else None
 
     def _paired(self, T: np.ndarray, idx: list[int], sign: np.ndarray, integer: list[bool],
@@ -823,8 +939,8 @@ class _LP:
             b_eq = np.concatenate([self.b_eq, self.b_eq])
         bounds = np.vstack([self.capped, self.capped, np.column_stack([np.full(k, -_CAP), cap])])
         c = np.concatenate([np.zeros(2 * n), -np.ones(k)])
-        res = linprog(c, A_ub=vstack(blocks_ub, format="csr"), b_ub=np.concatenate(b_ub),
-                      A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        res = _solve_lp(c, vstack(blocks_ub, format="csr"), np.concatenate(b_ub), a_eq, b_eq,
+                        bounds)
         return (res.x[:n], res.x[n:2 * n]) if res.status == 0 else None
 
     def _local_check(self, t: np.ndarray, const: float, integer: bool, threshold: float,
