@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     tpl = commands.add_parser("template", help="write the blank template for a sheet kind")
     tpl.add_argument("kind", choices=sorted(KINDS))
     tpl.add_argument("out", type=Path)
+    tpl.add_argument("--current", action="store_true",
+                     help="updates only: pre-filled with every current action")
 
     bat = commands.add_parser("batches", help="list upload batches, newest first")
     bat.add_argument("--json", action="store_true")
@@ -157,13 +159,22 @@ def print_report(report: ImportReport) -> None:
 def cmd_template(args, engine) -> int:
     from .db import migrate
     from .queries import current_indicators
-    from .templates import template_bytes
+    from .templates import current_actions, template_bytes
 
+    if args.current and args.kind != "updates":
+        print(f"--current pre-fills the updates template only, not {args.kind}.",
+              file=sys.stderr)
+        return 2
     migrate(engine)
     with engine.connect() as conn:
         codes = sorted(current_indicators(conn))
-    args.out.write_bytes(template_bytes(args.kind, codes or []))
-    print(f"Wrote the {args.kind} template to {args.out}.")
+        prefill = current_actions(conn) if args.current else None
+    args.out.write_bytes(template_bytes(args.kind, codes or [], prefill))
+    if prefill is None:
+        print(f"Wrote the {args.kind} template to {args.out}.")
+    else:
+        print(f"Wrote the {args.kind} template pre-filled with {len(prefill)} current actions "
+              f"to {args.out}.")
     return 0
 
 
