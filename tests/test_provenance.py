@@ -261,14 +261,16 @@ def test_pack_says_beside_its_figures_what_they_are(sample_engine):
         _, pdf = build(conn, None, SCOTLAND)
         version = data_version(conn)
     text = " ".join(pdf_text(pdf).split())
-    headline = text[text.index("Headline indicators: Scotland"):text.index("About these figures")]
+    start = text.index("Headline indicators: Scotland")
+    headline = text[start:text.index("About these figures", start)]
     assert (f"Status: illustrative. Source: {provenance.ILLUSTRATIVE_SOURCE}. Suppression rule: "
             f"{suppression_rule(5)}. Data version {version}.") in headline
     assert "Scottish Government" not in headline
     assert ("Action register: Status: illustrative. Source: "
             + provenance.ILLUSTRATIVE_RECORDS_SOURCE) in text
-    closing = text[text.index("About these figures"):]
-    assert f"Data version {version}; produced" in closing
+    closing = text[text.index("About these figures", start):]
+    assert f"Data version {version}. The action register" in closing
+    assert f"from data version {version}." in text  # the cover: who prepared it and when
     assert f"data version {version} - contains illustrative figures" in text  # the footer
 
 
