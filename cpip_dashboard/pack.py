@@ -391,9 +391,7 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, day: dt.date, area: str, n
     the latest published figures, their sources and the block's provenance line."""
     pdf.add_page()
     pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
-    pdf.para(f"These are the latest published figures the dashboard held when this pack was "
-             f"prepared (data version {version}), not the figures as they stood at the meeting "
-             f"on {_long(day)}.", 10, bold=True)
+    pdf.para(tiles.latest_statement(version, day), 10, bold=True)
     made = tiles.headline_tiles(conn, area, threshold)
     if not made:
         pdf.para("No indicator data is loaded.")

@@ -197,6 +197,15 @@ def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
         symbol=symbols.get(latest.period))
 
 
+def latest_statement(version: str, meeting: dt.date | None = None, what: str = "this pack was "
+                     "prepared") -> str:
+    """What the Briefing and the pack say above the tiles: these are the latest published
+    figures, not the figures as at the meeting."""
+    at = f" on {meeting.day} {meeting:%B %Y}" if meeting is not None else ""
+    return (f"These are the latest published figures the dashboard held when {what} (data "
+            f"version {version}), not the figures as they stood at the meeting{at}.")
+
+
 def _duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool:
     """A count shown as its rate when another headline indicator is that rate."""
     return measure == indicators.RATE and definition["unit"] == "count" and any(
