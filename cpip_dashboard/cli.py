@@ -1,7 +1,7 @@
 """`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
 
-init-db, import, template, batches, rollback, pack. Every command that writes records `--user`
-(default: the operating-system user) in the audit trail.
+init-db, import, template, batches, rollback, audit-disclosure, pack, packs. Every command
+that writes records `--user` (default: the operating-system user) in the audit trail.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     tpl = commands.add_parser("template", help="write the blank template for a sheet kind")
     tpl.add_argument("kind", choices=sorted(KINDS))
     tpl.add_argument("out", type=Path)
+    tpl.add_argument("--current", action="store_true",
+                     help="updates only: pre-filled with every current action")
 
     bat = commands.add_parser("batches", help="list upload batches, newest first")
     bat.add_argument("--json", action="store_true")
@@ -77,12 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
                               help="rerun the disclosure audit over everything publishable")
     aud.add_argument("--json", action="store_true")
 
-    pk = commands.add_parser("pack", help="write the meeting pack (PDF)")
+    pk = commands.add_parser("pack", help="write the meeting pack (PDF), or an archived one")
     pk.add_argument("--meeting", type=_iso_date,
                     help="the latest meeting on or before this date (default: the latest)")
-    pk.add_argument("--area", default="S92000003", help="a council code or CPC id")
+    pk.add_argument("--area", help="a council code or CPC id (default: Scotland)")
+    pk.add_argument("--archived", type=int, metavar="ID",
+                    help="write the archived pack ID byte for byte as circulated")
     pk.add_argument("--user")
     pk.add_argument("out", type=Path)
+
+    pks = commands.add_parser("packs", help="list archived meeting packs, newest first")
+    pks.add_argument("--meeting", type=_iso_date,
+                     help="only the packs of the latest meeting on or before this date")
+    pks.add_argument("--json", action="store_true")
     return parser
 
 
@@ -161,13 +170,22 @@ def print_report(report: ImportReport) -> None:
 def cmd_template(args, engine) -> int:
     from .db import migrate
     from .queries import current_indicators
-    from .templates import template_bytes
+    from .templates import current_actions, template_bytes
 
+    if args.current and args.kind != "updates":
+        print(f"--current pre-fills the updates template only, not {args.kind}.",
+              file=sys.stderr)
+        return 2
     migrate(engine)
     with engine.connect() as conn:
         codes = sorted(current_indicators(conn))
-    args.out.write_bytes(template_bytes(args.kind, codes or []))
-    print(f"Wrote the {args.kind} template to {args.out}.")
+        prefill = current_actions(conn) if args.current else None
+    args.out.write_bytes(template_bytes(args.kind, codes or [], prefill))
+    if prefill is None:
+        print(f"Wrote the {args.kind} template to {args.out}.")
+    else:
+        print(f"Wrote the {args.kind} template pre-filled with {len(prefill)} current actions "
+              f"to {args.out}.")
     return 0
 
 
@@ -207,15 +225,63 @@ def cmd_pack(args, engine) -> int:
     from .db import migrate
     from .pack import PackError, make_and_archive
 
+    if args.archived is not None and (args.meeting is not None or args.area is not None):
+        print("--archived writes a pack as it was archived: give no --meeting or --area.",
+              file=sys.stderr)
+        return 2
     migrate(engine)
+    if args.archived is not None:
+        return _archived_pack(args, engine)
+    area = (args.area or "S92000003").upper()
     try:
-        day, pdf = make_and_archive(engine, args.meeting, args.area.upper(), _user(args.user))
+        day, pdf = make_and_archive(engine, args.meeting, area, _user(args.user))
     except PackError as exc:
         print(exc)
         return 1
     args.out.write_bytes(pdf)
-    print(f"Wrote the meeting pack as at {day.isoformat()} for {args.area.upper()} to "
+    print(f"Wrote the meeting pack as at {day.isoformat()} for {area} to "
           f"{args.out} ({len(pdf) / 1024:.0f} KB).")
+    return 0
+
+
+def _archived_pack(args, engine) -> int:
+    """An archived pack byte for byte (recorded in the audit trail as a download)."""
+    import hashlib
+
+    from . import audit
+    from .pack import PackError, archived_pdf
+
+    try:
+        with engine.connect() as conn:
+            pdf = archived_pdf(conn, args.archived)
+    except PackError as exc:
+        print(exc)
+        return 1
+    args.out.write_bytes(pdf)
+    audit.record(engine, _user(args.user), "download",
+                 f"Archived meeting pack {args.archived} ({args.out.name})")
+    print(f"Wrote archived meeting pack {args.archived} to {args.out} ({len(pdf):,} bytes, "
+          f"sha256 {hashlib.sha256(pdf).hexdigest()}).")
+    return 0
+
+
+def cmd_packs(args, engine) -> int:
+    from .db import migrate
+    from .pack import archived_packs
+
+    migrate(engine)
+    with engine.connect() as conn:
+        packs = archived_packs(conn, args.meeting)
+    if args.json:
+        print(json.dumps([p.as_json() for p in packs]))
+        return 0
+    if not packs:
+        print("No archived meeting packs" + (" for that meeting." if args.meeting else "."))
+    for p in packs:
+        changed = "; the data has changed since" if p.data_changed else ""
+        print(f"{p.pack_id:>4}  meeting {p.meeting.isoformat()}  {p.area:<9}  by {p.user} at "
+              f"{p.created_at:%Y-%m-%d %H:%M} UTC  data version {p.data_version}{changed}  "
+              f"{p.bytes:,} bytes  sha256 {p.sha256}")
     return 0
 
 
@@ -248,4 +314,5 @@ def cmd_audit_disclosure(args, engine) -> int:
 
 
 COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure, "import": cmd_import, "template": cmd_template,
-            "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack}
+            "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack,
+            "packs": cmd_packs}

@@ -3,8 +3,18 @@ circulate before the meeting. Real text for headings and tables (searchable, rea
 screen readers), charts as images with their sentence beside them, the classification on every
 page, and every figure from the same protected series the pages use.
 
+What it holds, in order: a cover (the meeting's title, date and chair, the area, who prepared
+the pack and when); the programme's status and movement since the previous meeting; what needs
+attention; the planning review's headlines (themes, areas needing support) as at the meeting;
+the headline indicator tiles (`tiles`), which are the latest published figures, not as at the
+meeting, and say so with their source; the provenance of every block; and an annex with the
+full action register as at the meeting. Action titles wrap, never cut.
+
 Each pack is archived (meeting, area, sha256, data version, the bytes, who, when) and recorded
 in the audit trail: what the group saw at a past meeting is what that meeting's pack holds.
+`archived_packs` lists them (with whether the data changed since) and `archived_pdf` gives one
+back byte for byte. A pack built twice from the same data version has the same text, apart from
+the line saying who prepared it and when.
 """
 
 from __future__ import annotations
@@ -12,34 +22,38 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from dataclasses import dataclass
 
 import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine, func, insert, select
 
-from . import charts, config, indicators, rag, register
+from . import charts, config, rag, register, review, tiles
 from . import provenance as prov
-from .areas import SCOTLAND
+from .areas import SCOTLAND, AreaDirectory
 from .db import data_version, utcnow
 from .disclosure import suppression_rule
 from .models import AuditEvent, MeetingPack
 from .queries import (
     area_directory,
+    criteria,
     data_status,
     indicator_catalogue,
-    indicator_series,
+    meetings,
     register_as_at,
+    review_assessments,
     workstreams,
 )
-from .values import period_label
 
 FONT_DIR = config.DATA_DIR / "fonts"
 BLUE = (0, 101, 189)
+PREPARED = "Prepared"  # the start of the one line that differs between two builds
+SPARK_COLOUR = "#0065bd"
 
 
 class PackError(ValueError):
-    """No such meeting or area; the message says which."""
+    """No such meeting, area or archived pack; the message says which."""
 
 
 def _long(day: dt.date) -> str:
@@ -68,19 +82,23 @@ class _Pdf(FPDF):
         self.cell(0, 4, f"{self.footer_text} - page {self.page_no()}", align="C")
 
     def heading(self, text: str, size: int = 14) -> None:
+        if self.get_y() + size * 1.6 > self.page_break_trigger:
+            self.add_page()  # a heading is never the last line of a page
         self.set_font("DejaVu", "B", size)
         self.set_text_color(*BLUE)
         self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.ln(1)
 
-    def para(self, text: str, size: int = 10) -> None:
-        self.set_font("DejaVu", "", size)
+    def para(self, text: str, size: int = 10, bold: bool = False) -> None:
+        self.set_font("DejaVu", "B" if bold else "", size)
         self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def table(self, frame: pd.DataFrame, widths: tuple[int, ...] | None = None,
+    def table(self, frame: pd.DataFrame, widths: tuple[float, ...] | None = None,
               size: int = 8) -> None:
+        """A table whose cells wrap (a long action title runs over several lines, never cut);
+        a cell holding bytes is an image (a sparkline)."""
         self.set_font("DejaVu", "", size)
         heading = FontFace(emphasis="BOLD", fill_color=(230, 240, 250))
         with super().table(col_widths=widths, headings_style=heading, line_height=size * 0.5,
@@ -91,8 +109,11 @@ class _Pdf(FPDF):
             for values in frame.itertuples(index=False):
                 row = table.row()
                 for value in values:
-                    row.cell("" if value is None or (isinstance(value, float) and pd.isna(value))
-                             else str(value))
+                    if isinstance(value, bytes):
+                        row.cell(img=value, img_fill_width=True)
+                    else:
+                        row.cell("" if value is None or (isinstance(value, float)
+                                                         and pd.isna(value)) else str(value))
         self.ln(2)
 
     def chart(self, title: str, chart, width: float) -> None:
@@ -111,8 +132,26 @@ class _Pdf(FPDF):
         self.image(io.BytesIO(png), w=width)
 
 
+def prepared_line(user: str | None, when: dt.datetime, version: str) -> str:
+    """The one line of a pack that differs between two builds from the same data version."""
+    who = f" by {user}" if user else ""
+    return (f"{PREPARED}{who} on {when.day} {when:%B %Y} at {when:%H:%M} UTC, from data "
+            f"version {version}.")
+
+
+def change_words(now: int, before: int | None) -> str:
+    """A count's change since the previous meeting: 'No change', '3 more', '1 fewer'."""
+    if before is None:
+        return "(first meeting)"
+    diff = now - before
+    if diff == 0:
+        return "No change"
+    return f"{abs(diff)} {'more' if diff > 0 else 'fewer'}"
+
+
 def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
-          threshold: int | None = None) -> tuple[dt.date, bytes]:
+          threshold: int | None = None, prepared_by: str | None = None,
+          prepared_at: dt.datetime | None = None) -> tuple[dt.date, bytes]:
     """(the meeting's date, the PDF) for the latest meeting on or before `meeting`."""
     threshold = threshold or config.suppress_below()
     directory = area_directory(conn)
@@ -140,20 +179,18 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     pdf.set_title(f"Meeting pack: {_long(day)}, {name}")
     pdf.set_author("CPIP Leadership Dashboard")
     pdf.set_lang("en-GB")
-    pdf.add_page()
-    pdf.heading("National Child Protection Leadership Group", 18)
-    pdf.heading(f"Meeting pack: programme status at {_long(day)} - {name}", 13)
-    if status["illustrative_batches"]:
-        pdf.para("Illustrative figures - not official statistics. This pack is built from "
-                 "sample data generated for demonstration.", 10)
+    when = prepared_at or dt.datetime.now(dt.UTC)
+    _cover(pdf, data["meetings"], day, name, status, prepared_line(prepared_by, when, version))
 
+    pdf.add_page()
+    pdf.heading(f"Programme status at {_long(day)} - {name}")
     counts = register.counts(now)
     previous_counts = register.counts(before) if before is not None else None
     summary = pd.DataFrame({
         "Status": [rag.label(n) for n in rag.NAMES],
         "Actions": [counts[n] for n in rag.NAMES],
         "Change since the previous meeting": [
-            "" if previous_counts is None else f"{counts[n] - previous_counts[n]:+d}"
+            change_words(counts[n], None if previous_counts is None else previous_counts[n])
             for n in rag.NAMES],
         "Meaning": [rag.BY_NAME[n].definition for n in rag.NAMES]})
     pdf.para(register.headline_sentence(counts, previous_counts, previous), 12)
@@ -177,102 +214,331 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
         pdf.para(register.movement_sentence(moved, previous))
         changed = register.moved_actions(moved, now)
         if len(changed):
-            pdf.table(changed.assign(Action=changed["Action"].str.slice(0, 110)),
-                      (18, 150, 28, 28, 45))
+            pdf.table(changed, (18, 150, 28, 28, 45))
     pdf.heading("Needs attention")
     attention = register.exceptions(now)
     if attention.empty:
         pdf.para("Nothing needs attention at this meeting.")
     else:
         pdf.table(pd.DataFrame({
-            "Ref": attention["ref"], "Action": attention["title"].str.slice(0, 90),
+            "Ref": attention["ref"], "Action": attention["title"],
             "Lead": attention["lead"], "RAG": attention["rag"].map(rag.label),
             "Flags": attention["flags"].map("; ".join),
             "Latest commentary": attention["commentary"].fillna("")}),
-            (16, 75, 40, 22, 30, 86))
+            (16, 80, 36, 22, 30, 86))
 
-    figures = _headline_indicators(pdf, conn, area, name, directory, threshold, version)
+    _planning_review(pdf, conn, day, area, name, directory)
+    figures = _headline_indicators(pdf, conn, day, area, name, threshold, version)
     _about_these_figures(pdf, records, figures, version)
-    pdf.set_creation_date(dt.datetime.now(dt.UTC))
+    _annex(pdf, conn, now, day, name, directory)
+    pdf.set_creation_date(when)
     return day, bytes(pdf.output())
 
 
-def _headline_indicators(pdf: _Pdf, conn: Connection, area: str, name: str, directory,
+def _cover(pdf: _Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, status: dict,
+           prepared: str) -> None:
+    """The meeting's title, date and chair, the area, the contents and who prepared it."""
+    row = meeting_frame[meeting_frame["date"] == day].iloc[-1]
+    chair = row["chair"] if isinstance(row["chair"], str) and row["chair"].strip() else None
+    pdf.add_page()
+    pdf.ln(18)
+    pdf.heading("National Child Protection Leadership Group", 22)
+    pdf.heading(f"Meeting pack: programme status at {_long(day)} - {name}", 15)
+    pdf.ln(4)
+    pdf.para(f"Meeting: {row['title']}", 12)
+    pdf.para(f"Date: {day:%A} {_long(day)}", 12)
+    pdf.para(f"Chair: {chair or 'not recorded in the meeting list'}", 12)
+    pdf.para(f"Area: {name}" + ("" if name == "Scotland" else " (with Scotland for comparison)"),
+             12)
+    if status["illustrative_batches"]:
+        pdf.ln(2)
+        pdf.para("Illustrative figures - not official statistics. This pack is built from "
+                 "sample data generated for demonstration.", 11, bold=True)
+    pdf.ln(4)
+    pdf.para("Contents: 1. Programme status. 2. Movement since the previous meeting, and what "
+             "needs attention. 3. Planning review headlines. 4. Headline indicators (the latest "
+             "published figures, not as at the meeting). 5. About these figures. Annex: the "
+             "full action register as at the meeting.", 10)
+    pdf.ln(4)
+    pdf.para(prepared, 10)
+
+
+# --- planning review -----------------------------------------------------------------------------
+
+
+def _planning_review(pdf: _Pdf, conn: Connection, day: dt.date, area: str, name: str,
+                     directory: AreaDirectory) -> None:
+    """The review's headlines as at the meeting: the themes (criteria most often rated Weak or
+    Unsatisfactory) and the areas needing support."""
+    pdf.heading(f"Planning review headlines as at {_long(day)} - {name}")
+    current = review.for_area(review.as_at(review_assessments(conn), day), area, directory)
+    if current.empty:
+        pdf.para("No planning-review assessment is recorded for this area as at the meeting.")
+        return
+    crits = criteria(conn)
+    short = dict(zip(crits["code"], crits["dimension"], strict=True))
+    areas = current["area_code"].nunique()
+    if areas == 1:  # one council: its own ratings, not themes across areas
+        _one_area_review(pdf, current, short, directory)
+        return
+    themes = review.themes(current, crits)
+    pdf.para(review.describe_themes(themes))
+    weak = themes[themes["weak"] > 0].head(6)
+    if len(weak):
+        pdf.table(pd.DataFrame({
+            "Criterion": [f"{c} {short.get(c, '')}".strip() for c in weak["code"]],
+            "Planning process": weak["planning_process"],
+            "Areas rated Weak or Unsatisfactory": [
+                f"{w} of {a}" for w, a in zip(weak["weak"], weak["assessed"], strict=True)]}),
+            (110, 90, 60))
+    support = review.needing_support(current)
+    if support.empty:
+        pdf.para(f"No area of the {areas} assessed has two or more Weak or Unsatisfactory "
+                 "ratings.")
+        return
+    pdf.para(f"Areas needing support ({review.NEEDS_SUPPORT_AT} or more Weak or Unsatisfactory "
+             f"ratings): {support['area_code'].nunique()} of {areas} areas assessed.", 10,
+             bold=True)
+    rows = []
+    for code, group in support.groupby("area_code", sort=False):
+        weak_rows = group[group["rating"].isin(review.WEAK)]
+        recs = group[group["recommendation"].map(lambda r: isinstance(r, str) and bool(r))]
+        open_recs = recs[recs["progress"].map(lambda p: p != "Done")]
+        rows.append({"Area": directory.name(code),
+                     "Weak or unsatisfactory": int(group["weak_count"].iloc[0]),
+                     "Criteria rated Weak or Unsatisfactory": "; ".join(
+                         f"{c} {short.get(c, '')}".strip() for c in weak_rows["criterion_code"]),
+                     "Recommendations open": f"{len(open_recs)} of {len(recs)}"})
+    pdf.table(pd.DataFrame(rows), (55, 30, 145, 35))
+
+
+def _one_area_review(pdf: _Pdf, current: pd.DataFrame, short: dict[str, str],
+                     directory: AreaDirectory) -> None:
+    code = current["area_code"].iloc[0]
+    weak = current[current["rating"].isin(review.WEAK)].sort_values("criterion_code")
+    supported = len(weak) >= review.NEEDS_SUPPORT_AT
+    pdf.para(f"{directory.name(code)}: {len(weak)} of {len(current)} criteria assessed are rated "
+             "Weak or Unsatisfactory" + (
+                 f"; it is among the areas needing support ({review.NEEDS_SUPPORT_AT} or more "
+                 "such ratings)." if supported else "."))
+    if len(weak):
+        pdf.table(pd.DataFrame({
+            "Criterion": [f"{c} {short.get(c, '')}".strip() for c in weak["criterion_code"]],
+            "Rating": weak["rating"],
+            "Recommendation": weak["recommendation"].map(
+                lambda r: r if isinstance(r, str) else ""),
+            "Progress": [(p if isinstance(p, str) and p else "Not started")
+                         if isinstance(r, str) and r else ""
+                         for r, p in zip(weak["recommendation"], weak["progress"],
+                                         strict=True)]}),
+            (80, 30, 120, 30))
+
+
+# --- headline indicators -------------------------------------------------------------------------
+
+
+def sparkline(points: tuple[tiles.Point, ...], width: int = 120, height: int = 30) -> bytes | None:
+    """An SVG sparkline of the published values (gaps where a figure is suppressed or
+    missing; the latest value dotted); None with fewer than two values."""
+    values = [p.value for p in points]
+    shown = [v for v in values if v is not None]
+    if len(shown) < 2:
+        return None
+    low, high = min(shown), max(shown)
+    span = (high - low) or 1.0
+    step = (width - 8) / max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> str:
+        return f"{4 + i * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}"
+
+    runs, run = [], []
+    for i, value in enumerate(values):
+        if value is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(xy(i, value))
+    if run:
+        runs.append(run)
+    lines = "".join(f'<polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="2" '
+                    f'points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
+    dots = "".join(f'<circle cx="{r[0].split(",")[0]}" cy="{r[0].split(",")[1]}" r="1.5" '
+                   f'fill="{SPARK_COLOUR}"/>' for r in runs if len(r) == 1)
+    last = next(i for i in range(len(values) - 1, -1, -1) if values[i] is not None)
+    x, y = xy(last, values[last]).split(",")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{lines}{dots}<circle cx="{x}" cy="{y}" r="3" '
+            f'fill="{SPARK_COLOUR}"/></svg>').encode()
+
+
+MEASURE_WORDS = {"rate": "Rate per 1,000", "count": "Number"}
+
+
+def _figure(value: float | None, suppressed: bool, symbol: str | None, measure: str,
+            status: str | None = None) -> str:
+    if value is None:
+        return symbol or ("[c]" if suppressed else "..")
+    text = f"{value:,.{0 if measure == 'count' else tiles.indicators.PLACES}f}"
+    marker = prov.MARKERS.get(status)
+    return text + (f" {marker[0]}" if marker else "")
+
+
+def _headline_indicators(pdf: _Pdf, conn: Connection, day: dt.date, area: str, name: str,
                          threshold: int, version: str) -> prov.Provenance | None:
-    """The headline indicators' table, each row with its status, and the block's provenance
-    line; returns that provenance (None when no indicator has figures)."""
+    """The headline indicator tiles as a table (latest figure, Scotland's for an area, the
+    change on the year before, a sparkline, the status), with the statement that these are
+    the latest published figures, their sources and the block's provenance line."""
     pdf.add_page()
     pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
-    catalogue = indicator_catalogue(conn)
-    rows, flags, definitions, measures, statuses = [], [], [], [], []
-    for definition in catalogue[catalogue["headline"].astype(bool)].to_dict("records"):
-        measure = indicators.headline_measure(definition, area)
-        frame = indicator_series(conn, definition["code"], measure, threshold)
-        frame = frame[frame["area_code"].isin([area, SCOTLAND])]
-        if frame["value"].notna().sum() == 0:
-            continue
-        names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
-        places = indicators.PLACES if measure != "count" or definition["unit"] != "count" else 0
-        sentence = charts.describe_trend(frame, names, {"rate": " per 1,000",
-                                                        "percent": "%"}.get(measure, ""),
-                                         definition["frequency"], places)
-        latest = frame[frame["area_code"] == area].sort_values("period").tail(1)
-        if len(latest):
-            value = latest.iloc[0]
-            shown = (f"{value['value']:,.{places}f}" if pd.notna(value["value"])
-                     else str(value["symbol"] or ".."))
-            marker = prov.MARKERS.get(value["status"]) if pd.notna(value["value"]) else None
-            if marker:
-                shown += f" {marker[0]}"
-                statuses.append(value["status"])
-            illustrative = prov.for_series(frame)  # the row's summary spans the whole series
-            rows.append({"Indicator": definition["name"],
-                         "Period": period_label(value["period"], definition["frequency"]),
-                         "Measure": {"rate": "Rate per 1,000",
-                                     "percent": "Per cent"}.get(measure, "Number"),
-                         name: shown, "Status": prov.SCREEN_LABELS[illustrative],
-                         "Summary": sentence})
-            flags.append(illustrative)
-            definitions.append(definition)
-            measures.append(measure)
-    if not rows:
+    pdf.para(tiles.latest_statement(version, day), 10, bold=True)
+    made = tiles.headline_tiles(conn, area, threshold)
+    if not made:
         pdf.para("No indicator data is loaded.")
         return None
-    pdf.table(pd.DataFrame(rows), (62, 18, 24, 22, 22, 120))
-    figures = prov.figures(flags, definitions, version, suppression_rule(threshold), measures)
-    markers = prov.markers_legend(statuses)
-    pdf.para("[c]: suppressed." + (f" {markers}." if markers else "") + " Status: official "
-             "(uploaded from the published source) or illustrative (generated, not official "
-             "statistics); a committee's sum is illustrative if any council in it is. "
-             + figures.line(), 8)
+    catalogue = {d["code"]: d for d in indicator_catalogue(conn).to_dict("records")}
+    rows = []
+    for tile in made:
+        row = {"Indicator": tile.name, "Period": tile.period_text,
+               "Measure": MEASURE_WORDS.get(tile.measure, tile.unit_title),
+               name: _figure(tile.value, tile.suppressed, tile.symbol, tile.measure,
+                             tile.status)}
+        if area != SCOTLAND:
+            row["Scotland"] = ".." if tile.scotland_text is None else (
+                _figure(tile.scotland_value, tile.scotland_value is None, "[c]", tile.measure))
+        row["Change on the year before"] = tile.change_text
+        row["Trend"] = sparkline(tile.series) or ""
+        row["Status"] = prov.SCREEN_LABELS[tile.illustrative]
+        rows.append(row)
+    widths = (70, 16, 26, 22, 22, 60, 30, 22) if area != SCOTLAND else \
+        (74, 16, 28, 24, 70, 34, 22)
+    pdf.table(pd.DataFrame(rows), widths)
+    flags = [t.illustrative for t in made]
+    definitions = [catalogue[t.code] for t in made]
+    figures = prov.figures(flags, definitions, version, suppression_rule(threshold),
+                           [t.measure for t in made])
+    markers = prov.markers_legend([t.status for t in made])
+    pdf.para("[c]: suppressed. " + (f"{markers}. " if markers else "") + "Change on the year "
+             "before: the latest figure against the same period a year earlier, both as "
+             "published. Trend: the last published figures, oldest first (a gap is a "
+             "suppressed or missing figure). Status: official (uploaded from the published "
+             "source) or illustrative (generated, not official statistics); a committee's sum "
+             "is illustrative if any council in it is. " + figures.line(), 8)
+    for source in dict.fromkeys(t.source for t in made):
+        pdf.para(source, 8)
     return figures
 
 
 def _about_these_figures(pdf: _Pdf, records: prov.Provenance,
                          figures: prov.Provenance | None, version: str) -> None:
     """The closing note: what is official and what illustrative, sources, the suppression
-    rule, the data version and when the pack was produced."""
+    rule and the data version."""
     pdf.heading("About these figures", 12)
     pdf.para("Action register: " + records.line(), 9)
     if figures is not None:
         pdf.para("Headline indicators: " + figures.line(), 9)
         for source, address in figures.links:
             pdf.para(f"Source link: {source}: {address}", 9)
-    now = dt.datetime.now(dt.UTC)
-    pdf.para(f"Data version {version}; produced {now.day} {now:%B %Y %H:%M} UTC.", 9)
+    pdf.para(f"Data version {version}. The action register and the planning review are shown "
+             "as at the meeting; the headline indicators are the latest published figures.", 9)
+
+
+def _annex(pdf: _Pdf, conn: Connection, now: pd.DataFrame, day: dt.date, name: str,
+           directory: AreaDirectory) -> None:
+    """The full action register as at the meeting (for an area: national actions and the
+    area's own)."""
+    pdf.add_page()
+    pdf.heading(f"Annex: the full action register as at {_long(day)} - {name}")
+    if now.empty:
+        pdf.para("No action is in the register as at this meeting.")
+        return
+    names = dict(zip(workstreams(conn)["code"], workstreams(conn)["name"], strict=True))
+    table = register.register_table(now, names, directory)
+    pdf.para(f"{len(table)} actions. Due: the due date in force at the meeting. Last update: "
+             "the reporting date of the status shown.", 9)
+    pdf.table(table, (14, 80, 28, 32, 30, 18, 19, 16, 22, 18), size=7)
+
+
+# --- the archive -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivedPack:
+    pack_id: int
+    meeting: dt.date
+    area: str
+    user: str
+    created_at: dt.datetime  # naive UTC
+    data_version: str
+    sha256: str
+    bytes: int
+    data_changed: bool  # the current data version differs from the pack's
+
+    def as_json(self) -> dict:
+        """As `packs --json` (CONTRACT.md)."""
+        return {"pack_id": self.pack_id, "meeting": self.meeting.isoformat(),
+                "area": self.area, "user": self.user,
+                "created_at": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "data_version": self.data_version, "sha256": self.sha256, "bytes": self.bytes}
+
+
+def meeting_on_or_before(conn: Connection, day: dt.date) -> dt.date | None:
+    """The latest meeting on or before `day` (None when there is none)."""
+    dates = [d for d in meetings(conn)["date"] if d <= day]
+    return max(dates) if dates else None
+
+
+def archived_packs(conn: Connection, meeting: dt.date | None = None) -> list[ArchivedPack]:
+    """Archived packs, newest first; with `meeting`, those of the latest meeting on or before
+    that date (none when there is no such meeting)."""
+    stmt = select(MeetingPack.id, MeetingPack.meeting_date, MeetingPack.area_code,
+                  MeetingPack.created_by, MeetingPack.created_at, MeetingPack.data_version,
+                  MeetingPack.sha256, func.length(MeetingPack.pdf))
+    if meeting is not None:
+        day = meeting_on_or_before(conn, meeting)
+        if day is None:
+            return []
+        stmt = stmt.where(MeetingPack.meeting_date == day)
+    current = data_version(conn)
+    return [ArchivedPack(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6], int(r[7] or 0),
+                         str(r[5]) != current)
+            for r in conn.execute(stmt.order_by(MeetingPack.id.desc()))]
+
+
+def archived_pdf(conn: Connection, pack_id: int) -> bytes:
+    """An archived pack byte for byte as circulated."""
+    found = conn.execute(select(MeetingPack.pdf).where(MeetingPack.id == pack_id)).scalar()
+    if found is None:
+        raise PackError(f"There is no archived meeting pack {pack_id}: `python -m "
+                        "cpip_dashboard packs` lists them.")
+    return bytes(found)
+
+
+def packs_table(packs: list[ArchivedPack], directory: AreaDirectory) -> pd.DataFrame:
+    """The archived packs as a table for people (the Briefing's list)."""
+    return pd.DataFrame([{
+        "Pack": p.pack_id, "Meeting": p.meeting.isoformat(), "Area": directory.name(p.area),
+        "Prepared by": p.user, "Prepared at (UTC)": p.created_at.strftime("%Y-%m-%d %H:%M"),
+        "Data version": p.data_version, "sha256": p.sha256,
+        "Data since": ("changed since this pack (it shows the figures of its data version)"
+                       if p.data_changed else "unchanged")}
+        for p in packs], columns=["Pack", "Meeting", "Area", "Prepared by", "Prepared at (UTC)",
+                                  "Data version", "sha256", "Data since"])
 
 
 def make_and_archive(engine: Engine, meeting: dt.date | None, area: str, user: str) -> tuple[
         dt.date, bytes]:
     """Build the pack, archive it with its data version and record it in the audit trail."""
+    created = utcnow()
     with engine.connect() as conn:
-        day, pdf = build(conn, meeting, area)
+        day, pdf = build(conn, meeting, area, prepared_by=user,
+                         prepared_at=created.replace(tzinfo=dt.UTC))
         version = data_version(conn)
     sha = hashlib.sha256(pdf).hexdigest()
     with engine.begin() as conn:
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
-            created_by=user, created_at=utcnow()))
+            created_by=user, created_at=created))
         conn.execute(insert(AuditEvent).values(
             at=utcnow(), user=user, event="pack",
             detail=f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})"))

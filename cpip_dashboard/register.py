@@ -180,27 +180,40 @@ def for_area(register: pd.DataFrame, area: str, directory: AreaDirectory) -> pd.
 MOVEMENTS = ("new", "completed", "improved", "started", "worsened", "unchanged")
 
 
+def movement_of(old: str | None, new: str) -> tuple[str, bool]:
+    """(the movement from one status to another, whether it moved two steps or more): new (no
+    status before), unchanged, completed, started (left Not started), improved, worsened (down
+    the scale, or back to Not started)."""
+    steps = rag.steps(old, new)
+    two_steps = steps is not None and abs(steps) >= 2
+    if old is None:
+        return "new", two_steps
+    if new == old:
+        return "unchanged", two_steps
+    if new == "Complete":
+        return "completed", two_steps
+    if old == "Not started":
+        return "started", two_steps
+    if steps is not None and steps > 0:
+        return "improved", two_steps
+    return "worsened", two_steps
+
+
+def movement_text(old: str | None, new: str) -> str:
+    """'Worsened (two steps or more)', 'Unchanged', 'New'."""
+    kind, two_steps = movement_of(old, new)
+    return kind.capitalize() + (" (two steps or more)" if two_steps else "")
+
+
 def movement(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
     """How each action at this meeting moved since the previous one."""
     previous = {} if before is None else dict(zip(before["ref"], before["rag"], strict=True))
     rows = []
     for ref, status in zip(now["ref"], now["rag"], strict=True):
         old = previous.get(ref)
-        steps = rag.steps(old, status)
-        if ref not in previous:
-            kind = "new"
-        elif status == old:
-            kind = "unchanged"
-        elif status == "Complete":
-            kind = "completed"
-        elif old == "Not started":
-            kind = "started"
-        elif steps is not None and steps > 0:
-            kind = "improved"
-        else:  # down the scale, or back to Not started
-            kind = "worsened"
+        kind, two_steps = movement_of(old, status)
         rows.append({"ref": ref, "from": old, "to": status, "movement": kind,
-                     "two_steps": steps is not None and abs(steps) >= 2})
+                     "two_steps": two_steps})
     return pd.DataFrame(rows, columns=["ref", "from", "to", "movement", "two_steps"])
 
 

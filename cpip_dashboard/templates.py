@@ -1,15 +1,24 @@
 """Blank Excel templates, one per sheet kind, generated from the same specs the checks use:
 the kind's sheet with its headers and drop-down lists, a Notes sheet describing each column,
-and a Lists sheet holding the allowed values."""
+and a Lists sheet holding the allowed values.
+
+The Updates template can come pre-filled (`template updates OUT.xlsx --current`): one row per
+current action with its ID and the context columns `Action`, `Lead`, `Last RAG` and `Last
+reporting date` (shaded: for reading, never loaded), so the officer types only the reporting
+date, RAG and commentary. On upload the context columns are skipped silently, and so are the
+rows left without news (`imports.layout`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import xlsxwriter
+from sqlalchemy import Connection
 
 from . import rag
-from .imports.kinds import KINDS, POLARITIES, RATINGS, REVIEW_PROGRESS, UNITS
+from .imports.kinds import CONTEXT_COLUMNS, KINDS, POLARITIES, RATINGS, REVIEW_PROGRESS, UNITS
 from .reference import area_rows, criterion_rows, workstream_rows
 from .values import FREQUENCIES, MISSING_SYMBOLS, VALUE_STATUSES
 
@@ -35,9 +44,35 @@ def lists(indicator_codes: list[str]) -> dict[str, list[str]]:
     }
 
 
-def template_bytes(kind_name: str, indicator_codes: list[str]) -> bytes:
+def current_actions(conn: Connection) -> list[dict]:
+    """Every current action (its current version) with its latest current update: the rows of
+    the pre-filled Updates template, in Action ID order."""
+    from .current import current_kind
+    from .models import Action
+
+    updates: dict[str, tuple[dt.date, str]] = {}
+    for row in conn.execute(current_kind("updates")):
+        known = updates.get(row.action_ref)
+        if known is None or row.reporting_date > known[0]:
+            updates[row.action_ref] = (row.reporting_date, row.rag)
+    rows = []
+    for action in conn.execute(current_kind("actions").order_by(Action.ref)):
+        last = updates.get(action.ref)
+        rows.append({"Action ID": action.ref, "Action": action.title, "Lead": action.lead,
+                     "Last RAG": last[1] if last else "",
+                     "Last reporting date": last[0] if last else None})
+    return rows
+
+
+def template_bytes(kind_name: str, indicator_codes: list[str],
+                   prefill: list[dict] | None = None) -> bytes:
+    """The template for a kind; `prefill` (Updates only: `current_actions`) adds the context
+    columns after Action ID and one row per action."""
     kind = KINDS[kind_name]
     allowed = lists(indicator_codes)
+    context = CONTEXT_COLUMNS.get(kind_name, ()) if prefill is not None else ()
+    if prefill is not None and not context:
+        raise ValueError(f"only the Updates template can be pre-filled, not {kind_name}")
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"title": f"CPIP dashboard upload template: {kind.sheet}",
@@ -56,7 +91,21 @@ def template_bytes(kind_name: str, indicator_codes: list[str]) -> bytes:
             list_sheet.write_string(row, col, value)
         columns_used[name] = col
 
-    for col, column in enumerate(kind.columns):
+    # the kind's first column (the key), then any context columns, then the rest
+    layout: list[tuple[str, object]] = [("column", kind.columns[0])]
+    layout += [("context", name) for name in context]
+    layout += [("column", column) for column in kind.columns[1:]]
+    shaded = book.add_format({"bold": True, "bg_color": "#d9d9d9", "border": 1})
+    grey = book.add_format({"bg_color": "#f2f2f2", "text_wrap": True, "valign": "top"})
+    grey_date = book.add_format({"bg_color": "#f2f2f2", "num_format": "yyyy-mm-dd",
+                                 "valign": "top"})
+    widths = {"Action": 60, "Lead": 28, "Last RAG": 12, "Last reporting date": 14}
+    for col, (what, item) in enumerate(layout):
+        if what == "context":
+            sheet.write(0, col, item, shaded)
+            sheet.set_column(col, col, widths.get(item, 20))
+            continue
+        column = item
         sheet.write(0, col, column.name, bold)
         sheet.set_column(col, col, max(14, len(column.name) + 4))
         if column.choices:
@@ -68,7 +117,17 @@ def template_bytes(kind_name: str, indicator_codes: list[str]) -> bytes:
                 "error_type": "warning" if column.choices == "area" else "stop",
                 "input_title": column.name, "input_message": column.help[:250],
             })
-    sheet.freeze_panes(1, 0)
+    for row, values in enumerate(prefill or [], start=1):
+        for col, (what, item) in enumerate(layout):
+            name = item if what == "context" else item.name
+            value = values.get(name)
+            if isinstance(value, dt.date):
+                sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), grey_date)
+            elif value not in (None, ""):
+                sheet.write_string(row, col, str(value), grey if what == "context" else None)
+            elif what == "context":
+                sheet.write_blank(row, col, None, grey)
+    sheet.freeze_panes(1, 1 + len(context) if context else 0)
 
     notes.set_column(0, 0, 22)
     notes.set_column(1, 1, 10)
@@ -84,7 +143,16 @@ def template_bytes(kind_name: str, indicator_codes: list[str]) -> bytes:
         notes.write_string(row, 2, ", ".join(column.synonyms), wrap)
         notes.write_string(row, 3, column.help, wrap)
         notes.write_string(row, 4, column.example, wrap)
-    row = len(kind.columns) + 4
+    row = len(kind.columns) + 3
+    for name in context:
+        notes.write_string(row, 0, name, wrap)
+        notes.write_string(row, 1, "no", wrap)
+        notes.write_string(row, 3, "Shaded: for reference, from the register when this file "
+                           "was made. Never loaded, and needs no change. Rows left without a "
+                           "RAG (and without progress, commentary, next steps or a revised "
+                           "due date) are skipped on upload.", wrap)
+        row += 1
+    row += 1
     notes.write(row, 0, "Missing-value symbols", bold)
     for offset, (symbol, meaning) in enumerate(MISSING_SYMBOLS.items(), start=1):
         notes.write_string(row + offset, 0, symbol)

@@ -70,6 +70,7 @@ class Tile:
     source: str  # the source line (official source named only for official figures)
     illustrative: bool
     polarity: str
+    symbol: str | None = None  # the latest row's symbol when it has no value ("[c]", "*")
 
     @property
     def figure_text(self) -> str:
@@ -151,11 +152,14 @@ def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
     mine = mine.drop_duplicates(subset=["period"], keep="last")
     points: list[Point] = []
     statuses: dict[dt.date, str | None] = {}
+    symbols: dict[dt.date, str | None] = {}
     for row in mine.itertuples(index=False):
         hidden = _hidden(row)
         value = None if hidden or pd.isna(row.value) else float(row.value)
         points.append(Point(row.period, period_label(row.period, frequency), value, hidden))
         statuses[row.period] = row.status if isinstance(row.status, str) else None
+        symbols[row.period] = row.symbol if isinstance(row.symbol, str) and value is None \
+            else None
     shown = [p for p in points if p.value is not None or p.suppressed]
     if not shown:
         return None
@@ -189,7 +193,17 @@ def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
         series=tuple(points[-SPARK_PERIODS:]), scotland_value=scotland_value,
         scotland_text=scotland_text,
         source=prov.source_caption(flags, definition, measure),
-        illustrative=any(flags), polarity=str(definition.get("polarity") or "neither"))
+        illustrative=any(flags), polarity=str(definition.get("polarity") or "neither"),
+        symbol=symbols.get(latest.period))
+
+
+def latest_statement(version: str, meeting: dt.date | None = None, what: str = "this pack was "
+                     "prepared") -> str:
+    """What the Briefing and the pack say above the tiles: these are the latest published
+    figures, not the figures as at the meeting."""
+    at = f" on {meeting.day} {meeting:%B %Y}" if meeting is not None else ""
+    return (f"These are the latest published figures the dashboard held when {what} (data "
+            f"version {version}), not the figures as they stood at the meeting{at}.")
 
 
 def duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool:

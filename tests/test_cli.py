@@ -257,9 +257,6 @@ def test_batches_lists_newest_first(sample_url, tmp_path):
     assert plain.index("round-3.csv") < plain.index("round-2.csv") < plain.index("sample-data")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "`template updates OUT --current` (CONTRACT.md) is not implemented: the CLI has no "
-    "--current option and templates.template_bytes writes no rows"))
 def test_current_updates_template_lists_every_current_action(sample_url, tmp_path):
     import python_calamine
 

@@ -208,3 +208,15 @@ def test_headline_tiles_for_a_small_council_use_rates_and_keep_suppression(sampl
     assert rereg.measure == "percent" and rereg.suppressed and rereg.value is None
     assert rereg.figure_text == "Suppressed to protect confidentiality"
     assert all(p.value is None and p.suppressed for p in rereg.series)
+
+
+@pytest.mark.parametrize("meeting,what,expected", [
+    (dt.date(2018, 10, 2), "this pack was prepared",
+     ("These are the latest published figures the dashboard held when this pack was prepared "
+     "(data version 7), not the figures as they stood at the meeting on 2 October 2018.")),
+    (None, "this page was drawn",
+     ("These are the latest published figures the dashboard held when this page was drawn "
+     "(data version 7), not the figures as they stood at the meeting.")),
+])
+def test_the_latest_figures_statement(meeting, what, expected):
+    assert tiles.latest_statement("7", meeting, what) == expected

@@ -146,6 +146,7 @@ def warn_changes(diff: Diff, currents: dict[str, dict[tuple, tuple]],
                                area_name)
     if by_kind.get("updates"):
         warn_rag_moves(by_kind["updates"], currents["updates"], diff.problems)
+        warn_unlikely_reporting_dates(by_kind["updates"], currents["updates"], diff.problems)
     for changes in by_kind.get("actions", []):
         for i in changes.changed:
             r, old = changes.records, changes.old[i]
@@ -268,3 +269,58 @@ def warn_rag_moves(sheets: list[SheetChanges], current: dict[tuple, tuple],
             problems.append(Problem.warning(
                 r.sheet, r.row(i), r.cell(i, "Revised due date").header, _fmt(new_due),
                 f"{v['action_ref']}: due date moved from {_fmt(old_due)} to {_fmt(new_due)}"))
+
+
+LONE_DATE_DAYS = 90  # CONTRACT.md: a reporting date this far from every other stands alone
+
+
+def warn_unlikely_reporting_dates(sheets: list[SheetChanges], current: dict[tuple, tuple],
+                                  problems: list[Problem]) -> None:
+    """Plausibility of the reporting dates of the rows this upload writes:
+    - a date more than 90 days from every other reporting date in the file (one that stands
+      alone: often a day and month swapped, e.g. 3/10/2024 among rows dated March 2025);
+    - a new update dated before the action's latest current update (it joins the history but
+      does not become the action's status)."""
+    dates = sorted(d for changes in sheets for d in changes.records.columns["reporting_date"]
+                   if d is not None)
+    counts: dict[dt.date, int] = defaultdict(int)
+    for day in dates:
+        counts[day] += 1
+    distinct = sorted(counts)
+    nearest: dict[dt.date, tuple[int, dt.date] | None] = {}
+    for n, day in enumerate(distinct):
+        if counts[day] > 1:
+            nearest[day] = None  # another row has the same date
+            continue
+        around = [other for other in (distinct[n - 1] if n else None,
+                                      distinct[n + 1] if n + 1 < len(distinct) else None)
+                  if other is not None]
+        gaps = sorted((abs((other - day).days), other) for other in around)
+        nearest[day] = gaps[0] if gaps else None
+    latest: dict[str, dt.date] = {}
+    for ref, when in current:
+        if ref not in latest or when > latest[ref]:
+            latest[ref] = when
+    for changes in sheets:
+        r = changes.records
+        added = set(changes.added)
+        for i in changes.written():
+            ref, day = r.columns["action_ref"][i], r.columns["reporting_date"][i]
+            if day is None:
+                continue
+            cell = r.cell(i, "Reporting date")
+            gap = nearest.get(day)
+            if gap is not None and gap[0] > LONE_DATE_DAYS:
+                problems.append(Problem.warning(
+                    r.sheet, r.row(i), cell.header, as_text(cell.value),
+                    f"{ref}: reporting date {day.isoformat()} is more than {LONE_DATE_DAYS} "
+                    f"days from every other reporting date in this file (the nearest is "
+                    f"{gap[1].isoformat()}); check it (dates are read day first, as "
+                    "31/07/2024)"))
+            last = latest.get(ref)
+            if i in added and last is not None and day < last:
+                problems.append(Problem.warning(
+                    r.sheet, r.row(i), cell.header, as_text(cell.value),
+                    f"{ref}: reporting date {day.isoformat()} is before its latest update "
+                    f"({last.isoformat()}), so this update joins its history but does not "
+                    "change its current status; check the date"))

@@ -112,8 +112,16 @@ SHEET_NAMES = {
     "population": "populations", "populations": "populations",
     "definition": "definitions", "definitions": "definitions",
 }
-# "Problems": the summary sheet of the marked copy of a rejected file (imports/marking.py)
+# "Problems": the summary sheet of the marked copy of a rejected file (imports/marking.py);
+# "Notes" and "Lists": the templates' own sheets.
 SKIPPED_SHEETS = {"notes", "note", "guidance", "read me", "readme", "lists", "list", "problems"}
+# The context columns of a pre-filled template (`template updates --current`): what the officer
+# reads beside each action, never loaded, never warned about.
+CONTEXT_COLUMNS = {"updates": ("Action", "Lead", "Last RAG", "Last reporting date")}
+# In a pre-filled template a row is an action left without news when these are all blank (a
+# reporting date filled down the column alone is no news): it is skipped silently.
+NEWS_COLUMNS = {"updates": ("RAG", "Progress %", "Commentary", "Next steps",
+                            "Revised due date")}
 PUBLISHED_FIRST_HEADERS = {"local authority", "council", "area"}
 
 RATINGS = ("Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory")

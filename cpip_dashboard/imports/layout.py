@@ -11,7 +11,9 @@ from operator import itemgetter
 
 from ..values import as_text, is_blank, parse_period
 from .kinds import (
+    CONTEXT_COLUMNS,
     KINDS,
+    NEWS_COLUMNS,
     PUBLISHED_FIRST_HEADERS,
     Kind,
     header_lookup,
@@ -146,10 +148,14 @@ def detect(
     if _row_blank_sheet(rows):
         return None
     name_kind = forced_kind or kind_for_sheet_name(sheet.name)
-    if name_kind is None and is_skipped_sheet(sheet.name):
-        return None
     scan = rows[:HEADER_SCAN_ROWS]
     lookups = {k: header_lookup(KINDS[k]) for k in KINDS}
+    if is_skipped_sheet(sheet.name) and (name_kind is None or not any(
+            all(c in _matches(row, lookups[name_kind]) for c in KINDS[name_kind].required)
+            for row in scan)):
+        # the dashboard's own sheets (Problems, Notes, Lists) and guidance: silently, whatever
+        # kind was chosen for the file, unless the sheet really holds that kind
+        return None
 
     if name_kind:
         kind = KINDS[name_kind]
@@ -206,8 +212,13 @@ def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
                 found: dict[str, tuple[int, str]], problems: list[Problem]) -> Table:
     header = sheet.rows[header_index]
     used = {index for index, _ in found.values()}
+    context = {normalise_header(c) for c in CONTEXT_COLUMNS.get(kind.name, ())}
+    prefilled = False
     for index, cell in enumerate(header):
         text = as_text(cell)
+        if text is not None and index not in used and normalise_header(text) in context:
+            prefilled = True  # a pre-filled template's context column: read by people only
+            continue
         if text is not None and index not in used:
             problems.append(Problem.warning(
                 sheet.name, header_index + 1, text, text,
@@ -219,6 +230,8 @@ def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
             f"Required column {column!r} is missing from the header row"))
     used_indexes = sorted(index for index, _ in found.values())
     first = used_indexes[0] if used_indexes else 0
+    news = [found[c][0] for c in NEWS_COLUMNS.get(kind.name, ()) if c in found] \
+        if prefilled else []
     raw: list[list[object]] = []
     numbers: list[int] = []
     for number, row in enumerate(sheet.rows[header_index + 1:], start=header_index + 2):
@@ -226,6 +239,8 @@ def _long_table(sheet: RawSheet, kind: Kind, header_index: int,
         if (quick == "" or quick is None or (isinstance(quick, str) and not quick.strip())) and \
                 _row_blank([row[i] for i in used_indexes if i < len(row)]):
             continue  # blank, or blank in every column this kind reads
+        if news and _row_blank([row[i] for i in news if i < len(row)]):
+            continue  # a pre-filled template's action left without news
         raw.append(row)
         numbers.append(number)
     return Table(sheet.name, kind, raw, numbers, found, sheet.decimal_comma, missing=missing)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from .. import rag
 from ..current import KIND_TABLES
+from ..register import movement_text
 from ..values import as_text
 from .kinds import KINDS
 from .pipeline import ImportReport
@@ -103,3 +105,43 @@ def counts(report: ImportReport) -> tuple[int, int]:
     """(changed rows, added rows)."""
     return (sum(len(c.changed) for c in report.changes),
             sum(len(c.added) for c in report.changes))
+
+
+RAG_MOVEMENT_COLUMNS = ["Sheet", "Row", "Action ID", "Reporting date", "Previous RAG",
+                        "Previous reporting date", "New RAG", "Movement"]
+
+
+def rag_movements(report: ImportReport, updates: pd.DataFrame) -> pd.DataFrame:
+    """For each Updates row the upload would write (added or changed): the action's previous
+    RAG and the movement the row makes (Amber -> Red: "Worsened"), before anyone confirms.
+
+    `updates` is the current updates (`queries.action_updates(conn)`). The previous RAG is the
+    action's status just before this row's reporting date: the current update of that same
+    date when the row changes one, else the latest update dated before it, from the current
+    data or an earlier row of this file. None before is "New"."""
+    timeline: dict[str, dict] = {}
+    for ref, day, status in zip(updates["action_ref"], updates["reporting_date"],
+                                updates["rag"], strict=True):
+        timeline.setdefault(ref, {})[day] = status
+    current = {ref: dict(days) for ref, days in timeline.items()}
+    written = [(changes.records, i) for changes in report.changes
+               if changes.records.kind == "updates" for i in changes.written()]
+    for r, i in written:  # this file's rows join the timeline (they may follow one another)
+        timeline.setdefault(r.columns["action_ref"][i], {})[
+            r.columns["reporting_date"][i]] = r.columns["rag"][i]
+    rows = []
+    for r, i in written:
+        ref, day, status = (r.columns[f][i] for f in ("action_ref", "reporting_date", "rag"))
+        if day in current.get(ref, {}):
+            before_day, before = day, current[ref][day]
+        else:
+            earlier = [d for d in timeline.get(ref, {}) if d < day]
+            before_day = max(earlier) if earlier else None
+            before = timeline[ref][before_day] if before_day is not None else None
+        rows.append({"Sheet": r.sheet, "Row": r.row(i), "Action ID": ref,
+                     "Reporting date": day.isoformat(),
+                     "Previous RAG": "" if before is None else rag.label(before),
+                     "Previous reporting date": "" if before_day is None
+                     else before_day.isoformat(),
+                     "New RAG": rag.label(status), "Movement": movement_text(before, status)})
+    return pd.DataFrame(rows, columns=RAG_MOVEMENT_COLUMNS)
