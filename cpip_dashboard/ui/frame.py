@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
-from .. import audit, auth, config
+from .. import approval, audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
 from ..queries import area_directory, data_status
 from .data import engine, q
@@ -272,6 +272,9 @@ def banners(who: auth.Identity) -> None:
     if status["illustrative_batches"]:
         st.sidebar.warning("This dashboard holds illustrative sample data: figures, statuses "
                            "and ratings marked illustrative are not official statistics.")
+    # uploads awaiting approval (secretariat), a person's own role problem; settings logged
+    for text in approval.frame_notices(engine(), who, _secrets()):
+        st.info(safe(text))
     # an unknown value in the address: a short notice in the page's main area (CONTRACT.md)
     for text in st.session_state.pop("_notices", []):
         st.warning(safe(text))
