@@ -1,7 +1,10 @@
 """`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
 
-init-db, import, template, batches, rollback, audit-disclosure, pack, packs. Every command
-that writes records `--user` (default: the operating-system user) in the audit trail.
+init-db, import, template, batches, rollback, approve, reject, audit-disclosure, pack,
+packs. Every command that writes records `--user` (default: the operating-system user) in
+the audit trail. Whoever has a shell on the server is trusted as an administrator: under
+two-person approval (`CPIP_APPROVAL`) the command line checks only that approver and
+uploader differ (by `--user`).
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("batch_id", type=int)
     rb.add_argument("--user")
 
+    add_approval_commands(commands)
+
     aud = commands.add_parser("audit-disclosure",
                               help="rerun the disclosure audit over everything publishable")
     aud.add_argument("--json", action="store_true")
@@ -145,7 +150,7 @@ def cmd_import(args, engine) -> int:
     else:
         report = run_import(engine, path.name, data, user=_user(args.user), kind=args.kind,
                             indicator=args.indicator, dry_run=args.dry_run,
-                            max_mb=config.max_upload_mb())
+                            max_mb=config.max_upload_mb(), approval=_approval_mode())
     if args.json:
         print(json.dumps(report.as_json(), default=str))
     else:
@@ -195,7 +200,7 @@ def cmd_batches(args, engine) -> int:
 
     migrate(engine)
     with engine.connect() as conn:
-        rows = batches(conn)
+        rows = batches(conn, details=not args.json)
     if args.json:
         print(json.dumps(rows))
         return 0
@@ -203,11 +208,17 @@ def cmd_batches(args, engine) -> int:
         print("No batches yet.")
     for b in rows:
         c = b["changes"]
-        state = "rolled back" if b["state"] == "rolled_back" else "committed"
+        state = b["state"].replace("_", " ")
+        if b["state"] == "rejected" and b.get("withdrawn"):
+            state = "withdrawn"
         flag = " [illustrative]" if b["illustrative"] else ""
+        decided = (f"; approved by {b['approved_by']} at {b['approved_at']}"
+                   if b.get("approved_by") else
+                   f"; {state} by {b['rejected_by']}" + (f": {b['reason']}" if b['reason'] else "")
+                   if b.get("rejected_by") else "")
         print(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
               f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
-              f"{c['unchanged']} unchanged")
+              f"{c['unchanged']} unchanged{decided}")
     return 0
 
 
@@ -217,6 +228,50 @@ def cmd_rollback(args, engine) -> int:
 
     migrate(engine)
     result = rollback(engine, args.batch_id, _user(args.user))
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+def add_approval_commands(commands) -> None:
+    """`approve BATCH_ID [--user NAME]`, `reject BATCH_ID --reason TEXT [--user NAME]`."""
+    ap = commands.add_parser("approve", help="make a batch awaiting approval current")
+    ap.add_argument("batch_id", type=int)
+    ap.add_argument("--user")
+    rj = commands.add_parser("reject", help="refuse a batch awaiting approval, for good")
+    rj.add_argument("batch_id", type=int)
+    rj.add_argument("--reason", required=True)
+    rj.add_argument("--user")
+
+
+def _approval_mode() -> str | None:
+    """`CPIP_APPROVAL` (else two-person when the secrets file configures sign-in); a bad value
+    is passed on for the pipeline to refuse in a sentence (exit 2)."""
+    from .approval import configured_mode
+
+    try:
+        return configured_mode()
+    except ValueError:
+        import os
+
+        return os.environ.get("CPIP_APPROVAL", "").strip().lower()
+
+
+def cmd_approve(args, engine) -> int:
+    from .approval import approve
+    from .db import migrate
+
+    migrate(engine)
+    result = approve(engine, args.batch_id, _user(args.user))
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+def cmd_reject(args, engine) -> int:
+    from .approval import reject
+    from .db import migrate
+
+    migrate(engine)
+    result = reject(engine, args.batch_id, _user(args.user), args.reason)
     print(result.message)
     return 0 if result.ok else 1
 
@@ -315,4 +370,4 @@ def cmd_audit_disclosure(args, engine) -> int:
 
 COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure, "import": cmd_import, "template": cmd_template,
             "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack,
-            "packs": cmd_packs}
+            "packs": cmd_packs, "approve": cmd_approve, "reject": cmd_reject}

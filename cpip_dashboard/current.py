@@ -1,6 +1,6 @@
 """The current view of append-only tables: for each key, the row from the latest committed,
-not rolled-back batch (optionally: committed by a given moment). Only `select()` with bound
-parameters."""
+not rolled-back batch (optionally: committed by a given moment). A batch pending approval or
+rejected is never current. Only `select()` with bound parameters."""
 
 from __future__ import annotations
 
@@ -31,10 +31,15 @@ KIND_TABLES = {
 }
 
 
+# A batch's commit time (CONTRACT.md): when it became current - its commit, or under two-person
+# approval its approval. Every "as at" rule compares this, never the upload time.
+BECAME_CURRENT = func.coalesce(UploadBatch.approved_at, UploadBatch.committed_at)
+
+
 def committed_batches(committed_by: dt.datetime | None = None) -> Select:
     stmt = select(UploadBatch.id).where(UploadBatch.state == "committed")
     if committed_by is not None:
-        stmt = stmt.where(UploadBatch.committed_at <= committed_by)
+        stmt = stmt.where(BECAME_CURRENT <= committed_by)
     return stmt
 
 

@@ -3,7 +3,8 @@
 Reference tables (`area`, `area_alias`, `workstream`, `review_criterion`, the built-in rows of
 `indicator`) are synchronised from `data/reference/` on start. Everything the secretariat uploads
 is **append-only** and carries the `upload_batch` that brought it: the current view of a key is
-its row from the latest committed, not rolled-back batch (see `queries.current`).
+its row from the latest committed, not rolled-back batch (see `current`); a batch pending
+approval or rejected is never current.
 """
 
 from __future__ import annotations
@@ -94,9 +95,26 @@ class UploadBatch(Base):
     committed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
     changes_json: Mapped[str] = mapped_column(Text)  # per sheet: added / changed / unchanged
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pending (awaiting a second secretariat member) / committed / rejected / rolled_back
     state: Mapped[str] = mapped_column(String(16), default="committed", index=True)
     rolled_back_by: Mapped[str | None] = mapped_column(String(200))
     rolled_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Two-person approval (migration 0004): the batch became current when approved; a
+    # rejected (or, by its uploader, withdrawn) batch never does.
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC, naive
+    rejected_by: Mapped[str | None] = mapped_column(String(200))
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class BatchPreview(Base):
+    """What a pending batch would change, exactly as its uploader saw it (the preview's
+    tables and warnings, as JSON), for the second secretariat member who approves it."""
+
+    __tablename__ = "batch_preview"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"), primary_key=True)
+    preview_json: Mapped[str] = mapped_column(Text)
 
 
 class AuditEvent(Base):

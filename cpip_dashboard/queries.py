@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from .areas import AreaDirectory, AreaInfo
-from .current import current, current_kind
+from .current import BECAME_CURRENT, current, current_kind
 from .models import (
     Action,
     Area,
@@ -72,10 +72,11 @@ def meetings(conn: Connection) -> pd.DataFrame:
          for m in rows], columns=["date", "title", "chair", "batch_id"])
 
 
-def batches(conn: Connection) -> list[dict]:
-    """Upload batches, newest first, shaped as `batches --json`."""
+def batches(conn: Connection, details: bool = False) -> list[dict]:
+    """Upload batches, newest first, shaped as `batches --json` (with `details`, also who
+    rejected or withdrew each and why: `batch_details`)."""
     rows = conn.execute(select(UploadBatch).order_by(UploadBatch.id.desc()))
-    return [batch_summary(b) for b in rows]
+    return [batch_details(b) if details else batch_summary(b) for b in rows]
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -88,22 +89,35 @@ def batch_summary(b: UploadBatch) -> dict:
         "batch_id": b.id, "file": b.file_name, "sha256": b.sha256,
         "kinds": [k for k in b.kinds.split(",") if k], "user": b.uploaded_by,
         "committed_at": _iso(b.committed_at),
-        "state": "rolled_back" if b.state == "rolled_back" else "committed",
+        "state": b.state,  # pending / committed / rejected / rolled_back
+        "approved_by": b.approved_by, "approved_at": _iso(b.approved_at),
         "rolled_back_by": b.rolled_back_by, "rolled_back_at": _iso(b.rolled_back_at),
         "illustrative": bool(b.illustrative),
         "changes": {k: changes.get(k, 0) for k in ("added", "changed", "unchanged")},
     }
 
 
+def batch_details(b: UploadBatch) -> dict:
+    """`batch_summary` and, for people, who rejected the batch, when and why, and whether its
+    uploader did (withdrew it)."""
+    return batch_summary(b) | {
+        "rejected_by": b.rejected_by, "rejected_at": _iso(b.rejected_at),
+        "reason": b.rejected_reason,
+        "withdrawn": b.state == "rejected" and b.rejected_by is not None
+        and b.rejected_by.lower() == b.uploaded_by.lower(),
+    }
+
+
 def data_status(conn: Connection) -> dict:
     """What the About page and the banners say about the data loaded."""
-    committed = select(UploadBatch).where(UploadBatch.state == "committed")
-    rows = conn.execute(committed.order_by(UploadBatch.id)).all()
+    committed = select(UploadBatch, BECAME_CURRENT.label("current_from")).where(
+        UploadBatch.state == "committed")
+    rows = conn.execute(committed.order_by(BECAME_CURRENT, UploadBatch.id)).all()
     return {
         "batches": len(rows),
         "illustrative_batches": [b.id for b in rows if b.illustrative],
         "official_batches": [b.id for b in rows if not b.illustrative],
-        "last_committed_at": rows[-1].committed_at if rows else None,
+        "last_committed_at": rows[-1].current_from if rows else None,
         "last_file": rows[-1].file_name if rows else None,
     }
 
@@ -131,21 +145,33 @@ def indicator_catalogue(conn: Connection) -> pd.DataFrame:
 
 def batch_table(conn: Connection) -> pd.DataFrame:
     """Batches as a table for people: newest first."""
-    rows = batches(conn)
+    rows = batches(conn, details=True)
     return pd.DataFrame([{
         "Batch": b["batch_id"], "File": b["file"], "Kinds": ", ".join(b["kinds"]),
         "Loaded by": b["user"], "Loaded at (UTC)": b["committed_at"],
-        "State": "Rolled back" if b["state"] == "rolled_back" else "Current",
+        "State": batch_state_label(b),
+        "Approved or refused by": b["approved_by"] or b["rejected_by"] or "",
         "Data status": "Illustrative" if b["illustrative"] else "Official (uploaded)",
         "Added": b["changes"]["added"], "Changed": b["changes"]["changed"],
         "Unchanged": b["changes"]["unchanged"],
     } for b in rows], columns=["Batch", "File", "Kinds", "Loaded by", "Loaded at (UTC)", "State",
-                               "Data status", "Added", "Changed", "Unchanged"])
+                               "Approved or refused by", "Data status", "Added", "Changed",
+                               "Unchanged"])
+
+
+def batch_state_label(batch: dict) -> str:
+    """A batch's state for people (`batch` as `batches --json` gives it)."""
+    if batch["state"] == "rejected":
+        reason = f": {batch['reason']}" if batch.get("reason") else ""
+        return ("Withdrawn" if batch.get("withdrawn") else "Rejected") + reason
+    return {"committed": "Current", "rolled_back": "Rolled back",
+            "pending": "Awaiting approval"}.get(batch["state"], batch["state"])
 
 
 def action_versions(conn: Connection) -> pd.DataFrame:
-    """Every version of every action in committed batches, with its commit time."""
-    stmt = (select(Action, UploadBatch.committed_at)
+    """Every version of every action in committed batches, with its commit time (under
+    two-person approval, its approval time)."""
+    stmt = (select(Action, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == Action.batch_id)
             .where(UploadBatch.state == "committed").order_by(Action.batch_id))
     columns = ["ref", "workstream_code", "title", "lead", "areas", "due_date", "indicators",
@@ -243,12 +269,13 @@ REVIEW_COLUMNS = ["area_code", "criterion_code", "assessed_on", "rating", "evide
 
 
 def review_assessments(conn: Connection) -> pd.DataFrame:
-    """Every upload of every assessment in committed batches, with its commit time (the
+    """Every upload of every assessment in committed batches, with its commit time (its
+    approval time under two-person approval; the
     review's whole history: `review.as_at` picks the current one per key, and the progress
     recorded by a meeting's day)."""
     from .models import ReviewAssessment
 
-    stmt = (select(ReviewAssessment, UploadBatch.committed_at)
+    stmt = (select(ReviewAssessment, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == ReviewAssessment.batch_id)
             .where(UploadBatch.state == "committed").order_by(ReviewAssessment.batch_id))
     columns = [*REVIEW_COLUMNS, "committed_at"]

@@ -2,8 +2,10 @@
 
 Refused, with the batches to roll back first, while a later committed batch holds a row for a
 key the batch also holds, or refers to something only this batch created (an update for an
-action it added, values for an indicator it defined). A rolled-back batch stays rolled back;
-to restore it, upload its file again.
+action it added, values for an indicator it defined), and while a batch pending approval builds
+on it in the same way. A rolled-back batch stays rolled back; to restore it, upload its file
+again. A pending or rejected batch was never current: it is withdrawn or rejected, not rolled
+back. Only the secretariat (or the command line) rolls back (`approval.writer_refusal`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.orm import aliased
 
+from .approval import Actor, actor_id, writer_refusal
 from .current import KIND_TABLES
 from .db import utcnow, write_transaction
 from .models import (
@@ -39,9 +42,14 @@ def _committed_after(batch_id: int):
                                          UploadBatch.id > batch_id)
 
 
-def dependants(conn: Connection, batch_id: int) -> set[int]:
-    """Later committed batches that hold a key this batch holds or use what only it created."""
-    later = _committed_after(batch_id)
+def _pending():
+    return select(UploadBatch.id).where(UploadBatch.state == "pending")
+
+
+def dependants(conn: Connection, batch_id: int, pending: bool = False) -> set[int]:
+    """Later committed batches (or, with `pending`, batches awaiting approval) that hold a key
+    this batch holds or use what only it created."""
+    later = _pending() if pending else _committed_after(batch_id)
     found: set[int] = set()
     for model, keys in KIND_TABLES.values():
         mine, theirs = aliased(model), aliased(model)
@@ -72,11 +80,22 @@ def dependants(conn: Connection, batch_id: int) -> set[int]:
     return found
 
 
-def rollback(engine: Engine, batch_id: int, user: str) -> RollbackResult:
+def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
+    refusal = writer_refusal(user, "roll back batches")
+    if refusal:
+        return RollbackResult(False, refusal)
+    user = actor_id(user)
     with write_transaction(engine) as conn:
         batch = conn.execute(select(UploadBatch).where(UploadBatch.id == batch_id)).first()
         if batch is None:
             return RollbackResult(False, f"Batch {batch_id} does not exist.")
+        if batch.state == "pending":
+            return RollbackResult(
+                False, f"Batch {batch_id} is awaiting approval, so it was never current: "
+                "another secretariat member can reject it, or its uploader withdraw it.")
+        if batch.state == "rejected":
+            return RollbackResult(False, f"Batch {batch_id} was rejected, so it was never "
+                                         "current: there is nothing to roll back.")
         if batch.state == "rolled_back":
             return RollbackResult(
                 False, f"Batch {batch_id} is already rolled back (by {batch.rolled_back_by} at "
@@ -89,6 +108,14 @@ def rollback(engine: Engine, batch_id: int, user: str) -> RollbackResult:
                 False, f"Batch {batch_id} cannot be rolled back while later batches depend on "
                 f"it: roll back batch{'es' if len(blocking) > 1 else ''} {listed} first.",
                 blocking)
+        waiting = tuple(sorted(dependants(conn, batch_id, pending=True)))
+        if waiting:
+            listed = ", ".join(str(b) for b in waiting)
+            return RollbackResult(
+                False, f"Batch {batch_id} cannot be rolled back while batch"
+                f"{'es' if len(waiting) > 1 else ''} {listed}, awaiting approval, build"
+                f"{'' if len(waiting) > 1 else 's'} on it: approve, reject or withdraw "
+                f"{'them' if len(waiting) > 1 else 'it'} first.", waiting)
         now = utcnow()
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
             state="rolled_back", rolled_back_by=user, rolled_back_at=now))

@@ -1,24 +1,107 @@
-"""Upload (secretariat only): templates; upload -> checks -> preview -> confirm; batch history
-with rollback. Every write goes through the import pipeline as one batch."""
+"""Upload (secretariat only): uploads awaiting approval (preview, approve, reject, withdraw);
+templates; upload -> checks -> preview -> confirm; batch history with rollback. Every write goes
+through the import pipeline as one batch, and every write function checks who acts itself."""
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from cpip_dashboard import config, templates, ui
+from cpip_dashboard import approval, auth, config, templates, ui
 from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.marking import marked_workbook
 from cpip_dashboard.imports.pipeline import ImportReport, run_import
 from cpip_dashboard.imports.reading import ReadError, read_file
-from cpip_dashboard.queries import audit_events, batch_table, indicator_catalogue
+from cpip_dashboard.queries import indicator_catalogue
 from cpip_dashboard.rollback import rollback
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
 
 who = ui.require("upload")
+try:  # the same secrets the frame reads (none at all in local mode without a file)
+    secrets = st.secrets.to_dict()
+except FileNotFoundError:
+    secrets = {}
+try:
+    mode = approval.mode(auth.auth_configured(secrets))
+except ValueError as exc:
+    st.error(f"The dashboard's settings need correcting: {widgets.safe(exc)}")
+    st.stop()
+two_person = mode == "two-person"
 ui.page_header("Upload", "Load an updated spreadsheet: it is checked, you see exactly what "
-               "will change, and nothing is written until you confirm. Any batch can be rolled "
-               "back.")
+               "will change, and nothing is written until you confirm"
+               + (" and a second secretariat member approves it." if two_person else ".")
+               + " Any batch can be rolled back.")
+for warning in approval.settings_warnings(secrets):
+    st.warning(widgets.safe(warning))
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
+
+
+def _preview(snapshot: dict, key: str) -> None:
+    """The preview the uploader sees, and the approver sees the same (stored with the batch)."""
+    tables = preview.frames(snapshot)
+    ui.data_table(tables["sheets"], key=f"{key}-sheets")
+    changed, added = snapshot["changed_rows"], snapshot["added_rows"]
+    if changed:
+        st.write(f"{_rows(changed)} changed (old and new values side by side"
+                 + (f", the first {preview.MAX_CHANGED:,} values shown):"
+                    if len(snapshot["changed"]) >= preview.MAX_CHANGED else "):"))
+        ui.data_table(tables["changed"], key=f"{key}-changed")
+    if added:
+        st.write(f"{_rows(added)} added" + (f" (the first {preview.MAX_ADDED} shown):"
+                                            if added > preview.MAX_ADDED else ":"))
+        ui.data_table(tables["added"], key=f"{key}-added")
+    if snapshot["warnings"]:
+        count = len(snapshot["warnings"])
+        st.write(f"{count:,} warning{'' if count == 1 else 's'} (these rows will load; check "
+                 f"{'it' if count == 1 else 'them'}):")
+        ui.data_table(tables["warnings"], key=f"{key}-warnings")
+
+
+def _decided(result) -> None:
+    st.session_state["approval-result"] = result
+    ui_data.clear()
+
+
+view = approval.upload_view(ui.engine())
+result = st.session_state.pop("approval-result", None)
+if result is not None:
+    (st.success if result.ok else st.error)(widgets.safe(result.message))
+if view["pending"]:
+    st.header("Awaiting approval")
+    st.caption("A pending upload is stored but shows on no page, download or pack until "
+               "another secretariat member approves it. Uploads that change what it changes "
+               "wait until it is decided.")
+for batch in view["pending"]:
+    batch_id, mine = batch["batch_id"], approval.same_person(batch["user"], who.user_id)
+    with st.container(border=True):
+        st.subheader(f"Batch {batch_id}: {widgets.safe(batch['file'])}")
+        totals = batch["changes"]
+        st.write(f"Uploaded by {widgets.safe(batch['user'])} at "
+                 f"{batch['committed_at'].replace('T', ' ').rstrip('Z')} UTC: "
+                 f"{totals['added']:,} added, {totals['changed']:,} changed, "
+                 f"{totals['unchanged']:,} unchanged.")
+        if batch["preview"] is not None:
+            _preview(batch["preview"], key=f"pending-{batch_id}")
+        if mine:
+            st.caption("You uploaded this batch, so another secretariat member must approve "
+                       "it. You can withdraw it.")
+            reason = st.text_input("Why withdraw it (optional)", key=f"withdraw-reason-{batch_id}")
+            if st.button("Withdraw this upload", key=f"withdraw-{batch_id}"):
+                _decided(approval.withdraw(ui.engine(), batch_id, who, reason))
+                st.rerun()
+            continue
+        left, right = st.columns(2)
+        if left.button("Approve: make it current", type="primary", key=f"approve-{batch_id}"):
+            _decided(approval.approve(ui.engine(), batch_id, who))
+            st.rerun()
+        reason = right.text_input("Reason for rejecting (the uploader reads it)",
+                                  key=f"reject-reason-{batch_id}")
+        if right.button("Reject", key=f"reject-{batch_id}"):
+            _decided(approval.reject(ui.engine(), batch_id, who, reason))
+            st.rerun()
 
 catalogue = ui.q(indicator_catalogue)
 st.header("1. Templates")
@@ -46,34 +129,11 @@ indicator = options[1].selectbox(
     key="upload-indicator", format_func=lambda c: "Detect from the sheet" if c is None else c)
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} row" + ("" if count == 1 else "s")
-
-
-def _preview(report) -> None:
-    st.subheader("What would change")
-    ui.data_table(preview.sheets_table(report))
-    changed, added = preview.counts(report)
-    area_name = ui.directory().name
-    if changed:
-        st.write(f"{_rows(changed)} changed (old and new values side by side):")
-        ui.data_table(preview.changed_table(report, area_name), key="preview-changed")
-    if added:
-        st.write(f"{_rows(added)} added" + (f" (the first {preview.MAX_ADDED} shown):"
-                                            if added > preview.MAX_ADDED else ":"))
-        ui.data_table(preview.added_table(report, area_name), key="preview-added")
-    if report.warnings:
-        count = len(report.warnings)
-        st.write(f"{count:,} warning{'' if count == 1 else 's'} (these rows will load; check "
-                 f"{'it' if count == 1 else 'them'}):")
-        ui.data_table(preview.problems_table(report.warnings), key="preview-warnings")
-
-
 def _import(name: str, data: bytes, dry_run: bool):
     """The shared pipeline; a database failure is a sentence (the transaction rolled back)."""
     try:
-        return run_import(ui.engine(), name, data, user=who.label, kind=forced_kind,
-                          indicator=indicator, dry_run=dry_run, max_mb=max_mb)
+        return run_import(ui.engine(), name, data, user=who, kind=forced_kind,
+                          indicator=indicator, dry_run=dry_run, max_mb=max_mb, approval=mode)
     except SQLAlchemyError as exc:
         return ImportReport("unreadable", name, "", dry_run,
                             "The database could not complete this upload "
@@ -91,7 +151,8 @@ if uploaded is not None:
     report = st.session_state["upload-report"]
     result = st.session_state.get("upload-result")
     if result is not None:
-        show = {"committed": st.success, "no_change": st.info}.get(result.outcome, st.error)
+        show = {"committed": st.success, "pending": st.success,
+                "no_change": st.info}.get(result.outcome, st.error)
         show(widgets.safe(result.message))
     elif report.outcome == "unreadable":
         st.error(widgets.safe(report.message))
@@ -115,9 +176,14 @@ if uploaded is not None:
         st.success(f"Checks passed: {totals['added']:,} added, {totals['changed']:,} changed, "
                    f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
                    "below.")
-        _preview(report)
+        st.subheader("What would change")
+        _preview(preview.snapshot(report, ui.directory().name), key="preview")
         st.header("3. Confirm")
-        if st.button("Load this file as a new batch", type="primary", key="upload-confirm"):
+        if two_person:
+            st.caption("Two-person approval: the file is stored and waits for another "
+                       "secretariat member to approve it; until then it shows nowhere.")
+        label = "Submit this file for approval" if two_person else "Load this file as a new batch"
+        if st.button(label, type="primary", key="upload-confirm"):
             outcome = _import(uploaded.name, data, dry_run=False)
             st.session_state["upload-result"] = outcome
             ui_data.clear()
@@ -127,16 +193,18 @@ st.header("Batch history")
 result = st.session_state.pop("rollback-result", None)
 if result is not None:
     (st.success if result.ok else st.error)(widgets.safe(result.message))
-batches = ui.q(batch_table)
+batches = view["history"]
 if batches.empty:
     st.write("No batches yet.")
     st.stop()
 ui.data_table(batches, key="batches")
-with st.expander("Recent activity (audit trail): uploads, rollbacks, packs, downloads, sign-ins"):
-    ui.data_table(ui.q(audit_events, 200), key="audit")
+with st.expander("Recent activity (audit trail): uploads, approvals, rollbacks, packs, "
+                 "downloads, sign-ins"):
+    ui.data_table(view["audit"], key="audit")
 current = batches[batches["State"] == "Current"]
 if current.empty:
-    st.write("Every batch is rolled back.")
+    st.write("Every batch is rolled back." if (batches["State"] == "Rolled back").all()
+             else "No batch is current.")
     st.stop()
 
 
@@ -151,7 +219,7 @@ def _confirm_rollback(batch_id: int, file_name: str) -> None:
     yes, no = st.columns(2)
     if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
         _forget_pending()
-        st.session_state["rollback-result"] = rollback(ui.engine(), batch_id, who.label)
+        st.session_state["rollback-result"] = rollback(ui.engine(), batch_id, who)
         ui_data.clear()
         st.rerun()
     if no.button("Cancel", key="rollback-no"):

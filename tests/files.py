@@ -62,3 +62,66 @@ def build(fmt: str, sheet: str, rows: list[list[object]]) -> tuple[str, bytes]:
     if fmt == "xlsx":
         return f"{sheet.lower()}.xlsx", xlsx({sheet: rows})
     return f"{sheet.lower()}.csv", csv(rows)
+
+
+def bomb_xlsx(expand_mib: int, lie: bool = False, method: int | None = None) -> bytes:
+    """A real one-sheet workbook (Updates, one header row) whose sheet XML carries an XML
+    comment of `expand_mib` MiB of spaces: a small file that unzips hugely (a decompression
+    bomb), built a MiB at a time. With `lie`, the zip's local header and central directory
+    declare the sheet part 1,000 bytes long. `method` re-zips every part with that method."""
+    import struct
+    import zipfile
+
+    base = zipfile.ZipFile(io.BytesIO(xlsx({"Updates": [["Action ID"]]})))
+    buffer = io.BytesIO()
+    sheet = "xl/worksheets/sheet1.xml"
+    method = zipfile.ZIP_DEFLATED if method is None else method
+    with zipfile.ZipFile(buffer, "w", method, compresslevel=1) as out:
+        for info in base.infolist():
+            data = base.read(info)
+            if info.filename != sheet or not expand_mib:
+                out.writestr(info.filename, data)
+                continue
+            head, tail = data.split(b"<sheetData>", 1)
+            with out.open(sheet, "w", force_zip64=True) as part:
+                part.write(head + b"<!--")
+                block = b" " * (1024 * 1024)
+                for _ in range(expand_mib):
+                    part.write(block)
+                part.write(b"--><sheetData>" + tail)
+    data = bytearray(buffer.getvalue())
+    if lie:
+        info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(sheet)
+        _declare_size(data, info, 1000, struct)
+    return bytes(data)
+
+
+def _declare_size(data: bytearray, info, size: int, struct) -> None:
+    """Make the local header and the central directory declare `size` uncompressed bytes for
+    the part `info` (in the zip64 extra field where the part has one)."""
+    name = info.filename.encode()
+    local_extra = info.header_offset + 30 + len(name)
+    _patch_sizes(data, info.header_offset + 22, local_extra,
+                 struct.unpack_from("<H", data, info.header_offset + 28)[0], size, struct)
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length, extra_length = struct.unpack_from("<HH", data, at + 28)
+        if bytes(data[at + 46:at + 46 + name_length]) == name:
+            _patch_sizes(data, at + 24, at + 46 + name_length, extra_length, size, struct)
+            return
+        at = data.find(b"PK\x01\x02", at + 4)
+    raise AssertionError("part not found in the central directory")
+
+
+def _patch_sizes(data: bytearray, size_at: int, extra_at: int, extra_length: int, size: int,
+                 struct) -> None:
+    if struct.unpack_from("<I", data, size_at)[0] != 0xFFFFFFFF:
+        struct.pack_into("<I", data, size_at, size)
+        return
+    end = extra_at + extra_length
+    while extra_at < end:  # the zip64 extra field: uncompressed size first
+        tag, length = struct.unpack_from("<HH", data, extra_at)
+        if tag == 0x0001:
+            struct.pack_into("<Q", data, extra_at + 4, size)
+            return
+        extra_at += 4 + length

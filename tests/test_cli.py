@@ -68,8 +68,8 @@ def test_batches_rollback_and_template(sample_url, tmp_path):
     assert listing[0] | {"committed_at": None, "sha256": None, "user": None} == {
         "batch_id": 1, "file": "sample-data (illustrative).xlsx", "sha256": None,
         "kinds": ["actions", "indicators", "meetings", "populations", "review", "updates"],
-        "user": None, "committed_at": None, "state": "committed", "rolled_back_by": None,
-        "rolled_back_at": None, "illustrative": True,
+        "user": None, "committed_at": None, "state": "committed", "approved_by": None,
+        "approved_at": None, "rolled_back_by": None, "rolled_back_at": None, "illustrative": True,
         "changes": {"added": 7969, "changed": 0, "unchanged": 0}}
     assert listing[0]["committed_at"].endswith("Z")
 

@@ -4,7 +4,9 @@ read -> detect kinds -> check -> compare with current (preview) -> commit as one
 
 Nothing is written unless every check passes; the commit re-checks and re-compares inside the
 database-wide write transaction, so two imports never interleave and each lands whole or not
-at all.
+at all. Under two-person approval the batch is stored pending instead of committed, with its
+preview, and becomes current only when another secretariat member approves it
+(`cpip_dashboard.approval`); an upload touching what a pending batch touches is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, select
 
+from .. import approval as approvals
+from ..auth import Identity
 from ..current import KIND_TABLES
 from ..db import utcnow, write_transaction
 from ..imports.kinds import KINDS, normalise_header
@@ -35,7 +39,8 @@ from .problems import Problem
 from .reading import RawSheet, ReadError, read_file
 from .schemas import validate
 
-EXIT_CODES = {"committed": 0, "would_commit": 0, "no_change": 0, "rejected": 1, "unreadable": 2}
+EXIT_CODES = {"committed": 0, "pending": 0, "would_commit": 0, "no_change": 0, "rejected": 1,
+              "unreadable": 2}
 
 
 @dataclass
@@ -53,7 +58,7 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("committed", "would_commit", "no_change")
+        return self.outcome in ("committed", "pending", "would_commit", "no_change")
 
     @property
     def exit_code(self) -> int:
@@ -137,7 +142,7 @@ def run_import(
     file_name: str,
     data: bytes | None = None,
     *,
-    user: str,
+    user: str | Identity,
     kind: str | None = None,
     indicator: str | None = None,
     dry_run: bool = False,
@@ -145,12 +150,18 @@ def run_import(
     sheets: list[RawSheet] | None = None,
     illustrative: bool = False,
     today: dt.date | None = None,
+    approval: str | None = None,
 ) -> ImportReport:
-    """Run the whole pipeline on a file's bytes (or on sheets already read, for sample data)."""
+    """Run the whole pipeline on a file's bytes (or on sheets already read, for sample data).
+
+    `user` is who acts: a signed-in `Identity` (refused unless secretariat, when writing) or a
+    plain name (the command line, the sample loader: trusted, see `approval`). `approval` is
+    `two-person` (store the batch pending) or `single` (commit it); None reads the setting
+    (`CPIP_APPROVAL`, else two-person when the secrets file configures sign-in)."""
     with gc_paused():
         return _run_import(engine, file_name, data, user=user, kind=kind, indicator=indicator,
                            dry_run=dry_run, max_mb=max_mb, sheets=sheets,
-                           illustrative=illustrative, today=today)
+                           illustrative=illustrative, today=today, approval=approval)
 
 
 _gc_lock = threading.Lock()
@@ -182,14 +193,26 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str,
+def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str | Identity,
                 kind: str | None, indicator: str | None, dry_run: bool, max_mb: int,
-                sheets: list[RawSheet] | None, illustrative: bool, today: dt.date | None
-                ) -> ImportReport:
+                sheets: list[RawSheet] | None, illustrative: bool, today: dt.date | None,
+                approval: str | None) -> ImportReport:
     sha = hashlib.sha256(data if data is not None else _sheets_bytes(sheets or [])).hexdigest()
     report = ImportReport("unreadable", file_name, sha, dry_run, "")
     if kind is not None and kind not in KINDS:
         report.message = f"--kind must be one of {', '.join(KINDS)}, not {kind!r}."
+        return report
+    refusal = None if dry_run else approvals.writer_refusal(user, "load data")
+    if refusal:  # the write function checks who acts itself, whatever the page did
+        report.outcome, report.message = "rejected", refusal
+        report.errors.append(Problem.error(None, None, None, None, refusal))
+        return report
+    try:
+        mode = approval or approvals.configured_mode()
+        if mode not in approvals.MODES:
+            raise ValueError(f"CPIP_APPROVAL must be two-person or single, not {mode!r}.")
+    except ValueError as exc:
+        report.message = str(exc)
         return report
     try:
         if sheets is None:
@@ -203,8 +226,10 @@ def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str
         with engine.connect() as conn:
             return _check_and_compare(conn, report, sheets, kind, indicator, today, commit=None)
     with write_transaction(engine) as conn:
-        return _check_and_compare(conn, report, sheets, kind, indicator, today,
-                                  commit=dict(user=user, illustrative=illustrative))
+        return _check_and_compare(
+            conn, report, sheets, kind, indicator, today,
+            commit=dict(user=approvals.actor_id(user), illustrative=illustrative,
+                        pending=mode == "two-person"))
 
 
 def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawSheet],
@@ -220,6 +245,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     tables, records, problems = check_sheets(sheets, ctx, kind, indicator)
     diff = compute(conn, records, ctx.areas.name) if records else Diff()
     problems.extend(diff.problems)
+    problems.extend(approvals.conflicts(conn, diff, ctx.areas.name))
     report.errors = [p for p in problems if p.level == "error"]
     report.warnings = [p for p in problems if p.level == "warning"]
     report.sheets = _sheet_summaries(tables, diff)
@@ -250,20 +276,28 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
         report.outcome = "would_commit"
         report.message = f"Checks passed; nothing written yet (dry run): {summary}."
         return report
-    report.batch_id = _write(conn, report, tables, diff, **commit)
-    report.outcome = "committed"
-    report.message = f"Loaded as batch {report.batch_id}: {summary}."
+    report.batch_id = _write(conn, report, tables, diff, area_name=ctx.areas.name, **commit)
+    if commit["pending"]:
+        report.outcome = "pending"
+        report.message = (f"Stored as batch {report.batch_id}, awaiting approval: {summary}. "
+                          "It shows nowhere until another secretariat member approves it.")
+    else:
+        report.outcome = "committed"
+        report.message = f"Loaded as batch {report.batch_id}: {summary}."
     return report
 
 
 def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,
-           user: str, illustrative: bool) -> int:
+           user: str, illustrative: bool, pending: bool = False,
+           area_name=None) -> int:
+    """Store the batch and its rows; commit and publish it, or keep it pending (no
+    publication: nothing anyone sees changes) with its preview for the approver."""
     kinds = sorted({t.kind.name for t in tables})
     changes_json = json.dumps({"sheets": report.sheets, "totals": report.totals()})
     batch_id = conn.execute(UploadBatch.__table__.insert().values(
         file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
         committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
-        state="committed")).inserted_primary_key[0]
+        state="pending" if pending else "committed")).inserted_primary_key[0]
     _pause_for_tests("batch", batch_id)
     indicators = None
     for changes in diff.sheets:
@@ -281,15 +315,21 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         insert_rows(conn, KIND_TABLES[records.kind][0].__table__, dict(zip(names, columns,
                                                                                strict=True)))
     _pause_for_tests("values", batch_id)
-    from ..publication import publish  # the figures are protected again in this transaction
+    if pending:
+        from .preview import snapshot
 
-    publish(conn, "commit", batch_id, set(kinds))
+        approvals.store_preview(conn, batch_id, snapshot(report, area_name), diff)
+    else:
+        from ..publication import publish  # the figures are protected again in this transaction
+
+        publish(conn, "commit", batch_id, set(kinds))
     _pause_for_tests("published", batch_id)
     totals = report.totals()
     conn.execute(AuditEvent.__table__.insert().values(
         at=utcnow(), user=user, event="upload", batch_id=batch_id,
         detail=f"{report.file} ({', '.join(kinds)}): {totals['added']} added, "
-               f"{totals['changed']} changed, {totals['unchanged']} unchanged"))
+               f"{totals['changed']} changed, {totals['unchanged']} unchanged"
+               + (", awaiting approval" if pending else "")))
     _pause_for_tests("audited", batch_id)
     return batch_id
 

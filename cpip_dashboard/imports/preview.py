@@ -1,8 +1,14 @@
-"""What an import would change, as tables for the secretariat to read before confirming."""
+"""What an import would change, as tables for the secretariat to read before confirming.
+
+`snapshot(report)` is the whole preview as plain JSON-able data; the uploader sees it before
+confirming, and under two-person approval it is stored with the pending batch so that the
+second secretariat member sees exactly the same (`frames(snapshot)` gives its tables).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -11,8 +17,10 @@ from ..current import KIND_TABLES
 from ..register import movement_text
 from ..values import as_text
 from .kinds import KINDS
-from .pipeline import ImportReport
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .pipeline import ImportReport
 
 MAX_CHANGED, MAX_ADDED = 2000, 500
 
@@ -61,16 +69,21 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
 
 
 def sheets_table(report: ImportReport) -> pd.DataFrame:
+    return _sheets_frame(report.sheets)
+
+
+def _sheets_frame(sheets: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Sheet": s["sheet"], "Kind": KINDS[s["kind"]].sheet, "Rows": s["rows"],
         "Added": s["changes"]["added"], "Changed": s["changes"]["changed"],
-        "Unchanged": s["changes"]["unchanged"]} for s in report.sheets],
+        "Unchanged": s["changes"]["unchanged"]} for s in sheets],
         columns=["Sheet", "Kind", "Rows", "Added", "Changed", "Unchanged"])
 
 
-def changed_table(report: ImportReport, area_name: Callable[[str], str] | None = None
-                  ) -> pd.DataFrame:
-    """Each changed field of each changed row: old and new side by side."""
+CHANGED_COLUMNS = ["Sheet", "Row", "Key", "Column", "Old", "New"]
+
+
+def _changed_rows(report: ImportReport, area_name: Callable[[str], str] | None) -> list[dict]:
     rows = []
     for changes in report.changes:
         r = changes.records
@@ -84,12 +97,10 @@ def changed_table(report: ImportReport, area_name: Callable[[str], str] | None =
                 "Old": _text(changes.old[i].get(name), name, area_name),
                 "New": _text(r.columns[name][i], name, area_name)}
                 for name in changes.fields_changed(i))
-    return pd.DataFrame(rows, columns=["Sheet", "Row", "Key", "Column", "Old", "New"])
+    return rows
 
 
-def added_table(report: ImportReport, area_name: Callable[[str], str] | None = None
-                ) -> pd.DataFrame:
-    """The added rows, under their sheet's column names."""
+def _added_rows(report: ImportReport, area_name: Callable[[str], str] | None) -> list[dict]:
     rows = []
     for changes in report.changes:
         r = changes.records
@@ -98,7 +109,19 @@ def added_table(report: ImportReport, area_name: Callable[[str], str] | None = N
                      **{labels.get(k, k): _text(v, k, area_name)
                         for k, v in r.values(i).items()}}
                     for i in changes.added[:max(0, MAX_ADDED - len(rows))])
-    return pd.DataFrame(rows)
+    return rows
+
+
+def changed_table(report: ImportReport, area_name: Callable[[str], str] | None = None
+                  ) -> pd.DataFrame:
+    """Each changed field of each changed row: old and new side by side."""
+    return pd.DataFrame(_changed_rows(report, area_name), columns=CHANGED_COLUMNS)
+
+
+def added_table(report: ImportReport, area_name: Callable[[str], str] | None = None
+                ) -> pd.DataFrame:
+    """The added rows, under their sheet's column names."""
+    return pd.DataFrame(_added_rows(report, area_name))
 
 
 def counts(report: ImportReport) -> tuple[int, int]:
@@ -145,3 +168,23 @@ def rag_movements(report: ImportReport, updates: pd.DataFrame) -> pd.DataFrame:
                      else before_day.isoformat(),
                      "New RAG": rag.label(status), "Movement": movement_text(before, status)})
     return pd.DataFrame(rows, columns=RAG_MOVEMENT_COLUMNS)
+
+
+def snapshot(report: ImportReport, area_name: Callable[[str], str] | None = None) -> dict:
+    """The whole preview of a report that passed its checks, as plain data (JSON-able):
+    the sheets and their counts, the changed values old beside new (the first
+    `MAX_CHANGED`), the added rows (the first `MAX_ADDED`) and the warnings."""
+    changed, added = counts(report)
+    return {"sheets": report.sheets, "totals": report.totals(), "changed_rows": changed,
+            "added_rows": added, "changed": _changed_rows(report, area_name),
+            "added": _added_rows(report, area_name),
+            "warnings": [p.as_json() for p in report.warnings]}
+
+
+def frames(snap: dict) -> dict[str, pd.DataFrame]:
+    """A snapshot's tables, as the Upload page shows them: `sheets`, `changed`, `added`,
+    `warnings`."""
+    return {"sheets": _sheets_frame(snap["sheets"]),
+            "changed": pd.DataFrame(snap["changed"], columns=CHANGED_COLUMNS),
+            "added": pd.DataFrame(snap["added"]),
+            "warnings": problems_table([Problem("warning", **w) for w in snap["warnings"]])}

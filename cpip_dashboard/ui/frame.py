@@ -10,10 +10,10 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
-from .. import audit, auth, config
+from .. import approval, audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
 from ..views import frame as frame_view
-from .data import begin_run, end_run, engine, identity, shared
+from .data import begin_run, end_run, engine, identity, secrets, shared
 from .widgets import safe
 
 PAGES = (
@@ -300,6 +300,9 @@ def banners(who: auth.Identity) -> None:
     if frame().illustrative_batches:
         st.sidebar.warning("This dashboard holds illustrative sample data: figures, statuses "
                            "and ratings marked illustrative are not official statistics.")
+    # uploads awaiting approval (secretariat), a person's own role problem; settings logged
+    for text in approval.frame_notices(engine(), who, secrets()):
+        st.info(safe(text))
     # an unknown value in the address: a short notice in the page's main area (CONTRACT.md)
     for text in st.session_state.pop("_notices", []):
         st.warning(safe(text))
