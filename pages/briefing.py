@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cpip_dashboard import ui
+from cpip_dashboard import pack, ui
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import briefing
 
@@ -72,3 +72,21 @@ if prepared and prepared[0] == (v.meeting, area):
     st.download_button("Download the meeting pack (PDF)", prepared[1],
                        f"cpip-meeting-pack-{v.meeting}-{area}.pdf", "application/pdf",
                        key="briefing-pack-download")
+
+st.subheader("Packs prepared for this meeting")
+packs = ui.live(pack.archived_packs, v.meeting) if v.meeting else []
+if not packs:
+    st.write("No pack has been prepared for this meeting yet.")
+else:
+    st.caption("Each pack is kept exactly as circulated (its sha256 fingerprint proves it). A pack "
+               "prepared before the data last changed shows the figures of its own data version.")
+    ui.data_table(pack.packs_table(packs, ui.directory()))
+    labels = {p.pack_id: f"Pack {p.pack_id}: {ui.directory().name(p.area)}, prepared "
+                         f"{p.created_at:%d %B %Y %H:%M} UTC by {p.user}" for p in packs}
+    chosen = st.selectbox("Pack to download", list(labels), format_func=labels.get,
+                          key="briefing-archived-pack")
+    st.download_button("Download this pack as circulated (PDF)",
+                       ui.live(pack.archived_pdf, chosen),
+                       f"cpip-meeting-pack-{chosen}.pdf", "application/pdf",
+                       key="briefing-archived-download", on_click=widgets.audit_download,
+                       args=(f"cpip-meeting-pack-{chosen}.pdf",))

@@ -101,3 +101,33 @@ def test_meeting_pack_from_the_briefing(make_app, sample_url):
         packs = conn.execute(text("SELECT meeting_date, area_code FROM meeting_pack")).all()
     engine.dispose()
     assert [(str(d), a) for d, a in packs] == [("2018-10-02", "CPC10")]
+
+
+def test_packs_for_the_meeting_are_listed_and_given_back_byte_for_byte(make_app, sample_url):
+    import hashlib
+
+    at = make_app(sample_url, query={"meeting": "2018-10-02"})
+    assert "No pack has been prepared for this meeting yet." in texts(at)
+    next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
+    listed = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
+    assert list(listed["Meeting"]) == ["2018-10-02"]
+    assert list(listed["Data since"]) == ["unchanged"]
+    served = make_app.download(at, "Download this pack as circulated (PDF)")
+    engine = make_engine(sample_url)
+    with engine.connect() as conn:
+        stored, sha = conn.execute(text("SELECT pdf, sha256 FROM meeting_pack")).one()
+    engine.dispose()
+    assert served == bytes(stored)
+    assert hashlib.sha256(served).hexdigest() == sha == listed["sha256"][0]
+
+
+def test_indicators_are_said_to_be_the_latest_not_as_at_the_meeting(make_app, sample_url):
+    at = make_app(sample_url, query={"meeting": "2018-10-02"})
+    body = texts(at)
+    assert "These are the latest published figures the dashboard held when this briefing was " \
+           "drawn" in body
+    assert "not the figures as they stood at the meeting on 2 October 2018" in body
+    # names, never codes, on the tiles and their links
+    assert not any(link.label.startswith("More on CP_") for link in at.get("page_link"))
+    assert "Children on the child protection register at 31 July" in [
+        s.value for s in at.subheader]

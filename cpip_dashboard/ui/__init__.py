@@ -1,7 +1,7 @@
 """The only part of the package that imports Streamlit: cached data access, the frame, and the
 shared widgets the pages draw with."""
 
-from .data import engine, q, view
+from .data import engine, live, q, view
 from .frame import current_area, directory, require
 from .widgets import (
     data_table,
@@ -17,6 +17,7 @@ __all__ = [
     "download_buttons",
     "engine",
     "illustrative_notice",
+    "live",
     "page_header",
     "q",
     "require",

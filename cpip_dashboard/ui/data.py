@@ -112,6 +112,13 @@ def view(fn, **params):
                  tuple(sorted(params.items())))
 
 
+def live(fn, *args):
+    """`fn(conn, *args)` read now, uncached: for the few lists that change without the data
+    version moving (archived packs, uploads awaiting approval, the audit trail)."""
+    with engine().connect() as conn:
+        return fn(conn, *args)
+
+
 def clear() -> None:
     """After this session changed the data (upload, rollback): this run's version is stale."""
     _cached.clear()

@@ -188,9 +188,9 @@ def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
                                                         else " and Scotland"),
         tiles=tuple(tile_views),
         tiles_table=tiles_table(made, area),
-        tiles_note=(f"Indicators are the latest published figures (data version "
-                    f"{data_version(conn)}), not figures as at the meeting: each tile says "
-                    "which period it is for. "
-                    + ("Councils and committees are shown as rates or percentages, comparable "
-                       "with Scotland." if area != SCOTLAND else "")).strip(),
+        tiles_note=(tiles.latest_statement(data_version(conn), chosen,
+                                           what="this briefing was drawn")
+                    + " Each tile says which period it is for."
+                    + (" Councils and committees are shown as rates or percentages, "
+                       "comparable with Scotland." if area != SCOTLAND else "")),
     )
