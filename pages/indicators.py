@@ -28,6 +28,7 @@ def _indicator_changed() -> None:
     st.session_state["indicator"] = st.session_state["_indicator_widget"]
 
 
+widgets.default(indicator=cat.codes[0])
 code = st.selectbox("Indicator", cat.codes, key="_indicator_widget",
                     on_change=_indicator_changed, format_func=cat.labels.get)
 st.session_state["indicator"] = code
@@ -36,6 +37,7 @@ options = cat.measures[code]
 others = {a: label for a, label in cat.area_labels.items() if a != area}
 measure, compare = frame.indicator_params(options, cat.default_measure(code, area), others)
 st.session_state["_shown_measure"] = measure
+widgets.default(measure=cat.default_measure(code, area))
 st.session_state["compare"] = compare
 st.session_state["_compare_widget"] = compare
 st.session_state["_measure_widget"] = measure

@@ -105,8 +105,9 @@ for batch in view["pending"]:
 
 catalogue = ui.q(indicator_catalogue)
 st.header("1. Templates")
+# the chooser starts on Updates, the most common upload
 kind = st.selectbox("Template for", list(KINDS), format_func=lambda k: KINDS[k].sheet,
-                    key="upload-template-kind")
+                    index=list(KINDS).index("updates"), key="upload-template-kind")
 st.caption(widgets.safe(KINDS[kind].description) + " Each template has a Notes sheet "
            "explaining every column and a Lists sheet with the allowed values.")
 st.download_button(f"Download the {KINDS[kind].sheet} template",

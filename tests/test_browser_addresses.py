@@ -45,7 +45,7 @@ def test_meeting_indicator_and_present_survive_moving_between_pages(server, page
     page.get_by_role("heading", name="Indicators", exact=True).wait_for(timeout=60_000)
     wait_for_address(page, "indicators")
     expect(page.get_by_role("combobox", name="Indicator", exact=True)).to_have_value(
-        re.compile(r"\(IRD\)$"), timeout=30_000)
+        re.compile(r"^Inter-agency referral discussions$"), timeout=30_000)
 
     navigate(page, "Briefing")
     page.get_by_role("heading", name="Programme status at 2 October 2018").wait_for(

@@ -38,6 +38,7 @@ def test_clicking_a_matrix_cell_opens_that_assessment(server, page):
     shows(page, "Criterion", "PR-01 ")
     shows(page, "Area", "East Lothian")  # the first row
 
+    grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # the second row (Midlothian), in its first column: a real mouse click on the canvas
     page.mouse.click(box["x"] + 30, box["y"] + HEADER + ROW + ROW // 2)

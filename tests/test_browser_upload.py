@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import Watcher, choose_option, open_page, serious_violations
+from tests.browser import Watcher, axe_violations, choose_option, open_page
 from tests.conftest import start_server
 from tests.files import xlsx
 
@@ -47,12 +47,12 @@ def test_upload_bad_then_good_then_roll_back(fresh_server, page, tmp_path):
     choose_file(page, bad)
     page.get_by_text("1 problem: nothing was loaded").wait_for()
     page.get_by_role("button", name="Download the file with problem cells marked").wait_for()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
 
     choose_file(page, good)
     page.get_by_text("Checks passed").wait_for()
     page.get_by_role("heading", name="What would change").wait_for()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Load this file as a new batch").click()
     page.get_by_text("Loaded as batch 2").wait_for()
 

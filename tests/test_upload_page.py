@@ -151,6 +151,11 @@ def test_template_downloads_for_every_kind(make_app, sample_url):
     at = make_app(sample_url, page="pages/upload.py")
     assert at.selectbox(key="upload-template-kind").options == [
         "Actions", "Updates", "Indicators", "Review", "Meetings", "Populations", "Definitions"]
+    # it starts on Updates, the most common upload
+    assert at.selectbox(key="upload-template-kind").value == "updates"
+    assert any(b.label.startswith("Download the Updates template")
+               for b in at.get("download_button"))
+    at.selectbox(key="upload-template-kind").set_value("actions").run()
     assert any(b.label.startswith("Download the Actions template")
                for b in at.get("download_button"))
 

@@ -144,44 +144,68 @@ def _notice(text: str) -> None:
     st.session_state.setdefault("_notices", []).append(text)
 
 
-def adopt_url(who: auth.Identity) -> None:
-    """Take shared selections from the address when it changed from outside (first visit, a
-    shared link, a page link), else keep the session's; unknown values get a short notice."""
+def adopt_url(who: auth.Identity, page_path: str) -> None:
+    """Take the selections from the address when it changed from outside (first visit, a
+    shared link, Back or Forward), else keep the session's; unknown values get a short notice.
+
+    The address holds only what differs from the defaults (`sync_url`), so on the same page a
+    parameter that has gone from the address (Back to before it was chosen) returns that
+    selection to its default; a move to another page arrives without the parameters and keeps
+    the selections."""
     first = not st.session_state.get("_frame_initialised")
     st.session_state["_frame_initialised"] = True
     synced = st.session_state.setdefault("_synced", {})
+    same_page = st.session_state.get("_synced_page") == page_path
     params = st.query_params
     options = area_options()
     default_area = who.area if who.area in options else SCOTLAND
     if first:
         st.session_state["area"] = default_area
-    wanted = params.get("area")
-    if wanted != synced.get("area") and wanted is not None:
+
+    def changed(key: str) -> str | None:
+        """The address's value when it differs from what this session last wrote; "" when a
+        parameter went away on the same page (back to the default); None when unchanged."""
+        value = params.get(key)
+        if value == synced.get(key):
+            return None
+        if value is None:
+            return "" if same_page else None
+        return value
+
+    wanted = changed("area")
+    if wanted == "":
+        st.session_state["area"] = default_area if default_area != SCOTLAND else SCOTLAND
+    elif wanted is not None:
         if wanted.upper() in options:
             st.session_state["area"] = wanted.upper()
         else:
             _notice(f"Area {wanted!r} in the address is not known; showing "
                     f"{area_label(default_area)}.")
             st.session_state["area"] = default_area
-    meeting = params.get("meeting")
-    if meeting != synced.get("meeting") and meeting is not None:
+    meeting = changed("meeting")
+    if meeting == "":
+        st.session_state.pop("meeting", None)
+    elif meeting is not None:
         try:
             st.session_state["meeting"] = dt.date.fromisoformat(meeting)
         except ValueError:
             _notice(f"Meeting date {meeting!r} in the address is not a date (YYYY-MM-DD); "
                     "showing the latest meeting.")
             st.session_state.pop("meeting", None)
-    indicator = params.get("indicator")
-    if indicator != synced.get("indicator") and indicator is not None:
+    indicator = changed("indicator")
+    if indicator == "":
+        st.session_state.pop("indicator", None)
+    elif indicator is not None:
         st.session_state["indicator"] = indicator.upper()
-    present = params.get("present")
-    # a move between pages arrives without the parameters: only a value in the address counts
-    if present != synced.get("present") and present is not None:
+    present = changed("present")
+    if present is not None:
         st.session_state["present"] = present == "1"
     # the Indicators page checks these against the indicator shown (`indicator_params`)
     for key in INDICATOR_PARAMS:
-        value = params.get(key)
-        if value != synced.get(key) and value is not None:
+        value = changed(key)
+        if value == "":
+            st.session_state.pop("measure" if key == "measure" else "compare", None)
+        elif value is not None:
             st.session_state[f"_address_{key}"] = value
 
 
@@ -226,16 +250,15 @@ def sync_url(page_path: str = "") -> None:
     values["measure"] = st.session_state.get("_shown_measure") if on_indicators else None
     values["compare"] = ",".join(st.session_state.get("compare", [])) if on_indicators \
         else None
-    synced = st.session_state.setdefault("_synced", {})
-    for key, value in values.items():
-        if value and (key != "area" or value != SCOTLAND):
-            if st.query_params.get(key) != value:
-                st.query_params[key] = value
-            synced[key] = value
-        else:
-            if key in st.query_params:
-                del st.query_params[key]
-            synced[key] = None
+    # only what differs from the defaults: a first visit adds no entry to the history, so Back
+    # leaves the page instead of returning to the same view
+    defaults = {"area": SCOTLAND, **st.session_state.get("_defaults", {})}
+    target = {key: value for key, value in values.items()
+              if value and value != defaults.get(key)}
+    st.session_state["_synced"] = {key: target.get(key) for key in values}
+    st.session_state["_synced_page"] = page_path
+    if st.query_params.to_dict() != target:
+        st.query_params.from_dict(target)  # one message: one entry in the browser's history
 
 
 def area_selector() -> str:
@@ -269,6 +292,14 @@ h1 { font-size: 3rem !important; }
 </style>"""
 
 
+# Static styling only (no data): a focus ring anyone can see on every control reached by the
+# keyboard (WCAG 2.4.7 and 2.4.13), whatever the framework's own focus style.
+FOCUS_CSS = """<style>
+:focus-visible { outline: 3px solid #0b0c0c !important; outline-offset: 2px !important;
+                 box-shadow: 0 0 0 5px #ffdd00 !important; }
+</style>"""
+
+
 def presentation_toggle() -> None:
     st.session_state["_present_widget"] = bool(st.session_state.get("present"))
 
@@ -278,6 +309,7 @@ def presentation_toggle() -> None:
     st.sidebar.toggle("Presentation mode", key="_present_widget", on_change=changed,
                       help="Larger type and the sidebar folded away, for a projector. The "
                            "address keeps it (present=1), so a shared link opens the same way.")
+    st.html(FOCUS_CSS)
     if st.session_state.get("present"):
         st.html(PRESENTATION_CSS)
 
@@ -320,7 +352,7 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
     if framed:
-        adopt_url(who)
+        adopt_url(who, page.url_path)
         area_selector()
         presentation_toggle()
         banners(who)

@@ -94,6 +94,11 @@ def audit_download(file_name: str) -> None:
     audit.record(engine(), identity().label, "download", file_name)
 
 
+def default(**values: str) -> None:
+    """This run's defaults of address parameters: `sync_url` leaves them out of the address."""
+    st.session_state.setdefault("_defaults", {}).update(values)
+
+
 def long_date(day) -> str:
     return f"{day.day} {day:%B %Y}" if day is not None else "no meeting"
 
@@ -105,6 +110,7 @@ def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting"):
         return None
     dates = list(reversed(list(meetings["date"])))
     titles = dict(zip(meetings["date"], meetings["title"], strict=True))
+    default(meeting=dates[0].isoformat())  # the latest meeting is not written to the address
     wanted = st.session_state.get("meeting")
     if wanted not in dates:
         if wanted is not None:

@@ -1,0 +1,195 @@
+"""Every page in a real browser, as the three journeys meet it: on a projector (1920 px), a
+laptop (1366 px) and a phone (390 px) - no violation of any impact in axe-core, nothing wider
+than the screen, the sidebar folded on a phone; a keyboard-only journey per page (every control
+reached with Tab shows where the focus is, and one control is operated from the keyboard); and
+Back and Forward moving between views.
+
+Screenshots go to `CPIP_SCREENSHOTS` (a folder) when it is set, to be looked at."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import Watcher, axe_violations, open_page
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    # path, the heading the page opens with
+    ("/?area=S12000047", "Programme status at 17 September 2024"),
+    ("/actions", "Action register"),
+    ("/indicators?area=S12000023", "Indicators"),
+    ("/area?area=CPC10", "Area profile: East Lothian and Midlothian Public Protection Committee"),
+    ("/review?area=S12000047", "Planning review"),
+    ("/upload", "Upload"),
+    ("/about", "About this dashboard"),
+]
+WIDTHS = {"projector": (1920, 1080), "laptop": (1366, 768), "phone": (390, 844)}
+
+FOCUSED = """() => { const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const s = getComputedStyle(e);
+  const label = e.getAttribute('aria-label') || (e.closest('label') || e).innerText || '';
+  return {label: label.trim().slice(0, 60),
+          role: e.getAttribute('role') || e.tagName.toLowerCase(),
+          ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+                || (s.boxShadow || 'none') !== 'none'}; }"""
+
+
+def shoot(page, name: str) -> None:
+    folder = os.environ.get("CPIP_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def settle(page, heading: str) -> None:
+    """The page's run has finished: its heading is drawn, nothing is running, and the frame's
+    styles (the focus ring) are in."""
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=60_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('style')]
+        .some(s => s.textContent.includes(':focus-visible { outline: 3px'))""", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p for p, _ in PAGES])
+def test_every_page_at_every_width(server, browser, path, heading, width):
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    watcher = Watcher(page, server)
+    page.goto(f"{server}{path}")
+    settle(page, heading)
+    assert axe_violations(page) == []
+    # nothing drawn wider than the screen: no sideways scrolling of the page itself
+    overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
+        return m.scrollWidth - m.clientWidth; }""")
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+    folded = page.get_by_test_id("stSidebar").get_attribute("data-collapsed")
+    assert folded == ("true" if width == "phone" else "false")
+    # the classification is in the main area, whatever the sidebar does
+    page.get_by_test_id("stMain").get_by_text("OFFICIAL-SENSITIVE").first.wait_for()
+    shoot(page, f"{path.strip('/').split('?')[0] or 'briefing'}-{width}")
+    assert watcher.errors == [] and watcher.failed == []
+    context.close()
+
+
+def tab_to(page, wanted: str, limit: int = 80, exact: bool = False) -> list[dict]:
+    """Press Tab until a control whose label starts with (or, `exact`, is) `wanted` has the
+    focus; every control passed on the way must show where the focus is."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        seen.append(focused)
+        assert focused["ring"], f"no visible focus on {focused}"
+        if focused["label"] == wanted or (not exact and focused["label"].startswith(wanted)):
+            return seen
+    raise AssertionError(f"{wanted!r} not reached with Tab; reached {[s['label'] for s in seen]}")
+
+
+def test_keyboard_briefing(server, page):
+    open_page(page, server, "/", heading="Programme status at 17 September 2024")
+    settle(page, "Programme status at 17 September 2024")
+    tab_to(page, "As at meeting")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    settle(page, "Programme status at 19 March 2024")
+    tab_to(page, "Prepare the meeting pack")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Download the meeting pack (PDF)").wait_for(timeout=60_000)
+
+
+def test_keyboard_action_register(server, page):
+    open_page(page, server, "/actions", heading="Action register")
+    settle(page, "Action register")
+    tab_to(page, "RAG")
+    page.keyboard.type("Red")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_text(re.compile(r"^\d+ of \d+ actions as at")).wait_for()
+    assert re.match(r"^(\d+) of", page.get_by_text(re.compile(r" of \d+ actions as at"))
+                    .inner_text()).group(1) != "0"
+    page.get_by_test_id("stMultiSelect").get_by_text("■ Red").first.wait_for()
+
+
+def test_keyboard_indicators(server, page):
+    open_page(page, server, "/indicators?area=S12000047", heading="Indicators")
+    settle(page, "Indicators")
+    tab_to(page, "Add areas to compare")
+    page.keyboard.type("Orkney")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"compare=S12000023"))
+    page.get_by_role("radiogroup", name="Show").get_by_text("Count").click()
+    page.wait_for_url(re.compile(r"measure=count"))
+
+
+def test_keyboard_area_profile(server, page):
+    open_page(page, server, "/area", heading="Area profile: Scotland")
+    settle(page, "Area profile: Scotland")
+    tab_to(page, "Area", exact=True)
+    page.keyboard.type("Fife")
+    page.keyboard.press("Enter")
+    settle(page, "Area profile: Fife")
+
+
+def test_keyboard_planning_review(server, page):
+    open_page(page, server, "/review", heading="Planning review")
+    settle(page, "Planning review")
+    tab_to(page, "By name")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="Weakest first")).to_be_checked()
+
+
+def test_keyboard_upload(server, page):
+    open_page(page, server, "/upload", heading="Upload")
+    settle(page, "Upload")
+    tab_to(page, "Download the")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_keyboard_about(server, page):
+    open_page(page, server, "/about", heading="About this dashboard")
+    settle(page, "About this dashboard")
+    seen = tab_to(page, "Briefing")
+    assert seen[0]["label"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    settle(page, "Programme status at 17 September 2024")
+
+
+def test_back_and_forward_move_between_views(server, page):
+    """Each page and each choice in the address is one step back; a first visit adds none."""
+    open_page(page, server, "/?area=S12000047", heading="Programme status at 17 September 2024")
+    settle(page, "Programme status at 17 September 2024")
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Indicators").click()
+    settle(page, "Indicators")
+    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked()
+    page.get_by_role("radiogroup", name="Show").get_by_text("Count").click()
+    page.wait_for_url(re.compile(r"measure=count"), wait_until="commit")
+    expect(page.get_by_role("radio", name="Count")).to_be_checked()
+
+    page.go_back(wait_until="commit")
+    page.wait_for_url(re.compile(r"/indicators(?!.*measure=count)"), wait_until="commit")
+    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked()
+    for _ in range(3):  # the page's own entries, then the Briefing
+        if "/indicators" not in page.url:
+            break
+        page.go_back(wait_until="commit")
+    page.get_by_role("heading", name="Programme status at 17 September 2024").wait_for()
+    while "measure=count" not in page.url:
+        page.go_forward(wait_until="commit")
+        page.wait_for_timeout(500)
+    expect(page.get_by_role("radio", name="Count")).to_be_checked()
