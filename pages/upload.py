@@ -60,9 +60,18 @@ def _preview(snapshot: dict, key: str) -> None:
         ui.data_table(tables["warnings"], key=f"{key}-warnings")
 
 
-def _decided(result) -> None:
+def _decide(decision, *args) -> None:
+    """Approve, reject or withdraw (the function checks who acts); a database failure is a
+    sentence, and nothing changed (the transaction rolled back)."""
+    try:
+        result = decision(ui.engine(), *args)
+    except SQLAlchemyError as exc:
+        result = approval.Decision(False, "The database could not record this decision "
+                                          f"({type(exc).__name__}); nothing changed. Try again "
+                                          "in a minute.")
     st.session_state["approval-result"] = result
     ui_data.clear()
+    st.rerun()
 
 
 view = approval.upload_view(ui.engine())
@@ -90,18 +99,15 @@ for batch in view["pending"]:
                        "it. You can withdraw it.")
             reason = st.text_input("Why withdraw it (optional)", key=f"withdraw-reason-{batch_id}")
             if st.button("Withdraw this upload", key=f"withdraw-{batch_id}"):
-                _decided(approval.withdraw(ui.engine(), batch_id, who, reason))
-                st.rerun()
+                _decide(approval.withdraw, batch_id, who, reason)
             continue
         left, right = st.columns(2)
         if left.button("Approve: make it current", type="primary", key=f"approve-{batch_id}"):
-            _decided(approval.approve(ui.engine(), batch_id, who))
-            st.rerun()
+            _decide(approval.approve, batch_id, who)
         reason = right.text_input("Reason for rejecting (the uploader reads it)",
                                   key=f"reject-reason-{batch_id}")
         if right.button("Reject", key=f"reject-{batch_id}"):
-            _decided(approval.reject(ui.engine(), batch_id, who, reason))
-            st.rerun()
+            _decide(approval.reject, batch_id, who, reason)
 
 catalogue = ui.q(indicator_catalogue)
 st.header("1. Templates")

@@ -454,3 +454,19 @@ def test_a_second_pending_batch_elsewhere_is_fine_and_the_notice_counts_both(sam
         rows = conn.execute(select(UploadBatch.id, UploadBatch.approved_by)
                             .order_by(UploadBatch.id)).all()
     assert [tuple(r) for r in rows] == [(1, None), (2, "bob@gov.scot"), (3, "ann@gov.scot")]
+
+
+def test_settings_problems_are_logged_once_and_the_notice_is_for_the_secretariat(
+        sample_engine, monkeypatch, caplog):
+    import logging
+
+    monkeypatch.setattr(auth, "_warned", set())  # as in a freshly started process
+    one = secrets(["a@gov.scot"])
+    upload(sample_engine, UPDATE)
+    with caplog.at_level(logging.WARNING, logger="cpip_dashboard.auth"):
+        for _ in range(3):  # the frame asks on every run
+            assert approval.frame_notices(sample_engine, MINISTER, one) == []
+        assert approval.frame_notices(sample_engine, BOB, one) == [
+            "1 upload awaits approval by a second secretariat member: see the Upload page."]
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 1 and logged[0].startswith(FEWER)

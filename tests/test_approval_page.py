@@ -139,3 +139,43 @@ def test_one_secretariat_member_cannot_approve_and_the_page_says_so(make_app,
     at = make_app(sqlite_sample_url, page="pages/upload.py", user=SECRETARIAT,
                   secrets=two_secretaries())
     assert not any(shown(w.value).startswith(FEWER) for w in at.warning)
+
+
+def test_downloads_hold_back_a_pending_figure_until_it_is_approved(make_app, sqlite_sample_url):
+    """The Indicators page's CSV of the register counts is byte for byte the same while a
+    changed Fife figure is pending, and carries it once approved."""
+    import csv
+    import io
+
+    from cpip_dashboard import approval, auth
+    from cpip_dashboard.db import make_engine
+
+    query = {"indicator": "CP_REGISTER", "area": "S12000047"}
+
+    def register_csv() -> bytes:
+        at = make_app(sqlite_sample_url, page="pages/indicators.py", user=SECRETARIAT,
+                      secrets=two_secretaries(), query=query)
+        assert_frame_ran(at)
+        return make_app.download(at, "Download CSV")
+
+    def fife_2023_24(csv_bytes: bytes) -> str:
+        rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+        return next(r["Fife"] for r in rows if r["Period"] == "2023-24")
+
+    before = register_csv()
+    assert fife_2023_24(before) != "9,000"
+    at = make_app(sqlite_sample_url, page="pages/upload.py", user=SECRETARIAT,
+                  secrets=two_secretaries())
+    book = xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"],
+                                ["CP_REGISTER", "Fife", "2023-24", 9000]]})
+    at.get("file_uploader")[0].upload("fife.xlsx", book, XLSX).run()
+    button(at, "Submit this file for approval").click().run()
+    assert "Stored as batch 2, awaiting approval" in texts(at)
+    assert register_csv() == before
+
+    engine = make_engine(sqlite_sample_url)
+    second = auth.Identity(True, "second@gov.scot", "Sue Second", "secretariat")
+    assert approval.approve(engine, 2, second).ok
+    engine.dispose()
+    after = register_csv()
+    assert fife_2023_24(after) == "9,000"

@@ -93,5 +93,7 @@ def test_committee_signs_in_to_its_own_area_without_upload(signin_server, page):
 def test_person_in_no_list_is_told_whom_to_ask(signin_server, page):
     sign_in(page, signin_server, "stranger")
     page.get_by_role("heading", name="No access yet").wait_for(timeout=60_000)
+    # the paragraph is drawn after the heading: wait for it rather than count at once
+    page.get_by_text("Ask the secretariat").wait_for(timeout=60_000)
     assert page.get_by_text("Ask the secretariat").count() == 1
     assert page.get_by_test_id("stSelectbox").count() == 0

@@ -104,3 +104,16 @@ def test_the_group_claim_name_is_configurable(make_app, sqlite_sample_url):
     at = make_app(sqlite_sample_url, user=person, secrets=secrets)
     assert_frame_ran(at)
     assert signed_in_as(at) == "Signed in as Gro Up (Minister's office)"
+
+
+def test_someone_in_two_committee_groups_gets_the_first_and_is_told(make_app, sqlite_sample_url):
+    person = {"is_logged_in": True, "email": "two@example.org", "name": "Two Hats",
+              "groups": ["cpip-committee-angus", "cpip-committee-fife"]}
+    secrets = copy.deepcopy(AUTH_SECRETS)
+    secrets["cpip"]["roles"]["groups"] = dict(GROUP_SECRETS,
+                                              **{"cpip-committee-angus": "committee:CPC03"})
+    at = make_app(sqlite_sample_url, user=person, secrets=secrets)
+    assert_frame_ran(at)
+    assert at.sidebar.selectbox(key="_area_widget").value == "CPC14"  # first in the secrets
+    assert ("You are mapped to 2 committees (CPC14, CPC03): the dashboard starts on CPC14, the "
+            "first in its configuration.") in texts(at)
