@@ -258,10 +258,33 @@ class Built:
     sensitive: list[sdc.Sensitive] = field(default_factory=list)
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """frame.to_dict("records"), built from each column's Python values at once."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
+
+
+class _PopulationFor:
+    """`population_for`, remembered per area and year (periods share a year by the dozen)."""
+
+    def __init__(self, pop: dict):
+        self.pop = pop
+        self.memo: dict = {}
+
+    def __call__(self, pop: dict, area: str, period: dt.date) -> tuple:
+        key = (area, period.year)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = population_for(self.pop, area, period)
+        return found
+
+
 def build(inputs: Inputs) -> Built:
     """Every publishable figure, unprotected, at published precision."""
     directory, definitions = inputs.directory, inputs.definitions
     pop = populations_by_area(inputs.populations, directory)
+    population_for = _PopulationFor(pop)
     generated_pop = illustrative_populations(inputs.populations, directory)
     by_code = {code: frame for code, frame in inputs.values.groupby("indicator_code", sort=False)}
     empty = inputs.values.iloc[0:0]
@@ -274,7 +297,7 @@ def build(inputs: Inputs) -> Built:
     known: set[Var] = set()
     count_lookup: dict[Var, dict] = {}
     for code, frame in counts.items():
-        for row in frame.to_dict("records"):
+        for row in _records(frame):
             var = _var(code, row["area_code"], row["period"])
             known.add(var)
             count_lookup[var] = row
@@ -302,7 +325,7 @@ def build(inputs: Inputs) -> Built:
         unit = definition["unit"]
         if unit == "count":
             den_code = denominator_code(definition)
-            for row in counts[code].to_dict("records"):
+            for row in _records(counts[code]):
                 var = _var(code, row["area_code"], row["period"])
                 value = truth.get(var)
                 add(code, COUNT, row, value, var, count=value, exact=value is not None)
@@ -329,7 +352,7 @@ def build(inputs: Inputs) -> Built:
             numerator = definition.get("numerator") or code
             uploaded = by_code.get(code, empty)
             have = set()
-            for row in uploaded.to_dict("records"):
+            for row in _records(uploaded):
                 have.add((row["area_code"], row["period"]))
                 var = _var(numerator, row["area_code"], row["period"])
                 known.add(var)
@@ -342,7 +365,7 @@ def build(inputs: Inputs) -> Built:
                     population=population, population_year=year,
                     implied=value * population / 1000 if population else None)
             if numerator in counts:
-                for row in counts[numerator].to_dict("records"):
+                for row in _records(counts[numerator]):
                     if (row["area_code"], row["period"]) in have:
                         continue
                     var = _var(numerator, row["area_code"], row["period"])
@@ -357,7 +380,7 @@ def build(inputs: Inputs) -> Built:
         else:  # percentages as uploaded
             numerator = definition.get("numerator")
             den_code = denominator_code(definition)
-            for row in by_code.get(code, empty).to_dict("records"):
+            for row in _records(by_code.get(code, empty)):
                 value = row["value"]
                 var = _var(numerator, row["area_code"], row["period"]) if numerator else None
                 den_var = _var(den_code, row["area_code"], row["period"]) if den_code else None
@@ -376,6 +399,8 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
     directory = inputs.directory
     councils = [a.code for a in directory.councils()]
     cpcs = [a.code for a in directory.cpcs()]
+    members = {cpc: directory.members(cpc) for cpc in cpcs}
+    local_areas = councils + cpcs
     referenced = set(built.frame["var"].dropna()) | set(built.frame["den_var"].dropna())
     variables = built.known_vars | referenced
     periods_of: dict[str, set] = defaultdict(set)
@@ -384,11 +409,14 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
     rows: list[sdc.Linear] = []
     codes = list(counts)
     frequency = {c: inputs.definitions[c]["frequency"] for c in inputs.definitions}
+    by_code: dict[str, list] = defaultdict(list)
+    for var in variables:  # in the set's order, as a scan of it per code would give
+        by_code[var[1]].append(var)
     for relation in relations():
         if relation.kind == "areas":
             for code in sorted(periods_of):
                 for period in sorted(periods_of[code]):
-                    local = [v for v in (_var(code, a, period) for a in councils + cpcs)
+                    local = [v for v in (_var(code, a, period) for a in local_areas)
                              if v in variables]
                     if not local:
                         continue
@@ -400,14 +428,14 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                     for cpc in cpcs:
                         rows.append(_equation(_var(code, cpc, period),
                                               [_var(code, m, period)
-                                               for m in directory.members(cpc)], label))
+                                               for m in members[cpc]], label))
             continue
         if relation.kind == "part":
             left, right = relation.expression.split("<=")
             (_, part_pattern, _), = parse_terms(left)
             (_, total_code, _), = parse_terms(right)
             for part_code in _matching(part_pattern, codes):
-                for var in [v for v in variables if v[1] == part_code]:
+                for var in by_code.get(part_code, []):
                     total = _var(total_code, var[2], var[3])
                     if total not in variables:
                         continue
@@ -417,7 +445,7 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
             continue
         terms = parse_terms(relation.expression)
         anchor = terms[0][1]
-        for var in [v for v in variables if v[1] == anchor and terms[0][2] == 0]:
+        for var in by_code.get(anchor, []) if terms[0][2] == 0 else []:
             area, period = var[2], var[3]
             instance = []
             for sign, code, lag in terms:
@@ -489,21 +517,32 @@ def _figure_key(row) -> tuple:
 
 def _shows(row) -> tuple[sdc.Linear, ...]:
     """What an attacker learns from a shown figure."""
-    label = f"{row.indicator_code} {row.measure} {row.area_code} {row.period}"
-    if row.measure == COUNT:
-        return (sdc.Linear(((row.var, 1.0),), row.value, row.value, label),)
-    if row.measure == RATE:
-        population = row.population
+    return _shows_of(row.indicator_code, row.measure, row.area_code, row.period, row.value,
+                     row.population, row.var, row.den_var)
+
+
+def _shows_of(code, measure, area, period, value, population, var, den_var
+              ) -> tuple[sdc.Linear, ...]:
+    label = f"{code} {measure} {area} {period}"
+    if measure == COUNT:
+        return (sdc.Linear(((var, 1.0),), value, value, label),)
+    if measure == RATE:
         if not population or pd.isna(population):
             return ()
-        low = max(0.0, (row.value - HALF_STEP) * population / 1000)
-        high = (row.value + HALF_STEP) * population / 1000
-        return (sdc.Linear(((row.var, 1.0),), low, high, label),)
-    if row.var is None or row.den_var is None:
+        low = max(0.0, (value - HALF_STEP) * population / 1000)
+        high = (value + HALF_STEP) * population / 1000
+        return (sdc.Linear(((var, 1.0),), low, high, label),)
+    if var is None or den_var is None:
         return ()
-    low, high = (row.value - HALF_STEP) / 100, (row.value + HALF_STEP) / 100
-    return (sdc.Linear(((row.var, 1.0), (row.den_var, -high)), -math.inf, 0.0, label),
-            sdc.Linear(((row.var, 1.0), (row.den_var, -low)), 0.0, math.inf, label))
+    low, high = (value - HALF_STEP) / 100, (value + HALF_STEP) / 100
+    return (sdc.Linear(((var, 1.0), (den_var, -high)), -math.inf, 0.0, label),
+            sdc.Linear(((var, 1.0), (den_var, -low)), 0.0, math.inf, label))
+
+
+def _keys(frame: pd.DataFrame) -> list[tuple]:
+    """Each row's figure key (indicator, measure, area, period)."""
+    return list(zip(frame["indicator_code"].tolist(), frame["measure"].tolist(),
+                    frame["area_code"].tolist(), frame["period"].tolist(), strict=True))
 
 
 def _is_small(value: float | None, threshold: int) -> bool:
@@ -535,20 +574,22 @@ def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> 
     # A count an archived pack showed exactly is public for good: hiding it today protects
     # nothing, so it is neither a target of today's audit nor a candidate to hide.
     public = {r.var for r in archived_rows if r.measure == COUNT}
-    for row in frame[frame["value"].notna() | frame["suppressed"]].itertuples(index=False):
-        value = row.value
-        if pd.isna(value):
+    rows = frame[frame["value"].notna()]
+    columns = [rows[c].tolist() for c in ("indicator_code", "measure", "area_code", "period",
+                                          "value", "population", "var", "den_var", "count",
+                                          "suppressed")]
+    for code, measure, area, period, value, population, var, den_var, count, suppressed in \
+            zip(*columns, strict=True):
+        shows = _shows_of(code, measure, area, period, value, population, var, den_var)
+        if not shows or var is None:
             continue
-        shows = _shows(row)
-        if not shows or row.var is None:
-            continue
-        base = row.count if row.count is not None and not pd.isna(row.count) else value
-        known = row.var in public
+        base = count if count is not None and not pd.isna(count) else value
+        known = var in public
         result.append(sdc.Figure(
-            key=_figure_key(row), shows=shows, target=((row.var, 1.0),),
-            cost=float(abs(base)) + (0.5 if row.measure != COUNT else 0.0) + 1.0,
-            suppressed=bool(row.suppressed) and not known,
-            can_suppress=row.area_code != SCOTLAND and not known))
+            key=(code, measure, area, period), shows=shows, target=((var, 1.0),),
+            cost=float(abs(base)) + (0.5 if measure != COUNT else 0.0) + 1.0,
+            suppressed=bool(suppressed) and not known,
+            can_suppress=area != SCOTLAND and not known))
     for row in archived_rows:
         result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
                                  target=((row.var, 1.0),), cost=math.inf, suppressed=False,
@@ -666,9 +707,8 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     hide = shown & local & (frame["var"].isin(sensitive_vars)
                             | frame["den_var"].isin(sensitive_vars) & (frame["measure"] == PERCENT))
     # Group disclosure: hide the part whose complement is small.
-    for s in sensitive:
-        if s.key[0] == "complement":
-            hide |= shown & (frame["var"] == s.terms[1][0])
+    parts = {s.terms[1][0] for s in sensitive if s.key[0] == "complement"}
+    hide |= shown & frame["var"].isin(parts)
     if first_pass:
         hide |= _first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
@@ -682,9 +722,8 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
         figures, relations, expressions = blocks.subset(open_blocks)
         extra = sdc.protect(figures, relations, threshold, expressions)
         if extra:
-            keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)],
-                             index=frame.index)
-            frame.loc[keys.isin(extra), "suppressed"] = True
+            frame.loc[np.array([k in extra for k in _keys(frame)], dtype=bool),
+                      "suppressed"] = True
         found.update(blocks.audit(open_blocks, threshold))
     return _published(built, frame, blocks.ordered(found), shown, len(before))
 
@@ -694,10 +733,8 @@ def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
     """The attacker problem over figures as they were published (suppressed where stored so):
     one finding per suppressed figure and sensitive expression."""
     frame = built.frame.copy()
-    hidden = {(r.indicator_code, r.measure, r.area_code, r.period)
-              for r in published_frame[published_frame["suppressed"]].itertuples(index=False)}
-    keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)], index=frame.index)
-    frame["suppressed"] = keys.isin(hidden)
+    hidden = set(_keys(published_frame[published_frame["suppressed"]]))
+    frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
     sensitive, _ = _sensitive(built, frame, threshold)
     blocks = _Blocks(_model(built, frame, archived), built.relation_rows, sensitive)
     return blocks.ordered(blocks.audit(blocks.with_targets(), threshold))
@@ -709,8 +746,8 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     frame.loc[hidden, "value"] = np.nan
     frame.loc[hidden, "symbol"] = SUPPRESSED_SYMBOL
     # A count shown beside a rate or percentage only where its own figure is shown.
-    shown_counts = {r.var: r.value for r in frame[(frame["measure"] == COUNT)
-                                                  & frame["value"].notna()].itertuples()}
+    counts = frame[(frame["measure"] == COUNT) & frame["value"].notna()]
+    shown_counts = dict(zip(counts["var"].tolist(), counts["value"].tolist(), strict=True))
     frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
     frame["base"] = [shown_counts.get(v) if v is not None else None for v in frame["den_var"]]
     frame = frame.astype({"count": "float64", "base": "float64"})

@@ -6,6 +6,9 @@
 - `figures.protect` gives `sdc` only the independent blocks with something to protect, and
   only the unprotected ones to `sdc.protect`: the same suppressions and the same findings, in
   the same order, as `sdc` run over the whole set of figures at once (the reference below).
+- `sdc` proves components protected many at a time in shared LPs (`_prove_together`) and
+  leaves the rest to each component's own LPs: the same decisions, and the same unprotected
+  findings, as every component on its own.
 """
 
 from __future__ import annotations
@@ -68,8 +71,12 @@ def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
         return result
 
     monkeypatch.setattr(sdc, "_solve_lp", both)
-    figures.protect(figures.build(data), data.directory, 5, archived=archived)
-    assert len(seen) > 100 and all(seen)
+    built = figures.build(data)
+    figures.protect(built, data.directory, 5, archived=archived)  # shared LPs, then alone
+    shared = len(seen)
+    monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
+    figures.protect(built, data.directory, 5, archived=archived)  # every component alone
+    assert shared > 10 and len(seen) - shared > 100 and all(seen)
 
 
 @pytest.mark.parametrize("case", ["infeasible", "unbounded", "equalities only",
@@ -121,7 +128,11 @@ def reference_protect(built, directory, threshold, archived=None):
 
 
 def as_compared(findings):
-    return [(f.key, f.low, f.high, f.protected, f.exact, f.note) for f in findings]
+    """A finding as the audit reports it: an unprotected one whole (its exact interval and
+    why); a protected one by its expression (its interval is then only an inner bound: two
+    values the expression can take, which depend on the feasible points the LPs met)."""
+    return [(f.key, f.low, f.high, f.protected, f.exact, f.note) if not f.protected
+            else (f.key, f.protected) for f in findings]
 
 
 def hidden_keys(protected: figures.Protected) -> set:
@@ -164,3 +175,18 @@ def test_blocks_give_what_the_whole_set_gives_when_more_must_be_hidden(threshold
     assert hidden_keys(protected) == hidden
     assert as_compared(protected.findings) == as_compared(findings)
     assert protected.first_pass_unprotected > 0  # the attacker problem had work to do
+
+
+@pytest.mark.parametrize("case", ["sample", 3, 5, 10])
+def test_shared_lps_decide_as_each_component_alone(sample_inputs, monkeypatch, case):
+    if case == "sample":
+        data, archived = sample_inputs
+        threshold = 5
+    else:
+        data, archived, threshold = inputs(islands_and_stock_flow()), None, case
+    built = figures.build(data)
+    together = figures.protect(built, data.directory, threshold, archived=archived)
+    monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
+    alone = figures.protect(built, data.directory, threshold, archived=archived)
+    assert hidden_keys(together) == hidden_keys(alone)
+    assert as_compared(together.findings) == as_compared(alone.findings)
