@@ -183,10 +183,9 @@ class _LPResult:
     __slots__ = ("eqlin", "fun", "ineqlin", "lower", "message", "status", "upper", "x")
 
 
-try:  # scipy's own HiGHS binding and its result check (scipy 1.15 to 1.17)
+try:  # scipy's own HiGHS binding (scipy 1.15 to 1.17)
     from scipy.optimize._highspy import _core as _highs
     from scipy.optimize._linprog_highs import _highs_to_scipy_status_message
-    from scipy.optimize._linprog_util import _check_result
 
     _HIGHS_OPTIONS = _highs.HighsOptions()
     # linprog(method="highs")'s options with its defaults (scipy's _linprog_highs)
@@ -196,47 +195,36 @@ try:  # scipy's own HiGHS binding and its result check (scipy 1.15 to 1.17)
     _HIGHS_OPTIONS.output_flag = False
     _HIGHS_OPTIONS.simplex_strategy = _highs.simplex_constants.SimplexStrategy \
         .kSimplexStrategyDual
-    _LOWER, _UPPER = _highs.HighsBasisStatus.kLower, _highs.HighsBasisStatus.kUpper
+    _LOWER = int(_highs.HighsBasisStatus.kLower)
+    _UPPER = int(_highs.HighsBasisStatus.kUpper)
 except (ImportError, AttributeError):  # another scipy: linprog itself
     _highs = None
 
 
-def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray):
+def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray,
+              prepared: tuple | None = None):
     """linprog(c, A_ub, b_ub, A_eq, b_eq, bounds, method="highs"): the same HiGHS model with
-    the same options, so the same result bit for bit (tests/test_sdc.py checks it), without
-    linprog's input parsing, option checking and per-column loops, which cost several times
-    the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq` are sparse or
-    None; `bounds` an (n, 2) array."""
+    the same options, so the same result bit for bit (tests/test_protection_fast_paths.py
+    checks it), without linprog's input parsing, option checking and per-column loops, which
+    cost several times the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq`
+    are sparse or None; `bounds` an (n, 2) array; `prepared` what `_prepare` made of the same
+    constraints before (an LP solved for several objectives)."""
     if _highs is None:
         return linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
                        method="highs")
     c = np.asarray(c, dtype=float)
     n = c.size
-    m_ub = 0 if A_ub is None else A_ub.shape[0]
-    m_eq = 0 if A_eq is None else A_eq.shape[0]
-    b_ub = np.zeros(0) if A_ub is None else np.asarray(b_ub, dtype=float).reshape(-1)
-    b_eq = np.zeros(0) if A_eq is None else np.asarray(b_eq, dtype=float).reshape(-1)
-    if A_ub is None and A_eq is None:
-        A = csc_array((0, n))
-    elif A_eq is None:
-        A = csc_array(A_ub)
-    elif A_ub is None:
-        A = csc_array(A_eq)
-    else:
-        A = csc_array(vstack((A_ub, A_eq)))
-    lb = np.array(bounds[:, 0], dtype=float)
-    ub = np.array(bounds[:, 1], dtype=float)
-    lhs = np.concatenate((np.full(m_ub, -np.inf), b_eq))
-    rhs = np.concatenate((b_ub, b_eq))
+    A, lhs, rhs, m_ub = prepared or _prepare(A_ub, b_ub, A_eq, b_eq, n)
+    m = A.shape[0]
     lp = _highs.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = m_ub + m_eq
+    lp.num_row_ = m
     lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = m_ub + m_eq
+    lp.a_matrix_.num_row_ = m
     lp.a_matrix_.format_ = _highs.MatrixFormat.kColwise
     lp.col_cost_ = c
-    lp.col_lower_ = lb
-    lp.col_upper_ = ub
+    lp.col_lower_ = np.array(bounds[:, 0], dtype=float)
+    lp.col_upper_ = np.array(bounds[:, 1], dtype=float)
     lp.row_lower_ = lhs
     lp.row_upper_ = rhs
     lp.a_matrix_.start_ = A.indptr
@@ -266,21 +254,68 @@ def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray):
             solution = solver.getSolution()
             status = np.array([int(s) for s in solver.getBasis().col_status])
             dual = np.array(solution.col_dual)
-            marg_lower = np.where(status == int(_LOWER), dual, 0.0)
-            marg_upper = np.where(status == int(_UPPER), dual, 0.0)
             row_slack = rhs - np.array(solution.row_value)
             row_dual = np.array(solution.row_dual)
-            slack, con = np.array(row_slack[:m_ub]), np.array(row_slack[m_ub:])
+            slack, con = row_slack[:m_ub], row_slack[m_ub:]
             result.x = np.array(solution.col_value)
             result.fun = info.objective_function_value
-            result.ineqlin = _Marginals(np.array(row_dual[:m_ub]))
-            result.eqlin = _Marginals(np.array(row_dual[m_ub:]))
-            result.lower = _Marginals(marg_lower)
-            result.upper = _Marginals(marg_upper)
+            result.ineqlin = _Marginals(row_dual[:m_ub])
+            result.eqlin = _Marginals(row_dual[m_ub:])
+            result.lower = _Marginals(np.where(status == _LOWER, dual, 0.0))
+            result.upper = _Marginals(np.where(status == _UPPER, dual, 0.0))
     status, message = _highs_to_scipy_status_message(model_status, message)
-    result.status, result.message = _check_result(
-        result.x, result.fun, status, slack, con, bounds, 1e-9, message, None)
+    result.status, result.message = _check(result.x, result.fun, status, slack, con, bounds,
+                                           message)
     return result
+
+
+def _prepare(A_ub, b_ub, A_eq, b_eq, n: int) -> tuple:
+    """The constraints as HiGHS takes them: one column-wise matrix (the <= rows, then the =
+    rows, as linprog stacks them) and its row bounds."""
+    m_ub = 0 if A_ub is None else A_ub.shape[0]
+    b_ub = np.zeros(0) if A_ub is None else np.asarray(b_ub, dtype=float).reshape(-1)
+    b_eq = np.zeros(0) if A_eq is None else np.asarray(b_eq, dtype=float).reshape(-1)
+    if A_ub is None and A_eq is None:
+        A = csc_array((0, n))
+    elif A_eq is None:
+        A = csc_array(A_ub)
+    elif A_ub is None:
+        A = csc_array(A_eq)
+    else:
+        A = csc_array(vstack((A_ub, A_eq)))
+    return (A, np.concatenate((np.full(m_ub, -np.inf), b_eq)), np.concatenate((b_ub, b_eq)),
+            m_ub)
+
+
+_CHECK_TOL = np.sqrt(1e-9) * 10  # linprog's tolerance for its check (tol 1e-9)
+
+
+def _check(x, fun, status: int, slack, con, bounds: np.ndarray, message: str
+           ) -> tuple[int, str]:
+    """scipy's `_check_result` for a continuous LP, as linprog applies it after HiGHS."""
+    tol = _CHECK_TOL
+    if x is None:
+        if status == 0:
+            return 4, ("The solver did not provide a solution nor did it report a failure. "
+                       "Please submit a bug report.")
+        return status, message
+    if np.isnan(x).any() or np.isnan(fun) or np.isnan(slack).any() or np.isnan(con).any():
+        feasible = False
+    else:
+        in_bounds = bool(np.all((x >= bounds[:, 0] - tol) & (x <= bounds[:, 1] + tol)))
+        feasible = in_bounds and not (status != 3 and (slack < -tol).any()) \
+            and not (status != 3 and (np.abs(con) > tol).any())
+    if status == 0 and not feasible:
+        return 4, ("The solution does not satisfy the constraints within the required "
+                   f"tolerance of {tol:.2E}, yet no errors were raised and there is no "
+                   "certificate of infeasibility or unboundedness. Check whether the slack "
+                   "and constraint residuals are acceptable; if not, consider enabling "
+                   "presolve, adjusting the tolerance option(s), and/or using a different "
+                   "method. Please consider submitting a bug report.")
+    if status == 2 and feasible:
+        return 4, ("The solution is feasible, but the solver did not report that the "
+                   "solution was optimal. Please try a different method.")
+    return status, message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1058,10 +1093,13 @@ class _LP:
         capped[:, 1] = np.minimum(capped[:, 1], np.maximum(_CAP, capped[:, 0] + _CAP))
         capped[:, 0] = np.maximum(capped[:, 0], np.minimum(-_CAP, capped[:, 1] - _CAP))
         self.capped = capped
+        self.prepared: tuple | None = None
 
     def _run(self, c: np.ndarray, capped: bool):
+        if self.prepared is None:
+            self.prepared = _prepare(self.A_ub, self.b_ub, self.A_eq, self.b_eq, len(self.vs))
         return _solve_lp(c, self.A_ub, self.b_ub, self.A_eq, self.b_eq,
-                         self.capped if capped else self.bounds)
+                         self.capped if capped else self.bounds, self.prepared)
 
     def _binding(self, res) -> set[int]:
         out: set[int] = set()

@@ -64,8 +64,8 @@ def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
     seen = []
     fast = sdc._solve_lp
 
-    def both(c, a_ub, b_ub, a_eq, b_eq, bounds):
-        result = fast(c, a_ub, b_ub, a_eq, b_eq, bounds)
+    def both(c, a_ub, b_ub, a_eq, b_eq, bounds, prepared=None):
+        result = fast(c, a_ub, b_ub, a_eq, b_eq, bounds, prepared)
         seen.append(same_result(result, linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                                                 bounds=bounds, method="highs")))
         return result
