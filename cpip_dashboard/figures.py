@@ -631,8 +631,9 @@ class _Blocks:
     indicators linked by parts within totals or percentages). What an attacker can prove
     about a block, and what protecting it hides, depends on nothing outside it, so `sdc`
     is given only the blocks with something to protect (a hidden figure or a sensitive
-    expression), and only the blocks left unprotected go on to `sdc.protect`: the same
-    results as the whole set at once, in the same order, for a fraction of the work."""
+    expression), and only the blocks left unprotected go on to `sdc.protect`, one block at
+    a time: the same results as the whole set at once, in the same order, for a fraction of
+    the work."""
 
     def __init__(self, model: list[sdc.Figure], relation_rows: list[sdc.Linear],
                  sensitive: list[sdc.Sensitive]):
@@ -670,6 +671,20 @@ class _Blocks:
         return ([f for f in self.model if self.of_terms(f.target) in blocks],
                 [r for r in self.relation_rows if self.of_terms(r.terms) in blocks],
                 [s for s in self.sensitive if self.of_terms(s.terms) in blocks])
+
+    def each(self, blocks: set[int]) -> dict[int, tuple[list, list, list]]:
+        """`subset` of each block on its own, in one pass."""
+        result: dict[int, tuple[list, list, list]] = {b: ([], [], []) for b in blocks}
+        for k, items in enumerate((self.model, self.relation_rows)):
+            for item in items:
+                found = result.get(self.of_terms(item.target if k == 0 else item.terms))
+                if found is not None:
+                    found[k].append(item)
+        for expression in self.sensitive:
+            found = result.get(self.of_terms(expression.terms))
+            if found is not None:
+                found[2].append(expression)
+        return result
 
     def with_targets(self) -> set[int]:
         """Blocks holding a hidden figure or a sensitive expression."""
@@ -719,8 +734,11 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     if before and not audit_only:
         where = blocks.block_of_finding()
         open_blocks = {where[f.key] for f in before}
-        figures, relations, expressions = blocks.subset(open_blocks)
-        extra = sdc.protect(figures, relations, threshold, expressions)
+        extra: set = set()
+        # Block by block: the greedy search takes as many rounds as its slowest block needs,
+        # and a round over many blocks costs them all.
+        for figures, relations, expressions in blocks.each(open_blocks).values():
+            extra |= sdc.protect(figures, relations, threshold, expressions)
         if extra:
             frame.loc[np.array([k in extra for k in _keys(frame)], dtype=bool),
                       "suppressed"] = True
