@@ -34,6 +34,12 @@ from tests.adversary import (
 )
 
 
+@pytest.fixture(autouse=True)
+def forgetful(monkeypatch):
+    """Every test here protects afresh (figures remembers blocks within a process)."""
+    monkeypatch.setattr(figures, "_MEMORY", figures.OrderedDict())
+
+
 def same_result(fast, plain) -> bool:
     def same(a, b) -> bool:
         if a is None or b is None:
@@ -74,6 +80,7 @@ def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
     built = figures.build(data)
     figures.protect(built, data.directory, 5, archived=archived)  # shared LPs, then alone
     shared = len(seen)
+    figures._MEMORY.clear()
     monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
     figures.protect(built, data.directory, 5, archived=archived)  # every component alone
     assert shared > 10 and len(seen) - shared > 100 and all(seen)
@@ -171,7 +178,7 @@ def test_blocks_give_what_the_whole_set_gives_when_more_must_be_hidden(threshold
     data = inputs(islands_and_stock_flow())
     built = figures.build(data)
     hidden, findings = reference_protect(built, data.directory, threshold)
-    protected = figures.protect(built, data.directory, threshold)
+    protected = figures.protect(built, data.directory, threshold)  # afresh (see forgetful)
     assert hidden_keys(protected) == hidden
     assert as_compared(protected.findings) == as_compared(findings)
     assert protected.first_pass_unprotected > 0  # the attacker problem had work to do
@@ -186,7 +193,37 @@ def test_shared_lps_decide_as_each_component_alone(sample_inputs, monkeypatch, c
         data, archived, threshold = inputs(islands_and_stock_flow()), None, case
     built = figures.build(data)
     together = figures.protect(built, data.directory, threshold, archived=archived)
+    figures._MEMORY.clear()
     monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
     alone = figures.protect(built, data.directory, threshold, archived=archived)
     assert hidden_keys(together) == hidden_keys(alone)
     assert as_compared(together.findings) == as_compared(alone.findings)
+
+
+def test_remembered_blocks_give_what_protecting_them_again_gives(monkeypatch):
+    """A publication in the same process reuses the blocks whose content it has protected
+    before: an unchanged set needs no attacker problem at all, and after a change the result
+    is what protecting everything afresh gives."""
+    values = islands_and_stock_flow()
+    data = inputs(values)
+    first = figures.protect(figures.build(data), data.directory, 5)
+    assert first.first_pass_unprotected > 0 and len(figures._MEMORY) > 0
+
+    def no_attacker_problem(*args, **kwargs):
+        raise AssertionError("a remembered block was protected again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sdc, "audit", no_attacker_problem)
+        patch.setattr(sdc, "protect", no_attacker_problem)
+        again = figures.protect(figures.build(data), data.directory, 5)
+    assert hidden_keys(again) == hidden_keys(first)
+    assert as_compared(again.findings) == as_compared(first.findings)
+    assert again.first_pass_unprotected == first.first_pass_unprotected
+
+    changed = inputs({**values, ("CP_REGISTER", SHETLAND, Y2): 4})  # a new small count
+    remembered = figures.protect(figures.build(changed), changed.directory, 5)
+    figures._MEMORY.clear()
+    afresh = figures.protect(figures.build(changed), changed.directory, 5)
+    assert hidden_keys(remembered) == hidden_keys(afresh) != hidden_keys(first)
+    assert as_compared(remembered.findings) == as_compared(afresh.findings)
+    assert remembered.first_pass_unprotected == afresh.first_pass_unprotected
