@@ -442,6 +442,11 @@ class _Model:
         return j
 
     def _norm(self, terms: Terms) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        if len(terms) == 1:  # most rows and targets: the same result without the dictionary
+            (key, coef), = terms
+            j = self._var(key)
+            c = 0.0 + float(coef)
+            return ((j,), (c,)) if c != 0.0 else ((), ())
         acc: dict[int, float] = {}
         for key, coef in terms:
             j = self._var(key)
