@@ -34,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -258,10 +259,33 @@ class Built:
     sensitive: list[sdc.Sensitive] = field(default_factory=list)
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """frame.to_dict("records"), built from each column's Python values at once."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
+
+
+class _PopulationFor:
+    """`population_for`, remembered per area and year (periods share a year by the dozen)."""
+
+    def __init__(self, pop: dict):
+        self.pop = pop
+        self.memo: dict = {}
+
+    def __call__(self, pop: dict, area: str, period: dt.date) -> tuple:
+        key = (area, period.year)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = population_for(self.pop, area, period)
+        return found
+
+
 def build(inputs: Inputs) -> Built:
     """Every publishable figure, unprotected, at published precision."""
     directory, definitions = inputs.directory, inputs.definitions
     pop = populations_by_area(inputs.populations, directory)
+    population_for = _PopulationFor(pop)
     generated_pop = illustrative_populations(inputs.populations, directory)
     by_code = {code: frame for code, frame in inputs.values.groupby("indicator_code", sort=False)}
     empty = inputs.values.iloc[0:0]
@@ -274,7 +298,7 @@ def build(inputs: Inputs) -> Built:
     known: set[Var] = set()
     count_lookup: dict[Var, dict] = {}
     for code, frame in counts.items():
-        for row in frame.to_dict("records"):
+        for row in _records(frame):
             var = _var(code, row["area_code"], row["period"])
             known.add(var)
             count_lookup[var] = row
@@ -302,7 +326,7 @@ def build(inputs: Inputs) -> Built:
         unit = definition["unit"]
         if unit == "count":
             den_code = denominator_code(definition)
-            for row in counts[code].to_dict("records"):
+            for row in _records(counts[code]):
                 var = _var(code, row["area_code"], row["period"])
                 value = truth.get(var)
                 add(code, COUNT, row, value, var, count=value, exact=value is not None)
@@ -329,7 +353,7 @@ def build(inputs: Inputs) -> Built:
             numerator = definition.get("numerator") or code
             uploaded = by_code.get(code, empty)
             have = set()
-            for row in uploaded.to_dict("records"):
+            for row in _records(uploaded):
                 have.add((row["area_code"], row["period"]))
                 var = _var(numerator, row["area_code"], row["period"])
                 known.add(var)
@@ -342,7 +366,7 @@ def build(inputs: Inputs) -> Built:
                     population=population, population_year=year,
                     implied=value * population / 1000 if population else None)
             if numerator in counts:
-                for row in counts[numerator].to_dict("records"):
+                for row in _records(counts[numerator]):
                     if (row["area_code"], row["period"]) in have:
                         continue
                     var = _var(numerator, row["area_code"], row["period"])
@@ -357,7 +381,7 @@ def build(inputs: Inputs) -> Built:
         else:  # percentages as uploaded
             numerator = definition.get("numerator")
             den_code = denominator_code(definition)
-            for row in by_code.get(code, empty).to_dict("records"):
+            for row in _records(by_code.get(code, empty)):
                 value = row["value"]
                 var = _var(numerator, row["area_code"], row["period"]) if numerator else None
                 den_var = _var(den_code, row["area_code"], row["period"]) if den_code else None
@@ -376,6 +400,8 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
     directory = inputs.directory
     councils = [a.code for a in directory.councils()]
     cpcs = [a.code for a in directory.cpcs()]
+    members = {cpc: directory.members(cpc) for cpc in cpcs}
+    local_areas = councils + cpcs
     referenced = set(built.frame["var"].dropna()) | set(built.frame["den_var"].dropna())
     variables = built.known_vars | referenced
     periods_of: dict[str, set] = defaultdict(set)
@@ -384,11 +410,14 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
     rows: list[sdc.Linear] = []
     codes = list(counts)
     frequency = {c: inputs.definitions[c]["frequency"] for c in inputs.definitions}
+    by_code: dict[str, list] = defaultdict(list)
+    for var in variables:  # in the set's order, as a scan of it per code would give
+        by_code[var[1]].append(var)
     for relation in relations():
         if relation.kind == "areas":
             for code in sorted(periods_of):
                 for period in sorted(periods_of[code]):
-                    local = [v for v in (_var(code, a, period) for a in councils + cpcs)
+                    local = [v for v in (_var(code, a, period) for a in local_areas)
                              if v in variables]
                     if not local:
                         continue
@@ -400,14 +429,14 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                     for cpc in cpcs:
                         rows.append(_equation(_var(code, cpc, period),
                                               [_var(code, m, period)
-                                               for m in directory.members(cpc)], label))
+                                               for m in members[cpc]], label))
             continue
         if relation.kind == "part":
             left, right = relation.expression.split("<=")
             (_, part_pattern, _), = parse_terms(left)
             (_, total_code, _), = parse_terms(right)
             for part_code in _matching(part_pattern, codes):
-                for var in [v for v in variables if v[1] == part_code]:
+                for var in by_code.get(part_code, []):
                     total = _var(total_code, var[2], var[3])
                     if total not in variables:
                         continue
@@ -417,7 +446,7 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
             continue
         terms = parse_terms(relation.expression)
         anchor = terms[0][1]
-        for var in [v for v in variables if v[1] == anchor and terms[0][2] == 0]:
+        for var in by_code.get(anchor, []) if terms[0][2] == 0 else []:
             area, period = var[2], var[3]
             instance = []
             for sign, code, lag in terms:
@@ -489,21 +518,32 @@ def _figure_key(row) -> tuple:
 
 def _shows(row) -> tuple[sdc.Linear, ...]:
     """What an attacker learns from a shown figure."""
-    label = f"{row.indicator_code} {row.measure} {row.area_code} {row.period}"
-    if row.measure == COUNT:
-        return (sdc.Linear(((row.var, 1.0),), row.value, row.value, label),)
-    if row.measure == RATE:
-        population = row.population
+    return _shows_of(row.indicator_code, row.measure, row.area_code, row.period, row.value,
+                     row.population, row.var, row.den_var)
+
+
+def _shows_of(code, measure, area, period, value, population, var, den_var
+              ) -> tuple[sdc.Linear, ...]:
+    label = f"{code} {measure} {area} {period}"
+    if measure == COUNT:
+        return (sdc.Linear(((var, 1.0),), value, value, label),)
+    if measure == RATE:
         if not population or pd.isna(population):
             return ()
-        low = max(0.0, (row.value - HALF_STEP) * population / 1000)
-        high = (row.value + HALF_STEP) * population / 1000
-        return (sdc.Linear(((row.var, 1.0),), low, high, label),)
-    if row.var is None or row.den_var is None:
+        low = max(0.0, (value - HALF_STEP) * population / 1000)
+        high = (value + HALF_STEP) * population / 1000
+        return (sdc.Linear(((var, 1.0),), low, high, label),)
+    if var is None or den_var is None:
         return ()
-    low, high = (row.value - HALF_STEP) / 100, (row.value + HALF_STEP) / 100
-    return (sdc.Linear(((row.var, 1.0), (row.den_var, -high)), -math.inf, 0.0, label),
-            sdc.Linear(((row.var, 1.0), (row.den_var, -low)), 0.0, math.inf, label))
+    low, high = (value - HALF_STEP) / 100, (value + HALF_STEP) / 100
+    return (sdc.Linear(((var, 1.0), (den_var, -high)), -math.inf, 0.0, label),
+            sdc.Linear(((var, 1.0), (den_var, -low)), 0.0, math.inf, label))
+
+
+def _keys(frame: pd.DataFrame) -> list[tuple]:
+    """Each row's figure key (indicator, measure, area, period)."""
+    return list(zip(frame["indicator_code"].tolist(), frame["measure"].tolist(),
+                    frame["area_code"].tolist(), frame["period"].tolist(), strict=True))
 
 
 def _is_small(value: float | None, threshold: int) -> bool:
@@ -535,20 +575,22 @@ def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> 
     # A count an archived pack showed exactly is public for good: hiding it today protects
     # nothing, so it is neither a target of today's audit nor a candidate to hide.
     public = {r.var for r in archived_rows if r.measure == COUNT}
-    for row in frame[frame["value"].notna() | frame["suppressed"]].itertuples(index=False):
-        value = row.value
-        if pd.isna(value):
+    rows = frame[frame["value"].notna()]
+    columns = [rows[c].tolist() for c in ("indicator_code", "measure", "area_code", "period",
+                                          "value", "population", "var", "den_var", "count",
+                                          "suppressed")]
+    for code, measure, area, period, value, population, var, den_var, count, suppressed in \
+            zip(*columns, strict=True):
+        shows = _shows_of(code, measure, area, period, value, population, var, den_var)
+        if not shows or var is None:
             continue
-        shows = _shows(row)
-        if not shows or row.var is None:
-            continue
-        base = row.count if row.count is not None and not pd.isna(row.count) else value
-        known = row.var in public
+        base = count if count is not None and not pd.isna(count) else value
+        known = var in public
         result.append(sdc.Figure(
-            key=_figure_key(row), shows=shows, target=((row.var, 1.0),),
-            cost=float(abs(base)) + (0.5 if row.measure != COUNT else 0.0) + 1.0,
-            suppressed=bool(row.suppressed) and not known,
-            can_suppress=row.area_code != SCOTLAND and not known))
+            key=(code, measure, area, period), shows=shows, target=((var, 1.0),),
+            cost=float(abs(base)) + (0.5 if measure != COUNT else 0.0) + 1.0,
+            suppressed=bool(suppressed) and not known,
+            can_suppress=area != SCOTLAND and not known))
     for row in archived_rows:
         result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
                                  target=((row.var, 1.0),), cost=math.inf, suppressed=False,
@@ -590,8 +632,9 @@ class _Blocks:
     indicators linked by parts within totals or percentages). What an attacker can prove
     about a block, and what protecting it hides, depends on nothing outside it, so `sdc`
     is given only the blocks with something to protect (a hidden figure or a sensitive
-    expression), and only the blocks left unprotected go on to `sdc.protect`: the same
-    results as the whole set at once, in the same order, for a fraction of the work."""
+    expression), and only the blocks left unprotected go on to `sdc.protect`, one block at
+    a time: the same results as the whole set at once, in the same order, for a fraction of
+    the work."""
 
     def __init__(self, model: list[sdc.Figure], relation_rows: list[sdc.Linear],
                  sensitive: list[sdc.Sensitive]):
@@ -630,6 +673,20 @@ class _Blocks:
                 [r for r in self.relation_rows if self.of_terms(r.terms) in blocks],
                 [s for s in self.sensitive if self.of_terms(s.terms) in blocks])
 
+    def each(self, blocks: set[int]) -> dict[int, tuple[list, list, list]]:
+        """`subset` of each block on its own, in one pass."""
+        result: dict[int, tuple[list, list, list]] = {b: ([], [], []) for b in blocks}
+        for k, items in enumerate((self.model, self.relation_rows)):
+            for item in items:
+                found = result.get(self.of_terms(item.target if k == 0 else item.terms))
+                if found is not None:
+                    found[k].append(item)
+        for expression in self.sensitive:
+            found = result.get(self.of_terms(expression.terms))
+            if found is not None:
+                found[2].append(expression)
+        return result
+
     def with_targets(self) -> set[int]:
         """Blocks holding a hidden figure or a sensitive expression."""
         return ({self.of_terms(f.target) for f in self.model if f.suppressed}
@@ -641,8 +698,15 @@ class _Blocks:
             [findings[s.key] for s in self.sensitive]
 
     def audit(self, blocks: set[int], threshold: int) -> dict:
+        if not blocks:
+            return {}
         figures, relations, sensitive = self.subset(blocks)
         return {f.key: f for f in sdc.audit(figures, relations, threshold, sensitive)}
+
+    def figure(self, key) -> sdc.Figure:
+        if not hasattr(self, "_by_key"):
+            self._by_key = {f.key: f for f in self.model}
+        return self._by_key[key]
 
     def block_of_finding(self) -> dict:
         keys = {f.key: self.of_terms(f.target) for f in self.model}
@@ -666,27 +730,99 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     hide = shown & local & (frame["var"].isin(sensitive_vars)
                             | frame["den_var"].isin(sensitive_vars) & (frame["measure"] == PERCENT))
     # Group disclosure: hide the part whose complement is small.
-    for s in sensitive:
-        if s.key[0] == "complement":
-            hide |= shown & (frame["var"] == s.terms[1][0])
+    parts = {s.terms[1][0] for s in sensitive if s.key[0] == "complement"}
+    hide |= shown & frame["var"].isin(parts)
     if first_pass:
         hide |= _first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
     model = _model(built, frame, archived)
     blocks = _Blocks(model, built.relation_rows, sensitive)
-    found = blocks.audit(blocks.with_targets(), threshold)
+    targets = blocks.with_targets()
+    memory = _BlockMemory(blocks, targets, threshold) if first_pass and not audit_only \
+        else None
+    remembered = memory.found if memory else {}
+    todo = targets - set(remembered)
+    found = blocks.audit(todo, threshold)
     before = [f for f in found.values() if not f.protected]
+    where = blocks.block_of_finding()
+    extra: set = set()
     if before and not audit_only:
-        where = blocks.block_of_finding()
         open_blocks = {where[f.key] for f in before}
-        figures, relations, expressions = blocks.subset(open_blocks)
-        extra = sdc.protect(figures, relations, threshold, expressions)
-        if extra:
-            keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)],
-                             index=frame.index)
-            frame.loc[keys.isin(extra), "suppressed"] = True
+        # Block by block: the greedy search takes as many rounds as its slowest block needs,
+        # and a round over many blocks costs them all.
+        for figures, relations, expressions in blocks.each(open_blocks).values():
+            extra |= sdc.protect(figures, relations, threshold, expressions)
         found.update(blocks.audit(open_blocks, threshold))
-    return _published(built, frame, blocks.ordered(found), shown, len(before))
+    unprotected_before = len(before)
+    if memory:
+        memory.remember(todo, found, {f.key for f in before}, extra, where)
+    for block in remembered.values():
+        found.update(block.findings)
+        extra |= block.extra
+        unprotected_before += block.unprotected_before
+        for key in block.extra:  # hidden by protect when the block was first met
+            blocks.figure(key).suppressed = True
+    if extra:
+        frame.loc[np.array([k in extra for k in _keys(frame)], dtype=bool),
+                  "suppressed"] = True
+    return _published(built, frame, blocks.ordered(found), shown, unprotected_before)
+
+
+@dataclass
+class _Remembered:
+    findings: dict
+    extra: set
+    unprotected_before: int
+
+
+_MEMORY: OrderedDict = OrderedDict()  # block content key -> _Remembered
+_MEMORY_LOCK = threading.Lock()
+_MEMORY_LIMIT = 100_000  # blocks
+
+
+class _BlockMemory:
+    """What protecting a block gave, remembered by the block's whole content (its figures
+    as the attacker problem sees them, with their costs and what is hidden before the
+    attacker problem; its relations and sensitive expressions; the threshold), so that a
+    publication that changes a few indicators only works on their blocks. In this process
+    only (an upload through the Upload page; a command-line import starts afresh). The same
+    content gives the same result: the attacker problem is deterministic. The key is two
+    independent 64-bit hashes of the content and its size (a false match is less likely
+    than 1 in 10^9 over a lifetime of uploads)."""
+
+    def __init__(self, blocks: _Blocks, targets: set[int], threshold: int):
+        self.keys: dict[int, tuple] = {}
+        self.found: dict[int, _Remembered] = {}
+        for block, (figures, relations, sensitive) in blocks.each(targets).items():
+            rows = tuple((f.key, f.shows, f.target, f.cost, f.suppressed, f.can_suppress)
+                         for f in figures)
+            content = (threshold, rows, tuple(relations), tuple(sensitive))
+            key = (hash(content), hash((tuple(reversed(rows)), content[2][::-1],
+                                        content[3][::-1], -threshold)), len(rows))
+            self.keys[block] = key
+            with _MEMORY_LOCK:
+                hit = _MEMORY.get(key)
+                if hit is not None:
+                    _MEMORY.move_to_end(key)
+                    self.found[block] = hit
+
+    def remember(self, todo: set[int], found: dict, unprotected: set, extra: set,
+                 where: dict) -> None:
+        per_block = {b: _Remembered({}, set(), 0) for b in todo if b in self.keys}
+        for key, finding in found.items():
+            block = per_block.get(where.get(key))
+            if block is not None:
+                block.findings[key] = finding
+                block.unprotected_before += key in unprotected
+        for key in extra:
+            block = per_block.get(where.get(key))
+            if block is not None:
+                block.extra.add(key)
+        with _MEMORY_LOCK:
+            for block, result in per_block.items():
+                _MEMORY[self.keys[block]] = result
+            while len(_MEMORY) > _MEMORY_LIMIT:
+                _MEMORY.popitem(last=False)
 
 
 def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
@@ -694,10 +830,8 @@ def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
     """The attacker problem over figures as they were published (suppressed where stored so):
     one finding per suppressed figure and sensitive expression."""
     frame = built.frame.copy()
-    hidden = {(r.indicator_code, r.measure, r.area_code, r.period)
-              for r in published_frame[published_frame["suppressed"]].itertuples(index=False)}
-    keys = pd.Series([_figure_key(r) for r in frame.itertuples(index=False)], index=frame.index)
-    frame["suppressed"] = keys.isin(hidden)
+    hidden = set(_keys(published_frame[published_frame["suppressed"]]))
+    frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
     sensitive, _ = _sensitive(built, frame, threshold)
     blocks = _Blocks(_model(built, frame, archived), built.relation_rows, sensitive)
     return blocks.ordered(blocks.audit(blocks.with_targets(), threshold))
@@ -709,8 +843,8 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     frame.loc[hidden, "value"] = np.nan
     frame.loc[hidden, "symbol"] = SUPPRESSED_SYMBOL
     # A count shown beside a rate or percentage only where its own figure is shown.
-    shown_counts = {r.var: r.value for r in frame[(frame["measure"] == COUNT)
-                                                  & frame["value"].notna()].itertuples()}
+    counts = frame[(frame["measure"] == COUNT) & frame["value"].notna()]
+    shown_counts = dict(zip(counts["var"].tolist(), counts["value"].tolist(), strict=True))
     frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
     frame["base"] = [shown_counts.get(v) if v is not None else None for v in frame["den_var"]]
     frame = frame.astype({"count": "float64", "base": "float64"})

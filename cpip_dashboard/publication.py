@@ -15,6 +15,7 @@ import json
 import math
 import time
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
@@ -200,16 +201,30 @@ def _plain(value: object) -> object:
 
 
 def _store(conn: Connection, publication_id: int, frame: pd.DataFrame) -> None:
+    insert_rows(conn, PublishedFigure.__table__, _store_columns(publication_id, frame))
+
+
+def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
+    """The rows to store, column by column, as plain Python values (None for missing),
+    converted a column at a time (a million figures are fourteen million values)."""
     columns: dict[str, list] = {"publication_id": [publication_id] * len(frame)}
     for name in _STORE:
-        values = frame[name].tolist()
+        series = frame[name]
         if name in ("suppressed", "illustrative"):
-            columns[name] = [bool(v) for v in values]
-        elif name in ("population_year", "batch_id"):
-            columns[name] = [None if v is None or pd.isna(v) else int(v) for v in values]
+            columns[name] = [bool(v) for v in series.tolist()]
+            continue
+        missing = series.isna().to_numpy()
+        if name in ("population_year", "batch_id"):
+            values = np.empty(len(series), dtype=object)
+            present = ~missing
+            values[present] = series[present].to_numpy().astype(np.int64).tolist()
         else:
-            columns[name] = [_plain(v) for v in values]
-    insert_rows(conn, PublishedFigure.__table__, columns)
+            values = series.to_numpy(dtype=object, copy=True)
+            if series.dtype.kind in "fiub":  # numpy numbers: Python ones
+                values[:] = series.to_numpy().tolist()
+        values[missing] = None
+        columns[name] = values.tolist()
+    return columns
 
 
 SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",

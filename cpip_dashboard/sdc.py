@@ -58,7 +58,13 @@ on a pattern already protected about 1 s each; ``audit(exact=True)`` about 25 s)
    is never solved again, one-variable bounds are updated only where a figure was newly hidden,
    each component's result is cached by its content, and in big components an expression is
    first tried on the rows within two steps of it (a relaxation: too narrow there means
-   unprotected, with the binding rows to act on).
+   unprotected, with the binding rows to act on);
+6. an LP this small costs mostly its call, so the shared LPs of step 4 are first solved for
+   many components at once, as one block-diagonal LP (``_prove_together``); a component whose
+   every expression that proves protected is done, any other runs step 4 on its own as
+   before (the same decisions and the same unprotected findings; a protected expression's
+   inner bound comes from other feasible points). HiGHS is called as ``linprog`` calls it,
+   without ``linprog``'s per-call parsing (``_solve_lp``: the same results bit for bit).
 
 **Infeasible data**: if a component's constraints contradict one another (beyond 1e-6), no
 interval is proven there: its expressions are reported with ``low = high = nan``,
@@ -105,6 +111,7 @@ _FEW = 2                # this many open expressions or fewer: straight to their
 _LOCAL_MIN = 150        # protect(): in components bigger than this, try a local relaxation first
 _LOCAL_DEPTH = 2
 _PROPAGATION_PASSES = 3
+_TOGETHER_COLUMNS = 3000  # columns of one shared LP over many components (_prove_together)
 
 
 @dataclass(frozen=True)
@@ -176,10 +183,9 @@ class _LPResult:
     __slots__ = ("eqlin", "fun", "ineqlin", "lower", "message", "status", "upper", "x")
 
 
-try:  # scipy's own HiGHS binding and its result check (scipy 1.15 to 1.17)
+try:  # scipy's own HiGHS binding (scipy 1.15 to 1.17)
     from scipy.optimize._highspy import _core as _highs
     from scipy.optimize._linprog_highs import _highs_to_scipy_status_message
-    from scipy.optimize._linprog_util import _check_result
 
     _HIGHS_OPTIONS = _highs.HighsOptions()
     # linprog(method="highs")'s options with its defaults (scipy's _linprog_highs)
@@ -189,47 +195,36 @@ try:  # scipy's own HiGHS binding and its result check (scipy 1.15 to 1.17)
     _HIGHS_OPTIONS.output_flag = False
     _HIGHS_OPTIONS.simplex_strategy = _highs.simplex_constants.SimplexStrategy \
         .kSimplexStrategyDual
-    _LOWER, _UPPER = _highs.HighsBasisStatus.kLower, _highs.HighsBasisStatus.kUpper
+    _LOWER = int(_highs.HighsBasisStatus.kLower)
+    _UPPER = int(_highs.HighsBasisStatus.kUpper)
 except (ImportError, AttributeError):  # another scipy: linprog itself
     _highs = None
 
 
-def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray):
+def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray,
+              prepared: tuple | None = None):
     """linprog(c, A_ub, b_ub, A_eq, b_eq, bounds, method="highs"): the same HiGHS model with
-    the same options, so the same result bit for bit (tests/test_sdc.py checks it), without
-    linprog's input parsing, option checking and per-column loops, which cost several times
-    the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq` are sparse or
-    None; `bounds` an (n, 2) array."""
+    the same options, so the same result bit for bit (tests/test_protection_fast_paths.py
+    checks it), without linprog's input parsing, option checking and per-column loops, which
+    cost several times the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq`
+    are sparse or None; `bounds` an (n, 2) array; `prepared` what `_prepare` made of the same
+    constraints before (an LP solved for several objectives)."""
     if _highs is None:
         return linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
                        method="highs")
     c = np.asarray(c, dtype=float)
     n = c.size
-    m_ub = 0 if A_ub is None else A_ub.shape[0]
-    m_eq = 0 if A_eq is None else A_eq.shape[0]
-    b_ub = np.zeros(0) if A_ub is None else np.asarray(b_ub, dtype=float).reshape(-1)
-    b_eq = np.zeros(0) if A_eq is None else np.asarray(b_eq, dtype=float).reshape(-1)
-    if A_ub is None and A_eq is None:
-        A = csc_array((0, n))
-    elif A_eq is None:
-        A = csc_array(A_ub)
-    elif A_ub is None:
-        A = csc_array(A_eq)
-    else:
-        A = csc_array(vstack((A_ub, A_eq)))
-    lb = np.array(bounds[:, 0], dtype=float)
-    ub = np.array(bounds[:, 1], dtype=float)
-    lhs = np.concatenate((np.full(m_ub, -np.inf), b_eq))
-    rhs = np.concatenate((b_ub, b_eq))
+    A, lhs, rhs, m_ub = prepared or _prepare(A_ub, b_ub, A_eq, b_eq, n)
+    m = A.shape[0]
     lp = _highs.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = m_ub + m_eq
+    lp.num_row_ = m
     lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = m_ub + m_eq
+    lp.a_matrix_.num_row_ = m
     lp.a_matrix_.format_ = _highs.MatrixFormat.kColwise
     lp.col_cost_ = c
-    lp.col_lower_ = lb
-    lp.col_upper_ = ub
+    lp.col_lower_ = np.array(bounds[:, 0], dtype=float)
+    lp.col_upper_ = np.array(bounds[:, 1], dtype=float)
     lp.row_lower_ = lhs
     lp.row_upper_ = rhs
     lp.a_matrix_.start_ = A.indptr
@@ -259,21 +254,68 @@ def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray):
             solution = solver.getSolution()
             status = np.array([int(s) for s in solver.getBasis().col_status])
             dual = np.array(solution.col_dual)
-            marg_lower = np.where(status == int(_LOWER), dual, 0.0)
-            marg_upper = np.where(status == int(_UPPER), dual, 0.0)
             row_slack = rhs - np.array(solution.row_value)
             row_dual = np.array(solution.row_dual)
-            slack, con = np.array(row_slack[:m_ub]), np.array(row_slack[m_ub:])
+            slack, con = row_slack[:m_ub], row_slack[m_ub:]
             result.x = np.array(solution.col_value)
             result.fun = info.objective_function_value
-            result.ineqlin = _Marginals(np.array(row_dual[:m_ub]))
-            result.eqlin = _Marginals(np.array(row_dual[m_ub:]))
-            result.lower = _Marginals(marg_lower)
-            result.upper = _Marginals(marg_upper)
+            result.ineqlin = _Marginals(row_dual[:m_ub])
+            result.eqlin = _Marginals(row_dual[m_ub:])
+            result.lower = _Marginals(np.where(status == _LOWER, dual, 0.0))
+            result.upper = _Marginals(np.where(status == _UPPER, dual, 0.0))
     status, message = _highs_to_scipy_status_message(model_status, message)
-    result.status, result.message = _check_result(
-        result.x, result.fun, status, slack, con, bounds, 1e-9, message, None)
+    result.status, result.message = _check(result.x, result.fun, status, slack, con, bounds,
+                                           message)
     return result
+
+
+def _prepare(A_ub, b_ub, A_eq, b_eq, n: int) -> tuple:
+    """The constraints as HiGHS takes them: one column-wise matrix (the <= rows, then the =
+    rows, as linprog stacks them) and its row bounds."""
+    m_ub = 0 if A_ub is None else A_ub.shape[0]
+    b_ub = np.zeros(0) if A_ub is None else np.asarray(b_ub, dtype=float).reshape(-1)
+    b_eq = np.zeros(0) if A_eq is None else np.asarray(b_eq, dtype=float).reshape(-1)
+    if A_ub is None and A_eq is None:
+        A = csc_array((0, n))
+    elif A_eq is None:
+        A = csc_array(A_ub)
+    elif A_ub is None:
+        A = csc_array(A_eq)
+    else:
+        A = csc_array(vstack((A_ub, A_eq)))
+    return (A, np.concatenate((np.full(m_ub, -np.inf), b_eq)), np.concatenate((b_ub, b_eq)),
+            m_ub)
+
+
+_CHECK_TOL = np.sqrt(1e-9) * 10  # linprog's tolerance for its check (tol 1e-9)
+
+
+def _check(x, fun, status: int, slack, con, bounds: np.ndarray, message: str
+           ) -> tuple[int, str]:
+    """scipy's `_check_result` for a continuous LP, as linprog applies it after HiGHS."""
+    tol = _CHECK_TOL
+    if x is None:
+        if status == 0:
+            return 4, ("The solver did not provide a solution nor did it report a failure. "
+                       "Please submit a bug report.")
+        return status, message
+    if np.isnan(x).any() or np.isnan(fun) or np.isnan(slack).any() or np.isnan(con).any():
+        feasible = False
+    else:
+        in_bounds = bool(np.all((x >= bounds[:, 0] - tol) & (x <= bounds[:, 1] + tol)))
+        feasible = in_bounds and not (status != 3 and (slack < -tol).any()) \
+            and not (status != 3 and (np.abs(con) > tol).any())
+    if status == 0 and not feasible:
+        return 4, ("The solution does not satisfy the constraints within the required "
+                   f"tolerance of {tol:.2E}, yet no errors were raised and there is no "
+                   "certificate of infeasibility or unboundedness. Check whether the slack "
+                   "and constraint residuals are acceptable; if not, consider enabling "
+                   "presolve, adjusting the tolerance option(s), and/or using a different "
+                   "method. Please consider submitting a bug report.")
+    if status == 2 and feasible:
+        return 4, ("The solution is feasible, but the solver did not report that the "
+                   "solution was optimal. Please try a different method.")
+    return status, message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,6 +442,11 @@ class _Model:
         return j
 
     def _norm(self, terms: Terms) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        if len(terms) == 1:  # most rows and targets: the same result without the dictionary
+            (key, coef), = terms
+            j = self._var(key)
+            c = 0.0 + float(coef)
+            return ((j,), (c,)) if c != 0.0 else ((), ())
         acc: dict[int, float] = {}
         for key, coef in terms:
             j = self._var(key)
@@ -460,14 +507,23 @@ class _Model:
                 for root, coefs in parts.items():
                     jobs.setdefault(root, []).append((tid, coefs, 0.0, False, "exact"))
         solved: dict[tuple[int, int], _Part] = {}
+        found: dict[int, dict[int, _Part]] = {}
+        signatures: dict[int, tuple] = {}
         for root, subs in jobs.items():
-            sig = st.signature(root, subs) if cache is not None else None
+            sig = signatures[root] = st.signature(root, subs) if cache is not None else None
             got = cache.get(sig) if cache is not None else None
+            if got is not None:
+                found[root] = got
+        if not exact:
+            found.update(_prove_together(st, [(root, subs) for root, subs in jobs.items()
+                                              if root not in found], threshold))
+        for root, subs in jobs.items():
+            got = found.get(root)
             if got is None:
                 got = _solve_component(st, root, subs, threshold, binders=binders, exact=exact,
                                        quick=quick)
-                if cache is not None:
-                    cache[sig] = got
+            if cache is not None:
+                cache[signatures[root]] = got
             for tid, part in got.items():
                 solved[(tid, root)] = part
         results: dict[int, _Result] = {}
@@ -757,6 +813,228 @@ def _solve_component(st: _State, root: int, subs: list, threshold: float, *, bin
                                            quick=quick)
 
 
+class _Together:
+    """One component in a shared LP: its LP, its expressions and the values seen so far."""
+
+    def __init__(self, root: int, subs: list, lp: _LP, T: np.ndarray, consts: np.ndarray,
+                 integer: np.ndarray):
+        self.root, self.subs, self.lp = root, subs, lp
+        # The same expression often comes several times (a hidden count, its rate, the small
+        # count itself): each distinct one is proven once.
+        distinct: dict[tuple, int] = {}
+        self.of = [distinct.setdefault((T[i].tobytes(), float(consts[i]), bool(integer[i])),
+                                       len(distinct)) for i in range(len(subs))]
+        first = sorted({u: i for i, u in reversed(list(enumerate(self.of)))}.items())
+        rows = [i for _, i in first]
+        self.T, self.consts, self.integer = T[rows], consts[rows], integer[rows]
+        self.seen_lo = np.full(len(rows), INF)
+        self.seen_hi = np.full(len(rows), -INF)
+        self.open = list(range(len(rows)))
+
+    def see(self, x: np.ndarray, threshold: float) -> None:
+        values = self.T @ x + self.consts
+        np.minimum(self.seen_lo, values, out=self.seen_lo)
+        np.maximum(self.seen_hi, values, out=self.seen_hi)
+        self.open = [i for i in self.open
+                     if not (self.seen_hi[i] >= self.seen_lo[i]
+                             and _wide(self.seen_lo[i], self.seen_hi[i], bool(self.integer[i]),
+                                       threshold))]
+
+    def parts(self) -> dict[int, _Part]:
+        return {tid: _Part(float(self.seen_lo[u]), float(self.seen_hi[u]), False, True)
+                for u, (tid, *_) in zip(self.of, self.subs, strict=True)}
+
+
+def _prove_together(st: _State, pending: list[tuple[int, list]], threshold: float
+                    ) -> dict[int, dict[int, _Part]]:
+    """Prove components protected many at a time: the shared LPs of `_LP.solve` (push every
+    open expression down, spread them up and down, pairs of points), each solved for up to
+    `_TOGETHER_COLUMNS` columns of many components at once as one block-diagonal LP. Its
+    solution is a feasible point of every component in it, so a spread it shows is attained.
+    A component whose every expression is proven protected this way is done (with the inner
+    bounds seen, as `_LP.solve` reports a protected expression); any other (an expression
+    that is not, or may not be, protected; an expression over several components; an
+    infeasible one) is left to `_LP.solve` alone, which then runs exactly as before. One LP per
+    many components instead of several per component: the audit of a million values is
+    mostly components that are protected, and the cost of an LP this small is mostly the
+    call, not the solve."""
+    items: list[_Together] = []
+    for root, subs in pending:
+        rows = st.comp_rows.get(root)
+        if not rows or any(sub[4] != "decide" for sub in subs):
+            continue
+        vs = st.vars_of(root)
+        lo = [st.lo[j] for j in vs]
+        hi = [st.hi[j] for j in vs]
+        if any(lo[k] - hi[k] > _tol(lo[k], _FEASIBILITY) for k in range(len(vs))):
+            continue
+        lp = _LP(st, vs, sorted(rows), lo, hi)
+        outer = lp._propagate()
+        if outer is None:
+            continue
+        olo, ohi = np.array(outer[0]), np.array(outer[1])
+        T = np.zeros((len(subs), len(vs)))
+        for i, (_, coefs, _, _, _) in enumerate(subs):
+            for j, a in coefs.items():
+                T[i, lp.pos[j]] = a
+        consts = np.array([sub[2] for sub in subs], dtype=float)
+        integer = np.array([sub[3] for sub in subs], dtype=bool)
+        narrow = False
+        for i, row in enumerate(T):
+            pos_, neg_ = row > 0, row < 0
+            o_lo = consts[i] + row[pos_] @ olo[pos_] + row[neg_] @ ohi[neg_]
+            o_hi = consts[i] + row[pos_] @ ohi[pos_] + row[neg_] @ olo[neg_]
+            narrow = narrow or not _wide(o_lo, o_hi, bool(integer[i]), threshold)
+        if narrow:
+            continue  # propagation already shows one unprotected: _LP.solve names why
+        items.append(_Together(root, subs, lp, T, consts, integer))
+    done: dict[int, dict[int, _Part]] = {}
+    start = 0
+    while start < len(items):
+        batch, columns = [], 0
+        while start < len(items) and (not batch or columns < _TOGETHER_COLUMNS):
+            batch.append(items[start])
+            columns += len(items[start].lp.vs)
+            start += 1
+        _prove_batch(batch, threshold)
+        done.update((item.root, item.parts()) for item in batch if not item.open)
+    return done
+
+
+def _triplets(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    if matrix is None:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0), 0
+    coo = matrix.tocoo()
+    return coo.row.astype(int), coo.col.astype(int), coo.data, matrix.shape[0]
+
+
+class _Stack:
+    """Rows of one shared LP, added block by block as triplets (no scipy stacking per block)."""
+
+    def __init__(self):
+        self.rows, self.cols, self.data, self.rhs = [], [], [], []
+        self.count = 0
+
+    def add(self, row: np.ndarray, col: np.ndarray, data: np.ndarray, height: int,
+            rhs: np.ndarray, column: int) -> None:
+        self.rows.append(row + self.count)
+        self.cols.append(col + column)
+        self.data.append(data)
+        self.rhs.append(rhs)
+        self.count += height
+
+    def matrix(self, width: int):
+        if not self.count:
+            return None, np.zeros(0)
+        return (csr_array((np.concatenate(self.data), (np.concatenate(self.rows),
+                                                        np.concatenate(self.cols))),
+                          shape=(self.count, width)), np.concatenate(self.rhs))
+
+
+def _prove_batch(batch: list[_Together], threshold: float) -> None:
+    """The shared LPs of `_LP.solve` for the components of `batch`, each as one LP over all of
+    them (see `_prove_together`)."""
+    for item in batch:
+        lp = item.lp
+        item.ub = _triplets(lp.A_ub)
+        item.eq = _triplets(lp.A_eq)
+        item.b_ub = lp.b_ub if lp.A_ub is not None else np.zeros(0)
+        item.b_eq = lp.b_eq if lp.A_eq is not None else np.zeros(0)
+
+    def solve(live: list[_Together], layout) -> bool:
+        """layout(item, ub, eq, column) adds the item's rows and returns (c, bounds) of its
+        columns; every item's point is then seen."""
+        ub, eq = _Stack(), _Stack()
+        costs, bounds, widths = [], [], []
+        column = 0
+        for item in live:
+            c, b = layout(item, ub, eq, column)
+            costs.append(c)
+            bounds.append(b)
+            widths.append(len(c))
+            column += len(c)
+        a_ub, b_ub = ub.matrix(column)
+        a_eq, b_eq = eq.matrix(column)
+        res = _solve_lp(np.concatenate(costs), a_ub, b_ub, a_eq, b_eq, np.vstack(bounds))
+        if res.status != 0:
+            return False
+        for item, x in zip(live, np.split(res.x, np.cumsum(widths)[:-1]), strict=True):
+            n = len(item.lp.vs)
+            item.see(x[:n], threshold)
+            if item.paired:
+                item.see(x[n:2 * n], threshold)
+        return True
+
+    def copy_rows(item, ub: _Stack, eq: _Stack, column: int) -> None:
+        ub.add(*item.ub[:3], item.ub[3], item.b_ub, column)
+        eq.add(*item.eq[:3], item.eq[3], item.b_eq, column)
+
+    def push_down(item, ub, eq, column):
+        item.paired = False
+        copy_rows(item, ub, eq, column)
+        return item.T[item.open].sum(axis=0), item.lp.capped
+
+    def spread(up: bool):
+        def layout(item, ub, eq, column):
+            item.paired = False
+            idx, k, n = item.open, len(item.open), len(item.lp.vs)
+            rounded = item.integer[idx]
+            if up:
+                ref = np.where(rounded, np.ceil(item.seen_lo[idx] - ROUNDING_SLACK),
+                               item.seen_lo[idx])
+                block, rhs = -item.T[idx], item.consts[idx] - ref
+            else:
+                ref = np.where(rounded, np.floor(item.seen_hi[idx] + ROUNDING_SLACK),
+                               item.seen_hi[idx])
+                block, rhs = item.T[idx], ref - item.consts[idx]
+            copy_rows(item, ub, eq, column)
+            r, c = np.nonzero(block)
+            ub.add(np.concatenate([r, np.arange(k)]), np.concatenate([c, n + np.arange(k)]),
+                   np.concatenate([block[r, c], np.ones(k)]), k, rhs, column)
+            cap = np.where(rounded, threshold + 0.5, threshold * (1 + 1e-6) + 1e-6)
+            return (np.concatenate([np.zeros(n), -np.ones(k)]),
+                    np.vstack([item.lp.capped, np.column_stack([np.full(k, -_CAP), cap])]))
+        return layout
+
+    def paired(item, ub, eq, column):
+        item.paired = True
+        idx, k, n = item.open, len(item.open), len(item.lp.vs)
+        sign = np.random.default_rng(n).choice([-1.0, 1.0], size=k)
+        cap = np.where(item.integer[idx], threshold + 1.0, threshold * (1 + 1e-6) + 1e-6)
+        d = sign[:, None] * item.T[idx]
+        copy_rows(item, ub, eq, column)
+        copy_rows(item, ub, eq, column + n)
+        r, c = np.nonzero(d)
+        ub.add(np.concatenate([r, r, np.arange(k)]),
+               np.concatenate([c, n + c, 2 * n + np.arange(k)]),
+               np.concatenate([-d[r, c], d[r, c], np.ones(k)]), k, np.zeros(k), column)
+        return (np.concatenate([np.zeros(2 * n), -np.ones(k)]),
+                np.vstack([item.lp.capped, item.lp.capped,
+                           np.column_stack([np.full(k, -_CAP), cap])]))
+
+    live = [item for item in batch if item.open]
+    if not solve(live, push_down):
+        return
+    for rnd in range(_SPREAD_ROUNDS):
+        live = [item for item in batch if item.open]
+        if not live:
+            return
+        before = sum(len(item.open) for item in live)
+        if not solve(live, spread(rnd % 2 == 0)):
+            return
+        if sum(len(item.open) for item in batch) == before and rnd:
+            break
+    for _ in range(_PAIRED_ROUNDS):
+        live = [item for item in batch if item.open]
+        if not live:
+            return
+        before = sum(len(item.open) for item in live)
+        if not solve(live, paired):
+            return
+        if sum(len(item.open) for item in batch) == before:
+            return
+
+
 def _infeasible(st: _State, vs: list[int], rows: list[int], out: dict[int, _Part]
                 ) -> dict[int, _Part]:
     m = st.model
@@ -820,10 +1098,13 @@ class _LP:
         capped[:, 1] = np.minimum(capped[:, 1], np.maximum(_CAP, capped[:, 0] + _CAP))
         capped[:, 0] = np.maximum(capped[:, 0], np.minimum(-_CAP, capped[:, 1] - _CAP))
         self.capped = capped
+        self.prepared: tuple | None = None
 
     def _run(self, c: np.ndarray, capped: bool):
+        if self.prepared is None:
+            self.prepared = _prepare(self.A_ub, self.b_ub, self.A_eq, self.b_eq, len(self.vs))
         return _solve_lp(c, self.A_ub, self.b_ub, self.A_eq, self.b_eq,
-                         self.capped if capped else self.bounds)
+                         self.capped if capped else self.bounds, self.prepared)
 
     def _binding(self, res) -> set[int]:
         out: set[int] = set()

@@ -6,6 +6,9 @@
 - `figures.protect` gives `sdc` only the independent blocks with something to protect, and
   only the unprotected ones to `sdc.protect`: the same suppressions and the same findings, in
   the same order, as `sdc` run over the whole set of figures at once (the reference below).
+- `sdc` proves components protected many at a time in shared LPs (`_prove_together`) and
+  leaves the rest to each component's own LPs: the same decisions, and the same unprotected
+  findings, as every component on its own.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ from tests.adversary import (
     inputs,
     table,
 )
+
+
+@pytest.fixture(autouse=True)
+def forgetful(monkeypatch):
+    """Every test here protects afresh (figures remembers blocks within a process)."""
+    monkeypatch.setattr(figures, "_MEMORY", figures.OrderedDict())
 
 
 def same_result(fast, plain) -> bool:
@@ -61,15 +70,20 @@ def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
     seen = []
     fast = sdc._solve_lp
 
-    def both(c, a_ub, b_ub, a_eq, b_eq, bounds):
-        result = fast(c, a_ub, b_ub, a_eq, b_eq, bounds)
+    def both(c, a_ub, b_ub, a_eq, b_eq, bounds, prepared=None):
+        result = fast(c, a_ub, b_ub, a_eq, b_eq, bounds, prepared)
         seen.append(same_result(result, linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                                                 bounds=bounds, method="highs")))
         return result
 
     monkeypatch.setattr(sdc, "_solve_lp", both)
-    figures.protect(figures.build(data), data.directory, 5, archived=archived)
-    assert len(seen) > 100 and all(seen)
+    built = figures.build(data)
+    figures.protect(built, data.directory, 5, archived=archived)  # shared LPs, then alone
+    shared = len(seen)
+    figures._MEMORY.clear()
+    monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
+    figures.protect(built, data.directory, 5, archived=archived)  # every component alone
+    assert shared > 10 and len(seen) - shared > 100 and all(seen)
 
 
 @pytest.mark.parametrize("case", ["infeasible", "unbounded", "equalities only",
@@ -121,7 +135,11 @@ def reference_protect(built, directory, threshold, archived=None):
 
 
 def as_compared(findings):
-    return [(f.key, f.low, f.high, f.protected, f.exact, f.note) for f in findings]
+    """A finding as the audit reports it: an unprotected one whole (its exact interval and
+    why); a protected one by its expression (its interval is then only an inner bound: two
+    values the expression can take, which depend on the feasible points the LPs met)."""
+    return [(f.key, f.low, f.high, f.protected, f.exact, f.note) if not f.protected
+            else (f.key, f.protected) for f in findings]
 
 
 def hidden_keys(protected: figures.Protected) -> set:
@@ -160,7 +178,52 @@ def test_blocks_give_what_the_whole_set_gives_when_more_must_be_hidden(threshold
     data = inputs(islands_and_stock_flow())
     built = figures.build(data)
     hidden, findings = reference_protect(built, data.directory, threshold)
-    protected = figures.protect(built, data.directory, threshold)
+    protected = figures.protect(built, data.directory, threshold)  # afresh (see forgetful)
     assert hidden_keys(protected) == hidden
     assert as_compared(protected.findings) == as_compared(findings)
     assert protected.first_pass_unprotected > 0  # the attacker problem had work to do
+
+
+@pytest.mark.parametrize("case", ["sample", 3, 5, 10])
+def test_shared_lps_decide_as_each_component_alone(sample_inputs, monkeypatch, case):
+    if case == "sample":
+        data, archived = sample_inputs
+        threshold = 5
+    else:
+        data, archived, threshold = inputs(islands_and_stock_flow()), None, case
+    built = figures.build(data)
+    together = figures.protect(built, data.directory, threshold, archived=archived)
+    figures._MEMORY.clear()
+    monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
+    alone = figures.protect(built, data.directory, threshold, archived=archived)
+    assert hidden_keys(together) == hidden_keys(alone)
+    assert as_compared(together.findings) == as_compared(alone.findings)
+
+
+def test_remembered_blocks_give_what_protecting_them_again_gives(monkeypatch):
+    """A publication in the same process reuses the blocks whose content it has protected
+    before: an unchanged set needs no attacker problem at all, and after a change the result
+    is what protecting everything afresh gives."""
+    values = islands_and_stock_flow()
+    data = inputs(values)
+    first = figures.protect(figures.build(data), data.directory, 5)
+    assert first.first_pass_unprotected > 0 and len(figures._MEMORY) > 0
+
+    def no_attacker_problem(*args, **kwargs):
+        raise AssertionError("a remembered block was protected again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sdc, "audit", no_attacker_problem)
+        patch.setattr(sdc, "protect", no_attacker_problem)
+        again = figures.protect(figures.build(data), data.directory, 5)
+    assert hidden_keys(again) == hidden_keys(first)
+    assert as_compared(again.findings) == as_compared(first.findings)
+    assert again.first_pass_unprotected == first.first_pass_unprotected
+
+    changed = inputs({**values, ("CP_REGISTER", SHETLAND, Y2): 4})  # a new small count
+    remembered = figures.protect(figures.build(changed), changed.directory, 5)
+    figures._MEMORY.clear()
+    afresh = figures.protect(figures.build(changed), changed.directory, 5)
+    assert hidden_keys(remembered) == hidden_keys(afresh) != hidden_keys(first)
+    assert as_compared(remembered.findings) == as_compared(afresh.findings)
+    assert remembered.first_pass_unprotected == afresh.first_pass_unprotected
