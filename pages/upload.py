@@ -11,7 +11,7 @@ from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.marking import marked_workbook
 from cpip_dashboard.imports.pipeline import ImportReport, run_import
 from cpip_dashboard.imports.reading import ReadError, read_file
-from cpip_dashboard.queries import indicator_catalogue
+from cpip_dashboard.queries import action_updates, indicator_catalogue
 from cpip_dashboard.rollback import rollback
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
@@ -43,6 +43,13 @@ def _preview(snapshot: dict, key: str) -> None:
     """The preview the uploader sees, and the approver sees the same (stored with the batch)."""
     tables = preview.frames(snapshot)
     ui.data_table(tables["sheets"], key=f"{key}-sheets")
+    moves = tables["rag_movements"]
+    if not moves.empty:
+        worse = int(moves["Movement"].str.startswith("Worsened").sum())
+        st.write(f"Status of {len(moves):,} action update{'' if len(moves) == 1 else 's'}: "
+                 "the RAG before this file beside the new one"
+                 + (f" ({worse} worsened)." if worse else "."))
+        ui.data_table(moves, key=f"{key}-rag")
     changed, added = snapshot["changed_rows"], snapshot["added_rows"]
     if changed:
         st.write(f"{_rows(changed)} changed (old and new values side by side"
@@ -167,7 +174,10 @@ if uploaded is not None:
         st.error(widgets.safe(report.message))
         if report.warnings:
             st.caption("Errors stop the file loading; warnings alone would not.")
-        ui.data_table(preview.problems_table(report.errors + report.warnings), key="problems")
+        # the Problem column wraps: taller rows, the widest column
+        ui.data_table(preview.problems_table(report.errors + report.warnings), key="problems",
+                      row_height=64, column_config={
+                          "Problem": st.column_config.TextColumn(width="large")})
         try:
             sheets = read_file(uploaded.name, data, max_mb)
             st.download_button("Download the file with problem cells marked",
@@ -184,7 +194,8 @@ if uploaded is not None:
                    f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
                    "below.")
         st.subheader("What would change")
-        _preview(preview.snapshot(report, ui.directory().name), key="preview")
+        _preview(preview.snapshot(report, ui.directory().name, ui.live(action_updates)),
+                 key="preview")
         st.header("3. Confirm")
         if two_person:
             st.caption("Two-person approval: the file is stored and waits for another "

@@ -150,7 +150,7 @@ def test_downloads_hold_back_a_pending_figure_until_it_is_approved(make_app, sql
     from cpip_dashboard import approval, auth
     from cpip_dashboard.db import make_engine
 
-    query = {"indicator": "CP_REGISTER", "area": "S12000047"}
+    query = {"indicator": "CP_REGISTER", "area": "S12000047", "measure": "count"}
 
     def register_csv() -> bytes:
         at = make_app(sqlite_sample_url, page="pages/indicators.py", user=SECRETARIAT,

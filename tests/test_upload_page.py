@@ -98,7 +98,7 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     preview = at.dataframe[0].value
     assert preview.iloc[0]["Added"] == 1
     assert "1 row added:" in body
-    added = at.dataframe[1].value
+    added = next(d.value for d in at.dataframe if "RAG" in d.value.columns)
     assert added.iloc[0][["Action ID", "RAG"]].tolist() == ["NEG-1", "Red"]
     confirm = button(at, "Load this file as a new batch")
     confirm.click().run()
@@ -219,3 +219,18 @@ def _saved(book) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_preview_shows_each_actions_previous_rag_and_the_movement(make_app, sample_url):
+    """Amber -> Red is visible before anyone confirms (REC-8 is Amber at the latest meeting)."""
+    import datetime as dt
+
+    book = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
+                             ["REC-8", dt.date(2024, 10, 1), "Red", "Slipped again."]]})
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "updates.xlsx", book)
+    assert "the RAG before this file beside the new one (1 worsened)." in texts(at)
+    moves = next(d.value for d in at.dataframe if "Previous RAG" in d.value.columns)
+    row = moves.iloc[0]
+    assert (row["Action ID"], row["Previous RAG"], row["New RAG"], row["Movement"]) == (
+        "REC-8", "▲ Amber", "■ Red", "Worsened")

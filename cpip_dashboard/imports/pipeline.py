@@ -316,9 +316,12 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
                                                                                strict=True)))
     _pause_for_tests("values", batch_id)
     if pending:
+        from ..queries import action_updates
         from .preview import snapshot
 
-        approvals.store_preview(conn, batch_id, snapshot(report, area_name), diff)
+        # the approver sees what the uploader saw, previous RAG beside the new one included
+        approvals.store_preview(conn, batch_id, snapshot(report, area_name,
+                                                         action_updates(conn)), diff)
     else:
         from ..publication import publish  # the figures are protected again in this transaction
 

@@ -170,14 +170,18 @@ def rag_movements(report: ImportReport, updates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RAG_MOVEMENT_COLUMNS)
 
 
-def snapshot(report: ImportReport, area_name: Callable[[str], str] | None = None) -> dict:
+def snapshot(report: ImportReport, area_name: Callable[[str], str] | None = None,
+             updates: pd.DataFrame | None = None) -> dict:
     """The whole preview of a report that passed its checks, as plain data (JSON-able):
-    the sheets and their counts, the changed values old beside new (the first
+    the sheets and their counts, each action's previous RAG beside the new one and the
+    movement (given the current `updates`), the changed values old beside new (the first
     `MAX_CHANGED`), the added rows (the first `MAX_ADDED`) and the warnings."""
     changed, added = counts(report)
+    movements = [] if updates is None else \
+        rag_movements(report, updates).head(MAX_ADDED).to_dict("records")
     return {"sheets": report.sheets, "totals": report.totals(), "changed_rows": changed,
             "added_rows": added, "changed": _changed_rows(report, area_name),
-            "added": _added_rows(report, area_name),
+            "added": _added_rows(report, area_name), "rag_movements": movements,
             "warnings": [p.as_json() for p in report.warnings]}
 
 
@@ -185,6 +189,8 @@ def frames(snap: dict) -> dict[str, pd.DataFrame]:
     """A snapshot's tables, as the Upload page shows them: `sheets`, `changed`, `added`,
     `warnings`."""
     return {"sheets": _sheets_frame(snap["sheets"]),
+            "rag_movements": pd.DataFrame(snap.get("rag_movements", []),
+                                          columns=RAG_MOVEMENT_COLUMNS),
             "changed": pd.DataFrame(snap["changed"], columns=CHANGED_COLUMNS),
             "added": pd.DataFrame(snap["added"]),
             "warnings": problems_table([Problem("warning", **w) for w in snap["warnings"]])}
