@@ -128,6 +128,19 @@ st.download_button(f"Download the {KINDS[kind].sheet} template",
                    f"cpip-template-{kind}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="upload-template")
+if kind == "updates":
+    def _prefilled() -> bytes:  # built when clicked: it reads every current action
+        with ui.engine().connect() as conn:
+            return templates.template_bytes("updates", list(catalogue["code"]),
+                                            templates.current_actions(conn))
+
+    st.download_button("Download the Updates template pre-filled with the current actions",
+                       _prefilled, "cpip-template-updates-current.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="upload-template-current",
+                       help="Each current action's ID, title, lead and last RAG are filled "
+                            "in: type only the new reporting date, RAG and commentary. Rows "
+                            "left without news are skipped on upload.")
 
 st.header("2. Upload and check")
 max_mb = config.max_upload_mb()

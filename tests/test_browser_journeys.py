@@ -155,10 +155,18 @@ def test_keyboard_planning_review(server, page):
 def test_keyboard_upload(server, page):
     open_page(page, server, "/upload", heading="Upload")
     settle(page, "Upload")
-    tab_to(page, "Download the")
-    with page.expect_download() as download:
+    tab_to(page, "Download the Updates template pre-filled")
+    with page.expect_download() as download:  # built on the click (deferred)
         page.keyboard.press("Enter")
-    assert download.value.suggested_filename.endswith(".xlsx")
+    assert download.value.suggested_filename == "cpip-template-updates-current.xlsx"
+    import io
+
+    import openpyxl
+
+    with open(download.value.path(), "rb") as handle:
+        book = openpyxl.load_workbook(io.BytesIO(handle.read()))
+    rows = list(book["Updates"].iter_rows(values_only=True))
+    assert len(rows) > 30 and "Last RAG" in rows[0]  # every current action, with its context
 
 
 def test_keyboard_about(server, page):

@@ -155,6 +155,8 @@ def test_template_downloads_for_every_kind(make_app, sample_url):
     assert at.selectbox(key="upload-template-kind").value == "updates"
     assert any(b.label.startswith("Download the Updates template")
                for b in at.get("download_button"))
+    assert "Download the Updates template pre-filled with the current actions" in [
+        b.proto.label for b in at.get("download_button")]
     at.selectbox(key="upload-template-kind").set_value("actions").run()
     assert any(b.label.startswith("Download the Actions template")
                for b in at.get("download_button"))
