@@ -422,7 +422,8 @@ def test_the_pending_batch_keeps_the_preview_its_uploader_saw(sample_engine):
     dry = upload(sample_engine, data, dry_run=True)
     with sample_engine.connect() as conn:
         names = queries.area_directory(conn).name
-    seen = preview.snapshot(dry, names)
+    with sample_engine.connect() as conn:
+        seen = preview.snapshot(dry, names, queries.action_updates(conn))
     upload(sample_engine, data)
     with sample_engine.connect() as conn:
         [pending] = approval.pending_batches(conn)
@@ -432,6 +433,9 @@ def test_the_pending_batch_keeps_the_preview_its_uploader_saw(sample_engine):
     assert tables["changed"].iloc[0][["Key", "Column"]].tolist() == [
         "CP_REGISTER / Fife / 2024-07-31", "Value"]
     assert tables["added"].iloc[0][["Action ID", "RAG"]].tolist() == ["NEG-1", "Red"]
+    # the approver sees each action's previous RAG beside the new one
+    assert tables["rag_movements"].iloc[0][["Action ID", "New RAG"]].tolist() == [
+        "NEG-1", "■ Red"]
     assert set(map(tuple, stored["touches"])) == {("action", "NEG-1"),
                                                   ("series", "CP_REGISTER", FIFE)}
 
