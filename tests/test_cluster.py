@@ -38,7 +38,8 @@ from tests.cli_helpers import cli
 from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip
 from tests.files import csv
 
-pytestmark = pytest.mark.slow
+# one cluster for the module: every test of it on one worker (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
 SECRETARY = {"sub": "sec", "email": "sec@gov.scot", "name": "Sam Secretary"}
