@@ -33,9 +33,9 @@ else:
     widgets.prepared_downloads(v.profile_download)
     st.caption(v.methods)
     ui.illustrative_notice(v.batch_ids)
-    with st.expander("Small trend charts", expanded=False):
+    if st.toggle("Show a small trend chart for each indicator", key="area-small-charts"):
         columns = st.columns(3)
-        for index, small in enumerate(v.small_charts):
+        for index, small in enumerate(ui.view(area_profile.small_charts, area=v.area)):
             with columns[index % 3]:
                 st.caption(widgets.safe(small.name))
                 widgets.chart(small.chart)

@@ -23,12 +23,21 @@ from ..db import data_version, make_engine
 from ..setup import init_db
 from ..views import frame as frame_view
 
+RUN_SECRETS = "_run_secrets"
 
-def secrets() -> dict:
+
+def read_secrets() -> dict:
     try:
         return st.secrets.to_dict()
     except FileNotFoundError:  # no secrets.toml at all
         return {}
+
+
+def secrets() -> dict:
+    """The secrets, parsed once per run (the frame keeps them for the run; parsing them is a
+    measurable share of a page's run)."""
+    cached = st.session_state.get(RUN_SECRETS)
+    return cached if cached is not None else read_secrets()
 
 
 def identity() -> auth.Identity:
@@ -68,8 +77,13 @@ def begin_run() -> str:
     return value
 
 
+def begin_secrets() -> None:
+    st.session_state[RUN_SECRETS] = read_secrets()
+
+
 def end_run() -> None:
     st.session_state.pop(RUN_VERSION, None)
+    st.session_state.pop(RUN_SECRETS, None)
 
 
 def version() -> str:

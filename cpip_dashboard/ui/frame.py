@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from .. import approval, audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
 from ..views import frame as frame_view
-from .data import begin_run, end_run, engine, identity, secrets, shared
+from .data import begin_run, begin_secrets, end_run, engine, identity, secrets, shared
 from .widgets import safe
 
 PAGES = (
@@ -341,11 +341,21 @@ def banners(who: auth.Identity) -> None:
 
 
 def run_frame(page_runner: Callable[[], None] | None = None) -> None:
-    """app.py: navigation first (for every visitor), then the shared frame, then the page."""
+    """app.py: navigation first (for every visitor), then the shared frame, then the page.
+    The secrets and the data version are read once, here, for the whole run."""
+    begin_secrets()
+    try:
+        _run_framed()
+    finally:
+        end_run()
+
+
+def _run_framed() -> None:
     page = navigation()
     who = identity()
     # when something is wrong, the page's own check says what, in a sentence
-    framed = setup_problem() is None and who.signed_in and who.role is not None and not _local_mode_unsafe(who)
+    framed = (setup_problem() is None and who.signed_in and who.role is not None
+              and not _local_mode_unsafe(who))
     if framed:
         begin_run()  # the one read of the data version in this run
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
@@ -361,4 +371,3 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     finally:
         if framed:
             sync_url(page.url_path)  # with the selections the page made this run
-        end_run()

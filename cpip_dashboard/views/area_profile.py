@@ -21,7 +21,7 @@ from ..queries import (
     review_assessments,
     workstreams,
 )
-from .common import Download, download
+from .common import Download, download, memo
 from .indicators import decimals, unit_text, unit_title
 
 
@@ -42,7 +42,7 @@ class AreaProfileView:
     profile_download: Download | None
     methods: str
     batch_ids: frozenset[int]
-    small_charts: tuple[SmallChart, ...]
+    small_charts: tuple[tuple[dict, str], ...]  # (definition, measure): `small_charts(...)`
     actions_sentence: str
     local_actions: pd.DataFrame
     review_sentence: str | None
@@ -55,14 +55,14 @@ def view(conn: Connection, area: str) -> AreaProfileView:
     name = directory.name(area)
     catalogue = indicator_catalogue(conn)
     rows, flags, definitions, measures, small, batches = [], [], [], [], [], set()
-    names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
     every = catalogue.to_dict("records")
     for definition in every:
         measure = indicators.headline_measure(definition, area)
         # a count shown as its rate beside the rate indicator would be the same figure twice
         if area != SCOTLAND and tiles.duplicate_rate(definition, measure, every):
             continue
-        frame = indicator_series(conn, definition["code"], measure, config.suppress_below())
+        frame = memo(conn, indicator_series, definition["code"], measure,
+                     config.suppress_below())
         places = decimals(measure, definition)
         row = indicators.profile_row(definition, measure, frame, area, directory, places)
         if row is None:
@@ -72,16 +72,10 @@ def view(conn: Connection, area: str) -> AreaProfileView:
         flags.append(provenance.for_profile(frame, area))
         definitions.append(definition)
         measures.append(measure)
-        shown = frame[frame["area_code"].isin(list(names))]
-        sentence = charts.describe_trend(shown, names, unit_text(measure),
-                                         definition["frequency"], places)
-        if shown["value"].notna().any():
-            small.append(SmallChart(definition["name"], charts.spec(charts.trend_chart(
-                shown, names, unit_title(definition, measure), [], sentence, height=150)),
-                sentence))
+        small.append((definition, measure))
     profile = provenance.with_status(pd.DataFrame(rows), flags) if rows else pd.DataFrame()
 
-    data = register_as_at(conn, None)
+    data = memo(conn, register_as_at, None)
     actions = register.for_area(data["now"], area, directory)
     local = actions[actions["areas"] != SCOTLAND]
     ws = workstreams(conn)
@@ -120,3 +114,28 @@ def view(conn: Connection, area: str) -> AreaProfileView:
             local, dict(zip(ws["code"], ws["name"], strict=True)), directory)
         if len(local) else pd.DataFrame(),
         review_sentence=review_sentence, findings=findings, findings_batches=findings_batches)
+
+
+def small_charts(conn: Connection, area: str) -> tuple[SmallChart, ...]:
+    """A small trend chart per indicator of the profile, built when asked for (a separate
+    view: most visitors read the table)."""
+    directory = area_directory(conn)
+    name = directory.name(area)
+    names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
+    result = []
+    for definition, measure in view_small(conn, area):
+        frame = memo(conn, indicator_series, definition["code"], measure,
+                     config.suppress_below())
+        shown = frame[frame["area_code"].isin(list(names))]
+        if not shown["value"].notna().any():
+            continue
+        sentence = charts.describe_trend(shown, names, unit_text(measure),
+                                         definition["frequency"], decimals(measure, definition))
+        result.append(SmallChart(definition["name"], charts.spec(charts.trend_chart(
+            shown, names, unit_title(definition, measure), [], sentence, height=150)),
+            sentence))
+    return tuple(result)
+
+
+def view_small(conn: Connection, area: str) -> tuple[tuple[dict, str], ...]:
+    return memo(conn, view, area).small_charts

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -39,3 +41,25 @@ def records_download(conn: Connection, frame: pd.DataFrame, name: str) -> Downlo
     """A table of the programme's records (not figures), marked from the batches current."""
     return download(frame, name, prov.records(len(frame), data_status(conn),
                                               data_version(conn), slug(name)))
+
+
+_MEMO: OrderedDict[tuple, object] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_ENTRIES = 256
+
+
+def memo(conn: Connection, fn, *args):
+    """`fn(conn, *args)` once per database and data version in this process: what several
+    views read (the register as at a meeting, an indicator's protected series) is read once,
+    whichever view asks first. Results are shared: never change them."""
+    key = (str(conn.engine.url), data_version(conn), fn.__module__, fn.__qualname__, args)
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = fn(conn, *args)
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > MEMO_ENTRIES:
+            _MEMO.popitem(last=False)
+    return value
