@@ -206,6 +206,14 @@ def test_area_profile(make_app, sample_url, area):
                        "Planning review findings"]
     if area == "CPC10":
         assert "East Lothian, Midlothian" in texts(at)
+    assert not at.get("vega_lite_chart")  # the small charts wait until asked for
+    at.toggle(key="area-small-charts").set_value(True).run()
+    small = at.get("vega_lite_chart")
+    assert len(small) >= 10
+    import json
+
+    for chart in small:
+        assert json.loads(chart.proto.spec)["description"] in texts(at)
 
 
 def test_area_profile_for_scotland_explains_itself(make_app, sample_url):
