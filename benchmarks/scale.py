@@ -3,10 +3,12 @@ the planning review for every area, written as spreadsheets in the CONTRACT.md f
 loaded through the import pipeline (`run_import`, what the CLI's `import` calls), on top of the
 sample data. Deterministic: the same generator version writes the same files.
 
-The indicators are monthly minimum-dataset style measures (`MDS_*`: 16 measures, each by four
-age groups) for the 32 councils and Scotland over 20 years, loaded in ten uploads of about
-100,000 rows: five add a fifth of the measures each, five revise those series again (every
-council figure moved by one or two, Scotland re-added). Scotland is always exactly the sum of
+The indicators are monthly minimum-dataset style measures (`MDS_*`: 16 measures, the twelve
+with more than 200 a month in Scotland each by four age groups, so 52 series) for the 32
+councils and Scotland over 24 years, loaded in ten uploads of about 100,000 rows: five add a
+fifth of the series each, five revise those series again (every council figure moved by one
+or two, Scotland re-added). Small councils' monthly counts are often below the threshold,
+so most tables have cells to protect. Scotland is always exactly the sum of
 its councils and no committee is uploaded (the dashboard sums them), so the area relation of
 `data/reference/relations.csv` holds exactly; stock-flow and the part relations name other
 indicators and do not apply to these measures.
@@ -42,20 +44,20 @@ from cpip_dashboard.reference import area_rows, read_csv
 from cpip_dashboard.sample import child_populations
 from cpip_dashboard.setup import init_db
 
-VERSION = "scale-1"  # bump whenever anything below changes what is written
+VERSION = "scale-2"  # bump whenever anything below changes what is written
 SEED = 20261201
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 SCOTLAND = "S92000003"
-FIRST_MONTH = (2005, 4)  # April 2005 .. March 2025
-MONTHS = 240
+FIRST_MONTH = (2001, 4)  # April 2001 .. March 2025
+MONTHS = 288
 UPLOADS = 5  # new-series uploads; as many revisions follow
 ACTIONS = 2000
 UPDATES_PER_ACTION = 24
 USER = "scale-benchmark"
 
 # Sixteen minimum-dataset style measures: (code, name, Scotland's monthly level, growth over
-# the 20 years). Each is published for four age groups.
+# the 24 years). Those above AGE_SPLIT a month are published for four age groups.
 MEASURES = [
     ("CONCERNS", "Child protection concerns received", 3200, 0.35),
     ("IRD", "Inter-agency referral discussions", 1500, 0.60),
@@ -84,11 +86,19 @@ RAGS = ["Not started", "Green", "Green", "Amber", "Red", "Complete"]
 RATINGS = ["Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory"]
 
 
+AGE_SPLIT = 200
+
+
 def indicator_codes() -> list[tuple[str, str, float, float]]:
-    """(code, name, Scotland's monthly level, growth) for the 64 series."""
-    return [(f"MDS_{m}_{a}", f"{name}, children {label} (minimum dataset, monthly)",
-             level * share, growth)
-            for m, name, level, growth in MEASURES for a, label, share in AGES]
+    """(code, name, Scotland's monthly level, growth) for the 52 series."""
+    codes = []
+    for m, name, level, growth in MEASURES:
+        if level < AGE_SPLIT:
+            codes.append((f"MDS_{m}", f"{name} (minimum dataset, monthly)", level, growth))
+            continue
+        codes += [(f"MDS_{m}_{a}", f"{name}, children {label} (minimum dataset, monthly)",
+                   level * share, growth) for a, label, share in AGES]
+    return codes
 
 
 def month_label(index: int) -> str:
