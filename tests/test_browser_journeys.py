@@ -184,14 +184,14 @@ def test_back_and_forward_move_between_views(server, page):
     settle(page, "Programme status at 17 September 2024")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Indicators").click()
     settle(page, "Indicators")
-    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked()
+    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked(timeout=30_000)
     page.get_by_role("radiogroup", name="Show").get_by_text("Count").click()
     page.wait_for_url(re.compile(r"measure=count"), wait_until="commit")
-    expect(page.get_by_role("radio", name="Count")).to_be_checked()
+    expect(page.get_by_role("radio", name="Count")).to_be_checked(timeout=30_000)
 
     page.go_back(wait_until="commit")
     page.wait_for_url(re.compile(r"/indicators(?!.*measure=count)"), wait_until="commit")
-    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked()
+    expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked(timeout=30_000)
     for _ in range(3):  # the page's own entries, then the Briefing
         if "/indicators" not in page.url:
             break
@@ -200,4 +200,4 @@ def test_back_and_forward_move_between_views(server, page):
     while "measure=count" not in page.url:
         page.go_forward(wait_until="commit")
         page.wait_for_timeout(500)
-    expect(page.get_by_role("radio", name="Count")).to_be_checked()
+    expect(page.get_by_role("radio", name="Count")).to_be_checked(timeout=30_000)

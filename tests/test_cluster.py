@@ -13,6 +13,7 @@ button, HTTP for the redirects.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import queue
@@ -37,6 +38,14 @@ from deploy.streamlit_client import Visitor, visit
 from tests.cli_helpers import cli
 from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip
 from tests.files import csv
+
+
+def run_async(coroutine):
+    """`asyncio.run` in a thread of its own: a Playwright test on the same worker leaves an
+    event loop running in the main thread, where asyncio.run would refuse."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 # one cluster for the module: every test of it on one worker (--dist loadgroup)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
@@ -245,7 +254,7 @@ async def _signed_in_cookies(base: str) -> tuple[dict[str, str], str]:
 
 @pytest.fixture(scope="module")
 def signed_in(cluster) -> tuple[dict[str, str], str]:
-    return asyncio.run(_signed_in_cookies(cluster.base))
+    return run_async(_signed_in_cookies(cluster.base))
 
 
 def without_route(cookies: dict[str, str]) -> dict[str, str]:
@@ -269,7 +278,7 @@ def test_a_page_renders_through_nginx_and_its_websocket_stays_up(cluster, signed
 
     route = signed_in[1]
     earlier = cluster.answered_by(route, "/_stcore/stream", at_least=0, timeout=0)
-    visitor, first, second = asyncio.run(scenario())
+    visitor, first, second = run_async(scenario())
     assert first.ok and first.contains(BRIEFING) and first.contains(SIGNED_IN), first.texts
     assert second.ok and second.contains("About this dashboard"), second.texts
     assert visitor.cookies["cpip_route"] == route
@@ -287,7 +296,7 @@ def test_sign_in_completes_through_the_cluster_on_the_process_that_started_it(
     assert len(login) == 1 and callback == login  # the callback reached the same process
     # and the sign-in cookie one process signed is read by every process (one cookie_secret)
     for port, _pid in cluster.apps.values():
-        run = asyncio.run(visit(cluster.base, cookies=without_route(cookies)
+        run = run_async(visit(cluster.base, cookies=without_route(cookies)
                                 | {"cpip_route": cluster.route_to(port)}))
         assert run.ok and run.contains(SIGNED_IN), (port, run.texts[:6])
 
@@ -313,7 +322,7 @@ def test_a_commit_is_seen_by_every_process_on_its_next_run(cluster, signed_in, t
                 await v.__aexit__(None, None, None)
         return before, imported, after
 
-    before, imported, after = asyncio.run(scenario())
+    before, imported, after = run_async(scenario())
     assert imported.returncode == 0 and "Loaded as batch" in imported.stdout, imported.stdout
     for route, run in zip(routes, before, strict=True):
         assert run.ok and not run.contains(ROUND_FILE)
@@ -387,7 +396,7 @@ def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed
         new = [visit(cluster.base, cookies=cookies) for _ in range(3)]
         return await asyncio.gather(aimed, *new)
 
-    runs = asyncio.run(visitors())
+    runs = run_async(visitors())
     for run in runs:
         assert run.ok and run.contains(BRIEFING) and run.contains(SIGNED_IN), run.texts[:6]
     # the visitor whose route hashes onto the dead process was answered by the live one
@@ -395,7 +404,7 @@ def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed
         f"127.0.0.1:{live_port}")
     assert get(cluster.base + "/_stcore/health") == (200, "ok")
     # nothing lost: what was committed before the kill is served by the others
-    run = asyncio.run(visit(cluster.base, "about", cookies=cookies | {"cpip_route": dead_route}))
+    run = run_async(visit(cluster.base, "about", cookies=cookies | {"cpip_route": dead_route}))
     assert run.ok and run.contains(committed.name)
 
 
