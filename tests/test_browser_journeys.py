@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import Watcher, axe_violations, open_page
@@ -185,8 +186,13 @@ def test_back_and_forward_move_between_views(server, page):
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Indicators").click()
     settle(page, "Indicators")
     expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked(timeout=30_000)
-    page.get_by_role("radiogroup", name="Show").get_by_text("Count").click()
-    page.wait_for_url(re.compile(r"measure=count"), wait_until="commit")
+    for _ in range(3):  # a click while the page is still drawing can be lost: try again
+        page.get_by_role("radiogroup", name="Show").get_by_text("Count").click()
+        try:
+            page.wait_for_url(re.compile(r"measure=count"), wait_until="commit", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            settle(page, "Indicators")
     expect(page.get_by_role("radio", name="Count")).to_be_checked(timeout=30_000)
 
     page.go_back(wait_until="commit")
