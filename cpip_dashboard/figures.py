@@ -736,11 +736,12 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     local = frame["area_code"] != SCOTLAND
     sensitive, sensitive_vars = _sensitive(built, frame, threshold)
     # Primary: small counts, and every figure resting on one.
-    hide = shown & local & (frame["var"].isin(sensitive_vars)
-                            | frame["den_var"].isin(sensitive_vars) & (frame["measure"] == PERCENT))
+    hide = shown & local & (_isin(frame["var"], sensitive_vars)
+                            | _isin(frame["den_var"], sensitive_vars)
+                            & (frame["measure"] == PERCENT))
     # Group disclosure: hide the part whose complement is small.
     parts = {s.terms[1][0] for s in sensitive if s.key[0] == "complement"}
-    hide |= shown & frame["var"].isin(parts)
+    hide |= shown & _isin(frame["var"], parts)
     if first_pass:
         hide |= _first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
@@ -978,11 +979,17 @@ def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
     hidden_vars: set = set(frame.loc[hide & (frame["measure"] == COUNT), "var"])
     for _code, table in counts.groupby("indicator_code", sort=False):
         work = table[["area_code", "period", "value", "symbol"]].copy()
-        pre_hidden = table["var"].isin(hidden_vars).to_numpy()
+        pre_hidden = _isin(table["var"], hidden_vars)
         work.loc[pre_hidden, "value"] = np.nan
         work.loc[pre_hidden, "symbol"] = SUPPRESSED_SYMBOL  # counts as a hidden part
         protected = disclosure.protect_counts(work, directory, threshold)
         hidden_vars |= set(table.loc[protected["suppressed"].to_numpy(), "var"])
-    result = frame["value"].notna() & (frame["var"].isin(hidden_vars)
-                                       | frame["den_var"].isin(hidden_vars))
+    result = frame["value"].notna() & (_isin(frame["var"], hidden_vars)
+                                       | _isin(frame["den_var"], hidden_vars))
     return result & (frame["area_code"] != SCOTLAND)
+
+
+def _isin(column: pd.Series, values: set) -> np.ndarray:
+    """column.isin(values) for a column of counts' variables: looked up in the set (pandas
+    would hash the whole set again on every call)."""
+    return np.fromiter((v in values for v in column.tolist()), dtype=bool, count=len(column))
