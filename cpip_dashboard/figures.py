@@ -639,6 +639,26 @@ def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNa
     return rows
 
 
+def _without_implied(figures: list[sdc.Figure]) -> list[sdc.Figure]:
+    """The figures less the shown rates (one constraint on one count) whose interval holds a
+    count that a shown count figure pins: the attacker learns nothing from them."""
+    pinned = {}
+    for f in figures:
+        if not f.suppressed and len(f.key) == 4 and f.key[1] == COUNT and len(f.shows) == 1:
+            row = f.shows[0]
+            if len(row.terms) == 1 and row.low == row.high:
+                pinned[row.terms[0][0]] = row.low
+    kept = []
+    for f in figures:
+        if not f.suppressed and len(f.key) == 4 and f.key[1] == RATE and len(f.shows) == 1:
+            row = f.shows[0]
+            value = pinned.get(row.terms[0][0]) if len(row.terms) == 1 else None
+            if value is not None and row.terms[0][1] == 1.0 and row.low <= value <= row.high:
+                continue
+        kept.append(f)
+    return kept
+
+
 class _Blocks:
     """The figures, relations and sensitive expressions split into independent blocks: sets
     of counts that no relation and no figure links to any count outside the set (an
@@ -706,10 +726,16 @@ class _Blocks:
         return ({self.of_terms(f.target) for f in self.model if f.suppressed}
                 | {self.of_terms(s.terms) for s in self.sensitive}) - {None}
 
-    def audit(self, blocks: set[int], threshold: int) -> dict:
+    def audit(self, blocks: set[int], threshold: int, lean: bool = False) -> dict:
+        """sdc.audit over `blocks`. `lean`: without the shown figures that tell the attacker
+        nothing a shown count does not (a rate whose interval holds the count shown exactly):
+        the same decisions, since the same counts are possible; an unprotected finding's note
+        may then name fewer constraints, so only a first look is taken this way."""
         if not blocks:
             return {}
         figures, relations, sensitive = self.subset(blocks)
+        if lean:
+            figures = _without_implied(figures)
         return {f.key: f for f in sdc.audit(figures, relations, threshold, sensitive)}
 
     def figure(self, key) -> sdc.Figure:
@@ -867,7 +893,7 @@ class _Attack:
         memory = _BlockMemory(blocks, targets, self.threshold) if remember else None
         remembered = memory.found if memory else {}
         todo = targets - set(remembered)
-        found = blocks.audit(todo, self.threshold)
+        found = blocks.audit(todo, self.threshold, lean=True)
         before = [f for f in found.values() if not f.protected]
         block_of = blocks.block_of_finding()
         extra: set = set()
