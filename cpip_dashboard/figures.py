@@ -283,6 +283,54 @@ class _PopulationFor:
         return found
 
 
+_BUILT = [*COLUMNS, "var", "den_var", "exact", "implied"]
+
+
+def _counts_and_rates(code: str, counts: pd.DataFrame, truth: dict, population_for,
+                      generated_pop: set, appenders: list) -> None:
+    """`build` for a count indicator published with its rate per 1,000 children: for each
+    row, its count, then its rate (the same records as `build`'s general path, made from
+    the columns directly)."""
+    (a_code, a_measure, a_area, a_period, a_value, a_symbol, a_status, a_batch, a_suppressed,
+     a_count, a_population, a_year, a_base, a_illustrative, a_var, a_den, a_exact,
+     a_implied) = appenders
+    for area, period, symbol, status, batch_id, illustrative in zip(
+            counts["area_code"].tolist(), counts["period"].tolist(),
+            counts["symbol"].tolist(), counts["status"].tolist(),
+            counts["batch_id"].tolist(), counts["illustrative"].tolist(), strict=True):
+        var = ("n", code, area, period)
+        value = truth.get(var)
+        shown_illustrative = bool(illustrative)
+        population, year = population_for(None, area, period)
+        if value is not None and population:
+            rate, rate_symbol, rate_count = published(value / population * 1000), None, value
+        else:
+            rate, rate_symbol, rate_count = None, symbol or "..", None
+        for measure, shown, sym, count, pop, pop_year, exact, illustrative_flag in (
+                (COUNT, value, symbol if value is None else None, value, None, None,
+                 value is not None, shown_illustrative),
+                (RATE, rate, rate_symbol, rate_count, population, year, False,
+                 shown_illustrative or (year is not None and (area, year) in generated_pop))):
+            a_code(code)
+            a_measure(measure)
+            a_area(area)
+            a_period(period)
+            a_value(shown)
+            a_symbol(sym)
+            a_status(status)
+            a_batch(batch_id)
+            a_suppressed(False)
+            a_count(count)
+            a_population(pop)
+            a_year(pop_year)
+            a_base(None)
+            a_illustrative(illustrative_flag)
+            a_var(var)
+            a_den(None)
+            a_exact(exact)
+            a_implied(None)
+
+
 def build(inputs: Inputs) -> Built:
     """Every publishable figure, unprotected, at published precision."""
     directory, definitions = inputs.directory, inputs.definitions
@@ -298,35 +346,36 @@ def build(inputs: Inputs) -> Built:
                 by_code.get(code, empty).drop(columns="indicator_code"), directory)
     truth: dict[Var, float] = {}
     known: set[Var] = set()
-    count_lookup: dict[Var, dict] = {}
     for code, frame in counts.items():
-        for row in _records(frame):
-            var = _var(code, row["area_code"], row["period"])
+        for area, period, value in zip(frame["area_code"].tolist(), frame["period"].tolist(),
+                                       frame["value"].tolist(), strict=True):
+            var = ("n", code, area, period)
             known.add(var)
-            count_lookup[var] = row
-            if row["value"] is not None and not pd.isna(row["value"]):
-                truth[var] = float(row["value"])
-    records: list[dict] = []
+            if value is not None and not pd.isna(value):
+                truth[var] = float(value)
+    columns: dict[str, list] = {name: [] for name in _BUILT}
+    appenders = [columns[name].append for name in _BUILT]
 
     def add(code, measure, row, value, var, *, count=None, base=None, population=None,
             population_year=None, den_var=None, exact=False, implied=None):
-        records.append({
-            "indicator_code": code, "measure": measure, "area_code": row["area_code"],
-            "period": row["period"], "value": value,
-            "symbol": row.get("symbol") if value is None or pd.isna(value) else None,
-            "status": row.get("status"), "batch_id": row.get("batch_id"),
-            "suppressed": False, "count": count, "population": population,
-            "population_year": population_year, "base": base,
-            # a rate is illustrative if its count or its child population is
-            "illustrative": bool(row.get("illustrative")) or (
-                measure == RATE and population_year is not None
-                and (row["area_code"], population_year) in generated_pop),
-            "var": var, "den_var": den_var,
-            "exact": exact, "implied": implied})
+        for append, item in zip(appenders, (
+                code, measure, row["area_code"], row["period"], value,
+                row.get("symbol") if value is None or pd.isna(value) else None,
+                row.get("status"), row.get("batch_id"), False, count, population,
+                population_year, base,
+                # a rate is illustrative if its count or its child population is
+                bool(row.get("illustrative")) or (
+                    measure == RATE and population_year is not None
+                    and (row["area_code"], population_year) in generated_pop),
+                var, den_var, exact, implied), strict=True):
+            append(item)
 
     for code, definition in definitions.items():
         unit = definition["unit"]
-        if unit == "count":
+        if unit == "count" and not denominator_code(definition):
+            _counts_and_rates(code, counts[code], truth, population_for, generated_pop,
+                              appenders)
+        elif unit == "count":
             den_code = denominator_code(definition)
             for row in _records(counts[code]):
                 var = _var(code, row["area_code"], row["period"])
@@ -390,7 +439,7 @@ def build(inputs: Inputs) -> Built:
                 add(code, PERCENT, row,
                     None if value is None or pd.isna(value) else published(value), var,
                     den_var=den_var if var else None)
-    frame = pd.DataFrame(records, columns=[*COLUMNS, "var", "den_var", "exact", "implied"])
+    frame = pd.DataFrame(columns, columns=_BUILT)
     frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
                           "base": "float64", "symbol": object, "status": object})
     built = Built(frame, truth, known)
