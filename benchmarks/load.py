@@ -16,6 +16,7 @@ reported as FAILED (with the message), never timed as a success.
     python benchmarks/load.py --quick          # fewer repetitions
     python benchmarks/load.py --backends sqlite
     python benchmarks/load.py --url http://127.0.0.1:8620 [--pid PID ...]   # a running server or cluster
+    python benchmarks/load.py --option runner.postScriptGC=false           # a Streamlit option
 
 The scale databases are built once and kept: benchmarks/.cache/scale-<version>.sqlite and the
 PostgreSQL database cpip_bench_scale (rebuilt when benchmarks/scale.py's VERSION changes).
@@ -245,7 +246,7 @@ class Memory:
 class Server:
     """`python -m cpip_dashboard.ui.serve` on 127.0.0.1 in local mode, with DATABASE_URL."""
 
-    def __init__(self, url: str, log: Path):
+    def __init__(self, url: str, log: Path, options: list[str] = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, DATABASE_URL=url, CPIP_DATABASE_URL=url)
@@ -254,7 +255,9 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cpip_dashboard.ui.serve", "--server.address", "127.0.0.1",
              "--server.port", str(self.port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             *(part for option in options for part in (f"--{option.split('=', 1)[0]}",
+                                                       option.split("=", 1)[1]))],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.memory = Memory([self.proc.pid])
@@ -468,12 +471,13 @@ def report(pairs: list[tuple[str, Figures, Figures | None]], crowd_size: int) ->
 
 
 def run_local(backend: str, pg_admin: str | None, datasets: list[str], repeat: int,
-              crowd_size: int, workdir: Path) -> tuple[Figures, Figures | None]:
+              crowd_size: int, workdir: Path, options: list[str]
+              ) -> tuple[Figures, Figures | None]:
     results = {}
     for dataset in datasets:
         url = database(backend, dataset, pg_admin, workdir)
         print(f"  {backend} {dataset}: starting a server", flush=True)
-        server = Server(url, workdir / f"server-{backend}-{dataset}.log")
+        server = Server(url, workdir / f"server-{backend}-{dataset}.log", options)
         try:
             figures = measure(server.base, f"{backend} {dataset}", repeat, crowd_size)
             figures.memory_mb = server.memory.peak_mb()
@@ -499,6 +503,9 @@ def main() -> None:
                              "first the sample one, then the scale one")
     parser.add_argument("--pid", action="append", type=int, default=[],
                         help="with --url: server process ids whose memory to report")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Streamlit option for the servers started here, e.g. "
+                             "runner.postScriptGC=false (repeatable)")
     args = parser.parse_args()
     repeat, crowd_size = (3, 10) if args.quick else (7, 20)
     workdir = Path(tempfile.mkdtemp(prefix="cpip-load-"))
@@ -523,7 +530,7 @@ def main() -> None:
                 print("postgresql skipped: give --pg-url or TEST_DATABASE_URL")
                 continue
             sample, large = run_local(backend, args.pg_url, datasets, repeat, crowd_size,
-                                      workdir)
+                                      workdir, args.option)
             pairs.append((backend, sample, large))
     report(pairs, crowd_size)
     if any(f.failures for _, s, ll in pairs for f in (s, ll) if f):

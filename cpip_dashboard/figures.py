@@ -35,7 +35,7 @@ import datetime as dt
 import math
 import re
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -257,6 +257,8 @@ class Built:
     relation_rows: list[sdc.Linear] = field(default_factory=list)
     relation_notes: list[str] = field(default_factory=list)
     sensitive: list[sdc.Sensitive] = field(default_factory=list)
+    # relations across tables (an indicator's areas in one period): the variables they link
+    links: list[tuple[Var, ...]] = field(default_factory=list)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -281,6 +283,54 @@ class _PopulationFor:
         return found
 
 
+_BUILT = [*COLUMNS, "var", "den_var", "exact", "implied"]
+
+
+def _counts_and_rates(code: str, counts: pd.DataFrame, truth: dict, population_for,
+                      generated_pop: set, appenders: list) -> None:
+    """`build` for a count indicator published with its rate per 1,000 children: for each
+    row, its count, then its rate (the same records as `build`'s general path, made from
+    the columns directly)."""
+    (a_code, a_measure, a_area, a_period, a_value, a_symbol, a_status, a_batch, a_suppressed,
+     a_count, a_population, a_year, a_base, a_illustrative, a_var, a_den, a_exact,
+     a_implied) = appenders
+    for area, period, symbol, status, batch_id, illustrative in zip(
+            counts["area_code"].tolist(), counts["period"].tolist(),
+            counts["symbol"].tolist(), counts["status"].tolist(),
+            counts["batch_id"].tolist(), counts["illustrative"].tolist(), strict=True):
+        var = ("n", code, area, period)
+        value = truth.get(var)
+        shown_illustrative = bool(illustrative)
+        population, year = population_for(None, area, period)
+        if value is not None and population:
+            rate, rate_symbol, rate_count = published(value / population * 1000), None, value
+        else:
+            rate, rate_symbol, rate_count = None, symbol or "..", None
+        for measure, shown, sym, count, pop, pop_year, exact, illustrative_flag in (
+                (COUNT, value, symbol if value is None else None, value, None, None,
+                 value is not None, shown_illustrative),
+                (RATE, rate, rate_symbol, rate_count, population, year, False,
+                 shown_illustrative or (year is not None and (area, year) in generated_pop))):
+            a_code(code)
+            a_measure(measure)
+            a_area(area)
+            a_period(period)
+            a_value(shown)
+            a_symbol(sym)
+            a_status(status)
+            a_batch(batch_id)
+            a_suppressed(False)
+            a_count(count)
+            a_population(pop)
+            a_year(pop_year)
+            a_base(None)
+            a_illustrative(illustrative_flag)
+            a_var(var)
+            a_den(None)
+            a_exact(exact)
+            a_implied(None)
+
+
 def build(inputs: Inputs) -> Built:
     """Every publishable figure, unprotected, at published precision."""
     directory, definitions = inputs.directory, inputs.definitions
@@ -296,35 +346,36 @@ def build(inputs: Inputs) -> Built:
                 by_code.get(code, empty).drop(columns="indicator_code"), directory)
     truth: dict[Var, float] = {}
     known: set[Var] = set()
-    count_lookup: dict[Var, dict] = {}
     for code, frame in counts.items():
-        for row in _records(frame):
-            var = _var(code, row["area_code"], row["period"])
+        for area, period, value in zip(frame["area_code"].tolist(), frame["period"].tolist(),
+                                       frame["value"].tolist(), strict=True):
+            var = ("n", code, area, period)
             known.add(var)
-            count_lookup[var] = row
-            if row["value"] is not None and not pd.isna(row["value"]):
-                truth[var] = float(row["value"])
-    records: list[dict] = []
+            if value is not None and not pd.isna(value):
+                truth[var] = float(value)
+    columns: dict[str, list] = {name: [] for name in _BUILT}
+    appenders = [columns[name].append for name in _BUILT]
 
     def add(code, measure, row, value, var, *, count=None, base=None, population=None,
             population_year=None, den_var=None, exact=False, implied=None):
-        records.append({
-            "indicator_code": code, "measure": measure, "area_code": row["area_code"],
-            "period": row["period"], "value": value,
-            "symbol": row.get("symbol") if value is None or pd.isna(value) else None,
-            "status": row.get("status"), "batch_id": row.get("batch_id"),
-            "suppressed": False, "count": count, "population": population,
-            "population_year": population_year, "base": base,
-            # a rate is illustrative if its count or its child population is
-            "illustrative": bool(row.get("illustrative")) or (
-                measure == RATE and population_year is not None
-                and (row["area_code"], population_year) in generated_pop),
-            "var": var, "den_var": den_var,
-            "exact": exact, "implied": implied})
+        for append, item in zip(appenders, (
+                code, measure, row["area_code"], row["period"], value,
+                row.get("symbol") if value is None or pd.isna(value) else None,
+                row.get("status"), row.get("batch_id"), False, count, population,
+                population_year, base,
+                # a rate is illustrative if its count or its child population is
+                bool(row.get("illustrative")) or (
+                    measure == RATE and population_year is not None
+                    and (row["area_code"], population_year) in generated_pop),
+                var, den_var, exact, implied), strict=True):
+            append(item)
 
     for code, definition in definitions.items():
         unit = definition["unit"]
-        if unit == "count":
+        if unit == "count" and not denominator_code(definition):
+            _counts_and_rates(code, counts[code], truth, population_for, generated_pop,
+                              appenders)
+        elif unit == "count":
             den_code = denominator_code(definition)
             for row in _records(counts[code]):
                 var = _var(code, row["area_code"], row["period"])
@@ -388,7 +439,7 @@ def build(inputs: Inputs) -> Built:
                 add(code, PERCENT, row,
                     None if value is None or pd.isna(value) else published(value), var,
                     den_var=den_var if var else None)
-    frame = pd.DataFrame(records, columns=[*COLUMNS, "var", "den_var", "exact", "implied"])
+    frame = pd.DataFrame(columns, columns=_BUILT)
     frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
                           "base": "float64", "symbol": object, "status": object})
     built = Built(frame, truth, known)
@@ -440,6 +491,7 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                     total = _var(total_code, var[2], var[3])
                     if total not in variables:
                         continue
+                    built.links.append((var, total))
                     rows.append(sdc.Linear(((var, 1.0), (total, -1.0)), -math.inf, 0.0,
                                            f"{relation.id}: {part_code} {var[2]} {var[3]}"))
                     _attribute_rule(built, var, total, relation.id)
@@ -456,6 +508,7 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                     break
                 instance.append((other, float(sign)))
             if instance:
+                built.links.append(tuple(v for v, _ in instance))
                 rows.append(sdc.Linear(tuple(instance), relation.low, relation.high,
                                        f"{relation.id}: {area} {period}"))
     # Ratio relations (rates and percentages) are carried by the figures themselves.
@@ -570,17 +623,25 @@ def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list,
 def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> list:
     """The figures as the attacker problem sees them: the current ones (suppressible except
     Scotland's), and the figures of archived packs, which stay published for good."""
+    return _model_rows(frame, _archived_rows(built, archived))[0]
+
+
+def _model_rows(frame: pd.DataFrame, archived_rows: list[SimpleNamespace]
+                ) -> tuple[list[sdc.Figure], list[int]]:
+    """`_model` of some rows of the frame and the archived figures on their counts; with each
+    current figure's position in `frame` (archived ones have none)."""
     result = []
-    archived_rows = _archived_rows(built, archived)
+    at = []
     # A count an archived pack showed exactly is public for good: hiding it today protects
     # nothing, so it is neither a target of today's audit nor a candidate to hide.
     public = {r.var for r in archived_rows if r.measure == COUNT}
-    rows = frame[frame["value"].notna()]
+    shown = np.flatnonzero(frame["value"].notna().to_numpy())
+    rows = frame.iloc[shown]
     columns = [rows[c].tolist() for c in ("indicator_code", "measure", "area_code", "period",
                                           "value", "population", "var", "den_var", "count",
                                           "suppressed")]
-    for code, measure, area, period, value, population, var, den_var, count, suppressed in \
-            zip(*columns, strict=True):
+    for position, code, measure, area, period, value, population, var, den_var, count, \
+            suppressed in zip(shown.tolist(), *columns, strict=True):
         shows = _shows_of(code, measure, area, period, value, population, var, den_var)
         if not shows or var is None:
             continue
@@ -591,11 +652,13 @@ def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> 
             cost=float(abs(base)) + (0.5 if measure != COUNT else 0.0) + 1.0,
             suppressed=bool(suppressed) and not known,
             can_suppress=area != SCOTLAND and not known))
+        at.append(position)
     for row in archived_rows:
         result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
                                  target=((row.var, 1.0),), cost=math.inf, suppressed=False,
                                  can_suppress=False))
-    return result
+        at.append(-1)
+    return result, at
 
 
 def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNamespace]:
@@ -623,6 +686,26 @@ def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNa
         if shows and all(c.low - 1e-6 <= truth <= c.high + 1e-6 for c in shows):
             rows.append(record)
     return rows
+
+
+def _without_implied(figures: list[sdc.Figure]) -> list[sdc.Figure]:
+    """The figures less the shown rates (one constraint on one count) whose interval holds a
+    count that a shown count figure pins: the attacker learns nothing from them."""
+    pinned = {}
+    for f in figures:
+        if not f.suppressed and len(f.key) == 4 and f.key[1] == COUNT and len(f.shows) == 1:
+            row = f.shows[0]
+            if len(row.terms) == 1 and row.low == row.high:
+                pinned[row.terms[0][0]] = row.low
+    kept = []
+    for f in figures:
+        if not f.suppressed and len(f.key) == 4 and f.key[1] == RATE and len(f.shows) == 1:
+            row = f.shows[0]
+            value = pinned.get(row.terms[0][0]) if len(row.terms) == 1 else None
+            if value is not None and row.terms[0][1] == 1.0 and row.low <= value <= row.high:
+                continue
+        kept.append(f)
+    return kept
 
 
 class _Blocks:
@@ -692,15 +775,16 @@ class _Blocks:
         return ({self.of_terms(f.target) for f in self.model if f.suppressed}
                 | {self.of_terms(s.terms) for s in self.sensitive}) - {None}
 
-    def ordered(self, findings: dict) -> list[sdc.Finding]:
-        """Findings in sdc.audit's order: hidden figures as given, then sensitive expressions."""
-        return [findings[f.key] for f in self.model if f.suppressed] + \
-            [findings[s.key] for s in self.sensitive]
-
-    def audit(self, blocks: set[int], threshold: int) -> dict:
+    def audit(self, blocks: set[int], threshold: int, lean: bool = False) -> dict:
+        """sdc.audit over `blocks`. `lean`: without the shown figures that tell the attacker
+        nothing a shown count does not (a rate whose interval holds the count shown exactly):
+        the same decisions, since the same counts are possible; an unprotected finding's note
+        may then name fewer constraints, so only a first look is taken this way."""
         if not blocks:
             return {}
         figures, relations, sensitive = self.subset(blocks)
+        if lean:
+            figures = _without_implied(figures)
         return {f.key: f for f in sdc.audit(figures, relations, threshold, sensitive)}
 
     def figure(self, key) -> sdc.Figure:
@@ -727,45 +811,167 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     local = frame["area_code"] != SCOTLAND
     sensitive, sensitive_vars = _sensitive(built, frame, threshold)
     # Primary: small counts, and every figure resting on one.
-    hide = shown & local & (frame["var"].isin(sensitive_vars)
-                            | frame["den_var"].isin(sensitive_vars) & (frame["measure"] == PERCENT))
+    hide = shown & local & (_isin(frame["var"], sensitive_vars)
+                            | _isin(frame["den_var"], sensitive_vars)
+                            & (frame["measure"] == PERCENT))
     # Group disclosure: hide the part whose complement is small.
     parts = {s.terms[1][0] for s in sensitive if s.key[0] == "complement"}
-    hide |= shown & frame["var"].isin(parts)
+    hide |= shown & _isin(frame["var"], parts)
     if first_pass:
         hide |= _first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
-    model = _model(built, frame, archived)
-    blocks = _Blocks(model, built.relation_rows, sensitive)
-    targets = blocks.with_targets()
-    memory = _BlockMemory(blocks, targets, threshold) if first_pass and not audit_only \
-        else None
-    remembered = memory.found if memory else {}
-    todo = targets - set(remembered)
-    found = blocks.audit(todo, threshold)
-    before = [f for f in found.values() if not f.protected]
-    where = blocks.block_of_finding()
-    extra: set = set()
-    if before and not audit_only:
-        open_blocks = {where[f.key] for f in before}
-        # Block by block: the greedy search takes as many rounds as its slowest block needs,
-        # and a round over many blocks costs them all.
-        for figures, relations, expressions in blocks.each(open_blocks).values():
-            extra |= sdc.protect(figures, relations, threshold, expressions)
-        found.update(blocks.audit(open_blocks, threshold))
-    unprotected_before = len(before)
-    if memory:
-        memory.remember(todo, found, {f.key for f in before}, extra, where)
-    for block in remembered.values():
-        found.update(block.findings)
-        extra |= block.extra
-        unprotected_before += block.unprotected_before
-        for key in block.extra:  # hidden by protect when the block was first met
-            blocks.figure(key).suppressed = True
-    if extra:
-        frame.loc[np.array([k in extra for k in _keys(frame)], dtype=bool),
+    attack = _Attack(built, frame, archived, sensitive, threshold)
+    attack.run(protect=not audit_only, remember=first_pass and not audit_only)
+    if attack.extra:
+        frame.loc[np.array([k in attack.extra for k in _keys(frame)], dtype=bool),
                   "suppressed"] = True
-    return _published(built, frame, blocks.ordered(found), shown, unprotected_before)
+    return _published(built, frame, attack.findings(), shown, attack.unprotected_before)
+
+
+def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
+          archived: pd.DataFrame | None = None) -> list[sdc.Finding]:
+    """The attacker problem over figures as they were published (suppressed where stored so):
+    one finding per suppressed figure and sensitive expression."""
+    frame = built.frame.copy()
+    hidden = set(_keys(published_frame[published_frame["suppressed"]]))
+    frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
+    sensitive, _ = _sensitive(built, frame, threshold)
+    attack = _Attack(built, frame, archived, sensitive, threshold)
+    attack.run(protect=False, remember=False)
+    return attack.findings()
+
+
+CHUNK_ROWS = 150_000  # figures per piece of the attacker problem held in memory at once
+
+
+class _Attack:
+    """The attacker problem over every figure, piece by piece: tables (an indicator's areas
+    in one period) joined by the relations and percentages across them are independent of
+    the rest, so they are given to `sdc` a chunk of about `CHUNK_ROWS` figures at a time
+    (the objects `sdc` needs for a million figures do not all exist at once), and within a
+    chunk as `_Blocks`. The findings come out in the order `sdc.audit` gives for the whole
+    set: hidden figures in the order of the figures, then the sensitive expressions."""
+
+    def __init__(self, built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None,
+                 sensitive: list[sdc.Sensitive], threshold: int):
+        self.built, self.frame, self.threshold = built, frame, threshold
+        self.sensitive = sensitive
+        self.archived = _archived_rows(built, archived)
+        self.found: dict = {}
+        self.extra: set = set()
+        self.unprotected_before = 0
+        self.hidden_at: dict = {}  # key of a hidden figure -> its position in the frame
+
+    def _tables(self) -> tuple[list, dict]:
+        """Each frame row's table, and every table's group (tables linked, transitively)."""
+        tables = [(v[1], v[3]) if isinstance(v, tuple) else None
+                  for v in self.frame["var"].tolist()]
+        parent: dict = {}
+
+        def find(t):
+            root = t
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while parent.get(t, t) != root:
+                parent[t], t = root, parent[t]
+            return root
+
+        def join(vars_) -> None:
+            first = find((vars_[0][1], vars_[0][3]))
+            for var in vars_[1:]:
+                other = find((var[1], var[3]))
+                if other != first:
+                    parent[other] = first
+
+        for link in self.built.links:
+            join(link)
+        for var, den in zip(self.frame["var"].tolist(), self.frame["den_var"].tolist(),
+                            strict=True):
+            if isinstance(var, tuple) and isinstance(den, tuple):
+                join((var, den))
+        for expression in self.sensitive:
+            join([v for v, _ in expression.terms])
+        return tables, {t: find(t) for t in set(tables) | set(parent) if t is not None}
+
+    def run(self, protect: bool, remember: bool) -> None:
+        frame = self.frame
+        tables, group = self._tables()
+        row_group = [group.get(t) for t in tables]
+
+        def group_of(terms) -> object:
+            var = terms[0][0] if terms else None
+            return group.get((var[1], var[3])) if isinstance(var, tuple) else None
+
+        relations: dict = defaultdict(list)
+        for row in self.built.relation_rows:
+            relations[group_of(row.terms)].append(row)
+        expressions: dict = defaultdict(list)
+        for expression in self.sensitive:
+            expressions[group_of(expression.terms)].append(expression)
+        archived: dict = defaultdict(list)
+        for row in self.archived:
+            archived[group.get((row.var[1], row.var[3]))].append(row)
+        # groups with something to protect: a hidden figure or a sensitive expression
+        hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
+        targets = {row_group[i] for i in np.flatnonzero(hidden)} | set(expressions)
+        targets.discard(None)
+        size = Counter(row_group)
+        positions = defaultdict(list)
+        for i, g in enumerate(row_group):
+            if g in targets:
+                positions[g].append(i)
+        chunk: list = []
+        rows = 0
+        for g in sorted(targets, key=lambda g: positions[g][0] if positions[g] else -1):
+            chunk.append(g)
+            rows += size[g]
+            if rows >= CHUNK_ROWS:
+                self._chunk(chunk, positions, relations, expressions, archived, protect,
+                            remember)
+                chunk, rows = [], 0
+        if chunk:
+            self._chunk(chunk, positions, relations, expressions, archived, protect, remember)
+
+    def _chunk(self, groups: list, positions: dict, relations: dict, expressions: dict,
+               archived: dict, protect: bool, remember: bool) -> None:
+        part = self.frame.iloc[sorted(i for g in groups for i in positions[g])]
+        model, at = _model_rows(part, [r for g in groups for r in archived[g]])
+        blocks = _Blocks(model, [r for g in groups for r in relations[g]],
+                         [s for g in groups for s in expressions[g]])
+        targets = blocks.with_targets()
+        memory = _BlockMemory(blocks, targets, self.threshold) if remember else None
+        remembered = memory.found if memory else {}
+        todo = targets - set(remembered)
+        found = blocks.audit(todo, self.threshold, lean=True)
+        before = [f for f in found.values() if not f.protected]
+        block_of = blocks.block_of_finding()
+        extra: set = set()
+        if before and protect:
+            open_blocks = {block_of[f.key] for f in before}
+            # Block by block: the greedy search takes as many rounds as its slowest block
+            # needs, and a round over many blocks costs them all.
+            for figures, rows, exprs in blocks.each(open_blocks).values():
+                extra |= sdc.protect(figures, rows, self.threshold, exprs)
+            found.update(blocks.audit(open_blocks, self.threshold))
+        self.unprotected_before += len(before)
+        if memory:
+            memory.remember(todo, found, {f.key for f in before}, extra, block_of)
+        for block in remembered.values():
+            found.update(block.findings)
+            extra |= block.extra
+            self.unprotected_before += block.unprotected_before
+            for key in block.extra:  # hidden by protect when the block was first met
+                blocks.figure(key).suppressed = True
+        self.found.update(found)
+        self.extra |= extra
+        index = part.index
+        for figure, position in zip(model, at, strict=True):
+            if figure.suppressed:
+                self.hidden_at[figure.key] = index[position]
+
+    def findings(self) -> list[sdc.Finding]:
+        hidden = sorted(self.hidden_at, key=self.hidden_at.__getitem__)
+        return [self.found[k] for k in hidden] + [self.found[s.key] for s in self.sensitive]
 
 
 @dataclass
@@ -825,18 +1031,6 @@ class _BlockMemory:
                 _MEMORY.popitem(last=False)
 
 
-def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
-          archived: pd.DataFrame | None = None) -> list[sdc.Finding]:
-    """The attacker problem over figures as they were published (suppressed where stored so):
-    one finding per suppressed figure and sensitive expression."""
-    frame = built.frame.copy()
-    hidden = set(_keys(published_frame[published_frame["suppressed"]]))
-    frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
-    sensitive, _ = _sensitive(built, frame, threshold)
-    blocks = _Blocks(_model(built, frame, archived), built.relation_rows, sensitive)
-    return blocks.ordered(blocks.audit(blocks.with_targets(), threshold))
-
-
 def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Series,
                first_pass_unprotected: int) -> Protected:
     hidden = frame["suppressed"]
@@ -860,11 +1054,17 @@ def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
     hidden_vars: set = set(frame.loc[hide & (frame["measure"] == COUNT), "var"])
     for _code, table in counts.groupby("indicator_code", sort=False):
         work = table[["area_code", "period", "value", "symbol"]].copy()
-        pre_hidden = table["var"].isin(hidden_vars).to_numpy()
+        pre_hidden = _isin(table["var"], hidden_vars)
         work.loc[pre_hidden, "value"] = np.nan
         work.loc[pre_hidden, "symbol"] = SUPPRESSED_SYMBOL  # counts as a hidden part
         protected = disclosure.protect_counts(work, directory, threshold)
         hidden_vars |= set(table.loc[protected["suppressed"].to_numpy(), "var"])
-    result = frame["value"].notna() & (frame["var"].isin(hidden_vars)
-                                       | frame["den_var"].isin(hidden_vars))
+    result = frame["value"].notna() & (_isin(frame["var"], hidden_vars)
+                                       | _isin(frame["den_var"], hidden_vars))
     return result & (frame["area_code"] != SCOTLAND)
+
+
+def _isin(column: pd.Series, values: set) -> np.ndarray:
+    """column.isin(values) for a column of counts' variables: looked up in the set (pandas
+    would hash the whole set again on every call)."""
+    return np.fromiter((v in values for v in column.tolist()), dtype=bool, count=len(column))

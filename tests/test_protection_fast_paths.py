@@ -147,7 +147,10 @@ def hidden_keys(protected: figures.Protected) -> set:
     return {figures._figure_key(r) for r in frame[frame["suppressed"]].itertuples(index=False)}
 
 
-def test_blocks_give_what_the_whole_set_gives_on_the_sample(sample_inputs):
+@pytest.mark.parametrize("chunk", [None, 2_000])
+def test_blocks_give_what_the_whole_set_gives_on_the_sample(sample_inputs, chunk, monkeypatch):
+    if chunk:
+        monkeypatch.setattr(figures, "CHUNK_ROWS", chunk)
     data, archived = sample_inputs
     built = figures.build(data)
     hidden, findings = reference_protect(built, data.directory, 5, archived)
@@ -173,8 +176,11 @@ def islands_and_stock_flow() -> dict:
     return values
 
 
-@pytest.mark.parametrize("threshold", [3, 5, 10])
-def test_blocks_give_what_the_whole_set_gives_when_more_must_be_hidden(threshold):
+@pytest.mark.parametrize("threshold,chunk", [(3, None), (5, None), (10, None), (5, 40)])
+def test_blocks_give_what_the_whole_set_gives_when_more_must_be_hidden(threshold, chunk,
+                                                                      monkeypatch):
+    if chunk:  # the attacker problem in many small pieces
+        monkeypatch.setattr(figures, "CHUNK_ROWS", chunk)
     data = inputs(islands_and_stock_flow())
     built = figures.build(data)
     hidden, findings = reference_protect(built, data.directory, threshold)
