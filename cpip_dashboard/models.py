@@ -302,6 +302,6 @@ class PublishedFigure(Base):
     batch_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
-        Index("ix_published_figure_publication_id_indicator_code_measure", "publication_id",
-              "indicator_code", "measure"),
+        Index("ix_published_figure_publication_indicator_measure_area", "publication_id",
+              "indicator_code", "measure", "area_code"),
     )

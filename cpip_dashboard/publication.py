@@ -231,15 +231,18 @@ SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id"
                   "count", "population", "population_year", "base", "illustrative"]
 
 
-def series(conn: Connection, code: str, measure: str) -> pd.DataFrame:
-    """The protected figures of one indicator and measure for every area and period, as
-    stored for the current data version."""
+def series(conn: Connection, code: str, measure: str,
+           areas: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The protected figures of one indicator and measure for every area (or the `areas`
+    given) and period, as stored for the current data version."""
     current = latest(conn)
     if current is None or current.figures_from is None:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
         PublishedFigure.publication_id == current.figures_from,
-        PublishedFigure.indicator_code == code, PublishedFigure.measure == measure))
+        PublishedFigure.indicator_code == code, PublishedFigure.measure == measure,
+        *([] if areas is None else [PublishedFigure.area_code.in_(areas)]))
+        .order_by(PublishedFigure.id))  # the order they were published in
     frame = pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS)
     return frame.astype({"value": "float64", "count": "float64", "population": "float64",
                          "base": "float64", "symbol": object, "status": object,

@@ -248,19 +248,21 @@ def populations(conn: Connection) -> pd.DataFrame:
                         columns=["area_code", "year", "children", "illustrative"])
 
 
-def indicator_series(conn: Connection, code: str, measure: str, threshold: int) -> pd.DataFrame:
-    """The protected figures of one indicator and measure for every area and period, as
-    stored for the current data version (`publication`). Only when asked for another
+def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
+                     areas: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The protected figures of one indicator and measure for every area (or the `areas`
+    given: one area's profile reads its own and Scotland's) and period, as stored for the current data version (`publication`). Only when asked for another
     threshold than the stored figures were protected with (a test, or a changed setting before
     the next start) are they built and protected here."""
     from . import figures, publication
 
     current = publication.latest(conn)
     if current is not None and current.threshold == threshold:
-        return publication.series(conn, code, measure)
+        return publication.series(conn, code, measure, areas)
     inputs = figures.load(conn)
     frame = figures.protect(figures.build(inputs), inputs.directory, threshold).frame
-    chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)]
+    chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)
+                   & (True if areas is None else frame["area_code"].isin(areas))]
     return chosen[publication.SERIES_COLUMNS].reset_index(drop=True)
 
 

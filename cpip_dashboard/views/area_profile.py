@@ -61,8 +61,8 @@ def view(conn: Connection, area: str) -> AreaProfileView:
         # a count shown as its rate beside the rate indicator would be the same figure twice
         if area != SCOTLAND and tiles.duplicate_rate(definition, measure, every):
             continue
-        frame = memo(conn, indicator_series, definition["code"], measure,
-                     config.suppress_below())
+        frame = indicator_series(conn, definition["code"], measure, config.suppress_below(),
+                                 _shown(area))
         places = decimals(measure, definition)
         row = indicators.profile_row(definition, measure, frame, area, directory, places)
         if row is None:
@@ -116,6 +116,11 @@ def view(conn: Connection, area: str) -> AreaProfileView:
         review_sentence=review_sentence, findings=findings, findings_batches=findings_batches)
 
 
+def _shown(area: str) -> tuple[str, ...]:
+    """The areas a profile reads: its own figures and Scotland's (not every area's)."""
+    return (area,) if area == SCOTLAND else (area, SCOTLAND)
+
+
 def small_charts(conn: Connection, area: str) -> tuple[SmallChart, ...]:
     """A small trend chart per indicator of the profile, built when asked for (a separate
     view: most visitors read the table)."""
@@ -124,9 +129,8 @@ def small_charts(conn: Connection, area: str) -> tuple[SmallChart, ...]:
     names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
     result = []
     for definition, measure in view_small(conn, area):
-        frame = memo(conn, indicator_series, definition["code"], measure,
-                     config.suppress_below())
-        shown = frame[frame["area_code"].isin(list(names))]
+        shown = indicator_series(conn, definition["code"], measure, config.suppress_below(),
+                                 _shown(area))
         if not shown["value"].notna().any():
             continue
         sentence = charts.describe_trend(shown, names, unit_text(measure),
