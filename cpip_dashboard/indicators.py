@@ -73,30 +73,58 @@ def comparison(frame: pd.DataFrame, period: dt.date, kinds: tuple[str, ...],
     if len(scotland) and not pd.isna(scotland.iloc[0]["value"]):
         reference = float(scotland.iloc[0]["value"])
     out = []
-    for row in rows.itertuples(index=False):
-        area = directory.areas.get(row.area_code)
+    for row in _records(rows):
+        area = directory.areas.get(row["area_code"])
         if area is None or area.kind not in kinds:
             continue
-        lower = upper = rate = None
-        count = getattr(row, "count", None)
-        has_count = count is not None and not pd.isna(count) and not row.suppressed
-        if has_count and percent and row.base and not pd.isna(row.base):
-            rate, lower, upper = proportion_interval(count, row.base)
-        elif has_count and not percent and row.population and not pd.isna(row.population):
-            rate, lower, upper = stats.rate_interval(count, row.population)
-        year = getattr(row, "population_year", None)
-        out.append({"area_code": row.area_code, "area": area.name, "value": row.value,
-                    "symbol": row.symbol, "rate": rate, "lower": lower, "upper": upper,
-                    "comparison": stats.compare(lower, upper, reference),
-                    "population": getattr(row, "population", None),
-                    "population_year": None if year is None or pd.isna(year) else int(year),
-                    "base": getattr(row, "base", None)})
+        out.append({"area_code": row["area_code"], "area": area.name, **_against(row, percent,
+                                                                                reference)})
     result = pd.DataFrame(out, columns=["area_code", "area", "value", "symbol", "rate", "lower",
                                         "upper", "comparison", "population", "population_year",
                                         "base"])
     result.attrs["scotland_rate"] = reference
     result.attrs["measure"] = PERCENT if percent else RATE
     return result.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def _against(row: dict, percent: bool, reference: float | None) -> dict:
+    """One area's figure in a comparison: its interval from the shown count and the child
+    population (or the shown base), and its class against Scotland's `reference`."""
+    lower = upper = rate = None
+    count = row.get("count")
+    base, population = row.get("base"), row.get("population")
+    has_count = count is not None and not pd.isna(count) and not row["suppressed"]
+    if has_count and percent and base and not pd.isna(base):
+        rate, lower, upper = proportion_interval(count, base)
+    elif has_count and not percent and population and not pd.isna(population):
+        rate, lower, upper = stats.rate_interval(count, population)
+    year = row.get("population_year")
+    return {"value": row["value"], "symbol": row["symbol"], "rate": rate, "lower": lower,
+            "upper": upper, "comparison": stats.compare(lower, upper, reference),
+            "population": population,
+            "population_year": None if year is None or pd.isna(year) else int(year),
+            "base": base}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts (column lists zipped: far cheaper than `itertuples` for the
+    few hundred rows of one area's series)."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
+
+
+def _area_rows(frame: pd.DataFrame, area: str) -> list[dict]:
+    """An area's rows with a period, in period order, the last of any repeated period."""
+    by_period = {}
+    for row in sorted((r for r in _records(frame[frame["area_code"] == area])
+                       if not _missing(r["period"])), key=lambda r: r["period"]):
+        by_period[row["period"]] = row
+    return list(by_period.values())
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, dt.date) and pd.isna(value))
 
 
 def recent_trend(frame: pd.DataFrame, area: str, code: str | None = None,
@@ -107,31 +135,36 @@ def recent_trend(frame: pd.DataFrame, area: str, code: str | None = None,
     (`code` names it; without it no break is applied).
     Missing periods keep their gap; `frequency` (annual/quarterly/monthly) places them in time,
     read from the dates when not given."""
+    return _trend_of(_area_rows(frame, area), code, frequency)
+
+
+def _trend_of(rows: list[dict], code: str | None, frequency: str | None
+              ) -> tuple[str, float | None]:
+    """`recent_trend` over one area's rows (`_area_rows`)."""
     from .values import HIDING_SYMBOLS
 
-    rows = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
-    rows = rows.drop_duplicates(subset=["period"], keep="last")
     # a break at date b starts a new series with the period ending on b
-    ends = pd.to_datetime(pd.Series(list(rows["period"]), dtype="object"))
-    starts = [pd.Timestamp(when) for when, _ in (series_breaks().get(code, []) if code else [])
-              if len(rows) and pd.Timestamp(when) <= ends.max()]
-    if starts:
-        rows = rows[(ends >= max(starts)).to_numpy()]
+    if rows and code:
+        last = pd.Timestamp(rows[-1]["period"])
+        starts = [pd.Timestamp(when) for when, _ in series_breaks().get(code, [])
+                  if pd.Timestamp(when) <= last]
+        if starts:
+            rows = [r for r in rows if pd.Timestamp(r["period"]) >= max(starts)]
     counts, periods, populations, hidden = [], [], [], []
-    for row in rows.itertuples(index=False):
-        flag = getattr(row, "suppressed", False)
+    for row in rows:
+        flag = row.get("suppressed", False)
+        value = row["value"]
         suppressed = bool(not pd.isna(flag) and flag) or (
-            pd.isna(row.value) and row.symbol in HIDING_SYMBOLS)
-        count = getattr(row, "count", None)
+            pd.isna(value) and row["symbol"] in HIDING_SYMBOLS)
+        count = row.get("count")
         count = None if count is None or pd.isna(count) else float(count)
-        if count is None and pd.isna(row.value) and not suppressed:
+        if count is None and pd.isna(value) and not suppressed:
             continue  # a missing period: left out, its gap kept
         # the exposure: a percentage's base where the frame has one, else the child population
-        base = getattr(row, "base", None)
-        population = base if base is not None and not pd.isna(base) else getattr(
-            row, "population", None)
+        base = row.get("base")
+        population = base if base is not None and not pd.isna(base) else row.get("population")
         counts.append(count)
-        periods.append(row.period)
+        periods.append(row["period"])
         populations.append(None if population is None or pd.isna(population)
                            else float(population))
         hidden.append(suppressed)
@@ -176,26 +209,26 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
                 directory: AreaDirectory, places: int) -> dict | None:
     """One indicator's line on an area profile: latest figure, Scotland's, the comparison and
     the recent trend. None when the area has no figure for it."""
-    mine = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
-    if mine.empty:
+    mine = _area_rows(frame, area)
+    if not mine:
         return None
-    latest = mine.iloc[-1]
-    scot = frame[(frame["area_code"] == SCOTLAND) & (frame["period"] == latest["period"])]
+    latest = mine[-1]
+    period = latest["period"]
+    scot = [r for r in _area_rows(frame, SCOTLAND) if r["period"] == period]
     against = "-"
-    if area != SCOTLAND and measure in (RATE, PERCENT):
-        compared = comparison(frame, latest["period"], (directory.areas[area].kind,), directory)
-        match = compared[compared["area_code"] == area]
-        if len(match):
-            against = stats.comparison_label(match.iloc[0]["comparison"],
-                                             definition["polarity"])
-    trend_class, _ = recent_trend(frame, area, definition.get("code"),
-                                  definition.get("frequency"))
+    if area != SCOTLAND and measure in (RATE, PERCENT) and area in directory.areas:
+        reference = None if not scot or pd.isna(scot[0]["value"]) else float(scot[0]["value"])
+        shown = [latest, *scot]  # as `comparison` decides: a base shown means a percentage
+        percent = any(not _missing(r.get("base")) for r in shown)
+        against = stats.comparison_label(_against(latest, percent, reference)["comparison"],
+                                         definition["polarity"])
+    trend_class, _ = _trend_of(mine, definition.get("code"), definition.get("frequency"))
     return {"Indicator": definition["name"],
-            "Period": period_label(latest["period"], definition["frequency"]),
+            "Period": period_label(period, definition["frequency"]),
             "Measure": measure_label(definition, measure),
             # a committee's long name as a header would push Scotland off screen
             "This area": shown_value(latest["value"], latest["symbol"], places),
-            "Scotland": shown_value(scot.iloc[0]["value"], None, places) if len(scot) else "..",
+            "Scotland": shown_value(scot[0]["value"], None, places) if scot else "..",
             "Compared with Scotland": against, "Recent trend": trend_class}
 
 

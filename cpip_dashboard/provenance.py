@@ -138,12 +138,13 @@ def by_area(area_codes: Iterable[str], frame: pd.DataFrame,
 
 def for_profile(frame: pd.DataFrame, area: str) -> bool:
     """For `indicators.profile_row`: the area's latest figure and Scotland's in that period."""
-    mine = frame[frame["area_code"] == area].dropna(subset=["period"]).sort_values("period")
-    if mine.empty:
+    rows = list(zip(frame["area_code"].tolist(), frame["period"].tolist(),
+                    frame["illustrative"].tolist(), strict=True))
+    periods = [p for a, p, _ in rows if a == area and p is not None and not pd.isna(p)]
+    if not periods:
         return True
-    period = mine.iloc[-1]["period"]
-    used = frame[(frame["period"] == period) & frame["area_code"].isin([area, SCOTLAND])]
-    return any_illustrative(used["illustrative"])
+    latest = max(periods)
+    return any_illustrative(f for a, p, f in rows if p == latest and a in (area, SCOTLAND))
 
 
 def for_series(frame: pd.DataFrame) -> bool:

@@ -231,6 +231,33 @@ SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id"
                   "count", "population", "population_year", "base", "illustrative"]
 
 
+def area_series(conn: Connection, pairs: list[tuple[str, str]],
+                areas: tuple[str, ...]) -> dict[tuple[str, str], pd.DataFrame]:
+    """`series` of several indicators and measures for a few areas, in one query (an area
+    profile: its own figures and Scotland's, for every indicator): (code, measure) -> frame."""
+    empty = pd.DataFrame(columns=SERIES_COLUMNS)
+    current = latest(conn)
+    if current is None or current.figures_from is None or not pairs:
+        return {pair: empty for pair in pairs}
+    rows = conn.execute(select(PublishedFigure.indicator_code, PublishedFigure.measure,
+                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+        PublishedFigure.publication_id == current.figures_from,
+        PublishedFigure.indicator_code.in_(sorted({code for code, _ in pairs})),
+        PublishedFigure.measure.in_(sorted({measure for _, measure in pairs})),
+        PublishedFigure.area_code.in_(areas)).order_by(PublishedFigure.id))
+    every = _typed(pd.DataFrame([tuple(r) for r in rows],
+                                columns=["indicator_code", "measure", *SERIES_COLUMNS]))
+    groups = {key: rows for key, rows in every.groupby(["indicator_code", "measure"], sort=False)}
+    return {pair: groups[pair][SERIES_COLUMNS].reset_index(drop=True) if pair in groups
+            else _typed(empty) for pair in pairs}
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"value": "float64", "count": "float64", "population": "float64",
+                         "base": "float64", "symbol": object, "status": object,
+                         "suppressed": bool, "illustrative": bool})
+
+
 def series(conn: Connection, code: str, measure: str,
            areas: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The protected figures of one indicator and measure for every area (or the `areas`
@@ -243,7 +270,4 @@ def series(conn: Connection, code: str, measure: str,
         PublishedFigure.indicator_code == code, PublishedFigure.measure == measure,
         *([] if areas is None else [PublishedFigure.area_code.in_(areas)]))
         .order_by(PublishedFigure.id))  # the order they were published in
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS)
-    return frame.astype({"value": "float64", "count": "float64", "population": "float64",
-                         "base": "float64", "symbol": object, "status": object,
-                         "suppressed": bool, "illustrative": bool})
+    return _typed(pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS))

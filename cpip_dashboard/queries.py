@@ -248,6 +248,19 @@ def populations(conn: Connection) -> pd.DataFrame:
                         columns=["area_code", "year", "children", "illustrative"])
 
 
+def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
+                areas: tuple[str, ...]) -> dict[tuple[str, str], pd.DataFrame]:
+    """`indicator_series` of several indicators and measures for a few areas: (code, measure)
+    -> frame, in one query of the stored figures."""
+    from . import publication
+
+    current = publication.latest(conn)
+    if current is not None and current.threshold == threshold:
+        return publication.area_series(conn, pairs, areas)
+    return {(code, measure): indicator_series(conn, code, measure, threshold, areas)
+            for code, measure in pairs}
+
+
 def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
                      areas: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The protected figures of one indicator and measure for every area (or the `areas`

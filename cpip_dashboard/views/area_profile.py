@@ -14,9 +14,9 @@ from ..db import data_version
 from ..disclosure import suppression_rule
 from ..queries import (
     area_directory,
+    area_series,
     criteria,
     indicator_catalogue,
-    indicator_series,
     register_as_at,
     review_assessments,
     workstreams,
@@ -55,14 +55,11 @@ def view(conn: Connection, area: str) -> AreaProfileView:
     name = directory.name(area)
     catalogue = indicator_catalogue(conn)
     rows, flags, definitions, measures, small, batches = [], [], [], [], [], set()
-    every = catalogue.to_dict("records")
-    for definition in every:
-        measure = indicators.headline_measure(definition, area)
-        # a count shown as its rate beside the rate indicator would be the same figure twice
-        if area != SCOTLAND and tiles.duplicate_rate(definition, measure, every):
-            continue
-        frame = indicator_series(conn, definition["code"], measure, config.suppress_below(),
-                                 _shown(area))
+    chosen = _indicators(catalogue, area)
+    series = area_series(conn, [(d["code"], m) for d, m in chosen], config.suppress_below(),
+                         _shown(area))
+    for definition, measure in chosen:
+        frame = series[(definition["code"], measure)]
         places = decimals(measure, definition)
         row = indicators.profile_row(definition, measure, frame, area, directory, places)
         if row is None:
@@ -116,6 +113,18 @@ def view(conn: Connection, area: str) -> AreaProfileView:
         review_sentence=review_sentence, findings=findings, findings_batches=findings_batches)
 
 
+def _indicators(catalogue: pd.DataFrame, area: str) -> list[tuple[dict, str]]:
+    """Each indicator with the measure its profile line shows."""
+    every = catalogue.to_dict("records")
+    chosen = []
+    for definition in every:
+        measure = indicators.headline_measure(definition, area)
+        # a count shown as its rate beside the rate indicator would be the same figure twice
+        if area == SCOTLAND or not tiles.duplicate_rate(definition, measure, every):
+            chosen.append((definition, measure))
+    return chosen
+
+
 def _shown(area: str) -> tuple[str, ...]:
     """The areas a profile reads: its own figures and Scotland's (not every area's)."""
     return (area,) if area == SCOTLAND else (area, SCOTLAND)
@@ -128,9 +137,11 @@ def small_charts(conn: Connection, area: str) -> tuple[SmallChart, ...]:
     name = directory.name(area)
     names = {area: name} if area == SCOTLAND else {area: name, SCOTLAND: "Scotland"}
     result = []
-    for definition, measure in view_small(conn, area):
-        shown = indicator_series(conn, definition["code"], measure, config.suppress_below(),
-                                 _shown(area))
+    chosen = view_small(conn, area)
+    series = area_series(conn, [(d["code"], m) for d, m in chosen], config.suppress_below(),
+                         _shown(area))
+    for definition, measure in chosen:
+        shown = series[(definition["code"], measure)]
         if not shown["value"].notna().any():
             continue
         sentence = charts.describe_trend(shown, names, unit_text(measure),
