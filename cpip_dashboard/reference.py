@@ -100,29 +100,49 @@ def indicator_rows() -> list[dict]:
 
 
 def sync(conn: Connection) -> None:
-    """Make the reference tables match `data/reference/` (idempotent; built-ins only)."""
+    """Make the reference tables match `data/reference/` (idempotent; built-ins only).
+
+    Only rows that differ are written, and never their keys: every process start runs this,
+    and in SQLite an UPDATE that sets a parent key checks every child row (at a million
+    indicator values that was five seconds of each start)."""
     areas, aliases = area_rows()
     _upsert(conn, Area, "code", areas)
-    conn.execute(delete(AreaAlias))
-    conn.execute(AreaAlias.__table__.insert(),
-                 [dict(alias=a, area_code=c, kind=k) for a, c, k in aliases])
+    wanted = {(a, c, k) for a, c, k in aliases}
+    if {tuple(r) for r in conn.execute(select(AreaAlias.alias, AreaAlias.area_code,
+                                              AreaAlias.kind))} != wanted:
+        conn.execute(delete(AreaAlias))
+        conn.execute(AreaAlias.__table__.insert(),
+                     [dict(alias=a, area_code=c, kind=k) for a, c, k in aliases])
     _upsert(conn, Workstream, "code", workstream_rows())
     _upsert(conn, ReviewCriterion, "code", criterion_rows())
-    existing = {row.code: row.id for row in conn.execute(
-        select(Indicator.code, Indicator.id).where(Indicator.batch_id.is_(None)))}
-    for row in indicator_rows():
-        if row["code"] in existing:
-            conn.execute(Indicator.__table__.update()
-                         .where(Indicator.id == existing[row["code"]]).values(**row))
-        else:
-            conn.execute(Indicator.__table__.insert().values(**row))
+    table = Indicator.__table__
+    rows = indicator_rows()
+    columns = [table.c[c] for c in rows[0]] if rows else []
+    existing = {row.code: row for row in conn.execute(
+        select(table.c.id, *columns).where(Indicator.batch_id.is_(None)))}
+    for row in rows:
+        old = existing.get(row["code"])
+        if old is None:
+            conn.execute(table.insert().values(**row))
+        elif _differs(old._mapping, row):
+            conn.execute(table.update().where(table.c.id == old.id)
+                         .values(**{k: v for k, v in row.items() if k != "code"}))
+
+
+def _differs(stored, row: dict) -> bool:
+    return any(stored[key] != value for key, value in row.items())
 
 
 def _upsert(conn: Connection, model, key: str, rows: list[dict]) -> None:
+    if not rows:
+        return
     table = model.__table__
-    existing = {r[0] for r in conn.execute(select(table.c[key]))}
+    existing = {r._mapping[key]: r._mapping
+                for r in conn.execute(select(*[table.c[c] for c in rows[0]]))}
     for row in rows:
-        if row[key] in existing:
-            conn.execute(table.update().where(table.c[key] == row[key]).values(**row))
-        else:
+        stored = existing.get(row[key])
+        if stored is None:
             conn.execute(table.insert().values(**row))
+        elif _differs(stored, row):
+            conn.execute(table.update().where(table.c[key] == row[key])
+                         .values(**{k: v for k, v in row.items() if k != key}))

@@ -14,7 +14,7 @@ from ..areas import SCOTLAND
 from ..queries import area_directory, indicator_catalogue, register_as_at, review_for_action
 from ..queries import workstreams as workstream_list
 from .briefing import long_date
-from .common import Download, records_download
+from .common import Download, memo, records_download
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class RegisterView:
 
 def view(conn: Connection, meeting: dt.date | None, area: str) -> RegisterView:
     directory = area_directory(conn)
-    data = register_as_at(conn, meeting)
+    data = memo(conn, register_as_at, meeting)  # read once for every view and area
     actions = register.for_area(data["now"], area, directory)
     ws = workstream_list(conn)
     return RegisterView(
@@ -55,7 +55,7 @@ def filtered(conn: Connection, meeting: dt.date | None, area: str, workstreams: 
              leads: tuple[str, ...], rags: tuple[str, ...],
              flags: tuple[str, ...]) -> FilteredView:
     directory = area_directory(conn)
-    data = register_as_at(conn, meeting)
+    data = memo(conn, register_as_at, meeting)  # read once for every view and area
     actions = register.for_area(data["now"], area, directory)
     shown = register.filtered(actions, list(workstreams), list(leads), list(rags), list(flags))
     ws = workstream_list(conn)
@@ -85,7 +85,7 @@ class HistoryView:
 
 def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> HistoryView:
     directory = area_directory(conn)
-    data = register_as_at(conn, meeting)
+    data = memo(conn, register_as_at, meeting)  # read once for every view and area
     action = data["now"].set_index("ref").loc[ref]
     ws = dict(zip(*(workstream_list(conn)[c] for c in ("code", "name")), strict=True))
     rows = register.history(data["updates"], ref, data["meeting"])

@@ -14,7 +14,7 @@ from .. import charts, rag, register, tiles
 from ..areas import SCOTLAND
 from ..db import data_version
 from ..queries import area_directory, meetings, register_as_at, workstreams
-from .common import Download, records_download
+from .common import Download, memo, records_download
 
 WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
 STATUS_ORDER = ("Complete", "Green", "Amber", "Red", "Not started")
@@ -133,7 +133,7 @@ def tiles_table(made: list[tiles.Tile], area: str) -> pd.DataFrame:
 
 def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
     directory = area_directory(conn)
-    data = register_as_at(conn, meeting)
+    data = memo(conn, register_as_at, meeting)  # read once for every view and area
     now = register.for_area(data["now"], area, directory)
     before = None if data["before"] is None else register.for_area(data["before"], area,
                                                                     directory)
