@@ -1,7 +1,8 @@
 """Load benchmark: a real dashboard server driven through Streamlit's own websocket protocol (no
 browser: these are the server's times from the request to the end of the script run).
 
-For every page: the first visitor after the server starts, a new visitor with warm caches
+For every page: the first visitor after the server starts (arriving as soon as it answers its
+health check, alongside the server's own warm-up, whose time is reported too), a new visitor with warm caches
 (median of several), a rerun after a filter change on the same connection (a second
 `rerun_script` with another query string); then 20 visitors opening the Briefing at the same
 moment (p50, p95), 20 visitors opening 20 different area profiles at once (p95), and the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -37,17 +39,15 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import websockets
 from sqlalchemy import create_engine, make_url, text
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks import scale
+from cpip_dashboard.ui import client
 
 # url path, label, the query string of the filter change (CONTRACT.md addresses)
 PAGES = [
@@ -86,74 +86,31 @@ class Run:
         return self.error is None
 
 
-def _rerun(page: str, query: str) -> bytes:
-    msg = BackMsg()
-    msg.rerun_script.page_name = page
-    msg.rerun_script.query_string = query
-    return msg.SerializeToString()
-
-
-async def _until_finished(ws) -> None:
-    """Read ForwardMsgs until the script run ends; raise PageFailed for a failed run."""
-    error = None
-    while True:
-        raw = await ws.recv()
-        msg = ForwardMsg()
-        msg.ParseFromString(raw)
-        kind = msg.WhichOneof("type")
-        if kind == "page_not_found":
-            raise PageFailed(f"page not found: {msg.page_not_found.page_name!r}")
-        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element" \
-                and msg.delta.new_element.WhichOneof("type") == "exception":
-            exc = msg.delta.new_element.exception
-            error = error or f"{exc.type}: {exc.message}"[:300]
-        if kind == "script_finished":
-            status = msg.script_finished
-            if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                continue  # the script reran itself; the run goes on
-            if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
-                raise PageFailed("compile error")
-            if error:
-                raise PageFailed(error)
-            return
-
-
-def ws_address(base: str) -> tuple[str, str]:
-    parts = urlsplit(base)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream", \
-        f"{parts.scheme}://{parts.netloc}"
+def _timed(run: client.Run) -> Run:
+    """A run's time, or why it is not a success (an exception shown, page not found)."""
+    if run.page_not_found:
+        return Run(None, "page not found")
+    if run.exceptions:
+        return Run(None, run.exceptions[0][:300])
+    return Run(run.seconds)
 
 
 async def visit(base: str, page: str, query: str = "", then: str | None = None
                 ) -> tuple[Run, Run | None]:
-    """One new visitor: a connection, one run of `page`; with `then`, a second run on the same
-    connection with that query string (a filter change). Returns the two runs' times."""
-    address, origin = ws_address(base)
-    second = None
+    """One new visitor (`cpip_dashboard.ui.client`: the health check for its cookies, then a
+    websocket), one run of `page`; with `then`, a second run on the same connection with that
+    query string (a filter change). Returns the two runs' times, each from the request to the
+    end of the script run."""
     try:
-        async with websockets.connect(address, subprotocols=["streamlit"], origin=origin,
-                                      max_size=None, open_timeout=TIMEOUT) as ws:
-            start = time.perf_counter()
-            try:
-                await ws.send(_rerun(page, query))
-                await asyncio.wait_for(_until_finished(ws), TIMEOUT)
-                first = Run(time.perf_counter() - start)
-            except PageFailed as exc:
-                return Run(None, str(exc)), None
-            if then is not None:
-                start = time.perf_counter()
-                try:
-                    await ws.send(_rerun(page, then))
-                    await asyncio.wait_for(_until_finished(ws), TIMEOUT)
-                    second = Run(time.perf_counter() - start)
-                except PageFailed as exc:
-                    second = Run(None, str(exc))
+        async with client.Visitor(base, timeout=TIMEOUT) as visitor:
+            first = _timed(await visitor.run(page, query))
+            if not first.ok or then is None:
+                return first, None
+            return first, _timed(await visitor.run(page, then))
     except TimeoutError:
         return Run(None, f"timed out after {TIMEOUT:.0f} s"), None
     except (OSError, websockets.WebSocketException) as exc:
         return Run(None, f"connection failed: {exc}"), None
-    return first, second
 
 
 async def crowd(base: str, visits: list[tuple[str, str]]) -> list[Run]:
@@ -264,6 +221,14 @@ class Server:
         _wait_healthy(self.base, self.proc, 600)
         self.start_seconds = time.perf_counter() - started
 
+    def warm_up_seconds(self) -> float | None:
+        """How long the server's own warm-up took (its log line), while the first visitors
+        above arrived at once: the first visitor's figures are for one who does not wait."""
+        self.log.flush()
+        found = re.search(r"Warm-up: every page opened once in ([0-9.]+) s",
+                          Path(self.log.name).read_text(errors="replace"))
+        return float(found.group(1)) if found else None
+
     def stop(self) -> None:
         self.memory.stop()
         if self.proc.poll() is None:
@@ -347,6 +312,7 @@ class Figures:
     areas: list[Run] = field(default_factory=list)
     memory_mb: float | None = None
     start_seconds: float | None = None
+    warm_up_seconds: float | None = None  # the server's own warm-up (serve.warm_up)
     failures: list[str] = field(default_factory=list)
 
 
@@ -465,6 +431,10 @@ def report(pairs: list[tuple[str, Figures, Figures | None]], crowd_size: int) ->
             ll = large.start_seconds if large else None
             print(f"{'server start to healthy':<46} {_fmt(sample.start_seconds):>9} "
                   f"{_fmt(ll) if large else '-':>9}")
+        if sample.warm_up_seconds is not None:
+            ll = large.warm_up_seconds if large else None
+            print(f"{'its warm-up (every page once, after healthy)':<46} "
+                  f"{_fmt(sample.warm_up_seconds):>9} {_fmt(ll) if large else '-':>9}")
         failures = sample.failures + (large.failures if large else [])
         for failure in failures:
             print(f"FAILED {failure}")
@@ -482,6 +452,7 @@ def run_local(backend: str, pg_admin: str | None, datasets: list[str], repeat: i
             figures = measure(server.base, f"{backend} {dataset}", repeat, crowd_size)
             figures.memory_mb = server.memory.peak_mb()
             figures.start_seconds = server.start_seconds
+            figures.warm_up_seconds = server.warm_up_seconds()
         finally:
             server.stop()
         results[dataset] = figures

@@ -128,7 +128,7 @@ class Cluster:
                       f"/_stcore/health within {timeout:.0f} s; see {app.log}.")
 
     def warm_up(self) -> None:
-        from deploy.streamlit_client import visit
+        from cpip_dashboard.ui.client import visit
 
         async def all_apps():
             return await asyncio.gather(*(visit(app.base) for app in self.apps),

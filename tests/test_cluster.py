@@ -2,7 +2,7 @@
 PostgreSQL database, with sign-in configured: one cluster of two processes for the module,
 started and stopped exactly as an operator does (the command, then Ctrl-C).
 
-Visitors speak Streamlit's websocket protocol (deploy/streamlit_client.py); nginx's access log
+Visitors speak Streamlit's websocket protocol (cpip_dashboard/ui/client.py); nginx's access log
 says which process answered each request. Each test needs only the cluster (and a signed-in
 browser's cookies); the killed process and the stop come last in the file, so last on whichever
 pytest worker runs them (each worker starts its own cluster). The sign-in is a real OpenID
@@ -33,8 +33,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from cpip_dashboard.ui.client import Visitor, visit
 from deploy.serve_cluster import main as serve_cluster_main
-from deploy.streamlit_client import Visitor, visit
 from tests.cli_helpers import cli
 from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip
 from tests.files import csv

@@ -4,8 +4,10 @@ One `Visitor` is one new browser tab: as Streamlit's page does, a GET of `/_stco
 its cookies), then a websocket to `/_stcore/stream` (one Streamlit session on whichever process
 answers it), on which `run(page, query)` asks for a script run and reads what
 the page draws until the run finishes. The same visitor's next `run` is that session's next run.
-Used by `serve_cluster.py` (to warm each process up before visitors come) and by the cluster
-tests (through nginx: a page renders, the websocket stays up, a commit is seen by every process).
+Used by `serve` (each process opens every page once as soon as it answers, so the first real
+visitor finds the caches warm), `deploy/serve_cluster.py`, the load benchmark
+(`benchmarks/load.py`) and the cluster tests (through nginx: a page renders, the websocket stays
+up, a commit is seen by every process).
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ class Visitor:
         if "_streamlit_xsrf" in self.cookies:
             subprotocols.append(self.cookies["_streamlit_xsrf"])
         self.ws = await connect(
-            f"{scheme}://{parts.netloc}/_stcore/stream", subprotocols=subprotocols,
+            f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream",
+            subprotocols=subprotocols,
             additional_headers=headers, max_size=None, open_timeout=self.timeout,
             ping_interval=None, proxy=None)
         self._take_cookies(self.ws.response.headers.get_all("Set-Cookie"))

@@ -1,0 +1,38 @@
+"""`python -m cpip_dashboard.ui.serve` opens every page once as soon as it answers (its own
+warm-up), so the first person to arrive finds the caches warm (benchmarks/load.py measures it)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from cpip_dashboard.ui.client import visit
+from tests.conftest import start_server
+
+WARMED = "Warm-up: every page opened once in"
+
+
+def _wait_for_line(log, texts: tuple[str, ...], limit: float = 120) -> str:
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        content = log.read_text(errors="replace")
+        for text in texts:
+            if text in content:
+                return content
+        time.sleep(0.2)
+    return log.read_text(errors="replace")
+
+
+def test_the_server_opens_every_page_once_at_start(databases, tmp_path):
+    log = tmp_path / "streamlit.log"
+    proc, base = start_server(databases.fresh("sqlite", sample=True), log)
+    try:
+        content = _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))
+        assert WARMED in content, content[-2000:]
+        assert "Traceback" not in content, content[-2000:]
+        run = asyncio.run(visit(base))  # a visitor after the warm-up is served as before
+        assert run.ok, run.exceptions
+        assert run.contains("Programme status at"), run.texts[:20]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
