@@ -114,11 +114,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
-def _area_rows(frame: pd.DataFrame, area: str) -> list[dict]:
+def _area_rows(rows: pd.DataFrame | list[dict], area: str) -> list[dict]:
     """An area's rows with a period, in period order, the last of any repeated period."""
+    if isinstance(rows, pd.DataFrame):
+        rows = _records(rows[rows["area_code"] == area])
     by_period = {}
-    for row in sorted((r for r in _records(frame[frame["area_code"] == area])
-                       if not _missing(r["period"])), key=lambda r: r["period"]):
+    for row in sorted((r for r in rows if r["area_code"] == area and not _missing(r["period"])),
+                      key=lambda r: r["period"]):
         by_period[row["period"]] = row
     return list(by_period.values())
 
@@ -209,12 +211,13 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
                 directory: AreaDirectory, places: int) -> dict | None:
     """One indicator's line on an area profile: latest figure, Scotland's, the comparison and
     the recent trend. None when the area has no figure for it."""
-    mine = _area_rows(frame, area)
+    rows = _records(frame)  # an area's and Scotland's: a few hundred rows
+    mine = _area_rows(rows, area)
     if not mine:
         return None
     latest = mine[-1]
     period = latest["period"]
-    scot = [r for r in _area_rows(frame, SCOTLAND) if r["period"] == period]
+    scot = [r for r in _area_rows(rows, SCOTLAND) if r["period"] == period]
     against = "-"
     if area != SCOTLAND and measure in (RATE, PERCENT) and area in directory.areas:
         reference = None if not scot or pd.isna(scot[0]["value"]) else float(scot[0]["value"])
