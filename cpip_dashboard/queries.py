@@ -13,6 +13,7 @@ from .areas import AreaDirectory, AreaInfo
 from .current import BECAME_CURRENT, current, current_kind
 from .models import (
     Action,
+    ActionUpdate,
     Area,
     AreaAlias,
     AuditEvent,
@@ -184,8 +185,10 @@ def action_updates(conn: Connection) -> pd.DataFrame:
     """The current update per action and reporting date (the whole history)."""
     columns = ["action_ref", "reporting_date", "rag", "progress", "commentary", "next_steps",
                "revised_due_date", "batch_id"]
-    rows = conn.execute(current_kind("updates").order_by("action_ref", "reporting_date"))
-    frame = pd.DataFrame([{c: getattr(r, c) for c in columns} for r in rows], columns=columns)
+    stmt = current_kind("updates").with_only_columns(
+        *[getattr(ActionUpdate, c) for c in columns], maintain_column_froms=True)
+    rows = conn.execute(stmt.order_by(ActionUpdate.action_ref, ActionUpdate.reporting_date))
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     return frame.astype({"commentary": object, "next_steps": object,
                          "revised_due_date": object, "progress": "float64"})
 
