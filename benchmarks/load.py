@@ -16,8 +16,8 @@ reported as FAILED (with the message), never timed as a success.
     python benchmarks/load.py                  # SQLite and PostgreSQL (TEST_DATABASE_URL), sample and scale
     python benchmarks/load.py --quick          # fewer repetitions
     python benchmarks/load.py --backends sqlite
-    python benchmarks/load.py --url http://127.0.0.1:8620 [--pid PID ...]   # a running server or cluster
-    python benchmarks/load.py --option runner.postScriptGC=false           # a Streamlit option
+    python benchmarks/load.py --url BASE1 --pid PID,PID --url BASE2 --pid PID,PID   # running servers or clusters
+    python benchmarks/load.py --option runner.postScriptGC=true            # a Streamlit option (here: its default)
 
 The scale databases are built once and kept: benchmarks/.cache/scale-<version>.sqlite and the
 PostgreSQL database cpip_bench_scale (rebuilt when benchmarks/scale.py's VERSION changes).
@@ -151,12 +151,13 @@ def _wait_healthy(base: str, proc: subprocess.Popen | None, limit: float) -> flo
 
 
 class Memory:
-    """Peak resident memory of processes (and their children) from /proc: VmHWM where the
-    process is ours to read, and a sampled sum of VmRSS across the process tree."""
+    """Peak resident memory per server process (with its children) from /proc: VmHWM where the
+    process is ours to read, and a sampled VmRSS across its process tree; of several processes
+    (a cluster), the largest, since the target is per process."""
 
     def __init__(self, pids: list[int]):
         self.pids = pids
-        self.peak_sum = 0
+        self.peaks = dict.fromkeys(pids, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -188,13 +189,14 @@ class Memory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            total = sum(self._field(p, "VmRSS") for pid in self.pids for p in self._tree(pid))
-            self.peak_sum = max(self.peak_sum, total)
+            for pid in self.pids:
+                total = sum(self._field(p, "VmRSS") for p in self._tree(pid))
+                self.peaks[pid] = max(self.peaks[pid], total)
 
     def peak_mb(self) -> float:
-        """The larger of the sampled peak and the kernel's high-water marks, in MB."""
-        hwm = sum(self._field(p, "VmHWM") for pid in self.pids for p in self._tree(pid))
-        return max(self.peak_sum, hwm) / 1e6
+        """The largest process's peak: its sampled peak or the kernel's high-water marks."""
+        return max(max(self.peaks[pid], sum(self._field(p, "VmHWM") for p in self._tree(pid)))
+                   for pid in self.pids) / 1e6
 
     def stop(self) -> None:
         self._stop.set()
@@ -212,7 +214,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cpip_dashboard.ui.serve", "--server.address", "127.0.0.1",
              "--server.port", str(self.port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false",
              *(part for option in options for part in (f"--{option.split('=', 1)[0]}",
                                                        option.split("=", 1)[1]))],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -423,7 +425,7 @@ def report(pairs: list[tuple[str, Figures, Figures | None]], crowd_size: int) ->
                   f"{_ratio(ll, s):>6}  {target}")
         if sample.memory_mb is not None:
             ll = large.memory_mb if large else None
-            print(f"{'server memory, peak (MB)':<46} {sample.memory_mb:>9.0f} "
+            print(f"{'server memory, peak per process (MB)':<46} {sample.memory_mb:>9.0f} "
                   f"{(f'{ll:.0f}' if ll else '-'):>9} {_ratio(ll, sample.memory_mb):>6}  "
                   f"< 600 MB: sample {_verdict(sample.memory_mb, 600)}, "
                   f"scale {_verdict(ll, 600) if ll else '-'}")
@@ -472,11 +474,12 @@ def main() -> None:
     parser.add_argument("--url", action="append", metavar="BASE",
                         help="measure a running server or cluster instead (repeatable); "
                              "first the sample one, then the scale one")
-    parser.add_argument("--pid", action="append", type=int, default=[],
-                        help="with --url: server process ids whose memory to report")
+    parser.add_argument("--pid", action="append", default=[],
+                        help="with --url: server process ids whose memory to report, comma-"
+                             "separated; once per --url for each address's own processes")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit option for the servers started here, e.g. "
-                             "runner.postScriptGC=false (repeatable)")
+                             "runner.postScriptGC=true (repeatable)")
     args = parser.parse_args()
     repeat, crowd_size = (3, 10) if args.quick else (7, 20)
     workdir = Path(tempfile.mkdtemp(prefix="cpip-load-"))
@@ -485,9 +488,12 @@ def main() -> None:
     pairs = []
     if args.url:
         measured = []
-        for base in args.url:
+        for index, base in enumerate(args.url):
             print(f"  {base}", flush=True)
-            memory = Memory(args.pid) if args.pid else None
+            # --pid 1,2 --pid 3,4: each address's own processes; else every pid given
+            given = args.pid[index] if len(args.pid) == len(args.url) else ",".join(args.pid)
+            pids = [int(p) for p in given.split(",") if p]
+            memory = Memory(pids) if pids else None
             figures = measure(base.rstrip("/"), base, repeat, crowd_size)
             if memory:
                 figures.memory_mb = memory.peak_mb()

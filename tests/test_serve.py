@@ -36,3 +36,13 @@ def test_the_server_opens_every_page_once_at_start(databases, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_server_limits_malloc_arenas_on_glibc():
+    """Sessions run in threads of their own; unlimited glibc arenas kept each one's freed
+    memory apart (658 MB against 445 MB at a million values, 20 area profiles at once)."""
+    import platform
+
+    from cpip_dashboard.ui.serve import limit_malloc_arenas
+
+    assert limit_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
