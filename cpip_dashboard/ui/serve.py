@@ -7,7 +7,8 @@ name and answered "Page not found". This launcher tells Streamlit up front that 
 addresses. (Run through plain `streamlit run app.py`, each page still switches the server over
 on its first run; see `frame.require`.)
 
-As soon as the server answers, a thread opens every page once as a visitor would
+Before the server starts, what the pages import is loaded (`PRELOAD`); as soon as it answers,
+a thread opens every page once as a visitor would
 (`client.Visitor`, one session): the imports, the engine, the register and each page's default
 view are then ready when the first person arrives (at a million values the first Briefing
 took 1.8 s cold, 0.1 s warm). With sign-in configured the warm-up visitor is not signed in and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import importlib
 import sys
 import threading
 import time
@@ -50,8 +52,21 @@ def limit_malloc_arenas() -> bool:
         return False
 
 
+# What the pages import, loaded before the server answers (pandas, Altair, SQLAlchemy, fpdf2,
+# the upload pipeline): about a second the first visitor would otherwise wait for. Not the
+# `ui` modules, whose Streamlit caches belong to the running server.
+PRELOAD = ("cpip_dashboard.views.about", "cpip_dashboard.views.actions",
+           "cpip_dashboard.views.area_profile", "cpip_dashboard.views.briefing",
+           "cpip_dashboard.views.indicators", "cpip_dashboard.views.review",
+           "cpip_dashboard.pack", "cpip_dashboard.approval", "cpip_dashboard.templates",
+           "cpip_dashboard.imports.pipeline", "cpip_dashboard.imports.preview",
+           "cpip_dashboard.rollback")
+
+
 def main(argv: list[str] | None = None) -> None:
     limit_malloc_arenas()
+    for module in PRELOAD:
+        importlib.import_module(module)
     PagesManager.uses_pages_directory = False
     args = sys.argv[1:] if argv is None else argv
     sys.argv = ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *args]
