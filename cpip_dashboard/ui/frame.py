@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import approval, audit, auth, config
 from ..areas import SCOTLAND, AreaDirectory
@@ -144,23 +145,43 @@ def _notice(text: str) -> None:
     st.session_state.setdefault("_notices", []).append(text)
 
 
-def adopt_url(who: auth.Identity, page_path: str) -> None:
+def _history_navigation() -> bool | None:
+    """Whether this run comes from the browser's Back or Forward (None: this Streamlit does
+    not say)."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "is_history_navigation", None) if ctx is not None else None
+
+
+def adopt_url(who: auth.Identity, page_path: str) -> bool:
     """Take the selections from the address when it changed from outside (first visit, a
     shared link, Back or Forward), else keep the session's; unknown values get a short notice.
 
     The address holds only what differs from the defaults (`sync_url`), so on the same page a
     parameter that has gone from the address (Back to before it was chosen) returns that
     selection to its default; a move to another page arrives without the parameters and keeps
-    the selections."""
+    the selections.
+
+    A run caused by a control on the same page carries the browser's copy of the address,
+    which can be older than the last write (the control was used before the browser had the
+    new address): an address this session has already had on this page is such a copy, and
+    is ignored rather than undoing the selections made since. True when the address must be
+    written before the page draws (`run_frame`)."""
     first = not st.session_state.get("_frame_initialised")
-    st.session_state["_frame_initialised"] = True
-    synced = st.session_state.setdefault("_synced", {})
-    same_page = st.session_state.get("_synced_page") == page_path
+    history = _history_navigation()
+    moved = st.session_state.get("_run_page") != page_path
     params = st.query_params
+    address = params.to_dict()
+    had = [] if moved else st.session_state.get("_addresses", [])
+    st.session_state.update(_frame_initialised=True, _run_page=page_path,
+                            _addresses=[*had[-20:], address])
     options = area_options()
     default_area = who.area if who.area in options else SCOTLAND
     if first:
         st.session_state["area"] = default_area
+    if history is False and not (first or moved) and address in had:
+        return False
+    synced = st.session_state.setdefault("_synced", {})
+    same_page = not moved
 
     def changed(key: str) -> str | None:
         """The address's value when it differs from what this session last wrote; "" when a
@@ -207,6 +228,11 @@ def adopt_url(who: auth.Identity, page_path: str) -> None:
             st.session_state.pop("measure" if key == "measure" else "compare", None)
         elif value is not None:
             st.session_state[f"_address_{key}"] = value
+    # a move by a link: Streamlit has already put the new page in the browser's history
+    # without the selections; give the view its own entry before any control on the page can
+    # be used (a control used during this run would otherwise stop it before `sync_url`, and
+    # Back from that control's entry would land on the page without the selections)
+    return moved and not first and history is False
 
 
 def indicator_params(measures: tuple[str, ...], default_measure: str,
@@ -256,7 +282,7 @@ def sync_url(page_path: str = "") -> None:
     target = {key: value for key, value in values.items()
               if value and value != defaults.get(key)}
     st.session_state["_synced"] = {key: target.get(key) for key in values}
-    st.session_state["_synced_page"] = page_path
+    st.session_state["_addresses"] = [*st.session_state.get("_addresses", [])[-20:], target]
     if st.query_params.to_dict() != target:
         st.query_params.from_dict(target)  # one message: one entry in the browser's history
 
@@ -362,7 +388,8 @@ def _run_framed() -> None:
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
     if framed:
-        adopt_url(who, page.url_path)
+        if adopt_url(who, page.url_path):
+            sync_url(page.url_path)
         area_selector()
         presentation_toggle()
         banners(who)
