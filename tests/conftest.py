@@ -22,6 +22,8 @@ Browser
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import socket
@@ -218,6 +220,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_async(coroutine):
+    """`asyncio.run` in a thread of its own: a Playwright test on the same worker leaves an
+    event loop running in the main thread, where asyncio.run would refuse."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def start_server(db_url: str, log_path: Path, extra_env: dict | None = None,

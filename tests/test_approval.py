@@ -170,7 +170,9 @@ def views(conn) -> dict:
 def pack_text(engine, area: str = "CPC14") -> str:
     with engine.connect() as conn:
         _, pdf = pack.build(conn, None, area)
-    return re.sub(r"produced .* UTC", "produced (time)", pdf_text(pdf))
+    text = re.sub(r"produced .* UTC", "produced (time)", pdf_text(pdf))
+    # when it was prepared ("on 1 December 2026 at 20:06 UTC") moves with the clock
+    return re.sub(r"on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d UTC", "on (date and time)", text)
 
 
 def neg1(view: dict) -> str:

@@ -13,7 +13,6 @@ button, HTTP for the redirects.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import os
 import queue
@@ -36,16 +35,8 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from cpip_dashboard.ui.client import Visitor, visit
 from deploy.serve_cluster import main as serve_cluster_main
 from tests.cli_helpers import cli
-from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip
+from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip, run_async
 from tests.files import csv
-
-
-def run_async(coroutine):
-    """`asyncio.run` in a thread of its own: a Playwright test on the same worker leaves an
-    event loop running in the main thread, where asyncio.run would refuse."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
 
 # one cluster for the module: every test of it on one worker (--dist loadgroup)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]

@@ -3,11 +3,10 @@ warm-up), so the first person to arrive finds the caches warm (benchmarks/load.p
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from cpip_dashboard.ui.client import visit
-from tests.conftest import start_server
+from tests.conftest import run_async, start_server
 
 WARMED = "Warm-up: every page opened once in"
 
@@ -30,7 +29,7 @@ def test_the_server_opens_every_page_once_at_start(databases, tmp_path):
         content = _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))
         assert WARMED in content, content[-2000:]
         assert "Traceback" not in content, content[-2000:]
-        run = asyncio.run(visit(base))  # a visitor after the warm-up is served as before
+        run = run_async(visit(base))  # a visitor after the warm-up is served as before
         assert run.ok, run.exceptions
         assert run.contains("Programme status at"), run.texts[:20]
     finally:
