@@ -255,11 +255,16 @@ def start_server(db_url: str, log_path: Path, extra_env: dict | None = None,
     raise RuntimeError(f"streamlit did not start; see {log_path}")
 
 
+SERVER_LOGS: dict[str, Path] = {}  # the session server's address -> its log
+
+
 @pytest.fixture(scope="session")
 def server(databases, tmp_path_factory):
     require_or_skip(Path(CHROMIUM).exists(), f"Chromium ({CHROMIUM}; apt-get install chromium)")
     url = databases.fresh("sqlite", sample=True)
-    proc, base = start_server(url, tmp_path_factory.mktemp("server") / "streamlit.log")
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    proc, base = start_server(url, log)
+    SERVER_LOGS[base] = log
     yield base
     proc.terminate()
     try:

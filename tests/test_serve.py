@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from cpip_dashboard.ui.client import visit
-from tests.conftest import run_async, start_server
+from tests.conftest import SERVER_LOGS, run_async
 
 WARMED = "Warm-up: every page opened once in"
 
@@ -22,19 +22,15 @@ def _wait_for_line(log, texts: tuple[str, ...], limit: float = 120) -> str:
     return log.read_text(errors="replace")
 
 
-def test_the_server_opens_every_page_once_at_start(databases, tmp_path):
-    log = tmp_path / "streamlit.log"
-    proc, base = start_server(databases.fresh("sqlite", sample=True), log)
-    try:
-        content = _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))
-        assert WARMED in content, content[-2000:]
-        assert "Traceback" not in content, content[-2000:]
-        run = run_async(visit(base))  # a visitor after the warm-up is served as before
-        assert run.ok, run.exceptions
-        assert run.contains("Programme status at"), run.texts[:20]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def test_the_server_opens_every_page_once_at_start(server):
+    """The browser tests' server (`make run`'s launcher), whose log tells its warm-up."""
+    log = SERVER_LOGS[server]
+    content = _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))
+    assert WARMED in content, content[-2000:]
+    assert "Traceback" not in content, content[-2000:]
+    run = run_async(visit(server))  # a visitor after the warm-up is served as before
+    assert run.ok, run.exceptions
+    assert run.contains("Programme status at"), run.texts[:20]
 
 
 def test_the_server_limits_malloc_arenas_on_glibc():
