@@ -34,12 +34,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from . import auth
+from . import audit, auth
 from .auth import Identity
 from .db import utcnow, write_transaction
 from .imports.diff import Diff
 from .imports.problems import Problem
-from .models import AuditEvent, BatchPreview, UploadBatch
+from .models import BatchPreview, UploadBatch
 
 MODES = ("two-person", "single")
 Actor = Identity | str
@@ -139,11 +139,6 @@ def _pending_batch(conn: Connection, batch_id: int) -> tuple[Any, str | None]:
     return batch, None
 
 
-def _audit(conn: Connection, when, who: str, event: str, batch_id: int, detail: str) -> None:
-    conn.execute(AuditEvent.__table__.insert().values(
-        at=when, user=who, event=event, batch_id=batch_id, detail=detail[:1000]))
-
-
 def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
     """Make a pending batch current as of now and publish it; never by its uploader."""
     refusal = writer_refusal(actor, "approve uploads")
@@ -164,8 +159,8 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
         from .publication import publish  # the figures are protected again, in this transaction
 
         publish(conn, "approve", batch_id, set(batch.kinds.split(",")))
-        _audit(conn, now, who, "approve", batch_id,
-               f"Approved batch {batch_id} ({batch.file_name}) uploaded by {batch.uploaded_by}")
+        audit.write(conn, who, "approve", f"Approved batch {batch_id} ({batch.file_name}) "
+                    f"uploaded by {batch.uploaded_by}", batch_id, at=now)
     return Decision(True, f"Batch {batch_id} ({batch.file_name}) is approved and current: every "
                           "page shows it now.")
 
@@ -206,9 +201,9 @@ def _refuse(engine: Engine, batch_id: int, who: str, reason: str,
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
             state="rejected", rejected_by=who, rejected_at=now, rejected_reason=reason or None))
         event = "withdraw" if withdrawn else "reject"
-        _audit(conn, now, who, event, batch_id,
-               f"{'Withdrew' if withdrawn else 'Rejected'} batch {batch_id} "
-               f"({batch.file_name})" + (f": {reason}" if reason else ""))
+        audit.write(conn, who, event, f"{'Withdrew' if withdrawn else 'Rejected'} batch "
+                    f"{batch_id} ({batch.file_name})" + (f": {reason}" if reason else ""),
+                    batch_id, at=now)
     return Decision(True, f"Batch {batch_id} ({batch.file_name}) is "
                           f"{'withdrawn' if withdrawn else 'rejected'}: it stays in the history "
                           "and never shows on any page.")

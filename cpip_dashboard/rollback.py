@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.orm import aliased
 
+from . import audit
 from .approval import Actor, actor_id, writer_refusal
 from .current import KIND_TABLES
 from .db import utcnow, write_transaction
 from .models import (
     Action,
     ActionUpdate,
-    AuditEvent,
     Indicator,
     IndicatorValue,
     ReviewAssessment,
@@ -120,8 +120,7 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
             state="rolled_back", rolled_back_by=user, rolled_back_at=now))
         publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
-        conn.execute(AuditEvent.__table__.insert().values(
-            at=now, user=user, event="rollback", batch_id=batch_id,
-            detail=f"Rolled back batch {batch_id} ({batch.file_name})"))
+        audit.write(conn, user, "rollback", f"Rolled back batch {batch_id} ({batch.file_name})",
+                    batch_id, at=now)
     return RollbackResult(True, f"Batch {batch_id} ({batch.file_name}) is rolled back: its rows "
                                 "no longer show anywhere; history keeps them.")

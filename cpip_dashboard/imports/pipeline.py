@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, select
 
 from .. import approval as approvals
+from .. import audit
 from ..auth import Identity
 from ..current import KIND_TABLES
 from ..db import utcnow, write_transaction
 from ..imports.kinds import KINDS, normalise_header
-from ..models import AuditEvent, ReviewCriterion, UploadBatch, Workstream
+from ..models import ReviewCriterion, UploadBatch, Workstream
 from ..queries import area_directory, current_action_refs, current_indicators
 from .checks import CHECKS, ORDER, Context, Records, rule_same_key_once
 from .diff import Diff, SheetChanges, compute
@@ -328,11 +329,9 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         publish(conn, "commit", batch_id, set(kinds))
     _pause_for_tests("published", batch_id)
     totals = report.totals()
-    conn.execute(AuditEvent.__table__.insert().values(
-        at=utcnow(), user=user, event="upload", batch_id=batch_id,
-        detail=f"{report.file} ({', '.join(kinds)}): {totals['added']} added, "
-               f"{totals['changed']} changed, {totals['unchanged']} unchanged"
-               + (", awaiting approval" if pending else "")))
+    audit.write(conn, user, "upload", f"{report.file} ({', '.join(kinds)}): {totals['added']} "
+                f"added, {totals['changed']} changed, {totals['unchanged']} unchanged"
+                + (", awaiting approval" if pending else ""), batch_id)
     _pause_for_tests("audited", batch_id)
     return batch_id
 
