@@ -17,6 +17,7 @@ import pandas as pd
 from . import figures, publication, stats
 from .areas import SCOTLAND, AreaDirectory
 from .reference import read_csv
+from .rows import records
 from .values import period_label
 
 COUNT, RATE, PERCENT = figures.COUNT, figures.RATE, figures.PERCENT
@@ -73,7 +74,7 @@ def comparison(frame: pd.DataFrame, period: dt.date, kinds: tuple[str, ...],
     if len(scotland) and not pd.isna(scotland.iloc[0]["value"]):
         reference = float(scotland.iloc[0]["value"])
     out = []
-    for row in _records(rows):
+    for row in records(rows):
         area = directory.areas.get(row["area_code"])
         if area is None or area.kind not in kinds:
             continue
@@ -106,18 +107,8 @@ def _against(row: dict, percent: bool, reference: float | None) -> dict:
             "base": base}
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """A frame's rows as dicts (column lists zipped: far cheaper than `itertuples` for the
-    few hundred rows of one area's series)."""
-    columns = list(frame.columns)
-    return [dict(zip(columns, values, strict=True))
-            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
-
-
-def _area_rows(rows: pd.DataFrame | list[dict], area: str) -> list[dict]:
+def _area_rows(rows: list[dict], area: str) -> list[dict]:
     """An area's rows with a period, in period order, the last of any repeated period."""
-    if isinstance(rows, pd.DataFrame):
-        rows = _records(rows[rows["area_code"] == area])
     by_period = {}
     for row in sorted((r for r in rows if r["area_code"] == area and not _missing(r["period"])),
                       key=lambda r: r["period"]):
@@ -137,7 +128,8 @@ def recent_trend(frame: pd.DataFrame, area: str, code: str | None = None,
     (`code` names it; without it no break is applied).
     Missing periods keep their gap; `frequency` (annual/quarterly/monthly) places them in time,
     read from the dates when not given."""
-    return _trend_of(_area_rows(frame, area), code, frequency)
+    return _trend_of(_area_rows(records(frame[frame["area_code"] == area]), area), code,
+                     frequency)
 
 
 def _trend_of(rows: list[dict], code: str | None, frequency: str | None
@@ -211,7 +203,7 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
                 directory: AreaDirectory, places: int) -> dict | None:
     """One indicator's line on an area profile: latest figure, Scotland's, the comparison and
     the recent trend. None when the area has no figure for it."""
-    rows = _records(frame)  # an area's and Scotland's: a few hundred rows
+    rows = records(frame)  # an area's and Scotland's: a few hundred rows
     mine = _area_rows(rows, area)
     if not mine:
         return None

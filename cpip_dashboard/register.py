@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import rag
 from .areas import SCOTLAND, AreaDirectory
+from .rows import records
 
 DUE_SOON_DAYS = 30
 UK = ZoneInfo("Europe/London")
@@ -77,12 +78,12 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
     d = meeting.date
     cutoff = day_end_utc(d)
     own_versions: dict[str, list[dict]] = {}
-    for version in _records(versions.sort_values("batch_id", kind="stable")):
+    for version in records(versions.sort_values("batch_id", kind="stable")):
         own_versions.setdefault(version["ref"], []).append(version)
     upto = updates[updates["reporting_date"] <= d].sort_values(
         ["action_ref", "reporting_date"], kind="stable")
     histories: dict[str, list[dict]] = {}
-    for update in _records(upto):
+    for update in records(upto):
         histories.setdefault(update["action_ref"], []).append(update)
     committed_by = {ref for ref, rows in own_versions.items()
                     if any(v["committed_at"] < cutoff for v in rows)}
@@ -135,12 +136,6 @@ def register_as_at(versions: pd.DataFrame, updates: pd.DataFrame, meeting: Meeti
     return pd.DataFrame(rows, columns=columns)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    columns = list(frame.columns)
-    return [dict(zip(columns, values, strict=True))
-            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
-
-
 def _blank(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip()
 
@@ -159,9 +154,9 @@ def due_timeline(action_versions: pd.DataFrame, history_rows: pd.DataFrame,
     UTC; None: all) count, and when none is, the earliest version is the baseline. An update's
     revised due date takes effect at the start of its reporting date (UK time), so a definition
     committed during that day comes after it."""
-    ordered = _records(action_versions.sort_values("batch_id", kind="stable"))
+    ordered = records(action_versions.sort_values("batch_id", kind="stable"))
     known = ordered if cutoff is None else [v for v in ordered if v["committed_at"] < cutoff]
-    return _timeline(known or ordered[:1], _records(history_rows))
+    return _timeline(known or ordered[:1], records(history_rows))
 
 
 def _timeline(known: list[dict], history: list[dict]) -> list[dt.date | None]:

@@ -14,7 +14,6 @@ run.
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 
 import streamlit as st
@@ -98,7 +97,7 @@ def version() -> str:
 # builds at once finish no sooner, but each holds its rows in memory until it ends: at a
 # million values 20 different area profiles opened together peaked at 875 MB unbounded
 # (420 MB one after another). Visitors whose view is cached never wait here.
-BUILDS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+BUILDS = threading.BoundedSemaphore(2)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
