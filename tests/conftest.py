@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import os
 import shutil
 import socket
@@ -220,6 +221,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_oidc_provider(users: list[dict]) -> tuple[subprocess.Popen, str]:
+    """oidc-provider-mock on a free port offering these users (RECIPES.md, sign-in tested
+    offline): (its process, its metadata URL), once it answers."""
+    port = free_port()
+    args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
+    for user in users:
+        args += ["--user-claims", json.dumps(user)]
+    provider = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    metadata = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(metadata, timeout=1).read()
+            return provider, metadata
+        except OSError:
+            time.sleep(0.1)
+    provider.kill()
+    raise RuntimeError("the OpenID Connect provider did not start")
+
+
+def auth_secrets(path: Path, app_port: int, metadata: str, roles: str,
+                 cookie_secret: str = "a-test-cookie-secret-of-enough-length-0123456789") -> Path:
+    """A secrets.toml signing in through the provider at `metadata`, then `roles` (TOML)."""
+    path.write_text(f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
+cookie_secret = "{cookie_secret}"
+client_id = "cpip"
+client_secret = "cpip-secret"
+server_metadata_url = "{metadata}"
+{roles}""")
+    return path
 
 
 def run_async(coroutine):

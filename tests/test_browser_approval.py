@@ -6,16 +6,10 @@ every page they reach."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from tests.browser import Watcher, open_page
-from tests.conftest import ROOT, free_port, start_server
+from tests.conftest import auth_secrets, free_port, start_oidc_provider, start_server
 from tests.files import xlsx
 
 pytestmark = pytest.mark.browser
@@ -37,28 +31,9 @@ PAGES = [("/", "Briefing"), ("/actions", "Action register"), ("/indicators", "In
 @pytest.fixture(scope="module")
 def groups_server(databases, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("approval")
-    provider_port, app_port = free_port(), free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(provider_port)]
-    for user in USERS:
-        args += ["--user-claims", json.dumps(user)]
-    provider = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-    metadata = f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(metadata, timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    secrets = workdir / "secrets.toml"
-    secrets.write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
-cookie_secret = "a-test-cookie-secret-of-enough-length-0123456789"
-client_id = "cpip"
-client_secret = "cpip-secret"
-server_metadata_url = "{metadata}"
-
+    app_port = free_port()
+    provider, metadata = start_oidc_provider(USERS)
+    secrets = auth_secrets(workdir / "secrets.toml", app_port, metadata, """
 [cpip.roles]
 secretariat = ["ann@gov.scot"]
 
@@ -69,7 +44,7 @@ claim = "groups"
 """)
     proc, base = start_server(databases.fresh("sqlite", sample=True), workdir / "app.log",
                               port=app_port, extra_args=["--secrets.files", str(secrets)])
-    PROVIDER.append(f"http://127.0.0.1:{provider_port}/")
+    PROVIDER.append(metadata.removesuffix(".well-known/openid-configuration"))
     yield base
     proc.terminate()
     provider.terminate()

@@ -8,10 +8,12 @@ Screenshots go to `CPIP_SCREENSHOTS` (a folder) when it is set, to be looked at.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -58,6 +60,12 @@ def settle(page, heading: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def arrive(page, server: str, path: str, heading: str) -> None:
+    """Open `path` and wait until its run has finished (`settle`)."""
+    open_page(page, server, path, heading=heading)
+    settle(page, heading)
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p for p, _ in PAGES])
 def test_every_page_at_every_width(server, browser, path, heading, width):
@@ -98,8 +106,7 @@ def tab_to(page, wanted: str, limit: int = 80, exact: bool = False) -> list[dict
 
 
 def test_keyboard_briefing(server, page):
-    open_page(page, server, "/", heading="Programme status at 17 September 2024")
-    settle(page, "Programme status at 17 September 2024")
+    arrive(page, server, "/", "Programme status at 17 September 2024")
     tab_to(page, "As at meeting")
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowDown")
@@ -111,8 +118,7 @@ def test_keyboard_briefing(server, page):
 
 
 def test_keyboard_action_register(server, page):
-    open_page(page, server, "/actions", heading="Action register")
-    settle(page, "Action register")
+    arrive(page, server, "/actions", "Action register")
     tab_to(page, "RAG")
     page.keyboard.type("Red")
     page.keyboard.press("Enter")
@@ -124,8 +130,7 @@ def test_keyboard_action_register(server, page):
 
 
 def test_keyboard_indicators(server, page):
-    open_page(page, server, "/indicators?area=S12000047", heading="Indicators")
-    settle(page, "Indicators")
+    arrive(page, server, "/indicators?area=S12000047", "Indicators")
     tab_to(page, "Add areas to compare")
     page.keyboard.type("Orkney")
     page.keyboard.press("Enter")
@@ -136,8 +141,7 @@ def test_keyboard_indicators(server, page):
 
 
 def test_keyboard_area_profile(server, page):
-    open_page(page, server, "/area", heading="Area profile: Scotland")
-    settle(page, "Area profile: Scotland")
+    arrive(page, server, "/area", "Area profile: Scotland")
     tab_to(page, "Area", exact=True)
     page.keyboard.type("Fife")
     page.keyboard.press("Enter")
@@ -145,24 +149,18 @@ def test_keyboard_area_profile(server, page):
 
 
 def test_keyboard_planning_review(server, page):
-    open_page(page, server, "/review", heading="Planning review")
-    settle(page, "Planning review")
+    arrive(page, server, "/review", "Planning review")
     tab_to(page, "By name")
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("radio", name="Weakest first")).to_be_checked()
 
 
 def test_keyboard_upload(server, page):
-    open_page(page, server, "/upload", heading="Upload")
-    settle(page, "Upload")
+    arrive(page, server, "/upload", "Upload")
     tab_to(page, "Download the Updates template pre-filled")
     with page.expect_download() as download:  # built on the click (deferred)
         page.keyboard.press("Enter")
     assert download.value.suggested_filename == "cpip-template-updates-current.xlsx"
-    import io
-
-    import openpyxl
-
     with open(download.value.path(), "rb") as handle:
         book = openpyxl.load_workbook(io.BytesIO(handle.read()))
     rows = list(book["Updates"].iter_rows(values_only=True))
@@ -170,8 +168,7 @@ def test_keyboard_upload(server, page):
 
 
 def test_keyboard_about(server, page):
-    open_page(page, server, "/about", heading="About this dashboard")
-    settle(page, "About this dashboard")
+    arrive(page, server, "/about", "About this dashboard")
     seen = tab_to(page, "Briefing")
     assert seen[0]["label"] == "Skip to main content"
     page.keyboard.press("Enter")
@@ -215,8 +212,7 @@ def test_back_and_forward_move_between_views(server, page):
     Count is chosen as soon as the radio is drawn, possibly while the page's first run is
     still going, as a quick visitor would."""
     runs = Runs(page)
-    open_page(page, server, "/?area=S12000047", heading="Programme status at 17 September 2024")
-    settle(page, "Programme status at 17 September 2024")
+    arrive(page, server, "/?area=S12000047", "Programme status at 17 September 2024")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Indicators").click()
     settle(page, "Indicators")
     expect(page.get_by_role("radio", name="Rate per 1,000")).to_be_checked(timeout=30_000)

@@ -13,7 +13,6 @@ button, HTTP for the redirects.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import queue
 import re
@@ -35,7 +34,15 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from cpip_dashboard.ui.client import Visitor, visit
 from deploy.serve_cluster import main as serve_cluster_main
 from tests.cli_helpers import cli
-from tests.conftest import PG_ADMIN_URL, ROOT, free_port, require_or_skip, run_async
+from tests.conftest import (
+    PG_ADMIN_URL,
+    ROOT,
+    auth_secrets,
+    free_port,
+    require_or_skip,
+    run_async,
+    start_oidc_provider,
+)
 from tests.files import csv
 
 # one cluster for the module: every test of it on one worker (--dist loadgroup)
@@ -136,43 +143,18 @@ def get(url: str, cookies: dict[str, str] | None = None) -> tuple[int, str]:
         return response.status, response.read().decode(errors="replace")
 
 
-def start_provider() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    provider = subprocess.Popen(
-        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
-         "--user-claims", json.dumps(SECRETARY)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    metadata = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(metadata, timeout=1).read()
-            return provider, metadata
-        except OSError:
-            time.sleep(0.1)
-    provider.kill()
-    raise RuntimeError("the OpenID Connect provider did not start")
-
-
 @pytest.fixture(scope="module")
 def cluster(databases, tmp_path_factory):
     require_or_skip(NGINX is not None, "nginx (apt-get install nginx)")
     require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
     workdir = tmp_path_factory.mktemp("cluster")
     db_url = databases.fresh("postgresql", sample=True)
-    provider, metadata = start_provider()
+    provider, metadata = start_oidc_provider([SECRETARY])
     port, first = free_port(), consecutive_free_ports(2)
-    secrets = workdir / "secrets.toml"
-    secrets.write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "the-same-cookie-secret-on-every-process-0123456789"
-client_id = "cpip"
-client_secret = "cpip-secret"
-server_metadata_url = "{metadata}"
-
+    secrets = auth_secrets(workdir / "secrets.toml", port, metadata, f"""
 [cpip.roles]
 secretariat = ["{SECRETARY['email']}"]
-""")
+""", cookie_secret="the-same-cookie-secret-on-every-process-0123456789")
     proc = subprocess.Popen(
         [sys.executable, "-m", "deploy.serve_cluster", "--processes", "2", "--port", str(port),
          "--first-port", str(first), "--secrets", str(secrets), "--workdir",
