@@ -10,14 +10,31 @@ relations between them; this module says what an attacker can prove and what mor
 - what every *shown* figure tells (``Figure.shows``: a count pins its variable; a rate or a
   percentage rounded to one decimal place confines its count to an interval),
 - that counts are non-negative (the default variable bounds ``[0, inf)``; ``bounds`` overrides),
-- that counts are whole numbers: an interval of an expression whose coefficients are all
-  integers is rounded inward (``ceil(low - 1e-9)``, ``floor(high + 1e-9)``).
+- that counts are whole numbers (every variable is a count).
 
 For every suppressed figure's *target* and every ``Sensitive`` expression the attacker's interval
-``[low, high]`` is the minimum and maximum of the expression over the linear programme (LP) formed
-by all of this, as in the attacker problem of tau-ARGUS and R's sdcTable. This is the LP
-relaxation (integrality is used only to round the final interval), so a claim "protected" is a
-true statement about the LP relaxation and therefore about the integer problem too.
+``[low, high]`` is the least and greatest value of the expression over the whole-number points
+that satisfy all of this, as in the attacker problem of tau-ARGUS and R's sdcTable.
+
+**Whole numbers.** The linear programme (LP) relaxation alone is not enough: its interval
+contains the whole-number one, so "unprotected" on the relaxation carries over to whole numbers
+but "protected" does not (rates that pin each of two counts to less than one unit leave the
+relaxation 7 wide where the whole-number attacker gets [0, 4]). So:
+
+- each variable's bounds from a single row (a shown count, a rate's interval) are rounded
+  inward to whole numbers before anything else, so a rate that confines a count to less than
+  one unit pins it;
+- a spread proves "protected" only when it is seen between whole-number points (an LP
+  solution whose every count is within 1e-6 of a whole number, then the same point in whole
+  numbers); the simplex returns vertices, which over these area sums are mostly whole;
+- an expression's minimum or maximum whose LP optimum is not a whole-number point is solved
+  again as a mixed-integer programme (``scipy.optimize.milp``, HiGHS's branch and bound); if
+  that fails, the expression is not proven protected (fail closed);
+- an interval of an expression whose coefficients are all integers is rounded inward
+  (``ceil(low - 1e-9)``, ``floor(high + 1e-9)``).
+
+So every "protected" verdict is witnessed by two whole-number points at least the threshold
+apart, and every "unprotected" one is at least as narrow for whole numbers.
 
 **Protection level**: an expression is protected when ``high - low >= threshold`` (a protection
 interval of fixed width, tau-ARGUS's "protection interval" with equal lower and upper levels
@@ -91,7 +108,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csc_array, csr_array, hstack, identity, vstack
 
 log = logging.getLogger(__name__)
@@ -111,6 +128,8 @@ _FEW = 2                # this many open expressions or fewer: straight to their
 _LOCAL_MIN = 150        # protect(): in components bigger than this, try a local relaxation first
 _LOCAL_DEPTH = 2
 _PROPAGATION_PASSES = 3
+_WHOLE = 1e-6           # a point within this of whole numbers is a whole-number point
+_MILP_SECONDS = 20.0    # one MILP's time limit (a failure leaves the LP's outer bound)
 _TOGETHER_COLUMNS = 3000  # columns of one shared LP over many components (_prove_together)
 
 
@@ -346,6 +365,11 @@ class _Result:
     binding: set[int] = field(default_factory=set)
     fixed_vars: tuple[int, ...] = ()
     roots: tuple[int, ...] = ()
+
+
+def _integral(x: np.ndarray) -> bool:
+    """Whether a point's counts are all whole numbers (to the LP's tolerance)."""
+    return bool(np.all(np.abs(x - np.round(x)) <= _WHOLE))
 
 
 def _round_in(low: float, high: float, integer: bool) -> tuple[float, float]:
@@ -690,6 +714,7 @@ class _State:
 
     def _bound(self, r: int, j: int, a: float, low: float, high: float) -> None:
         l, h = (low / a, high / a) if a > 0 else (high / a, low / a)
+        l, h = _round_in(l, h, True)  # every variable is a count: a whole number
         lo, hi = self.lo, self.hi
         if l != -INF:
             t = _PIN * abs(l) if 1.0 < abs(l) else _PIN
@@ -832,6 +857,8 @@ class _Together:
         self.open = list(range(len(rows)))
 
     def see(self, x: np.ndarray, threshold: float) -> None:
+        if not _integral(x):
+            return  # a witness only where every count is a whole number
         values = self.T @ x + self.consts
         np.minimum(self.seen_lo, values, out=self.seen_lo)
         np.maximum(self.seen_hi, values, out=self.seen_hi)
@@ -1224,6 +1251,24 @@ class _LP:
                         bounds)
         return (res.x[:n], res.x[n:2 * n]) if res.status == 0 else None
 
+    def _milp(self, c: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """min c.x over the component's constraints with every count a whole number
+        (HiGHS's branch and bound through scipy.optimize.milp): (value, point), or None when
+        the MILP is infeasible or fails (then the LP's value, an outer bound, stands)."""
+        constraints = []
+        if self.A_ub is not None:
+            constraints.append(LinearConstraint(self.A_ub, -np.inf, self.b_ub))
+        if self.A_eq is not None:
+            constraints.append(LinearConstraint(self.A_eq, self.b_eq, self.b_eq))
+        res = milp(c, constraints=constraints, integrality=np.ones(len(self.vs)),
+                   bounds=Bounds(self.bounds[:, 0], self.bounds[:, 1]),
+                   options={"time_limit": _MILP_SECONDS})
+        if res.status != 0 or res.x is None:
+            if res.status not in (0, 2):
+                self.st.messages.append(f"whole-number check failed ({res.message})")
+            return None
+        return float(res.fun), np.round(res.x)
+
     def _local_check(self, t: np.ndarray, const: float, integer: bool, threshold: float,
                      outer_low: float) -> tuple[float, float, set[int]] | None:
         """The expression's interval over only the rows within two steps of its variables: a
@@ -1286,8 +1331,11 @@ class _LP:
         status = [None] * len(subs)  # True protected, False unprotected, None open
         o_lows = [-INF] * len(subs)
         o_his = [INF] * len(subs)
+        unsure = [False] * len(subs)  # an extreme the whole-number check could not confirm
 
         def see(x: np.ndarray) -> None:
+            if not _integral(x):
+                return  # a witness only where every count is a whole number
             vals = T @ x + consts
             np.minimum(seen_lo, vals, out=seen_lo)
             np.maximum(seen_hi, vals, out=seen_hi)
@@ -1392,6 +1440,15 @@ class _LP:
                     see(res.x)
                     if binders:
                         binding[i] |= self._binding(res)
+                    if not _integral(res.x):
+                        # the LP's optimum is not a whole-number point: the whole-number
+                        # extreme may lie inside it (docstring, "Whole numbers")
+                        whole = self._milp(sense * T[i])
+                        if whole is None:
+                            unsure[i] = True  # only the LP's outer bound: proves nothing
+                        else:
+                            value = sense * whole[0] + consts[i]
+                            see(whole[1])
                 else:
                     value = None
                     self.st.messages.append(f"LP failed ({res.message}); not proven")
@@ -1403,7 +1460,8 @@ class _LP:
                     status[i] = True
             if ex_lo[i] is not None and ex_hi[i] is not None:
                 if decide[i] and status[i] is None:
-                    status[i] = _wide(ex_lo[i], ex_hi[i], integer[i], threshold)
+                    status[i] = _wide(ex_lo[i], ex_hi[i], integer[i], threshold) and (
+                        not unsure[i] or proven(i))
             elif decide[i] and status[i] is None:
                 status[i] = False  # an LP failed: nothing proven
         for i, tid in enumerate(tids):

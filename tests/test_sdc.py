@@ -6,7 +6,9 @@ and one benchmark of realistic size (run with ``-s`` to see its time).
 
 from __future__ import annotations
 
+import itertools
 import math
+import random
 import time
 
 import numpy as np
@@ -299,10 +301,81 @@ def test_protect_never_hides_an_unsuppressible_figure_and_leaves_the_failure_to_
 
 
 def test_non_integer_expressions_are_not_rounded():
-    figures = [count("n", 3, suppressed=True), rate("rate", "n", 0.8, 3_900)]
+    # the rate confines n to [29.25, 33.15]: as a whole number, 30 to 33; half of it is then
+    # 15 to 16.5, not rounded to whole numbers itself
+    figures = [count("n", 31, suppressed=True), rate("rate", "n", 0.8, 39_000)]
     sensitive = [Sensitive("half n", (("n", 0.5),))]
-    _, half = audit(figures, [], T, sensitive, exact=True)
-    assert half.low == pytest.approx(0.5 * 2.925) and half.high == pytest.approx(0.5 * 3.315)
+    n, half = audit(figures, [], T, sensitive, exact=True)
+    assert (n.low, n.high) == (30, 33)
+    assert half.low == pytest.approx(15.0) and half.high == pytest.approx(16.5)
+
+
+@pytest.mark.parametrize("population,pinned", [(3_900, True), (39_000, False)])
+def test_a_rate_that_confines_a_count_to_less_than_one_unit_pins_it(population, pinned):
+    # 0.8 per 1,000 of 3,900 children: 2.925 to 3.315 children, so exactly 3 (the LP
+    # relaxation alone would say 0.39 wide and nothing more)
+    figures = [count("n", round(0.8 * population / 1000), suppressed=True),
+               rate("rate", "n", 0.8, population)]
+    (n,) = audit(figures, [], T, exact=True)
+    assert (n.high - n.low == 0) == pinned
+
+
+def _brute_force(figures, relations, top, fixed):
+    """Every whole-number assignment of the variables (0..top; those in `fixed` as given)
+    that meets the relations and what the shown figures show: the whole-number attacker, by
+    enumeration."""
+    names = sorted({k for f in figures for row in f.shows for k, _ in row.terms}
+                   | {k for row in relations for k, _ in row.terms}, key=str)
+    free = [n for n in names if n not in fixed]
+    rows = [*relations, *(row for f in figures if not f.suppressed for row in f.shows)]
+    for values in itertools.product(range(top + 1), repeat=len(free)):
+        point = dict(zip(free, values, strict=True)) | fixed
+        if all(row.low - 1e-9 <= sum(c * point[k] for k, c in row.terms) <= row.high + 1e-9
+               for row in rows):
+            yield point
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_intervals_are_the_whole_number_attackers(seed):
+    """Small random tables (three parts and their total, a rate and a percentage on them):
+    each interval `audit` gives equals the one found by enumerating every whole-number
+    solution, so "protected" is never a statement about fractions only."""
+    rng = random.Random(seed)
+    parts = {name: rng.randint(0, 6) for name in ("a", "b", "c")}
+    whole = sum(parts.values())
+    figures = [count(name, value, suppressed=name == "a" or rng.random() < 0.6)
+               for name, value in parts.items()]
+    figures.append(count("S", whole))
+    for name in ("b", "c"):  # rates that confine the other parts, some to < 1 unit
+        population = rng.choice([900, 1_500, 2_600, 4_000, 9_000])
+        figures.append(rate(f"r{name}", name, round(parts[name] / population * 1000, 1),
+                            population))
+    if whole and rng.random() < 0.3:
+        figures.append(percent("pa", "a", "S", round(parts["a"] / whole * 100, 1)))
+    relations = [total("S", ["a", "b", "c"])]
+    found = audit(figures, relations, T, exact=True)
+    points = list(_brute_force(figures, relations, whole, {"S": whole}))
+    assert points, "the truth is always a solution"
+    for finding in found:
+        var = finding.key
+        values = [p[var] for p in points]
+        assert (finding.low, finding.high) == (min(values), max(values)), finding
+        assert finding.protected == (max(values) - min(values) >= T)
+
+
+def test_a_relaxation_wide_enough_is_not_protected_when_whole_numbers_are_not():
+    """S = a + b + c = 15 shown; b and c hidden but confined to [2.3, 5.7] and [1.3, 4.7]
+    (rates, say). As real numbers a lies from 15 - 5.7 - 4.7 = 4.6 to 15 - 2.3 - 1.3 = 11.4,
+    which rounded is [5, 11], 6 wide: "protected" on the relaxation.
+    As whole numbers b is 3 to 5 and c 2 to 4, so a is 6 to 10: 4 wide, not protected."""
+    confine = [Figure(key=f"r{k}", shows=(Linear(((k, 1),), low, high, f"r{k}"),),
+                      target=((k, 1),), cost=1.0) for k, low, high in
+               (("b", 2.3, 5.7), ("c", 1.3, 4.7))]
+    figures = [count("a", 8, suppressed=True), count("b", 4, suppressed=True),
+               count("c", 3, suppressed=True), count("S", 15, can_suppress=False), *confine]
+    a, b, c = audit(figures, [total("S", ["a", "b", "c"])], T, exact=True)
+    assert (a.low, a.high, a.protected) == (6, 10, False)
+    assert (b.low, b.high, c.low, c.high) == (3, 5, 2, 4)
 
 
 def test_bounds_override_non_negativity():
