@@ -154,11 +154,18 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
                                    "another secretariat member must approve it (two-person "
                                    "approval).")
         now = utcnow()
-        conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
-            state="committed", approved_by=who, approved_at=now))
-        from .publication import publish  # the figures are protected again, in this transaction
+        from .publication import Unpublishable, publish, refusal_text
 
-        publish(conn, "approve", batch_id, set(batch.kinds.split(",")))
+        try:
+            with conn.begin_nested():
+                conn.execute(UploadBatch.__table__.update().where(
+                    UploadBatch.id == batch_id).values(state="committed", approved_by=who,
+                                                       approved_at=now))
+                # the figures are protected again, in this transaction
+                publish(conn, "approve", batch_id, set(batch.kinds.split(",")))
+        except Unpublishable as exc:
+            return Decision(False, f"Batch {batch_id} cannot be approved: "
+                                   + refusal_text(exc))
         audit.write(conn, who, "approve", f"Approved batch {batch_id} ({batch.file_name}) "
                     f"uploaded by {batch.uploaded_by}", batch_id, at=now)
     return Decision(True, f"Batch {batch_id} ({batch.file_name}) is approved and current: every "

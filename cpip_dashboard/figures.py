@@ -31,14 +31,15 @@ per sensitive expression.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
 import threading
+import time
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,7 @@ from sqlalchemy import Connection
 from . import disclosure, sdc
 from .areas import SCOTLAND, AreaDirectory
 from .reference import read_csv
+from .values import HIDING_SYMBOLS
 
 COUNT, RATE, PERCENT = "count", "rate", "percent"
 PLACES = 1  # published precision of rates and percentages: one decimal place
@@ -148,11 +150,69 @@ class Inputs:
     directory: AreaDirectory
 
 
-def load(conn: Connection) -> Inputs:
+def load(conn: Connection, codes: set[str] | None = None) -> Inputs:
+    """The current data behind the figures: of every indicator, or of `codes` only (a
+    `family`: nothing outside it relates to anything in it)."""
     from .queries import area_directory, current_indicators, indicator_values, populations
 
-    return Inputs(current_indicators(conn), indicator_values(conn), populations(conn),
+    definitions = current_indicators(conn)
+    if codes is not None:
+        definitions = {c: d for c, d in definitions.items() if c in codes}
+    return Inputs(definitions, indicator_values(conn, codes=codes), populations(conn),
                   area_directory(conn))
+
+
+def family(definitions: dict[str, dict], codes: set[str]) -> set[str]:
+    """`codes` and every indicator related to them, transitively: through the relations of
+    `data/reference/relations.csv`, a rate's count, a percentage's numerator and base, and a
+    definition's declared relation. Figures of indicators outside the family neither bound
+    nor are bound by theirs, so a change to `codes` is protected over the family alone."""
+    known = list(definitions)
+    parent = {c: c for c in known}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    def join(group: list[str]) -> None:
+        group = [c for c in group if c in parent]
+        for other in group[1:]:
+            parent[find(other)] = find(group[0])
+
+    for relation in relations():
+        if relation.kind == "areas":
+            continue
+        join([m for _, pattern, _ in parse_terms(relation.expression)
+              for m in _matching(pattern, known)])
+    for code, definition in definitions.items():
+        linked = [code, definition.get("numerator"), denominator_code(definition)]
+        linked += list(declared_codes(definition))
+        join([c for c in linked if isinstance(c, str)])
+    roots = {find(c) for c in codes if c in parent}
+    return {c for c in known if find(c) in roots} | set(codes)
+
+
+def declared_codes(definition: dict) -> tuple[str, ...]:
+    """The indicators a definition's declared relation (the Definitions sheet's Relation
+    column) names."""
+    declared = _declared(definition)
+    return declared.codes if declared is not None else ()
+
+
+def _declared(definition: dict):
+    text = definition.get("relation")
+    if not text:
+        return None
+    try:
+        from .relation_forms import parse
+    except ImportError:  # pragma: no cover - before the column existed
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        return None
 
 
 # --- building the figures -------------------------------------------------------------------
@@ -559,6 +619,14 @@ class Protected:
     figure_count: int
     suppressed_count: int
     first_pass_unprotected: int
+    earlier_only: set = field(default_factory=set)  # unprotected keys earlier releases pin
+    protected_afresh: int = 0  # rows whose protection was worked out again
+
+    @property
+    def blocking(self) -> list[sdc.Finding]:
+        """Unprotected findings that this publication would cause (not those that earlier
+        releases alone already give away): a publication with any is refused."""
+        return [f for f in self.unprotected if f.key not in self.earlier_only]
 
     @property
     def unprotected(self) -> list[sdc.Finding]:
@@ -567,12 +635,6 @@ class Protected:
 
 def _figure_key(row) -> tuple:
     return (row.indicator_code, row.measure, row.area_code, row.period)
-
-
-def _shows(row) -> tuple[sdc.Linear, ...]:
-    """What an attacker learns from a shown figure."""
-    return _shows_of(row.indicator_code, row.measure, row.area_code, row.period, row.value,
-                     row.population, row.var, row.den_var)
 
 
 def _shows_of(code, measure, area, period, value, population, var, den_var
@@ -605,7 +667,9 @@ def _is_small(value: float | None, threshold: int) -> bool:
 
 def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list, set]:
     """Every expression that must not be pinned: small counts (known, or implied by an
-    uploaded rate) and the complements of parts within small areas' totals."""
+    uploaded rate), counts the publisher already suppressed (`c`, `[c]`, `*`: unknown to us,
+    and as protected as any small count), and the complements of parts within small areas'
+    totals."""
     local = frame["area_code"] != SCOTLAND
     sensitive_vars = {v for v, value in built.truth.items()
                       if v[2] != SCOTLAND and _is_small(value, threshold)}
@@ -614,27 +678,72 @@ def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list,
     sensitive_vars |= set(frame.loc[implied_small & local, "var"])
     complements = [s for s in built.sensitive
                    if built.truth[s.terms[0][0]] - built.truth[s.terms[1][0]] < threshold]
+    withheld = _publisher_suppressed(built, frame)
     expressions = complements + [
         sdc.Sensitive(("small", v), ((v, 1.0),), f"small count {v[1]} {v[2]} {v[3]}")
-        for v in sorted(sensitive_vars, key=str)]
+        for v in sorted(sensitive_vars, key=str)] + [
+        sdc.Sensitive(("withheld", v), ((v, 1.0),),
+                      f"count suppressed by the publisher {v[1]} {v[2]} {v[3]}")
+        for v in sorted(withheld - sensitive_vars, key=str)]
     return expressions, sensitive_vars
 
 
-def _model(built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None) -> list:
-    """The figures as the attacker problem sees them: the current ones (suppressible except
-    Scotland's), and the figures of archived packs, which stay published for good."""
-    return _model_rows(frame, _archived_rows(built, archived))[0]
+def _publisher_suppressed(built: Built, frame: pd.DataFrame) -> set:
+    """Counts uploaded as a suppression symbol (`*`, `c`, `[c]`): real numbers nobody may
+    work out."""
+    counts = frame[(frame["measure"] == COUNT) & frame["value"].isna()]
+    hiding = counts["symbol"].isin(list(HIDING_SYMBOLS)).to_numpy()
+    return {v for v in counts.loc[hiding, "var"].tolist()
+            if isinstance(v, tuple) and v not in built.truth}
 
 
-def _model_rows(frame: pd.DataFrame, archived_rows: list[SimpleNamespace]
+def _small_totals(built: Built, frame: pd.DataFrame, threshold: int) -> dict:
+    """Each count below a published total that is itself below the threshold: that total
+    (the smallest, where there are several). Such a part is protected when it could be
+    anything from 0 to the total: no wider interval exists (CONTRACT.md)."""
+    # Scotland's totals: never hidden (a local total this small is itself hidden)
+    shown = frame[(frame["measure"] == COUNT) & frame["value"].notna()
+                  & (frame["area_code"] == SCOTLAND)]
+    small = {v: value for v, value in zip(shown["var"].tolist(), shown["value"].tolist(),
+                                          strict=True) if 0 < value < threshold}
+    if not small:
+        return {}
+    caps: dict = {}
+    for row in built.relation_rows:
+        if row.low != 0.0 or row.high != 0.0 or not row.terms or row.terms[0][1] != 1.0:
+            continue
+        total = small.get(row.terms[0][0])
+        if total is None:
+            continue
+        for var, coef in row.terms[1:]:
+            if coef == -1.0 and total < caps.get(var, math.inf):
+                caps[var] = total
+    return caps
+
+
+def _scaled(terms: tuple, caps: dict, threshold: int) -> tuple:
+    """A one-count target under a published total below the threshold, scaled so that "the
+    threshold wide" means "0 to that total" (see `_small_totals`)."""
+    if len(terms) != 1:
+        return terms
+    (var, coef), = terms
+    cap = caps.get(var)
+    if cap is None or cap <= 0:
+        return terms
+    return ((var, coef * threshold / cap * (1 + 1e-9)),)
+
+
+def _model_rows(frame: pd.DataFrame, earlier: _Releases, caps: dict, threshold: int
                 ) -> tuple[list[sdc.Figure], list[int]]:
-    """`_model` of some rows of the frame and the archived figures on their counts; with each
-    current figure's position in `frame` (archived ones have none)."""
+    """The figures of some rows of the frame as the attacker problem sees them (suppressible
+    except Scotland's and those an earlier release already showed), then `earlier`'s figures
+    on the same tables; with each current figure's position in `frame` (earlier ones have
+    none)."""
     result = []
     at = []
-    # A count an archived pack showed exactly is public for good: hiding it today protects
+    # A count an earlier release showed exactly is public for good: hiding it today protects
     # nothing, so it is neither a target of today's audit nor a candidate to hide.
-    public = {r.var for r in archived_rows if r.measure == COUNT}
+    public = earlier.public
     shown = np.flatnonzero(frame["value"].notna().to_numpy())
     rows = frame.iloc[shown]
     columns = [rows[c].tolist() for c in ("indicator_code", "measure", "area_code", "period",
@@ -648,44 +757,166 @@ def _model_rows(frame: pd.DataFrame, archived_rows: list[SimpleNamespace]
         base = count if count is not None and not pd.isna(count) else value
         known = var in public
         result.append(sdc.Figure(
-            key=(code, measure, area, period), shows=shows, target=((var, 1.0),),
+            key=(code, measure, area, period), shows=shows,
+            target=_scaled(((var, 1.0),), caps, threshold),
             cost=float(abs(base)) + (0.5 if measure != COUNT else 0.0) + 1.0,
             suppressed=bool(suppressed) and not known,
             can_suppress=area != SCOTLAND and not known))
         at.append(position)
-    for row in archived_rows:
-        result.append(sdc.Figure(key=("archived", *_figure_key(row)), shows=_shows(row),
-                                 target=((row.var, 1.0),), cost=math.inf, suppressed=False,
-                                 can_suppress=False))
-        at.append(-1)
+    result.extend(earlier.figures)
+    at.extend([-1] * len(earlier.figures))
     return result, at
 
 
-def _archived_rows(built: Built, archived: pd.DataFrame | None) -> list[SimpleNamespace]:
-    """Figures shown at an earlier data version whose pack was archived: an attacker holding
-    the pack knows them. Each is tied to today's count when it still describes it (the same
-    count, or a rate whose interval holds today's count); a figure revised since is about
-    another number and tells nothing about today's."""
-    if archived is None or archived.empty:
-        return []
-    numerator = {(r.indicator_code, r.measure): r.var[1] for r in built.frame.drop_duplicates(
-        ["indicator_code", "measure"]).itertuples(index=False) if r.var is not None}
-    rows = []
-    for row in archived[archived["value"].notna()].itertuples(index=False):
-        code = numerator.get((row.indicator_code, row.measure))
-        if code is None or row.measure == PERCENT:
-            continue
-        var = _var(code, row.area_code, row.period)
-        truth = built.truth.get(var)
-        if truth is None:
-            continue
-        record = SimpleNamespace(indicator_code=row.indicator_code, measure=row.measure,
-                                 area_code=row.area_code, period=row.period, value=row.value,
-                                 population=row.population, var=var, den_var=None)
-        shows = _shows(record)
-        if shows and all(c.low - 1e-6 <= truth <= c.high + 1e-6 for c in shows):
-            rows.append(record)
-    return rows
+EARLIER = "earlier"  # key prefix of what an earlier release showed or hid
+
+
+@dataclass
+class _Releases:
+    """What every earlier release published, as the attacker holds it (CONTRACT.md: every
+    data version, rollbacks included; archived packs are releases too).
+
+    Each stored figure row carries the true count behind it at its release (`truth`,
+    `den_truth`). A count whose true value is the same as today's is the same quantity (the
+    variable of today's figures); a revised one is another quantity, ("was", var, value),
+    bound by its own release's relations. Two releases with the same value share the
+    quantity: that only tells the attacker something true, so it can only narrow what they
+    can prove (conservative). Built from the stored rows of `known`:
+
+    - `figures`: every distinct figure an earlier release showed (never suppressible now);
+    - `targets`: every cell an earlier release hid, which must stay protected;
+    - `relation_rows`: the relations instantiated over the quantities of each earlier
+      release where they differ from today's;
+    - `public`: today's counts that an earlier release showed exactly."""
+
+    figures: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    relation_rows: list = field(default_factory=list)
+    public: set = field(default_factory=set)
+    hidden_before: set = field(default_factory=set)  # today's figure keys hidden before
+    shown_before: set = field(default_factory=set)  # and shown before, at today's value
+
+    def stay_hidden(self) -> set:
+        """Today's figures an earlier release hid at today's value and none showed: they stay
+        hidden (a figure shown once at today's value is public for good: hiding it protects
+        nothing, and a rollback then shows what was shown before)."""
+        return self.hidden_before - self.shown_before
+
+    @classmethod
+    def of(cls, built: Built, known: pd.DataFrame | None) -> _Releases:
+        self = cls()
+        if known is None or known.empty:
+            return self
+        kinds = built.frame.drop_duplicates(["indicator_code", "measure"])
+        numerator = {(c, m): v[1] for c, m, v in zip(kinds["indicator_code"], kinds["measure"],
+                                                     kinds["var"], strict=True)
+                     if isinstance(v, tuple)}
+        denominator = {(c, m): v[1] for c, m, v in zip(
+            kinds["indicator_code"], kinds["measure"], kinds["den_var"], strict=True)
+            if isinstance(v, tuple)}
+        truth = built.truth
+        withheld = {v for v in built.known_vars if v not in truth}
+
+        def quantity(var: Var, value: object) -> object:
+            if value is None or pd.isna(value):
+                return var if var in withheld else ("was", var, None)
+            current = truth.get(var)
+            if current is not None and abs(current - float(value)) <= 1e-9:
+                return var
+            return ("was", var, float(value))
+
+        history: dict[Var, set] = defaultdict(set)  # var -> {(from, to, truth)}
+        seen_figures: set = set()
+        seen_targets: set = set()
+        columns = [known[c].tolist() for c in (
+            "indicator_code", "measure", "area_code", "period", "value", "suppressed",
+            "population", "truth", "den_truth", "publication_id", "valid_to")]
+        for code, measure, area, period, value, suppressed, population, true, den_true, \
+                start, end in zip(*columns, strict=True):
+            num = numerator.get((code, measure))
+            if num is None:
+                continue
+            var = _var(num, area, period)
+            den_code = denominator.get((code, measure))
+            den_var = _var(den_code, area, period) if den_code else None
+            if true is not None and not pd.isna(true):
+                history[var].add((int(start), math.inf if end is None or pd.isna(end)
+                                  else int(end), float(true)))
+            q = quantity(var, true)
+            q_den = quantity(den_var, den_true) if den_var is not None else None
+            if value is not None and not pd.isna(value):
+                shown_key = (code, measure, area, period, q, q_den, float(value),
+                             None if population is None or pd.isna(population)
+                             else float(population))
+                if shown_key in seen_figures:
+                    continue
+                seen_figures.add(shown_key)
+                shows = _shows_of(code, measure, area, period, float(value), population, q,
+                                  q_den)
+                if not shows:
+                    continue
+                if q == var:
+                    self.shown_before.add((code, measure, area, period))
+                    if measure == COUNT:
+                        self.public.add(var)
+                self.figures.append(sdc.Figure(
+                    key=(EARLIER, code, measure, area, period, len(self.figures)),
+                    shows=shows, target=((q, 1.0),), cost=math.inf, suppressed=False,
+                    can_suppress=False))
+            elif suppressed:
+                if q == var:
+                    self.hidden_before.add((code, measure, area, period))
+                if q in seen_targets:
+                    continue
+                seen_targets.add(q)
+                self.targets.append(sdc.Sensitive(
+                    (EARLIER, code, measure, area, period, q[2] if q != var else None),
+                    ((q, 1.0),), f"hidden in an earlier release: {code} {measure} {area} "
+                    f"{period}"))
+        self._relations(built, history, quantity)
+        return self
+
+    def _relations(self, built: Built, history: dict, quantity) -> None:
+        """The relations at each earlier release whose quantities differ from today's."""
+        changed = {v for v, spans in history.items()
+                   if any(q != v for q in (quantity(v, t) for _, _, t in spans))}
+        if not changed:
+            return
+        seen: set = set()
+        for row in built.relation_rows:
+            vars_ = [v for v, _ in row.terms]
+            if not any(v in changed for v in vars_):
+                continue
+            starts = sorted({start for v in vars_ for start, _, _ in history.get(v, ())})
+            for at in starts:
+                terms, values = [], []
+                for var, coef in row.terms:
+                    value = next((t for start, end, t in history.get(var, ())
+                                  if start <= at < end), None)
+                    if value is None:
+                        terms = None
+                        break
+                    terms.append((quantity(var, value), coef))
+                    values.append(value)
+                if not terms or all(q == v for (q, _), v in zip(terms, vars_, strict=True)):
+                    continue
+                key = (tuple(terms), row.low, row.high)
+                if key in seen:
+                    continue
+                seen.add(key)
+                total = sum(c * v for (_, c), v in zip(terms, values, strict=True))
+                self.relation_rows.append(sdc.Linear(
+                    tuple(terms), min(row.low, total), max(row.high, total),
+                    f"{row.label} (an earlier release)"))
+
+
+def _table(key: object) -> tuple | None:
+    """The table (indicator, period) a variable or quantity belongs to."""
+    if not isinstance(key, tuple):
+        return None
+    if key and key[0] == "was":
+        key = key[1]
+    return (key[1], key[3]) if len(key) == 4 else None
 
 
 def _without_implied(figures: list[sdc.Figure]) -> list[sdc.Figure]:
@@ -799,9 +1030,18 @@ class _Blocks:
 
 
 def protect(built: Built, directory: AreaDirectory, threshold: int,
-            first_pass: bool = True, audit_only: bool = False,
-            archived: pd.DataFrame | None = None) -> Protected:
-    """Suppress until the audit passes.
+            first_pass: bool = True, audit_only: bool = False, *,
+            known: pd.DataFrame | None = None, previous: pd.DataFrame | None = None,
+            budget: float | None = None) -> Protected:
+    """Suppress until the audit passes, against everything published before.
+
+    `known`: every figure row any earlier release published (`KNOWN_COLUMNS`; the attacker
+    holds them all). `previous`: the rows current until now, for a publication that only
+    protects again what changed: tables linked (through relations, percentages and earlier
+    releases) to a table whose figures changed are protected afresh; every other figure keeps
+    what the previous release did with it. `budget`: seconds for the attacker problem; past it
+    every local figure of a table still open is hidden (a safe fallback, audited like the
+    rest) and `notes` says so.
 
     `first_pass=False` skips the fast per-table secondary suppression, and `audit_only=True`
     also skips the attacker problem's extra suppressions (so tests can see what each does)."""
@@ -809,36 +1049,52 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     frame["suppressed"] = False
     shown = frame["value"].notna()
     local = frame["area_code"] != SCOTLAND
-    sensitive, sensitive_vars = _sensitive(built, frame, threshold)
+    earlier = _Releases.of(built, known)
+    caps = _small_totals(built, frame, threshold)
+    attack = _Attack(built, frame, earlier, threshold, caps, budget)
+    work = attack.rows_to_protect(previous)
+    sensitive, sensitive_vars = _sensitive(built, frame[work], threshold)
     # Primary: small counts, and every figure resting on one.
-    hide = shown & local & (_isin(frame["var"], sensitive_vars)
-                            | _isin(frame["den_var"], sensitive_vars)
-                            & (frame["measure"] == PERCENT))
+    hide = shown & local & work & (_isin(frame["var"], sensitive_vars)
+                                   | _isin(frame["den_var"], sensitive_vars)
+                                   & (frame["measure"] == PERCENT))
     # Group disclosure: hide the part whose complement is small.
     parts = {s.terms[1][0] for s in sensitive if s.key[0] == "complement"}
-    hide |= shown & _isin(frame["var"], parts)
+    hide |= shown & work & _isin(frame["var"], parts)
+    # A figure an earlier release hid stays hidden while its value is unchanged.
+    stay = earlier.stay_hidden()
+    hide |= shown & work & local & np.array([k in stay for k in _keys(frame)], dtype=bool)
     if first_pass:
-        hide |= _first_pass(frame, hide, directory, threshold)
+        hide |= _first_pass(frame, hide, directory, threshold, work)
+    hide |= attack.carried
     frame.loc[hide, "suppressed"] = True
-    attack = _Attack(built, frame, archived, sensitive, threshold)
+    attack.sensitive = sensitive
     attack.run(protect=not audit_only, remember=first_pass and not audit_only)
     if attack.extra:
         frame.loc[np.array([k in attack.extra for k in _keys(frame)], dtype=bool),
                   "suppressed"] = True
-    return _published(built, frame, attack.findings(), shown, attack.unprotected_before)
+    result = _published(built, frame, attack.findings(), shown, attack.unprotected_before)
+    result.notes.extend(attack.notes)
+    result.earlier_only = attack.earlier_only
+    result.protected_afresh = int(work.sum())
+    return result
 
 
 def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
-          archived: pd.DataFrame | None = None) -> list[sdc.Finding]:
-    """The attacker problem over figures as they were published (suppressed where stored so):
-    one finding per suppressed figure and sensitive expression."""
+          known: pd.DataFrame | None = None) -> tuple[list[sdc.Finding], set]:
+    """The attacker problem over figures as they were published (suppressed where stored so)
+    and everything earlier releases published (`known`): one finding per suppressed figure,
+    sensitive expression and cell an earlier release hid; with the keys of the unprotected
+    findings that rest only on earlier releases."""
     frame = built.frame.copy()
     hidden = set(_keys(published_frame[published_frame["suppressed"]]))
     frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
     sensitive, _ = _sensitive(built, frame, threshold)
-    attack = _Attack(built, frame, archived, sensitive, threshold)
+    attack = _Attack(built, frame, _Releases.of(built, known), threshold,
+                     _small_totals(built, frame, threshold), None)
+    attack.sensitive = sensitive
     attack.run(protect=False, remember=False)
-    return attack.findings()
+    return attack.findings(), attack.earlier_only
 
 
 CHUNK_ROWS = 150_000  # figures per piece of the attacker problem held in memory at once
@@ -850,17 +1106,24 @@ class _Attack:
     the rest, so they are given to `sdc` a chunk of about `CHUNK_ROWS` figures at a time
     (the objects `sdc` needs for a million figures do not all exist at once), and within a
     chunk as `_Blocks`. The findings come out in the order `sdc.audit` gives for the whole
-    set: hidden figures in the order of the figures, then the sensitive expressions."""
+    set: hidden figures in the order of the figures, then the sensitive expressions, then
+    the cells earlier releases hid."""
 
-    def __init__(self, built: Built, frame: pd.DataFrame, archived: pd.DataFrame | None,
-                 sensitive: list[sdc.Sensitive], threshold: int):
+    def __init__(self, built: Built, frame: pd.DataFrame, earlier: _Releases, threshold: int,
+                 caps: dict, budget: float | None):
         self.built, self.frame, self.threshold = built, frame, threshold
-        self.sensitive = sensitive
-        self.archived = _archived_rows(built, archived)
+        self.earlier, self.caps = earlier, caps
+        self.sensitive: list[sdc.Sensitive] = []
+        self.deadline = None if budget is None else time.perf_counter() + budget
         self.found: dict = {}
         self.extra: set = set()
         self.unprotected_before = 0
         self.hidden_at: dict = {}  # key of a hidden figure -> its position in the frame
+        self.earlier_only: set = set()  # unprotected keys that earlier releases alone pin
+        self.notes: list[str] = []
+        self.carried = pd.Series(False, index=frame.index)
+        self.only: set | None = None  # the groups to work on (None: all)
+        self.tables, self.group = self._tables()
 
     def _tables(self) -> tuple[list, dict]:
         """Each frame row's table, and every table's group (tables linked, transitively)."""
@@ -876,10 +1139,13 @@ class _Attack:
                 parent[t], t = root, parent[t]
             return root
 
-        def join(vars_) -> None:
-            first = find((vars_[0][1], vars_[0][3]))
-            for var in vars_[1:]:
-                other = find((var[1], var[3]))
+        def join(keys) -> None:
+            found = [t for t in (_table(k) for k in keys) if t is not None]
+            if not found:
+                return
+            first = find(found[0])
+            for table in found[1:]:
+                other = find(table)
                 if other != first:
                     parent[other] = first
 
@@ -889,32 +1155,77 @@ class _Attack:
                             strict=True):
             if isinstance(var, tuple) and isinstance(den, tuple):
                 join((var, den))
-        for expression in self.sensitive:
-            join([v for v, _ in expression.terms])
+        for row in self.earlier.relation_rows:
+            join([k for k, _ in row.terms])
+        for figure in self.earlier.figures:
+            for shown in figure.shows:
+                if len(shown.terms) > 1:
+                    join([k for k, _ in shown.terms])
         return tables, {t: find(t) for t in set(tables) | set(parent) if t is not None}
+
+    def rows_to_protect(self, previous: pd.DataFrame | None) -> pd.Series:
+        """Which rows to protect afresh: every row, unless the previous release's rows are
+        given; then the rows of groups with a table whose figures changed (a value, a
+        population, a count behind a figure, a figure added or gone). Every other row keeps
+        its previous suppression (`carried`), and its group is not worked on."""
+        frame = self.frame
+        if previous is None:
+            return pd.Series(True, index=frame.index)
+        before = {}
+        for key, true, den_true, population, value, suppressed in zip(
+                _keys(previous), previous["truth"].tolist(), previous["den_truth"].tolist(),
+                previous["population"].tolist(), previous["value"].tolist(),
+                previous["suppressed"].tolist(), strict=True):
+            before[key] = (_plain(true), _plain(den_true), _plain(population),
+                           None if suppressed else _plain(value), bool(suppressed))
+        truth = self.built.truth
+        touched: set = set()
+        carried = []
+        keys = _keys(frame)
+        for key, var, den, population, value, table in zip(
+                keys, frame["var"].tolist(), frame["den_var"].tolist(),
+                frame["population"].tolist(), frame["value"].tolist(), self.tables,
+                strict=True):
+            old = before.pop(key, None)
+            now = (truth.get(var) if isinstance(var, tuple) else None,
+                   truth.get(den) if isinstance(den, tuple) else None, _plain(population))
+            if old is None or old[:3] != now or (old[3] is not None and old[3] != _plain(value)):
+                touched.add(table)
+            carried.append(bool(old[4]) if old is not None else False)
+        numerator = {(c, m): v[1] for c, m, v in zip(
+            frame["indicator_code"].tolist(), frame["measure"].tolist(),
+            frame["var"].tolist(), strict=True) if isinstance(v, tuple)}
+        touched |= {(numerator.get((key[0], key[1]), key[0]), key[3])
+                    for key in before}  # figures gone
+        touched_groups = {self.group.get(t) for t in touched} - {None}
+        work = np.array([self.group.get(t) in touched_groups for t in self.tables], dtype=bool)
+        self.only = touched_groups
+        self.carried = pd.Series(np.array(carried, dtype=bool) & ~work, index=frame.index)
+        return pd.Series(work, index=frame.index)
 
     def run(self, protect: bool, remember: bool) -> None:
         frame = self.frame
-        tables, group = self._tables()
+        tables, group = self.tables, self.group
         row_group = [group.get(t) for t in tables]
 
         def group_of(terms) -> object:
-            var = terms[0][0] if terms else None
-            return group.get((var[1], var[3])) if isinstance(var, tuple) else None
+            return group.get(_table(terms[0][0])) if terms else None
 
         relations: dict = defaultdict(list)
-        for row in self.built.relation_rows:
+        for row in [*self.built.relation_rows, *self.earlier.relation_rows]:
             relations[group_of(row.terms)].append(row)
         expressions: dict = defaultdict(list)
-        for expression in self.sensitive:
+        for expression in [*self.sensitive, *self.earlier.targets]:
             expressions[group_of(expression.terms)].append(expression)
-        archived: dict = defaultdict(list)
-        for row in self.archived:
-            archived[group.get((row.var[1], row.var[3]))].append(row)
+        earlier: dict = defaultdict(list)
+        for figure in self.earlier.figures:
+            earlier[group_of(figure.target)].append(figure)
         # groups with something to protect: a hidden figure or a sensitive expression
         hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
         targets = {row_group[i] for i in np.flatnonzero(hidden)} | set(expressions)
         targets.discard(None)
+        if self.only is not None:
+            targets &= self.only
         size = Counter(row_group)
         positions = defaultdict(list)
         for i, g in enumerate(row_group):
@@ -926,16 +1237,18 @@ class _Attack:
             chunk.append(g)
             rows += size[g]
             if rows >= CHUNK_ROWS:
-                self._chunk(chunk, positions, relations, expressions, archived, protect,
+                self._chunk(chunk, positions, relations, expressions, earlier, protect,
                             remember)
                 chunk, rows = [], 0
         if chunk:
-            self._chunk(chunk, positions, relations, expressions, archived, protect, remember)
+            self._chunk(chunk, positions, relations, expressions, earlier, protect, remember)
 
     def _chunk(self, groups: list, positions: dict, relations: dict, expressions: dict,
-               archived: dict, protect: bool, remember: bool) -> None:
+               earlier: dict, protect: bool, remember: bool) -> None:
         part = self.frame.iloc[sorted(i for g in groups for i in positions[g])]
-        model, at = _model_rows(part, [r for g in groups for r in archived[g]])
+        model, at = _model_rows(part, _Releases(figures=[f for g in groups for f in earlier[g]],
+                                                public=self.earlier.public),
+                                self.caps, self.threshold)
         blocks = _Blocks(model, [r for g in groups for r in relations[g]],
                          [s for g in groups for s in expressions[g]])
         targets = blocks.with_targets()
@@ -951,6 +1264,16 @@ class _Attack:
             # Block by block: the greedy search takes as many rounds as its slowest block
             # needs, and a round over many blocks costs them all.
             for figures, rows, exprs in blocks.each(open_blocks).values():
+                if self.deadline is not None and time.perf_counter() > self.deadline:
+                    hidden = {f.key for f in figures if f.can_suppress and not f.suppressed}
+                    for f in figures:
+                        if f.key in hidden:
+                            f.suppressed = True
+                    extra |= hidden
+                    self.notes.append(
+                        f"protection ran past its time budget: every local figure of the "
+                        f"tables linked to {_block_name(figures)} is hidden")
+                    continue
                 extra |= sdc.protect(figures, rows, self.threshold, exprs)
             found.update(blocks.audit(open_blocks, self.threshold))
         self.unprotected_before += len(before)
@@ -962,16 +1285,73 @@ class _Attack:
             self.unprotected_before += block.unprotected_before
             for key in block.extra:  # hidden by protect when the block was first met
                 blocks.figure(key).suppressed = True
+        self._earlier_only(blocks, found, block_of)
         self.found.update(found)
         self.extra |= extra
         index = part.index
         for figure, position in zip(model, at, strict=True):
-            if figure.suppressed:
+            if figure.suppressed and position >= 0:
                 self.hidden_at[figure.key] = index[position]
+
+    def _earlier_only(self, blocks: _Blocks, found: dict, block_of: dict) -> None:
+        """Unprotected findings that the earlier releases alone already give away: nothing
+        published now can change them (they are reported, and do not stop a publication)."""
+        bad = [f for f in found.values() if not f.protected]
+        if not bad:
+            return
+        for block, (figures, rows, exprs) in blocks.each({block_of[f.key] for f in bad}).items():
+            old = [f for f in figures if isinstance(f.key, tuple) and f.key[0] == EARLIER]
+            terms = {f.key: f.target for f in figures}
+            terms.update((e.key, e.terms) for e in exprs)
+            keys = [f.key for f in bad if block_of[f.key] == block]
+            checks = [sdc.Sensitive(key, terms[key]) for key in keys]
+            for finding in sdc.audit(old, rows, self.threshold, checks):
+                if not finding.protected:
+                    self.earlier_only.add(finding.key)
 
     def findings(self) -> list[sdc.Finding]:
         hidden = sorted(self.hidden_at, key=self.hidden_at.__getitem__)
-        return [self.found[k] for k in hidden] + [self.found[s.key] for s in self.sensitive]
+        ordered = [self.found[k] for k in hidden] + [
+            self.found[s.key] for s in [*self.sensitive, *self.earlier.targets]
+            if s.key in self.found]
+        return [self._unscaled(f) for f in ordered]
+
+    def _unscaled(self, finding: sdc.Finding) -> sdc.Finding:
+        """A finding on a count under a small published total, in counts again."""
+        var = _finding_var(finding.key)
+        if var is None and finding.key in self.hidden_at:
+            var = self.frame.at[self.hidden_at[finding.key], "var"]
+        cap = self.caps.get(var) if var is not None else None
+        if not cap or cap <= 0:
+            return finding
+        factor = self.threshold / cap * (1 + 1e-9)
+        return dataclasses.replace(finding, low=round(finding.low / factor, 6),
+                                   high=round(finding.high / factor, 6))
+
+
+def _finding_var(key: object) -> Var | None:
+    """The count a sensitive expression's finding is about (figures: see `_unscaled`)."""
+    if isinstance(key, tuple) and len(key) == 2 and key[0] in ("small", "withheld"):
+        return key[1]
+    return None
+
+
+def _block_name(figures: list[sdc.Figure]) -> str:
+    for figure in figures:
+        if isinstance(figure.key, tuple) and len(figure.key) == 4:
+            code, _, _, period = figure.key
+            return f"{code} {period}"
+    return "a table"
+
+
+def _plain(value: object) -> object:
+    """A stored or built number as a plain float (None for missing), for comparison."""
+    if value is None:
+        return None
+    try:
+        return None if pd.isna(value) else round(float(value), 9)
+    except (TypeError, ValueError):
+        return value
 
 
 @dataclass
@@ -1042,15 +1422,24 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
     frame["base"] = [shown_counts.get(v) if v is not None else None for v in frame["den_var"]]
     frame = frame.astype({"count": "float64", "base": "float64"})
-    return Protected(frame[COLUMNS].reset_index(drop=True), findings, list(built.relation_notes),
+    # the counts behind each figure, kept with it (never shown): what a later release's
+    # attacker problem ties its earlier quantities to (`_Releases`)
+    truth = built.truth
+    frame["truth"] = [truth.get(v) if isinstance(v, tuple) else None for v in frame["var"]]
+    frame["den_truth"] = [truth.get(v) if isinstance(v, tuple) else None
+                          for v in frame["den_var"]]
+    frame = frame.astype({"truth": "float64", "den_truth": "float64"})
+    return Protected(frame[[*COLUMNS, "truth", "den_truth"]].reset_index(drop=True), findings,
+                     list(built.relation_notes),
                      int(shown.sum()), int(hidden.sum()), first_pass_unprotected)
 
 
 def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
-                threshold: int) -> pd.Series:
+                threshold: int, work: pd.Series | None = None) -> pd.Series:
     """The fast per-table secondary suppression (`disclosure.protect_counts`) over the count
-    figures, and every rate or percentage resting on a count it hides."""
-    counts = frame[frame["measure"] == COUNT]
+    figures (of the rows in `work`), and every rate or percentage resting on a count it
+    hides."""
+    counts = frame[(frame["measure"] == COUNT) & (True if work is None else work)]
     hidden_vars: set = set(frame.loc[hide & (frame["measure"] == COUNT), "var"])
     for _code, table in counts.groupby("indicator_code", sort=False):
         work = table[["area_code", "period", "value", "symbol"]].copy()

@@ -281,8 +281,8 @@ class Publication(Base):
 
 
 class PublishedFigure(Base):
-    """A figure as the dashboard publishes it at one data version: protected, at published
-    precision. Pages, downloads and packs only read these rows."""
+    """A figure as the dashboard publishes it from one data version to another: protected, at
+    published precision. Pages, downloads and packs only read these rows."""
     __tablename__ = "published_figure"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
@@ -300,8 +300,15 @@ class PublishedFigure(Base):
     base: Mapped[float | None] = mapped_column(Float)  # a percentage's denominator count
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_id: Mapped[int | None] = mapped_column(Integer)
+    # the publication from which this figure is no longer shown (None: shown now); a figure is
+    # stored once per value, from `publication_id` until then (migration 0006)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
+    # the counts behind the figure at its release, never shown: what later releases' attacker
+    # problem ties this release's quantities to (figures._Releases)
+    truth: Mapped[float | None] = mapped_column(Float)
+    den_truth: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        Index("ix_published_figure_publication_indicator_measure_area", "publication_id",
-              "indicator_code", "measure", "area_code"),
+        Index("ix_published_figure_current", "valid_to", "indicator_code", "measure",
+              "area_code"),
     )

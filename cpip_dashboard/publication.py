@@ -1,32 +1,78 @@
-"""Publications: the data version, and the protected figures stored for it.
+"""Publications: the data version, and the protected figures of every release.
 
-Every commit and every rollback is a publication; its id is the data version every cache is
-keyed on, so it moves exactly when what the pages show changes. When the change touches
-indicator values, populations or definitions, the whole set of publishable figures is built,
-protected and audited (`figures.protect`) inside the same transaction, and stored; otherwise the
-publication keeps the figures it had (`figures_from`). Pages, downloads and packs read the
-stored rows (`series`); nothing of the protection runs on a page request.
+Every commit, approval and rollback is a publication (a release); its id is the data version
+every cache is keyed on, so it moves exactly when what the pages show changes. A figure is
+stored once per value: a row holds one figure as shown from the publication that first showed
+it (`publication_id`) until the one that replaced or withdrew it (`valid_to`; None while
+current). So the figures of data version N are the rows with `publication_id <= N` and no
+`valid_to` or one after N, a publication writes rows in proportion to what changed, and the
+rows together are everything ever published: the attacker's knowledge (CONTRACT.md
+`audit-disclosure`).
+
+When a change touches indicator values, populations or definitions, the figures of the
+indicators it touches and of every indicator related to them (`figures.family`) are built,
+protected against everything published before (`figures.protect`) and audited inside the same
+transaction; a change whose figures cannot be protected raises `Unpublishable` and nothing
+is written (the caller rolls back and refuses, naming the cells). Pages, downloads and packs
+read the stored rows (`series`); nothing of the protection runs on a page request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import time
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select, update
 
 from . import config, figures
 from .imports.pipeline import insert_rows
-from .models import MeetingPack, Publication, PublishedFigure
+from .models import Indicator, IndicatorValue, Publication, PublishedFigure
 from .sdc import Finding
+
+log = logging.getLogger(__name__)
 
 FIGURE_KINDS = frozenset({"indicators", "populations", "definitions"})
 # Bump when the way figures are built or protected changes: stored figures are rebuilt on start.
-METHOD = "figures-2"
+METHOD = "figures-3"
+BUDGET_SECONDS = 60.0  # the attacker problem's time budget per publication (then a fallback)
+_UPDATE_CHUNK = 5_000  # rows whose validity ends, per UPDATE
+
+
+class Unpublishable(Exception):
+    """A change whose figures cannot be protected: nothing is published."""
+
+    def __init__(self, cells: list[dict], notes: list[str]):
+        self.cells, self.notes = cells, notes
+        super().__init__(f"{len(cells)} figures could not be protected")
+
+    def sentences(self) -> list[str]:
+        """One sentence per unprotected cell, as the import's file-level errors."""
+        return [cell_sentence(cell) for cell in self.cells]
+
+
+def cell_sentence(cell: dict) -> str:
+    low, high = cell["interval"]
+    where = (f"{cell['indicator']} ({cell['measure']}) for {cell['area']}, period ending "
+             f"{cell['period']}" if cell["area"] else str(cell["indicator"]))
+    span = "cannot be bounded" if low is None or high is None else f"could be worked out to {low} to {high}"
+    relations = ", ".join(cell["relations"]) or "the figures shown"
+    return (f"{where} {span} from what would be published ({relations}), so this change "
+            "cannot be published: nothing was loaded. Ask the analyst who prepared the figures "
+            "to suppress or combine them first.")
+
+
+def refusal_text(refused: Unpublishable, most: int = 3) -> str:
+    """Why approving or rolling back is refused, in words: the first cells, and how many
+    more."""
+    sentences = [cell_sentence(cell).split(", so this change")[0] for cell in refused.cells]
+    more = len(sentences) - most
+    return ("the figures left would not be protected from disclosure: "
+            + "; ".join(sentences[:most]) + (f"; and {more} more" if more > 0 else "") + ".")
 
 
 def latest(conn: Connection) -> Publication | None:
@@ -39,90 +85,160 @@ def version(conn: Connection) -> str:
     return str(found or 0)
 
 
+def touched_codes(conn: Connection, batch_id: int | None, kinds: set[str] | None
+                  ) -> set[str] | None:
+    """The indicators a batch's change can move (None: all of them: a population changes
+    every rate, and a change of unknown extent is taken as total)."""
+    if batch_id is None or kinds is None or "populations" in kinds:
+        return None
+    codes = set(conn.execute(select(IndicatorValue.indicator_code).where(
+        IndicatorValue.batch_id == batch_id).distinct()).scalars())
+    codes |= set(conn.execute(select(Indicator.code).where(
+        Indicator.batch_id == batch_id).distinct()).scalars())
+    return codes
+
+
 def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] | None,
-            threshold: int | None = None) -> int:
-    """Record a publication; rebuild and store the protected figures when `kinds` (the sheet
-    kinds the change touched; None = all) can change a figure, or the method or threshold
-    differs from the stored figures'."""
+            threshold: int | None = None, *, budget: float | None = None,
+            check_only: bool = False) -> int | None:
+    """Record a publication; protect again and store the figures that change when `kinds`
+    (the sheet kinds the change touched; None = all) can change a figure, or the method or
+    threshold differs from the stored figures'. Raises `Unpublishable` (nothing written) when
+    the figures cannot be protected. `check_only`: protect and audit, write nothing (None)."""
     threshold = threshold or config.suppress_below()
     previous = latest(conn)
-    stale = previous is None or previous.figures_from is None or _summary(previous).get(
-        "method") != METHOD or previous.threshold != threshold
+    stale = previous is None or _summary(previous).get("method") != METHOD \
+        or previous.threshold != threshold
     rebuild = stale or kinds is None or bool(set(kinds) & FIGURE_KINDS)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if not rebuild and check_only:
+        return None
     if not rebuild:
         return conn.execute(Publication.__table__.insert().values(
             at=now, event=event, batch_id=batch_id, figures_from=previous.figures_from,
             threshold=threshold, summary_json=previous.summary_json)).inserted_primary_key[0]
     started = time.perf_counter()
-    inputs = figures.load(conn)
-    protected = figures.protect(figures.build(inputs), inputs.directory, threshold,
-                                archived=archived_figures(conn))
+    codes = None if stale else touched_codes(conn, batch_id, kinds)
+    definitions = None
+    if codes is not None:
+        from .queries import current_indicators
+
+        definitions = current_indicators(conn)
+        codes = figures.family(definitions, codes)
+    inputs = figures.load(conn, codes)
+    built = figures.build(inputs)
+    stored = stored_rows(conn, codes=codes)
+    current = stored[stored["valid_to"].isna()]
+    protected = figures.protect(
+        built, inputs.directory, threshold, known=stored,
+        previous=None if stale else current,
+        budget=BUDGET_SECONDS if budget is None else budget)
+    blocking = protected.blocking
+    if blocking:
+        raise Unpublishable([finding_json(f) for f in blocking], protected.notes)
+    if check_only:
+        return None
+    for note in protected.notes:
+        if note.startswith("protection ran past"):
+            log.warning("%s", note)
     summary = {
         "method": METHOD, "figures": protected.figure_count,
         "suppressed": protected.suppressed_count,
         "unprotected_after_first_pass": protected.first_pass_unprotected,
         "unprotected": [finding_text(f) for f in protected.unprotected],
         "checked": len(protected.findings), "notes": protected.notes,
-        "seconds": round(time.perf_counter() - started, 2),
+        "indicators": "all" if codes is None else sorted(codes),
+        "protected_afresh": protected.protected_afresh,
     }
     publication_id = conn.execute(Publication.__table__.insert().values(
         at=now, event=event, batch_id=batch_id, figures_from=None, threshold=threshold,
-        summary_json=json.dumps(summary, default=str))).inserted_primary_key[0]
+        summary_json="{}")).inserted_primary_key[0]
+    written, ended = _store_changes(conn, publication_id, current, protected.frame)
+    summary.update(rows_written=written, rows_ended=ended,
+                   seconds=round(time.perf_counter() - started, 2))
+    if codes is not None and not stale:  # what the rest of the figures were last protected by
+        summary["figures"] = _count_current(conn)
+        summary["suppressed"] = _count_current(conn, suppressed=True)
     conn.execute(Publication.__table__.update().where(Publication.id == publication_id)
-                 .values(figures_from=publication_id))
-    _store(conn, publication_id, protected.frame)
+                 .values(figures_from=publication_id,
+                         summary_json=json.dumps(summary, default=str)))
     return publication_id
 
 
 def ensure(conn: Connection, threshold: int | None = None) -> None:
     """On start: publish when there is no publication yet, or the stored figures were built by
-    another method or for another threshold."""
+    another method or for another threshold. Figures that cannot be protected are not
+    published: the error is logged and the figures stay as they were."""
     threshold = threshold or config.suppress_below()
     previous = latest(conn)
     if previous is None or _summary(previous).get("method") != METHOD \
             or previous.threshold != threshold:
-        publish(conn, "start", None, None, threshold)
+        try:
+            with conn.begin_nested():
+                publish(conn, "start", None, None, threshold)
+        except Unpublishable as exc:
+            log.error("The figures could not be protected, so they were not published again: "
+                      "%s", "; ".join(exc.sentences()[:5]))
 
 
-def archived_figures(conn: Connection, exclude: int | None = None) -> pd.DataFrame:
-    """The figures shown at the data versions of archived meeting packs (except `exclude`):
-    whoever holds a pack knows them for good."""
-    versions = {int(v) for v in conn.execute(select(MeetingPack.data_version).distinct())
-                .scalars() if str(v).isdigit()}
-    if not versions:
-        return pd.DataFrame(columns=["indicator_code", "measure", *SERIES_COLUMNS])
-    sets = set(conn.execute(select(Publication.figures_from).where(
-        Publication.id.in_(versions))).scalars()) - {None, exclude}
-    if not sets:
-        return pd.DataFrame(columns=["indicator_code", "measure", *SERIES_COLUMNS])
-    columns = ["indicator_code", "measure", *SERIES_COLUMNS]
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in columns]).where(
-        PublishedFigure.publication_id.in_(sets), PublishedFigure.value.is_not(None)))
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+KNOWN = ["id", "indicator_code", "measure", "area_code", "period", "value", "symbol",
+         "status", "suppressed", "count", "population", "population_year", "base",
+         "illustrative", "batch_id", "truth", "den_truth", "publication_id", "valid_to"]
+
+
+def stored_rows(conn: Connection, codes: set[str] | None = None,
+                version: int | None = None) -> pd.DataFrame:
+    """Stored figure rows: every row ever published (of `codes`, or all), or with `version`
+    those of that data version."""
+    where = []
+    if codes is not None:
+        where.append(PublishedFigure.indicator_code.in_(sorted(codes)))
+    if version is not None:
+        where += [PublishedFigure.publication_id <= version,
+                  or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to > version)]
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN]).where(*where)
+                        .order_by(PublishedFigure.id))
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=KNOWN)
+    frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
+                          "base": "float64", "truth": "float64", "den_truth": "float64",
+                          "valid_to": "float64", "symbol": object, "status": object})
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    return frame
+
+
+def _count_current(conn: Connection, suppressed: bool = False) -> int:
+    where = [PublishedFigure.valid_to.is_(None)]
+    if suppressed:
+        where.append(PublishedFigure.suppressed.is_(True))
+    else:
+        where.append(or_(PublishedFigure.value.is_not(None), PublishedFigure.suppressed))
+    return int(conn.execute(select(func.count(PublishedFigure.id)).where(*where)).scalar())
 
 
 def audit_current(conn: Connection) -> dict:
-    """Rerun the attacker problem over every figure published at the current data version
-    (as stored, suppressions included) and the figures of archived packs: the result of
-    `audit-disclosure`."""
+    """Rerun the attacker problem over every figure of every release, as stored
+    (suppressions included): the result of `audit-disclosure`. Findings that earlier
+    releases alone give away are reported too, marked `"earlier": true`."""
     current = latest(conn)
     if current is None or current.figures_from is None:
         return {"ok": True, "data_version": version(conn), "threshold": config.suppress_below(),
                 "cells": 0, "suppressed": 0, "checked": 0, "unprotected": []}
-    columns = ["indicator_code", "measure", *SERIES_COLUMNS]
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in columns]).where(
-        PublishedFigure.publication_id == current.figures_from))
-    stored = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    stored["suppressed"] = stored["suppressed"].astype(bool)
+    stored = stored_rows(conn)
+    now = stored[stored["valid_to"].isna()]
     inputs = figures.load(conn)
-    findings = figures.audit(figures.build(inputs), stored, current.threshold,
-                             archived=archived_figures(conn, exclude=current.figures_from))
-    unprotected = [finding_json(f) for f in findings if not f.protected]
+    findings, earlier = figures.audit(figures.build(inputs), now, current.threshold,
+                                      known=stored)
+    unprotected = []
+    for finding in findings:
+        if not finding.protected:
+            cell = finding_json(finding)
+            cell["earlier"] = finding.key in earlier
+            unprotected.append(cell)
     return {"ok": not unprotected, "data_version": str(current.id),
-            "threshold": current.threshold, "cells": int(stored["value"].notna().sum()
-                                                          + stored["suppressed"].sum()),
-            "suppressed": int(stored["suppressed"].sum()), "checked": len(findings),
+            "threshold": current.threshold,
+            "cells": int(now["value"].notna().sum() + now["suppressed"].sum()),
+            "suppressed": int(now["suppressed"].sum()), "checked": len(findings),
+            "releases": int(conn.execute(select(func.count(Publication.id))).scalar()),
             "unprotected": unprotected}
 
 
@@ -185,23 +301,41 @@ def finding_text(finding: Finding) -> str:
 
 _STORE = ["indicator_code", "measure", "area_code", "period", "value", "symbol", "status",
           "suppressed", "count", "population", "population_year", "base", "illustrative",
-          "batch_id"]
+          "batch_id", "truth", "den_truth"]
 
 
-def _plain(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, float | int) and not isinstance(value, bool) and pd.isna(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-        if isinstance(value, float) and pd.isna(value):
-            return None
-    return value
-
-
-def _store(conn: Connection, publication_id: int, frame: pd.DataFrame) -> None:
-    insert_rows(conn, PublishedFigure.__table__, _store_columns(publication_id, frame))
+def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
+                   frame: pd.DataFrame) -> tuple[int, int]:
+    """Store the figures of `frame` that differ from the `current` rows (the current rows of
+    the indicators `frame` was built for), and end the validity of the rows they replace or
+    that are gone: rows written in proportion to what changed. Returns (written, ended)."""
+    columns = _store_columns(publication_id, frame)
+    rows = list(zip(*(columns[c] for c in _STORE), strict=True))
+    before: dict[tuple, tuple[int, tuple]] = {}
+    if len(current):
+        stored = _store_columns(0, current)
+        for row_id, row in zip(current["id"].tolist(),
+                               zip(*(stored[c] for c in _STORE), strict=True), strict=True):
+            before[row[:4]] = (int(row_id), row)
+    keep: list[int] = []
+    ended: list[int] = []
+    for i, row in enumerate(rows):
+        old = before.pop(row[:4], None)
+        if old is not None and old[1] == row:
+            continue
+        if old is not None:
+            ended.append(old[0])
+        keep.append(i)
+    ended += [row_id for row_id, _ in before.values()]  # figures no longer published
+    for start in range(0, len(ended), _UPDATE_CHUNK):
+        conn.execute(update(PublishedFigure).where(
+            PublishedFigure.id.in_(ended[start:start + _UPDATE_CHUNK]))
+            .values(valid_to=publication_id))
+    if keep:
+        if len(keep) < len(rows):
+            columns = {name: [values[i] for i in keep] for name, values in columns.items()}
+        insert_rows(conn, PublishedFigure.__table__, columns)
+    return len(keep), len(ended)
 
 
 def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
@@ -241,10 +375,11 @@ def area_series(conn: Connection, pairs: list[tuple[str, str]],
         return {pair: empty for pair in pairs}
     rows = conn.execute(select(PublishedFigure.indicator_code, PublishedFigure.measure,
                                *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
-        PublishedFigure.publication_id == current.figures_from,
+        PublishedFigure.valid_to.is_(None),
         PublishedFigure.indicator_code.in_(sorted({code for code, _ in pairs})),
         PublishedFigure.measure.in_(sorted({measure for _, measure in pairs})),
-        PublishedFigure.area_code.in_(areas)).order_by(PublishedFigure.id))
+        PublishedFigure.area_code.in_(areas)).order_by(PublishedFigure.period,
+                                                       PublishedFigure.area_code))
     every = _typed(pd.DataFrame([tuple(r) for r in rows],
                                 columns=["indicator_code", "measure", *SERIES_COLUMNS]))
     groups = {key: rows for key, rows in every.groupby(["indicator_code", "measure"], sort=False)}
@@ -266,8 +401,8 @@ def series(conn: Connection, code: str, measure: str,
     if current is None or current.figures_from is None:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
-        PublishedFigure.publication_id == current.figures_from,
+        PublishedFigure.valid_to.is_(None),
         PublishedFigure.indicator_code == code, PublishedFigure.measure == measure,
         *([] if areas is None else [PublishedFigure.area_code.in_(areas)]))
-        .order_by(PublishedFigure.id))  # the order they were published in
+        .order_by(PublishedFigure.period, PublishedFigure.area_code))
     return _typed(pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS))

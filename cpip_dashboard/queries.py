@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
@@ -223,12 +224,15 @@ VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "st
                  "batch_id"]
 
 
-def indicator_values(conn: Connection, code: str | None = None) -> pd.DataFrame:
-    """The current uploaded value per indicator, area and period (one indicator's, or all),
-    each marked illustrative when its batch is."""
+def indicator_values(conn: Connection, code: str | None = None,
+                     codes: Collection[str] | None = None) -> pd.DataFrame:
+    """The current uploaded value per indicator, area and period (one indicator's, those of
+    `codes`, or all), each marked illustrative when its batch is."""
     from .models import IndicatorValue
 
     where = () if code is None else (IndicatorValue.indicator_code == code,)
+    if codes is not None:
+        where = (*where, IndicatorValue.indicator_code.in_(sorted(codes)))
     rows = conn.execute(current_kind("indicators", *where))
     frame = pd.DataFrame([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows],
                          columns=VALUE_COLUMNS)

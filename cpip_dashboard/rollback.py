@@ -27,7 +27,7 @@ from .models import (
     ReviewAssessment,
     UploadBatch,
 )
-from .publication import publish
+from .publication import Unpublishable, publish, refusal_text
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,15 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
                 f"{'' if len(waiting) > 1 else 's'} on it: approve, reject or withdraw "
                 f"{'them' if len(waiting) > 1 else 'it'} first.", waiting)
         now = utcnow()
-        conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
-            state="rolled_back", rolled_back_by=user, rolled_back_at=now))
-        publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
+        try:
+            with conn.begin_nested():
+                conn.execute(UploadBatch.__table__.update().where(
+                    UploadBatch.id == batch_id).values(state="rolled_back",
+                                                       rolled_back_by=user, rolled_back_at=now))
+                publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
+        except Unpublishable as exc:
+            return RollbackResult(False, f"Batch {batch_id} cannot be rolled back: "
+                                  + refusal_text(exc))
         audit.write(conn, user, "rollback", f"Rolled back batch {batch_id} ({batch.file_name})",
                     batch_id, at=now)
     return RollbackResult(True, f"Batch {batch_id} ({batch.file_name}) is rolled back: its rows "

@@ -1018,7 +1018,7 @@ def _prove_batch(batch: list[_Together], threshold: float) -> None:
             r, c = np.nonzero(block)
             ub.add(np.concatenate([r, np.arange(k)]), np.concatenate([c, n + np.arange(k)]),
                    np.concatenate([block[r, c], np.ones(k)]), k, rhs, column)
-            cap = np.where(rounded, threshold + 0.5, threshold * (1 + 1e-6) + 1e-6)
+            cap = np.where(rounded, float(threshold), threshold * (1 + 1e-6) + 1e-6)
             return (np.concatenate([np.zeros(n), -np.ones(k)]),
                     np.vstack([item.lp.capped, np.column_stack([np.full(k, -_CAP), cap])]))
         return layout
@@ -1027,7 +1027,7 @@ def _prove_batch(batch: list[_Together], threshold: float) -> None:
         item.paired = True
         idx, k, n = item.open, len(item.open), len(item.lp.vs)
         sign = np.random.default_rng(n).choice([-1.0, 1.0], size=k)
-        cap = np.where(item.integer[idx], threshold + 1.0, threshold * (1 + 1e-6) + 1e-6)
+        cap = np.where(item.integer[idx], float(threshold), threshold * (1 + 1e-6) + 1e-6)
         d = sign[:, None] * item.T[idx]
         copy_rows(item, ub, eq, column)
         copy_rows(item, ub, eq, column + n)
@@ -1207,7 +1207,7 @@ class _LP:
         else:
             ref = np.where(rounded, np.floor(seen_hi[idx] + ROUNDING_SLACK), seen_hi[idx])
             block, rhs = T[idx], ref - consts[idx]
-        cap = np.where(rounded, threshold + 0.5, threshold * (1 + 1e-6) + 1e-6)
+        cap = np.where(rounded, float(threshold), threshold * (1 + 1e-6) + 1e-6)
         extra = hstack([csr_array(block), identity(k, format="csr")], format="csr")
         if self.A_ub is not None:
             a_ub = vstack([hstack([self.A_ub, csr_array((self.A_ub.shape[0], k))]), extra],
@@ -1229,7 +1229,7 @@ class _LP:
         seen so far all lie in the middle of their range."""
         n, k = len(self.vs), len(idx)
         rounded = np.array([integer[i] for i in idx])
-        cap = np.where(rounded, threshold + 1.0, threshold * (1 + 1e-6) + 1e-6)
+        cap = np.where(rounded, float(threshold), threshold * (1 + 1e-6) + 1e-6)
         d = sign[:, None] * T[idx]
         zeros_k = lambda rows: csr_array((rows, k))
         extra = hstack([csr_array(-d), csr_array(d), identity(k, format="csr")], format="csr")

@@ -76,6 +76,19 @@ def table(code: str, period: dt.date, counts: dict[str, float]) -> dict:
     return result
 
 
+def release_rows(rows: list[dict], publication_id: int = 1,
+                 valid_to: int | None = None) -> pd.DataFrame:
+    """Figure rows as an earlier release stored them (publication.KNOWN): each row's
+    indicator, measure, area, period, the value shown (None: hidden) and the count behind it
+    (`truth`); optional population, den_truth."""
+    frame = pd.DataFrame([{"value": None, "suppressed": r.get("value") is None,
+                           "population": None, "den_truth": None, **r,
+                           "publication_id": publication_id, "valid_to": valid_to}
+                          for r in rows])
+    return frame.astype({"value": "float64", "truth": "float64", "den_truth": "float64",
+                         "population": "float64", "valid_to": "float64"})
+
+
 def run(values, populations=None, threshold=T, **options) -> figures.Protected:
     data = inputs(values, populations)
     return figures.protect(figures.build(data), data.directory, threshold, **options)

@@ -18,7 +18,7 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
-from cpip_dashboard import figures, publication, sdc
+from cpip_dashboard import figures, sdc
 from cpip_dashboard.db import make_engine
 from tests.adversary import (
     CLACKS,
@@ -60,9 +60,8 @@ def sample_inputs(tmp_path_factory):
     init_db(engine, sample=True, user="test")
     with engine.connect() as conn:
         data = figures.load(conn)
-        archived = publication.archived_figures(conn)
     engine.dispose()
-    return data, archived
+    return data, None  # nothing published before (earlier releases: test_releases.py)
 
 
 def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
@@ -78,11 +77,11 @@ def test_the_lean_lp_call_is_linprog_bit_for_bit(sample_inputs, monkeypatch):
 
     monkeypatch.setattr(sdc, "_solve_lp", both)
     built = figures.build(data)
-    figures.protect(built, data.directory, 5, archived=archived)  # shared LPs, then alone
+    figures.protect(built, data.directory, 5, known=archived)  # shared LPs, then alone
     shared = len(seen)
     figures._MEMORY.clear()
     monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
-    figures.protect(built, data.directory, 5, archived=archived)  # every component alone
+    figures.protect(built, data.directory, 5, known=archived)  # every component alone
     assert shared > 10 and len(seen) - shared > 100 and all(seen)
 
 
@@ -123,12 +122,16 @@ def reference_protect(built, directory, threshold, archived=None):
             hide |= shown & (frame["var"] == s.terms[1][0])
     hide |= figures._first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
-    model = figures._model(built, frame, archived)
-    findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
+    earlier = figures._Releases.of(built, archived)
+    caps = figures._small_totals(built, frame, threshold)
+    model = figures._model_rows(frame, earlier, caps, threshold)[0]
+    relations = [*built.relation_rows, *earlier.relation_rows]
+    sensitive = [*sensitive, *earlier.targets]
+    findings = sdc.audit(model, relations, threshold, sensitive)
     extra = set()
     if any(not f.protected for f in findings):
-        extra = sdc.protect(model, built.relation_rows, threshold, sensitive)
-        findings = sdc.audit(model, built.relation_rows, threshold, sensitive)
+        extra = sdc.protect(model, relations, threshold, sensitive)
+        findings = sdc.audit(model, relations, threshold, sensitive)
     hidden = {figures._figure_key(r) for r in frame[frame["suppressed"]]
               .itertuples(index=False)} | extra
     return hidden, findings
@@ -154,7 +157,7 @@ def test_blocks_give_what_the_whole_set_gives_on_the_sample(sample_inputs, chunk
     data, archived = sample_inputs
     built = figures.build(data)
     hidden, findings = reference_protect(built, data.directory, 5, archived)
-    protected = figures.protect(built, data.directory, 5, archived=archived)
+    protected = figures.protect(built, data.directory, 5, known=archived)
     assert hidden_keys(protected) == hidden
     assert as_compared(protected.findings) == as_compared(findings)
 
@@ -198,10 +201,10 @@ def test_shared_lps_decide_as_each_component_alone(sample_inputs, monkeypatch, c
     else:
         data, archived, threshold = inputs(islands_and_stock_flow()), None, case
     built = figures.build(data)
-    together = figures.protect(built, data.directory, threshold, archived=archived)
+    together = figures.protect(built, data.directory, threshold, known=archived)
     figures._MEMORY.clear()
     monkeypatch.setattr(sdc, "_prove_together", lambda st, pending, threshold: {})
-    alone = figures.protect(built, data.directory, threshold, archived=archived)
+    alone = figures.protect(built, data.directory, threshold, known=archived)
     assert hidden_keys(together) == hidden_keys(alone)
     assert as_compared(together.findings) == as_compared(alone.findings)
 

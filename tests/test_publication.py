@@ -137,8 +137,8 @@ def test_a_stale_method_is_rebuilt_on_start(sample_engine):
         assert json.loads(rebuilt.summary_json)["method"] == publication.METHOD
 
 
-def test_figures_of_an_archived_pack_stay_known():
-    """A pack archived at an earlier data version hid Clackmannanshire's 3 another way
+def test_figures_of_an_earlier_release_stay_known():
+    """An earlier data version (a pack archived then, say) hid Clackmannanshire's 3 another way
     (Orkney and the joint committee as companions, Stirling shown). Today's pattern shows the
     joint committee: with the pack's Stirling, that pins the 3, so protection must hide more."""
     from tests.adversary import (
@@ -151,6 +151,7 @@ def test_figures_of_an_archived_pack_stay_known():
         STIRLING,
         Y2,
         attacker_interval,
+        release_rows,
         run,
         table,
     )
@@ -163,6 +164,10 @@ def test_figures_of_an_archived_pack_stay_known():
     pack = pd.DataFrame([{"indicator_code": "CP_REGISTER", "measure": "count", "area_code": a,
                           "period": Y2, "value": v, "population": None}
                          for a, v in truth.items() if a not in pack_hid])
+    earlier = release_rows([{"indicator_code": "CP_REGISTER", "measure": "count",
+                             "area_code": a, "period": Y2, "truth": v,
+                             "value": None if a in pack_hid else v}
+                            for a, v in truth.items()])
     target = ("CP_REGISTER", CLACKS, Y2)
 
     def counts_shown(protected):
@@ -172,8 +177,11 @@ def test_figures_of_an_archived_pack_stay_known():
     alone = run(values)
     low, high = attacker_interval(pd.concat([counts_shown(alone), pack]), target)
     assert high - low < 5, "without the pack in the picture, today's pattern would leak"
-    later = run(values, archived=pack)
+    later = run(values, known=earlier)
     assert not later.unprotected
     low, high = attacker_interval(pd.concat([counts_shown(later), pack]), target)
     assert high - low >= 5, (low, high)
-    assert later.suppressed_count > alone.suppressed_count
+    hidden_later = set(later.frame.loc[later.frame["suppressed"]
+                                       & (later.frame["measure"] == "count"), "area_code"])
+    assert pack_hid <= hidden_later  # hidden before, unchanged since: still hidden
+    assert not pack_hid <= set(alone.frame.loc[alone.frame["suppressed"], "area_code"])

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from .. import approval as approvals
 from .. import audit
@@ -273,11 +273,31 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
             "the header and upload it again.")
         return report
     summary = f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged"
+    from ..publication import FIGURE_KINDS, Unpublishable
+
+    figures_move = bool({t.kind.name for t in tables} & FIGURE_KINDS)
     if commit is None:
+        # a dry run says what the commit would say, publication included
+        refused = _publication_check(conn, report, tables, diff, ctx.areas.name) \
+            if figures_move else None
+        if refused is not None:
+            return _unpublishable(report, refused)
         report.outcome = "would_commit"
         report.message = f"Checks passed; nothing written yet (dry run): {summary}."
         return report
-    report.batch_id = _write(conn, report, tables, diff, area_name=ctx.areas.name, **commit)
+    try:
+        with conn.begin_nested():
+            report.batch_id = _write(conn, report, tables, diff, area_name=ctx.areas.name,
+                                     **commit)
+            if commit["pending"] and figures_move:
+                # protected and audited now, so a pending batch is known to be publishable;
+                # again at approval
+                refused = _publication_check(conn, report, tables, diff, ctx.areas.name,
+                                             pending=report.batch_id)
+                if refused is not None:
+                    raise refused
+    except Unpublishable as exc:
+        return _unpublishable(report, exc)
     if commit["pending"]:
         report.outcome = "pending"
         report.message = (f"Stored as batch {report.batch_id}, awaiting approval: {summary}. "
@@ -288,18 +308,66 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     return report
 
 
+def _publication_check(conn: Connection, report: ImportReport, tables: list[Table],
+                       diff: Diff, area_name, pending: int | None = None) -> Exception | None:
+    """Publish the batch (the `pending` one written already, made current; or this one,
+    written as if committed) inside a savepoint that is then rolled back: the
+    `Unpublishable` refusal if its figures cannot be protected, else None (what the
+    protection noted joins the warnings)."""
+    from ..publication import Unpublishable
+
+    savepoint = conn.begin_nested()
+    try:
+        if pending is None:
+            _write(conn, report, tables, diff, user="(publication check)", illustrative=False,
+                   area_name=area_name, check_only=True)
+        else:
+            conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == pending)
+                         .values(state="committed"))
+            _publish(conn, "check", pending, {t.kind.name for t in tables}, check_only=True)
+    except Unpublishable as exc:
+        return exc
+    finally:
+        savepoint.rollback()
+    return None
+
+
+def _publish(conn: Connection, event: str, batch_id: int, kinds: set[str],
+             check_only: bool) -> None:
+    from ..publication import publish  # the figures are protected again in this transaction
+
+    publish(conn, event, batch_id, kinds, check_only=check_only)
+
+
+def _unpublishable(report: ImportReport, refused) -> ImportReport:
+    """The outcome of a change whose figures could not be protected: rejected, one
+    file-level error per cell, nothing written."""
+    report.batch_id = None
+    report.errors = [Problem.error(None, None, None, None, sentence)
+                     for sentence in refused.sentences()]
+    report.outcome = "rejected"
+    count = len(report.errors)
+    report.message = (f"{count} figure{'s' if count != 1 else ''} could not be protected from "
+                      "disclosure: nothing was loaded.")
+    return report
+
+
 def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,
            user: str, illustrative: bool, pending: bool = False,
-           area_name=None) -> int:
+           area_name=None, check_only: bool = False) -> int:
     """Store the batch and its rows; commit and publish it, or keep it pending (no
     publication: nothing anyone sees changes) with its preview for the approver."""
     kinds = sorted({t.kind.name for t in tables})
     changes_json = json.dumps({"sheets": report.sheets, "totals": report.totals()})
-    batch_id = conn.execute(UploadBatch.__table__.insert().values(
-        file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
-        committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
-        state="pending" if pending else "committed")).inserted_primary_key[0]
-    _pause_for_tests("batch", batch_id)
+    values = dict(file_name=report.file, sha256=report.sha256, kinds=",".join(kinds),
+                  uploaded_by=user, committed_at=utcnow(), changes_json=changes_json,
+                  illustrative=illustrative, state="pending" if pending else "committed")
+    if check_only:  # an id of its own, so that PostgreSQL's sequence is not moved on
+        values["id"] = (conn.execute(select(func.max(UploadBatch.id))).scalar() or 0) + 1
+    batch_id = conn.execute(UploadBatch.__table__.insert().values(**values)
+                            ).inserted_primary_key[0]
+    pause = (lambda point, batch: None) if check_only else _pause_for_tests
+    pause("batch", batch_id)
     indicators = None
     for changes in diff.sheets:
         records, written = changes.records, changes.written()
@@ -315,7 +383,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
             names, columns = _definition_columns(names, columns, indicators)
         insert_rows(conn, KIND_TABLES[records.kind][0].__table__, dict(zip(names, columns,
                                                                                strict=True)))
-    _pause_for_tests("values", batch_id)
+    pause("values", batch_id)
     if pending:
         from ..queries import action_updates
         from .preview import snapshot
@@ -324,15 +392,13 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         approvals.store_preview(conn, batch_id, snapshot(report, area_name,
                                                          action_updates(conn)), diff)
     else:
-        from ..publication import publish  # the figures are protected again in this transaction
-
-        publish(conn, "commit", batch_id, set(kinds))
-    _pause_for_tests("published", batch_id)
+        _publish(conn, "commit", batch_id, set(kinds), check_only)
+    pause("published", batch_id)
     totals = report.totals()
     audit.write(conn, user, "upload", f"{report.file} ({', '.join(kinds)}): {totals['added']} "
                 f"added, {totals['changed']} changed, {totals['unchanged']} unchanged"
                 + (", awaiting approval" if pending else ""), batch_id)
-    _pause_for_tests("audited", batch_id)
+    pause("audited", batch_id)
     return batch_id
 
 
