@@ -26,7 +26,7 @@ from .models import (
 
 INDICATOR_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
                     "source_url", "headline", "numerator", "denominator", "series_notes",
-                    "batch_id")
+                    "relation", "batch_id")
 
 
 def current_indicators(conn: Connection) -> dict[str, dict]:
