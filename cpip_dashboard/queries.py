@@ -41,6 +41,22 @@ def current_indicators(conn: Connection) -> dict[str, dict]:
     return result
 
 
+def population_sources(conn: Connection) -> str | None:
+    """Where the current child populations come from, as the Populations sheets said (their
+    `Source` column; blank was the default), most rows first, "; "-joined; None when no
+    population is loaded."""
+    from .imports.kinds import POPULATION_SOURCE
+    from .models import Population
+
+    current_ids = current_kind("populations").with_only_columns(Population.id)
+    rows = conn.execute(select(Population.source, func.count()).where(
+        Population.id.in_(current_ids)).group_by(Population.source)).all()
+    counts: dict[str, int] = {}
+    for source, count in rows:
+        counts[source or POPULATION_SOURCE] = counts.get(source or POPULATION_SOURCE, 0) + count
+    return "; ".join(sorted(counts, key=lambda s: (-counts[s], s))) or None
+
+
 def current_action_refs(conn: Connection) -> set[str]:
     return set(conn.execute(select(Action.ref).where(
         Action.id.in_(current(Action, ("ref",)).with_only_columns(Action.id)))).scalars())
