@@ -295,3 +295,20 @@ def test_migration_gives_earlier_uploads_none(engine):
             Indicator.batch_id.is_(None))).scalars())
     assert found == {"CP_OLD": "none", "CP_REGISTRATIONS": None}
     assert builtin == {None}
+
+
+def test_the_definitions_template_has_the_column_and_its_forms():
+    from cpip_dashboard.imports.reading import read_file
+    from cpip_dashboard.templates import template_bytes
+
+    sheets = {s.name: s.rows for s in read_file(
+        "t.xlsx", template_bytes("definitions", ["CP_REGISTER"]), 20)}
+    assert sheets["Definitions"][0][-1] == "Relation"
+    note = next(row for row in sheets["Notes"] if row and row[0] == "Relation")
+    assert note[1] == "no"
+    for form in ("none", "part of CODE", "rate of CODE", "sum of CODE over N periods",
+                 "sum of CODE, CODE, ..."):
+        assert form in note[3], form
+    source = next(row for row in {s.name: s.rows for s in read_file(
+        "p.xlsx", template_bytes("populations", []), 20)}["Notes"] if row and row[0] == "Source")
+    assert "NRS mid-year population estimates" in source[3]

@@ -119,7 +119,8 @@ def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) ->
                              if s in ("*", "x", ".."))
                  + (f"; {markers}." if markers else "."))
     trend = indicators.trend_table(frame, drawn, directory, places, code=code,
-                                   frequency=definition["frequency"])
+                                   frequency=definition["frequency"],
+                                   counted=indicators.counted_series(definition, measure))
     return SeriesView(
         definition=definition, measure=measure, areas=tuple(drawn), has_figures=has_figures,
         sentence=sentence, chart=chart,

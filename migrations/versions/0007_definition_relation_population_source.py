@@ -11,7 +11,7 @@ PostgreSQL so that this revision's id fits (it stays wide on downgrade: harmless
 
 Revision ID: 0007_definition_relation_population_source
 Revises: 0005_published_figure_area_index
-Create Date: 2027-01-12 10:00:00
+Create Date: 2026-12-06 10:00:00
 """
 
 import csv
