@@ -44,7 +44,7 @@ def indicator_database(engine: Engine, values: int) -> str:
         conn.execute(insert(Indicator), [dict(
             code=f"BENCH_{i:03d}", name=f"Benchmark indicator {i}", unit="count",
             frequency="monthly", definition="Benchmark", polarity="neither", source="bench",
-            headline=False, batch_id=1) for i in range(indicators)])
+            headline=False, relation="none", batch_id=1) for i in range(indicators)])
         rows = []
         for i in range(indicators):
             for b in range(1, BATCHES + 1):
@@ -86,5 +86,5 @@ def indicator_workbook(rows: int) -> bytes:
     return buffer.getvalue()
 
 
-BENCH_DEFINITION = (b"Code,Name,Unit,Frequency,Definition,Polarity,Source\n"
-                    b"BENCH_CALLS,Benchmark calls,count,monthly,Benchmark,neither,bench\n")
+BENCH_DEFINITION = (b"Code,Name,Unit,Frequency,Definition,Polarity,Source,Relation\n"
+                    b"BENCH_CALLS,Benchmark calls,count,monthly,Benchmark,neither,bench,none\n")

@@ -157,12 +157,12 @@ def _workbook(sheets: dict[str, list[list]]) -> bytes:
 
 def definitions_file() -> bytes:
     rows = [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source", "Headline",
-             "Series notes"]]
+             "Series notes", "Relation"]]
     for code, name, _level, _growth in indicator_codes():
         rows.append([code, name, "count", "monthly",
                      f"{name}: generated for the scale benchmark, not an official statistic.",
                      "neither", "Scale benchmark (benchmarks/scale.py)", "no",
-                     "Generated data; revised once after first publication."])
+                     "Generated data; revised once after first publication.", "none"])
     return _workbook({"Definitions": rows})
 
 

@@ -65,14 +65,17 @@ def comparison(frame: pd.DataFrame, period: dt.date, kinds: tuple[str, ...],
 
     The basis is the figure on screen: a rate per 1,000 from a shown count and the child
     population used for it (Byar's interval), or a percentage from a shown count and its
-    shown base (Wilson's interval), against Scotland's published figure. A rate or percentage
-    uploaded without its count, or resting on a suppressed count, is not compared."""
+    shown base (Wilson's interval), against Scotland's exact figure (`scotland_reference`:
+    unrounded; only the display rounds). A rate or percentage uploaded without its count, or
+    resting on a suppressed count, is not compared. `attrs["scotland_rate"]` is Scotland's
+    figure as shown (the chart's line), `attrs["scotland_exact"]` the one compared with."""
     rows = frame[frame["period"] == period]
     percent = "base" in rows and rows["base"].notna().any()
     scotland = rows[rows["area_code"] == SCOTLAND]
-    reference = None
+    shown = reference = None
     if len(scotland) and not pd.isna(scotland.iloc[0]["value"]):
-        reference = float(scotland.iloc[0]["value"])
+        shown = float(scotland.iloc[0]["value"])
+        reference = scotland_reference(scotland.iloc[0].to_dict(), percent)
     out = []
     for row in records(rows):
         area = directory.areas.get(row["area_code"])
@@ -83,9 +86,30 @@ def comparison(frame: pd.DataFrame, period: dt.date, kinds: tuple[str, ...],
     result = pd.DataFrame(out, columns=["area_code", "area", "value", "symbol", "rate", "lower",
                                         "upper", "comparison", "population", "population_year",
                                         "base"])
-    result.attrs["scotland_rate"] = reference
+    result.attrs["scotland_rate"] = shown
+    result.attrs["scotland_exact"] = reference
     result.attrs["measure"] = PERCENT if percent else RATE
     return result.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def scotland_reference(row: dict, percent: bool) -> float | None:
+    """Scotland's rate per 1,000 (or percentage) unrounded, as the reference of a comparison:
+    recomputed from its count and the child population (or base) stored with the figure
+    (Scotland's counts are never suppressed). Where Scotland has no count (a rate or
+    percentage uploaded on its own) the figure as shown, rounded, is all there is: it is used.
+    None when Scotland has no figure."""
+    shown = _number(row.get("value"))
+    if shown is None:
+        return None
+    count = _number(row.get("count"))
+    per = _number(row.get("base")) if percent else _number(row.get("population"))
+    if count is None or not per:
+        return shown
+    return count / per * (100 if percent else 1000)
 
 
 def _against(row: dict, percent: bool, reference: float | None) -> dict:
@@ -121,19 +145,30 @@ def _missing(value: object) -> bool:
 
 
 def recent_trend(frame: pd.DataFrame, area: str, code: str | None = None,
-                 frequency: str | None = None) -> tuple[str, float | None]:
+                 frequency: str | None = None, counted: bool = False
+                 ) -> tuple[str, float | None]:
     """(class, estimated change per period as a fraction, e.g. 0.031) by `stats.trend`: the
     area's counts, populations (a percentage's base instead, where the frame has one) and
     suppressed flags for the periods with a figure since the indicator's last series break
     (`code` names it; without it no break is applied).
     Missing periods keep their gap; `frequency` (annual/quarterly/monthly) places them in time,
-    read from the dates when not given."""
+    read from the dates when not given.
+    `counted` says every figure of the series is calculated from a count (a count indicator's
+    rate or percentage): then a figure shown without its count rests on a count hidden by
+    secondary suppression, and is suppressed for the trend ("Not assessed (figures
+    suppressed)", not "no counts"). A rate uploaded on its own cannot tell a hidden count from
+    none, and keeps "no counts"."""
     return _trend_of(_area_rows(records(frame[frame["area_code"] == area]), area), code,
-                     frequency)
+                     frequency, counted)
 
 
-def _trend_of(rows: list[dict], code: str | None, frequency: str | None
-              ) -> tuple[str, float | None]:
+def counted_series(definition: dict, measure: str) -> bool:
+    """Whether every figure of the indicator's `measure` is calculated from its counts."""
+    return definition.get("unit") == "count" and measure != COUNT
+
+
+def _trend_of(rows: list[dict], code: str | None, frequency: str | None,
+              counted: bool = False) -> tuple[str, float | None]:
     """`recent_trend` over one area's rows (`_area_rows`)."""
     from .values import HIDING_SYMBOLS
 
@@ -152,6 +187,8 @@ def _trend_of(rows: list[dict], code: str | None, frequency: str | None
             pd.isna(value) and row["symbol"] in HIDING_SYMBOLS)
         count = row.get("count")
         count = None if count is None or pd.isna(count) else float(count)
+        if counted and count is None and not pd.isna(value):
+            suppressed = True  # shown, but the count it is calculated from is hidden
         if count is None and pd.isna(value) and not suppressed:
             continue  # a missing period: left out, its gap kept
         # the exposure: a percentage's base where the frame has one, else the child population
@@ -212,12 +249,13 @@ def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
     scot = [r for r in _area_rows(rows, SCOTLAND) if r["period"] == period]
     against = "-"
     if area != SCOTLAND and measure in (RATE, PERCENT) and area in directory.areas:
-        reference = None if not scot or pd.isna(scot[0]["value"]) else float(scot[0]["value"])
         shown = [latest, *scot]  # as `comparison` decides: a base shown means a percentage
         percent = any(not _missing(r.get("base")) for r in shown)
+        reference = scotland_reference(scot[0], percent) if scot else None
         against = stats.comparison_label(_against(latest, percent, reference)["comparison"],
                                          definition["polarity"])
-    trend_class, _ = _trend_of(mine, definition.get("code"), definition.get("frequency"))
+    trend_class, _ = _trend_of(mine, definition.get("code"), definition.get("frequency"),
+                               counted_series(definition, measure))
     return {"Indicator": definition["name"],
             "Period": period_label(period, definition["frequency"]),
             "Measure": measure_label(definition, measure),
@@ -264,13 +302,13 @@ def comparison_table(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
 
 def trend_table(frame: pd.DataFrame, areas: list[str], directory: AreaDirectory,
                 places: int, code: str | None = None,
-                frequency: str | None = None) -> pd.DataFrame:
+                frequency: str | None = None, counted: bool = False) -> pd.DataFrame:
     """Each area's recent trend and its estimated change per period ("+3.1% a year"), blank
     where none was estimated. `places` is kept for callers: the change is shown to 1 dp."""
     frequency = frequency or stats.infer_frequency(list(frame["period"].dropna()))
     rows = []
     for area in areas:
-        label, change = recent_trend(frame, area, code, frequency)
+        label, change = recent_trend(frame, area, code, frequency, counted)
         rows.append({"Area": directory.name(area), "Recent trend": label,
                      "Change per period": stats.change_text(change, frequency)})
     return pd.DataFrame(rows, columns=["Area", "Recent trend", "Change per period"])

@@ -147,6 +147,9 @@ class Indicator(Base):
     numerator: Mapped[str | None] = mapped_column(String(64))  # count a rate is built on
     denominator: Mapped[str | None] = mapped_column(String(100))
     series_notes: Mapped[str | None] = mapped_column(Text)
+    # how it relates to the others, canonical text (`relation_forms`): none / part of CODE /
+    # rate of CODE / sum of CODE over N periods / sum of CODE, CODE; None for built-ins
+    relation: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("upload_batch.id"), index=True)
 
 
@@ -202,6 +205,7 @@ class Population(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
     year: Mapped[int] = mapped_column(Integer)
     children: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(Text)  # None: the default (kinds.POPULATION_SOURCE)
     batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.id"))
 
     __table_args__ = (Index("ix_population_key_batch", "area_code", "year", "batch_id"),)

@@ -27,7 +27,7 @@ from .models import (
 
 INDICATOR_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
                     "source_url", "headline", "numerator", "denominator", "series_notes",
-                    "batch_id")
+                    "relation", "batch_id")
 
 
 def current_indicators(conn: Connection) -> dict[str, dict]:
@@ -40,6 +40,22 @@ def current_indicators(conn: Connection) -> dict[str, dict]:
     for row in conn.execute(current(Indicator, ("code",))):
         result[row.code] = {f: getattr(row, f) for f in INDICATOR_FIELDS}
     return result
+
+
+def population_sources(conn: Connection) -> str | None:
+    """Where the current child populations come from, as the Populations sheets said (their
+    `Source` column; blank was the default), most rows first, "; "-joined; None when no
+    population is loaded."""
+    from .imports.kinds import POPULATION_SOURCE
+    from .models import Population
+
+    current_ids = current_kind("populations").with_only_columns(Population.id)
+    rows = conn.execute(select(Population.source, func.count()).where(
+        Population.id.in_(current_ids)).group_by(Population.source)).all()
+    counts: dict[str, int] = {}
+    for source, count in rows:
+        counts[source or POPULATION_SOURCE] = counts.get(source or POPULATION_SOURCE, 0) + count
+    return "; ".join(sorted(counts, key=lambda s: (-counts[s], s))) or None
 
 
 def current_action_refs(conn: Connection) -> set[str]:

@@ -26,21 +26,25 @@ HIGHER, SIMILAR, LOWER, NOT_COMPARED = ("Significantly higher", "Similar",
                                         "Significantly lower", "Not compared")
 RISING, FALLING, NO_CLEAR, TOO_FEW = ("Rising", "Falling", "No clear change",
                                       "Too few periods")
-NOT_ASSESSED_SMALL, NOT_ASSESSED_NO_COUNTS = ("Not assessed (small numbers)",
-                                              "Not assessed (no counts)")
-TREND_CLASSES = (RISING, FALLING, NO_CLEAR, TOO_FEW, NOT_ASSESSED_SMALL, NOT_ASSESSED_NO_COUNTS)
+NOT_ASSESSED_SUPPRESSED, NOT_ASSESSED_SMALL, NOT_ASSESSED_NO_COUNTS = (
+    "Not assessed (figures suppressed)", "Not assessed (small numbers)",
+    "Not assessed (no counts)")
+TREND_CLASSES = (RISING, FALLING, NO_CLEAR, TOO_FEW, NOT_ASSESSED_SUPPRESSED, NOT_ASSESSED_SMALL,
+                 NOT_ASSESSED_NO_COUNTS)
 TREND_PERIODS = 5  # the window, and the fewest periods a trend is assessed on
 
 SIGNIFICANCE_METHOD = (
     "95% confidence intervals for rates per 1,000 children aged 0-17 by Byar's method; an area "
     "is significantly higher (or lower) than Scotland when its whole interval lies above (or "
-    "below) Scotland's rate, otherwise similar. Not compared where the count is suppressed or "
-    "no child population is loaded.")
+    "below) Scotland's rate, otherwise similar. Scotland's rate is taken unrounded, from its "
+    "count and child population; only the figures shown are rounded. Not compared where the "
+    "count is suppressed or no child population is loaded.")
 PERCENT_METHOD = (
     "95% confidence intervals for percentages by Wilson's score method, from the count and its "
     "base; an area is significantly higher (or lower) than Scotland when its whole interval "
-    "lies above (or below) Scotland's percentage, otherwise similar. Not compared where the "
-    "count or its base is suppressed.")
+    "lies above (or below) Scotland's percentage, otherwise similar. Scotland's percentage is "
+    "taken unrounded, from its count and base. Not compared where the count or its base is "
+    "suppressed.")
 TREND_RULE = (
     "The recent trend uses the last five periods with a figure since any break in the series; "
     "with fewer than five it is \"Too few periods\". The counts are modelled as changing by the "
@@ -50,8 +54,9 @@ TREND_RULE = (
     "periods, whichever is larger. Rising or falling means the 95% confidence interval of that "
     "change per period (t-distribution with 3 degrees of freedom) excludes zero; otherwise no "
     "clear change. Missing periods are left out, not filled in. Not assessed where any of the "
-    "five counts is suppressed (small numbers) or a rate or percentage was uploaded without "
-    "its counts (no counts).")
+    "five figures or the counts they rest on is suppressed (figures suppressed), where the "
+    "counts are too small to estimate a change (small numbers), or where a rate or percentage "
+    "was uploaded without its counts (no counts).")
 
 
 def byar_interval(count: float, z: float = Z95) -> tuple[float, float]:
@@ -188,8 +193,9 @@ def trend(counts: Sequence[float | None], periods: Sequence[int] | None = None,
 
     Rule (stated for users in `TREND_RULE`):
     1. Take the last five periods with a figure (`TREND_PERIODS`); fewer than five: "Too few
-       periods". If any of the five is suppressed: "Not assessed (small numbers)" (suppressed
-       counts never enter the fit); if any has no count: "Not assessed (no counts)".
+       periods". If any of the five is suppressed (its figure, or the count a shown rate rests
+       on): "Not assessed (figures suppressed)" (suppressed counts never enter the fit); if any
+       has no count: "Not assessed (no counts)".
     2. Fit a quasi-Poisson log-linear regression (GLM, log link) of the counts on the period
        index, with log(population) as offset when every one of the five has a population above
        zero, otherwise exposure 1 (a trend in the counts themselves). The dispersion is the
@@ -228,7 +234,7 @@ def trend(counts: Sequence[float | None], periods: Sequence[int] | None = None,
     if len(counts_w) < TREND_PERIODS:
         return TrendResult(TOO_FEW)
     if any(hidden_w):
-        return TrendResult(NOT_ASSESSED_SMALL)
+        return TrendResult(NOT_ASSESSED_SUPPRESSED)
     if any(_missing(c) for c in counts_w):
         return TrendResult(NOT_ASSESSED_NO_COUNTS)
     y = [float(c) for c in counts_w]

@@ -142,7 +142,7 @@ def change_on_year_before(latest: Point | None, previous: Point | None, previous
 
 
 def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
-         names: dict[str, str] | None = None) -> Tile | None:
+         names: dict[str, str] | None = None, populations: str | None = None) -> Tile | None:
     """The tile of one indicator for one area from its protected series (every area's rows of
     that indicator and measure, as `queries.indicator_series` returns them); None when the area
     has neither a figure nor a suppressed one."""
@@ -192,7 +192,7 @@ def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
         change_text=change_text, direction=direction,
         series=tuple(points[-SPARK_PERIODS:]), scotland_value=scotland_value,
         scotland_text=scotland_text,
-        source=prov.source_caption(flags, definition, measure),
+        source=prov.source_caption(flags, definition, measure, populations),
         illustrative=any(flags), polarity=str(definition.get("polarity") or "neither"),
         symbol=symbols.get(latest.period))
 
@@ -215,19 +215,20 @@ def duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool
 
 def headline_tiles(conn: Connection, area: str, threshold: int | None = None) -> list[Tile]:
     """The tiles of the headline indicators for an area, in the catalogue's order."""
-    from .queries import indicator_catalogue, indicator_series
+    from .queries import indicator_catalogue, indicator_series, population_sources
 
     threshold = threshold or config.suppress_below()
     catalogue = indicator_catalogue(conn)
     names = dict(zip(catalogue["code"], catalogue["name"], strict=True))
     headline = catalogue[catalogue["headline"].astype(bool)].to_dict("records")
     result = []
+    populations = population_sources(conn)
     for definition in headline:
         measure = indicators.headline_measure(definition, area)
         if area != SCOTLAND and duplicate_rate(definition, measure, headline):
             continue
         made = tile(definition, measure, indicator_series(conn, definition["code"], measure,
-                                                          threshold), area, names)
+                                                          threshold), area, names, populations)
         if made is not None:
             result.append(made)
     return result

@@ -73,7 +73,9 @@ ui.data_table(v.batches)
 
 st.header("Where the data comes from")
 st.write("Children's Social Work Statistics (Scottish Government, annual) for child protection "
-         "figures; National Records of Scotland for populations; the Child Protection "
+         "figures; for the child populations loaded (the denominators of rates), "
+         + (widgets.safe(v.population_sources) if v.population_sources else "none loaded yet")
+         + " (as the uploaded Populations sheets say); the Child Protection "
          "Improvement Programme report (2017), the Child Protection Systems Review report "
          "(2017) and the National Action Plan on Internet Safety (2017) for actions; the "
          "Leadership Group's published minutes for meetings. Each reference file in the "

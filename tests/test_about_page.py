@@ -23,10 +23,15 @@ def test_about_lists_definitions_and_status(make_app, sample_url):
     # the protection rules in words, with the last audit of the stored figures
     assert "Group disclosure" in body and "at least 5 wide" in body
     assert "every hidden figure protected" in body
+    # the populations' source as the Populations sheet gave it (blank: the default)
+    assert "for the child populations loaded (the denominators of rates), NRS mid-year " \
+        "population estimates (as the uploaded Populations sheets say)" in body
 
 
 def test_about_on_an_empty_database(make_app, databases):
     at = make_app(databases.fresh("sqlite", sample=False), page="pages/about.py")
     assert_frame_ran(at)
     assert "No data has been loaded yet." in texts(at)
+    assert "for the child populations loaded (the denominators of rates), none loaded yet" \
+        in texts(at)
     assert "illustrative sample data" not in texts(at)

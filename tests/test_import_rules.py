@@ -21,7 +21,8 @@ FORMATS = ["xlsx", "csv"]
 UPDATES = ["Action ID", "Reporting date", "RAG", "Progress %", "Commentary"]
 INDICATORS = ["Indicator", "Area", "Period", "Value"]
 POPULATIONS = ["Area", "Year", "Children aged 0-17"]
-DEFINITIONS = ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"]
+DEFINITIONS = ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source",
+               "Relation"]
 
 
 def load(engine, fmt, sheet, rows, **kwargs):
@@ -84,7 +85,7 @@ ERROR_CASES = {
                         (2, "Children aged 0-17", "70,000.5 is not a whole number of children")),
     "badly formed indicator code": ("Definitions", [DEFINITIONS, [
         "cp register", "Register", "count", "annual", "Children on the register", "neither",
-        "SG"]], (2, "Code", "Code must be upper-case letters")),
+        "SG", "none"]], (2, "Code", "Code must be upper-case letters")),
     "percentage out of range": ("Updates", [UPDATES, ["NEG-1", "2024-10-01", "Green", 150, "x"]],
                                 (2, "Progress %", "not a percentage between 0 and 100")),
     "same key twice, different values": ("Indicators", [
@@ -345,9 +346,9 @@ def test_all_seven_kinds_load_in_one_workbook(engine):
 
     book = xlsx({
         "Definitions": [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity",
-                         "Source", "Headline"],
+                         "Source", "Headline", "Relation"],
                         ["CP_CALLS", "Calls to the helpline", "count", "monthly",
-                         "Calls received", "neither", "Helpline", "no"]],
+                         "Calls received", "neither", "Helpline", "no", "none"]],
         "Meetings": [["Date", "Title", "Chair"], [D(2025, 1, 20), "Meeting", "Minister"]],
         "Populations": [["Area", "Year", "Children aged 0-17"], ["Fife", 2024, 70000]],
         "Actions": [["Action ID", "Workstream", "Action", "Lead", "Area", "Due date",
@@ -434,9 +435,8 @@ def test_indicators_of_different_frequencies_in_one_sheet(engine):
     fit its indicator is located."""
     from tests.files import xlsx
 
-    definitions = [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
-                   ["CP_CALLS", "Calls to the helpline", "count", "monthly", "Calls received",
-                    "neither", "Helpline"]]
+    definitions = [DEFINITIONS, ["CP_CALLS", "Calls to the helpline", "count", "monthly",
+                                 "Calls received", "neither", "Helpline", "none"]]
     good = xlsx({"Definitions": definitions,
                  "Indicators": [INDICATORS, ["CP_CALLS", "Fife", "Mar 2025", 12],
                                 ["CP_REGISTER", "Fife", "2023-24", 150],

@@ -35,8 +35,9 @@ def indicator_file(rows: int, offset: int = 0, changed_every: int = 1) -> bytes:
     return csv(lines)
 
 
-DEFINITION = csv([["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
-                  ["CALLS", "Calls", "count", "monthly", "Calls", "neither", "Helpline"]])
+DEFINITION = csv([["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source",
+                   "Relation"],
+                  ["CALLS", "Calls", "count", "monthly", "Calls", "neither", "Helpline", "none"]])
 
 
 def state(url: str) -> tuple[int, int]:

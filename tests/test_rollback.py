@@ -86,8 +86,8 @@ def test_refused_while_a_later_batch_uses_an_action_only_it_created(engine):
 
 def test_refused_while_later_values_use_an_indicator_only_it_defined(engine):
     definition = run_import(engine, "definitions.csv", csv([
-        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
-        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]]), user="t")
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source", "Relation"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG", "none"]]), user="t")
     values = run_import(engine, "indicators.csv", csv([
         ["Indicator", "Area", "Period", "Value"], ["CP_NEW", "Fife", "2024", 5]]), user="t")
     refused = rollback(engine, definition.batch_id, "t")

@@ -105,7 +105,7 @@ def test_exact_change_per_period():
     ([], None, None, stats.TOO_FEW),
     # a suppressed count among the last five: not assessed (it never enters the fit)
     ([100, 130, None, 220, 290], None, [False, False, True, False, False],
-     stats.NOT_ASSESSED_SMALL),
+     stats.NOT_ASSESSED_SUPPRESSED),
     # a suppressed count before the last five does not matter
     ([None, 100, 130, 170, 220, 290], None, [True, False, False, False, False, False],
      stats.RISING),
@@ -115,7 +115,7 @@ def test_exact_change_per_period():
     ([None] * 5, None, None, stats.NOT_ASSESSED_NO_COUNTS),
     ([100, 130, None, 220, 290], None, None, stats.NOT_ASSESSED_NO_COUNTS),
     # suppressed wins over no counts
-    ([None] * 5, None, [False, True, False, False, False], stats.NOT_ASSESSED_SMALL),
+    ([None] * 5, None, [False, True, False, False, False], stats.NOT_ASSESSED_SUPPRESSED),
     # a missing middle period: five figures over six years are still five periods
     ([100, 130, 220, 290, 370], [2019, 2020, 2022, 2023, 2024], None, stats.RISING),
 ])

@@ -124,19 +124,45 @@ def test_recent_trend_suppressed_count_in_window():
     rows = _rows([100, 130, 170, 220, 290])
     rows[2] = (2022, None, 60_000, True)
     assert indicators.recent_trend(_frame({FIFE: rows}), FIFE) == (
-        stats.NOT_ASSESSED_SMALL, None)
+        stats.NOT_ASSESSED_SUPPRESSED, None)
 
 
 def test_recent_trend_publisher_suppressed_symbol_counts_as_suppressed():
     frame = _frame({FIFE: _rows([100, 130, 170, 220, 290])})
     frame.loc[1, ["value", "count", "symbol", "suppressed"]] = [None, None, "c", False]
-    assert indicators.recent_trend(frame, FIFE)[0] == stats.NOT_ASSESSED_SMALL
+    assert indicators.recent_trend(frame, FIFE)[0] == stats.NOT_ASSESSED_SUPPRESSED
 
 
 def test_recent_trend_rates_without_counts():
     frame = _frame({FIFE: _rows([1.0, 1.3, 1.7, 2.2, 2.9])})
     frame["count"] = float("nan")  # a rate indicator uploaded as rates only
     assert indicators.recent_trend(frame, FIFE) == (stats.NOT_ASSESSED_NO_COUNTS, None)
+
+
+@pytest.mark.parametrize("counted,hidden_count,expected", [
+    # a count indicator's rate shown while its count is hidden by secondary suppression
+    (True, True, stats.NOT_ASSESSED_SUPPRESSED),
+    # the same rates with their counts shown: assessed
+    (True, False, stats.RISING),
+    # a rate uploaded on its own cannot tell a hidden count from none
+    (False, True, stats.NOT_ASSESSED_NO_COUNTS),
+    (False, False, stats.RISING),
+])
+def test_a_rate_over_a_hidden_count_is_not_called_without_counts(counted, hidden_count,
+                                                                 expected):
+    frame = _frame({FIFE: _rows([100, 130, 170, 220, 290])})
+    frame["value"] = frame["count"] / 60_000 * 1000  # the rates shown (unrounded: no matter)
+    if hidden_count:
+        frame.loc[2, "count"] = None  # shown rate, its count secondarily suppressed
+    assert indicators.recent_trend(frame, FIFE, counted=counted)[0] == expected
+
+
+@pytest.mark.parametrize("unit,measure,counted", [
+    ("count", indicators.RATE, True), ("count", indicators.PERCENT, True),
+    ("count", indicators.COUNT, False), ("rate per 1,000", indicators.RATE, False),
+    ("percent", indicators.PERCENT, False)])
+def test_which_series_are_calculated_from_counts(unit, measure, counted):
+    assert indicators.counted_series({"unit": unit}, measure) is counted
 
 
 def test_recent_trend_of_a_percentage_is_relative_to_its_base():
@@ -220,4 +246,63 @@ def test_profile_row_uses_the_trend_classes():
     hidden.loc[1, ["value", "count", "symbol", "suppressed"]] = [None, None, "[c]", True]
     row = indicators.profile_row(definition, indicators.COUNT, hidden, FIFE,
                                  reference.directory(), 0)
-    assert row["Recent trend"] == stats.NOT_ASSESSED_SMALL
+    assert row["Recent trend"] == stats.NOT_ASSESSED_SUPPRESSED
+
+
+# --- comparisons with Scotland use Scotland's unrounded figure ----------------------------------
+
+SCOTLAND_ROWS = {  # Scotland's row: (shown, count, population, base)
+    "rate from its count": (0.9, 9_280, 10_000_000, None),  # exactly 0.928, shown 0.9
+    "uploaded rate only": (0.9, None, 10_000_000, None),  # no count: the shown value
+}
+
+
+def _comparison_frame(scotland: tuple, area_count: float | None = 57,
+                      area_population: float = 47_230) -> pd.DataFrame:
+    """Fife's rate 57 / 47,230 (1.2 per 1,000, Byar's interval 0.914 to 1.564) beside
+    Scotland's row."""
+    shown, count, population, base = scotland
+    rows = [{"area_code": FIFE, "period": dt.date(2024, 7, 31), "value": 1.2, "symbol": None,
+             "status": None, "batch_id": 1, "suppressed": False, "count": area_count,
+             "population": area_population, "population_year": 2023, "base": None,
+             "illustrative": False},
+            {"area_code": SCOTLAND, "period": dt.date(2024, 7, 31), "value": shown,
+             "symbol": None, "status": None, "batch_id": 1, "suppressed": False,
+             "count": count, "population": population, "population_year": 2023, "base": base,
+             "illustrative": False}]
+    return pd.DataFrame(rows, columns=indicators.COLUMNS)
+
+
+@pytest.mark.parametrize("scotland,expected_reference,expected", [
+    # hand-worked: 0.914 is above the 0.9 shown but below the exact 0.928: similar
+    (SCOTLAND_ROWS["rate from its count"], 0.928, stats.SIMILAR),
+    # without Scotland's count the shown (rounded) figure is all there is
+    (SCOTLAND_ROWS["uploaded rate only"], 0.9, stats.HIGHER),
+])
+def test_comparison_uses_scotlands_unrounded_rate(scotland, expected_reference, expected):
+    frame = _comparison_frame(scotland)
+    ranked = indicators.comparison(frame, dt.date(2024, 7, 31), ("council",),
+                                   reference.directory())
+    fife = ranked.set_index("area_code").loc[FIFE]
+    assert (round(fife["lower"], 3), round(fife["upper"], 3)) == (0.914, 1.564)
+    assert fife["comparison"] == expected
+    assert ranked.attrs["scotland_exact"] == pytest.approx(expected_reference)
+    assert ranked.attrs["scotland_rate"] == 0.9  # the line drawn: Scotland as shown
+    definition = {"code": "CP_REGISTER", "name": "Register", "frequency": "annual",
+                  "unit": "count", "polarity": "neither"}
+    row = indicators.profile_row(definition, indicators.RATE, frame, FIFE,
+                                 reference.directory(), 1)
+    assert row["Compared with Scotland"] == expected and row["Scotland"] == "0.9"
+
+
+@pytest.mark.parametrize("row,percent,expected", [
+    ({"value": 0.9, "count": 9_280, "population": 10_000_000}, False, 0.928),
+    ({"value": 0.9, "count": None, "population": 10_000_000}, False, 0.9),
+    ({"value": 0.9, "count": 9_280, "population": None}, False, 0.9),
+    ({"value": 33.3, "count": 1, "base": 3, "population": 5_000}, True, 100 / 3),
+    ({"value": 33.3, "count": 1, "base": None}, True, 33.3),
+    ({"value": None, "count": 9_280, "population": 10_000_000}, False, None),
+])
+def test_scotland_reference(row, percent, expected):
+    found = indicators.scotland_reference(row, percent)
+    assert found == (None if expected is None else pytest.approx(expected))

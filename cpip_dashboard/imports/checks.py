@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from .. import rag
+from .. import rag, relation_forms
 from ..areas import SCOTLAND, AreaDirectory
 from ..values import (
     FREQUENCIES,
@@ -30,7 +30,7 @@ from ..values import (
     parse_percentage,
     parse_period,
 )
-from .kinds import POLARITIES, RATINGS, REVIEW_PROGRESS, UNITS, normalise_header
+from .kinds import POLARITIES, POPULATION_SOURCE, RATINGS, REVIEW_PROGRESS, UNITS, normalise_header
 from .layout import Cell, DataRow, Table
 from .problems import Problem
 
@@ -488,7 +488,7 @@ def _year(value: object) -> int:
 
 
 def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> Records:
-    records = Records("populations", table, ("area_code", "year", "children"))
+    records = Records("populations", table, ("area_code", "year", "children", "source"))
     for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         area = rule_known_area(c, "Area", ctx)
@@ -496,17 +496,101 @@ def check_populations(table: Table, ctx: Context, problems: list[Problem]) -> Re
         children = c.parsed("Children aged 0-17",
                             partial(parse_number, decimal_comma=table.decimal_comma),
                             required=True)
-        records.add(position, (area, year), dict(area_code=area, year=year, children=children),
+        source = c.text("Source")  # blank: the default, kinds.POPULATION_SOURCE
+        source = " ".join(source.split()) if source else POPULATION_SOURCE
+        records.add(position, (area, year), dict(area_code=area, year=year, children=children,
+                                                 source=source),
                     ok=c.ok and bool(area and year))
     return records
 
 
 DEFINITION_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
-                     "headline", "series_notes")
+                     "headline", "series_notes", "relation")
+RELATION_REQUIRED = ("Relation is required for a new indicator: say how it relates to the "
+                     "others, or `none`")
+# What each form relates, as (units this indicator may have, what that is in words).
+RELATION_UNITS = {
+    "part": (("count", "percent"), "a count or a percentage"),
+    "rate": (("rate per 1,000",), "a rate per 1,000"),
+    "over_periods": (("count",), "a count"),
+    "sum": (("count",), "a count"),
+}
+
+
+def relation_problem(declared: relation_forms.Declared, code: str | None, unit: str | None,
+                     frequency: str | None, definitions: dict[str, dict]) -> str | None:
+    """Why a declared relation cannot hold for indicator `code` (of `unit` and `frequency`),
+    given the other definitions (database, built-in and this file's, code -> unit and
+    frequency); None when it can. Every CODE named is a count indicator of the same
+    frequency: a relation ties counts of children, period by period."""
+    text = declared.text()
+    if declared.kind == "none":
+        return None
+    if code is not None and code in declared.codes:
+        return f"{text}: an indicator cannot be related to itself"
+    for named in declared.codes:
+        if named not in definitions:
+            return (f"{text}: {named} is not a known indicator code (define it in the "
+                    f"database or in this file){did_you_mean(named, definitions)}")
+    allowed, words = RELATION_UNITS[declared.kind]
+    verb = {"part": "part of", "rate": "rate of"}.get(declared.kind, "sum of")
+    if unit is not None and unit not in allowed:
+        return f"{text}: `{verb}` is for {words} indicator, and this one is a {unit}"
+    for named in declared.codes:
+        other = definitions[named]
+        if other.get("unit") != "count":
+            return (f"{text}: `{verb}` names count indicators, and {named} is a "
+                    f"{other.get('unit')}")
+        if frequency is not None and other.get("frequency") != frequency:
+            return (f"{text}: {named} is {other.get('frequency')} and this indicator is "
+                    f"{frequency}: a relation ties figures of the same frequency")
+    return None
+
+
+def _sheet_definitions(table: Table) -> dict[str, dict]:
+    """The unit and frequency of each code defined in this sheet, as written (a relation may
+    name an indicator defined further down)."""
+    found: dict[str, dict] = {}
+    for row in table.rows:
+        code = as_text(row.cell("Code").value)
+        if code is None:
+            continue
+        unit, frequency = (as_text(row.cell(c).value) for c in ("Unit", "Frequency"))
+        found.setdefault(code.strip().upper(), {
+            "unit": next((u for u in UNITS if unit and unit.strip().lower() == u), None),
+            "frequency": next((f for f in FREQUENCIES
+                               if frequency and frequency.strip().lower() == f), None)})
+    return found
+
+
+def rule_relation(c: RowChecker, code: str | None, unit: str | None, frequency: str | None,
+                  ctx: Context, in_sheet: dict[str, dict]) -> str | None:
+    """The relation's canonical text: as declared, or for a known indicator left blank the
+    one it has. Required for a new indicator (every unit is a count, rate or percentage)."""
+    try:
+        declared = relation_forms.parse(c.text("Relation"))
+    except ValueError as problem:
+        c.error("Relation", str(problem))
+        return None
+    known = ctx.indicators.get(code) if code else None
+    if declared is None:
+        if known is None:
+            if code is not None:
+                c.error("Relation", RELATION_REQUIRED)
+            return None
+        return known.get("relation")
+    definitions = {**{k: {"unit": d.get("unit"), "frequency": d.get("frequency")}
+                      for k, d in ctx.indicators.items()}, **in_sheet}
+    problem = relation_problem(declared, code, unit, frequency, definitions)
+    if problem:
+        c.error("Relation", problem)
+        return None
+    return declared.text()
 
 
 def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> Records:
     records = Records("definitions", table, DEFINITION_FIELDS)
+    in_sheet = _sheet_definitions(table)
     for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         code = c.required("Code")
@@ -523,9 +607,11 @@ def check_definitions(table: Table, ctx: Context, problems: list[Problem]) -> Re
                 c.error("Headline", "Headline must be yes or no")
             headline = headline_text.lower() in ("yes", "y", "true")
         code = code.strip() if code else None
+        relation = rule_relation(c, code, unit, frequency, ctx, in_sheet)
         values = dict(code=code, name=name, unit=unit, frequency=frequency,
                       definition=definition, polarity=polarity, source=source,
-                      headline=headline, series_notes=c.text("Series notes"))
+                      headline=headline, series_notes=c.text("Series notes"),
+                      relation=relation)
         records.add(position, (code,), values, ok=c.ok and bool(code))
     return records
 

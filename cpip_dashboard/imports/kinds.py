@@ -32,6 +32,15 @@ class Kind:
         return tuple(c.name for c in self.columns if c.required)
 
 
+POPULATION_SOURCE = "NRS mid-year population estimates"
+RELATION_HELP = (
+    "How the indicator relates to the others, so that no small number can be worked out from "
+    "them (any case; CODE an indicator code known or defined in this file): none (no relation "
+    "beyond the area sums, which always apply); part of CODE (at most CODE, same area and "
+    "period; for a percent, CODE is its base); rate of CODE (a rate per 1,000 children whose "
+    "count is CODE); sum of CODE over N periods (CODE's N periods ending on this one's, N 2 or "
+    "more); sum of CODE, CODE, ... (those indicators' values, same area and period). Required "
+    "for a new indicator; for a known one a blank keeps its relation.")
 DATE_HELP = "A date: 2024-07-31, 31/07/2024 (day first) or 31 July 2024."
 
 KINDS: dict[str, Kind] = {
@@ -89,6 +98,8 @@ KINDS: dict[str, Kind] = {
                  Column("Area", True, "A council, CPC or Scotland.", (), "Fife", "area"),
                  Column("Year", True, "The year of the mid-year estimate, e.g. 2023.", (), "2023"),
                  Column("Children aged 0-17", True, "A whole number.", (), "70000"),
+                 Column("Source", False, "Where the estimate comes from. Blank means "
+                        f"{POPULATION_SOURCE}.", (), POPULATION_SOURCE),
              ), ("Area", "Year")),
         Kind("definitions", "Definitions", "New indicators, or new versions of known ones.", (
             Column("Code", True, "Upper-case code, e.g. CP_REGISTER.", (), "CP_REGISTER"),
@@ -100,6 +111,7 @@ KINDS: dict[str, Kind] = {
             Column("Source", True, "Text.", (), "Children's Social Work Statistics"),
             Column("Headline", False, "yes or no.", (), "no", "yesno"),
             Column("Series notes", False, "Definition changes with dates.", (), ""),
+            Column("Relation", False, RELATION_HELP, (), "none"),
         ), ("Code",)),
     )
 }

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, func, select
 
 from .. import approval as approvals
-from .. import audit
+from .. import audit, relation_forms
 from ..auth import Identity
 from ..current import KIND_TABLES
 from ..db import utcnow, write_transaction
@@ -432,13 +432,22 @@ def _pause_for_tests(point: str, batch_id: int) -> None:
 
 def _definition_columns(names: list[str], columns: list[list], indicators: dict[str, dict]
                         ) -> tuple[list[str], list[list]]:
-    """An uploaded definition keeps the source link, numerator and denominator it had."""
+    """An uploaded definition keeps the source link, numerator and denominator it had; a
+    declared `rate of CODE` makes CODE its numerator, and a percentage's `part of CODE` makes
+    CODE its denominator (its base), which is how the figures are built from them."""
     codes, units = columns[names.index("code")], columns[names.index("unit")]
+    relations = columns[names.index("relation")]
     known = [indicators.get(code, {}) for code in codes]
+    numerators, denominators = [], []
+    for unit, relation, k in zip(units, relations, known, strict=True):
+        declared = relation_forms.parse(relation)
+        kind = declared.kind if declared else None
+        numerators.append(declared.codes[0] if kind == "rate" else k.get("numerator"))
+        denominators.append(
+            "children aged 0-17" if unit.startswith("rate") else
+            declared.codes[0] if kind == "part" and unit == "percent" else k.get("denominator"))
     return [*names, "source_url", "numerator", "denominator"], [
-        *columns, [k.get("source_url") for k in known], [k.get("numerator") for k in known],
-        ["children aged 0-17" if unit.startswith("rate") else k.get("denominator")
-         for unit, k in zip(units, known, strict=True)]]
+        *columns, [k.get("source_url") for k in known], numerators, denominators]
 
 
 def insert_rows(conn: Connection, table, columns: dict[str, list]) -> None:

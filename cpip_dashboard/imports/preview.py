@@ -41,10 +41,12 @@ LABELS: dict[str, dict[str, str]] = {
                "recommendation": "Recommendation", "owner": "Owner",
                "target_date": "Target date", "progress": "Progress", "action_ref": "Action ID"},
     "meetings": {"meeting_date": "Date", "title": "Title", "chair": "Chair"},
-    "populations": {"area_code": "Area", "year": "Year", "children": "Children aged 0-17"},
+    "populations": {"area_code": "Area", "year": "Year", "children": "Children aged 0-17",
+                    "source": "Source"},
     "definitions": {"code": "Code", "name": "Name", "unit": "Unit", "frequency": "Frequency",
                     "definition": "Definition", "polarity": "Polarity", "source": "Source",
-                    "headline": "Headline", "series_notes": "Series notes"},
+                    "headline": "Headline", "series_notes": "Series notes",
+                    "relation": "Relation"},
 }
 AREA_FIELDS = ("area_code", "areas")
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from ..publication import summary as publication_summary
-from ..queries import batch_table, data_status, indicator_catalogue
+from ..queries import batch_table, data_status, indicator_catalogue, population_sources
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class AboutView:
     headline_codes: str
     status: dict
     batches: pd.DataFrame
+    population_sources: str | None  # where the child populations loaded come from
 
 
 def view(conn: Connection) -> AboutView:
@@ -40,4 +41,5 @@ def view(conn: Connection) -> AboutView:
     return AboutView(
         audit_line=audit_line, catalogue=shown,
         headline_codes=", ".join(catalogue.loc[catalogue["headline"].astype(bool), "name"]),
-        status=data_status(conn), batches=batch_table(conn))
+        status=data_status(conn), batches=batch_table(conn),
+        population_sources=population_sources(conn))

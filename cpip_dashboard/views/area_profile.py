@@ -17,6 +17,7 @@ from ..queries import (
     area_series,
     criteria,
     indicator_catalogue,
+    population_sources,
     register_as_at,
     review_assessments,
     workstreams,
@@ -100,7 +101,8 @@ def view(conn: Connection, area: str) -> AreaProfileView:
         profile_download=download(profile, f"area-profile-{area}", provenance.figures(
             flags, definitions, data_version(conn), suppression_rule(), measures,
             about=[("Area profile", (f"{name}: every indicator's latest figure against "
-                                    "Scotland"))])) if rows else None,
+                                    "Scotland"))], populations=population_sources(conn)))
+        if rows else None,
         methods=("Significance: " + stats.SIGNIFICANCE_METHOD + " Percentages: "
                  + stats.PERCENT_METHOD + " Recent trend: " + stats.TREND_RULE),
         batch_ids=frozenset(batches), small_charts=tuple(small),

@@ -14,7 +14,7 @@ from .. import charts, config, indicators, provenance, stats
 from ..areas import SCOTLAND
 from ..db import data_version
 from ..disclosure import SUPPRESSED_SYMBOL, suppression_rule
-from ..queries import area_directory, indicator_catalogue, indicator_series
+from ..queries import area_directory, indicator_catalogue, indicator_series, population_sources
 from ..values import MISSING_SYMBOLS, period_label
 from .common import Download, download
 
@@ -106,10 +106,11 @@ def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) ->
     table = provenance.with_status(table, flags)
     markers = provenance.markers_legend(shown["status"])
     rule = suppression_rule()
+    populations = population_sources(conn)
     about = [(f"Unit: {definition['unit']}. Frequency: {definition['frequency']}. "
              f"Polarity: {definition['polarity']}."),
              provenance.source_caption([provenance.flag(f) for f in shown["illustrative"]],
-                                       definition, measure)]
+                                       definition, measure, populations)]
     if definition.get("series_notes"):
         about.append(f"Series notes: {definition['series_notes']}")
     about += [f"Break in series at {when:%d %B %Y}: {note}" for when, note in breaks]
@@ -118,7 +119,8 @@ def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) ->
                              if s in ("*", "x", ".."))
                  + (f"; {markers}." if markers else "."))
     trend = indicators.trend_table(frame, drawn, directory, places, code=code,
-                                   frequency=definition["frequency"])
+                                   frequency=definition["frequency"],
+                                   counted=indicators.counted_series(definition, measure))
     return SeriesView(
         definition=definition, measure=measure, areas=tuple(drawn), has_figures=has_figures,
         sentence=sentence, chart=chart,
@@ -129,7 +131,7 @@ def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) ->
                 ("Indicator", f"{definition['name']} ({code})"),
                 ("Definition", definition["definition"]),
                 ("Symbols", f"{SUPPRESSED_SYMBOL}: suppressed ({rule})"
-                 + (f"; {markers}" if markers else ""))])),
+                 + (f"; {markers}" if markers else ""))], populations=populations)),
         about=tuple(about), trend_rule="Rule: " + stats.TREND_RULE,
         trend=provenance.with_status(trend, provenance.by_area(drawn, frame)),
         periods=tuple(sorted(frame.dropna(subset=["value"])["period"].unique())))
@@ -181,4 +183,4 @@ def comparison(conn: Connection, code: str, measure: str, period: dt.date, level
             ranked.attrs.get("measure", indicators.RATE), about=[
                 ("Indicator", f"{definition['name']} ({code})"),
                 ("Comparison", f"{level_name} in {period_text}, compared with Scotland. "
-                               + method)])))
+                               + method)], populations=population_sources(conn))))
