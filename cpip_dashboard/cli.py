@@ -1,6 +1,6 @@
 """`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
 
-init-db, import, template, batches, rollback, approve, reject, audit-disclosure, pack,
+init-db, import, template, batches, rollback, approve, reject, audit-disclosure, figures, pack,
 packs. Every command that writes records `--user` (default: the operating-system user) in
 the audit trail. Whoever has a shell on the server is trusted as an administrator: under
 two-person approval (`CPIP_APPROVAL`) the command line checks only that approver and
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     aud = commands.add_parser("audit-disclosure",
                               help="rerun the disclosure audit over everything publishable")
     aud.add_argument("--json", action="store_true")
+
+    fig = commands.add_parser("figures", help="every published figure of a data version")
+    fig.add_argument("--version", type=int, metavar="N",
+                     help="the data version (default: the current one)")
+    out = fig.add_mutually_exclusive_group()
+    out.add_argument("--csv", type=Path, metavar="OUT", help="write them as CSV to OUT")
+    out.add_argument("--json", action="store_true")
 
     pk = commands.add_parser("pack", help="write the meeting pack (PDF), or an archived one")
     pk.add_argument("--meeting", type=_iso_date,
@@ -368,6 +375,42 @@ def cmd_audit_disclosure(args, engine) -> int:
     return 1
 
 
-COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure, "import": cmd_import, "template": cmd_template,
+FIGURE_FIELDS = ["indicator", "measure", "area", "period", "value", "symbol", "marker",
+                 "status", "data_version"]
+
+
+def cmd_figures(args, engine) -> int:
+    """Every published figure of a data version, as shown: the whole publication as open
+    data (CONTRACT.md `figures`); exit 1 when there is no such version."""
+    import pandas as pd
+
+    from .db import migrate
+    from .downloads import to_csv
+    from .publication import figures_of
+
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = figures_of(conn, args.version)
+    if rows is None:
+        which = f"data version {args.version}" if args.version is not None else "publication"
+        print(f"There is no {which}: see `batches` for what has been published.",
+              file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(rows))
+    elif args.csv:
+        args.csv.write_bytes(to_csv(pd.DataFrame(rows, columns=FIGURE_FIELDS)))
+        print(f"{len(rows):,} figures of data version {rows[0]['data_version'] if rows else '-'}"
+              f" written to {args.csv}.")
+    else:
+        for row in rows:
+            shown = row["symbol"] if row["value"] is None else row["value"]
+            print(f"{row['indicator']}\t{row['measure']}\t{row['area']}\t{row['period']}\t"
+                  f"{shown if shown is not None else ''}{row['marker'] or ''}")
+    return 0
+
+
+COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure,
+            "figures": cmd_figures, "import": cmd_import, "template": cmd_template,
             "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack,
             "packs": cmd_packs, "approve": cmd_approve, "reject": cmd_reject}

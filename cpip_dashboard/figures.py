@@ -47,9 +47,10 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection
 
-from . import disclosure, sdc
+from . import disclosure, relation_forms, sdc
 from .areas import SCOTLAND, AreaDirectory
 from .reference import read_csv
+from .relation_forms import Declared
 from .values import HIDING_SYMBOLS
 
 COUNT, RATE, PERCENT = "count", "rate", "percent"
@@ -201,18 +202,10 @@ def declared_codes(definition: dict) -> tuple[str, ...]:
     return declared.codes if declared is not None else ()
 
 
-def _declared(definition: dict):
+def _declared(definition: dict) -> Declared | None:
+    """A definition's declared relation (stored in its canonical text, so it reads back)."""
     text = definition.get("relation")
-    if not text:
-        return None
-    try:
-        from .relation_forms import parse
-    except ImportError:  # pragma: no cover - before the column existed
-        return None
-    try:
-        return parse(text)
-    except ValueError:
-        return None
+    return relation_forms.parse(text) if text else None
 
 
 # --- building the figures -------------------------------------------------------------------
@@ -571,8 +564,45 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                 built.links.append(tuple(v for v, _ in instance))
                 rows.append(sdc.Linear(tuple(instance), relation.low, relation.high,
                                        f"{relation.id}: {area} {period}"))
+    rows += _declared_rows(built, inputs, by_code, variables, frequency)
     # Ratio relations (rates and percentages) are carried by the figures themselves.
     built.relation_rows = [_widen_to_truth(row, built) for row in rows]
+
+
+def _declared_rows(built: Built, inputs: Inputs, by_code: dict, variables: set,
+                   frequency: dict) -> list[sdc.Linear]:
+    """The relations definitions declare (the Definitions sheet's Relation column), over every
+    area and period of the indicator: `part of CODE` (a count at most CODE's, with group
+    disclosure as for concerns), `sum of CODE over N periods`, `sum of CODE, CODE, ...`.
+    `rate of` and a percentage's `part of` are carried by the figures (numerator, base);
+    `none` adds nothing beyond the area sums."""
+    rows: list[sdc.Linear] = []
+    for code, definition in inputs.definitions.items():
+        declared = _declared(definition)
+        if declared is None or definition["unit"] != "count" or declared.kind in ("none",
+                                                                                "rate"):
+            continue
+        label = f"declared {code}: {declared.text()}"
+        for var in by_code.get(code, []):
+            area, period = var[2], var[3]
+            if declared.kind == "part":
+                total = _var(declared.codes[0], area, period)
+                if total not in variables:
+                    continue
+                built.links.append((var, total))
+                rows.append(sdc.Linear(((var, 1.0), (total, -1.0)), -math.inf, 0.0,
+                                       f"{label}, {area} {period}"))
+                _attribute_rule(built, var, total, label)
+                continue
+            if declared.kind == "over_periods":
+                base = declared.codes[0]
+                parts = [_var(base, area, _back(period, k, frequency.get(base, "annual")))
+                         for k in range(declared.periods or 0)]
+            else:
+                parts = [_var(other, area, period) for other in declared.codes]
+            built.links.append((var, *parts))
+            rows.append(_equation(var, parts, f"{label}, {area} {period}"))
+    return rows
 
 
 def _equation(total: Var, parts: list[Var], label: str) -> sdc.Linear:
@@ -665,7 +695,8 @@ def _is_small(value: float | None, threshold: int) -> bool:
     return value is not None and 0 < value < threshold
 
 
-def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list, set]:
+def _sensitive(built: Built, frame: pd.DataFrame, threshold: int, caps: dict | None = None
+               ) -> tuple[list, set]:
     """Every expression that must not be pinned: small counts (known, or implied by an
     uploaded rate), counts the publisher already suppressed (`c`, `[c]`, `*`: unknown to us,
     and as protected as any small count), and the complements of parts within small areas'
@@ -679,10 +710,12 @@ def _sensitive(built: Built, frame: pd.DataFrame, threshold: int) -> tuple[list,
     complements = [s for s in built.sensitive
                    if built.truth[s.terms[0][0]] - built.truth[s.terms[1][0]] < threshold]
     withheld = _publisher_suppressed(built, frame)
+    caps = caps or {}
     expressions = complements + [
-        sdc.Sensitive(("small", v), ((v, 1.0),), f"small count {v[1]} {v[2]} {v[3]}")
+        sdc.Sensitive(("small", v), _scaled(((v, 1.0),), caps, threshold),
+                      f"small count {v[1]} {v[2]} {v[3]}")
         for v in sorted(sensitive_vars, key=str)] + [
-        sdc.Sensitive(("withheld", v), ((v, 1.0),),
+        sdc.Sensitive(("withheld", v), _scaled(((v, 1.0),), caps, threshold),
                       f"count suppressed by the publisher {v[1]} {v[2]} {v[3]}")
         for v in sorted(withheld - sensitive_vars, key=str)]
     return expressions, sensitive_vars
@@ -1053,7 +1086,7 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     caps = _small_totals(built, frame, threshold)
     attack = _Attack(built, frame, earlier, threshold, caps, budget)
     work = attack.rows_to_protect(previous)
-    sensitive, sensitive_vars = _sensitive(built, frame[work], threshold)
+    sensitive, sensitive_vars = _sensitive(built, frame[work], threshold, caps)
     # Primary: small counts, and every figure resting on one.
     hide = shown & local & work & (_isin(frame["var"], sensitive_vars)
                                    | _isin(frame["den_var"], sensitive_vars)
@@ -1089,9 +1122,9 @@ def audit(built: Built, published_frame: pd.DataFrame, threshold: int,
     frame = built.frame.copy()
     hidden = set(_keys(published_frame[published_frame["suppressed"]]))
     frame["suppressed"] = np.array([k in hidden for k in _keys(frame)], dtype=bool)
-    sensitive, _ = _sensitive(built, frame, threshold)
-    attack = _Attack(built, frame, _Releases.of(built, known), threshold,
-                     _small_totals(built, frame, threshold), None)
+    caps = _small_totals(built, frame, threshold)
+    sensitive, _ = _sensitive(built, frame, threshold, caps)
+    attack = _Attack(built, frame, _Releases.of(built, known), threshold, caps, None)
     attack.sensitive = sensitive
     attack.run(protect=False, remember=False)
     return attack.findings(), attack.earlier_only

@@ -206,6 +206,38 @@ def stored_rows(conn: Connection, codes: set[str] | None = None,
     return frame
 
 
+MARKERS = {"provisional": "p", "revised": "r"}  # the status shown beside a figure
+
+
+def figures_of(conn: Connection, version: int | None = None) -> list[dict] | None:
+    """Every figure published at data version `version` (default: the current one) exactly
+    as pages and downloads show it: its value, or no value and its symbol when suppressed or
+    missing; None when there is no such version (`figures` on the command line)."""
+    current = latest(conn)
+    if version is None:
+        if current is None:
+            return None
+        version = current.id
+    exists = conn.execute(select(Publication.id).where(Publication.id == version)).first()
+    if exists is None:
+        return None
+    frame = stored_rows(conn, version=version)
+    result = []
+    for row in frame.sort_values(["indicator_code", "measure", "period", "area_code"],
+                                 kind="stable").itertuples(index=False):
+        value = None if pd.isna(row.value) else float(row.value)
+        if value is not None and row.measure == "count" and value.is_integer():
+            value = int(value)
+        result.append({
+            "indicator": row.indicator_code, "measure": row.measure, "area": row.area_code,
+            "period": row.period.isoformat(), "value": value,
+            "symbol": None if value is not None or row.symbol is None else str(row.symbol),
+            "marker": MARKERS.get(row.status) if isinstance(row.status, str) else None,
+            "status": "illustrative" if row.illustrative else "official",
+            "data_version": str(version)})
+    return result
+
+
 def _count_current(conn: Connection, suppressed: bool = False) -> int:
     where = [PublishedFigure.valid_to.is_(None)]
     if suppressed:
@@ -245,11 +277,11 @@ def audit_current(conn: Connection) -> dict:
 def finding_json(finding: Finding) -> dict:
     """One unprotected cell as `audit-disclosure --json` names it."""
     key = finding.key
-    if isinstance(key, tuple) and key and key[0] == "archived":
-        key = key[1:]
+    if isinstance(key, tuple) and key and key[0] == figures.EARLIER:
+        key = key[1:5]  # a cell an earlier release hid: (code, measure, area, period)
     if isinstance(key, tuple) and len(key) == 4 and isinstance(key[3], dt.date):
         code, measure, area, period = key
-    elif isinstance(key, tuple) and key and key[0] == "small":
+    elif isinstance(key, tuple) and key and key[0] in ("small", "withheld"):
         _, code, area, period = key[1]
         measure = "count"
     elif isinstance(key, tuple) and key and key[0] == "complement":

@@ -194,3 +194,121 @@ def value_of(protected: figures.Protected, code, measure, area, period=Y2):
     mine = f[(f["indicator_code"] == code) & (f["measure"] == measure)
              & (f["area_code"] == area) & (f["period"] == period)]
     return None if mine.empty or pd.isna(mine.iloc[0]["value"]) else mine.iloc[0]["value"]
+
+
+# --- the attacker holding every release, in whole numbers ----------------------------------
+
+
+def release_attacker(releases: list[tuple[pd.DataFrame, dict]], target: tuple,
+                     at: int = -1, stock_flow_tolerance: float = 2.0,
+                     extra: list | None = None) -> tuple[float, float]:
+    """Least and greatest whole-number value of `target` ((code, area, period)) at release
+    `at`, given every release: each is (what it published, the true counts then). A count
+    is the same unknown in two releases when its true value is the same in both (the
+    attacker is told which figures were revised), another unknown when it was revised. Each
+    release's relations hold among its own counts: area sums, stock and flow within the
+    tolerance, parts within totals, and `extra` ((code, [(code, lag)...]) sums: code = the sum
+    of the others over the same area, `lag` periods back). Written from CONTRACT.md's
+    relations alone, with scipy's MILP, independently of the code under test."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    areas = [SCOTLAND, *COUNCILS, *CPCS]
+    codes = sorted({c for c in DEFINITIONS if DEFINITIONS[c]["unit"] == "count"}
+                   | {c for c, _ in extra or ()})
+    columns: dict = {}
+
+    def col(release: int, key: tuple) -> int:
+        value = releases[release][1].get(key)
+        return columns.setdefault((key, value), len(columns))
+
+    rows: list[tuple[dict, float, float]] = []
+
+    def add(release, terms, low, high):
+        row: dict = {}
+        for key, coef in terms:
+            j = col(release, key)
+            row[j] = row.get(j, 0.0) + coef
+        rows.append((row, low, high))
+
+    for r, (published, truth) in enumerate(releases):
+        periods = sorted({p for (_, _, p) in truth} | set(published["period"]))
+        for c in codes:
+            for p in periods:
+                add(r, [((c, SCOTLAND, p), 1)] + [((c, x, p), -1) for x in COUNCILS], 0, 0)
+                add(r, [((c, SCOTLAND, p), 1)] + [((c, x, p), -1) for x in CPCS], 0, 0)
+                for cpc, members in CPCS.items():
+                    add(r, [((c, cpc, p), 1)] + [((c, m, p), -1) for m in members], 0, 0)
+        for a in areas:
+            for p in periods:
+                back = p.replace(year=p.year - 1)
+                if back in periods and "CP_REGISTRATIONS" in codes:
+                    add(r, [(("CP_REGISTER", a, p), 1), (("CP_REGISTER", a, back), -1),
+                            (("CP_REGISTRATIONS", a, p), -1), (("CP_DEREGISTRATIONS", a, p), 1)],
+                        -stock_flow_tolerance, stock_flow_tolerance)
+                add(r, [(("CONCERN_NEGLECT", a, p), 1), (("CP_REGISTER", a, p), -1)],
+                    -math.inf, 0)
+                add(r, [(("CP_REREGISTRATIONS", a, p), 1), (("CP_REGISTRATIONS", a, p), -1)],
+                    -math.inf, 0)
+                for code, parts in extra or ():
+                    terms = [((code, a, p), 1)]
+                    for other, lag in parts:
+                        terms.append(((other, a, p.replace(year=p.year - lag)), -1))
+                    add(r, terms, 0, 0)
+        for f in published[published["value"].notna()].itertuples():
+            code = f.indicator_code
+            if f.measure == "count":
+                add(r, [((code, f.area_code, f.period), 1)], f.value, f.value)
+            elif f.measure == "rate":
+                k = (DEFINITIONS.get(code, {}).get("numerator") or code, f.area_code, f.period)
+                add(r, [(k, 1)], (f.value - 0.05) * f.population / 1000,
+                    (f.value + 0.05) * f.population / 1000)
+            elif f.measure == "percent":
+                den = DEFINITIONS[code]["denominator"]
+                n, d = (code, f.area_code, f.period), (den, f.area_code, f.period)
+                add(r, [(n, 1), (d, -(f.value + 0.05) / 100)], -math.inf, 0)
+                add(r, [(n, 1), (d, -(f.value - 0.05) / 100)], 0, math.inf)
+    width = len(columns)
+    matrix = np.zeros((len(rows), width))
+    for i, (row, _, _) in enumerate(rows):
+        for j, coef in row.items():
+            matrix[i, j] = coef
+    constraint = LinearConstraint(matrix, [low for _, low, _ in rows],
+                                  [high for _, _, high in rows])
+    goal = col(at % len(releases), target)
+    result = []
+    for sign in (1, -1):
+        objective = np.zeros(width)
+        objective[goal] = sign
+        solved = milp(objective, constraints=[constraint], integrality=np.ones(width),
+                      bounds=Bounds(0, 10**6))
+        assert solved.status == 0, solved.message
+        result.append(round(sign * solved.fun))
+    return tuple(result)
+
+
+def hidden_counts(protected: figures.Protected) -> list[tuple]:
+    """The (code, area, period) of every count a protected set hides."""
+    f = protected.frame
+    hidden = f[f["suppressed"] & (f["measure"] == "count")]
+    return list(zip(hidden["indicator_code"], hidden["area_code"], hidden["period"],
+                    strict=True))
+
+
+def as_release(protected: figures.Protected, publication_id: int,
+               valid_to: int | None = None) -> pd.DataFrame:
+    """A protected set's rows as a release stores them (publication.KNOWN)."""
+    frame = protected.frame.copy()
+    frame["publication_id"] = publication_id
+    frame["valid_to"] = np.nan if valid_to is None else float(valid_to)
+    return frame
+
+
+def truth_of(values: dict) -> dict:
+    """The true counts behind uploaded council and Scotland values, committees summed."""
+    truth = {k: float(v) for k, v in values.items() if not isinstance(v, str)}
+    for (code, _, period) in {(c, None, p) for c, _, p in values}:
+        for cpc, members in CPCS.items():
+            parts = [truth.get((code, m, period)) for m in members]
+            if all(v is not None for v in parts):
+                truth[(code, cpc, period)] = float(sum(parts))
+    return truth

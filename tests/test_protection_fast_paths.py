@@ -113,7 +113,8 @@ def reference_protect(built, directory, threshold, archived=None):
     frame["suppressed"] = False
     shown = frame["value"].notna()
     local = frame["area_code"] != figures.SCOTLAND
-    sensitive, sensitive_vars = figures._sensitive(built, frame, threshold)
+    caps = figures._small_totals(built, frame, threshold)
+    sensitive, sensitive_vars = figures._sensitive(built, frame, threshold, caps)
     hide = shown & local & (frame["var"].isin(sensitive_vars)
                             | frame["den_var"].isin(sensitive_vars)
                             & (frame["measure"] == figures.PERCENT))
@@ -123,7 +124,6 @@ def reference_protect(built, directory, threshold, archived=None):
     hide |= figures._first_pass(frame, hide, directory, threshold)
     frame.loc[hide, "suppressed"] = True
     earlier = figures._Releases.of(built, archived)
-    caps = figures._small_totals(built, frame, threshold)
     model = figures._model_rows(frame, earlier, caps, threshold)[0]
     relations = [*built.relation_rows, *earlier.relation_rows]
     sensitive = [*sensitive, *earlier.targets]

@@ -10,7 +10,7 @@ figures again changes nothing). Alembic's version column is widened to 64 charac
 PostgreSQL so that this revision's id fits (it stays wide on downgrade: harmless).
 
 Revision ID: 0007_definition_relation_population_source
-Revises: 0005_published_figure_area_index
+Revises: 0006_figure_validity
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -24,7 +24,7 @@ from cpip_dashboard.config import REFERENCE_DIR
 POPULATION_SOURCE = 'NRS mid-year population estimates'  # kinds.POPULATION_SOURCE, this day
 
 revision = '0007_definition_relation_population_source'
-down_revision = '0005_published_figure_area_index'
+down_revision = '0006_figure_validity'
 branch_labels = None
 depends_on = None
 
