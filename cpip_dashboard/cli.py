@@ -148,14 +148,41 @@ def cmd_import(args, engine) -> int:
         report = ImportReport("unreadable", path.name, "", args.dry_run, message,
                               errors=[Problem.error(None, None, None, None, message)])
     else:
-        report = run_import(engine, path.name, data, user=_user(args.user), kind=args.kind,
-                            indicator=args.indicator, dry_run=args.dry_run,
-                            max_mb=config.max_upload_mb(), approval=_approval_mode())
+        report = _guarded_import(engine, path.name, data, args)
     if args.json:
         print(json.dumps(report.as_json(), default=str))
     else:
         print_report(report)
     return report.exit_code
+
+
+def _guarded_import(engine, name: str, data: bytes, args) -> ImportReport:
+    """The pipeline, with whatever it did not foresee turned into `unreadable` (exit 2) and a
+    sentence: the contract's one JSON object is printed whatever happens, never a traceback
+    (the details go to the log on standard error, one line)."""
+    import logging
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .imports.problems import Problem
+
+    try:
+        return run_import(engine, name, data, user=_user(args.user), kind=args.kind,
+                          indicator=args.indicator, dry_run=args.dry_run,
+                          max_mb=config.max_upload_mb(), approval=_approval_mode())
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).error("import of %r: database error %s", name,
+                                          type(exc).__name__)
+        message = (f"The database could not complete this import ({type(exc).__name__}); "
+                   "nothing was loaded. Try again; if it happens again, check the database.")
+    except Exception as exc:  # noqa: BLE001 - the contract: one JSON object, never a traceback
+        logging.getLogger(__name__).error("import of %r failed: %s: %s", name,
+                                          type(exc).__name__, str(exc)[:200])
+        message = (f"{name} could not be checked ({type(exc).__name__}); nothing was loaded. "
+                   "Save the file again from Excel and retry; if it happens again, report it "
+                   "with the file.")
+    return ImportReport("unreadable", name, "", args.dry_run, message,
+                        errors=[Problem.error(None, None, None, None, message)])
 
 
 def print_report(report: ImportReport) -> None:

@@ -197,3 +197,19 @@ def test_downloads_and_the_marked_copy_use_the_quote_prefix():
     assert found["Problems"] == [("B2", "=cmd"), ("E2", "+1"), ("F2", "=bad")]
     assert found["=cmd"] == [("A2", "+1")]
     assert read_here("copy.xlsx", copy, 20)[1].rows == [["Action ID"], ["+1"]]
+
+
+def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path, monkeypatch):
+    """An error nobody foresaw in the pipeline: exit 2, one JSON object, no traceback."""
+    from cpip_dashboard.imports import pipeline
+
+    def broken(*_args, **_kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(pipeline, "check_sheets", broken)
+    code, report = _import_json(sqlite_sample_url, tmp_path, "u.csv",
+                                b"Action ID,RAG\nNEG-1,Red\n", "--dry-run")
+    assert code == 2 and report["outcome"] == "unreadable"
+    assert report["message"] == (
+        "u.csv could not be checked (IndexError); nothing was loaded. Save the file again from "
+        "Excel and retry; if it happens again, report it with the file.")
