@@ -221,6 +221,14 @@ def cmd_template(args, engine) -> int:
     return 0
 
 
+def printable(text: object) -> str:
+    """Text for a terminal: control characters (C0, DEL, C1: the escape codes that move the
+    cursor, recolour or retitle a terminal) shown as \\xNN or \\uNNNN, never sent as such."""
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   for ch in str(text))
+
+
 def cmd_batches(args, engine) -> int:
     from .db import migrate
     from .queries import batches
@@ -243,9 +251,9 @@ def cmd_batches(args, engine) -> int:
                    if b.get("approved_by") else
                    f"; {state} by {b['rejected_by']}" + (f": {b['reason']}" if b['reason'] else "")
                    if b.get("rejected_by") else "")
-        print(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
-              f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
-              f"{c['unchanged']} unchanged{decided}")
+        print(printable(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
+                        f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
+                        f"{c['unchanged']} unchanged{decided}"))
     return 0
 
 

@@ -213,3 +213,19 @@ def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path
     assert report["message"] == (
         "u.csv could not be checked (IndexError); nothing was loaded. Save the file again from "
         "Excel and retry; if it happens again, report it with the file.")
+
+
+def test_batches_escapes_terminal_control_characters(sqlite_sample_url):
+    """A file name with escape codes (clear the screen, retitle the terminal) is listed with
+    them shown, not sent to the terminal."""
+    from cpip_dashboard.imports.pipeline import run_import
+
+    engine = make_engine(sqlite_sample_url)
+    name = "round\x1b[2J\x1b]0;owned\x07\x9b5.csv"
+    report = run_import(engine, name, b"Date,Title\n2025-03-18,Next meeting\n", user="ana",
+                        approval="single")
+    engine.dispose()
+    assert report.outcome == "committed"
+    listing = cli(sqlite_sample_url, "batches").stdout
+    assert not any(ch in listing for ch in "\x1b\x07\x9b")
+    assert "round\\x1b[2J\\x1b]0;owned\\x07\\x9b5.csv" in listing
