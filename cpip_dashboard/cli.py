@@ -155,14 +155,41 @@ def cmd_import(args, engine) -> int:
         report = ImportReport("unreadable", path.name, "", args.dry_run, message,
                               errors=[Problem.error(None, None, None, None, message)])
     else:
-        report = run_import(engine, path.name, data, user=_user(args.user), kind=args.kind,
-                            indicator=args.indicator, dry_run=args.dry_run,
-                            max_mb=config.max_upload_mb(), approval=_approval_mode())
+        report = _guarded_import(engine, path.name, data, args)
     if args.json:
         print(json.dumps(report.as_json(), default=str))
     else:
         print_report(report)
     return report.exit_code
+
+
+def _guarded_import(engine, name: str, data: bytes, args) -> ImportReport:
+    """The pipeline, with whatever it did not foresee turned into `unreadable` (exit 2) and a
+    sentence: the contract's one JSON object is printed whatever happens, never a traceback
+    (the details go to the log on standard error, one line)."""
+    import logging
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .imports.problems import Problem
+
+    try:
+        return run_import(engine, name, data, user=_user(args.user), kind=args.kind,
+                          indicator=args.indicator, dry_run=args.dry_run,
+                          max_mb=config.max_upload_mb(), approval=_approval_mode())
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).error("import of %r: database error %s", name,
+                                          type(exc).__name__)
+        message = (f"The database could not complete this import ({type(exc).__name__}); "
+                   "nothing was loaded. Try again; if it happens again, check the database.")
+    except Exception as exc:  # noqa: BLE001 - the contract: one JSON object, never a traceback
+        logging.getLogger(__name__).error("import of %r failed: %s: %s", name,
+                                          type(exc).__name__, str(exc)[:200])
+        message = (f"{name} could not be checked ({type(exc).__name__}); nothing was loaded. "
+                   "Save the file again from Excel and retry; if it happens again, report it "
+                   "with the file.")
+    return ImportReport("unreadable", name, "", args.dry_run, message,
+                        errors=[Problem.error(None, None, None, None, message)])
 
 
 def print_report(report: ImportReport) -> None:
@@ -201,6 +228,14 @@ def cmd_template(args, engine) -> int:
     return 0
 
 
+def printable(text: object) -> str:
+    """Text for a terminal: control characters (C0, DEL, C1: the escape codes that move the
+    cursor, recolour or retitle a terminal) shown as \\xNN or \\uNNNN, never sent as such."""
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   for ch in str(text))
+
+
 def cmd_batches(args, engine) -> int:
     from .db import migrate
     from .queries import batches
@@ -223,9 +258,9 @@ def cmd_batches(args, engine) -> int:
                    if b.get("approved_by") else
                    f"; {state} by {b['rejected_by']}" + (f": {b['reason']}" if b['reason'] else "")
                    if b.get("rejected_by") else "")
-        print(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
-              f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
-              f"{c['unchanged']} unchanged{decided}")
+        print(printable(f"{b['batch_id']:>4}  {b['committed_at']}  {state:<11} {b['file']}{flag}  "
+                        f"by {b['user']}: {c['added']} added, {c['changed']} changed, "
+                        f"{c['unchanged']} unchanged{decided}"))
     return 0
 
 

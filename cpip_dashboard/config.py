@@ -84,3 +84,19 @@ def max_upload_mb(environ: Mapping[str, str] | None = None) -> int:
 def classification(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get("CPIP_CLASSIFICATION", "").strip() or DEFAULT_CLASSIFICATION
+
+
+DEFAULT_PARSE_MEMORY_MB = 1024
+DEFAULT_PARSE_SECONDS = 120
+
+
+def parse_memory_mb(environ: Mapping[str, str] | None = None) -> int:
+    """The address space a worker reading an upload may use (`CPIP_PARSE_MEMORY_MB`)."""
+    environ = os.environ if environ is None else environ
+    return _positive_int(environ, "CPIP_PARSE_MEMORY_MB", DEFAULT_PARSE_MEMORY_MB)
+
+
+def parse_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """How long a worker reading an upload may take before it is killed (`CPIP_PARSE_SECONDS`)."""
+    environ = os.environ if environ is None else environ
+    return _positive_int(environ, "CPIP_PARSE_SECONDS", DEFAULT_PARSE_SECONDS)

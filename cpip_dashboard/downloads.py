@@ -1,7 +1,11 @@
 """CSV and Excel downloads that no spreadsheet will run as formulas.
 
-A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a
-leading `'` (the bare symbol `-` excepted). Missing-value symbols stay symbols.
+A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return (`formula_like`; the
+bare symbol `-` excepted) is never run as a formula, in every file the dashboard writes: in a
+CSV it is written with a leading `'` (`guard`); in an `.xlsx` it keeps its text and gets
+Excel's quote-prefix format (`XlsxText`, used by the downloads, the templates and the marked
+copy of a rejected upload), so it reads back the same when the file is uploaded again.
+Missing-value symbols stay symbols.
 
 In Excel, numbers are numbers: a numeric column, and a text cell that is exactly a number as
 shown on screen (`2,129`, `0.5`, `-3.1`), are written as number cells, formatted with the
@@ -31,10 +35,42 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN_NUMBER = re.compile(r"^-?(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.(\d+))?$")
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take this text for a formula (the bare `-` is a symbol)."""
+    return text.startswith(FORMULA_START) and text != "-"
+
+
 def guard(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START) and value != "-":
+    """A CSV cell: formula-like text with a leading `'`; anything else as it is."""
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
+
+
+class XlsxText:
+    """Text cells for one xlsxwriter workbook, guarded: formula-like text is written as it is
+    with Excel's quote-prefix format added to the cell's own format (`props`, xlsxwriter's
+    format properties). Formats are made once per set of properties."""
+
+    def __init__(self, book):
+        self.book = book
+        self._formats: dict[tuple, object] = {}
+
+    def format(self, props: dict | None = None):
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(dict(props))
+        return self._formats[key]
+
+    def write(self, sheet, row: int, col: int, text: object, props: dict | None = None) -> str:
+        """Write `text` as a text cell (never a formula, number or link); returns the text."""
+        text = str(text)
+        if formula_like(text):
+            props = {**(props or {}), "quote_prefix": True}
+        sheet.write_string(row, col, text, self.format(props))
+        return text
 
 
 def guarded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,18 +119,15 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, numbers: bool = True) -> 
     format they were shown in), dates as dates, text formula-guarded. `numbers=False` (the
     Notes sheet: prose) keeps text that looks like a number as text."""
     sheet = book.add_worksheet(name[:31])
-    formats: dict[str, object] = {}
+    texts = XlsxText(book)
 
     def fmt(number_format: str):
-        if number_format not in formats:
-            formats[number_format] = book.add_format({"num_format": number_format})
-        return formats[number_format]
+        return texts.format({"num_format": number_format})
 
-    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    header = {"bold": True, "text_wrap": True, "valign": "top"}
     widths = []
     for c, column in enumerate(frame.columns):
-        title = guard(str(column))
-        sheet.write_string(0, c, title, header)
+        title = texts.write(sheet, 0, c, column, header)
         widths.append(len(title))
     for r, values in enumerate(frame.itertuples(index=False, name=None), start=1):
         for c, value in enumerate(values):
@@ -119,8 +152,7 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, numbers: bool = True) -> 
                 sheet.write_number(r, c, number[0], fmt(number[1]))
                 text = value
             else:
-                text = str(guard(str(value)))
-                sheet.write_string(r, c, text)
+                text = texts.write(sheet, r, c, value)
             widths[c] = max(widths[c], len(text))
     for c, width in enumerate(widths):
         sheet.set_column(c, c, min(max(width, 6), 60) + 2)

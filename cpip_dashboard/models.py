@@ -267,6 +267,11 @@ class MeetingPack(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # "meeting|area|data version": archived once (`pack.once_key`); NULL on a copy archived
+    # before that rule (migration 0009)
+    once_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (Index("ux_meeting_pack_once_key", "once_key", unique=True),)
 
 
 class Publication(Base):

@@ -31,8 +31,10 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from . import charts, config, rag, register, review, tiles
 from . import provenance as prov
+from .approval import actor_id
 from .areas import SCOTLAND, AreaDirectory
-from .db import data_version, utcnow
+from .auth import Identity
+from .db import data_version, utcnow, write_transaction
 from .disclosure import suppression_rule
 from .models import AuditEvent, MeetingPack
 from .queries import (
@@ -98,23 +100,55 @@ class _Pdf(FPDF):
     def table(self, frame: pd.DataFrame, widths: tuple[float, ...] | None = None,
               size: int = 8) -> None:
         """A table whose cells wrap (a long action title runs over several lines, never cut);
-        a cell holding bytes is an image (a sparkline)."""
+        a cell holding bytes is an image (a sparkline). A row too tall for a page (a
+        commentary of thousands of characters: Excel allows 32,767) continues in further
+        rows, page after page (`_continued`), never failing as "row too high"."""
         self.set_font("DejaVu", "", size)
         heading = FontFace(emphasis="BOLD", fill_color=(230, 240, 250))
-        with super().table(col_widths=widths, headings_style=heading, line_height=size * 0.5,
+        weights = widths or (1,) * len(frame.columns)
+        column_mm = [self.epw * w / sum(weights) for w in weights]
+        line = size * 0.5
+        # the lines a row may hold: well inside a page below the header and the table heading
+        most = max(4, int((self.page_break_trigger - self.t_margin - 12 - 4 * line) / line
+                          * 0.8))
+        with super().table(col_widths=widths, headings_style=heading, line_height=line,
                            text_align="LEFT", width=self.epw) as table:
             row = table.row()
             for column in frame.columns:
                 row.cell(str(column))
             for values in frame.itertuples(index=False):
-                row = table.row()
-                for value in values:
-                    if isinstance(value, bytes):
-                        row.cell(img=value, img_fill_width=True)
-                    else:
-                        row.cell("" if value is None or (isinstance(value, float)
-                                                         and pd.isna(value)) else str(value))
+                cells = [value if isinstance(value, bytes) else
+                         "" if value is None or (isinstance(value, float) and pd.isna(value))
+                         else str(value) for value in values]
+                for part in self._continued(cells, column_mm, line, most):
+                    row = table.row()
+                    for value in part:
+                        if isinstance(value, bytes):
+                            row.cell(img=value, img_fill_width=True)
+                        else:
+                            row.cell(value)
         self.ln(2)
+
+    def _continued(self, cells: list, column_mm: list[float], line: float,
+                   most: int) -> list[list]:
+        """One row's cells as one or more rows of at most `most` wrapped lines each (the text
+        is wrapped here, slightly narrower than the column, so that each part keeps its
+        lines); images only in the first part."""
+        lines = [None if isinstance(value, bytes) or (len(value) <= 60 and "\n" not in value)
+                 else
+                 self.multi_cell(width - 3, line, value, dry_run=True, output="LINES")
+                 for value, width in zip(cells, column_mm, strict=True)]
+        longest = max((len(found) for found in lines if found is not None), default=0)
+        if longest <= most:
+            return [cells]
+        parts = []
+        for start in range(0, longest, most):
+            parts.append([
+                ("\n".join(found[start:start + most]) if found is not None else
+                 (value if start == 0 else "" if isinstance(value, bytes) else
+                  "(continued)" if value else ""))
+                for value, found in zip(cells, lines, strict=True)])
+        return parts
 
     def chart(self, title: str, chart, width: float) -> None:
         """A heading and its chart, kept together on one page."""
@@ -526,20 +560,71 @@ def packs_table(packs: list[ArchivedPack], directory: AreaDirectory) -> pd.DataF
                                   "Data version", "sha256", "Data since"])
 
 
-def make_and_archive(engine: Engine, meeting: dt.date | None, area: str, user: str) -> tuple[
-        dt.date, bytes]:
-    """Build the pack, archive it with its data version and record it in the audit trail."""
-    created = utcnow()
+PACK_ROLES = ("secretariat", "minister_office")  # any area; a committee its own area only
+
+
+def pack_refusal(actor: str | Identity, area: str) -> str | None:
+    """Why `actor` may not prepare (and so archive) the pack for `area`, else None. A signed-in
+    person needs the secretariat or Minister's office role, or the committee role for this
+    very area; a plain name (the command line) is trusted."""
+    if not isinstance(actor, Identity):
+        return None if str(actor).strip() else "Say who you are to prepare a pack (--user)."
+    if actor.signed_in and actor.role in PACK_ROLES:
+        return None
+    if actor.signed_in and actor.role == "committee" and actor.area and actor.area == area:
+        return None
+    if actor.signed_in and actor.role == "committee":
+        return (f"{actor.label} prepares meeting packs for their own committee's area only "
+                f"({actor.area or 'none set'}), not {area}.")
+    return (f"Only the secretariat, the Minister's office and a committee for its own area "
+            f"prepare meeting packs: {actor.label} has no such role.")
+
+
+def once_key(day: dt.date, area: str, version: str) -> str:
+    return f"{day.isoformat()}|{area}|{version}"
+
+
+def _archived(conn: Connection, day: dt.date, area: str, version: str) -> bytes | None:
+    """The pack already archived for this meeting, area and data version (the first)."""
+    return conn.execute(
+        select(MeetingPack.pdf).where(MeetingPack.meeting_date == day,
+                                      MeetingPack.area_code == area,
+                                      MeetingPack.data_version == version)
+        .order_by(MeetingPack.id).limit(1)).scalar()
+
+
+def make_and_archive(engine: Engine, meeting: dt.date | None, area: str,
+                     user: str | Identity) -> tuple[dt.date, bytes]:
+    """Build the pack, archive it with its data version and record it in the audit trail; the
+    same meeting, area and data version is archived once: asking again returns that pack.
+    `PackError` (a sentence) when `user` may not prepare it (`pack_refusal`)."""
+    refusal = pack_refusal(user, area)
+    if refusal:
+        raise PackError(refusal)
+    who = actor_id(user)
+    shown = user.label if isinstance(user, Identity) else who
     with engine.connect() as conn:
-        day, pdf = build(conn, meeting, area, prepared_by=user,
+        version = data_version(conn)
+        day = meeting_on_or_before(conn, meeting) if meeting is not None else None
+        if day is None and meeting is None:
+            dates = list(meetings(conn)["date"])
+            day = max(dates) if dates else None
+        found = _archived(conn, day, area, version) if day is not None else None
+        if found is not None:
+            return day, found
+        created = utcnow()
+        day, pdf = build(conn, meeting, area, prepared_by=shown,
                          prepared_at=created.replace(tzinfo=dt.UTC))
         version = data_version(conn)
     sha = hashlib.sha256(pdf).hexdigest()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
+        found = _archived(conn, day, area, version)  # another request archived it meanwhile
+        if found is not None:
+            return day, found
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
-            created_by=user, created_at=created))
+            created_by=who, created_at=created, once_key=once_key(day, area, version)))
         conn.execute(insert(AuditEvent).values(
-            at=utcnow(), user=user, event="pack",
+            at=utcnow(), user=who, event="pack",
             detail=f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})"))
     return day, pdf

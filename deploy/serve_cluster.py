@@ -15,8 +15,13 @@ serve-cluster`).
 4. Renders `deploy/nginx.conf.template` into a work folder and runs Debian's nginx from it as
    an ordinary foreground process (no daemon, no root paths), then checks `/_stcore/health`
    through nginx.
-5. Watches: a process that dies is reported (nginx sends its visitors to the others); when
-   nginx or every process is gone it stops. Ctrl-C (or SIGTERM) stops nginx, then every
+5. With sign-in configured, starts the upload check (`deploy/upload_check.py`, on the port after
+   the last process) that nginx asks before it passes an upload on (`auth_request`): only a
+   secretariat member signed in less than 8 hours ago may upload. nginx also limits requests,
+   uploads and connections per client address.
+6. Watches: a process that dies is reported and started again (nginx sends its visitors to the
+   others meanwhile), at most MAX_RESTARTS times in RESTART_WINDOW seconds; when nginx is gone
+   (or every process is gone for good) it stops. Ctrl-C (or SIGTERM) stops nginx, then every
    process, and removes the work folder it made.
 """
 
@@ -44,6 +49,8 @@ ROOT = HERE.parent
 TEMPLATE = HERE / "nginx.conf.template"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PORT = 8600
+MAX_RESTARTS = 5  # per process within RESTART_WINDOW seconds; then it stays down
+RESTART_WINDOW = 300.0
 
 
 class Refused(Exception):
@@ -57,6 +64,7 @@ class App:
     log: Path
     proc: subprocess.Popen | None = None
     reported: bool = False
+    restarts: list[float] = field(default_factory=list)  # when it was started again
 
     @property
     def base(self) -> str:
@@ -76,6 +84,8 @@ class Cluster:
     body_mb: int = 25
     warm: bool = True
     nginx_proc: subprocess.Popen | None = None
+    check_proc: subprocess.Popen | None = None
+    check_port: int | None = None
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -94,6 +104,7 @@ class Cluster:
             self.wait_healthy(app)
         if self.warm:
             self.warm_up()
+        self.start_upload_check()
         self.start_nginx()
 
     def migrate(self) -> None:
@@ -144,6 +155,28 @@ class Cluster:
         say(f"Warmed every process up (the first page once each) in "
             f"{time.perf_counter() - started:.1f} s")
 
+    def start_upload_check(self) -> None:
+        """The check nginx asks before an upload (sign-in configured only: in local mode every
+        visitor is the one local secretariat user)."""
+        if self.check_port is None or self.secrets is None:
+            return
+        self.check_proc = child([sys.executable, "-m", "deploy.upload_check", "--secrets",
+                                 str(self.secrets), "--port", str(self.check_port)],
+                                self.workdir / "upload-check.log", self.env)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.check_proc.poll() is not None:
+                raise Refused(f"the upload check exited with status "
+                              f"{self.check_proc.returncode}; see "
+                              f"{self.workdir / 'upload-check.log'}:\n"
+                              + tail(self.workdir / "upload-check.log"))
+            try:
+                with socket.create_connection(("127.0.0.1", self.check_port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise Refused(f"the upload check did not listen on port {self.check_port}.")
+
     def render_nginx_conf(self) -> Path:
         servers = "\n".join(f"    server 127.0.0.1:{app.port} max_fails=1 fail_timeout=10s;"
                             for app in self.apps)
@@ -151,9 +184,23 @@ class Cluster:
             else f"{self.address}:{self.port}"
         # as root, nginx's workers would run as "nobody" and could not write the temp folders
         user_line = "user root;" if os.geteuid() == 0 else ""
+        upload_auth = check_location = ""
+        if self.check_proc is not None:
+            upload_auth = "      auth_request /_cpip_upload_check;"
+            check_location = f"""
+    location = /_cpip_upload_check {{
+      internal;
+      proxy_pass http://127.0.0.1:{self.check_port}/check;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header Cookie $http_cookie;
+    }}
+"""
         text = TEMPLATE.read_text()
         for name, value in {"PREFIX": str(self.workdir), "SERVERS": servers, "LISTEN": listen,
-                            "BODY_MB": str(self.body_mb), "USER_LINE": user_line}.items():
+                            "BODY_MB": str(self.body_mb), "USER_LINE": user_line,
+                            "UPLOAD_AUTH": upload_auth,
+                            "CHECK_LOCATION": check_location}.items():
             text = text.replace(f"@{name}@", value)
         path = self.workdir / "nginx.conf"
         path.write_text(text)
@@ -204,20 +251,40 @@ class Cluster:
                 return 1
             for app in self.apps:
                 if app.proc.poll() is not None and not app.reported:
-                    app.reported = True
-                    say(f"app process {app.number} (port {app.port}, pid {app.proc.pid}) exited "
-                        f"with status {app.proc.returncode}; nginx sends its visitors to the "
-                        f"others. Restart the cluster to bring it back.")
-            if all(app.proc.poll() is not None for app in self.apps):
+                    self.restart(app)
+            if all(app.proc.poll() is not None and app.reported for app in self.apps):
                 say("Every app process has exited; stopping.")
                 return 1
+            if self.check_proc is not None and self.check_proc.poll() is not None:
+                say(f"the upload check exited with status {self.check_proc.returncode}; "
+                    "starting it again (uploads are refused meanwhile).")
+                self.start_upload_check()
             time.sleep(0.5)
+
+    def restart(self, app: App) -> None:
+        """Start a process that died again (its visitors reach the others meanwhile); one that
+        keeps dying (MAX_RESTARTS within RESTART_WINDOW seconds) is left down, reported."""
+        now = time.monotonic()
+        app.restarts = [t for t in app.restarts if now - t < RESTART_WINDOW]
+        dead_pid, status = app.proc.pid, app.proc.returncode
+        if len(app.restarts) >= MAX_RESTARTS:
+            app.reported = True
+            say(f"app process {app.number} (port {app.port}, pid {dead_pid}) exited with status "
+                f"{status}, its {MAX_RESTARTS + 1}th time in {RESTART_WINDOW:.0f} s; it stays "
+                f"down (see {app.log}) and nginx sends its visitors to the others.")
+            return
+        say(f"app process {app.number} (port {app.port}, pid {dead_pid}) exited with status "
+            f"{status}; nginx sends its visitors to the others while it starts again.")
+        app.restarts.append(now)
+        self.start_app(app)
+        say(f"app process {app.number} (port {app.port}) restarted as pid {app.proc.pid}")
 
     # --- stop --------------------------------------------------------------------------------
 
     def stop(self) -> None:
         """nginx first (no new requests), then every process; SIGKILL after 10 s."""
-        procs = [p for p in [self.nginx_proc, *(a.proc for a in self.apps)] if p is not None]
+        procs = [p for p in [self.nginx_proc, self.check_proc, *(a.proc for a in self.apps)]
+                 if p is not None]
         for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
@@ -381,8 +448,14 @@ def build(args: argparse.Namespace) -> Cluster:
     apps = [App(n + 1, port, workdir / f"app-{n + 1}.log") for n, port in enumerate(ports)]
     # the app, not nginx, refuses a file over its limit (Streamlit's own limit is 20 MB)
     body_mb = max(config.max_upload_mb(), 20) + 5
+    check_port = None
+    if secrets.get("auth"):
+        check_port = ports[-1] + 1
+        if not port_free("127.0.0.1", check_port) or check_port == args.port:
+            raise Refused(f"Port {check_port} (the upload check's, after the last process) is "
+                          "already in use: choose others with --port / --first-port.")
     return Cluster(url, args.address, args.port, apps, workdir, secrets_path, nginx, remove,
-                   body_mb=body_mb, warm=not args.no_warm)
+                   body_mb=body_mb, warm=not args.no_warm, check_port=check_port)
 
 
 def main(argv: list[str] | None = None) -> int:

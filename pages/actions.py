@@ -36,7 +36,7 @@ if not f.refs:
     st.stop()
 ref = st.selectbox("Action", f.refs, key="actions-history", format_func=f.titles.get)
 h = ui.view(actions.history, meeting=v.meeting, area=area, ref=ref)
-st.subheader(h.ref)
+st.subheader(widgets.safe(h.ref))
 st.text(h.title)
 st.caption(widgets.safe(h.about))
 if h.latest:
@@ -51,5 +51,5 @@ if h.indicators:
         st.page_link("pages/indicators.py", label=widgets.safe(name),
                      query_params={"indicator": code})
 if not h.review_links.empty:
-    st.write(f"Planning-review recommendations carried forward by {h.ref}:")
+    st.write(f"Planning-review recommendations carried forward by {widgets.safe(h.ref)}:")
     ui.data_table(h.review_links)

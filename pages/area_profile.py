@@ -23,7 +23,7 @@ if v.profile.empty:
     st.write("No indicator figures are loaded for this area.")
 else:
     if v.area != SCOTLAND:
-        st.caption(f"This area: {v.name}. Councils and committees are shown as rates or "
+        st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
     ui.data_table(v.profile)
     st.caption("Status: official (uploaded from the published source) or illustrative "

@@ -125,3 +125,40 @@ def _patch_sizes(data: bytearray, size_at: int, extra_at: int, extra_length: int
             struct.pack_into("<Q", data, extra_at + 4, size)
             return
         extra_at += 4 + length
+
+
+def far_cell_xlsx(dimension: str | None = "keep", cells: tuple[str, ...] = ("A1", "XFD1048576"),
+                  prefix: str = "") -> bytes:
+    """A workbook of a few KB whose one sheet (`Updates`) has a cell in A1 and one at
+    XFD1048576 (the issue's crafted file). `dimension` rewrites the sheet's `<dimension ref>`
+    (None removes it); `cells` replaces the two cells' references (to `A1` and something else:
+    a range that lies); `prefix` writes every element with that namespace prefix."""
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Updates")
+    sheet.write_string(0, 0, "Action ID")
+    sheet.write_string(1048575, 16383, "x")
+    book.close()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                if dimension is None:
+                    text = re.sub(r"<dimension [^>]*/>", "", text)
+                elif dimension != "keep":
+                    text = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"',
+                                  text)
+                text = text.replace('r="XFD1048576"', f'r="{cells[1]}"')
+                text = text.replace('<row r="1048576"', f'<row r="{cells[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"')
+                if prefix:
+                    text = text.replace('xmlns="http', f'xmlns:{prefix}="http', 1)
+                    text = re.sub(r"<(/?)([a-zA-Z])", rf"<\1{prefix}:\2", text)
+                data = text.encode()
+            target.writestr(info, data)
+    return out.getvalue()

@@ -352,6 +352,55 @@ def test_two_processes_starting_at_once_migrate_a_fresh_database_once(kind, tmp_
             admin.dispose()
 
 
+def _post_upload(cluster, cookies: dict[str, str], route: str) -> tuple[int, list[str]]:
+    """A POST to Streamlit's upload route through nginx: (status, the upstreams that answered
+    it as nginx logged them)."""
+    body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nA\r\n--x--\r\n"
+    request = urllib.request.Request(
+        f"{cluster.base}/_stcore/upload_file/session/file", data=body, method="PUT",
+        headers={"Content-Type": "multipart/form-data; boundary=x",
+                 "Cookie": "; ".join(f"{k}={v}" for k, v in (cookies | {"cpip_route": route})
+                                     .items()),
+                 "X-Xsrftoken": cookies.get("_streamlit_xsrf", "")})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, cluster.answered_by(route, "/_stcore/upload_file/")
+
+
+def test_the_upload_route_is_only_for_a_signed_in_secretariat(cluster, signed_in):
+    """nginx asks deploy/upload_check.py first: signed out, or with a cookie signed by another
+    secret, the upload is refused by nginx (no process sees it); with a secretariat sign-in
+    cookie it goes on to a process."""
+    import json as json_module
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    app_ports = {f"127.0.0.1:{port}" for port, _ in cluster.apps.values()}
+    claims = {"email": SECRETARY["email"], "sub": "sec", "iat": int(time.time())}
+
+    def cookie(secret: str) -> str:
+        return URLSafeTimedSerializer(secret, salt="_streamlit_user").dumps(
+            json_module.dumps(claims))
+
+    status, upstreams = _post_upload(cluster, {}, "upload-signed-out")
+    assert status == 401 and not app_ports & set(", ".join(upstreams).split(", "))
+    status, upstreams = _post_upload(
+        cluster, {"_streamlit_user": cookie("a-forged-secret-of-enough-length-0123456789")},
+        "upload-forged")
+    assert status == 401 and not app_ports & set(", ".join(upstreams).split(", "))
+    xsrf = {k: v for k, v in signed_in[0].items() if k == "_streamlit_xsrf"}
+    status, upstreams = _post_upload(
+        cluster, xsrf | {"_streamlit_user": cookie(
+            "the-same-cookie-secret-on-every-process-0123456789")}, "upload-secretariat")
+    assert status not in (401, 429), status
+    assert app_ports & set(", ".join(upstreams).split(", ")), upstreams  # a process answered
+    log = (cluster.workdir / "upload-check.log").read_text()
+    assert log.count("upload refused") == 2, log
+
+
 def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed_in, tmp_path):
     cookies = without_route(signed_in[0])
     (live_port, _), (dead_port, dead_pid) = cluster.apps[1], cluster.apps[2]
@@ -379,6 +428,17 @@ def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed
     # nothing lost: what was committed before the kill is served by the others
     run = run_async(visit(cluster.base, "about", cookies=cookies | {"cpip_route": dead_route}))
     assert run.ok and run.contains(committed.name)
+    # the launcher started it again: its own address answers once more
+    match = cluster.read_until(rf"app process 2 \(port {dead_port}\) restarted as pid (\d+)")
+    cluster.apps[2] = (dead_port, int(match[1]))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if get(f"http://127.0.0.1:{dead_port}/_stcore/health") == (200, "ok"):
+                break
+        except OSError:
+            time.sleep(0.5)
+    assert get(f"http://127.0.0.1:{dead_port}/_stcore/health") == (200, "ok")
 
 
 def test_ctrl_c_stops_nginx_and_every_process(cluster):

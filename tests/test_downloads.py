@@ -35,9 +35,9 @@ def cells(data: bytes, sheet: str = "Data") -> list[list]:
     ("007", "007", "s", "General"),  # a code with a leading zero is not a number
     ("2,12", "2,12", "s", "General"),
     ("S12000047", "S12000047", "s", "General"),
-    ("=SUM(A1:A2)", "'=SUM(A1:A2)", "s", "General"),  # formulas guarded
-    ("-2+3", "'-2+3", "s", "General"),
-    ("+44 131", "'+44 131", "s", "General"),
+    ("=SUM(A1:A2)", "=SUM(A1:A2)", "s", "General"),  # text (quote-prefixed: test_upload_crashes)
+    ("-2+3", "-2+3", "s", "General"),
+    ("+44 131", "+44 131", "s", "General"),
 ])
 def test_a_shown_cell_is_written_as_its_kind(shown, value, kind, number_format):
     [header, row] = cells(downloads.to_excel(pd.DataFrame({"Value": [shown]})))

@@ -41,3 +41,22 @@ def test_the_server_limits_malloc_arenas_on_glibc():
     from cpip_dashboard.ui.serve import limit_malloc_arenas
 
     assert limit_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_a_clear_cache_message_is_refused(server):
+    """Streamlit's clear-cache message over the websocket, as any signed-out visitor may send
+    it: the server logs it and clears nothing; the visitor is served as before."""
+    from cpip_dashboard.ui.client import Visitor
+
+    log = SERVER_LOGS[server]
+    _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))
+
+    async def clear_then_visit():
+        async with Visitor(server) as visitor:
+            await visitor.clear_caches()
+            return await visitor.run()
+
+    run = run_async(clear_then_visit())
+    assert run.ok, run.exceptions
+    content = _wait_for_line(log, ("Refused a clear-cache message",), limit=20)
+    assert "Refused a clear-cache message from session" in content, content[-2000:]

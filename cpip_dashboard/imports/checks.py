@@ -213,6 +213,31 @@ def rule_choice(check: RowChecker, column: str, choices: tuple[str, ...], requir
 # --- kinds ------------------------------------------------------------------------------------
 
 
+ACTION_ID = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,19}")  # CONTRACT.md: e.g. NEG-3
+ACTION_ID_RULE = ("Action ID must be a letter, then up to 19 letters, digits, - or . "
+                  "(for example NEG-3)")
+
+
+def rule_action_id(c: RowChecker, ref: str | None) -> None:
+    if ref is not None and not ACTION_ID.fullmatch(ref):
+        c.error("Action ID", ACTION_ID_RULE)
+
+
+def rule_no_nul(table: Table, problems: list[Problem]) -> None:
+    """A NUL character in a cell that is loaded: the database cannot store it (PostgreSQL
+    refuses it at commit), so it is an error at its cell."""
+    for index, header in table.columns.values():
+        for position, raw in enumerate(table.raw):
+            value = raw[index] if index < len(raw) else None
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(Problem.error(
+                    table.sheet, table.numbers[position], header,
+                    value.replace("\x00", "\u2400"),
+                    "This cell holds a NUL character (an invisible control code that a damaged "
+                    "export leaves behind), which cannot be stored: delete the character, or "
+                    "retype the cell, and upload the file again"))
+
+
 ACTION_FIELDS = ("ref", "workstream_code", "title", "lead", "areas", "due_date", "indicators",
                  "source")
 
@@ -222,6 +247,7 @@ def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> Record
     for position, row in enumerate(table.rows):
         c = RowChecker(table, row, problems)
         ref = c.required("Action ID")
+        rule_action_id(c, ref)
         ws_text = c.required("Workstream")
         workstream = None
         if ws_text is not None:

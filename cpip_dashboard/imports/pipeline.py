@@ -33,7 +33,7 @@ from ..db import utcnow, write_transaction
 from ..imports.kinds import KINDS, normalise_header
 from ..models import ReviewCriterion, UploadBatch, Workstream
 from ..queries import area_directory, current_action_refs, current_indicators
-from .checks import CHECKS, ORDER, Context, Records, rule_same_key_once
+from .checks import CHECKS, ORDER, Context, Records, rule_no_nul, rule_same_key_once
 from .diff import Diff, SheetChanges, compute
 from .layout import Table, detect
 from .problems import Problem
@@ -102,6 +102,8 @@ def check_sheets(sheets: list[RawSheet], ctx: Context, kind: str | None,
     problems: list[Problem] = []
     names = ctx.indicator_names()
     tables = [t for s in sheets if (t := detect(s, kind, indicator, names, problems)) is not None]
+    for table in tables:
+        rule_no_nul(table, problems)
     if not tables and not any(p.level == "error" for p in problems):
         problems.append(Problem.error(
             None, None, None, None,
@@ -198,6 +200,7 @@ def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str
                 kind: str | None, indicator: str | None, dry_run: bool, max_mb: int,
                 sheets: list[RawSheet] | None, illustrative: bool, today: dt.date | None,
                 approval: str | None) -> ImportReport:
+    file_name = file_name.replace("\x00", "\u2400")  # a name is stored and shown: no NUL
     sha = hashlib.sha256(data if data is not None else _sheets_bytes(sheets or [])).hexdigest()
     report = ImportReport("unreadable", file_name, sha, dry_run, "")
     if kind is not None and kind not in KINDS:
@@ -247,14 +250,15 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     diff = compute(conn, records, ctx.areas.name) if records else Diff()
     problems.extend(diff.problems)
     problems.extend(approvals.conflicts(conn, diff, ctx.areas.name))
-    report.errors = [p for p in problems if p.level == "error"]
-    report.warnings = [p for p in problems if p.level == "warning"]
+    errors = [p for p in problems if p.level == "error"]
+    report.errors = listed(errors)
+    report.warnings = listed([p for p in problems if p.level == "warning"])
     report.sheets = _sheet_summaries(tables, diff)
     report.changes = diff.sheets
-    if report.errors:
-        count = len(report.errors)
+    if errors:
+        count = len(errors)
         report.outcome = "rejected"
-        report.message = (f"{count} problem{'s' if count != 1 else ''}: nothing was loaded. "
+        report.message = (f"{count:,} problem{'s' if count != 1 else ''}: nothing was loaded. "
                           "Correct the file and upload it again.")
         return report
     totals = report.totals()
@@ -343,13 +347,29 @@ def _unpublishable(report: ImportReport, refused) -> ImportReport:
     """The outcome of a change whose figures could not be protected: rejected, one
     file-level error per cell, nothing written."""
     report.batch_id = None
-    report.errors = [Problem.error(None, None, None, None, sentence)
-                     for sentence in refused.sentences()]
+    report.errors = listed([Problem.error(None, None, None, None, sentence)
+                            for sentence in refused.sentences()])
     report.outcome = "rejected"
     count = len(report.errors)
     report.message = (f"{count} figure{'s' if count != 1 else ''} could not be protected from "
                       "disclosure: nothing was loaded.")
     return report
+
+
+MAX_LISTED = 1000  # CONTRACT.md: errors listed up to 1,000, then one counting the rest
+
+
+def listed(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_LISTED problems, then (when there are more) one file-level problem of
+    the same level saying how many more there are."""
+    if len(problems) <= MAX_LISTED:
+        return problems
+    more = len(problems) - MAX_LISTED
+    level = problems[0].level
+    return [*problems[:MAX_LISTED], Problem(
+        level, None, None, None, None,
+        f"{more:,} more {level}{'s' if more != 1 else ''} not listed: correct the {MAX_LISTED:,} "
+        "listed and upload the file again to see the rest")]
 
 
 def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,

@@ -9,6 +9,17 @@ and then, since a directory can lie, every part is stream-decompressed and its b
 a block at a time, stopping as soon as the total passes ten times the upload limit
 (`expanded_size`). So a small file that unzips to gigabytes (a decompression bomb) is refused
 in about the time it takes to inflate the limit, with a few MiB of memory.
+
+Then, still before calamine, each worksheet's used range is measured (`used_range`): the range
+its `<dimension ref>` declares, read from the first block of its XML, and the range its cells
+really span, from their references, a block at a time. A sheet over 200,000 rows or 2,000,000
+cells, declared or real, is refused: calamine allocates a sheet's whole range at once (one cell
+at XFD1048576 beside A1 asks for 549 GB and aborts the process). The rows as read (a CSV too)
+are held to the same limits.
+
+`read_file` reads in a worker process within `CPIP_PARSE_MEMORY_MB` and `CPIP_PARSE_SECONDS`
+(`cpip_dashboard.imports.worker`); `read_here` is the same reading in this process (the worker
+calls it).
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import bz2
 import csv
 import io
 import lzma
+import re
 import struct
 import zipfile
 import zlib
@@ -29,6 +41,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted .x
 ZIP_MAGIC = b"PK\x03\x04"
 EXPANSION_FACTOR = 10  # CONTRACT.md: parts adding up to more than 10 x CPIP_MAX_UPLOAD_MB
 MIB = 1024 * 1024
+MAX_ROWS = 200_000  # CONTRACT.md: a sheet's used range, declared or as read
+MAX_CELLS = 2_000_000
 
 
 class ReadError(Exception):
@@ -42,7 +56,17 @@ class RawSheet:
     decimal_comma: bool = False  # semicolon-separated CSV: the comma is the decimal mark
 
 
-def read_file(name: str, data: bytes, max_mb: int) -> list[RawSheet]:
+def read_file(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = None,
+              seconds: float | None = None) -> list[RawSheet]:
+    """The sheets of an uploaded file, read in a worker process within `memory_mb` and
+    `seconds` (default `CPIP_PARSE_MEMORY_MB`, `CPIP_PARSE_SECONDS`); `ReadError` otherwise."""
+    _precheck(name, data, max_mb)  # the cheap refusals need no worker
+    from .worker import read_bounded
+
+    return read_bounded(name, data, max_mb, memory_mb=memory_mb, seconds=seconds)
+
+
+def _precheck(name: str, data: bytes, max_mb: int) -> None:
     size_mb = len(data) / (1024 * 1024)
     if not data:
         raise ReadError(f"{name} is empty: choose the completed spreadsheet and upload it again.")
@@ -55,13 +79,18 @@ def read_file(name: str, data: bytes, max_mb: int) -> list[RawSheet]:
         raise ReadError(
             f"{name} is an old-style Excel 97-2003 (.xls) workbook, which is not accepted: open "
             "it in Excel, save it as an Excel Workbook (.xlsx) and upload that.")
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_workbook(name, data, max_mb)
-    if suffix == ".csv":
+    if suffix not in (".xlsx", ".xlsm", ".csv"):
+        raise ReadError(
+            f"{name} is not a spreadsheet this dashboard reads: upload an Excel workbook (.xlsx "
+            "or .xlsm) or a comma-separated file (.csv).")
+
+
+def read_here(name: str, data: bytes, max_mb: int) -> list[RawSheet]:
+    """`read_file` in this process, without the worker's bounds (the worker calls it)."""
+    _precheck(name, data, max_mb)
+    if PurePath(name).suffix.lower() == ".csv":
         return [_read_csv(name, data)]
-    raise ReadError(
-        f"{name} is not a spreadsheet this dashboard reads: upload an Excel workbook (.xlsx or "
-        ".xlsm) or a comma-separated file (.csv).")
+    return _read_workbook(name, data, max_mb)
 
 
 def _read_workbook(name: str, data: bytes, max_mb: int = 20) -> list[RawSheet]:
@@ -87,6 +116,7 @@ def _read_workbook(name: str, data: bytes, max_mb: int = 20) -> list[RawSheet]:
         raise ReadError(
             f"{name} could not be read as an Excel workbook ({_short(exc)}): open it in Excel, "
             "save it again as .xlsx, and upload that copy.") from None
+    _refuse_large_ranges(name, data)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -94,7 +124,13 @@ def _read_workbook(name: str, data: bytes, max_mb: int = 20) -> list[RawSheet]:
             if str(meta.typ) != "SheetTypeEnum.WorkSheet":
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
+            _refuse_range(name, meta.name, sheet.end[0] + 1 if sheet.end else 0,
+                          sheet.end[1] + 1 if sheet.end else 0, "uses")
             sheets.append(RawSheet(meta.name, sheet.to_python(skip_empty_area=False)))
+    except ReadError:
+        raise
+    except MemoryError:
+        raise
     except Exception as exc:  # calamine raises several error types for damaged files
         raise ReadError(
             f"{name} could not be read as an Excel workbook ({_short(exc)}): open it in Excel, "
@@ -102,6 +138,190 @@ def _read_workbook(name: str, data: bytes, max_mb: int = 20) -> list[RawSheet]:
     if not sheets or all(_empty(s.rows) for s in sheets):
         raise ReadError(f"{name} has no data in any sheet: fill in a template and upload it again.")
     return sheets
+
+
+def _refuse_range(name: str, sheet: str | None, rows: int, columns: int, how: str) -> None:
+    """`ReadError` when a sheet's range (from A1) is over MAX_ROWS rows or MAX_CELLS cells."""
+    if rows <= MAX_ROWS and rows * columns <= MAX_CELLS:
+        return
+    which = f"its sheet {sheet}" if sheet else "one of its sheets"
+    raise ReadError(
+        f"{name} is oversized: {which} {how} {rows:,} rows and {columns:,} columns "
+        f"({rows * columns:,} cells), more than the {MAX_ROWS:,} rows or {MAX_CELLS:,} cells a "
+        "sheet may have, so it was not opened; delete the unused rows and columns (select them, "
+        "right-click, Delete) or split the data into smaller files, save, and upload it again.")
+
+
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_DIMENSION = re.compile(_PREFIX + rb"dimension\b[^>]*?\sref\s*=\s*[\"']([^\"']{0,64})[\"']")
+_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# the general forms (any namespace prefix, attributes in any order, either quote) ...
+_ROW_R = re.compile(_PREFIX + rb"row\s[^>]*?(?<=\s)r\s*=\s*[\"'](\d{1,9})")
+_ROW_ANY = re.compile(_PREFIX + rb"row[\s/>]")
+_CELL_COLUMN = re.compile(_PREFIX + rb"c\s[^>]*?(?<=\s)r\s*=\s*[\"']\$?([A-Za-z]{1,4})")
+_CELL_ROW = re.compile(_PREFIX + rb"c\s[^>]*?(?<=\s)r\s*=\s*[\"']\$?[A-Za-z]{1,4}\$?(\d{1,9})")
+_CELL_ANY = re.compile(_PREFIX + rb"c[\s/>]")
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
+# ... and the form every spreadsheet program writes, scanned several times faster
+_FAST_ROW_R = re.compile(rb'<row r="(\d{1,9})"')
+_FAST_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,4})')
+_OTHER_FORMS = (b"<c>", b"<c/>", b"<row>", b"<row/>", b":c ", b":c>", b":c/", b":row ",
+                b":row>", b":row/")
+
+
+def _greater_than(number: int) -> bytes:
+    """A pattern for the whole numbers greater than `number` (no leading zeros)."""
+    digits = str(number)
+    options = [rb"[1-9]\d{%d,}" % len(digits)]  # more digits
+    for i, digit in enumerate(digits):
+        if digit != "9":
+            options.append(digits[:i].encode() + b"[%d-9]" % (int(digit) + 1)
+                           + (rb"\d{%d}" % (len(digits) - i - 1)))
+    return b"(?:" + b"|".join(options) + b")"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _extent(ref: bytes) -> tuple[int, int] | None:
+    """(rows, columns) from A1 to the end of a reference such as `A1:XFD1048576`."""
+    match = _REF.match(ref.split(b":")[-1].strip())
+    if not match:
+        return None
+    return int(match[2]), _column_number(match[1])
+
+
+class _RangeScan:
+    """The range a worksheet's XML declares and the range its cells span, fed a block at a
+    time (a tag cut by a block boundary is carried into the next block). Rows and cells
+    without a reference follow the one before (as calamine places them); those are counted
+    so that the range found is never smaller than calamine's."""
+
+    def __init__(self):
+        self.declared: tuple[int, int] | None = None
+        self.rows = self.columns = 0
+        self._first = True
+        self._carry = b""
+        self._rows_unnumbered = 0
+        self._cells_unnumbered = 0
+
+    def feed(self, block: bytes) -> None:
+        text = self._carry + block
+        cut = text.rfind(b"<")
+        if cut > 0 and text.find(b">", cut) < 0 and len(text) - cut < 65536:
+            text, self._carry = text[:cut], text[cut:]
+        else:
+            self._carry = b""
+        if self._first:
+            self._first = False
+            found = _DIMENSION.search(text)
+            if found:
+                self.declared = _extent(found[1])
+        if not self._feed_fast(text):
+            self._feed_general(text)
+
+    def _feed_fast(self, text: bytes) -> bool:
+        """When every row and cell is unprefixed, with its reference first (as spreadsheet
+        programs write them): the rows from the row tags, then only cells below the last row
+        are looked for (none, in a sheet a program wrote), and the columns from the cells'
+        letters. False (nothing counted) for any other form."""
+        if any(form in text for form in _OTHER_FORMS):
+            return False
+        rows = _FAST_ROW_R.findall(text)
+        columns = _FAST_CELL_COLUMN.findall(text)
+        if len(rows) != text.count(b"<row ") or len(columns) != text.count(b"<c "):
+            return False
+        if rows:
+            self.rows = max(self.rows, max(map(int, set(rows))))
+        below = re.compile(rb'<c r="[A-Z]{1,4}(%s)"' % _greater_than(self.rows))
+        if below.search(text):
+            self.rows = max(self.rows, max(map(int, set(below.findall(text)))))
+        if columns:
+            self.columns = max(self.columns, max(map(_column_number, set(columns))))
+        return True
+
+    def _feed_general(self, text: bytes) -> None:
+        numbered_rows = _ROW_R.findall(text)
+        if numbered_rows:
+            self.rows = max(self.rows, max(map(int, set(numbered_rows))))
+        self._rows_unnumbered += len(_ROW_ANY.findall(text)) - len(numbered_rows)
+        columns = _CELL_COLUMN.findall(text)
+        if columns:
+            self.columns = max(self.columns, max(map(_column_number, set(columns))))
+            self.rows = max(self.rows, max(map(int, set(_CELL_ROW.findall(text))), default=0))
+        if len(_CELL_ANY.findall(text)) > len(columns):
+            # the widest run of cells without a reference within one row
+            self._cells_unnumbered = max(self._cells_unnumbered, max(
+                len(_CELL_ANY.findall(part)) - len(_CELL_COLUMN.findall(part))
+                for part in _ROW_END.split(text)))
+
+    @property
+    def spanned(self) -> tuple[int, int]:
+        return (self.rows + self._rows_unnumbered, self.columns + self._cells_unnumbered)
+
+
+def used_range(stream, block: int = MIB, name: str = "", sheet: str | None = None
+               ) -> _RangeScan:
+    """Scan a worksheet part's XML from a binary stream; `ReadError` (via `_refuse_range`) as
+    soon as the declared or spanned range passes the limits, so a huge sheet is never read
+    to its end."""
+    scan = _RangeScan()
+    while chunk := stream.read(block):
+        scan.feed(chunk)
+        if scan.declared:
+            _refuse_range(name, sheet, *scan.declared, "is declared to use")
+        _refuse_range(name, sheet, *scan.spanned, "has cells spanning")
+    return scan
+
+
+_SHEET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*>")
+_ATTRIBUTE = re.compile(rb"(?<=\s)([\w:]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>")
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    import html
+
+    return {m[1].decode("utf-8", "replace").split(":")[-1]:
+            html.unescape((m[2] if m[2] is not None else m[3]).decode("utf-8", "replace"))
+            for m in _ATTRIBUTE.finditer(tag)}
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str | None]:
+    """Worksheet part name -> sheet name, from the workbook and its relationships; any other
+    part under xl/worksheets/ too (name unknown), since a reader may find it."""
+    names = set(archive.namelist())
+    parts: dict[str, str | None] = {}
+    try:
+        sheets = {a.get("id"): a.get("name") for tag in _SHEET.findall(
+            archive.read("xl/workbook.xml")) for a in [_attributes(tag)]}
+        for tag in _RELATIONSHIP.findall(archive.read("xl/_rels/workbook.xml.rels")):
+            rel = _attributes(tag)
+            target = rel.get("Target", "")
+            if not rel.get("Type", "").endswith("/worksheet"):
+                continue
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            path = str(PurePath(path)).replace("\\", "/")
+            if path in names:
+                parts[path] = sheets.get(rel.get("Id"))
+    except KeyError:  # no workbook part: calamine refuses the file below
+        pass
+    for part in names:
+        if part.startswith("xl/worksheets/") and part.endswith(".xml") and part not in parts:
+            parts[part] = None
+    return parts
+
+
+def _refuse_large_ranges(name: str, data: bytes) -> None:
+    """Every worksheet's declared and spanned range within the limits, before calamine."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part, sheet in _worksheet_parts(archive).items():
+            with archive.open(part) as stream:
+                used_range(stream, name=name, sheet=sheet)
 
 
 class Oversized(Exception):
@@ -254,10 +474,27 @@ def _read_csv(name: str, data: bytes) -> RawSheet:
     text = _decode(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    stem = PurePath(name).stem
+    rows: list[list[object]] = []
+    cells = width = 0
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            width = max(width, len(row))
+            cells += len(row)
+            if len(rows) > MAX_ROWS or cells > MAX_CELLS:
+                _refuse_range(name, stem, len(rows), width, "has at least")
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        what = (f"a field longer than {limit:,} characters (a cell holds at most 32,767)"
+                if "field larger than field limit" in str(exc) else _short(exc))
+        raise ReadError(
+            f"{name} could not be read as a CSV file: row {len(rows) + 1} has {what}. Check "
+            "that the file is a spreadsheet saved as CSV (a quote left open runs on to the "
+            "end), correct it and upload it again.") from None
+    _refuse_range(name, stem, len(rows), width, "uses")
     if _empty(rows):
         raise ReadError(f"{name} has no data: fill in a template and upload it again.")
-    stem = PurePath(name).stem
     return RawSheet(stem, rows, decimal_comma=delimiter == ";")
 
 

@@ -119,6 +119,12 @@ class Visitor:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
+    async def clear_caches(self) -> None:
+        """Send Streamlit's clear-cache message (as the browser's menu would)."""
+        message = BackMsg()
+        message.clear_cache = True
+        await self.ws.send(message.SerializeToString())
+
     async def run(self, page: str = "", query: str = "", click: str | None = None) -> Run:
         """Ask for a run of `page` (its URL path: "" for the default page) and read it to the
         end (a run that reruns itself is followed to its last run). `click`: the id of a button

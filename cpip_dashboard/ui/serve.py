@@ -63,8 +63,23 @@ PRELOAD = ("cpip_dashboard.views.about", "cpip_dashboard.views.actions",
            "cpip_dashboard.rollback")
 
 
+def refuse_clear_cache() -> None:
+    """Any visitor's browser can send Streamlit's clear-cache message, which empties every
+    session's caches (the engine and the database start-up run again; five a second made
+    everyone 2.5 times slower) and has no setting to turn it off. The message is logged and
+    does nothing: the dashboard's caches are cleared by its own code when the data change."""
+    from streamlit.runtime.app_session import AppSession
+
+    def refused(session) -> None:
+        print(f"Refused a clear-cache message from session {session.id}", file=sys.stderr,
+              flush=True)
+
+    AppSession._handle_clear_cache_request = refused
+
+
 def main(argv: list[str] | None = None) -> None:
     limit_malloc_arenas()
+    refuse_clear_cache()
     for module in PRELOAD:
         importlib.import_module(module)
     PagesManager.uses_pages_directory = False

@@ -201,10 +201,16 @@ def safe(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
 
 
-def meeting_pack(meeting, area: str, who) -> tuple[tuple, bytes]:
-    """Build and archive the pack (recorded in the audit trail with who asked for it)."""
-    from ..pack import make_and_archive
+def meeting_pack(meeting, area: str, who) -> tuple[tuple, bytes] | None:
+    """Build and archive the pack (recorded in the audit trail with who asked for it; the same
+    meeting, area and data version gives the pack already archived). A person who may not
+    prepare it (`pack.pack_refusal`) gets the reason and None."""
+    from ..pack import PackError, make_and_archive
 
-    with st.spinner("Preparing the meeting pack…"):
-        day, pdf = make_and_archive(engine(), meeting, area, who.label)
+    try:
+        with st.spinner("Preparing the meeting pack…"):
+            day, pdf = make_and_archive(engine(), meeting, area, who)
+    except PackError as exc:
+        st.error(safe(str(exc)))
+        return None
     return (day, area), pdf
