@@ -1202,7 +1202,7 @@ class _Attack:
         population, a count behind a figure, a figure added or gone). Every other row keeps
         its previous suppression (`carried`), and its group is not worked on."""
         frame = self.frame
-        if previous is None:
+        if previous is None or previous.empty:
             return pd.Series(True, index=frame.index)
         before = {}
         for key, true, den_true, population, value, suppressed in zip(
@@ -1475,8 +1475,18 @@ def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
     counts = frame[(frame["measure"] == COUNT) & (True if work is None else work)]
     hidden_vars: set = set(frame.loc[hide & (frame["measure"] == COUNT), "var"])
     for _code, table in counts.groupby("indicator_code", sort=False):
-        work = table[["area_code", "period", "value", "symbol"]].copy()
         pre_hidden = _isin(table["var"], hidden_vars)
+        # only the periods with something concealed (hidden, withheld or small) can need more
+        values = table["value"].to_numpy(dtype=float)
+        concealed = pre_hidden | table["symbol"].isin(list(HIDING_SYMBOLS)).to_numpy() | (
+            (values > 0) & (values < threshold) & (table["area_code"] != SCOTLAND).to_numpy())
+        if not concealed.any():
+            continue
+        periods = set(table["period"].to_numpy()[concealed].tolist())
+        keep = np.fromiter((p in periods for p in table["period"].tolist()), dtype=bool,
+                           count=len(table))
+        table, pre_hidden = table[keep], pre_hidden[keep]
+        work = table[["area_code", "period", "value", "symbol"]].copy()
         work.loc[pre_hidden, "value"] = np.nan
         work.loc[pre_hidden, "symbol"] = SUPPRESSED_SYMBOL  # counts as a hidden part
         protected = disclosure.protect_counts(work, directory, threshold)
