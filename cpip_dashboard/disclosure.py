@@ -46,9 +46,29 @@ def how_protected(threshold: int | None = None) -> list[str]:
         ("Every rate and percentage is rounded to one decimal place before anything else sees it, "
         "and the checks use the rounded figures."),
         (f"For every hidden figure the dashboard works out, as an attacker would, the least and "
-        f"greatest value it could take from everything shown on any page, in any download and "
-        f"in any archived meeting pack. Figures are hidden until that range is at least {t} "
-        "wide, hiding the smallest figures first; Scotland's figures are never hidden."),
+        f"greatest whole number it could be from everything shown on any page, in any download "
+        f"and in any meeting pack, in this release and in every earlier one (each data version "
+        f"is a release, rollbacks included). Figures are hidden until that range is at least "
+        f"{t} wide, hiding the smallest figures first; Scotland's figures are never hidden."),
+        ("Between releases: a figure that was revised is a different number from the one "
+         "published before, and both are checked against the relations of their own release; "
+         "a figure hidden in an earlier release stays hidden while its value is unchanged "
+         "(unless an earlier release showed it at that value: it is public for good). A count "
+         "the publisher already suppressed (c, [c], *) is protected like any small count."),
+        (f"Where Scotland's own total is below {t} (3 children, say), no council's share can "
+         "be wider than nothing to that total: each is protected when it could be anything "
+         "from 0 to it."),
+        ("A change whose figures cannot be protected is not published: the upload (or "
+         "approval, or rollback) is refused, naming the figures, and nothing changes. A "
+         "finding that earlier releases alone already give away is reported by the audit but "
+         "does not stop later releases, since nothing can unpublish it."),
+        ("A new indicator says how it relates to the others (the Definitions sheet's Relation "
+         "column: part of, rate of, sum of ... over N periods, sum of ...), and those relations "
+         "join the attacker's. Where real data break a declared relation (a revision, a "
+         "transfer between registers), the relation is widened to fit them. An uploaded rate "
+         "that disagrees with its count and child population (another population estimate) "
+         "is shown as published, and what the attacker learns from it is widened to include "
+         "the count."),
         (f"Group disclosure: in a council or committee where fewer than {t} of the children "
          "counted in a total are outside one category (for example every child on the "
          "register, or all but a few, has the same concern recorded), that category's count is "

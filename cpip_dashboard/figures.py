@@ -667,8 +667,12 @@ def _figure_key(row) -> tuple:
     return (row.indicator_code, row.measure, row.area_code, row.period)
 
 
-def _shows_of(code, measure, area, period, value, population, var, den_var
-              ) -> tuple[sdc.Linear, ...]:
+def _shows_of(code, measure, area, period, value, population, var, den_var,
+              count=None, base=None) -> tuple[sdc.Linear, ...]:
+    """What a shown figure tells the attacker. A rate or percentage uploaded as published
+    (computed by its publisher, perhaps on another population estimate) may disagree with
+    the `count` (and `base`) behind it beyond rounding: what it tells is then widened to
+    include them, so that the truth always fits (docs/decisions.md)."""
     label = f"{code} {measure} {area} {period}"
     if measure == COUNT:
         return (sdc.Linear(((var, 1.0),), value, value, label),)
@@ -677,12 +681,21 @@ def _shows_of(code, measure, area, period, value, population, var, den_var
             return ()
         low = max(0.0, (value - HALF_STEP) * population / 1000)
         high = (value + HALF_STEP) * population / 1000
+        if _known(count):
+            low, high = min(low, float(count)), max(high, float(count))
         return (sdc.Linear(((var, 1.0),), low, high, label),)
     if var is None or den_var is None:
         return ()
     low, high = (value - HALF_STEP) / 100, (value + HALF_STEP) / 100
+    if _known(count) and _known(base) and base:
+        share = float(count) / float(base)
+        low, high = min(low, share), max(high, share)
     return (sdc.Linear(((var, 1.0), (den_var, -high)), -math.inf, 0.0, label),
             sdc.Linear(((var, 1.0), (den_var, -low)), 0.0, math.inf, label))
+
+
+def _known(value: object) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def _keys(frame: pd.DataFrame) -> list[tuple]:
@@ -766,8 +779,8 @@ def _scaled(terms: tuple, caps: dict, threshold: int) -> tuple:
     return ((var, coef * threshold / cap * (1 + 1e-9)),)
 
 
-def _model_rows(frame: pd.DataFrame, earlier: _Releases, caps: dict, threshold: int
-                ) -> tuple[list[sdc.Figure], list[int]]:
+def _model_rows(frame: pd.DataFrame, earlier: _Releases, caps: dict, threshold: int,
+                truth: dict | None = None) -> tuple[list[sdc.Figure], list[int]]:
     """The figures of some rows of the frame as the attacker problem sees them (suppressible
     except Scotland's and those an earlier release already showed), then `earlier`'s figures
     on the same tables; with each current figure's position in `frame` (earlier ones have
@@ -777,6 +790,7 @@ def _model_rows(frame: pd.DataFrame, earlier: _Releases, caps: dict, threshold: 
     # A count an earlier release showed exactly is public for good: hiding it today protects
     # nothing, so it is neither a target of today's audit nor a candidate to hide.
     public = earlier.public
+    truth = truth or {}
     shown = np.flatnonzero(frame["value"].notna().to_numpy())
     rows = frame.iloc[shown]
     columns = [rows[c].tolist() for c in ("indicator_code", "measure", "area_code", "period",
@@ -784,7 +798,8 @@ def _model_rows(frame: pd.DataFrame, earlier: _Releases, caps: dict, threshold: 
                                           "suppressed")]
     for position, code, measure, area, period, value, population, var, den_var, count, \
             suppressed in zip(shown.tolist(), *columns, strict=True):
-        shows = _shows_of(code, measure, area, period, value, population, var, den_var)
+        shows = _shows_of(code, measure, area, period, value, population, var, den_var,
+                          truth.get(var), truth.get(den_var) if den_var is not None else None)
         if not shows or var is None:
             continue
         base = count if count is not None and not pd.isna(count) else value
@@ -885,7 +900,7 @@ class _Releases:
                     continue
                 seen_figures.add(shown_key)
                 shows = _shows_of(code, measure, area, period, float(value), population, q,
-                                  q_den)
+                                  q_den, true, den_true)
                 if not shows:
                     continue
                 if q == var:
@@ -1281,7 +1296,7 @@ class _Attack:
         part = self.frame.iloc[sorted(i for g in groups for i in positions[g])]
         model, at = _model_rows(part, _Releases(figures=[f for g in groups for f in earlier[g]],
                                                 public=self.earlier.public),
-                                self.caps, self.threshold)
+                                self.caps, self.threshold, self.built.truth)
         blocks = _Blocks(model, [r for g in groups for r in relations[g]],
                          [s for g in groups for s in expressions[g]])
         targets = blocks.with_targets()

@@ -199,3 +199,18 @@ def test_release_attacker_sees_what_a_shown_table_tells():
     assert release_attacker([(protected.frame, truth_of(values))],
                             ("CP_REGISTER", FIFE, Y2)) == (57, 57)
     assert isinstance(Y1, dt.date) and directory().areas
+
+
+def test_a_publisher_rate_on_another_population_is_widened_not_left_infeasible():
+    """Fife's rate uploaded as published (on the publisher's population estimate: 0.9 per
+    1,000, where our 70,000 children and the count of 57 give 0.8): the relation is widened
+    to include the count, so the component stays feasible and protected, never "infeasible"."""
+    register = {ORKNEY: 31, SHETLAND: 3, SIAR: 25, CLACKS: 52, STIRLING: 38, FIFE: 57}
+    values = {**table("CP_REGISTER", Y2, register), ("CP_REGISTER_RATE", FIFE, Y2): 0.9}
+    protected = run(values)
+    assert not [f for f in protected.findings if "infeasible" in f.note]
+    assert not protected.blocking
+    for key in hidden_counts(protected):
+        low, high = release_attacker([(protected.frame[protected.frame["measure"] == "count"],
+                                       truth_of(values))], key)
+        assert high - low >= T, (key, low, high)
