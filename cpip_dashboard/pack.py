@@ -29,12 +29,12 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from . import charts, config, rag, register, review, tiles
+from . import audit, charts, config, rag, register, review, tiles
 from . import provenance as prov
 from .areas import SCOTLAND, AreaDirectory
 from .db import data_version, utcnow
 from .disclosure import suppression_rule
-from .models import AuditEvent, MeetingPack
+from .models import MeetingPack
 from .queries import (
     area_directory,
     criteria,
@@ -539,7 +539,6 @@ def make_and_archive(engine: Engine, meeting: dt.date | None, area: str, user: s
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
             created_by=user, created_at=created))
-        conn.execute(insert(AuditEvent).values(
-            at=utcnow(), user=user, event="pack",
-            detail=f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})"))
+        audit.write(conn, user, "pack",
+                    f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})")
     return day, pdf

@@ -244,7 +244,7 @@ def start_oidc_provider(users: list[dict]) -> tuple[subprocess.Popen, str]:
 
 
 def auth_secrets(path: Path, app_port: int, metadata: str, roles: str,
-                 cookie_secret: str = "a-test-cookie-secret-of-enough-length-0123456789") -> Path:
+                 cookie_secret: str = "9b2e7c4f1a0d5e83b6c2f9a47d1e0c5b8a3f6d2e") -> Path:
     """A secrets.toml signing in through the provider at `metadata`, then `roles` (TOML)."""
     path.write_text(f"""
 [auth]

@@ -229,7 +229,7 @@ def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str
     with write_transaction(engine) as conn:
         return _check_and_compare(
             conn, report, sheets, kind, indicator, today,
-            commit=dict(user=approvals.actor_id(user), illustrative=illustrative,
+            commit=dict(user=approvals.who(user), illustrative=illustrative,
                         pending=mode == "two-person"))
 
 
@@ -289,7 +289,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
 
 
 def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,
-           user: str, illustrative: bool, pending: bool = False,
+           user: approvals.Who, illustrative: bool, pending: bool = False,
            area_name=None) -> int:
     """Store the batch and its rows; commit and publish it, or keep it pending (no
     publication: nothing anyone sees changes) with its preview for the approver."""
@@ -297,6 +297,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
     changes_json = json.dumps({"sheets": report.sheets, "totals": report.totals()})
     batch_id = conn.execute(UploadBatch.__table__.insert().values(
         file_name=report.file, sha256=report.sha256, kinds=",".join(kinds), uploaded_by=user,
+        uploaded_by_id=user.id,
         committed_at=utcnow(), changes_json=changes_json, illustrative=illustrative,
         state="pending" if pending else "committed")).inserted_primary_key[0]
     _pause_for_tests("batch", batch_id)

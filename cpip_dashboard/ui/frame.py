@@ -46,7 +46,13 @@ def _leave_pages_directory_mode() -> None:
 
 
 def setup_problem() -> str | None:
-    """What stops the dashboard working (a setting, the database), in a sentence; else None."""
+    """What stops the dashboard working (a setting, the database), in a sentence; else None.
+    A placeholder or short sign-in cookie secret stops it before anything else (and is logged,
+    once per process): anyone could sign a cookie for any identity with it."""
+    unsafe = auth.cookie_secret_problem(secrets())
+    if unsafe:
+        auth.log_settings_warnings([unsafe])
+        return unsafe
     try:
         config.suppress_below()
         config.max_upload_mb()
@@ -76,9 +82,14 @@ def require(page: str) -> auth.Identity:
         st.stop()
     if not who.signed_in:
         st.title("Sign in")
-        st.write("Sign in to see the CPIP Leadership Dashboard.")
-        if st.button("Log in", type="primary"):
-            st.login()
+        if who.ended:  # a sign-in older than 8 hours, or one that did not say who it was
+            st.warning(who.ended)
+            if st.button("Sign in again", type="primary"):
+                st.login()
+        else:
+            st.write("Sign in to see the CPIP Leadership Dashboard.")
+            if st.button("Log in", type="primary"):
+                st.login()
         st.stop()
     if who.role is None:
         no_access(who)
@@ -386,7 +397,7 @@ def _run_framed() -> None:
         begin_run()  # the one read of the data version in this run
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
         st.session_state["_signed_in_recorded"] = True
-        audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
+        audit.record(engine(), auth.who(who), "sign-in", f"{who.email} as {who.role}")
     if framed:
         if adopt_url(who, page.url_path):
             sync_url(page.url_path)

@@ -89,9 +89,9 @@ def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = N
 
 def audit_download(file_name: str) -> None:
     """Record who downloaded what (the audit trail)."""
-    from .. import audit
+    from .. import audit, auth
 
-    audit.record(engine(), identity().label, "download", file_name)
+    audit.record(engine(), auth.who(identity()), "download", file_name)
 
 
 def default(**values: str) -> None:
@@ -203,8 +203,9 @@ def safe(text: object) -> str:
 
 def meeting_pack(meeting, area: str, who) -> tuple[tuple, bytes]:
     """Build and archive the pack (recorded in the audit trail with who asked for it)."""
+    from .. import auth
     from ..pack import make_and_archive
 
-    with st.spinner("Preparing the meeting pack…"):
-        day, pdf = make_and_archive(engine(), meeting, area, who.label)
+    with st.spinner("Preparing the meeting pack…"):  # recorded by name and identity (auth.Who)
+        day, pdf = make_and_archive(engine(), meeting, area, auth.who(who))
     return (day, area), pdf
