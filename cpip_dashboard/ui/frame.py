@@ -4,6 +4,8 @@ shareable query parameters, and the navigation (built per role)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -28,6 +30,12 @@ PAGES = (
     ("about", "pages/about.py", "About", "about"),
 )
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
+log = logging.getLogger(__name__)
+DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try again in a few "
+                 "minutes; if it persists, tell whoever runs the dashboard.")
+PAGE_FAILED = ("Something went wrong while drawing this page, so it stopped. Try again, or "
+               "go back to the Briefing; if it persists, tell whoever runs the dashboard (the "
+               "details are in its log).")
 INDICATOR_PARAMS = ("measure", "compare")  # the Indicators page's own (CONTRACT.md)
 
 
@@ -62,9 +70,7 @@ def setup_problem() -> str | None:
     try:
         engine()
     except SQLAlchemyError as exc:
-        return ("The dashboard cannot reach its database just now "
-                f"({safe(type(exc).__name__)}). Try again in a few minutes; if it persists, "
-                "tell whoever runs the dashboard.")
+        return DATABASE_DOWN.format(safe(type(exc).__name__))
     return None
 
 
@@ -156,6 +162,11 @@ def _notice(text: str) -> None:
     st.session_state.setdefault("_notices", []).append(text)
 
 
+def _echo(value: str, limit: int = 40) -> str:
+    """An address value quoted back in a notice, cut short (an address can be very long)."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
 def _history_navigation() -> bool | None:
     """Whether this run comes from the browser's Back or Forward (None: this Streamlit does
     not say)."""
@@ -211,7 +222,7 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
         if wanted.upper() in options:
             st.session_state["area"] = wanted.upper()
         else:
-            _notice(f"Area {wanted!r} in the address is not known; showing "
+            _notice(f"Area {_echo(wanted)} in the address is not known; showing "
                     f"{area_label(default_area)}.")
             st.session_state["area"] = default_area
     meeting = changed("meeting")
@@ -219,9 +230,11 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
         st.session_state.pop("meeting", None)
     elif meeting is not None:
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting):  # not 20240917, 2024-W38-2
+                raise ValueError(meeting)
             st.session_state["meeting"] = dt.date.fromisoformat(meeting)
         except ValueError:
-            _notice(f"Meeting date {meeting!r} in the address is not a date (YYYY-MM-DD); "
+            _notice(f"Meeting date {_echo(meeting)} in the address is not a date (YYYY-MM-DD); "
                     "showing the latest meeting.")
             st.session_state.pop("meeting", None)
     indicator = changed("indicator")
@@ -383,6 +396,12 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     begin_secrets()
     try:
         _run_framed()
+    except SQLAlchemyError as exc:  # the database went away after start, or mid-run
+        log.exception("A page could not reach the database")
+        st.error(DATABASE_DOWN.format(safe(type(exc).__name__)))
+    except Exception:  # any other failure: one sentence here, the traceback in the log
+        log.exception("A page failed")
+        st.error(PAGE_FAILED)
     finally:
         end_run()
 

@@ -3,6 +3,8 @@ captions built from plain strings; never HTML, and never markdown made from data
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -89,9 +91,14 @@ def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = N
 
 def audit_download(file_name: str) -> None:
     """Record who downloaded what (the audit trail)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .. import audit, auth
 
-    audit.record(engine(), auth.who(identity()), "download", file_name)
+    try:
+        audit.record(engine(), auth.who(identity()), "download", file_name)
+    except SQLAlchemyError:  # the page then says the database cannot be reached
+        logging.getLogger(__name__).exception("Could not record the download of %s", file_name)
 
 
 def default(**values: str) -> None:
