@@ -67,6 +67,7 @@ class Identity:
     issuer: str | None = None  # the token's `iss`
     subject: str | None = None  # the token's `sub`
     ended: str | None = None  # why a sign-in that was made no longer counts (too old)
+    email_trusted: bool = False  # the lists apply to the email (verified, or a trusted issuer)
 
     @property
     def label(self) -> str:
@@ -256,7 +257,8 @@ def identify(secrets: Mapping[str, Any], user: Mapping[str, Any],
                    f"({', '.join(committees)}) by [cpip.roles]; using {area}, the first in the "
                    "configuration.")
     return Identity(True, shown_email, name, role, area, notes=notes,
-                    issuer=str(user["iss"]).strip(), subject=str(user["sub"]).strip())
+                    issuer=str(user["iss"]).strip(), subject=str(user["sub"]).strip(),
+                    email_trusted=email is not None)
 
 
 def settings_warnings(secrets: Mapping[str, Any]) -> list[str]:

@@ -61,6 +61,7 @@ def test_an_unverified_email_gets_no_role_from_the_lists(make_app, sqlite_sample
     unverified = person("secretariat@gov.scot", "Sam Secretariat", email_verified=False)
     at = make_app(sqlite_sample_url, user=unverified, secrets=AUTH_SECRETS)
     assert [t.value for t in at.title] == ["No access yet"] and nothing_shown(at)
+    assert "has not marked this address as verified" in texts(at)
     trusted = copy.deepcopy(AUTH_SECRETS)
     trusted["cpip"]["roles"]["trusted_issuers"] = [unverified["iss"]]
     at = make_app(sqlite_sample_url, user=unverified, secrets=trusted)

@@ -109,8 +109,16 @@ def require(page: str) -> auth.Identity:
 
 def no_access(who: auth.Identity) -> None:
     st.title("No access yet")
-    st.write(f"You are signed in as {who.email}, but this address is not on the dashboard's "
-             "list of users.")
+    if not who.email:
+        st.write("You are signed in, but your sign-in carries no email address, and no group "
+                 "the dashboard knows gives you a role.")
+    elif not who.email_trusted:
+        st.write(f"You are signed in as {safe(who.email)}, but your identity provider has not "
+                 "marked this address as verified, so the dashboard's list of users does not "
+                 "apply to it.")
+    else:
+        st.write(f"You are signed in as {safe(who.email)}, but this address is not on the "
+                 "dashboard's list of users.")
     st.write("Ask the secretariat (Scottish Government child protection unit) to add you, "
              "saying which committee or office you work for.")
     if st.button("Log out"):
