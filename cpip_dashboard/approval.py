@@ -81,7 +81,7 @@ def settings_warnings(secrets: Mapping[str, Any], environ: Mapping[str, str] | N
         return [str(exc)]
     if chosen == "two-person":
         roles = dict(secrets.get("cpip", {}) or {}).get("roles", {}) or {}
-        members = {str(e).strip().lower() for e in roles.get("secretariat", []) or []}
+        members = {auth.normalise_email(e) for e in roles.get("secretariat", []) or []}
         groups = dict(roles.get("groups", {}) or {})
         groups.pop("claim", None)
         by_group = any(auth.parse_target(t) == ("secretariat", None) for t in groups.values())
