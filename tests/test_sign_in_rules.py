@@ -37,11 +37,11 @@ def visit(make_app, monkeypatch, url: str, page: str | None, user: dict, secrets
     return page_alone(monkeypatch, ROOT, url, page, user, secrets)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page_file", PAGES)  # not "page": pytest-playwright's fixture
 def test_a_sign_in_older_than_eight_hours_is_ended(make_app, monkeypatch, sqlite_sample_url,
-                                                   page):
+                                                   page_file):
     old = dict(SECRETARIAT, iat=int(time.time()) - 8 * 3600 - 5)
-    at = visit(make_app, monkeypatch, sqlite_sample_url, page, old, AUTH_SECRETS)
+    at = visit(make_app, monkeypatch, sqlite_sample_url, page_file, old, AUTH_SECRETS)
     assert not at.exception
     assert auth.ENDED in texts(at) and nothing_shown(at)
     assert [b.label for b in at.button] == ["Sign in again"]
