@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from . import audit, auth
-from .auth import Identity
+from .auth import Identity, Who, who
 from .db import utcnow, write_transaction
 from .imports.diff import Diff
 from .imports.problems import Problem
@@ -43,6 +44,7 @@ from .models import BatchPreview, UploadBatch
 
 MODES = ("two-person", "single")
 Actor = Identity | str
+__all__ = ["Who", "who"]  # re-exported: the pipeline records uploaders through them
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -79,7 +81,7 @@ def settings_warnings(secrets: Mapping[str, Any], environ: Mapping[str, str] | N
         return [str(exc)]
     if chosen == "two-person":
         roles = dict(secrets.get("cpip", {}) or {}).get("roles", {}) or {}
-        members = {str(e).strip().lower() for e in roles.get("secretariat", []) or []}
+        members = {auth.normalise_email(e) for e in roles.get("secretariat", []) or []}
         groups = dict(roles.get("groups", {}) or {})
         groups.pop("claim", None)
         by_group = any(auth.parse_target(t) == ("secretariat", None) for t in groups.values())
@@ -96,12 +98,42 @@ def settings_warnings(secrets: Mapping[str, Any], environ: Mapping[str, str] | N
 
 
 def actor_id(actor: Actor) -> str:
-    """The name recorded in the audit trail and compared for self-approval."""
-    return actor.user_id if isinstance(actor, Identity) else str(actor).strip()
+    """The identity recorded in the audit trail and compared for self-approval."""
+    return who(actor).id
 
 
-def same_person(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().lower() == (b or "").strip().lower()
+def _names(recorded: str | None) -> set[str]:
+    """A recorded name, normalised, and the email of a "Name <email>" record."""
+    found = {auth.normalise_email(recorded)} if recorded else set()
+    email = re.search(r"<([^<>]+)>\s*$", recorded or "")
+    if email:
+        found.add(auth.normalise_email(email.group(1)))
+    return found - {""}
+
+
+def same_record(id_a: str | None, name_a: str | None, id_b: str | None,
+                name_b: str | None) -> bool:
+    """Whether two stored records (an uploader and a rejecter) are the same person: by identity
+    when both have one, else by name or email (rows from before identities were kept)."""
+    if id_a and id_b:
+        return id_a == id_b or (id_a == name_a and id_b == name_b
+                                and auth.normalise_email(id_a) == auth.normalise_email(id_b))
+    return bool(_names(name_a) & _names(name_b))
+
+
+def same_person(actor: Actor, stored_id: str | None, stored_name: str | None) -> bool:
+    """Whether `actor` is the person a batch records (its uploader): the same identity; or, for a
+    record made by name (before identities were kept, when the web recorded the email; or on the
+    command line), that name equal, normalised, to the actor's email (or command-line name). A
+    signed-in person's email counts here whether verified or not: refusing is the safe side."""
+    me = who(actor)
+    if stored_id and (stored_id == me.id or (
+            me.id == str(me) and auth.normalise_email(stored_id) == auth.normalise_email(me.id))):
+        return True
+    if stored_id and stored_id != stored_name:
+        return False  # a signed-in person's identity: only the identity counts
+    name = auth.normalise_email(stored_name)
+    return bool(name) and name in me.aliases
 
 
 def writer_refusal(actor: Actor, what: str) -> str | None:
@@ -113,7 +145,7 @@ def writer_refusal(actor: Actor, what: str) -> str | None:
         held = auth.ROLE_LABELS.get(actor.role or "", "")
         return (f"Only the secretariat can {what}: {actor.label} "
                 + (f"has the {held} role." if held else "has no role on this dashboard."))
-    if not actor_id(actor):
+    if not str(actor).strip():
         return f"Say who you are to {what} (--user)."
     return None
 
@@ -132,9 +164,11 @@ def _pending_batch(conn: Connection, batch_id: int) -> tuple[Any, str | None]:
     if batch is None:
         return None, f"Batch {batch_id} does not exist."
     if batch.state != "pending":
+        withdrawn = same_record(batch.rejected_by_id, batch.rejected_by, batch.uploaded_by_id,
+                                batch.uploaded_by)
         what = {"committed": "already current", "rolled_back": "rolled back",
-                "rejected": "rejected" if not same_person(batch.rejected_by, batch.uploaded_by)
-                else "withdrawn"}.get(batch.state, batch.state)
+                "rejected": "withdrawn" if withdrawn else "rejected"}.get(batch.state,
+                                                                         batch.state)
         return batch, f"Batch {batch_id} is not awaiting approval: it is {what}."
     return batch, None
 
@@ -144,12 +178,12 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
     refusal = writer_refusal(actor, "approve uploads")
     if refusal:
         return Decision(False, refusal)
-    who = actor_id(actor)
+    person = who(actor)
     with write_transaction(engine) as conn:
         batch, problem = _pending_batch(conn, batch_id)
         if problem:
             return Decision(False, problem)
-        if same_person(who, batch.uploaded_by):
+        if same_person(person, batch.uploaded_by_id, batch.uploaded_by):
             return Decision(False, f"Batch {batch_id} was uploaded by {batch.uploaded_by}: "
                                    "another secretariat member must approve it (two-person "
                                    "approval).")
@@ -159,14 +193,15 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
         try:
             with conn.begin_nested():
                 conn.execute(UploadBatch.__table__.update().where(
-                    UploadBatch.id == batch_id).values(state="committed", approved_by=who,
+                    UploadBatch.id == batch_id).values(state="committed", approved_by=str(person),
+                                                       approved_by_id=person.id,
                                                        approved_at=now))
                 # the figures are protected again, in this transaction
                 publish(conn, "approve", batch_id, set(batch.kinds.split(",")))
         except Unpublishable as exc:
             return Decision(False, f"Batch {batch_id} cannot be approved: "
                                    + refusal_text(exc))
-        audit.write(conn, who, "approve", f"Approved batch {batch_id} ({batch.file_name}) "
+        audit.write(conn, person, "approve", f"Approved batch {batch_id} ({batch.file_name}) "
                     f"uploaded by {batch.uploaded_by}", batch_id, at=now)
     return Decision(True, f"Batch {batch_id} ({batch.file_name}) is approved and current: every "
                           "page shows it now.")
@@ -182,7 +217,7 @@ def reject(engine: Engine, batch_id: int, actor: Actor, reason: str) -> Decision
     refusal = writer_refusal(actor, "reject uploads")
     if refusal:
         return Decision(False, refusal)
-    return _refuse(engine, batch_id, actor_id(actor), reason, uploader_only=False)
+    return _refuse(engine, batch_id, who(actor), reason, uploader_only=False)
 
 
 def withdraw(engine: Engine, batch_id: int, actor: Actor, reason: str = "") -> Decision:
@@ -190,25 +225,26 @@ def withdraw(engine: Engine, batch_id: int, actor: Actor, reason: str = "") -> D
     refusal = writer_refusal(actor, "withdraw uploads")
     if refusal:
         return Decision(False, refusal)
-    return _refuse(engine, batch_id, actor_id(actor), (reason or "").strip(), uploader_only=True)
+    return _refuse(engine, batch_id, who(actor), (reason or "").strip(), uploader_only=True)
 
 
-def _refuse(engine: Engine, batch_id: int, who: str, reason: str,
+def _refuse(engine: Engine, batch_id: int, person: Who, reason: str,
             uploader_only: bool) -> Decision:
     with write_transaction(engine) as conn:
         batch, problem = _pending_batch(conn, batch_id)
         if problem:
             return Decision(False, problem)
-        withdrawn = same_person(who, batch.uploaded_by)
+        withdrawn = same_person(person, batch.uploaded_by_id, batch.uploaded_by)
         if uploader_only and not withdrawn:
             return Decision(False, f"Only {batch.uploaded_by}, who uploaded batch {batch_id}, "
                                    "can withdraw it; another secretariat member can reject it "
                                    "with a reason.")
         now = utcnow()
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
-            state="rejected", rejected_by=who, rejected_at=now, rejected_reason=reason or None))
+            state="rejected", rejected_by=str(person), rejected_by_id=person.id, rejected_at=now,
+            rejected_reason=reason or None))
         event = "withdraw" if withdrawn else "reject"
-        audit.write(conn, who, event, f"{'Withdrew' if withdrawn else 'Rejected'} batch "
+        audit.write(conn, person, event, f"{'Withdrew' if withdrawn else 'Rejected'} batch "
                     f"{batch_id} ({batch.file_name})" + (f": {reason}" if reason else ""),
                     batch_id, at=now)
     return Decision(True, f"Batch {batch_id} ({batch.file_name}) is "

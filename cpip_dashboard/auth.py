@@ -1,4 +1,15 @@
-"""Who may do what (pure): roles from `[cpip.roles]` in secrets, pages per role.
+"""Who may do what (pure): who a visitor is, roles from `[cpip.roles]` in secrets, pages per role.
+
+A person is their provider's issuer and subject (the `iss` and `sub` claims of the ID token that
+Streamlit keeps in its sign-in cookie): `Identity.user_id` is `"<iss>|<sub>"`, recorded with
+every upload, approval, rejection, rollback and audit event, and compared for two-person
+approval; the name and email are kept beside it for display only. The email lists apply to an
+email the token marks verified (`email_verified`), or to any email from an issuer listed in
+`[cpip.roles] trusted_issuers` (providers such as Entra ID that verify emails but send no such
+claim); emails are compared after NFKC normalisation, trimming and case-folding
+(`normalise_email`). A sign-in older than `SIGN_IN_HOURS` by its `iat` has ended
+(`Identity.ended` says so): Streamlit's own cookie lasts 30 days and cannot be shortened, so the
+frame checks on every run.
 
 Roles come from the email lists and from the identity provider's group claim
 (`[cpip.roles.groups]`: `claim` names the claim, default "groups"; each other key maps a group
@@ -12,11 +23,13 @@ with the secretariat role.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 ROLES = ("secretariat", "minister_office", "committee")
 ROLE_LABELS = {"secretariat": "Secretariat", "minister_office": "Minister's office",
@@ -32,6 +45,13 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "about": ROLES,
 }
 LOCAL_USER = "local user"
+SIGN_IN_HOURS = 8  # a sign-in older than this (by the token's `iat`) must be made again
+CLOCK_SKEW = dt.timedelta(minutes=5)  # an `iat` this far ahead of our clock is still accepted
+ENDED = (f"Your sign-in has ended: a sign-in lasts {SIGN_IN_HOURS} hours. Sign in again to "
+         "carry on.")
+NO_IDENTITY = ("Your sign-in did not say who you are (the provider sent no issuer, subject or "
+               "time of sign-in). Sign in again; if this persists, tell whoever runs the "
+               "dashboard.")
 log = logging.getLogger(__name__)
 
 
@@ -44,38 +64,104 @@ class Identity:
     area: str | None = None  # a committee's own area (council code or CPC id)
     local_mode: bool = False
     notes: tuple[str, ...] = ()  # what the person should know about their role (two committees)
+    issuer: str | None = None  # the token's `iss`
+    subject: str | None = None  # the token's `sub`
+    ended: str | None = None  # why a sign-in that was made no longer counts (too old)
+    email_trusted: bool = False  # the lists apply to the email (verified, or a trusted issuer)
 
     @property
     def label(self) -> str:
-        return self.name or self.email or LOCAL_USER
+        return self.name or self.email or self.subject or LOCAL_USER
 
     @property
     def user_id(self) -> str:
-        """Who this is in the audit trail and for two-person approval: the email address (lower
-        case; names are not unique) when there is one, else the label."""
-        return self.email.strip().lower() if self.email else self.label
+        """Who this is in the audit trail and for two-person approval: `"<iss>|<sub>"`, which
+        stays the same when the provider changes the person's name or email (local mode: the
+        local user)."""
+        if self.issuer and self.subject:
+            return f"{self.issuer}|{self.subject}"
+        return LOCAL_USER if self.local_mode else self.label
+
+    @property
+    def display(self) -> str:
+        """Who this is, for people reading the record: the name and the email."""
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.label
 
     def may_use(self, page: str) -> bool:
         return self.role is not None and self.role in PAGE_ROLES.get(page, ())
+
+
+class Who(str):
+    """Who did something, as recorded: the text is the name for display (a signed-in person's
+    name and email, or the command line's `--user`); `.id` is the identity compared for
+    two-person approval (a signed-in person's `"<iss>|<sub>"`, or the `--user` name again).
+    A `str`, so code that records a name (the pack's "Prepared by") takes it unchanged."""
+
+    id: str
+    aliases: frozenset[str]  # normalised names a record made before identities may carry
+
+    def __new__(cls, name: str, id: str, aliases: frozenset[str] = frozenset()) -> Self:
+        made = super().__new__(cls, name[:200])
+        made.id = id
+        made.aliases = aliases
+        return made
+
+
+def who(actor: Identity | str) -> Who:
+    """The record of `actor`: a signed-in person by issuer and subject, with name and email for
+    display; a plain name (command line, sample loader) as itself."""
+    if isinstance(actor, Who):
+        return actor
+    if isinstance(actor, Identity):
+        aliases = frozenset({normalise_email(actor.email)} if actor.email else ())
+        return Who(actor.display, actor.user_id, aliases)
+    name = str(actor).strip()
+    return Who(name, name, frozenset({normalise_email(name)} if name else ()))
 
 
 def auth_configured(secrets: Mapping[str, Any]) -> bool:
     return bool(secrets.get("auth"))
 
 
+def normalise_email(text: object) -> str:
+    """An email address as compared everywhere: Unicode NFKC (a full-width letter is the
+    letter), surrounding spaces trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", "" if text is None else str(text)).strip().casefold()
+
+
+def _true(value: object) -> bool:
+    """A boolean claim: true, or the text "true" (some providers send strings)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def trusted_email(user: Mapping[str, Any], roles: Mapping[str, Any]) -> str | None:
+    """The email the lists may be applied to: one the token marks verified, or any from an
+    issuer in `trusted_issuers`; else None."""
+    email = user.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return None
+    trusted = {str(i).strip().rstrip("/") for i in roles.get("trusted_issuers", []) or []}
+    issuer = str(user.get("iss") or "").strip().rstrip("/")
+    if _true(user.get("email_verified")) or (issuer and issuer in trusted):
+        return email
+    return None
+
+
 def role_for(email: str | None, roles: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(role, committee area) for an email; (None, None) when it is in no list."""
     if not email:
         return None, None
-    wanted = email.strip().lower()
-    lower = lambda items: {str(i).strip().lower() for i in items}
+    wanted = normalise_email(email)
+    lower = lambda items: {normalise_email(i) for i in items}
     if wanted in lower(roles.get("secretariat", []) or []):
         return "secretariat", None
     if wanted in lower(roles.get("minister_office", []) or []):
         return "minister_office", None
     committee: dict[str, str] = {}
     for key, area in dict(roles.get("committee", {}) or {}).items():  # the first mapping wins
-        committee.setdefault(str(key).strip().lower(), str(area).strip().upper())
+        committee.setdefault(normalise_email(key), str(area).strip().upper())
     if wanted in committee:
         return "committee", committee[wanted]
     return None, None
@@ -118,14 +204,46 @@ def widest(candidates: list[tuple[str | None, str | None]]) -> tuple[str | None,
     return min(held, key=lambda c: ROLES.index(c[0])) if held else (None, None)
 
 
-def identify(secrets: Mapping[str, Any], user: Mapping[str, Any]) -> Identity:
-    """The visitor, from the secrets and `st.user` (as a mapping)."""
+def signed_in_at(user: Mapping[str, Any]) -> dt.datetime | None:
+    """When the person signed in: the token's `iat` (seconds since 1970), in UTC; None when
+    absent or not a number."""
+    value = user.get("iat")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(float(value), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def sign_in_problem(user: Mapping[str, Any], now: dt.datetime | None = None) -> str | None:
+    """Why this sign-in does not count (a sentence), else None: no issuer, subject or time of
+    sign-in, or a sign-in older than `SIGN_IN_HOURS` (or dated in the future)."""
+    now = now or dt.datetime.now(dt.UTC)
+    issued = signed_in_at(user)
+    if not str(user.get("iss") or "").strip() or not str(user.get("sub") or "").strip() \
+            or issued is None:
+        return NO_IDENTITY
+    if issued > now + CLOCK_SKEW or now - issued > dt.timedelta(hours=SIGN_IN_HOURS):
+        return ENDED
+    return None
+
+
+def identify(secrets: Mapping[str, Any], user: Mapping[str, Any],
+             now: dt.datetime | None = None) -> Identity:
+    """The visitor, from the secrets (read on every run) and `st.user` (as a mapping)."""
     if not auth_configured(secrets):
         return Identity(True, None, None, "secretariat", local_mode=True)
     if not user.get("is_logged_in"):
         return Identity(False, None, None, None)
-    email = user.get("email")
+    raw_email = user.get("email")
+    shown_email = raw_email.strip() if isinstance(raw_email, str) and raw_email.strip() else None
+    name = user.get("name") if isinstance(user.get("name"), str) else None
+    problem = sign_in_problem(user, now)
+    if problem:
+        return Identity(False, shown_email, name, None, ended=problem)
     roles = dict(secrets.get("cpip", {}) or {}).get("roles", {}) or {}
+    email = trusted_email(user, roles)
     candidates = [role_for(email, roles), *group_roles(user, roles)]
     role, area = widest(candidates)
     notes: tuple[str, ...] = ()
@@ -135,10 +253,12 @@ def identify(secrets: Mapping[str, Any], user: Mapping[str, Any]) -> Identity:
                 f"the dashboard starts on {area}, the first in its configuration. Ask the "
                 "secretariat to keep you in one.")
         notes = (note,)
-        _warn_once(f"{email or user.get('sub')} is mapped to {len(committees)} committees "
+        _warn_once(f"{shown_email or user.get('sub')} is mapped to {len(committees)} committees "
                    f"({', '.join(committees)}) by [cpip.roles]; using {area}, the first in the "
                    "configuration.")
-    return Identity(True, email, user.get("name"), role, area, notes=notes)
+    return Identity(True, shown_email, name, role, area, notes=notes,
+                    issuer=str(user["iss"]).strip(), subject=str(user["sub"]).strip(),
+                    email_trusted=email is not None)
 
 
 def settings_warnings(secrets: Mapping[str, Any]) -> list[str]:
@@ -148,7 +268,7 @@ def settings_warnings(secrets: Mapping[str, Any]) -> list[str]:
     found: list[str] = []
     areas: dict[str, list[str]] = {}
     for email, area in dict(roles.get("committee", {}) or {}).items():
-        areas.setdefault(str(email).strip().lower(), []).append(str(area).strip().upper())
+        areas.setdefault(normalise_email(email), []).append(str(area).strip().upper())
     for email, listed in areas.items():
         if len(set(listed)) > 1:
             found.append(f"{email} is mapped to {len(set(listed))} committees "
@@ -180,3 +300,47 @@ def _warn_once(text: str) -> None:
 def log_settings_warnings(texts: list[str]) -> None:
     for text in texts:
         _warn_once(text)
+
+
+# --- the sign-in cookie's secret ---------------------------------------------------------------
+
+COOKIE_SECRET_MIN = 32
+# Words that mark a value as one to be replaced, not a secret (the example file's included);
+# six letters or more, so a random string does not contain one by chance.
+PLACEHOLDER_WORDS = ("replace", "change", "example", "placeholder", "secret", "password",
+                     "random", "insert", "default", "cookie")
+
+
+def example_cookie_secret() -> str | None:
+    """The `cookie_secret` written in `.streamlit/secrets.example.toml`."""
+    import tomllib
+
+    from .config import PROJECT_ROOT
+
+    try:
+        with (PROJECT_ROOT / ".streamlit" / "secrets.example.toml").open("rb") as handle:
+            return str(tomllib.load(handle).get("auth", {}).get("cookie_secret") or "") or None
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+
+
+def cookie_secret_problem(secrets: Mapping[str, Any]) -> str | None:
+    """Why `[auth] cookie_secret` must not be used (a sentence), else None: anyone who knows it
+    can sign a cookie for any identity, so a placeholder (the example file's value, or an
+    obvious one) or a short value (< 32 characters) stops the dashboard. None in local mode."""
+    if not auth_configured(secrets):
+        return None
+    value = str(dict(secrets.get("auth", {}) or {}).get("cookie_secret") or "").strip()
+    fix = ("Set it to a long random string (for example the output of `openssl rand -hex 32`) "
+           "in .streamlit/secrets.toml and restart the dashboard.")
+    if not value:
+        return f"The sign-in cookie secret ([auth] cookie_secret) is not set. {fix}"
+    lowered = value.lower()
+    if value == example_cookie_secret() or any(w in lowered for w in PLACEHOLDER_WORDS) \
+            or len(set(lowered)) < 8:
+        return ("The sign-in cookie secret ([auth] cookie_secret) is a placeholder, so anyone "
+                f"could sign in as anyone. {fix}")
+    if len(value) < COOKIE_SECRET_MIN:
+        return (f"The sign-in cookie secret ([auth] cookie_secret) is {len(value)} characters "
+                f"long; it must be at least {COOKIE_SECRET_MIN}. {fix}")
+    return None

@@ -1,7 +1,8 @@
 """`python -m cpip_dashboard COMMAND`: the command line of CONTRACT.md.
 
-init-db, import, template, batches, rollback, approve, reject, audit-disclosure, figures, pack,
-packs. Every command that writes records `--user` (default: the operating-system user) in
+init-db, import, template, batches, rollback, approve, reject, audit-disclosure, figures,
+verify-audit, pack, packs. Every command that writes records `--user` (default: the
+operating-system user) in
 the audit trail. Whoever has a shell on the server is trusted as an administrator: under
 two-person approval (`CPIP_APPROVAL`) the command line checks only that approver and
 uploader differ (by `--user`).
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = fig.add_mutually_exclusive_group()
     out.add_argument("--csv", type=Path, metavar="OUT", help="write them as CSV to OUT")
     out.add_argument("--json", action="store_true")
+
+    commands.add_parser("verify-audit", help="check that the audit trail's hash chain is whole")
 
     pk = commands.add_parser("pack", help="write the meeting pack (PDF), or an archived one")
     pk.add_argument("--meeting", type=_iso_date,
@@ -445,7 +448,21 @@ def cmd_figures(args, engine) -> int:
     return 0
 
 
+def cmd_verify_audit(args, engine) -> int:
+    """Every audit row's hash chains to the one before: exit 0 whole; 1 naming the first row
+    that breaks the chain."""
+    from . import audit
+    from .db import migrate
+
+    migrate(engine)
+    with engine.connect() as conn:
+        verdict = audit.verify(conn)
+    print(verdict.message)
+    return 0 if verdict.ok else 1
+
+
 COMMANDS = {"init-db": cmd_init_db, "audit-disclosure": cmd_audit_disclosure,
-            "figures": cmd_figures, "import": cmd_import, "template": cmd_template,
+            "figures": cmd_figures, "verify-audit": cmd_verify_audit,
+            "import": cmd_import, "template": cmd_template,
             "batches": cmd_batches, "rollback": cmd_rollback, "pack": cmd_pack,
             "packs": cmd_packs, "approve": cmd_approve, "reject": cmd_reject}

@@ -106,6 +106,13 @@ class UploadBatch(Base):
     rejected_by: Mapped[str | None] = mapped_column(String(200))
     rejected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     rejected_reason: Mapped[str | None] = mapped_column(Text)
+    # Who, by identity (migration 0008): a signed-in person's "<iss>|<sub>", a command-line
+    # name as written; the *_by columns above keep the name (and email) for display. NULL on
+    # rows from before identities were kept: those are matched by name (`auth.same_person`).
+    uploaded_by_id: Mapped[str | None] = mapped_column(String(512))
+    approved_by_id: Mapped[str | None] = mapped_column(String(512))
+    rejected_by_id: Mapped[str | None] = mapped_column(String(512))
+    rolled_back_by_id: Mapped[str | None] = mapped_column(String(512))
 
 
 class BatchPreview(Base):
@@ -118,13 +125,20 @@ class BatchPreview(Base):
 
 
 class AuditEvent(Base):
+    """Append-only and tamper-evident (migration 0008): each row's `hash` is the SHA-256 of its
+    content and the row before's hash (`audit.canonical`), written only by `audit.write`; on
+    PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE."""
+
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    user: Mapped[str] = mapped_column(String(200))
+    user: Mapped[str] = mapped_column(String(200))  # the name (and email), for display
     event: Mapped[str] = mapped_column(String(32))  # upload / rollback / pack / download / sign-in
     detail: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("upload_batch.id"))
+    user_id: Mapped[str | None] = mapped_column(String(512))  # "<iss>|<sub>", or a CLI name
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- uploaded, append-only ----------------------------------------------------------------

@@ -29,14 +29,13 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from . import charts, config, rag, register, review, tiles
+from . import audit, charts, config, rag, register, review, tiles
 from . import provenance as prov
-from .approval import actor_id
 from .areas import SCOTLAND, AreaDirectory
-from .auth import Identity
+from .auth import Identity, who
 from .db import data_version, utcnow, write_transaction
 from .disclosure import suppression_rule
-from .models import AuditEvent, MeetingPack
+from .models import MeetingPack
 from .queries import (
     area_directory,
     criteria,
@@ -601,8 +600,8 @@ def make_and_archive(engine: Engine, meeting: dt.date | None, area: str,
     refusal = pack_refusal(user, area)
     if refusal:
         raise PackError(refusal)
-    who = actor_id(user)
-    shown = user.label if isinstance(user, Identity) else who
+    person = who(user)  # recorded by name and identity
+    shown = user.label if isinstance(user, Identity) else str(person)
     with engine.connect() as conn:
         version = data_version(conn)
         day = meeting_on_or_before(conn, meeting) if meeting is not None else None
@@ -623,8 +622,8 @@ def make_and_archive(engine: Engine, meeting: dt.date | None, area: str,
             return day, found
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
-            created_by=who, created_at=created, once_key=once_key(day, area, version)))
-        conn.execute(insert(AuditEvent).values(
-            at=utcnow(), user=who, event="pack",
-            detail=f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})"))
+            created_by=str(person), created_at=created,
+            once_key=once_key(day, area, version)))
+        audit.write(conn, person, "pack",
+                    f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})")
     return day, pdf

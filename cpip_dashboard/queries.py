@@ -117,12 +117,16 @@ def batch_summary(b: UploadBatch) -> dict:
 
 def batch_details(b: UploadBatch) -> dict:
     """`batch_summary` and, for people, who rejected the batch, when and why, and whether its
-    uploader did (withdrew it)."""
+    uploader did (withdrew it); `user_id`: the uploader's identity (None before identities were
+    kept), for two-person approval."""
+    from .approval import same_record
+
     return batch_summary(b) | {
+        "user_id": b.uploaded_by_id,
         "rejected_by": b.rejected_by, "rejected_at": _iso(b.rejected_at),
         "reason": b.rejected_reason,
         "withdrawn": b.state == "rejected" and b.rejected_by is not None
-        and b.rejected_by.lower() == b.uploaded_by.lower(),
+        and same_record(b.rejected_by_id, b.rejected_by, b.uploaded_by_id, b.uploaded_by),
     }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.orm import aliased
 
 from . import audit
-from .approval import Actor, actor_id, writer_refusal
+from .approval import Actor, who, writer_refusal
 from .current import KIND_TABLES
 from .db import utcnow, write_transaction
 from .models import (
@@ -84,7 +84,7 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
     refusal = writer_refusal(user, "roll back batches")
     if refusal:
         return RollbackResult(False, refusal)
-    user = actor_id(user)
+    person = who(user)
     with write_transaction(engine) as conn:
         batch = conn.execute(select(UploadBatch).where(UploadBatch.id == batch_id)).first()
         if batch is None:
@@ -120,13 +120,14 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
         try:
             with conn.begin_nested():
                 conn.execute(UploadBatch.__table__.update().where(
-                    UploadBatch.id == batch_id).values(state="rolled_back",
-                                                       rolled_back_by=user, rolled_back_at=now))
+                    UploadBatch.id == batch_id).values(
+                    state="rolled_back", rolled_back_by=str(person),
+                    rolled_back_by_id=person.id, rolled_back_at=now))
                 publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
         except Unpublishable as exc:
             return RollbackResult(False, f"Batch {batch_id} cannot be rolled back: "
                                   + refusal_text(exc))
-        audit.write(conn, user, "rollback", f"Rolled back batch {batch_id} ({batch.file_name})",
+        audit.write(conn, person, "rollback", f"Rolled back batch {batch_id} ({batch.file_name})",
                     batch_id, at=now)
     return RollbackResult(True, f"Batch {batch_id} ({batch.file_name}) is rolled back: its rows "
                                 "no longer show anywhere; history keeps them.")

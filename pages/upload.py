@@ -91,7 +91,8 @@ if view["pending"]:
                "another secretariat member approves it. Uploads that change what it changes "
                "wait until it is decided.")
 for batch in view["pending"]:
-    batch_id, mine = batch["batch_id"], approval.same_person(batch["user"], who.user_id)
+    batch_id, mine = batch["batch_id"], approval.same_person(
+        who, batch["user_id"], batch["user"])
     with st.container(border=True):
         st.subheader(f"Batch {batch_id}: {widgets.safe(batch['file'])}")
         totals = batch["changes"]

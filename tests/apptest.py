@@ -10,6 +10,7 @@ the frame ran (the shared area selector is present).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -17,14 +18,29 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-SECRETARIAT = {"is_logged_in": True, "email": "secretariat@gov.scot", "name": "Sam Secretariat"}
-MINISTER = {"is_logged_in": True, "email": "private.office@gov.scot", "name": "Private Office"}
-COMMITTEE = {"is_logged_in": True, "email": "cpc.lead@fife.gov.uk", "name": "Fife Lead"}
-STRANGER = {"is_logged_in": True, "email": "someone@example.org", "name": "Someone"}
+ISSUER = "http://127.0.0.1:9400"
+
+
+def person(email: str | None, name: str | None, sub: str | None = None,
+           **claims: object) -> dict:
+    """`st.user` as Streamlit fills it after a sign-in: the ID token's issuer, subject and time
+    of sign-in (now), and a verified email; `claims` add or override any (`iat`,
+    `email_verified`, `groups`...)."""
+    user = {"is_logged_in": True, "iss": ISSUER, "sub": sub or f"sub-{email or name}",
+            "iat": int(time.time()), "email_verified": True, "email": email, "name": name}
+    return {key: value for key, value in {**user, **claims}.items() if value is not None}
+
+
+SECRETARIAT = person("secretariat@gov.scot", "Sam Secretariat")
+MINISTER = person("private.office@gov.scot", "Private Office")
+COMMITTEE = person("cpc.lead@fife.gov.uk", "Fife Lead")
+STRANGER = person("someone@example.org", "Someone")
 SIGNED_OUT = {"is_logged_in": False}
+COOKIE_SECRET = "3f9c1a7e5b2d48c6a0e1f7b39d5c2e8a4b6f0d1c9e7a5b3d2f8c6e4a0b1d9f7c"
 
 AUTH_SECRETS = {
-    "auth": {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
+    "auth": {"redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+             "cookie_secret": COOKIE_SECRET,
              "client_id": "cpip", "client_secret": "secret",
              "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration"},
     "cpip": {"roles": {"secretariat": ["Secretariat@gov.scot"],

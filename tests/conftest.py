@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import logging
 import os
 import shutil
 import socket
@@ -206,6 +207,24 @@ def sqlite_sample_url(databases) -> str:
 # --- Streamlit AppTest --------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def page_failures_fail_the_test(request):
+    """The frame turns a page's exception into one sentence for the visitor and logs the
+    traceback (`ui.frame.run_frame`), so AppTest no longer sees it as `at.exception`: a page
+    failure logged during a test fails that test, unless the test expects it."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append
+    logger = logging.getLogger("cpip_dashboard.ui.frame")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+    if records and not request.node.get_closest_marker("page_errors_expected"):
+        record = records[0]
+        detail = logging.Formatter().formatException(record.exc_info) if record.exc_info else ""
+        pytest.fail(f"a page failed: {record.getMessage()}\n{detail}")
+
+
 @pytest.fixture
 def make_app(monkeypatch):
     from tests.apptest import AppFactory
@@ -244,7 +263,7 @@ def start_oidc_provider(users: list[dict]) -> tuple[subprocess.Popen, str]:
 
 
 def auth_secrets(path: Path, app_port: int, metadata: str, roles: str,
-                 cookie_secret: str = "a-test-cookie-secret-of-enough-length-0123456789") -> Path:
+                 cookie_secret: str = "9b2e7c4f1a0d5e83b6c2f9a47d1e0c5b8a3f6d2e") -> Path:
     """A secrets.toml signing in through the provider at `metadata`, then `roles` (TOML)."""
     path.write_text(f"""
 [auth]

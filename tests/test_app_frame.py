@@ -145,10 +145,13 @@ def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
     at.switch_page("pages/about.py").run()
     engine = make_engine(sample_url)
     with engine.connect() as conn:
-        rows = conn.execute(text('SELECT "user", detail FROM audit_event WHERE event = :e'),
-                            {"e": "sign-in"}).all()
+        rows = conn.execute(text('SELECT "user", user_id, detail FROM audit_event '
+                                 'WHERE event = :e'), {"e": "sign-in"}).all()
     engine.dispose()
-    assert rows == [("Private Office", "private.office@gov.scot as minister_office")]
+    # who it was (issuer and subject), with the name and email for display
+    assert rows == [("Private Office <private.office@gov.scot>",
+                     f"{MINISTER['iss']}|{MINISTER['sub']}",
+                     "private.office@gov.scot as minister_office")]
 
 
 def test_audit_trail_shown_to_the_secretariat(make_app, sample_url):

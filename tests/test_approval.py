@@ -30,8 +30,14 @@ UPDATE = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
                            ["NEG-1", "2024-09-16", "Red", "Escalated: partner withdrew"]]})
 
 
-def person(email: str, role: str | None, name: str | None = None) -> auth.Identity:
-    return auth.Identity(True, email, name or email.split("@")[0].title(), role)
+ISSUER = "https://login.example.gov.scot"
+
+
+def person(email: str, role: str | None, name: str | None = None,
+           sub: str | None = None) -> auth.Identity:
+    """A signed-in person: identified by issuer and subject (by default their email)."""
+    return auth.Identity(True, email, name or email.split("@")[0].title(), role,
+                         issuer=ISSUER, subject=sub or email.lower())
 
 
 ANN = person("ann@gov.scot", "secretariat", "Ann")
@@ -210,15 +216,15 @@ def test_a_pending_batch_is_invisible_everywhere_until_approved(sample_engine):
     assert approval.pending_notice(sample_engine) is None
     batch = state(sample_engine, 2)
     assert (batch["state"], batch["user"], batch["approved_by"]) == (
-        "committed", "ann@gov.scot", "bob@gov.scot")
+        "committed", "Ann <ann@gov.scot>", "Bob <bob@gov.scot>")
     assert batch["approved_at"] >= batch["committed_at"]
 
 
 @pytest.mark.parametrize("actor,message", [
-    (ANN, ("Batch 2 was uploaded by ann@gov.scot: another secretariat member must approve it "
+    (ANN, ("Batch 2 was uploaded by Ann <ann@gov.scot>: another secretariat member must approve it "
           "(two-person approval).")),
     (person("ANN@gov.scot", "secretariat", "Ann again"), ("Batch 2 was uploaded by "
-                                                         "ann@gov.scot")),
+                                                         "Ann <ann@gov.scot>")),
     (MINISTER, "Only the secretariat can approve uploads"),
     (COMMITTEE, "Only the secretariat can approve uploads"),
     (STRANGER, "Only the secretariat can approve uploads"),
@@ -263,7 +269,7 @@ def test_a_rejected_batch_never_becomes_current(sample_engine):
     assert decided.ok and "rejected" in decided.message
     batch = state(sample_engine, 2)
     assert (batch["state"], batch["rejected_by"], batch["reason"], batch["withdrawn"]) == (
-        "rejected", "bob@gov.scot", "Fife's figure is the provisional one", False)
+        "rejected", "Bob <bob@gov.scot>", "Fife's figure is the provisional one", False)
     for attempt in (approval.approve(sample_engine, 2, BOB),
                     approval.reject(sample_engine, 2, BOB, "again"),
                     approval.withdraw(sample_engine, 2, ANN)):
@@ -279,13 +285,13 @@ def test_a_rejected_batch_never_becomes_current(sample_engine):
     with sample_engine.connect() as conn:
         events = [e for e in conn.execute(select(AuditEvent.event, AuditEvent.user).where(
             AuditEvent.batch_id == 2))]
-    assert events == [("upload", "ann@gov.scot"), ("reject", "bob@gov.scot")]
+    assert events == [("upload", "Ann <ann@gov.scot>"), ("reject", "Bob <bob@gov.scot>")]
 
 
 def test_only_the_uploader_withdraws(sample_engine):
     upload(sample_engine, UPDATE)
     refused = approval.withdraw(sample_engine, 2, BOB)
-    assert not refused.ok and refused.message.startswith("Only ann@gov.scot, who uploaded")
+    assert not refused.ok and refused.message.startswith("Only Ann <ann@gov.scot>, who uploaded")
     done = approval.withdraw(sample_engine, 2, ANN, "wrong round")
     assert done.ok and "is withdrawn" in done.message
     batch = state(sample_engine, 2)
@@ -386,7 +392,7 @@ def test_an_upload_touching_what_a_pending_batch_touches_is_refused(sample_engin
     for checked in (dry, report):
         assert checked.outcome == "rejected" and checked.exit_code == 1
         assert [(p.sheet, p.row, p.message) for p in checked.errors] == [(
-            None, None, (f"Batch 2 ({kind}, uploaded by ann@gov.scot) is awaiting approval and "
+            None, None, (f"Batch 2 ({kind}, uploaded by Ann <ann@gov.scot>) is awaiting approval and "
                         f"changes {touched} too: this file can be loaded once that batch is "
                         "approved, rejected or withdrawn"))]
     assert snapshot(sample_engine) == before
@@ -459,7 +465,7 @@ def test_a_second_pending_batch_elsewhere_is_fine_and_the_notice_counts_both(sam
     with sample_engine.connect() as conn:
         rows = conn.execute(select(UploadBatch.id, UploadBatch.approved_by)
                             .order_by(UploadBatch.id)).all()
-    assert [tuple(r) for r in rows] == [(1, None), (2, "bob@gov.scot"), (3, "ann@gov.scot")]
+    assert [tuple(r) for r in rows] == [(1, None), (2, "Bob <bob@gov.scot>"), (3, "Ann <ann@gov.scot>")]
 
 
 def test_settings_problems_are_logged_once_and_the_notice_is_for_the_secretariat(
@@ -476,3 +482,43 @@ def test_settings_problems_are_logged_once_and_the_notice_is_for_the_secretariat
             "1 upload awaits approval by a second secretariat member: see the Upload page."]
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 1 and logged[0].startswith(FEWER)
+
+
+# --- identity by issuer and subject (issue 20) -------------------------------------------------
+
+
+def test_an_email_changed_at_the_provider_does_not_let_the_uploader_approve(sample_engine):
+    upload(sample_engine, UPDATE)
+    renamed = person("ann.smith@gov.scot", "secretariat", "Ann Smith", sub="ann@gov.scot")
+    refused = approval.approve(sample_engine, 2, renamed)
+    assert not refused.ok and "another secretariat member must approve it" in refused.message
+    # the same email from someone else (another subject) is another person
+    namesake = person("ann@gov.scot", "secretariat", "Ann", sub="someone-else")
+    assert approval.approve(sample_engine, 2, namesake).ok
+    batch = state(sample_engine, 2)
+    with sample_engine.connect() as conn:
+        stored = conn.execute(select(UploadBatch.uploaded_by_id, UploadBatch.approved_by_id)
+                              .where(UploadBatch.id == 2)).one()
+        audited = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.user_id)
+                               .where(AuditEvent.batch_id == 2).order_by(AuditEvent.id)).all()
+    assert tuple(stored) == (f"{ISSUER}|ann@gov.scot", f"{ISSUER}|someone-else")
+    assert batch["user"] == "Ann <ann@gov.scot>"
+    assert [tuple(a) for a in audited] == [
+        ("upload", "Ann <ann@gov.scot>", f"{ISSUER}|ann@gov.scot"),
+        ("approve", "Ann <ann@gov.scot>", f"{ISSUER}|someone-else")]
+
+
+def test_an_upload_recorded_by_email_before_identities_is_matched_by_that_email(sample_engine):
+    upload(sample_engine, UPDATE)
+    with sample_engine.begin() as conn:  # as migration 0008 leaves a batch uploaded before it
+        conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == 2).values(
+            uploaded_by="ann@gov.scot", uploaded_by_id=None))
+    for same in (person("ANN@gov.scot", "secretariat", "Ann", sub="new-subject"),
+                 person("ａｎｎ@gov.scot", "secretariat", "Ann", sub="other")):
+        refused = approval.approve(sample_engine, 2, same)
+        assert not refused.ok and refused.message.startswith(
+            "Batch 2 was uploaded by ann@gov.scot: another secretariat member")
+    withdrawn = approval.withdraw(sample_engine, 2, person("ann@gov.scot", "secretariat",
+                                                           sub="x"), "mine")
+    assert withdrawn.ok and "withdrawn" in withdrawn.message
+    assert state(sample_engine, 2)["withdrawn"] is True

@@ -15,6 +15,7 @@ from tests.apptest import (
     assert_frame_ran,
     batch_history,
     button,
+    person,
     shown,
     texts,
 )
@@ -23,7 +24,7 @@ from tests.files import xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GOOD = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
                          ["NEG-1", "2024-09-16", "Red", "Escalated: partner withdrew"]]})
-SECOND = {"is_logged_in": True, "email": "second@gov.scot", "name": "Sue Second"}
+SECOND = person("second@gov.scot", "Sue Second")
 NOTICE = "1 upload awaits approval by a second secretariat member: see the Upload page."
 FEWER = "Two-person approval cannot work with fewer than two secretariat members"
 
@@ -83,13 +84,15 @@ def test_submitted_upload_waits_then_another_member_approves_it(make_app, sqlite
     assert added.iloc[0][["Action ID", "RAG", "Commentary"]].tolist() == [
         "NEG-1", "Red", "Escalated: partner withdrew"]
     # the address is data: shown as typed, a zero-width space keeps it from becoming a link
-    assert "Uploaded by secretariat@gov.scot at " in texts(at).replace("\u200b", "")
+    uploaded = next(line for line in texts(at).replace("\u200b", "").splitlines()
+                    if line.startswith("Uploaded by "))
+    assert shown(uploaded).startswith("Uploaded by Sam Secretariat <secretariat@gov.scot> at ")
     button(at, "Approve: make it current").click().run()
     assert ("Batch 2 (round-5.xlsx) is approved and current: every page shows it now."
             in texts(at))
     history = batch_history(at).set_index("Batch")
     assert history.loc[2, "State"] == "Current"
-    assert history.loc[2, "Approved or refused by"] == "second@gov.scot"
+    assert history.loc[2, "Approved or refused by"] == "Sue Second <second@gov.scot>"
 
     at = as_user(at, SECRETARIAT, "pages/actions.py")
     assert neg1_rag(at) == "■ Red" and NOTICE not in texts(at)
@@ -174,7 +177,8 @@ def test_downloads_hold_back_a_pending_figure_until_it_is_approved(make_app, sql
     assert register_csv() == before
 
     engine = make_engine(sqlite_sample_url)
-    second = auth.Identity(True, "second@gov.scot", "Sue Second", "secretariat")
+    second = auth.Identity(True, "second@gov.scot", "Sue Second", "secretariat",
+                           issuer=SECOND["iss"], subject=SECOND["sub"])
     assert approval.approve(engine, 2, second).ok
     engine.dispose()
     after = register_csv()

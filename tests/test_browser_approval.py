@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 COMMENT = "Escalated in the approval journey: partner withdrew"
 USERS = [
-    {"sub": "ann", "email": "ann@gov.scot", "name": "Ann Upload"},  # secretariat by email
+    {"sub": "ann", "email": "ann@gov.scot", "email_verified": True, "name": "Ann Upload"},  # secretariat by email
     {"sub": "bob", "email": "bob@example.org", "name": "Bob Approve",
      "groups": ["staff", "CPIP-Secretariat"]},  # secretariat by group
     {"sub": "po", "email": "po@example.org", "name": "Pat Office",

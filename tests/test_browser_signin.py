@@ -11,8 +11,10 @@ from tests.conftest import auth_secrets, free_port, start_oidc_provider, start_s
 
 pytestmark = pytest.mark.browser
 
-USERS = [{"sub": "fife", "email": "cpc.lead@fife.gov.uk", "name": "Fife Lead"},
-         {"sub": "stranger", "email": "someone@example.org", "name": "Someone"}]
+USERS = [{"sub": "fife", "email": "cpc.lead@fife.gov.uk", "email_verified": True,
+          "name": "Fife Lead"},
+         {"sub": "stranger", "email": "someone@example.org", "email_verified": True,
+          "name": "Someone"}]
 
 
 @pytest.fixture(scope="module")

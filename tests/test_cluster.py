@@ -49,7 +49,8 @@ from tests.files import csv
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
-SECRETARY = {"sub": "sec", "email": "sec@gov.scot", "name": "Sam Secretary"}
+SECRETARY = {"sub": "sec", "email": "sec@gov.scot", "email_verified": True,
+             "name": "Sam Secretary"}
 SIGNED_IN = "Signed in as Sam Secretary (Secretariat)"
 BRIEFING = "Programme status at"  # the Briefing's first heading, "Programme status at <date>"
 ROUND_FILE = "cluster-round-5.csv"
@@ -154,7 +155,7 @@ def cluster(databases, tmp_path_factory):
     secrets = auth_secrets(workdir / "secrets.toml", port, metadata, f"""
 [cpip.roles]
 secretariat = ["{SECRETARY['email']}"]
-""", cookie_secret="the-same-cookie-secret-on-every-process-0123456789")
+""", cookie_secret="5d0c8e2a7f4b19e63ac05d7b2e9f1c48a6b3d7e0f25c9a14")
     proc = subprocess.Popen(
         [sys.executable, "-m", "deploy.serve_cluster", "--processes", "2", "--port", str(port),
          "--first-port", str(first), "--secrets", str(secrets), "--workdir",

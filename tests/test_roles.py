@@ -10,6 +10,7 @@ import pytest
 from streamlit import config as st_config
 
 from tests.apptest import AUTH_SECRETS, assert_frame_ran, texts
+from tests.apptest import person as make_person
 
 REFUSED = "Local mode (no sign-in configured) only serves this machine"
 
@@ -52,7 +53,7 @@ def signed_in_as(at) -> str:
 
 
 def test_someone_in_several_lists_has_the_widest_role(make_app, sqlite_sample_url):
-    both = {"is_logged_in": True, "email": "Both@Gov.Scot", "name": "Bo Both"}
+    both = make_person("Both@Gov.Scot", "Bo Both")
     secrets = secrets_with(secretariat=["both@gov.scot"],
                            minister_office=["both@gov.scot"],
                            committee={"both@gov.scot": "CPC14"})
@@ -65,7 +66,7 @@ def test_someone_in_several_lists_has_the_widest_role(make_app, sqlite_sample_ur
 
 
 def test_minister_office_outranks_committee(make_app, sqlite_sample_url):
-    both = {"is_logged_in": True, "email": "po@gov.scot", "name": "Po Office"}
+    both = make_person("po@gov.scot", "Po Office")
     secrets = secrets_with(minister_office=["po@gov.scot"], committee={"po@gov.scot": "CPC14"})
     at = make_app(sqlite_sample_url, user=both, secrets=secrets)
     assert_frame_ran(at)
@@ -86,8 +87,7 @@ GROUP_SECRETS = {"claim": "groups", "cpip-secretariat": "secretariat",
 ])
 def test_roles_from_the_group_claim_take_the_widest(make_app, sqlite_sample_url, groups,
                                                      label, area):
-    person = {"is_logged_in": True, "email": "grouped@example.org", "name": "Gro Up",
-              "groups": groups}
+    person = make_person("grouped@example.org", "Gro Up", groups=groups)
     secrets = copy.deepcopy(AUTH_SECRETS)
     secrets["cpip"]["roles"]["groups"] = GROUP_SECRETS
     at = make_app(sqlite_sample_url, user=person, secrets=secrets)
@@ -97,8 +97,8 @@ def test_roles_from_the_group_claim_take_the_widest(make_app, sqlite_sample_url,
 
 
 def test_the_group_claim_name_is_configurable(make_app, sqlite_sample_url):
-    person = {"is_logged_in": True, "email": "grouped@example.org", "name": "Gro Up",
-              "roles": ["cpip-private-office"], "groups": ["cpip-secretariat"]}
+    person = make_person("grouped@example.org", "Gro Up", roles=["cpip-private-office"],
+                         groups=["cpip-secretariat"])
     secrets = copy.deepcopy(AUTH_SECRETS)
     secrets["cpip"]["roles"]["groups"] = dict(GROUP_SECRETS, claim="roles")
     at = make_app(sqlite_sample_url, user=person, secrets=secrets)
@@ -107,8 +107,8 @@ def test_the_group_claim_name_is_configurable(make_app, sqlite_sample_url):
 
 
 def test_someone_in_two_committee_groups_gets_the_first_and_is_told(make_app, sqlite_sample_url):
-    person = {"is_logged_in": True, "email": "two@example.org", "name": "Two Hats",
-              "groups": ["cpip-committee-angus", "cpip-committee-fife"]}
+    person = make_person("two@example.org", "Two Hats",
+                         groups=["cpip-committee-angus", "cpip-committee-fife"])
     secrets = copy.deepcopy(AUTH_SECRETS)
     secrets["cpip"]["roles"]["groups"] = dict(GROUP_SECRETS,
                                               **{"cpip-committee-angus": "committee:CPC03"})

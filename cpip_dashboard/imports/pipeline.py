@@ -232,7 +232,7 @@ def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str
     with write_transaction(engine) as conn:
         return _check_and_compare(
             conn, report, sheets, kind, indicator, today,
-            commit=dict(user=approvals.actor_id(user), illustrative=illustrative,
+            commit=dict(user=approvals.who(user), illustrative=illustrative,
                         pending=mode == "two-person"))
 
 
@@ -323,8 +323,8 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
     savepoint = conn.begin_nested()
     try:
         if pending is None:
-            _write(conn, report, tables, diff, user="(publication check)", illustrative=False,
-                   area_name=area_name, check_only=True)
+            _write(conn, report, tables, diff, user=approvals.who("(publication check)"),
+                   illustrative=False, area_name=area_name, check_only=True)
         else:
             conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == pending)
                          .values(state="committed"))
@@ -373,15 +373,16 @@ def listed(problems: list[Problem]) -> list[Problem]:
 
 
 def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Diff,
-           user: str, illustrative: bool, pending: bool = False,
+           user: approvals.Who, illustrative: bool, pending: bool = False,
            area_name=None, check_only: bool = False) -> int:
     """Store the batch and its rows; commit and publish it, or keep it pending (no
     publication: nothing anyone sees changes) with its preview for the approver."""
     kinds = sorted({t.kind.name for t in tables})
     changes_json = json.dumps({"sheets": report.sheets, "totals": report.totals()})
     values = dict(file_name=report.file, sha256=report.sha256, kinds=",".join(kinds),
-                  uploaded_by=user, committed_at=utcnow(), changes_json=changes_json,
-                  illustrative=illustrative, state="pending" if pending else "committed")
+                  uploaded_by=user, uploaded_by_id=user.id, committed_at=utcnow(),
+                  changes_json=changes_json, illustrative=illustrative,
+                  state="pending" if pending else "committed")
     if check_only:  # an id of its own, so that PostgreSQL's sequence is not moved on
         values["id"] = (conn.execute(select(func.max(UploadBatch.id))).scalar() or 0) + 1
     batch_id = conn.execute(UploadBatch.__table__.insert().values(**values)

@@ -4,6 +4,8 @@ shareable query parameters, and the navigation (built per role)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -28,6 +30,12 @@ PAGES = (
     ("about", "pages/about.py", "About", "about"),
 )
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
+log = logging.getLogger(__name__)
+DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try again in a few "
+                 "minutes; if it persists, tell whoever runs the dashboard.")
+PAGE_FAILED = ("Something went wrong while drawing this page, so it stopped. Try again, or "
+               "go back to the Briefing; if it persists, tell whoever runs the dashboard (the "
+               "details are in its log).")
 INDICATOR_PARAMS = ("measure", "compare")  # the Indicators page's own (CONTRACT.md)
 
 
@@ -46,7 +54,13 @@ def _leave_pages_directory_mode() -> None:
 
 
 def setup_problem() -> str | None:
-    """What stops the dashboard working (a setting, the database), in a sentence; else None."""
+    """What stops the dashboard working (a setting, the database), in a sentence; else None.
+    A placeholder or short sign-in cookie secret stops it before anything else (and is logged,
+    once per process): anyone could sign a cookie for any identity with it."""
+    unsafe = auth.cookie_secret_problem(secrets())
+    if unsafe:
+        auth.log_settings_warnings([unsafe])
+        return unsafe
     try:
         config.suppress_below()
         config.max_upload_mb()
@@ -56,9 +70,7 @@ def setup_problem() -> str | None:
     try:
         engine()
     except SQLAlchemyError as exc:
-        return ("The dashboard cannot reach its database just now "
-                f"({safe(type(exc).__name__)}). Try again in a few minutes; if it persists, "
-                "tell whoever runs the dashboard.")
+        return DATABASE_DOWN.format(safe(type(exc).__name__))
     return None
 
 
@@ -76,9 +88,14 @@ def require(page: str) -> auth.Identity:
         st.stop()
     if not who.signed_in:
         st.title("Sign in")
-        st.write("Sign in to see the CPIP Leadership Dashboard.")
-        if st.button("Log in", type="primary"):
-            st.login()
+        if who.ended:  # a sign-in older than 8 hours, or one that did not say who it was
+            st.warning(who.ended)
+            if st.button("Sign in again", type="primary"):
+                st.login()
+        else:
+            st.write("Sign in to see the CPIP Leadership Dashboard.")
+            if st.button("Log in", type="primary"):
+                st.login()
         st.stop()
     if who.role is None:
         no_access(who)
@@ -92,8 +109,16 @@ def require(page: str) -> auth.Identity:
 
 def no_access(who: auth.Identity) -> None:
     st.title("No access yet")
-    st.write(f"You are signed in as {who.email}, but this address is not on the dashboard's "
-             "list of users.")
+    if not who.email:
+        st.write("You are signed in, but your sign-in carries no email address, and no group "
+                 "the dashboard knows gives you a role.")
+    elif not who.email_trusted:
+        st.write(f"You are signed in as {safe(who.email)}, but your identity provider has not "
+                 "marked this address as verified, so the dashboard's list of users does not "
+                 "apply to it.")
+    else:
+        st.write(f"You are signed in as {safe(who.email)}, but this address is not on the "
+                 "dashboard's list of users.")
     st.write("Ask the secretariat (Scottish Government child protection unit) to add you, "
              "saying which committee or office you work for.")
     if st.button("Log out"):
@@ -143,6 +168,11 @@ def area_label(code: str) -> str:
 
 def _notice(text: str) -> None:
     st.session_state.setdefault("_notices", []).append(text)
+
+
+def _echo(value: str, limit: int = 40) -> str:
+    """An address value quoted back in a notice, cut short (an address can be very long)."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def _history_navigation() -> bool | None:
@@ -200,7 +230,7 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
         if wanted.upper() in options:
             st.session_state["area"] = wanted.upper()
         else:
-            _notice(f"Area {wanted!r} in the address is not known; showing "
+            _notice(f"Area {_echo(wanted)} in the address is not known; showing "
                     f"{area_label(default_area)}.")
             st.session_state["area"] = default_area
     meeting = changed("meeting")
@@ -208,9 +238,11 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
         st.session_state.pop("meeting", None)
     elif meeting is not None:
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting):  # not 20240917, 2024-W38-2
+                raise ValueError(meeting)
             st.session_state["meeting"] = dt.date.fromisoformat(meeting)
         except ValueError:
-            _notice(f"Meeting date {meeting!r} in the address is not a date (YYYY-MM-DD); "
+            _notice(f"Meeting date {_echo(meeting)} in the address is not a date (YYYY-MM-DD); "
                     "showing the latest meeting.")
             st.session_state.pop("meeting", None)
     indicator = changed("indicator")
@@ -372,6 +404,12 @@ def run_frame(page_runner: Callable[[], None] | None = None) -> None:
     begin_secrets()
     try:
         _run_framed()
+    except SQLAlchemyError as exc:  # the database went away after start, or mid-run
+        log.exception("A page could not reach the database")
+        st.error(DATABASE_DOWN.format(safe(type(exc).__name__)))
+    except Exception:  # any other failure: one sentence here, the traceback in the log
+        log.exception("A page failed")
+        st.error(PAGE_FAILED)
     finally:
         end_run()
 
@@ -386,7 +424,7 @@ def _run_framed() -> None:
         begin_run()  # the one read of the data version in this run
     if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
         st.session_state["_signed_in_recorded"] = True
-        audit.record(engine(), who.label, "sign-in", f"{who.email} as {who.role}")
+        audit.record(engine(), auth.who(who), "sign-in", f"{who.email} as {who.role}")
     if framed:
         if adopt_url(who, page.url_path):
             sync_url(page.url_path)

@@ -3,6 +3,8 @@ captions built from plain strings; never HTML, and never markdown made from data
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -89,9 +91,14 @@ def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = N
 
 def audit_download(file_name: str) -> None:
     """Record who downloaded what (the audit trail)."""
-    from .. import audit
+    from sqlalchemy.exc import SQLAlchemyError
 
-    audit.record(engine(), identity().label, "download", file_name)
+    from .. import audit, auth
+
+    try:
+        audit.record(engine(), auth.who(identity()), "download", file_name)
+    except SQLAlchemyError:  # the page then says the database cannot be reached
+        logging.getLogger(__name__).exception("Could not record the download of %s", file_name)
 
 
 def default(**values: str) -> None:
@@ -202,9 +209,9 @@ def safe(text: object) -> str:
 
 
 def meeting_pack(meeting, area: str, who) -> tuple[tuple, bytes] | None:
-    """Build and archive the pack (recorded in the audit trail with who asked for it; the same
-    meeting, area and data version gives the pack already archived). A person who may not
-    prepare it (`pack.pack_refusal`) gets the reason and None."""
+    """Build and archive the pack (recorded in the audit trail with who asked for it, by name
+    and identity; the same meeting, area and data version gives the pack already archived).
+    A person who may not prepare it (`pack.pack_refusal`) gets the reason and None."""
     from ..pack import PackError, make_and_archive
 
     try:

@@ -6,7 +6,7 @@ rows, evidence as circulated: the first of each meeting, area and data version g
 any later copy keeps none (NULLs never clash), and the lookup returns the first.
 
 Revision ID: 0009_pack_archive_once
-Revises: 0007_definition_relation_population_source
+Revises: 0008_audit_chain_identity
 Create Date: 2026-12-06 02:20:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_pack_archive_once'
-down_revision = '0007_definition_relation_population_source'
+down_revision = '0008_audit_chain_identity'
 branch_labels = None
 depends_on = None
 
