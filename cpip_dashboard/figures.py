@@ -874,8 +874,7 @@ class _Releases:
             return ("was", var, float(value))
 
         history: dict[Var, set] = defaultdict(set)  # var -> {(from, to, truth)}
-        seen_figures: set = set()
-        seen_targets: set = set()
+        rows = []
         columns = [known[c].tolist() for c in (
             "indicator_code", "measure", "area_code", "period", "value", "suppressed",
             "population", "truth", "den_truth", "publication_id", "valid_to")]
@@ -892,7 +891,21 @@ class _Releases:
                                   else int(end), float(true)))
             q = quantity(var, true)
             q_den = quantity(den_var, den_true) if den_var is not None else None
-            if value is not None and not pd.isna(value):
+            shown = value is not None and not pd.isna(value)
+            if shown and q == var and measure == COUNT:
+                self.public.add(var)
+            rows.append((code, measure, area, period, value, suppressed, population, true,
+                         den_true, var, den_var, q, q_den, shown))
+        seen_figures: set = set()
+        seen_targets: set = set()
+        for code, measure, area, period, value, suppressed, population, true, den_true, var, \
+                den_var, q, q_den, shown in rows:
+            same = q == var and (den_var is None or q_den == den_var)
+            if shown:
+                if q == var:
+                    self.shown_before.add((code, measure, area, period))
+                if same and var in self.public and (den_var is None or den_var in self.public):
+                    continue  # today's shown counts say the same (public: never hidden now)
                 shown_key = (code, measure, area, period, q, q_den, float(value),
                              None if population is None or pd.isna(population)
                              else float(population))
@@ -903,24 +916,22 @@ class _Releases:
                                   q_den, true, den_true)
                 if not shows:
                     continue
-                if q == var:
-                    self.shown_before.add((code, measure, area, period))
-                    if measure == COUNT:
-                        self.public.add(var)
                 self.figures.append(sdc.Figure(
                     key=(EARLIER, code, measure, area, period, len(self.figures)),
                     shows=shows, target=((q, 1.0),), cost=math.inf, suppressed=False,
                     can_suppress=False))
             elif suppressed:
                 if q == var:
+                    # today's figure of the same count: it stays hidden (`stay_hidden`) and is
+                    # today's target, or an earlier release showed it (public for good)
                     self.hidden_before.add((code, measure, area, period))
+                    continue
                 if q in seen_targets:
                     continue
                 seen_targets.add(q)
                 self.targets.append(sdc.Sensitive(
-                    (EARLIER, code, measure, area, period, q[2] if q != var else None),
-                    ((q, 1.0),), f"hidden in an earlier release: {code} {measure} {area} "
-                    f"{period}"))
+                    (EARLIER, code, measure, area, period, q[2]), ((q, 1.0),),
+                    f"hidden in an earlier release: {code} {measure} {area} {period}"))
         self._relations(built, history, quantity)
         return self
 
@@ -1348,7 +1359,12 @@ class _Attack:
         if not bad:
             return
         for block, (figures, rows, exprs) in blocks.each({block_of[f.key] for f in bad}).items():
-            old = [f for f in figures if isinstance(f.key, tuple) and f.key[0] == EARLIER]
+            # what earlier releases showed: their own figures, and today's counts that they
+            # showed at the same value (`_Releases` keeps only today's figure of those)
+            public = self.earlier.public
+            old = [f for f in figures if isinstance(f.key, tuple) and (
+                f.key[0] == EARLIER or len(f.key) == 4 and f.key[1] == COUNT
+                and f.target and f.target[0][0] in public)]
             terms = {f.key: f.target for f in figures}
             terms.update((e.key, e.terms) for e in exprs)
             keys = [f.key for f in bad if block_of[f.key] == block]
