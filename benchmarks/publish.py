@@ -51,12 +51,15 @@ class step:
 with engine.connect() as conn:
     with step("load"):
         inputs = figures.load(conn)
-        archived = publication.archived_figures(conn)
+        if hasattr(publication, "stored_rows"):  # every earlier release (issue 19)
+            earlier = {"known": publication.stored_rows(conn)}
+        else:  # code before it: archived packs only
+            earlier = {"archived": publication.archived_figures(conn)}
     with step("build"):
         built = figures.build(inputs)
     with step("protect"):
         protected = figures.protect(built, inputs.directory,
-                                    publication.config.suppress_below(), archived=archived)
+                                    publication.config.suppress_below(), **earlier)
 frame = protected.frame
 with open(out, "wb") as f:
     pickle.dump(frame[["indicator_code", "measure", "area_code", "period", "value", "symbol",
