@@ -214,3 +214,63 @@ def test_a_publisher_rate_on_another_population_is_widened_not_left_infeasible()
         low, high = release_attacker([(protected.frame[protected.frame["measure"] == "count"],
                                        truth_of(values))], key)
         assert high - low >= T, (key, low, high)
+
+
+def _off_earlier_releases(monkeypatch):
+    monkeypatch.setattr(figures._Releases, "of", classmethod(lambda cls, built, known: cls()))
+
+
+def _off_publisher_suppressions(monkeypatch):
+    monkeypatch.setattr(figures, "_publisher_suppressed", lambda built, frame: set())
+
+
+def _off_attacker_suppressions(monkeypatch):
+    from cpip_dashboard import sdc
+
+    monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
+    figures._MEMORY.clear()  # what protecting the same blocks gave before, in this process
+
+
+def _two_releases() -> tuple[list, list]:
+    v1, v2 = table("CP_REGISTER", Y2, RELEASE_1), table("CP_REGISTER", Y2, RELEASE_2)
+    first = run(v1)
+    second = run(v2, known=as_release(first, 1))
+    return [(first.frame, truth_of(v1)), (second.frame, truth_of(v2))], [first, second]
+
+
+def _withheld() -> tuple[list, list]:
+    values = stock_and_flow()
+    key = ("CP_DEREGISTRATIONS", FIFE, Y2)
+    truth = {k: v for k, v in truth_of(values).items() if k != key}
+    values[key] = "c"
+    protected = run(values)
+    return [(protected.frame, truth)], [protected, key]
+
+
+def _small_in_stock_and_flow() -> tuple[list, list]:
+    from tests.test_figures import stock_and_flow as orkney_flow  # Orkney de-registers 3
+
+    values = orkney_flow()
+    protected = run(values)
+    return [(protected.frame, truth_of(values))], [protected]
+
+
+@pytest.mark.parametrize("switch_off,scenario", [
+    (_off_earlier_releases, _two_releases),
+    (_off_publisher_suppressions, _withheld),
+    (_off_attacker_suppressions, _small_in_stock_and_flow),
+], ids=["earlier releases", "publisher suppressions", "the attacker problem's suppressions"])
+def test_each_protection_switched_off_lets_the_attacker_in(switch_off, scenario, monkeypatch):
+    """With each protection on, the scenario leaks nothing; switched off, the independent
+    attacker pins a cell (so each protection is doing work the others do not)."""
+    def pinned() -> list:
+        releases, sets = scenario()
+        if isinstance(sets[-1], tuple):  # a withheld cell: its own key
+            protected, key = sets
+            low, high = release_attacker(releases, key)
+            return [] if high - low >= T else [(key, low, high)]
+        return leaks(releases, sets)
+
+    assert pinned() == []
+    switch_off(monkeypatch)
+    assert pinned()
