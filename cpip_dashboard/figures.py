@@ -43,7 +43,11 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 from scipy.sparse import csr_array
+from scipy.sparse import hstack as sparse_hstack
+from scipy.sparse import identity as sparse_identity
+from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection
 
@@ -566,7 +570,64 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                                        f"{relation.id}: {area} {period}"))
     rows += _declared_rows(built, inputs, by_code, variables, frequency)
     # Ratio relations (rates and percentages) are carried by the figures themselves.
-    built.relation_rows = [_widen_to_truth(row, built) for row in rows]
+    built.relation_rows = _fit_unknowns([_widen_to_truth(row, built) for row in rows], built)
+
+
+def _fit_unknowns(rows: list[sdc.Linear], built: Built) -> list[sdc.Linear]:
+    """Relations over counts nobody knows (withheld by the publisher, or not uploaded) may be
+    impossible together when the data around them break the relations (a Scotland total
+    uploaded beside councils of another vintage): no count >= 0 fits every row. Then the
+    least total widening that lets some whole set of unknown counts fit every row is found
+    (one LP over the rows with unknowns: slack on each side, minimised) and each row is
+    widened by its slack, with a note, so that no relation is skipped and none is impossible
+    (docs/decisions.md)."""
+    truth = built.truth
+    open_rows = [i for i, row in enumerate(rows)
+                 if any(var not in truth for var, _ in row.terms)]
+    if not open_rows:
+        return rows
+    index: dict = {}
+    cells_r, cells_c, cells_v, lows, highs = [], [], [], [], []
+    for k, i in enumerate(open_rows):
+        row = rows[i]
+        known = 0.0
+        for var, coef in row.terms:
+            if var in truth:
+                known += coef * truth[var]
+            else:
+                cells_r.append(k)
+                cells_c.append(index.setdefault(var, len(index)))
+                cells_v.append(coef)
+        lows.append(row.low - known)
+        highs.append(row.high - known)
+    n, m = len(index), len(open_rows)
+    # columns: the unknowns, then each row's slack below and above
+    a = csr_array((cells_v, (cells_r, cells_c)), shape=(m, n)).tocsc()
+    eye = sparse_identity(m, format="csc")
+    low_rows = [k for k in range(m) if math.isfinite(lows[k])]
+    high_rows = [k for k in range(m) if math.isfinite(highs[k])]
+    # a x + s_low >= low  ->  -a x - s_low <= -low ;  a x - s_high <= high
+    a_ub = sparse_vstack([
+        sparse_hstack([-a[low_rows], -eye[low_rows], csr_array((len(low_rows), m))]),
+        sparse_hstack([a[high_rows], csr_array((len(high_rows), m)), -eye[high_rows]])])
+    b_ub = np.concatenate([-np.array([lows[k] for k in low_rows]),
+                           np.array([highs[k] for k in high_rows])])
+    cost = np.concatenate([np.zeros(n), np.ones(2 * m)])
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    if result.status != 0 or result.fun <= 1e-7:
+        return rows
+    fitted = list(rows)
+    below, above = result.x[n:n + m], result.x[n + m:]
+    for k, i in enumerate(open_rows):
+        if below[k] > 1e-7 or above[k] > 1e-7:
+            row = rows[i]
+            low = row.low - math.ceil(below[k] - 1e-9) if below[k] > 1e-7 else row.low
+            high = row.high + math.ceil(above[k] - 1e-9) if above[k] > 1e-7 else row.high
+            built.relation_notes.append(
+                f"{row.label} does not hold as declared with counts nobody knows >= 0 "
+                f"(widened to {low:g} to {high:g})")
+            fitted[i] = sdc.Linear(row.terms, low, high, row.label)
+    return fitted
 
 
 def _declared_rows(built: Built, inputs: Inputs, by_code: dict, variables: set,
@@ -615,6 +676,23 @@ def _widen_to_truth(row: sdc.Linear, built: Built) -> sdc.Linear:
     so that the truth is always a solution, and the widening is noted for the audit."""
     values = [built.truth.get(var) for var, _ in row.terms]
     if any(v is None for v in values):
+        # unknown counts (withheld by the publisher, or never uploaded) are >= 0: where they
+        # all enter with one sign, the known ones bound the row on one side, and real data
+        # (a total uploaded beside other parts than its own) may lie beyond it
+        known = sum(c * v for (_, c), v in zip(row.terms, values, strict=True) if v is not None)
+        signs = {c > 0 for (_, c), v in zip(row.terms, values, strict=True) if v is None}
+        # (a broken relation with unknowns in it says nothing reliable on the side the data
+        # break: that side is dropped, so the unknowns stay free for the other relations)
+        if signs == {False} and known < row.low - 1e-9:  # the row is at most `known`
+            built.relation_notes.append(f"{row.label} does not hold as declared (the data "
+                                        f"give at most {known:g}, declared {row.low:g} to "
+                                        f"{row.high:g})")
+            return sdc.Linear(row.terms, -math.inf, row.high, row.label)
+        if signs == {True} and known > row.high + 1e-9:  # the row is at least `known`
+            built.relation_notes.append(f"{row.label} does not hold as declared (the data "
+                                        f"give at least {known:g}, declared {row.low:g} to "
+                                        f"{row.high:g})")
+            return sdc.Linear(row.terms, row.low, math.inf, row.label)
         return row
     total = sum(c * v for (_, c), v in zip(row.terms, values, strict=True))
     if row.low - 1e-9 <= total <= row.high + 1e-9:
@@ -1363,8 +1441,8 @@ class _Attack:
             # showed at the same value (`_Releases` keeps only today's figure of those)
             public = self.earlier.public
             old = [f for f in figures if isinstance(f.key, tuple) and (
-                f.key[0] == EARLIER or len(f.key) == 4 and f.key[1] == COUNT
-                and f.target and f.target[0][0] in public)]
+                f.key[0] == EARLIER or (len(f.key) == 4 and f.key[1] == COUNT
+                and f.target and f.target[0][0] in public))]
             terms = {f.key: f.target for f in figures}
             terms.update((e.key, e.terms) for e in exprs)
             keys = [f.key for f in bad if block_of[f.key] == block]

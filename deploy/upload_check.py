@@ -16,6 +16,7 @@ request, as the app reads its lists on each run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.cookies
 import json
 import sys
@@ -61,7 +62,8 @@ def decide(secrets: dict, cookie_header: str | None, now: float | None = None
     if not isinstance(iat, int | float) or not (now - SIGN_IN_HOURS * 3600 < iat
                                                  <= now + CLOCK_SKEW):
         return 401, "a sign-in older than 8 hours (or without its time)"
-    identity = auth.identify(secrets, {**claims, "is_logged_in": True})
+    identity = auth.identify(secrets, {**claims, "is_logged_in": True},
+                             now=dt.datetime.fromtimestamp(now, dt.UTC))
     if identity.role != "secretariat":
         return 403, f"role {identity.role or 'none'}"
     return 204, "secretariat"

@@ -380,7 +380,8 @@ def test_the_upload_route_is_only_for_a_signed_in_secretariat(cluster, signed_in
     from itsdangerous import URLSafeTimedSerializer
 
     app_ports = {f"127.0.0.1:{port}" for port, _ in cluster.apps.values()}
-    claims = {"email": SECRETARY["email"], "sub": "sec", "iat": int(time.time())}
+    claims = {"email": SECRETARY["email"], "sub": "sec", "iat": int(time.time()),
+              "iss": "http://127.0.0.1", "email_verified": True}
 
     def cookie(secret: str) -> str:
         return URLSafeTimedSerializer(secret, salt="_streamlit_user").dumps(
@@ -395,7 +396,7 @@ def test_the_upload_route_is_only_for_a_signed_in_secretariat(cluster, signed_in
     xsrf = {k: v for k, v in signed_in[0].items() if k == "_streamlit_xsrf"}
     status, upstreams = _post_upload(
         cluster, xsrf | {"_streamlit_user": cookie(
-            "the-same-cookie-secret-on-every-process-0123456789")}, "upload-secretariat")
+            "5d0c8e2a7f4b19e63ac05d7b2e9f1c48a6b3d7e0f25c9a14")}, "upload-secretariat")
     assert status not in (401, 429), status
     assert app_ports & set(", ".join(upstreams).split(", ")), upstreams  # a process answered
     log = (cluster.workdir / "upload-check.log").read_text()

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import OrderedDict
 
 import pytest
 from sqlalchemy import func, select
@@ -109,6 +110,7 @@ def test_audit_disclosure_fails_naming_the_cell_when_a_protection_is_off(
     them), a publication leaves cells that can be pinned: the audit names them."""
     monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
     monkeypatch.setattr(figures.Protected, "blocking", property(lambda self: []))
+    monkeypatch.setattr(figures, "_MEMORY", OrderedDict())  # remembered nowhere after it
     engine = make_engine(sample_url)
     with engine.begin() as conn:
         publication.publish(conn, "start", None, None, threshold=6)

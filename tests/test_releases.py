@@ -6,6 +6,7 @@ relations of CONTRACT.md) rather than with the code under test."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 
 import pandas as pd
 import pytest
@@ -228,7 +229,9 @@ def _off_attacker_suppressions(monkeypatch):
     from cpip_dashboard import sdc
 
     monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
-    figures._MEMORY.clear()  # what protecting the same blocks gave before, in this process
+    # what protecting the same blocks gave, remembered in this process: a memory of its own
+    # for this test, so that nothing protected without the attacker is remembered after it
+    monkeypatch.setattr(figures, "_MEMORY", OrderedDict())
 
 
 def _two_releases() -> tuple[list, list]:
@@ -266,7 +269,7 @@ def test_each_protection_switched_off_lets_the_attacker_in(switch_off, scenario,
     def pinned() -> list:
         releases, sets = scenario()
         if isinstance(sets[-1], tuple):  # a withheld cell: its own key
-            protected, key = sets
+            _, key = sets
             low, high = release_attacker(releases, key)
             return [] if high - low >= T else [(key, low, high)]
         return leaks(releases, sets)

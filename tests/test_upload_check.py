@@ -20,6 +20,10 @@ NOW = 1_800_000_000.0
 
 
 def cookie(claims: dict, secret: str = SECRET) -> str:
+    """Streamlit's sign-in cookie for a person signed in at a provider (issuer and subject,
+    a verified email: auth.identify's rules), with `claims` over those."""
+    claims = {"iss": "https://login.example", "sub": claims.get("email") or "someone",
+              "email_verified": True, **claims}
     signed = URLSafeTimedSerializer(secret, salt="_streamlit_user").dumps(json.dumps(claims))
     return f"cpip_route=abc; _streamlit_user={signed}"
 
