@@ -34,8 +34,8 @@ FIRST, LAST = D(2018, 1, 1), D(2019, 12, 31)
 REFS = ("NEG-1", "CSE-2", "DATA-3", "SYS-4")
 FIFE = "S12000047"
 CRITERIA = tuple(f"PR-{i:02d}" for i in range(1, 6))
-PROPERTY = settings(max_examples=25, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# examples and seeding from the profile (tests/conftest.py: `ci` derandomised, `dev` explores)
+PROPERTY = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- records and how they are loaded -----------------------------------------------------------
@@ -199,6 +199,12 @@ SILENT_COMPLETE = Records(  # Complete, then a meeting with no update counting f
     actions={"CSE-2": None}, meetings=(D(2018, 10, 2), D(2018, 6, 21), D(2019, 1, 29)),
     updates=(Update("CSE-2", D(2018, 6, 1), "Amber"), Update("CSE-2", D(2018, 9, 1), "Complete")),
     split=True)
+STALE = Records(  # a meeting with no update counting for it: started actions are stale
+    # (NEG-1 is Green: only its Stale flag puts it in "needs attention", issue 24)
+    actions={"NEG-1": None, "CSE-2": None, "DATA-3": None},
+    meetings=(D(2018, 6, 21), D(2018, 10, 2)),
+    updates=(Update("NEG-1", D(2018, 6, 1), "Green"), Update("CSE-2", D(2018, 6, 1), "Complete"),
+             Update("DATA-3", D(2018, 6, 1), "Not started", None)))
 
 
 @PROPERTY
@@ -209,6 +215,7 @@ SILENT_COMPLETE = Records(  # Complete, then a meeting with no update counting f
 @example(records=ONE_ACTION_NO_MEETINGS)
 @example(records=GONE_BACK)
 @example(records=SILENT_COMPLETE)
+@example(records=STALE)
 def test_briefing_and_register_hold_on_any_small_register(fresh, records):
     url = fresh()
     load(url, record_sheets(records))
@@ -369,12 +376,6 @@ def page(make_app, url: str, path: str | None, query: dict | None = None):
     assert_frame_ran(at)
     return at
 
-
-STALE = Records(  # a meeting with no update counting for it: started actions are stale
-    actions={"NEG-1": None, "CSE-2": None, "DATA-3": None},
-    meetings=(D(2018, 6, 21), D(2018, 10, 2)),
-    updates=(Update("NEG-1", D(2018, 6, 1), "Green"), Update("CSE-2", D(2018, 6, 1), "Complete"),
-             Update("DATA-3", D(2018, 6, 1), "Not started", None)))
 
 
 def test_briefing_on_a_quiet_meeting(make_app, fresh):
