@@ -156,10 +156,12 @@ def pytest_collection_modifyitems(config, items):
     one smoke run of every page (test_pages_postgresql.py). The page runs are the same code on
     both databases; running them twice doubled the suite's time."""
     keep, dropped = [], []
+    mutating = os.environ.get("CPIP_MUTATION") == "1"  # tools/mutate.py: rules, not pages
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("backend") == "postgresql"
-        if on_postgresql and "make_app" in getattr(item, "fixturenames", ()):
+        page = "make_app" in getattr(item, "fixturenames", ())
+        if page and (on_postgresql or mutating):
             dropped.append(item)
         else:
             keep.append(item)
