@@ -141,15 +141,23 @@ def _section(text: str, start: str, end: str | None = None) -> str:
     return text[begin:text.index(end, begin)] if end else text[begin:]
 
 
-@pytest.fixture
-def pack_2018(sample_engine) -> tuple[str, list[str]]:
-    """The Scotland pack as at 2 October 2018: its text as one line, and its pages' texts."""
+@pytest.fixture(scope="module")
+def pack_2018(databases) -> tuple[str, list[str]]:
+    """The Scotland pack as at 2 October 2018: its text as one line, and its pages' texts.
+    Built once for the module (on SQLite: the tests only read it; building the same PDF for
+    every test and both databases took a minute of the suite)."""
     import io
 
     from pypdf import PdfReader
 
-    with sample_engine.connect() as conn:
-        _, pdf = build(conn, dt.date(2018, 10, 2), "S92000003", prepared_by="ana")
+    from cpip_dashboard.db import make_engine
+
+    engine = make_engine(databases.fresh("sqlite", sample=True))
+    try:
+        with engine.connect() as conn:
+            _, pdf = build(conn, dt.date(2018, 10, 2), "S92000003", prepared_by="ana")
+    finally:
+        engine.dispose()
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     return _normal("\n".join(pages)), pages
 

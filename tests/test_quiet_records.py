@@ -441,15 +441,32 @@ def test_every_page_draws_on_a_quiet_meeting(make_app, quiet_url, path):
     assert at.main.children, "the page drew nothing"
 
 
-@pytest.mark.parametrize("records,meeting", [
-    (QUIET, "2018-10-02"),  # nothing moved since the previous meeting
+@pytest.mark.parametrize("records,meeting,says", [
+    # nothing moved since the previous meeting
+    (QUIET, "2018-10-02", [
+        "0 of 1 actions are Amber or Red, the same as at 21 June 2018.",
+        ("Since 21 June 2018: 0 new, 0 completed, 0 improved, 0 started, 0 worsened; "
+        "1 unchanged."),
+        "Needs attention Nothing needs attention at this meeting."]),
+    # one action, one meeting
     (Records(actions={"NEG-1": None}, meetings=(D(2018, 10, 2),),
-             updates=(Update("NEG-1", D(2018, 9, 1), "Amber"),)), "2018-10-02"),  # one action
-    (NO_UPDATES, "2018-10-02"),  # no updates at all
-    (STALE, "2018-10-02"),  # a meeting with no update counting for it
+             updates=(Update("NEG-1", D(2018, 9, 1), "Amber"),)), "2018-10-02", [
+        "1 of 1 actions are Amber or Red.",
+        "This is the first meeting in the record: there is nothing to compare with.",
+        "NEG-1 Action NEG-1 Scottish Government ▲ Amber Reported"]),
+    # no updates at all
+    (NO_UPDATES, "2018-10-02", [
+        "0 of 0 actions are Amber or Red, the same as at 21 June 2018.",
+        "RAG by workstream No actions to show.",
+        "Needs attention Nothing needs attention at this meeting."]),
+    # a meeting with no update counting for it: the Green action needs attention as Stale
+    (STALE, "2018-10-02", [
+        "0 of 3 actions are Amber or Red, the same as at 21 June 2018.",
+        "NEG-1 Action NEG-1 Scottish Government ● Green Stale Reported"]),
 ])
-def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, meeting):
+def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, meeting, says):
     from cpip_dashboard import cli
+    from tests.pdf import pdf_text
 
     url = fresh()
     load(url, record_sheets(records))
@@ -457,4 +474,7 @@ def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, me
     out = tmp_path / "pack.pdf"
     code = cli.main(["pack", "--meeting", meeting, "--user", "test", str(out)])
     assert code == 0, capsys.readouterr()
-    assert out.read_bytes().startswith(b"%PDF")
+    text = " ".join(pdf_text(out.read_bytes()).split())  # the PDF read back, as one line
+    assert "Meeting pack: programme status at 2 October 2018 - Scotland" in text
+    for sentence in says:
+        assert sentence in text, sentence
