@@ -489,3 +489,125 @@ def test_due_date_moves_as_at_a_day():
     # only one date: no list of moves; not yet committed at the day: its first version alone
     assert register.due_date_moves(v, "CSE-2", history) == []
     assert register.due_date_moves(v, "NEG-1", history, D(2017, 6, 1)) == []
+
+
+# --- boundaries the first mutation run found unguarded ---------------------------------------
+
+
+def test_needs_attention_puts_amber_before_a_stale_green_of_an_earlier_ref():
+    result = register.exceptions(_flagged(("A-1", "Green", ["Stale"]), ("B-1", "Amber", []),
+                                          ("C-1", "Red", [])))
+    assert list(result["ref"]) == ["C-1", "B-1", "A-1"]
+
+
+def test_an_update_on_the_meeting_day_is_the_status_at_that_meeting():
+    v = versions({"ref": "NEG-1", "due_date": None})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 9, 1), "rag": "Green"},
+                {"action_ref": "NEG-1", "reporting_date": MEETING.date, "rag": "Red",
+                 "commentary": "late"})
+    assert register.register_as_at(v, u, MEETING).iloc[0]["rag"] == "Red"
+    assert list(register.history(u, "NEG-1", MEETING.date)["rag"]) == ["Green", "Red"]
+
+
+def test_an_update_for_an_action_not_in_the_register_is_skipped_not_the_rest():
+    v = versions({"ref": "NEG-1", "due_date": None})
+    u = updates({"action_ref": "AAA-0", "reporting_date": D(2018, 9, 1), "rag": "Red"},
+                {"action_ref": "NEG-1", "reporting_date": D(2018, 9, 1), "rag": "Green"})
+    assert list(register.register_as_at(v, u, MEETING)["ref"]) == ["NEG-1"]
+
+
+def test_an_action_loaded_after_the_meeting_is_shown_as_first_loaded():
+    v = versions({"ref": "NEG-1", "title": "First", "due_date": D1, "batch_id": 1,
+                  "committed_at": T(2019, 1, 1)},
+                 {"ref": "NEG-1", "title": "Second", "due_date": D3, "batch_id": 2,
+                  "committed_at": T(2019, 2, 1)})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 9, 1), "rag": "Green"})
+    row = register.register_as_at(v, u, MEETING).iloc[0]
+    assert (row["title"], row["effective_due"], int(row["due_moves"])) == ("First", D1, 0)
+
+
+@pytest.mark.parametrize("defs,ups,due,moves", [
+    # the register arrived after its back-filled updates: its date is the baseline, and the
+    # earlier update's revision still moves it
+    ([(T(2018, 5, 1), D1, "t")], [(D(2018, 3, 1), D2)], D2, 1),
+    # a definition committed at the very start of an update's reporting day (midnight GMT)
+    # takes effect after the update
+    ([(T(2018, 1, 10), D1, "t"), (T(2018, 3, 1, 0, 0), D3, "t")], [(D(2018, 3, 1), D2)], D3, 2),
+])
+def test_due_date_baseline_and_ties(defs, ups, due, moves):
+    row = _due_case(defs, ups)
+    assert (row["effective_due"], int(row["due_moves"])) == (due, moves)
+
+
+def test_committed_exactly_at_midnight_uk_time_belongs_to_the_next_day():
+    cutoff = T(2018, 10, 2, 23, 0)  # midnight BST at the end of the meeting day
+    v = versions({"ref": "NEG-1", "title": "Old", "due_date": D1, "batch_id": 1,
+                  "committed_at": T(2017, 1, 1)},
+                 {"ref": "NEG-1", "title": "New", "due_date": D3, "batch_id": 2,
+                  "committed_at": cutoff},
+                 {"ref": "NEG-2", "title": "Added", "due_date": None, "batch_id": 2,
+                  "committed_at": cutoff})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 9, 1), "rag": "Green"})
+    reg = register.register_as_at(v, u, MEETING).set_index("ref")
+    assert list(reg.index) == ["NEG-1"]
+    assert (reg.loc["NEG-1", "title"], reg.loc["NEG-1", "effective_due"]) == ("Old", D1)
+    defs = register.definitions_as_at(v, MEETING.date)
+    assert len(defs) == 2 and defs.loc["NEG-1", "title"] == "Old"
+
+
+def test_day_start_is_uk_midnight_whatever_the_machines_time_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert register.day_start_utc(D(2018, 6, 21)) == T(2018, 6, 20, 23, 0)
+        assert register.day_start_utc(D(2018, 12, 12)) == T(2018, 12, 12, 0, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize("commentary,flagged", [
+    ("   ", True), (None, True), (float("nan"), True), ("Delivered", False),
+    (123, False),  # a number typed in the commentary column is still commentary
+])
+def test_blank_commentary_in_any_form(commentary, flagged):
+    history = [{"reporting_date": D(2018, 6, 1), "rag": "Green"},
+               {"reporting_date": D(2018, 9, 25), "rag": "Amber", "commentary": commentary}]
+    v = versions({"ref": "NEG-1", "due_date": None})
+    u = updates(*[{"action_ref": "NEG-1", **h} for h in history])
+    u["commentary"] = u["commentary"].astype(object)
+    u.loc[1, "commentary"] = commentary
+    flags = register.register_as_at(v, u, MEETING).iloc[0]["flags"]
+    assert ("RAG changed without commentary" in flags) is flagged
+
+
+def test_missing_dates_as_nan_are_blank():
+    nan = float("nan")
+    v = versions({"ref": "NEG-1", "due_date": nan}, {"ref": "NEG-1", "due_date": nan,
+                                                     "batch_id": 2})
+    u = updates({"action_ref": "NEG-1", "reporting_date": D(2018, 9, 25), "rag": "Green",
+                 "revised_due_date": nan})
+    row = register.register_as_at(v, u, MEETING).iloc[0]
+    assert (row["flags"], int(row["due_moves"])) == ([], 0)
+    assert register.history_table(u).iloc[0]["Revised due date"] == ""
+    assert register._iso(nan) == "" and register._iso(None) == ""
+    assert register._iso(D(2018, 1, 2)) == "2018-01-02"
+
+
+def test_an_action_for_a_council_and_its_committee_is_found_by_either():
+    reg = pd.DataFrame({"ref": ["A", "B"], "areas": ["S12000047,CPC05", "S12000030"]})
+    areas = directory()
+    assert list(register.for_area(reg, "S12000047", areas)["ref"]) == ["A"]
+    assert list(register.for_area(reg, "CPC05", areas)["ref"]) == ["A", "B"]
+
+
+def test_flags_joined_in_the_table_and_no_movement_on_an_empty_register():
+    v, u = _two_actions()
+    reg = register.register_as_at(v, u, MEETING)
+    reg.at[0, "flags"] = ["Overdue", "Stale"]
+    table = register.register_table(reg, {}, directory())
+    assert table.loc[0, "Flags"] == "Overdue; Stale"
+    empty = register.movement(reg.iloc[0:0], None)
+    assert list(empty.columns) == ["ref", "from", "to", "movement", "two_steps"]

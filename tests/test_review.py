@@ -382,3 +382,48 @@ def test_needing_support_sorted_by_weak_count_then_area_then_criterion():
         (CLACKS, "PR-01", 2), (CLACKS, "PR-02", 2),
         (STIRLING, "PR-01", 2), (STIRLING, "PR-02", 2)]
     assert list(review.needing_support(data.iloc[0:0]).columns)[-1] == "weak_count"
+
+
+# --- found by the first mutation run --------------------------------------------------------
+
+
+def test_shapes_of_the_frames_the_pages_read():
+    codes = ["PR-01", "PR-02", "PR-03"]
+    current = review.as_at(DATA, AT_MEETING)
+    assert list(current.columns) == list(DATA.columns)  # no stray index column
+    assert list(current.index) == list(range(len(current)))
+    table = review.matrix(current, AREAS, codes)
+    assert list(table.columns) == ["area_code", "Area", *codes, "Weak or unsatisfactory"]
+    empty = review.needing_support(current.iloc[0:0])
+    assert str(empty["weak_count"].dtype) == "int64"
+    recs = review.recommendations_table(current, D(2019, 4, 1), AREAS)
+    assert recs["Overdue"].dtype == bool
+    themes = review.themes(current, CRITERIA.iloc[0:0])
+    assert themes.empty and list(themes.columns) == ["code", "criterion", "planning_process",
+                                                     "assessed", "weak"]
+
+
+def test_themes_tied_on_weak_ratings_in_code_order():
+    data = assessments(*[{"area_code": FIFE, "criterion_code": c, "rating": "Weak"}
+                         for c in ("PR-03", "PR-01", "PR-02")])
+    themes = review.themes(review.as_at(data, None), CRITERIA)
+    assert list(themes["code"]) == ["PR-01", "PR-02", "PR-03"]
+
+
+@pytest.mark.parametrize("rows,sentence", [
+    # criteria listed but none assessed anywhere
+    ([(0, 0), (0, 0)], "No assessments to summarise."),
+    # one area assessed, nothing weak
+    ([(1, 0), (0, 0)], "No criterion is rated Weak or Unsatisfactory in any area."),
+])
+def test_describe_themes_with_nothing_or_one_assessed(rows, sentence):
+    table = pd.DataFrame([{"code": f"PR-0{i + 1}", "criterion": "x", "planning_process": "CSP",
+                           "assessed": a, "weak": w} for i, (a, w) in enumerate(rows)])
+    assert review.describe_themes(table) == sentence
+
+
+def test_support_progress_only_beside_a_recommendation():
+    support = review.needing_support(review.as_at(_ratings(
+        ("PR-01", "Weak", None, None), ("PR-02", "Unsatisfactory", "Fix B", None)), None))
+    table = review.support_table(support, AREAS)
+    assert list(table["Progress"]) == ["", "Not started"]

@@ -285,3 +285,12 @@ def test_trend_uses_the_population_only_where_every_one_is_above_zero(population
     result = stats.trend([3, 5, 4, 9, 12], populations=populations)
     assert result.per_child is per_child
     assert result.change == pytest.approx(0.420146547, rel=1e-6)  # exposure 1 either way
+
+
+def test_a_series_already_at_its_estimate_takes_two_iterations():
+    """Constant counts: the start (y + mean) / 2 is the estimate, so the first step moves the
+    coefficients from zero to it and the second moves nothing: two iterations, one too few."""
+    fit = stats.fit_quasi_poisson([5, 5, 5], [0, 1, 2])
+    assert fit.iterations == 2 and fit.slope == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match=r"^the fit did not converge$"):
+        stats.fit_quasi_poisson([5, 5, 5], [0, 1, 2], max_iterations=1)
