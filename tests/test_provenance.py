@@ -288,7 +288,7 @@ def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
     assert list(out["Status"]) == ["official", "illustrative"]
     assert out.loc[0, "Source"] == "Publisher"
     assert out.loc[1, "Source"] == provenance.ILLUSTRATIVE_SOURCE
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^provenance for 2 rows, table has 1$"):
         provenance.attach(table.head(1), prov)
 
 
@@ -475,3 +475,19 @@ def test_notes_rows_in_order():
                                dt.datetime(2024, 3, 5, tzinfo=dt.UTC))
     assert ("How rows are marked", "No illustrative batch is current.") in blanket
     assert not any(item == "Illustrative figures" for item, _ in blanket)
+
+
+def test_notes_say_when_they_were_produced_in_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+
+    prov = provenance.figures([False], {"source": "PHS"}, "1", "r")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # nine hours ahead of UTC, no summer time
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.UTC)
+        produced = dict(provenance.notes(prov))["Produced"]
+        after = dt.datetime.now(dt.UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert produced in {f"{t.day} {t:%B %Y %H:%M} UTC" for t in (before, after)}
