@@ -170,7 +170,7 @@ def test_refused_while_a_later_review_row_cites_an_action_only_it_created(engine
         ["Area", "Criterion", "Rating", "Assessed on", "Action ID"],
         ["Fife", "PR-01", "Weak", "2025-01-10", "NEW-1"]])
     refused = rollback(engine, actions, "t")
-    assert not refused.ok and refused.blocking == (review,)
+    assert refused.ok is False and refused.blocking == (review,)
     assert refused.message == (f"Batch {actions} cannot be rolled back while later batches "
                                f"depend on it: roll back batch {review} first.")
 
@@ -228,27 +228,80 @@ def test_refused_while_a_pending_batch_builds_on_it_in_either_way(engine):
 def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
     from cpip_dashboard.approval import reject
 
-    assert rollback(engine, 99, "t").message == "Batch 99 does not exist."
+    missing = rollback(engine, 99, "t")
+    assert (missing.ok, missing.message) == (False, "Batch 99 does not exist.")
     pending = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]],
                       approval="two-person")
     refused = rollback(engine, pending, "t")
-    assert not refused.ok and refused.message == (
+    assert refused.ok is False and refused.message == (
         f"Batch {pending} is awaiting approval, so it was never current: another secretariat "
         "member can reject it, or its uploader withdraw it.")
     assert reject(engine, pending, "second", "not this one").ok
-    assert rollback(engine, pending, "t").message == (
-        f"Batch {pending} was rejected, so it was never current: there is nothing to roll "
-        "back.")
+    rejected = rollback(engine, pending, "t")
+    assert (rejected.ok, rejected.message) == (
+        False, (f"Batch {pending} was rejected, so it was never current: there is nothing to "
+        "roll back."))
     done = _upload(engine, "meeting-2.csv", [["Date", "Title"], ["2025-02-20", "B"]])
     result = rollback(engine, done, "ana")
     assert result.ok and result.message == (
         f"Batch {done} (meeting-2.csv) is rolled back: its rows no longer show anywhere; "
         "history keeps them.")
     again = rollback(engine, done, "t")
-    assert not again.ok and again.message.startswith(
+    assert again.ok is False and again.message.startswith(
         f"Batch {done} is already rolled back (by ana at ")
     assert again.message.endswith(" UTC). To restore it, upload its file again.")
     with engine.connect() as conn:
         state = conn.execute(select(UploadBatch.state, UploadBatch.rolled_back_by).where(
             UploadBatch.id == done)).one()
     assert tuple(state) == ("rolled_back", "ana")
+
+
+def test_only_a_secretariat_member_or_a_named_user_rolls_back(engine):
+    from cpip_dashboard.auth import Identity
+
+    batch = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]])
+    committee = rollback(engine, batch, Identity(True, "cpc@fife.gov.uk", "Fife", "committee",
+                                                 "CPC14"))
+    assert committee.ok is False
+    assert committee.message.startswith("Only the secretariat can roll back batches: Fife ")
+    nobody = rollback(engine, batch, "")
+    assert (nobody.ok, nobody.message) == (False, ("Say who you are to roll back batches "
+                                                  "(--user)."))
+
+
+def test_what_this_batch_did_not_create_does_not_block_it(engine):
+    _upload(engine, "old.csv", [ACTIONS[0], ["OLD-1", "NEG", "Old", "SG"]])
+    new = _upload(engine, "new.csv", ACTIONS)  # creates NEW-1 only
+    _upload(engine, "updates.csv", [["Action ID", "Reporting date", "RAG"],
+                                    ["OLD-1", "2025-01-10", "Green"]])
+    assert rollback(engine, new, "t").ok
+    definition = _upload(engine, "definitions.csv", [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+    _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
+                                       ["CP_REGISTER", "Fife", "2024", 50]])
+    assert rollback(engine, definition, "t").ok
+
+
+def test_an_indicator_defined_and_a_key_held_both_block(engine):
+    both = run_import(engine, "both.xlsx", xlsx({
+        "Definitions": [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity",
+                         "Source"], ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]],
+        "Meetings": [["Date", "Title"], [dt.date(2025, 1, 20), "A"]]}), user="t",
+        approval="single")
+    assert both.outcome == "committed", both.as_json()
+    later = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "B"]])
+    refused = rollback(engine, both.batch_id, "t")
+    assert refused.blocking == (later,)
+
+
+def test_values_awaiting_approval_for_its_indicator_are_waiting_not_later(engine):
+    definition = _upload(engine, "definitions.csv", [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+    pending = _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
+                                                 ["CP_NEW", "Fife", "2024", 50]],
+                      approval="two-person")
+    refused = rollback(engine, definition, "t")
+    assert refused.blocking == (pending,)
+    assert "awaiting approval, builds on it" in refused.message
