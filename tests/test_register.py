@@ -471,6 +471,7 @@ def test_definitions_as_at_the_end_of_the_day_else_the_earliest():
     defs = register.definitions_as_at(v, MEETING.date)
     assert dict(zip(defs["ref"], defs["title"], strict=True)) == {"NEG-1": "New",
                                                                    "CSE-2": "Later"}
+    assert len(defs) == 2  # one version per action
     assert list(defs.index) == list(defs["ref"])
     assert register.definitions_as_at(v.iloc[0:0], MEETING.date).empty
 
