@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cpip_dashboard import queries
 from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import ActionUpdate, AuditEvent, UploadBatch
+from cpip_dashboard.models import ActionUpdate, AuditEvent, Publication, UploadBatch
 from cpip_dashboard.rollback import rollback
 from tests.files import csv, xlsx
 
@@ -208,7 +208,7 @@ def test_refused_while_a_pending_batch_builds_on_it_in_either_way(engine):
     pending_meeting = _upload(engine, "meeting-2.csv", [["Date", "Title"], ["2025-01-20", "B"]],
                               approval="two-person")
     refused = rollback(engine, actions, "t")
-    assert not refused.ok and refused.blocking == (pending_update,)
+    assert refused.ok is False and refused.blocking == (pending_update,)
     assert refused.message == (
         f"Batch {actions} cannot be rolled back while batch {pending_update}, awaiting "
         "approval, builds on it: approve, reject or withdraw it first.")
@@ -251,9 +251,20 @@ def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
         f"Batch {done} is already rolled back (by ana at ")
     assert again.message.endswith(" UTC). To restore it, upload its file again.")
     with engine.connect() as conn:
-        state = conn.execute(select(UploadBatch.state, UploadBatch.rolled_back_by).where(
+        state = conn.execute(select(UploadBatch.state, UploadBatch.rolled_back_by,
+                                    UploadBatch.rolled_back_at).where(
             UploadBatch.id == done)).one()
-    assert tuple(state) == ("rolled_back", "ana")
+        published = conn.execute(select(Publication).order_by(Publication.id.desc())).first()
+        figures_before = conn.execute(select(Publication.figures_from).where(
+            Publication.id < published.id).order_by(Publication.id.desc())).first()[0]
+        event = conn.execute(select(AuditEvent).where(AuditEvent.event == "rollback")).one()
+    assert tuple(state[:2]) == ("rolled_back", "ana")
+    # published as a rollback of that batch; a meeting changes no figure, so none is rebuilt
+    assert (published.event, published.batch_id) == ("rollback", done)
+    assert published.figures_from == figures_before
+    # and audited at the moment the batch records
+    assert (event.user, event.batch_id, event.at, event.detail) == (
+        "ana", done, state.rolled_back_at, f"Rolled back batch {done} (meeting-2.csv)")
 
 
 def test_only_a_secretariat_member_or_a_named_user_rolls_back(engine):
