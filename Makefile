@@ -47,7 +47,11 @@ test: $(VENV)/.dev node_modules/axe-core/axe.min.js ## lint, then the whole test
 bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures (QUICK=1: shorter load run)
 	$(PY) benchmarks/run_all.py $(if $(QUICK),--quick)
 
-clean: ## remove the virtual environment and the local database
-	rm -rf $(VENV) node_modules data/cpip.sqlite data/cpip.sqlite-*
+mutate: $(VENV)/.dev ## mutation score of one rule module: MODULE=rag (BUDGET s, WORKERS; never in CI)
+	@test -n "$(MODULE)" || { $(PY) tools/mutate.py --list; echo "Name one: make mutate MODULE=rag"; exit 2; }
+	$(PY) tools/mutate.py $(MODULE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SHOW),--show)
 
-.PHONY: help install run serve-cluster lint test bench clean
+clean: ## remove the virtual environment and the local database
+	rm -rf $(VENV) node_modules mutants data/cpip.sqlite data/cpip.sqlite-*
+
+.PHONY: help install run serve-cluster lint test bench mutate clean

@@ -15,6 +15,10 @@ Streamlit
     `make_app(db_url, user=None, secrets=None, query=None)` an `AppTest` of `app.py` that renders
                      pages through the frame, as a real server does (see `tests/apptest.py`).
 
+Hypothesis
+    profiles `ci` (derandomised, 25 examples; chosen when CI=true) and `dev` (100 examples,
+                     random); HYPOTHESIS_PROFILE names one explicitly.
+
 Browser
     `server`         `streamlit run app.py` on a free port over a sample SQLite database.
     `browser_type_launch_args`  Playwright uses Debian's Chromium (/usr/bin/chromium).
@@ -37,6 +41,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +51,14 @@ from cpip_dashboard.db import make_engine
 from cpip_dashboard.setup import init_db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Hypothesis: in CI the same examples every run (a verdict must not depend on the seed), with
+# the blob to reproduce a failure; locally it explores more. Cases it finds are kept as
+# `@example`s beside their tests. HYPOTHESIS_PROFILE=dev|ci chooses one explicitly.
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None,
+                          database=None, max_examples=25)
+settings.register_profile("dev", print_blob=True, deadline=None, max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -144,10 +157,12 @@ def pytest_collection_modifyitems(config, items):
     one smoke run of every page (test_pages_postgresql.py). The page runs are the same code on
     both databases; running them twice doubled the suite's time."""
     keep, dropped = [], []
+    mutating = os.environ.get("CPIP_MUTATION") == "1"  # tools/mutate.py: rules, not pages
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("backend") == "postgresql"
-        if on_postgresql and "make_app" in getattr(item, "fixturenames", ()):
+        page = "make_app" in getattr(item, "fixturenames", ())
+        if page and (on_postgresql or mutating):
             dropped.append(item)
         else:
             keep.append(item)

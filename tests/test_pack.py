@@ -103,8 +103,26 @@ def _orkney_pack_text(engine, with_2026_population: bool) -> str:
     return text
 
 
-def test_pack_for_an_area_never_shows_a_small_count(sample_engine):
-    text = _orkney_pack_text(sample_engine, with_2026_population=True)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def orkney_pack(request, databases) -> str:
+    """Orkney's pack with the official 2024-25 file and its 2026 population: built once per
+    database for the module (two tests read it; each built it again before)."""
+    from cpip_dashboard.db import make_engine
+    from tests.conftest import PG_ADMIN_URL, require_or_skip
+
+    if request.param == "postgresql":
+        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+    url = databases.fresh(request.param, sample=True)
+    engine = make_engine(url)
+    try:
+        return _orkney_pack_text(engine, with_2026_population=True)
+    finally:
+        engine.dispose()
+        databases.drop(url)
+
+
+def test_pack_for_an_area_never_shows_a_small_count(orkney_pack):
+    text = orkney_pack
     # 3 children on the register: neither the count nor the rate implying it (3 / 4,237 x
     # 1,000 = 0.7), in the table, the change on the year before or the summary sentence (the
     # register's count for an area is its rate, shown once as the register rate indicator)
@@ -115,8 +133,8 @@ def test_pack_for_an_area_never_shows_a_small_count(sample_engine):
     assert not re.search(r"Orkney Islands[^;]* to (0\.7|3)(?![\d.])", text)
 
 
-def test_pack_hides_an_uploaded_rate_that_implies_a_small_count(sample_engine):
-    text = _orkney_pack_text(sample_engine, with_2026_population=True)
+def test_pack_hides_an_uploaded_rate_that_implies_a_small_count(orkney_pack):
+    text = orkney_pack
     assert "children aged 0-17 2025-26 Rate per 1,000 [c] " in text
     assert not re.search(r"(?<![\d.])0\.9(?!\d)", text), "a rate implying 4 children"
 
@@ -141,15 +159,23 @@ def _section(text: str, start: str, end: str | None = None) -> str:
     return text[begin:text.index(end, begin)] if end else text[begin:]
 
 
-@pytest.fixture
-def pack_2018(sample_engine) -> tuple[str, list[str]]:
-    """The Scotland pack as at 2 October 2018: its text as one line, and its pages' texts."""
+@pytest.fixture(scope="module")
+def pack_2018(databases) -> tuple[str, list[str]]:
+    """The Scotland pack as at 2 October 2018: its text as one line, and its pages' texts.
+    Built once for the module (on SQLite: the tests only read it; building the same PDF for
+    every test and both databases took a minute of the suite)."""
     import io
 
     from pypdf import PdfReader
 
-    with sample_engine.connect() as conn:
-        _, pdf = build(conn, dt.date(2018, 10, 2), "S92000003", prepared_by="ana")
+    from cpip_dashboard.db import make_engine
+
+    engine = make_engine(databases.fresh("sqlite", sample=True))
+    try:
+        with engine.connect() as conn:
+            _, pdf = build(conn, dt.date(2018, 10, 2), "S92000003", prepared_by="ana")
+    finally:
+        engine.dispose()
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     return _normal("\n".join(pages)), pages
 

@@ -5,6 +5,7 @@ meeting pack says it beside its figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -287,7 +288,7 @@ def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
     assert list(out["Status"]) == ["official", "illustrative"]
     assert out.loc[0, "Source"] == "Publisher"
     assert out.loc[1, "Source"] == provenance.ILLUSTRATIVE_SOURCE
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^provenance for 2 rows, table has 1$"):
         provenance.attach(table.head(1), prov)
 
 
@@ -308,3 +309,185 @@ def test_a_mixed_block_says_how_many_rows_are_illustrative_and_names_only_offici
     assert "Publisher B" in line and "Publisher A" not in line
     assert prov.links == (("Publisher B", "https://example.org/b"),)
     assert line.endswith("Suppression rule: the rule. Data version 9.")
+
+
+# --- the rules, on hand-built rows (issue 24: tests that kill mutants) ---------------------------
+
+FIFE = "S12000047"
+Y1, Y2 = dt.date(2022, 7, 31), dt.date(2023, 7, 31)
+
+
+def _figures(*rows) -> pd.DataFrame:
+    """(area, period, illustrative flag) rows of an indicator's series."""
+    return pd.DataFrame(rows, columns=["area_code", "period", "illustrative"])
+
+
+@pytest.mark.parametrize("rows,illustrative", [
+    # the area's latest figure and Scotland's in that period, both official
+    ([(FIFE, Y2, False), (SCOTLAND, Y2, False)], False),
+    # Scotland's figure in that period is illustrative: so is the row
+    ([(FIFE, Y2, False), (SCOTLAND, Y2, True)], True),
+    # an illustrative figure in an earlier period does not count
+    ([(FIFE, Y1, True), (FIFE, Y2, False), (SCOTLAND, Y1, True), (SCOTLAND, Y2, False)], False),
+    # another area's illustrative figure does not count
+    ([(FIFE, Y2, False), ("S12000005", Y2, True)], False),
+    # Scotland's latest period is later than the area's: the area's latest decides
+    ([(FIFE, Y1, False), (SCOTLAND, Y1, False), (SCOTLAND, Y2, True)], False),
+    # the area has no figures: never called official
+    ([(SCOTLAND, Y2, False)], True), ([], True),
+    # a missing flag is illustrative
+    ([(FIFE, Y2, None)], True),
+    # a figure without a period is not the latest
+    ([(FIFE, None, True), (FIFE, Y2, False)], False),
+])
+def test_an_area_profile_row_uses_the_areas_latest_figure_and_scotlands(rows, illustrative):
+    assert provenance.for_profile(_figures(*rows), FIFE) is illustrative
+
+
+@pytest.mark.parametrize("rows,period,flags", [
+    ([(FIFE, Y1, True), (FIFE, Y2, False), ("S12000005", Y2, False)], Y2, [False, False, True]),
+    ([(FIFE, Y1, True), (FIFE, Y2, False), ("S12000005", Y2, False)], None, [True, False, True]),
+    ([], None, [True, True, True]),
+])
+def test_by_area_flags_each_area_and_an_area_without_figures_is_illustrative(rows, period,
+                                                                            flags):
+    frame = _figures(*rows)
+    assert provenance.by_area([FIFE, "S12000005", "S12000041"], frame, period) == flags
+
+
+def test_by_period_a_period_is_illustrative_if_any_chosen_areas_figure_is():
+    frame = _figures((FIFE, Y1, False), ("S12000005", Y1, True), (FIFE, Y2, False),
+                     ("S12000041", Y2, True))
+    labels = ["2021-22", "2022-23", "2023-24"]  # Y1 ends July 2022: 2021-22; Y2 2022-23
+    assert provenance.by_period(labels, frame, [FIFE, "S12000005"], "annual") == [
+        True, False, True]  # 2023-24 has no figure: not called official
+    assert provenance.by_period(labels, frame, [FIFE], "annual") == [False, False, True]
+    assert provenance.by_period(labels, frame, [FIFE, "S12000041"], "annual") == [
+        False, True, True]
+
+
+@pytest.mark.parametrize("flags,illustrative", [([], False), ([False, False], False),
+                                                ([False, True], True), ([None], True)])
+def test_for_series(flags, illustrative):
+    frame = _figures(*[(FIFE, Y2, f) for f in flags])
+    assert provenance.for_series(frame) is illustrative
+
+
+@pytest.mark.parametrize("illustrative,status,text", [
+    (False, None, "official"), (True, None, "illustrative"), (None, None, "illustrative"),
+    (False, "provisional", "official, provisional"), (True, "revised", "illustrative, revised"),
+    (False, "final", "official"), (False, float("nan"), "official"),
+])
+def test_label(illustrative, status, text):
+    assert provenance.label(illustrative, status) == text
+
+
+def test_with_status_adds_the_words_last():
+    table = pd.DataFrame({"Area": ["Fife", "Angus"]})
+    shown_table = provenance.with_status(table, [True, False])
+    assert shown_table.to_dict("list") == {"Area": ["Fife", "Angus"],
+                                           "Status": ["illustrative", "official"]}
+    assert list(table.columns) == ["Area"]  # the table given is left as it was
+
+
+@pytest.mark.parametrize("definition,measure,source", [
+    ({"source": "PHS", "unit": "count"}, "rate",
+     f"PHS ({provenance.COMPUTED_RATE_NOTE})"),
+    ({"source": "PHS", "unit": "count"}, "count", "PHS"),
+    ({"source": "PHS", "unit": "rate"}, "rate", "PHS"),
+    ({"source": None}, None, "source not recorded"), ({}, None, "source not recorded"),
+])
+def test_source_of(definition, measure, source):
+    assert provenance.source_of(definition, measure) == source
+
+
+@pytest.mark.parametrize("flags,caption", [
+    ([True, True], ("Source: illustrative figures generated by this dashboard's sample data - "
+                   "not official statistics. The official source of this indicator is listed "
+                   "on the About page.")),
+    ([True, False], ("Source of figures marked official: PHS. Figures marked illustrative are "
+                    "generated by this dashboard's sample data and are not official statistics.")),
+    ([False], "Source: PHS."), ([], "Source: PHS."),
+])
+def test_source_caption(flags, caption):
+    assert provenance.source_caption(flags, {"source": "PHS"}) == caption
+
+
+def test_statements_and_lines_for_official_illustrative_and_mixed_blocks():
+    def prov(flags, kind="figures"):
+        return provenance.Provenance(illustrative=tuple(flags), sources=("PHS",) * len(flags),
+                                     version="4", rule="r", kind=kind)
+    assert prov([True, True]).statement() == (
+        "Illustrative: every row holds figures generated for demonstration, not official "
+        "statistics.")
+    assert prov([True, False, False], "records").statement() == (
+        "Mixed: 1 of 3 rows hold illustrative records (generated for demonstration, not "
+        "reported by the programme); the others are official.")
+    assert prov([False]).statement() == (
+        "Official: every row holds figures uploaded by the secretariat from the source.")
+    assert prov([]).statement() == (
+        "Official: every row holds figures uploaded by the secretariat from the source.")
+    assert prov([True]).line() == (f"Status: illustrative. Source: {provenance.ILLUSTRATIVE_SOURCE}"
+                                   ". Suppression rule: r. Data version 4.")
+    assert prov([False]).line() == "Status: official. Source: PHS. Suppression rule: r. " \
+                                   "Data version 4."
+    assert prov([]).line() == "Status: official. Source: none. Suppression rule: r. " \
+                              "Data version 4."
+
+
+def test_records_provenance_row_by_row_or_all_while_any_illustrative_batch_is_current():
+    status = {"illustrative_batches": [1]}
+    rows = provenance.records(3, status, "5", "planning-review-x.csv",
+                              batch_ids=[[1], [2], [2, 1]])
+    assert rows.illustrative == (True, False, True)
+    assert rows.sources == (provenance.RECORD_SOURCES[0][1],) * 3
+    assert (rows.how, rows.kind, rows.rule) == ("", "records", provenance.NOT_STATISTICS)
+    assert rows.illustrative_source == provenance.ILLUSTRATIVE_RECORDS_SOURCE
+    blanket = provenance.records(2, status, "5", "register.csv")
+    assert blanket.illustrative == (True, True)
+    assert blanket.sources == ("CPIP action register (uploaded by the secretariat)",) * 2
+    assert blanket.how.startswith("Rows are not traced one by one")
+    none = provenance.records(2, {"illustrative_batches": None}, "5")
+    assert none.illustrative == (False, False) and none.how == (
+        "No illustrative batch is current.")
+
+
+def test_notes_rows_in_order():
+    prov = provenance.figures([False, True, False],
+                              [{"source": "PHS", "source_url": "https://phs.example/a"},
+                               {"source": "Other", "source_url": "https://other.example"},
+                               {"source": "", "source_url": "https://bare.example"}],
+                              "6", "the rule", about=[("Indicator", "Children registered")])
+    rows = provenance.notes(prov, dt.datetime(2024, 3, 5, 9, 7, tzinfo=dt.UTC))
+    assert rows == [
+        ("Indicator", "Children registered"),
+        ("Official or illustrative", ("Mixed: 1 of 3 rows hold illustrative figures (generated "
+                                     "for demonstration, not official statistics); the others "
+                                     "are official.")),
+        ("Illustrative figures", provenance.ILLUSTRATIVE_SOURCE + "."),
+        ("Source", "PHS"), ("Source", "source not recorded"),
+        ("Source link", "PHS: https://phs.example/a"), ("Source link", "https://bare.example"),
+        ("Suppression rule", "the rule"), ("Data version", "6"),
+        ("Produced", "5 March 2024 09:07 UTC"),
+        ("Columns", ("Status (official or illustrative), Source and Data version are given on "
+                    "every row, after the columns shown."))]
+    blanket = provenance.notes(provenance.records(1, {"illustrative_batches": []}, "6"),
+                               dt.datetime(2024, 3, 5, tzinfo=dt.UTC))
+    assert ("How rows are marked", "No illustrative batch is current.") in blanket
+    assert not any(item == "Illustrative figures" for item, _ in blanket)
+
+
+def test_notes_say_when_they_were_produced_in_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+
+    prov = provenance.figures([False], {"source": "PHS"}, "1", "r")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # nine hours ahead of UTC, no summer time
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.UTC)
+        produced = dict(provenance.notes(prov))["Produced"]
+        after = dt.datetime.now(dt.UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert produced in {f"{t.day} {t:%B %Y %H:%M} UTC" for t in (before, after)}

@@ -35,3 +35,16 @@ def test_every_level_has_symbol_and_word():
     for level in rag.LEVELS:
         assert rag.label(level.name) == f"{level.symbol} {level.name}"
         assert level.definition
+
+
+@pytest.mark.parametrize("text,five_point", [
+    ("Amber/Green", True), ("amber green", True), ("  AMBER   red ", True), ("Red/Amber", True),
+    ("Amber", False), ("Green", False), ("amber greens", False),
+])
+def test_five_point_labels_in_any_spacing_and_case(text, five_point):
+    assert rag.is_five_point(text) is five_point
+
+
+def test_an_unknown_name_is_labelled_as_itself():
+    assert rag.label("Purple") == "Purple"
+    assert rag.label("Red") == "■ Red"

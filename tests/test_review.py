@@ -207,3 +207,223 @@ def test_matrix_download_leaves_criteria_not_assessed_blank(rows, expected):
     download = review.matrix_download(table, codes)
     assert list(download.columns) == ["Area", *codes]
     assert download.values.tolist() == expected
+
+
+# --- exact outputs, worked by hand (issue 24: tests that kill mutants) -------------------------
+
+AT_MEETING = D(2018, 10, 2)
+
+
+def test_tables_for_people_are_exactly_the_rows_worked_by_hand():
+    current = review.as_at(DATA, AT_MEETING)
+    support = review.needing_support(current)
+    assert list(support["weak_count"]) == [2, 2]
+    assert review.support_table(support, AREAS).to_dict("records") == [
+        {"Area": "Fife", "Weak or unsatisfactory": 2, "Criterion": "PR-01", "Rating": "Weak",
+         "Recommendation": "Fix A", "Owner": "", "Progress": "In progress",
+         "Target date": "2019-03-31"},
+        {"Area": "Fife", "Weak or unsatisfactory": 2, "Criterion": "PR-02",
+         "Rating": "Unsatisfactory", "Recommendation": "Fix B", "Owner": "", "Progress": "Done",
+         "Target date": "2019-03-31"}]
+    # 1 April 2019: Fix A (target 31 March, in progress) is overdue; Fix B is done
+    recs = review.recommendations_table(current, D(2019, 4, 1), AREAS)
+    assert recs.to_dict("records") == [
+        {"Area": "Fife", "Criterion": "PR-01", "Rating": "Weak", "Recommendation": "Fix A",
+         "Owner": "", "Target date": "2019-03-31", "Progress": "In progress", "Overdue": True,
+         "Register action": ""},
+        {"Area": "Fife", "Criterion": "PR-02", "Rating": "Unsatisfactory",
+         "Recommendation": "Fix B", "Owner": "", "Target date": "2019-03-31", "Progress": "Done",
+         "Overdue": False, "Register action": ""},
+        {"Area": "Clackmannanshire", "Criterion": "PR-01", "Rating": "Weak",
+         "Recommendation": "Fix C", "Owner": "", "Target date": "2020-01-01",
+         "Progress": "Not started", "Overdue": False, "Register action": ""},
+        {"Area": "Stirling", "Criterion": "PR-01", "Rating": "Adequate",
+         "Recommendation": "Fix D", "Owner": "", "Target date": "", "Progress": "Not started",
+         "Overdue": False, "Register action": ""}]
+    findings = review.findings_table(current, CRITERIA.set_index("code", drop=False), AREAS)
+    assert [tuple(r.values()) for r in findings.to_dict("records")] == [
+        ("Fife", "PR-01", "Plan", "Weak", "", "Fix A", "In progress"),
+        ("Fife", "PR-02", "Aims", "Unsatisfactory", "", "Fix B", "Done"),
+        ("Fife", "PR-03", "Report", "Good", "", "", ""),
+        ("Clackmannanshire", "PR-01", "Plan", "Weak", "", "Fix C", ""),
+        ("Clackmannanshire", "PR-02", "Aims", "Good", "", "", ""),
+        ("Stirling", "PR-01", "Plan", "Adequate", "", "Fix D", "")]
+    assert list(findings.columns) == ["Area", "Criterion", "What is reviewed", "Rating",
+                                      "Finding", "Recommendation", "Progress"]
+    themes = review.themes_table(review.themes(current, CRITERIA))
+    assert themes.to_dict("records") == [
+        {"Criterion": "PR-01", "What is reviewed": "Plan", "Planning process": "CSP",
+         "Areas assessed": 3, "Weak or unsatisfactory": 2},
+        {"Criterion": "PR-02", "What is reviewed": "Aims", "Planning process": "CSP",
+         "Areas assessed": 2, "Weak or unsatisfactory": 1},
+        {"Criterion": "PR-03", "What is reviewed": "Report", "Planning process": "CSP",
+         "Areas assessed": 1, "Weak or unsatisfactory": 0}]
+
+
+def test_matrix_in_area_order_and_its_cells_abbreviated():
+    codes = ["PR-01", "PR-02", "PR-03"]
+    table = review.matrix(review.as_at(DATA, AT_MEETING), AREAS, codes)
+    assert list(table["area_code"]) == [CLACKS, FIFE, STIRLING]  # the directory's order
+    assert list(table["Weak or unsatisfactory"]) == [1, 2, 0]
+    cells = review.matrix_cells(table, codes)
+    assert cells.to_dict("index") == {
+        CLACKS: {"Area": "Clackmannanshire", "PR-01": "Weak", "PR-02": "Good", "PR-03": "",
+                 "Weak or unsatisfactory": 1},
+        FIFE: {"Area": "Fife", "PR-01": "Weak", "PR-02": "Unsat", "PR-03": "Good",
+               "Weak or unsatisfactory": 2},
+        STIRLING: {"Area": "Stirling", "PR-01": "Adeq", "PR-02": "", "PR-03": "",
+                   "Weak or unsatisfactory": 0}}
+    empty = review.matrix(review.as_at(DATA, D(2018, 1, 1)), AREAS, codes)
+    assert list(empty.columns) == ["Area", *codes] and empty.empty
+
+
+@pytest.mark.parametrize("abbreviation,style", [
+    ("Exc", "background-color: #08306b; color: #ffffff"),
+    ("Adeq", "background-color: #d9d9d9; color: #000000"),
+    ("Unsat", "background-color: #d94801; color: #ffffff"),
+    ("", ""), ("Weakish", ""),
+])
+def test_cell_style_repeats_the_word_in_colour(abbreviation, style):
+    assert review.cell_style(abbreviation) == style
+
+
+def test_assessment_detail_lists_every_field_as_text():
+    row = pd.Series({"rating": "Weak", "assessed_on": D(2018, 6, 1), "evidence": "E",
+                     "finding": "F", "recommendation": "R", "owner": "O",
+                     "target_date": D(2019, 3, 31), "progress": float("nan"),
+                     "action_ref": "NEG-1"})
+    detail = review.assessment_detail(row, pd.Series({"question": "Q?", "basis": "B"}))
+    assert detail.to_dict("list") == {
+        "Field": ["Question", "Basis", "Rating", "Assessed on", "Evidence", "Finding",
+                  "Recommendation", "Owner", "Target date", "Progress", "Register action"],
+        "Text": ["Q?", "B", "Weak", "2018-06-01", "E", "F", "R", "O", "2019-03-31", "",
+                 "NEG-1"]}
+
+
+@pytest.mark.parametrize("target,day,late", [
+    (D(2019, 3, 31), D(2019, 3, 31), False),  # on its own target day: not yet overdue
+    (D(2019, 3, 31), D(2019, 4, 1), True),  # the day after: overdue
+    (None, D(2030, 1, 1), False),  # no target date: never overdue
+])
+@pytest.mark.parametrize("progress", [None, "In progress", "Done"])
+def test_recommendation_overdue_only_after_its_target_day(target, day, late, progress):
+    current = assessments({"area_code": FIFE, "criterion_code": "PR-01", "rating": "Weak",
+                           "recommendation": "Fix A", "target_date": target,
+                           "progress": progress})
+    expected = late and progress != "Done"
+    assert len(review.overdue(current, day)) == int(expected)
+    assert review.progress(current, day)["Overdue"] == int(expected)
+
+
+@pytest.mark.parametrize("rows,sentence", [
+    # no assessment at all
+    ([], "No assessments to summarise."),
+    # assessed, none weak
+    ([(3, 0), (2, 0)], "No criterion is rated Weak or Unsatisfactory in any area."),
+    # one area weak on one criterion: 1 of 2 criteria have a weak rating
+    ([(1, 1), (2, 0)], ("PR-01 Plan is most often rated Weak or Unsatisfactory (1 of 1 areas); "
+                       "1 of 2 criteria have at least one such rating.")),
+    # a tie of two
+    ([(2, 1), (3, 1), (4, 0)], ("PR-01 Plan and PR-02 Aims are most often rated Weak or "
+                               "Unsatisfactory (1 of 2 areas); 2 of 3 criteria have at least "
+                               "one such rating.")),
+    # a tie of three
+    ([(5, 2), (4, 2), (3, 2)], ("PR-01 Plan, PR-02 Aims and PR-03 Report are most often rated "
+                               "Weak or Unsatisfactory (2 of 5 areas); 3 of 3 criteria have at "
+                               "least one such rating.")),
+])
+def test_describe_themes_sentences(rows, sentence):
+    table = pd.DataFrame([{"code": f"PR-0{i + 1}", "criterion": ["Plan", "Aims", "Report"][i],
+                           "planning_process": "CSP", "assessed": a, "weak": w}
+                          for i, (a, w) in enumerate(rows)],
+                         columns=["code", "criterion", "planning_process", "assessed", "weak"])
+    assert review.describe_themes(table) == sentence
+
+
+def test_as_at_keeps_one_row_per_key_and_the_boundaries():
+    row = {"area_code": FIFE, "criterion_code": "PR-01", "recommendation": "Fix A"}
+    data = assessments(
+        {**row, "rating": "Weak", "assessed_on": D(2018, 6, 1), "batch_id": 1,
+         "committed_at": T(2018, 6, 5, 10)},
+        # the same assessment uploaded again: the later upload is current
+        {**row, "rating": "Adequate", "assessed_on": D(2018, 6, 1), "batch_id": 2,
+         "committed_at": T(2018, 10, 2, 23, 0), "progress": "In progress"},
+        {**row, "rating": "Good", "assessed_on": D(2018, 10, 3), "batch_id": 3,
+         "committed_at": T(2018, 10, 3, 9)})
+    for day in (None, AT_MEETING, D(2018, 10, 3)):
+        assert len(review.as_at(data, day)) == 1
+    # assessed on the day itself counts
+    assert review.as_at(data, D(2018, 10, 3)).iloc[0]["rating"] == "Good"
+    at_meeting = review.as_at(data, AT_MEETING).iloc[0]
+    assert at_meeting["rating"] == "Adequate"
+    # committed at 23:00 UTC on 2 October = midnight BST: the end of the day, so not seen then
+    assert not isinstance(at_meeting["progress"], str)
+    assert review.as_at(data, D(2018, 10, 3)).iloc[0]["rating"] == "Good"
+    assert list(review.as_at(data, None).index) == [0]
+
+
+def test_for_area_scotland_sees_every_row_and_a_council_its_own():
+    current = review.as_at(DATA, AT_MEETING)
+    assert len(review.for_area(current, "S92000003", AREAS)) == len(current)
+    assert set(review.for_area(current, FIFE, AREAS)["area_code"]) == {FIFE}
+    assert review.for_area(current.iloc[0:0], FIFE, AREAS).empty
+
+
+def test_needing_support_sorted_by_weak_count_then_area_then_criterion():
+    data = assessments(*[
+        {"area_code": area, "criterion_code": code, "rating": rating}
+        for area, code, rating in [
+            (STIRLING, "PR-02", "Weak"), (STIRLING, "PR-01", "Weak"),
+            (FIFE, "PR-03", "Unsatisfactory"), (FIFE, "PR-01", "Weak"), (FIFE, "PR-02", "Weak"),
+            (CLACKS, "PR-02", "Weak"), (CLACKS, "PR-01", "Weak")]])
+    support = review.needing_support(review.as_at(data, None))
+    assert [(r.area_code, r.criterion_code, r.weak_count) for r in support.itertuples()] == [
+        (FIFE, "PR-01", 3), (FIFE, "PR-02", 3), (FIFE, "PR-03", 3),
+        (CLACKS, "PR-01", 2), (CLACKS, "PR-02", 2),
+        (STIRLING, "PR-01", 2), (STIRLING, "PR-02", 2)]
+    assert list(review.needing_support(data.iloc[0:0]).columns)[-1] == "weak_count"
+
+
+# --- found by the first mutation run --------------------------------------------------------
+
+
+def test_shapes_of_the_frames_the_pages_read():
+    codes = ["PR-01", "PR-02", "PR-03"]
+    current = review.as_at(DATA, AT_MEETING)
+    assert list(current.columns) == list(DATA.columns)  # no stray index column
+    assert list(current.index) == list(range(len(current)))
+    table = review.matrix(current, AREAS, codes)
+    assert list(table.columns) == ["area_code", "Area", *codes, "Weak or unsatisfactory"]
+    empty = review.needing_support(current.iloc[0:0])
+    assert str(empty["weak_count"].dtype) == "int64"
+    recs = review.recommendations_table(current, D(2019, 4, 1), AREAS)
+    assert recs["Overdue"].dtype == bool
+    themes = review.themes(current, CRITERIA.iloc[0:0])
+    assert themes.empty and list(themes.columns) == ["code", "criterion", "planning_process",
+                                                     "assessed", "weak"]
+
+
+def test_themes_tied_on_weak_ratings_in_code_order():
+    data = assessments(*[{"area_code": FIFE, "criterion_code": c, "rating": "Weak"}
+                         for c in ("PR-03", "PR-01", "PR-02")])
+    themes = review.themes(review.as_at(data, None), CRITERIA)
+    assert list(themes["code"]) == ["PR-01", "PR-02", "PR-03"]
+
+
+@pytest.mark.parametrize("rows,sentence", [
+    # criteria listed but none assessed anywhere
+    ([(0, 0), (0, 0)], "No assessments to summarise."),
+    # one area assessed, nothing weak
+    ([(1, 0), (0, 0)], "No criterion is rated Weak or Unsatisfactory in any area."),
+])
+def test_describe_themes_with_nothing_or_one_assessed(rows, sentence):
+    table = pd.DataFrame([{"code": f"PR-0{i + 1}", "criterion": "x", "planning_process": "CSP",
+                           "assessed": a, "weak": w} for i, (a, w) in enumerate(rows)])
+    assert review.describe_themes(table) == sentence
+
+
+def test_support_progress_only_beside_a_recommendation():
+    support = review.needing_support(review.as_at(_ratings(
+        ("PR-01", "Weak", None, None), ("PR-02", "Unsatisfactory", "Fix B", None)), None))
+    table = review.support_table(support, AREAS)
+    assert list(table["Progress"]) == ["", "Not started"]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cpip_dashboard import queries
 from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import ActionUpdate, AuditEvent, UploadBatch
+from cpip_dashboard.models import ActionUpdate, AuditEvent, Publication, UploadBatch
 from cpip_dashboard.rollback import rollback
 from tests.files import csv, xlsx
 
@@ -151,3 +151,168 @@ def test_rollback_refused_on_the_upload_page_names_every_blocking_batch(make_app
     button(at, "Yes, roll it back").click().run()
     assert [shown(e.value) for e in at.error] == [REFUSAL]
     assert batch_history(at).set_index("Batch").loc[2, "State"] == "Current"
+
+
+# --- the refusal rules, each way round (issue 24: tests that kill mutants) ---------------------
+
+ACTIONS = [["Action ID", "Workstream", "Action", "Lead"], ["NEW-1", "NEG", "New", "SG"]]
+
+
+def _upload(engine, name: str, rows: list[list], approval: str = "single") -> int:
+    report = run_import(engine, name, csv(rows), user="t", approval=approval)
+    assert report.outcome in ("committed", "pending"), report.as_json()
+    return report.batch_id
+
+
+def test_refused_while_a_later_review_row_cites_an_action_only_it_created(engine):
+    actions = _upload(engine, "actions.csv", ACTIONS)
+    review = _upload(engine, "review.csv", [
+        ["Area", "Criterion", "Rating", "Assessed on", "Action ID"],
+        ["Fife", "PR-01", "Weak", "2025-01-10", "NEW-1"]])
+    refused = rollback(engine, actions, "t")
+    assert refused.ok is False and refused.blocking == (review,)
+    assert refused.message == (f"Batch {actions} cannot be rolled back while later batches "
+                               f"depend on it: roll back batch {review} first.")
+
+
+def test_allowed_when_an_earlier_batch_also_created_the_action(engine):
+    """The later update refers to NEW-1, which the first batch created too: rolling back the
+    second definition leaves NEW-1 in the register, so nothing depends on that batch alone."""
+    first = _upload(engine, "actions-1.csv", ACTIONS)
+    second = _upload(engine, "actions-2.csv", [ACTIONS[0], ["NEW-1", "NEG", "Renamed", "SG"]])
+    _upload(engine, "updates.csv", [["Action ID", "Reporting date", "RAG"],
+                                    ["NEW-1", "2025-01-10", "Green"]])
+    assert rollback(engine, second, "t").ok
+    refused = rollback(engine, first, "t")  # now NEW-1 is only the first batch's
+    assert not refused.ok and len(refused.blocking) == 1
+
+
+def test_allowed_when_the_indicator_is_reference_data(engine):
+    """Values for an indicator the reference data defines do not depend on a batch that
+    restated its definition."""
+    definition = _upload(engine, "definitions.csv", [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        ["CP_REGISTER", "Register (renamed)", "count", "annual", "New wording", "neither",
+         "SG"]])
+    _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
+                                       ["CP_REGISTER", "Fife", "2024", 50]])
+    assert rollback(engine, definition, "t").ok
+
+
+def test_refused_while_a_pending_batch_builds_on_it_in_either_way(engine):
+    actions = _upload(engine, "actions.csv", ACTIONS)
+    meeting = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]])
+    pending_update = _upload(engine, "updates.csv", [["Action ID", "Reporting date", "RAG"],
+                                                     ["NEW-1", "2025-01-10", "Green"]],
+                             approval="two-person")
+    pending_meeting = _upload(engine, "meeting-2.csv", [["Date", "Title"], ["2025-01-20", "B"]],
+                              approval="two-person")
+    refused = rollback(engine, actions, "t")
+    assert refused.ok is False and refused.blocking == (pending_update,)
+    assert refused.message == (
+        f"Batch {actions} cannot be rolled back while batch {pending_update}, awaiting "
+        "approval, builds on it: approve, reject or withdraw it first.")
+    refused = rollback(engine, meeting, "t")
+    assert refused.blocking == (pending_meeting,)
+    pending_review = _upload(engine, "review.csv", [
+        ["Area", "Criterion", "Rating", "Assessed on", "Action ID"],
+        ["Fife", "PR-01", "Weak", "2025-01-10", "NEW-1"]], approval="two-person")
+    refused = rollback(engine, actions, "t")
+    assert refused.blocking == (pending_update, pending_review)
+    assert refused.message == (
+        f"Batch {actions} cannot be rolled back while batches {pending_update}, "
+        f"{pending_review}, awaiting approval, build on it: approve, reject or withdraw them "
+        "first.")
+
+
+def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
+    from cpip_dashboard.approval import reject
+
+    missing = rollback(engine, 99, "t")
+    assert (missing.ok, missing.message) == (False, "Batch 99 does not exist.")
+    pending = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]],
+                      approval="two-person")
+    refused = rollback(engine, pending, "t")
+    assert refused.ok is False and refused.message == (
+        f"Batch {pending} is awaiting approval, so it was never current: another secretariat "
+        "member can reject it, or its uploader withdraw it.")
+    assert reject(engine, pending, "second", "not this one").ok
+    rejected = rollback(engine, pending, "t")
+    assert (rejected.ok, rejected.message) == (
+        False, (f"Batch {pending} was rejected, so it was never current: there is nothing to "
+        "roll back."))
+    done = _upload(engine, "meeting-2.csv", [["Date", "Title"], ["2025-02-20", "B"]])
+    result = rollback(engine, done, "ana")
+    assert result.ok and result.message == (
+        f"Batch {done} (meeting-2.csv) is rolled back: its rows no longer show anywhere; "
+        "history keeps them.")
+    again = rollback(engine, done, "t")
+    assert again.ok is False and again.message.startswith(
+        f"Batch {done} is already rolled back (by ana at ")
+    assert again.message.endswith(" UTC). To restore it, upload its file again.")
+    with engine.connect() as conn:
+        state = conn.execute(select(UploadBatch.state, UploadBatch.rolled_back_by,
+                                    UploadBatch.rolled_back_at).where(
+            UploadBatch.id == done)).one()
+        published = conn.execute(select(Publication).order_by(Publication.id.desc())).first()
+        figures_before = conn.execute(select(Publication.figures_from).where(
+            Publication.id < published.id).order_by(Publication.id.desc())).first()[0]
+        event = conn.execute(select(AuditEvent).where(AuditEvent.event == "rollback")).one()
+    assert tuple(state[:2]) == ("rolled_back", "ana")
+    # published as a rollback of that batch; a meeting changes no figure, so none is rebuilt
+    assert (published.event, published.batch_id) == ("rollback", done)
+    assert published.figures_from == figures_before
+    # and audited at the moment the batch records
+    assert (event.user, event.batch_id, event.at, event.detail) == (
+        "ana", done, state.rolled_back_at, f"Rolled back batch {done} (meeting-2.csv)")
+
+
+def test_only_a_secretariat_member_or_a_named_user_rolls_back(engine):
+    from cpip_dashboard.auth import Identity
+
+    batch = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]])
+    committee = rollback(engine, batch, Identity(True, "cpc@fife.gov.uk", "Fife", "committee",
+                                                 "CPC14"))
+    assert committee.ok is False
+    assert committee.message.startswith("Only the secretariat can roll back batches: Fife ")
+    nobody = rollback(engine, batch, "")
+    assert (nobody.ok, nobody.message) == (False, ("Say who you are to roll back batches "
+                                                  "(--user)."))
+
+
+def test_what_this_batch_did_not_create_does_not_block_it(engine):
+    _upload(engine, "old.csv", [ACTIONS[0], ["OLD-1", "NEG", "Old", "SG"]])
+    new = _upload(engine, "new.csv", ACTIONS)  # creates NEW-1 only
+    _upload(engine, "updates.csv", [["Action ID", "Reporting date", "RAG"],
+                                    ["OLD-1", "2025-01-10", "Green"]])
+    assert rollback(engine, new, "t").ok
+    definition = _upload(engine, "definitions.csv", [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+    _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
+                                       ["CP_REGISTER", "Fife", "2024", 50]])
+    assert rollback(engine, definition, "t").ok
+
+
+def test_an_indicator_defined_and_a_key_held_both_block(engine):
+    both = run_import(engine, "both.xlsx", xlsx({
+        "Definitions": [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity",
+                         "Source"], ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]],
+        "Meetings": [["Date", "Title"], [dt.date(2025, 1, 20), "A"]]}), user="t",
+        approval="single")
+    assert both.outcome == "committed", both.as_json()
+    later = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "B"]])
+    refused = rollback(engine, both.batch_id, "t")
+    assert refused.blocking == (later,)
+
+
+def test_values_awaiting_approval_for_its_indicator_are_waiting_not_later(engine):
+    definition = _upload(engine, "definitions.csv", [
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+    pending = _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
+                                                 ["CP_NEW", "Fife", "2024", 50]],
+                      approval="two-person")
+    refused = rollback(engine, definition, "t")
+    assert refused.blocking == (pending,)
+    assert "awaiting approval, builds on it" in refused.message

@@ -179,3 +179,118 @@ def test_rules_are_stated_in_words():
     for words in ("five periods", "break", "quasi-Poisson", "child population", "95%",
                   "Too few periods", "suppressed", "without its counts", "Missing periods"):
         assert words in stats.TREND_RULE, words
+
+
+# --- boundaries and refusals, worked by hand (issue 24: tests that kill mutants) ---------------
+
+
+@pytest.mark.parametrize("lower,upper,reference,expected", [
+    (None, 5.0, 3.0, stats.NOT_COMPARED), (1.0, None, 3.0, stats.NOT_COMPARED),
+    (1.0, 5.0, None, stats.NOT_COMPARED),
+    (3.5, 5.0, 3.0, stats.HIGHER), (1.0, 2.5, 3.0, stats.LOWER),
+    # an interval ending exactly at Scotland's rate touches it: similar, either way
+    (3.0, 5.0, 3.0, stats.SIMILAR), (1.0, 3.0, 3.0, stats.SIMILAR),
+])
+def test_compare_boundaries(lower, upper, reference, expected):
+    assert stats.compare(lower, upper, reference) == expected
+
+
+@pytest.mark.parametrize("comparison,polarity,label", [
+    (stats.HIGHER, "higher is better", "Significantly higher (better)"),
+    (stats.HIGHER, "lower is better", "Significantly higher (worse)"),
+    (stats.LOWER, "higher is better", "Significantly lower (worse)"),
+    (stats.LOWER, "lower is better", "Significantly lower (better)"),
+    (stats.HIGHER, "neither", "Significantly higher"),
+    (stats.SIMILAR, "higher is better", "Similar"),
+    (stats.NOT_COMPARED, "lower is better", "Not compared"),
+])
+def test_comparison_label(comparison, polarity, label):
+    assert stats.comparison_label(comparison, polarity) == label
+
+
+@pytest.mark.parametrize("change,frequency,text", [
+    (None, "annual", ""),
+    (0.0312, "annual", "+3.1% a year"), (-0.0312, "quarterly", "-3.1% a quarter"),
+    (0.005, "monthly", "+0.5% a month"),  # under one per cent still has its sign
+    (-0.0004, None, "0.0% a period"),  # rounds to nothing: no sign
+    (12.3456, "annual", "+1,234.6% a year"),
+])
+def test_change_text_signs_and_rounding(change, frequency, text):
+    assert stats.change_text(change, frequency) == text
+
+
+@pytest.mark.parametrize("days,frequency", [
+    ([], "annual"), ([0], "annual"),  # one period: treated as annual
+    ([0, 250], "annual"), ([0, 249], "quarterly"), ([0, 80], "quarterly"),
+    ([0, 79], "monthly"), ([0, 365, 395], "monthly"),  # the closest two decide
+])
+def test_infer_frequency_boundaries(days, frequency):
+    start = dt.date(2020, 1, 1)
+    assert stats.infer_frequency([start + dt.timedelta(days=d) for d in days]) == frequency
+
+
+def test_byar_refuses_a_negative_count():
+    with pytest.raises(ValueError, match=r"^count must be 0 or more$"):
+        stats.byar_interval(-1)
+
+
+@pytest.mark.parametrize("counts,x,exposure,message", [
+    ([1, 2], [0, 1], None, "need at least three counts, one per time point"),
+    ([1, 2, 3], [0, 1], None, "need at least three counts, one per time point"),
+    ([1, -2, 3], [0, 1, 2], None, "counts must be finite and 0 or more"),
+    ([1, math.inf, 3], [0, 1, 2], None, "counts must be finite and 0 or more"),
+    ([1, 2, 3], [0, 1, 2], [10, 0, 10], "exposures must be finite and above 0"),
+    ([0, 0, 0], [0, 1, 2], None, "no finite slope"),
+    ([0, 0, 5], [0, 1, 2], None, "no finite slope"),
+    ([5, 0, 0], [0, 1, 2], None, "no finite slope"),
+])
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")
+def test_fit_refuses_what_has_no_estimate(counts, x, exposure, message):
+    with pytest.raises(ValueError, match=f"^{message}"):
+        stats.fit_quasi_poisson(counts, x, exposure)
+
+
+@pytest.mark.parametrize("counts", [[1, 2, 3], [0, 1, 1], [0, 5, 0]])
+def test_fit_with_three_counts_not_all_at_one_end(counts):
+    fit = stats.fit_quasi_poisson(counts, [0, 1, 2])
+    assert math.isfinite(fit.slope) and fit.iterations >= 1
+
+
+def test_fit_reports_the_iterations_it_took_and_stops_when_short_of_them():
+    y, x = [3, 5, 4, 9, 12], [0, 1, 2, 3, 4]
+    taken = stats.fit_quasi_poisson(y, x).iterations
+    assert 2 <= taken < 100
+    assert stats.fit_quasi_poisson(y, x, max_iterations=taken).iterations == taken
+    with pytest.raises(ValueError, match=r"^the fit did not converge$"):
+        stats.fit_quasi_poisson(y, x, max_iterations=taken - 1)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"periods": [1, 2, 3]}, "counts, periods, populations and suppressed differ in length"),
+    ({"populations": [1]}, "counts, periods, populations and suppressed differ in length"),
+    ({"suppressed": [False]}, "counts, periods, populations and suppressed differ in length"),
+    ({"periods": [1, 2, 2, 3, 4, 5]}, "periods must be in order, one figure per period"),
+])
+def test_trend_refuses_inconsistent_input(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        stats.trend([3, 5, 4, 9, 12, 14], **kwargs)
+
+
+@pytest.mark.parametrize("populations,per_child", [
+    ([1, 1, 1, 1, 1], True),  # a base of one is still a base
+    ([0, 1, 1, 1, 1], False),  # a zero population: a trend in the counts, not the rate
+    ([None, 1, 1, 1, 1], False),
+])
+def test_trend_uses_the_population_only_where_every_one_is_above_zero(populations, per_child):
+    result = stats.trend([3, 5, 4, 9, 12], populations=populations)
+    assert result.per_child is per_child
+    assert result.change == pytest.approx(0.420146547, rel=1e-6)  # exposure 1 either way
+
+
+def test_a_series_already_at_its_estimate_takes_two_iterations():
+    """Constant counts: the start (y + mean) / 2 is the estimate, so the first step moves the
+    coefficients from zero to it and the second moves nothing: two iterations, one too few."""
+    fit = stats.fit_quasi_poisson([5, 5, 5], [0, 1, 2])
+    assert fit.iterations == 2 and fit.slope == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match=r"^the fit did not converge$"):
+        stats.fit_quasi_poisson([5, 5, 5], [0, 1, 2], max_iterations=1)

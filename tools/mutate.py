@@ -1,0 +1,163 @@
+"""Mutation testing of one rule module at a time (`make mutate MODULE=rag`).
+
+mutmut 3 copies the package into `mutants/`, makes small changes to one module (a boundary, a
+dropped branch, a flipped comparison) and runs the tests that cover each changed function.
+A mutant the tests do not notice "survives". This script keeps the one place that says which
+tests cover which module (MODULES), runs mutmut on one module with a time budget, and prints
+the score: killed / total, with each survivor named (`mutmut show NAME` inside `mutants/`'s
+parent shows its diff). Survivors judged equivalent are listed in docs/mutation.md.
+
+Never in CI: a module takes minutes. The project's pytest options are overridden for these
+runs: no xdist (`-n 0`; mutmut forks its own workers), warnings not errors (mutmut's
+trampolines are not ours to judge), SQLite only (no TEST_DATABASE_URL), no browser, slow or
+page (AppTest) tests: the rules are tested by plain tests, and a page test takes seconds.
+
+    python tools/mutate.py rag               run, then print the score
+    python tools/mutate.py rag --budget 600  stop after 600 s (unchecked mutants are counted)
+    python tools/mutate.py --list            the modules and their tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module -> (its file, the test files that cover it). The one mapping: keep it here.
+MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "rag": ("cpip_dashboard/rag.py", ("tests/test_rag.py",)),
+    "register": ("cpip_dashboard/register.py", ("tests/test_register.py",)),
+    "review": ("cpip_dashboard/review.py", ("tests/test_review.py",)),
+    "stats": ("cpip_dashboard/stats.py", ("tests/test_stats.py", "tests/test_trend.py")),
+    "provenance": ("cpip_dashboard/provenance.py", ("tests/test_provenance.py",)),
+    "rollback": ("cpip_dashboard/rollback.py", ("tests/test_rollback.py",)),
+    "checks": ("cpip_dashboard/imports/checks.py",
+               ("tests/test_import_rules.py", "tests/test_import_promises.py")),
+}
+
+PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",
+               "-q", "--no-header", "-o", "console_output_style=classic"]
+EXIT_STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+               34: "skipped", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
+               255: "timeout", None: "not checked"}
+
+
+def settings(module: str) -> dict:
+    path, tests = MODULES[module]
+    return {
+        "source_paths": ["cpip_dashboard"],
+        "only_mutate": [path],
+        "also_copy": ["app.py", "pages", "migrations", "alembic.ini", "data", "tools"],
+        "pytest_add_cli_args": PYTEST_ARGS,
+        "pytest_add_cli_args_test_selection": [t for t in tests if (ROOT / t).exists()],
+        "timeout_multiplier": 10.0,
+        "use_git_change_detection": False,
+        "track_dependencies": True,
+    }
+
+
+def inner(module: str, argv: list[str]) -> None:
+    """Run mutmut in this process with this module's settings (called as a child)."""
+    from mutmut import configuration  # before mutmut.__main__, which reads the settings
+
+    values = settings(module)
+    configuration._config_reader = lambda: (lambda key, default: values.get(key, default))
+    configuration._config = None
+    from mutmut import __main__ as mutmut_main
+    sys.argv = ["mutmut", *argv]
+    mutmut_main.cli()
+
+
+def score(module: str) -> tuple[int, int, list[str], dict[str, int]]:
+    """(killed, total, survivors, count by status) from mutmut's results file."""
+    meta = ROOT / "mutants" / (MODULES[module][0] + ".meta")
+    if not meta.exists():
+        raise SystemExit(f"No results for {module}: {meta} is missing.")
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    counts: dict[str, int] = {}
+    survivors = []
+    for name, code in sorted(codes.items()):
+        status = EXIT_STATUS.get(code, "suspicious")
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("survived", "no tests", "not checked", "suspicious", "skipped"):
+            survivors.append(f"{name} ({status})")
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    return killed, len(codes), survivors, counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("module", nargs="?", choices=sorted(MODULES))
+    parser.add_argument("--budget", type=int, default=int(os.environ.get("BUDGET", "1200")),
+                        help="seconds before the run stops (default 1200)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")),
+                        help="mutants tested at once (default 1; the machine is shared)")
+    parser.add_argument("--inner", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--score-only", action="store_true",
+                        help="print the score of the last run without running")
+    parser.add_argument("--show", action="store_true",
+                        help="after the score, print each survivor's change (mutmut show)")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    args = parser.parse_args()
+    if args.list or not args.module:
+        for name, (path, tests) in MODULES.items():
+            print(f"{name:<11} {path:<36} {' '.join(tests)}")
+        return 0
+    os.chdir(ROOT)
+    if args.inner:
+        inner(args.module, args.inner)
+        return 0
+    log = ROOT / "mutants" / "mutmut.log"
+    if not args.score_only:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # results of one module at a time
+        log.parent.mkdir()
+        env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "CI")}
+        env["HYPOTHESIS_PROFILE"] = "ci"
+        env["CPIP_MUTATION"] = "1"  # tests/conftest.py leaves the page (AppTest) tests out
+        started = time.monotonic()
+        print(f"mutmut on {MODULES[args.module][0]} (budget {args.budget} s, "
+              f"{args.workers} worker(s)); its output goes to {log.relative_to(ROOT)}")
+        with log.open("w") as out:
+            child = subprocess.Popen(
+                [sys.executable, __file__, args.module, "--inner", "run", "--max-children",
+                 str(args.workers)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            child.wait(timeout=args.budget)
+        except subprocess.TimeoutExpired:
+            print(f"\nTime budget of {args.budget} s reached: stopping (unchecked mutants are "
+                  "counted as not killed).")
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        print(f"mutmut ran for {time.monotonic() - started:.0f} s")
+        if child.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+            print(log.read_text()[-3000:])
+            print(f"mutmut failed (exit {child.returncode}); its output is above.")
+            return 1
+    killed, total, survivors, counts = score(args.module)
+    percent = 100 * killed / total if total else 0.0
+    print(f"\n{args.module}: {killed} / {total} mutants killed ({percent:.1f}%)  "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for name in survivors:
+        print(f"  survived: {name}")
+    if args.show:
+        for name in survivors:
+            subprocess.run([sys.executable, __file__, args.module, "--inner", "show",
+                            name.split(" ")[0]], check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
