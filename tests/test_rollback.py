@@ -287,8 +287,8 @@ def test_what_this_batch_did_not_create_does_not_block_it(engine):
                                     ["OLD-1", "2025-01-10", "Green"]])
     assert rollback(engine, new, "t").ok
     definition = _upload(engine, "definitions.csv", [
-        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
-        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source", "Relation"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG", "none"]])
     _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
                                        ["CP_REGISTER", "Fife", "2024", 50]])
     assert rollback(engine, definition, "t").ok
@@ -297,7 +297,8 @@ def test_what_this_batch_did_not_create_does_not_block_it(engine):
 def test_an_indicator_defined_and_a_key_held_both_block(engine):
     both = run_import(engine, "both.xlsx", xlsx({
         "Definitions": [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity",
-                         "Source"], ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]],
+                         "Source", "Relation"],
+                        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG", "none"]],
         "Meetings": [["Date", "Title"], [dt.date(2025, 1, 20), "A"]]}), user="t",
         approval="single")
     assert both.outcome == "committed", both.as_json()
@@ -308,8 +309,8 @@ def test_an_indicator_defined_and_a_key_held_both_block(engine):
 
 def test_values_awaiting_approval_for_its_indicator_are_waiting_not_later(engine):
     definition = _upload(engine, "definitions.csv", [
-        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source"],
-        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG"]])
+        ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source", "Relation"],
+        ["CP_NEW", "New", "count", "annual", "New", "neither", "SG", "none"]])
     pending = _upload(engine, "indicators.csv", [["Indicator", "Area", "Period", "Value"],
                                                  ["CP_NEW", "Fife", "2024", 50]],
                       approval="two-person")
