@@ -74,7 +74,7 @@ def ensure_packs(engine, wanted: int) -> int:
 
     with engine.connect() as conn:
         have = conn.execute(select(func.count(MeetingPack.id))).scalar_one()
-    areas = ["S92000003", "S12000047", "S12000046", "S12000036", "S12000023", "CPC05",
+    areas = ["S92000003", "S12000047", "S12000049", "S12000036", "S12000023", "CPC05",
              "S12000030", "S12000005", "S12000013", "S12000027"]
     for area in areas[have:wanted]:
         make_and_archive(engine, None, area, "benchmark")
