@@ -1324,8 +1324,9 @@ class _Attack:
                 frame["population"].tolist(), frame["value"].tolist(), self.tables,
                 strict=True):
             old = before.pop(key, None)
-            now = (truth.get(var) if isinstance(var, tuple) else None,
-                   truth.get(den) if isinstance(den, tuple) else None, _plain(population))
+            now = (_plain(truth.get(var)) if isinstance(var, tuple) else None,
+                   _plain(truth.get(den)) if isinstance(den, tuple) else None,
+                   _plain(population))
             if old is None or old[:3] != now or (old[3] is not None and old[3] != _plain(value)):
                 touched.add(table)
             carried.append(bool(old[4]) if old is not None else False)

@@ -55,24 +55,31 @@ class Unpublishable(Exception):
         return [cell_sentence(cell) for cell in self.cells]
 
 
-def cell_sentence(cell: dict) -> str:
+def cell_finding(cell: dict) -> str:
+    """An unprotected cell in words: which figure, what it could be worked out to, through
+    what."""
     low, high = cell["interval"]
     where = (f"{cell['indicator']} ({cell['measure']}) for {cell['area']}, period ending "
              f"{cell['period']}" if cell["area"] else str(cell["indicator"]))
-    span = "cannot be bounded" if low is None or high is None else f"could be worked out to {low} to {high}"
+    span = ("cannot be bounded" if low is None or high is None
+            else f"could be worked out to {low} to {high}")
     relations = ", ".join(cell["relations"]) or "the figures shown"
-    return (f"{where} {span} from what would be published ({relations}), so this change "
-            "cannot be published: nothing was loaded. Ask the analyst who prepared the figures "
-            "to suppress or combine them first.")
+    return f"{where} {span} from what would be published ({relations})"
+
+
+def cell_sentence(cell: dict) -> str:
+    """An unprotected cell as an import's file-level error."""
+    return (f"{cell_finding(cell)}, so this change cannot be published: nothing was loaded. "
+            "Ask the analyst who prepared the figures to suppress or combine them first.")
 
 
 def refusal_text(refused: Unpublishable, most: int = 3) -> str:
     """Why approving or rolling back is refused, in words: the first cells, and how many
     more."""
-    sentences = [cell_sentence(cell).split(", so this change")[0] for cell in refused.cells]
-    more = len(sentences) - most
+    found = [cell_finding(cell) for cell in refused.cells]
+    more = len(found) - most
     return ("the figures left would not be protected from disclosure: "
-            + "; ".join(sentences[:most]) + (f"; and {more} more" if more > 0 else "") + ".")
+            + "; ".join(found[:most]) + (f"; and {more} more" if more > 0 else "") + ".")
 
 
 def latest(conn: Connection) -> Publication | None:
