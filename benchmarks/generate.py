@@ -16,9 +16,9 @@ import random
 import xlsxwriter
 from sqlalchemy import Engine, insert
 
-from cpip_dashboard.db import utcnow, write_transaction
-from cpip_dashboard.models import Indicator, IndicatorValue, UploadBatch
-from cpip_dashboard.reference import area_rows
+from cpip_dashboard.store.db import utcnow, write_transaction
+from cpip_dashboard.store.models import Indicator, IndicatorValue, UploadBatch
+from cpip_dashboard.store.reference import area_rows
 
 PERIODS = 150  # monthly periods
 BATCHES = 5

@@ -28,10 +28,10 @@ import python_calamine
 from sqlalchemy import create_engine, make_url, text
 
 from benchmarks.generate import BENCH_DEFINITION, indicator_workbook
-from cpip_dashboard import publication
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import gc_paused, run_import
-from cpip_dashboard.setup import init_db
+from cpip_dashboard.batches.pipeline import gc_paused, run_import
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.protection import publication
+from cpip_dashboard.store.db import make_engine
 
 
 def calamine_read(data: bytes) -> int:

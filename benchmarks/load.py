@@ -269,8 +269,8 @@ def _pg_drop(admin: str, name: str) -> None:
 def database(backend: str, dataset: str, pg_admin: str | None, workdir: Path) -> str:
     """The database URL for a backend and data set, built if needed (sample: fresh each run;
     scale: cached until the generator's version changes)."""
-    from cpip_dashboard.db import make_engine
-    from cpip_dashboard.setup import init_db
+    from cpip_dashboard.batches.setup import init_db
+    from cpip_dashboard.store.db import make_engine
 
     if dataset == "sample":
         if backend == "sqlite":

@@ -30,7 +30,7 @@ import json, os, pickle, sys, time
 sys.path.insert(0, os.getcwd())
 url, out = sys.argv[1], sys.argv[2]
 from cpip_dashboard import figures, publication
-from cpip_dashboard.db import make_engine
+from cpip_dashboard.store.db import make_engine
 engine = make_engine(url)
 
 def peak_mb():
@@ -88,8 +88,8 @@ def run_worker(cwd: Path, url: str, out: Path) -> dict:
 
 def sample_database(folder: Path) -> str:
     sys.path.insert(0, str(ROOT))
-    from cpip_dashboard.db import make_engine
-    from cpip_dashboard.setup import init_db
+    from cpip_dashboard.batches.setup import init_db
+    from cpip_dashboard.store.db import make_engine
 
     url = f"sqlite:///{folder / 'sample.sqlite'}"
     engine = make_engine(url)

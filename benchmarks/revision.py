@@ -32,12 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from cpip_dashboard import config, figures, publication
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import MeetingPack, PublishedFigure
-from cpip_dashboard.queries import current_indicators, indicator_values
-from cpip_dashboard.setup import init_db
+from cpip_dashboard import config
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.protection import figures, publication
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import MeetingPack, PublishedFigure
+from cpip_dashboard.store.queries import current_indicators, indicator_values
 
 YEAR = dt.date(2024, 7, 31)
 
@@ -70,7 +71,7 @@ def stored(engine) -> int:
 
 def ensure_packs(engine, wanted: int) -> int:
     """Archive meeting packs until there are `wanted` (each at the data version then)."""
-    from cpip_dashboard.pack import make_and_archive
+    from cpip_dashboard.render.pack import make_and_archive
 
     with engine.connect() as conn:
         have = conn.execute(select(func.count(MeetingPack.id))).scalar_one()

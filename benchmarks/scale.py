@@ -37,12 +37,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cpip_dashboard import config
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import UploadBatch
-from cpip_dashboard.reference import area_rows, read_csv
-from cpip_dashboard.sample import child_populations
-from cpip_dashboard.setup import init_db
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.sample import child_populations
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import UploadBatch
+from cpip_dashboard.store.reference import area_rows, read_csv
 
 VERSION = "scale-2"  # bump whenever anything below changes what is written
 SEED = 20261201

@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from benchmarks.generate import indicator_database
-from cpip_dashboard.db import make_engine, write_transaction
-from cpip_dashboard.models import IndicatorValue
-from cpip_dashboard.publication import publish
-from cpip_dashboard.publication import series as stored_series
-from cpip_dashboard.publication import summary as publication_summary
-from cpip_dashboard.queries import indicator_values
-from cpip_dashboard.setup import init_db
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.protection.publication import publish
+from cpip_dashboard.protection.publication import series as stored_series
+from cpip_dashboard.protection.publication import summary as publication_summary
+from cpip_dashboard.store.db import make_engine, write_transaction
+from cpip_dashboard.store.models import IndicatorValue
+from cpip_dashboard.store.queries import indicator_values
 
 
 def timed(fn, runs: int = 15) -> float:

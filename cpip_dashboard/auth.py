@@ -315,7 +315,7 @@ def example_cookie_secret() -> str | None:
     """The `cookie_secret` written in `.streamlit/secrets.example.toml`."""
     import tomllib
 
-    from .config import PROJECT_ROOT
+    from cpip_dashboard.config import PROJECT_ROOT
 
     try:
         with (PROJECT_ROOT / ".streamlit" / "secrets.example.toml").open("rb") as handle:

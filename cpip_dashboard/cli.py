@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
-from . import config
-from .db import make_engine
-from .imports.kinds import KINDS
-from .imports.pipeline import ImportReport, run_import
+from cpip_dashboard import config
+from cpip_dashboard.batches.pipeline import ImportReport, run_import
+from cpip_dashboard.imports.kinds import KINDS
+from cpip_dashboard.store.db import make_engine
 
 
 def _user(value: str | None) -> str:
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_init_db(args, engine) -> int:
-    from .db import migrate
-    from .setup import init_db
+    from cpip_dashboard.batches.setup import init_db
+    from cpip_dashboard.store.db import migrate
 
     before, after = migrate(engine)  # under the write lock: of several at once, one migrates
     if before != after:
@@ -145,14 +145,14 @@ def cmd_init_db(args, engine) -> int:
 
 
 def cmd_import(args, engine) -> int:
-    from .db import migrate
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     path: Path = args.file
     try:
         data = path.read_bytes()
     except OSError as exc:
-        from .imports.problems import Problem
+        from cpip_dashboard.imports.problems import Problem
 
         message = f"{path} cannot be read: {exc.strerror or exc}."
         report = ImportReport("unreadable", path.name, "", args.dry_run, message,
@@ -174,7 +174,7 @@ def _guarded_import(engine, name: str, data: bytes, args) -> ImportReport:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .imports.problems import Problem
+    from cpip_dashboard.imports.problems import Problem
 
     try:
         return run_import(engine, name, data, user=_user(args.user), kind=args.kind,
@@ -210,9 +210,9 @@ def print_report(report: ImportReport) -> None:
 
 
 def cmd_template(args, engine) -> int:
-    from .db import migrate
-    from .queries import current_indicators
-    from .templates import current_actions, template_bytes
+    from cpip_dashboard.render.templates import current_actions, template_bytes
+    from cpip_dashboard.store.db import migrate
+    from cpip_dashboard.store.queries import current_indicators
 
     if args.current and args.kind != "updates":
         print(f"--current pre-fills the updates template only, not {args.kind}.",
@@ -240,8 +240,8 @@ def printable(text: object) -> str:
 
 
 def cmd_batches(args, engine) -> int:
-    from .db import migrate
-    from .queries import batches
+    from cpip_dashboard.store.db import migrate
+    from cpip_dashboard.store.queries import batches
 
     migrate(engine)
     with engine.connect() as conn:
@@ -268,8 +268,8 @@ def cmd_batches(args, engine) -> int:
 
 
 def cmd_rollback(args, engine) -> int:
-    from .db import migrate
-    from .rollback import rollback
+    from cpip_dashboard.batches.rollback import rollback
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     result = rollback(engine, args.batch_id, _user(args.user))
@@ -291,7 +291,7 @@ def add_approval_commands(commands) -> None:
 def _approval_mode() -> str | None:
     """`CPIP_APPROVAL` (else two-person when the secrets file configures sign-in); a bad value
     is passed on for the pipeline to refuse in a sentence (exit 2)."""
-    from .approval import configured_mode
+    from cpip_dashboard.batches.approval import configured_mode
 
     try:
         return configured_mode()
@@ -302,8 +302,8 @@ def _approval_mode() -> str | None:
 
 
 def cmd_approve(args, engine) -> int:
-    from .approval import approve
-    from .db import migrate
+    from cpip_dashboard.batches.approval import approve
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     result = approve(engine, args.batch_id, _user(args.user))
@@ -312,8 +312,8 @@ def cmd_approve(args, engine) -> int:
 
 
 def cmd_reject(args, engine) -> int:
-    from .approval import reject
-    from .db import migrate
+    from cpip_dashboard.batches.approval import reject
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     result = reject(engine, args.batch_id, _user(args.user), args.reason)
@@ -322,8 +322,8 @@ def cmd_reject(args, engine) -> int:
 
 
 def cmd_pack(args, engine) -> int:
-    from .db import migrate
-    from .pack import PackError, make_and_archive
+    from cpip_dashboard.render.pack import PackError, make_and_archive
+    from cpip_dashboard.store.db import migrate
 
     if args.archived is not None and (args.meeting is not None or args.area is not None):
         print("--archived writes a pack as it was archived: give no --meeting or --area.",
@@ -348,8 +348,8 @@ def _archived_pack(args, engine) -> int:
     """An archived pack byte for byte (recorded in the audit trail as a download)."""
     import hashlib
 
-    from . import audit
-    from .pack import PackError, archived_pdf
+    from cpip_dashboard.render.pack import PackError, archived_pdf
+    from cpip_dashboard.store import audit
 
     try:
         with engine.connect() as conn:
@@ -366,8 +366,8 @@ def _archived_pack(args, engine) -> int:
 
 
 def cmd_packs(args, engine) -> int:
-    from .db import migrate
-    from .pack import archived_packs
+    from cpip_dashboard.render.pack import archived_packs
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     with engine.connect() as conn:
@@ -388,8 +388,8 @@ def cmd_packs(args, engine) -> int:
 def cmd_audit_disclosure(args, engine) -> int:
     """The attacker problem over every figure the dashboard publishes now (and those of
     archived packs): exit 1 naming every cell that could be pinned down."""
-    from .db import migrate
-    from .publication import audit_current
+    from cpip_dashboard.protection.publication import audit_current
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     with engine.connect() as conn:
@@ -422,9 +422,9 @@ def cmd_figures(args, engine) -> int:
     data (CONTRACT.md `figures`); exit 1 when there is no such version."""
     import pandas as pd
 
-    from .db import migrate
-    from .downloads import to_csv
-    from .publication import figures_of
+    from cpip_dashboard.protection.publication import figures_of
+    from cpip_dashboard.render.downloads import to_csv
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     with engine.connect() as conn:
@@ -451,8 +451,8 @@ def cmd_figures(args, engine) -> int:
 def cmd_verify_audit(args, engine) -> int:
     """Every audit row's hash chains to the one before: exit 0 whole; 1 naming the first row
     that breaks the chain."""
-    from . import audit
-    from .db import migrate
+    from cpip_dashboard.store import audit
+    from cpip_dashboard.store.db import migrate
 
     migrate(engine)
     with engine.connect() as conn:

@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from cpip_dashboard.config import database_choice
-from cpip_dashboard.models import Base
+from cpip_dashboard.store.models import Base
 
 target_metadata = Base.metadata
 

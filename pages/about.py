@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from cpip_dashboard import provenance, rag, ui
-from cpip_dashboard.disclosure import SUPPRESSED_SYMBOL, how_protected, suppression_rule
+from cpip_dashboard import ui
+from cpip_dashboard.protection.disclosure import SUPPRESSED_SYMBOL, how_protected, suppression_rule
+from cpip_dashboard.rules import provenance, rag
+from cpip_dashboard.rules.values import MISSING_SYMBOLS
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.values import MISSING_SYMBOLS
 from cpip_dashboard.views import about
 
 ui.require("about")

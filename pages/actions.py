@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cpip_dashboard import rag, register, ui
+from cpip_dashboard import ui
+from cpip_dashboard.rules import rag, register
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import actions, briefing
 

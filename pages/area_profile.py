@@ -4,7 +4,7 @@ it, and its planning-review findings."""
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import area_profile
 

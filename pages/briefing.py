@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cpip_dashboard import pack, ui
+from cpip_dashboard import ui
+from cpip_dashboard.render import pack
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import briefing
 

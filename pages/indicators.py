@@ -4,9 +4,9 @@ compared for a period. Every figure passes disclosure control first."""
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.rules.values import period_label
+from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui import frame, widgets
-from cpip_dashboard.values import period_label
 from cpip_dashboard.views import indicators as views
 
 ui.require("indicators")

@@ -3,7 +3,8 @@ into each area's planning processes - ratings, findings, recommendations and pro
 
 import streamlit as st
 
-from cpip_dashboard import review, ui
+from cpip_dashboard import ui
+from cpip_dashboard.rules import review
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import briefing
 from cpip_dashboard.views import review as views

@@ -5,14 +5,16 @@ through the import pipeline as one batch, and every write function checks who ac
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from cpip_dashboard import approval, auth, config, templates, ui
+from cpip_dashboard import auth, config, ui
+from cpip_dashboard.batches import approval
+from cpip_dashboard.batches.pipeline import ImportReport, run_import
+from cpip_dashboard.batches.rollback import rollback
 from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.kinds import KINDS
-from cpip_dashboard.imports.marking import marked_workbook
-from cpip_dashboard.imports.pipeline import ImportReport, run_import
 from cpip_dashboard.imports.reading import ReadError, read_file
-from cpip_dashboard.queries import action_updates, indicator_catalogue
-from cpip_dashboard.rollback import rollback
+from cpip_dashboard.render import templates
+from cpip_dashboard.render.marking import marked_workbook
+from cpip_dashboard.store.queries import action_updates, indicator_catalogue
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
 

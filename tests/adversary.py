@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from cpip_dashboard import figures
-from cpip_dashboard.areas import SCOTLAND, AreaDirectory, AreaInfo
+from cpip_dashboard.protection import figures
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory, AreaInfo
 
 T = 5
 Y1, Y2 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)

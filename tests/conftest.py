@@ -47,8 +47,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.setup import init_db
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.db import make_engine
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

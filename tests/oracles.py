@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.reference import read_csv
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.reference import read_csv
 
 
 def area_equations() -> list[tuple[str, list[str]]]:

@@ -84,8 +84,8 @@ def test_formula_cells_in_the_workbook_are_guarded_in_downloads(make_app, sample
     own downloads write them with a leading `'`: no spreadsheet runs them."""
     import openpyxl
 
-    from cpip_dashboard.db import make_engine
-    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.batches.pipeline import run_import
+    from cpip_dashboard.store.db import make_engine
 
     book = xlsx({
         "Actions": [["Action ID", "Workstream", "Action", "Lead", "Source"],

@@ -139,7 +139,7 @@ def test_presentation_mode_from_the_address_and_the_toggle(make_app, sample_url)
 def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
     from sqlalchemy import text
 
-    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.store.db import make_engine
 
     at = make_app(sample_url, user=MINISTER, secrets=AUTH_SECRETS)
     at.switch_page("pages/about.py").run()
@@ -155,8 +155,8 @@ def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
 
 
 def test_audit_trail_shown_to_the_secretariat(make_app, sample_url):
-    from cpip_dashboard import audit
-    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.store import audit
+    from cpip_dashboard.store.db import make_engine
 
     engine = make_engine(sample_url)
     audit.record(engine, "ana", "download", "action-register-2024-09-17.csv")

@@ -1,4 +1,4 @@
-"""Two-person approval (cpip_dashboard/approval.py, CONTRACT.md): a pending batch is stored but
+"""Two-person approval (cpip_dashboard/batches/approval.py, CONTRACT.md): a pending batch is stored but
 invisible to every query, published figure and pack until another secretariat member approves
 it; the write functions themselves refuse self-approval and anyone not secretariat; a rejected
 batch never becomes current; the approval time is the batch's commit time for "as at"; an
@@ -14,12 +14,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cpip_dashboard import approval, auth, pack, queries, register
-from cpip_dashboard.db import data_version
-from cpip_dashboard.imports import pipeline
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import AuditEvent, IndicatorValue, UploadBatch
-from cpip_dashboard.rollback import rollback
+from cpip_dashboard import auth
+from cpip_dashboard.batches import approval, pipeline
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.render import pack
+from cpip_dashboard.rules import register
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.models import AuditEvent, IndicatorValue, UploadBatch
 from tests.files import csv, xlsx
 from tests.pdf import pdf_text
 from tests.snapshots import snapshot

@@ -150,8 +150,9 @@ def test_downloads_hold_back_a_pending_figure_until_it_is_approved(make_app, sql
     import csv
     import io
 
-    from cpip_dashboard import approval, auth
-    from cpip_dashboard.db import make_engine
+    from cpip_dashboard import auth
+    from cpip_dashboard.batches import approval
+    from cpip_dashboard.store.db import make_engine
 
     query = {"indicator": "CP_REGISTER", "area": "S12000047", "measure": "count"}
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cpip_dashboard.areas import normalise_name
-from cpip_dashboard.reference import directory
+from cpip_dashboard.store.areas import normalise_name
+from cpip_dashboard.store.reference import directory
 
 AREAS = directory()
 

@@ -17,10 +17,11 @@ from alembic.config import Config
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
-from cpip_dashboard import audit, auth
+from cpip_dashboard import auth
 from cpip_dashboard.config import PROJECT_ROOT
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.models import AuditEvent
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import AuditEvent
 from tests.cli_helpers import cli
 from tests.conftest import PG_ADMIN_URL
 

@@ -14,7 +14,8 @@ import tomllib
 
 import pytest
 
-from cpip_dashboard import approval, auth
+from cpip_dashboard import auth
+from cpip_dashboard.batches import approval
 from cpip_dashboard.config import PROJECT_ROOT, REFERENCE_DIR
 
 EXAMPLE = PROJECT_ROOT / ".streamlit" / "secrets.example.toml"

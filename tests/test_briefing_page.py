@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import text
 
-from cpip_dashboard import rag
-from cpip_dashboard.db import make_engine
+from cpip_dashboard.rules import rag
+from cpip_dashboard.store.db import make_engine
 from tests.apptest import assert_frame_ran, texts
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.models import AuditEvent
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import AuditEvent
 from tests.browser import open_page
 from tests.conftest import start_server
 

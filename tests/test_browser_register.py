@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.store.db import make_engine
 from tests.browser import Watcher, axe_violations, choose_option, open_page
 from tests.conftest import start_server
 from tests.files import xlsx

@@ -127,8 +127,8 @@ def test_template_round_trips_and_has_notes_and_lists(sample_url, tmp_path):
 @pytest.mark.parametrize("kind", ["actions", "updates", "indicators", "review", "meetings",
                                   "populations", "definitions"])
 def test_every_kind_has_a_template(sample_engine, kind):
-    from cpip_dashboard.imports.pipeline import run_import
-    from cpip_dashboard.templates import template_bytes
+    from cpip_dashboard.batches.pipeline import run_import
+    from cpip_dashboard.render.templates import template_bytes
 
     data = template_bytes(kind, ["CP_REGISTER"])
     report = run_import(sample_engine, f"{kind}.xlsx", data, user="t", dry_run=True)
@@ -147,7 +147,7 @@ def test_init_db_on_a_configured_database_adds_no_sample(db_url):
 
 
 def test_guard_marks_every_formula_start():
-    from cpip_dashboard.downloads import guard
+    from cpip_dashboard.render.downloads import guard
 
     assert [guard(v) for v in ["=1+1", "+44", "-x", "@SUM", "\tA", "\rB", "-", "plain", 5]] == [
         "'=1+1", "'+44", "'-x", "'@SUM", "'\tA", "'\rB", "-", "plain", 5]
@@ -159,7 +159,7 @@ def test_downloads_keep_symbols_and_guard_formulas():
     import pandas as pd
     import python_calamine
 
-    from cpip_dashboard.downloads import to_csv, to_excel
+    from cpip_dashboard.render.downloads import to_csv, to_excel
 
     frame = pd.DataFrame({"Area": ["=HYPERLINK(\"http://x\")", "Fife"], "2024": ["[c]", "-"]})
     text = to_csv(frame).decode("utf-8-sig")
@@ -171,7 +171,7 @@ def test_downloads_keep_symbols_and_guard_formulas():
 
 
 def test_xlsm_values_only(sample_engine, tmp_path):
-    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.batches.pipeline import run_import
 
     data = xlsx({"Meetings": [["Date", "Title"], ["2025-01-20", "From a macro workbook"]]})
     report = run_import(sample_engine, "book.xlsm", data, user="t", dry_run=True)
@@ -199,7 +199,7 @@ def test_import_indicator_names_a_published_tables_indicator(sample_url, sample_
                                                              tmp_path):
     from sqlalchemy import select
 
-    from cpip_dashboard.models import IndicatorValue
+    from cpip_dashboard.store.models import IndicatorValue
 
     table = tmp_path / "table.xlsx"
     table.write_bytes(PUBLISHED)

@@ -334,7 +334,7 @@ def test_two_processes_starting_at_once_migrate_a_fresh_database_once(kind, tmp_
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
-        from cpip_dashboard.models import Publication
+        from cpip_dashboard.store.models import Publication
 
         cfg = Config(str(ROOT / "alembic.ini"))
         cfg.set_main_option("script_location", str(ROOT / "migrations"))

@@ -11,8 +11,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.queries import indicator_series
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.store.queries import indicator_series
 from tests.files import xlsx
 
 EAST_LOTHIAN, MIDLOTHIAN, CPC10 = "S12000010", "S12000019", "CPC10"  # CPC10 = those two

@@ -13,10 +13,10 @@ import itertools
 import pandas as pd
 import pytest
 
-from cpip_dashboard import disclosure
-from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.figures import with_committees
-from cpip_dashboard.reference import directory
+from cpip_dashboard.protection import disclosure
+from cpip_dashboard.protection.figures import with_committees
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.reference import directory
 from tests.oracles import area_equations
 
 AREAS = directory()

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpip_dashboard import downloads
+from cpip_dashboard.render import downloads
 
 
 def cells(data: bytes, sheet: str = "Data") -> list[list]:
@@ -56,7 +56,7 @@ def test_numeric_columns_dates_and_blanks():
 
 
 def test_a_whole_download_keeps_provenance_text_and_numbers():
-    from cpip_dashboard import provenance as prov
+    from cpip_dashboard.rules import provenance as prov
 
     frame = pd.DataFrame({"Period": ["2022-23", "2023-24"], "Fife": ["0.5", "[c]"],
                           "Scotland": ["2,077", "2,129"]})

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpip_dashboard import figures
-from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.protection import figures
+from cpip_dashboard.store.areas import SCOTLAND
 from tests.adversary import (
     CLACKS,
     DEFINITIONS,
@@ -223,7 +223,7 @@ def test_the_threshold_is_configurable():
 def test_percentages_are_compared_by_wilsons_interval(count, base):
     from statsmodels.stats.proportion import proportion_confint
 
-    from cpip_dashboard.indicators import proportion_interval
+    from cpip_dashboard.rules.indicators import proportion_interval
 
     percent, low, high = proportion_interval(count, base)
     expected_low, expected_high = proportion_confint(count, base, alpha=0.05, method="wilson")
@@ -233,7 +233,7 @@ def test_percentages_are_compared_by_wilsons_interval(count, base):
 
 
 def test_area_profile_row_of_a_percentage_says_so_and_is_compared():
-    from cpip_dashboard import indicators
+    from cpip_dashboard.rules import indicators
 
     values = table("CP_REGISTRATIONS", Y2, {ORKNEY: 60, SHETLAND: 40, SIAR: 30, CLACKS: 70,
                                             STIRLING: 90, FIFE: 400})

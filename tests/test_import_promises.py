@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import IndicatorValue, Meeting, ReviewAssessment
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.store.models import IndicatorValue, Meeting, ReviewAssessment
 from tests.files import Formula, build, xlsx
 
 D = dt.date

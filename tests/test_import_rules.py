@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import ActionUpdate, IndicatorValue
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import ActionUpdate, IndicatorValue
 from tests.conftest import PG_ADMIN_URL, require_or_skip
 from tests.files import build
 from tests.snapshots import snapshot
@@ -479,7 +479,7 @@ def test_same_key_on_two_sheets(engine, second, level, fragment):
 def test_collector_pause_is_counted_and_restored(enabled_before):
     import gc
 
-    from cpip_dashboard.imports.pipeline import gc_paused
+    from cpip_dashboard.batches.pipeline import gc_paused
 
     (gc.enable if enabled_before else gc.disable)()
     try:

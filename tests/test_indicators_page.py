@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cpip_dashboard import disclosure, indicators, stats
-from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.queries import current_indicators, indicator_series
+from cpip_dashboard.protection import disclosure
+from cpip_dashboard.rules import indicators, stats
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.queries import current_indicators, indicator_series
 from tests.apptest import assert_frame_ran, chart_rows, texts
 from tests.oracles import area_equations
 
@@ -72,7 +73,7 @@ def assert_download_is(table: pd.DataFrame, csv_bytes: bytes, xlsx_bytes: bytes)
 
     import python_calamine
 
-    from cpip_dashboard.downloads import shown_number
+    from cpip_dashboard.render.downloads import shown_number
 
     def as_number(value: object) -> object:
         """In Excel a number as shown ("2,129", "0") is a number cell: compare numbers."""
@@ -140,8 +141,8 @@ def _compared(make_app, url: str, code: str) -> dict[str, str]:
 
 def _set_polarity(url: str, code: str, polarity: str) -> None:
     """A new version of the indicator's definition, uploaded, with only its polarity changed."""
-    from cpip_dashboard.db import make_engine
-    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.batches.pipeline import run_import
+    from cpip_dashboard.store.db import make_engine
     from tests.files import xlsx
 
     engine = make_engine(url)

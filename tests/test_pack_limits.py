@@ -8,18 +8,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from cpip_dashboard import register
 from cpip_dashboard.auth import Identity
-from cpip_dashboard.models import AuditEvent, MeetingPack
-from cpip_dashboard.pack import PackError, make_and_archive, pack_refusal
-from cpip_dashboard.queries import register_as_at
+from cpip_dashboard.render.pack import PackError, make_and_archive, pack_refusal
+from cpip_dashboard.rules import register
+from cpip_dashboard.store.models import AuditEvent, MeetingPack
+from cpip_dashboard.store.queries import register_as_at
 from tests.pdf import pdf_text
 
 
 @pytest.mark.parametrize("length", [4_000, 32_767])
 def test_a_long_commentary_continues_onto_the_next_pages(sqlite_sample_url, length):
     """On main: "row too high" for every meeting and every role."""
-    from cpip_dashboard.db import make_engine
+    from cpip_dashboard.store.db import make_engine
 
     engine = make_engine(sqlite_sample_url)
     words = ("word" + " ") * (length // 5)

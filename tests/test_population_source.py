@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cpip_dashboard import provenance, queries
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.kinds import POPULATION_SOURCE
-from cpip_dashboard.imports.pipeline import run_import
 from cpip_dashboard.imports.preview import added_table
-from cpip_dashboard.models import Population
+from cpip_dashboard.rules import provenance
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.models import Population
 from tests.files import csv
 
 HEADER = ["Area", "Year", "Children aged 0-17"]

@@ -12,11 +12,12 @@ import json
 import pandas as pd
 import pytest
 
-from cpip_dashboard import charts, downloads, indicators, provenance
-from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.db import data_version
-from cpip_dashboard.disclosure import suppression_rule
-from cpip_dashboard.queries import area_directory, current_indicators, indicator_series
+from cpip_dashboard.protection.disclosure import suppression_rule
+from cpip_dashboard.render import charts, downloads
+from cpip_dashboard.rules import indicators, provenance
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.queries import area_directory, current_indicators, indicator_series
 from tests.apptest import assert_frame_ran, chart_rows, shown, texts
 
 FIFE = "S12000047"
@@ -184,7 +185,7 @@ def test_markers_legend_names_only_the_markers_present(statuses, expected):
 
 
 def _upload(engine, rows: list[list[object]]) -> None:
-    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.batches.pipeline import run_import
     from tests.files import xlsx
 
     report = run_import(engine, "official.xlsx",
@@ -255,7 +256,7 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
 
 
 def test_pack_says_beside_its_figures_what_they_are(sample_engine):
-    from cpip_dashboard.pack import build
+    from cpip_dashboard.render.pack import build
     from tests.pdf import pdf_text
 
     with sample_engine.connect() as conn:

@@ -10,11 +10,13 @@ import json
 import pandas as pd
 from sqlalchemy import func, select, update
 
-from cpip_dashboard import cli, figures, publication, queries
-from cpip_dashboard.db import data_version
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import IndicatorValue, Publication, PublishedFigure
-from cpip_dashboard.rollback import rollback
+from cpip_dashboard import cli
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.protection import figures, publication
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.models import IndicatorValue, Publication, PublishedFigure
 from tests.files import xlsx
 
 
@@ -31,7 +33,7 @@ def test_the_sample_data_passes_the_audit(sample_url, sample_engine, monkeypatch
     # checked against the stored figures themselves, not the audit's own account of them:
     # every uploaded council count from 1 to 4 is published suppressed, without its value,
     # and the audit's totals are the stored publication's
-    from cpip_dashboard.models import Indicator
+    from cpip_dashboard.store.models import Indicator
 
     with sample_engine.connect() as conn:
         current = publication.latest(conn).figures_from
@@ -149,7 +151,7 @@ def test_pages_read_the_stored_figures(sample_engine):
 
 
 def test_a_stale_method_is_rebuilt_on_start(sample_engine):
-    from cpip_dashboard.setup import init_db
+    from cpip_dashboard.batches.setup import init_db
 
     with sample_engine.begin() as conn:
         latest = publication.latest(conn)

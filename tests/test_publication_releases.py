@@ -14,9 +14,9 @@ from collections import OrderedDict
 import pytest
 from sqlalchemy import func, select
 
-from cpip_dashboard import figures, publication, sdc
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.models import PublishedFigure
+from cpip_dashboard.protection import figures, publication, sdc
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import PublishedFigure
 from tests.cli_helpers import cli
 
 FIFE, SCOTLAND = "S12000047", "S92000003"

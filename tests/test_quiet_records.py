@@ -23,10 +23,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cpip_dashboard import queries, rag, register, review
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.reading import RawSheet
+from cpip_dashboard.rules import rag, register, review
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.db import make_engine
 from tests.apptest import assert_frame_ran, texts
 
 D = dt.date
@@ -285,7 +286,7 @@ _DIRECTORY = []
 
 def queries_directory():
     if not _DIRECTORY:
-        from cpip_dashboard.reference import directory
+        from cpip_dashboard.store.reference import directory
         _DIRECTORY.append(directory())
     return _DIRECTORY[0]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cpip_dashboard import rag
+from cpip_dashboard.rules import rag
 
 
 @pytest.mark.parametrize("text,level", [

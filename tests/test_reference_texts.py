@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cpip_dashboard import figures, indicators, reference, sample
+from cpip_dashboard.batches import sample
 from cpip_dashboard.config import REFERENCE_DIR
+from cpip_dashboard.protection import figures
+from cpip_dashboard.rules import indicators
+from cpip_dashboard.store import reference
 
 # What the compiler of the facts wrote for themselves: "[rest not retrieved]", "(not stated in
 # retrieved text)", "(not retrieved)", "not verified this session", "(Chair; not named in the

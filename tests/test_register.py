@@ -10,8 +10,8 @@ import itertools
 import pandas as pd
 import pytest
 
-from cpip_dashboard import rag, register
-from cpip_dashboard.reference import directory
+from cpip_dashboard.rules import rag, register
+from cpip_dashboard.store.reference import directory
 
 D = dt.date
 COMMITTED = dt.datetime(2017, 1, 1, 9, 0)

@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from cpip_dashboard import queries
-from cpip_dashboard.db import make_engine
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.checks import RELATION_REQUIRED, relation_problem
-from cpip_dashboard.imports.pipeline import run_import
 from cpip_dashboard.imports.preview import added_table, changed_table
-from cpip_dashboard.models import Indicator, UploadBatch
-from cpip_dashboard.relation_forms import Declared, parse
+from cpip_dashboard.rules.relation_forms import Declared, parse
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import Indicator, UploadBatch
 from tests.conftest import PG_ADMIN_URL, require_or_skip
 from tests.files import xlsx
 from tests.snapshots import snapshot
@@ -269,7 +269,7 @@ def test_migration_gives_earlier_uploads_none(engine):
     from alembic.config import Config
 
     from cpip_dashboard.config import PROJECT_ROOT
-    from cpip_dashboard.db import migrate, write_transaction
+    from cpip_dashboard.store.db import migrate, write_transaction
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
@@ -301,7 +301,7 @@ def test_migration_gives_earlier_uploads_none(engine):
 
 def test_the_definitions_template_has_the_column_and_its_forms():
     from cpip_dashboard.imports.reading import read_file
-    from cpip_dashboard.templates import template_bytes
+    from cpip_dashboard.render.templates import template_bytes
 
     sheets = {s.name: s.rows for s in read_file(
         "t.xlsx", template_bytes("definitions", ["CP_REGISTER"]), 20)}

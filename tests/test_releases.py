@@ -11,7 +11,7 @@ from collections import OrderedDict
 import pandas as pd
 import pytest
 
-from cpip_dashboard import figures
+from cpip_dashboard.protection import figures
 from tests.adversary import (
     CLACKS,
     COUNCILS,
@@ -226,7 +226,7 @@ def _off_publisher_suppressions(monkeypatch):
 
 
 def _off_attacker_suppressions(monkeypatch):
-    from cpip_dashboard import sdc
+    from cpip_dashboard.protection import sdc
 
     monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
     # what protecting the same blocks gave, remembered in this process: a memory of its own

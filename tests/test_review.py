@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cpip_dashboard import review
-from cpip_dashboard.reference import directory
+from cpip_dashboard.rules import review
+from cpip_dashboard.store.reference import directory
 
 D = dt.date
 AREAS = directory()
@@ -167,10 +167,10 @@ def test_progress_as_at_a_meeting_through_the_database(engine):
     meeting day (00:30 BST the next day): that meeting still saw In progress."""
     from sqlalchemy import update
 
-    from cpip_dashboard import queries
-    from cpip_dashboard.imports.pipeline import run_import
-    from cpip_dashboard.models import UploadBatch
-    from cpip_dashboard.sample import _sheet
+    from cpip_dashboard.batches.pipeline import run_import
+    from cpip_dashboard.batches.sample import _sheet
+    from cpip_dashboard.store import queries
+    from cpip_dashboard.store.models import UploadBatch
 
     def upload(progress: str) -> int:
         sheet = _sheet("Review", [{"Area": FIFE, "Criterion": "PR-01", "Rating": "Weak",

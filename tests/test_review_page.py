@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from cpip_dashboard.db import make_engine
+from cpip_dashboard.store.db import make_engine
 from tests.apptest import assert_frame_ran, texts
 
 

@@ -8,10 +8,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from cpip_dashboard import queries
-from cpip_dashboard.imports.pipeline import run_import
-from cpip_dashboard.models import ActionUpdate, AuditEvent, Publication, UploadBatch
-from cpip_dashboard.rollback import rollback
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.models import ActionUpdate, AuditEvent, Publication, UploadBatch
 from tests.files import csv, xlsx
 
 
@@ -226,7 +226,7 @@ def test_refused_while_a_pending_batch_builds_on_it_in_either_way(engine):
 
 
 def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
-    from cpip_dashboard.approval import reject
+    from cpip_dashboard.batches.approval import reject
 
     missing = rollback(engine, 99, "t")
     assert (missing.ok, missing.message) == (False, "Batch 99 does not exist.")

@@ -1,4 +1,4 @@
-"""The attacker problem and secondary suppression across related figures (cpip_dashboard.sdc).
+"""The attacker problem and secondary suppression across related figures (cpip_dashboard.protection.sdc).
 
 Small adversarial sets worked by hand, a property test against a naive LP over every variable,
 and one benchmark of realistic size (run with ``-s`` to see its time).
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from cpip_dashboard.sdc import Figure, Finding, Linear, Sensitive, audit, protect
+from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
 
 T = 5  # the app's default threshold
 

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
-from cpip_dashboard import rag
-from cpip_dashboard.areas import SCOTLAND
-from cpip_dashboard.current import current_kind
-from cpip_dashboard.models import ActionUpdate, IndicatorValue, UploadBatch
-from cpip_dashboard.queries import area_directory, meetings
-from cpip_dashboard.setup import init_db
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.rules import rag
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.current import current_kind
+from cpip_dashboard.store.models import ActionUpdate, IndicatorValue, UploadBatch
+from cpip_dashboard.store.queries import area_directory, meetings
 from tests.snapshots import snapshot
 
 
@@ -120,7 +120,7 @@ def test_migrations_build_exactly_the_models(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from cpip_dashboard.models import Base
+    from cpip_dashboard.store.models import Base
 
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cpip_dashboard import stats
+from cpip_dashboard.rules import stats
 
 
 @pytest.mark.parametrize("count,lower,upper", [

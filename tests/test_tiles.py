@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cpip_dashboard import tiles
-from cpip_dashboard.publication import SERIES_COLUMNS
+from cpip_dashboard.protection.publication import SERIES_COLUMNS
+from cpip_dashboard.rules import tiles
 
 FIFE, SCOT = "S12000047", "S92000003"
 COUNT_DEF = {"code": "CP_REGISTRATIONS", "name": "Registrations during the year to 31 July",

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cpip_dashboard import indicators, reference, stats
-from cpip_dashboard.areas import SCOTLAND
+from cpip_dashboard.rules import indicators, stats
+from cpip_dashboard.store import reference
+from cpip_dashboard.store.areas import SCOTLAND
 
 FIFE = "S12000047"
 

@@ -10,10 +10,10 @@ import io
 import openpyxl
 import pytest
 
-from cpip_dashboard.imports.pipeline import run_import
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.preview import RAG_MOVEMENT_COLUMNS, rag_movements
-from cpip_dashboard.queries import action_updates
-from cpip_dashboard.templates import current_actions, template_bytes
+from cpip_dashboard.render.templates import current_actions, template_bytes
+from cpip_dashboard.store.queries import action_updates
 from tests.files import xlsx
 
 D = dt.date

@@ -14,12 +14,11 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from cpip_dashboard import downloads, templates
-from cpip_dashboard.db import make_engine
-from cpip_dashboard.imports import marking
-from cpip_dashboard.imports.marking import marked_workbook, sheet_titles, visible
 from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.imports.reading import RawSheet, read_here
+from cpip_dashboard.render import downloads, marking, templates
+from cpip_dashboard.render.marking import marked_workbook, sheet_titles, visible
+from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.ui import widgets
 from tests.apptest import texts
 from tests.cli_helpers import cli
@@ -201,7 +200,7 @@ def test_downloads_and_the_marked_copy_use_the_quote_prefix():
 
 def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path, monkeypatch):
     """An error nobody foresaw in the pipeline: exit 2, one JSON object, no traceback."""
-    from cpip_dashboard.imports import pipeline
+    from cpip_dashboard.batches import pipeline
 
     def broken(*_args, **_kwargs):
         raise IndexError("list index out of range")
@@ -218,7 +217,7 @@ def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path
 def test_batches_escapes_terminal_control_characters(sqlite_sample_url):
     """A file name with escape codes (clear the screen, retitle the terminal) is listed with
     them shown, not sent to the terminal."""
-    from cpip_dashboard.imports.pipeline import run_import
+    from cpip_dashboard.batches.pipeline import run_import
 
     engine = make_engine(sqlite_sample_url)
     name = "round\x1b[2J\x1b]0;owned\x07\x9b5.csv"

@@ -40,8 +40,8 @@ def test_preview_shows_changes_in_the_sheets_words(make_app, sample_url):
 
     from sqlalchemy import select
 
-    from cpip_dashboard.db import make_engine
-    from cpip_dashboard.models import IndicatorValue
+    from cpip_dashboard.store.db import make_engine
+    from cpip_dashboard.store.models import IndicatorValue
 
     engine = make_engine(sample_url)
     with engine.connect() as conn:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from cpip_dashboard.values import (
+from cpip_dashboard.rules.values import (
     ValueProblem,
     fraction_column,
     missing_symbol,

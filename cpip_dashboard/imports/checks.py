@@ -16,9 +16,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from .. import rag, relation_forms
-from ..areas import SCOTLAND, AreaDirectory
-from ..values import (
+from cpip_dashboard.imports.kinds import (
+    POLARITIES,
+    POPULATION_SOURCE,
+    RATINGS,
+    REVIEW_PROGRESS,
+    UNITS,
+    normalise_header,
+)
+from cpip_dashboard.imports.layout import Cell, DataRow, Table
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.rules import rag, relation_forms
+from cpip_dashboard.rules.values import (
     FREQUENCIES,
     ValueProblem,
     as_text,
@@ -30,9 +39,7 @@ from ..values import (
     parse_percentage,
     parse_period,
 )
-from .kinds import POLARITIES, POPULATION_SOURCE, RATINGS, REVIEW_PROGRESS, UNITS, normalise_header
-from .layout import Cell, DataRow, Table
-from .problems import Problem
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 
 
 @dataclass

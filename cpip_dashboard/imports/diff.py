@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, select
 
-from .. import rag
-from ..current import KIND_TABLES, current_kind
-from ..models import Indicator
-from ..values import as_text
-from .checks import Records
-from .problems import Problem
+from cpip_dashboard.imports.checks import Records
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.rules import rag
+from cpip_dashboard.rules.values import as_text
+from cpip_dashboard.store.current import KIND_TABLES, current_kind
+from cpip_dashboard.store.models import Indicator
 
 
 def _same(old: object, new: object) -> bool:

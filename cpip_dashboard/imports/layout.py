@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import itemgetter
 
-from ..values import as_text, is_blank, parse_period
-from .kinds import (
+from cpip_dashboard.imports.kinds import (
     CONTEXT_COLUMNS,
     KINDS,
     NEWS_COLUMNS,
@@ -21,8 +20,9 @@ from .kinds import (
     kind_for_sheet_name,
     normalise_header,
 )
-from .problems import Problem
-from .reading import RawSheet
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.imports.reading import RawSheet
+from cpip_dashboard.rules.values import as_text, is_blank, parse_period
 
 HEADER_SCAN_ROWS = 30
 

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import rag
-from ..current import KIND_TABLES
-from ..register import movement_text
-from ..values import as_text
-from .kinds import KINDS
-from .problems import Problem
+from cpip_dashboard.imports.kinds import KINDS
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.rules import rag
+from cpip_dashboard.rules.register import movement_text
+from cpip_dashboard.rules.values import as_text
+from cpip_dashboard.store.current import KIND_TABLES
 
 if TYPE_CHECKING:
-    from .pipeline import ImportReport
+    from cpip_dashboard.batches.pipeline import ImportReport
 
 MAX_CHANGED, MAX_ADDED = 2000, 500
 

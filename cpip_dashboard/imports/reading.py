@@ -61,7 +61,7 @@ def read_file(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = No
     """The sheets of an uploaded file, read in a worker process within `memory_mb` and
     `seconds` (default `CPIP_PARSE_MEMORY_MB`, `CPIP_PARSE_SECONDS`); `ReadError` otherwise."""
     _precheck(name, data, max_mb)  # the cheap refusals need no worker
-    from .worker import read_bounded
+    from cpip_dashboard.imports.worker import read_bounded
 
     return read_bounded(name, data, max_mb, memory_mb=memory_mb, seconds=seconds)
 

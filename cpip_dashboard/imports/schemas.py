@@ -13,9 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from ..values import MISSING_SYMBOLS, VALUE_STATUSES, as_text
-from .checks import Records
-from .problems import Problem
+from cpip_dashboard.imports.checks import Records
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.rules.values import MISSING_SYMBOLS, VALUE_STATUSES, as_text
 
 NEGATIVE = "{value} is negative: values must be 0 or more"
 

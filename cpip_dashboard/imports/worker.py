@@ -27,8 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-from .. import config
-from .reading import RawSheet, ReadError, read_here
+from cpip_dashboard import config
+from cpip_dashboard.imports.reading import RawSheet, ReadError, read_here
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import threading
 import streamlit as st
 from sqlalchemy import Engine
 
-from .. import auth, config
-from ..db import data_version, make_engine
-from ..setup import init_db
-from ..views import frame as frame_view
+from cpip_dashboard import auth, config
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.db import data_version, make_engine
+from cpip_dashboard.views import frame as frame_view
 
 RUN_SECRETS = "_run_secrets"
 

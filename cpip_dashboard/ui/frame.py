@@ -13,11 +13,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import approval, audit, auth, config
-from ..areas import SCOTLAND, AreaDirectory
-from ..views import frame as frame_view
-from .data import begin_run, begin_secrets, end_run, engine, identity, secrets, shared
-from .widgets import safe
+from cpip_dashboard import auth, config
+from cpip_dashboard.batches import approval
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.ui.data import (
+    begin_run,
+    begin_secrets,
+    end_run,
+    engine,
+    identity,
+    secrets,
+    shared,
+)
+from cpip_dashboard.ui.widgets import safe
+from cpip_dashboard.views import frame as frame_view
 
 PAGES = (
     # slug, file, title, url path (CONTRACT.md); no icons: emoji fonts are not everywhere

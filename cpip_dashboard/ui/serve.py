@@ -31,7 +31,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-from ..config import PROJECT_ROOT
+from cpip_dashboard.config import PROJECT_ROOT
 
 WARM_UP_LIMIT = 600.0  # seconds to wait for the server to answer
 M_ARENA_MAX = -8  # glibc's mallopt parameter
@@ -58,9 +58,9 @@ def limit_malloc_arenas() -> bool:
 PRELOAD = ("cpip_dashboard.views.about", "cpip_dashboard.views.actions",
            "cpip_dashboard.views.area_profile", "cpip_dashboard.views.briefing",
            "cpip_dashboard.views.indicators", "cpip_dashboard.views.review",
-           "cpip_dashboard.pack", "cpip_dashboard.approval", "cpip_dashboard.templates",
-           "cpip_dashboard.imports.pipeline", "cpip_dashboard.imports.preview",
-           "cpip_dashboard.rollback")
+           "cpip_dashboard.render.pack", "cpip_dashboard.batches.approval", "cpip_dashboard.render.templates",
+           "cpip_dashboard.batches.pipeline", "cpip_dashboard.imports.preview",
+           "cpip_dashboard.batches.rollback")
 
 
 def refuse_clear_cache() -> None:
@@ -108,8 +108,8 @@ def own_address() -> str | None:
 
 
 def warm_up() -> None:
-    from .client import Visitor
-    from .frame import PAGES
+    from cpip_dashboard.ui.client import Visitor
+    from cpip_dashboard.ui.frame import PAGES
 
     deadline = time.monotonic() + WARM_UP_LIMIT
     base = None

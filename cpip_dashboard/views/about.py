@@ -8,8 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from ..publication import summary as publication_summary
-from ..queries import batch_table, data_status, indicator_catalogue, population_sources
+from cpip_dashboard.protection.publication import summary as publication_summary
+from cpip_dashboard.store.queries import (
+    batch_table,
+    data_status,
+    indicator_catalogue,
+    population_sources,
+)
 
 
 @dataclass(frozen=True)

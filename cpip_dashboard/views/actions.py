@@ -9,12 +9,17 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import rag, register
-from ..areas import SCOTLAND
-from ..queries import area_directory, indicator_catalogue, register_as_at, review_for_action
-from ..queries import workstreams as workstream_list
-from .briefing import long_date
-from .common import Download, memo, records_download
+from cpip_dashboard.rules import rag, register
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.queries import (
+    area_directory,
+    indicator_catalogue,
+    register_as_at,
+    review_for_action,
+)
+from cpip_dashboard.store.queries import workstreams as workstream_list
+from cpip_dashboard.views.briefing import long_date
+from cpip_dashboard.views.common import Download, memo, records_download
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import charts, config, indicators, provenance, register, review, stats, tiles
-from ..areas import SCOTLAND
-from ..db import data_version
-from ..disclosure import suppression_rule
-from ..queries import (
+from cpip_dashboard import config
+from cpip_dashboard.protection.disclosure import suppression_rule
+from cpip_dashboard.render import charts
+from cpip_dashboard.rules import indicators, provenance, register, review, stats, tiles
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.queries import (
     area_directory,
     area_series,
     criteria,
@@ -22,8 +24,8 @@ from ..queries import (
     review_assessments,
     workstreams,
 )
-from .common import Download, download, memo
-from .indicators import decimals, unit_text, unit_title
+from cpip_dashboard.views.common import Download, download, memo
+from cpip_dashboard.views.indicators import decimals, unit_text, unit_title
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import charts, rag, register, tiles
-from ..areas import SCOTLAND
-from ..db import data_version
-from ..queries import area_directory, meetings, register_as_at, workstreams
-from .common import Download, memo, records_download
+from cpip_dashboard.render import charts
+from cpip_dashboard.rules import rag, register, tiles
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.queries import area_directory, meetings, register_as_at, workstreams
+from cpip_dashboard.views.common import Download, memo, records_download
 
 WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
 STATUS_ORDER = ("Complete", "Green", "Amber", "Red", "Not started")

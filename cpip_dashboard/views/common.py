@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import downloads
-from .. import provenance as prov
-from ..db import data_version
-from ..queries import data_status
+from cpip_dashboard.render import downloads
+from cpip_dashboard.rules import provenance as prov
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.queries import data_status
 
 
 def slug(text: str) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from ..areas import SCOTLAND, AreaDirectory
-from ..queries import area_directory, data_status
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.store.queries import area_directory, data_status
 
 
 @dataclass(frozen=True)

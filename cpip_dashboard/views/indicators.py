@@ -10,13 +10,20 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import charts, config, indicators, provenance, stats
-from ..areas import SCOTLAND
-from ..db import data_version
-from ..disclosure import SUPPRESSED_SYMBOL, suppression_rule
-from ..queries import area_directory, indicator_catalogue, indicator_series, population_sources
-from ..values import MISSING_SYMBOLS, period_label
-from .common import Download, download
+from cpip_dashboard import config
+from cpip_dashboard.protection.disclosure import SUPPRESSED_SYMBOL, suppression_rule
+from cpip_dashboard.render import charts
+from cpip_dashboard.rules import indicators, provenance, stats
+from cpip_dashboard.rules.values import MISSING_SYMBOLS, period_label
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import data_version
+from cpip_dashboard.store.queries import (
+    area_directory,
+    indicator_catalogue,
+    indicator_series,
+    population_sources,
+)
+from cpip_dashboard.views.common import Download, download
 
 LEVELS = {"councils": ("Councils", ("council",)), "cpcs": ("Committees (CPCs)", ("cpc",))}
 

@@ -10,11 +10,12 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Connection
 
-from .. import charts, review
-from ..areas import SCOTLAND
-from ..queries import area_directory, criteria, review_assessments
-from .briefing import long_date
-from .common import Download, records_download
+from cpip_dashboard.render import charts
+from cpip_dashboard.rules import review
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.queries import area_directory, criteria, review_assessments
+from cpip_dashboard.views.briefing import long_date
+from cpip_dashboard.views.common import Download, records_download
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ written) beside the name kept for display: `upload_batch` gains `uploaded_by_id`
 `approved_by_id`, `rejected_by_id` and `rolled_back_by_id`, NULL on existing rows (matched by
 their recorded name, the email before this change). `audit_event` gains `user_id` (the existing
 rows' recorded name) and `prev_hash` and `hash`: every existing row is hashed in id order, so the
-chain starts with the first row ever written (`cpip_dashboard.audit.canonical`). On PostgreSQL a
+chain starts with the first row ever written (`cpip_dashboard.store.audit.canonical`). On PostgreSQL a
 trigger then refuses UPDATE, DELETE and TRUNCATE on `audit_event`.
 
 Revision ID: 0008_audit_chain_identity
@@ -44,7 +44,7 @@ TRIGGERS = (
 
 
 def _canonical(prev, at, user, user_id, event, detail, batch_id) -> bytes:
-    # exactly cpip_dashboard.audit.canonical, frozen here as this migration wrote it
+    # exactly cpip_dashboard.store.audit.canonical, frozen here as this migration wrote it
     if isinstance(at, str):  # a driver that returns text
         at = dt.datetime.fromisoformat(at)
     moment = at.strftime('%Y-%m-%dT%H:%M:%S.%f')

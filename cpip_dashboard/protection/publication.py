@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, or_, select, update
 
-from . import config, figures
-from .imports.pipeline import insert_rows
-from .models import Indicator, IndicatorValue, Publication, PublishedFigure
-from .sdc import Finding
+from cpip_dashboard import config
+from cpip_dashboard.batches.pipeline import insert_rows
+from cpip_dashboard.protection import figures
+from cpip_dashboard.protection.sdc import Finding
+from cpip_dashboard.store.models import Indicator, IndicatorValue, Publication, PublishedFigure
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
     codes = None if stale else touched_codes(conn, batch_id, kinds)
     definitions = None
     if codes is not None:
-        from .queries import current_indicators
+        from cpip_dashboard.store.queries import current_indicators
 
         definitions = current_indicators(conn)
         codes = figures.family(definitions, codes)

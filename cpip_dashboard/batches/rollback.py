@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.orm import aliased
 
-from . import audit
-from .approval import Actor, who, writer_refusal
-from .current import KIND_TABLES
-from .db import utcnow, write_transaction
-from .models import (
+from cpip_dashboard.batches.approval import Actor, who, writer_refusal
+from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.current import KIND_TABLES
+from cpip_dashboard.store.db import utcnow, write_transaction
+from cpip_dashboard.store.models import (
     Action,
     ActionUpdate,
     Indicator,
@@ -27,7 +28,6 @@ from .models import (
     ReviewAssessment,
     UploadBatch,
 )
-from .publication import Unpublishable, publish, refusal_text
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import config
-from .areas import SCOTLAND, AreaDirectory
-from .values import HIDING_SYMBOLS
+from cpip_dashboard import config
+from cpip_dashboard.rules.values import HIDING_SYMBOLS
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 
 SUPPRESSED_SYMBOL = "[c]"
 

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from . import rag
-from .areas import SCOTLAND, AreaDirectory
-from .rows import records
+from cpip_dashboard.rules import rag
+from cpip_dashboard.rules.rows import records
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 
 DUE_SOON_DAYS = 30
 UK = ZoneInfo("Europe/London")

@@ -51,11 +51,12 @@ from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection
 
-from . import disclosure, relation_forms, sdc
-from .areas import SCOTLAND, AreaDirectory
-from .reference import read_csv
-from .relation_forms import Declared
-from .values import HIDING_SYMBOLS
+from cpip_dashboard.protection import disclosure, sdc
+from cpip_dashboard.rules import relation_forms
+from cpip_dashboard.rules.relation_forms import Declared
+from cpip_dashboard.rules.values import HIDING_SYMBOLS
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.store.reference import read_csv
 
 COUNT, RATE, PERCENT = "count", "rate", "percent"
 PLACES = 1  # published precision of rates and percentages: one decimal place
@@ -158,7 +159,12 @@ class Inputs:
 def load(conn: Connection, codes: set[str] | None = None) -> Inputs:
     """The current data behind the figures: of every indicator, or of `codes` only (a
     `family`: nothing outside it relates to anything in it)."""
-    from .queries import area_directory, current_indicators, indicator_values, populations
+    from cpip_dashboard.store.queries import (
+        area_directory,
+        current_indicators,
+        indicator_values,
+        populations,
+    )
 
     definitions = current_indicators(conn)
     if codes is not None:

@@ -29,14 +29,17 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from . import audit, charts, config, rag, register, review, tiles
-from . import provenance as prov
-from .areas import SCOTLAND, AreaDirectory
-from .auth import Identity, who
-from .db import data_version, utcnow, write_transaction
-from .disclosure import suppression_rule
-from .models import MeetingPack
-from .queries import (
+from cpip_dashboard import config
+from cpip_dashboard.auth import Identity, who
+from cpip_dashboard.protection.disclosure import suppression_rule
+from cpip_dashboard.render import charts
+from cpip_dashboard.rules import provenance as prov
+from cpip_dashboard.rules import rag, register, review, tiles
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.store.db import data_version, utcnow, write_transaction
+from cpip_dashboard.store.models import MeetingPack
+from cpip_dashboard.store.queries import (
     area_directory,
     criteria,
     data_status,

@@ -15,7 +15,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from .reference import area_rows, read_csv
+from cpip_dashboard.store.reference import area_rows, read_csv
 
 SAMPLE_FILE_NAME = "sample-data (illustrative).xlsx"
 YEARS = range(2012, 2025)  # child protection years ending 31 July 2012 .. 2024
@@ -407,7 +407,7 @@ def review_rows() -> list[dict]:
 
 
 def _sheet(name: str, rows: list[dict]):
-    from .imports.reading import RawSheet
+    from cpip_dashboard.imports.reading import RawSheet
 
     headers = list(rows[0])
     cells = [headers] + [["" if r[h] is None else r[h] for h in headers] for r in rows]

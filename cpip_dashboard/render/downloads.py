@@ -27,7 +27,7 @@ import re
 
 import pandas as pd
 
-from . import provenance as prov
+from cpip_dashboard.rules import provenance as prov
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # a number as the pages show it: optional minus, thousands grouped by commas (or none), no

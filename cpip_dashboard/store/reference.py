@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
 
-from .areas import SCOTLAND, AreaDirectory, AreaInfo, normalise_name
-from .config import REFERENCE_DIR
-from .models import Area, AreaAlias, Indicator, ReviewCriterion, Workstream
+from cpip_dashboard.config import REFERENCE_DIR
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory, AreaInfo, normalise_name
+from cpip_dashboard.store.models import Area, AreaAlias, Indicator, ReviewCriterion, Workstream
 
 
 def read_csv(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:

@@ -14,11 +14,12 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import figures, publication, stats
-from .areas import SCOTLAND, AreaDirectory
-from .reference import read_csv
-from .rows import records
-from .values import period_label
+from cpip_dashboard.protection import figures, publication
+from cpip_dashboard.rules import stats
+from cpip_dashboard.rules.rows import records
+from cpip_dashboard.rules.values import period_label
+from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.store.reference import read_csv
 
 COUNT, RATE, PERCENT = figures.COUNT, figures.RATE, figures.PERCENT
 COLUMNS = publication.SERIES_COLUMNS
@@ -170,7 +171,7 @@ def counted_series(definition: dict, measure: str) -> bool:
 def _trend_of(rows: list[dict], code: str | None, frequency: str | None,
               counted: bool = False) -> tuple[str, float | None]:
     """`recent_trend` over one area's rows (`_area_rows`)."""
-    from .values import HIDING_SYMBOLS
+    from cpip_dashboard.rules.values import HIDING_SYMBOLS
 
     # a break at date b starts a new series with the period ending on b
     if rows and code:

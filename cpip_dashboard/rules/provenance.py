@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .areas import SCOTLAND
-from .values import period_label
+from cpip_dashboard.rules.values import period_label
+from cpip_dashboard.store.areas import SCOTLAND
 
 OFFICIAL, ILLUSTRATIVE = "official", "illustrative"
 COLUMNS = ("Status", "Source", "Data version")

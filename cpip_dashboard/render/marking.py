@@ -20,10 +20,10 @@ import re
 
 import xlsxwriter
 
-from ..downloads import XlsxText
-from ..values import as_text
-from .problems import Problem
-from .reading import RawSheet
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.imports.reading import RawSheet
+from cpip_dashboard.render.downloads import XlsxText
+from cpip_dashboard.rules.values import as_text
 
 ERROR_FILL = "#FFC7CE"
 WARNING_FILL = "#FFEB9C"

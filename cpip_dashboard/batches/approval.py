@@ -35,12 +35,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from . import audit, auth
-from .auth import Identity, Who, who
-from .db import utcnow, write_transaction
-from .imports.diff import Diff
-from .imports.problems import Problem
-from .models import BatchPreview, UploadBatch
+from cpip_dashboard import auth
+from cpip_dashboard.auth import Identity, Who, who
+from cpip_dashboard.imports.diff import Diff
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.db import utcnow, write_transaction
+from cpip_dashboard.store.models import BatchPreview, UploadBatch
 
 MODES = ("two-person", "single")
 Actor = Identity | str
@@ -64,7 +65,7 @@ def mode(auth_configured: bool, environ: Mapping[str, str] | None = None) -> str
 
 def configured_mode(environ: Mapping[str, str] | None = None) -> str:
     """The mode for the command line: the environment and the project's secrets file."""
-    from .config import load_secrets_file
+    from cpip_dashboard.config import load_secrets_file
 
     return mode(auth.auth_configured(load_secrets_file()), environ)
 
@@ -188,7 +189,7 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
                                    "another secretariat member must approve it (two-person "
                                    "approval).")
         now = utcnow()
-        from .publication import Unpublishable, publish, refusal_text
+        from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
 
         try:
             with conn.begin_nested():
@@ -368,7 +369,7 @@ def frame_notices(engine: Engine, who: Identity, secrets: Mapping[str, Any]) -> 
 def pending_batches(conn: Connection) -> list[dict]:
     """Batches awaiting approval, oldest first, each with its stored preview (`preview`: the
     snapshot of `imports.preview`, or None)."""
-    from .queries import batch_details
+    from cpip_dashboard.store.queries import batch_details
 
     rows = conn.execute(
         select(UploadBatch, BatchPreview.preview_json)
@@ -386,7 +387,7 @@ def upload_view(engine: Engine) -> dict:
     """What the Upload page shows about batches, read now rather than from the page caches
     (a pending batch, a rejection or a withdrawal publishes nothing): the batches awaiting
     approval, the batch history and the audit trail."""
-    from .queries import audit_events, batch_table
+    from cpip_dashboard.store.queries import audit_events, batch_table
 
     with engine.connect() as conn:
         return {"pending": pending_batches(conn), "history": batch_table(conn),

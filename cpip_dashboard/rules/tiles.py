@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from . import config, indicators
-from . import provenance as prov
-from .areas import SCOTLAND
-from .values import HIDING_SYMBOLS, period_label
+from cpip_dashboard import config
+from cpip_dashboard.rules import indicators
+from cpip_dashboard.rules import provenance as prov
+from cpip_dashboard.rules.values import HIDING_SYMBOLS, period_label
+from cpip_dashboard.store.areas import SCOTLAND
 
 SPARK_PERIODS = 10  # periods in a tile's sparkline (the latest ones)
 SUPPRESSED_TEXT = "Suppressed to protect confidentiality"
@@ -215,7 +216,11 @@ def duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool
 
 def headline_tiles(conn: Connection, area: str, threshold: int | None = None) -> list[Tile]:
     """The tiles of the headline indicators for an area, in the catalogue's order."""
-    from .queries import indicator_catalogue, indicator_series, population_sources
+    from cpip_dashboard.store.queries import (
+        indicator_catalogue,
+        indicator_series,
+        population_sources,
+    )
 
     threshold = threshold or config.suppress_below()
     catalogue = indicator_catalogue(conn)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from . import db, publication, reference
-from .imports.pipeline import ImportReport, run_import
-from .queries import batch_count
-from .sample import SAMPLE_FILE_NAME, sample_sheets
+from cpip_dashboard.batches.pipeline import ImportReport, run_import
+from cpip_dashboard.batches.sample import SAMPLE_FILE_NAME, sample_sheets
+from cpip_dashboard.protection import publication
+from cpip_dashboard.store import db, reference
+from cpip_dashboard.store.queries import batch_count
 
 INIT_LOCK_KEY = 720_418  # PostgreSQL advisory lock id for "CPIP database initialisation"
 

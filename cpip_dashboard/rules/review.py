@@ -14,8 +14,8 @@ import datetime as dt
 
 import pandas as pd
 
-from .areas import AreaDirectory
-from .register import day_end_utc
+from cpip_dashboard.rules.register import day_end_utc
+from cpip_dashboard.store.areas import AreaDirectory
 
 RATINGS = ("Excellent", "Very good", "Good", "Adequate", "Weak", "Unsatisfactory")
 WEAK = ("Weak", "Unsatisfactory")

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
-from .config import PROJECT_ROOT
-from .models import Publication
+from cpip_dashboard.config import PROJECT_ROOT
+from cpip_dashboard.store.models import Publication
 
 WRITE_LOCK_KEY = 720_417  # PostgreSQL advisory lock id for "CPIP data write"
 

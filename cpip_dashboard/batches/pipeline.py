@@ -6,7 +6,7 @@ Nothing is written unless every check passes; the commit re-checks and re-compar
 database-wide write transaction, so two imports never interleave and each lands whole or not
 at all. Under two-person approval the batch is stored pending instead of committed, with its
 preview, and becomes current only when another secretariat member approves it
-(`cpip_dashboard.approval`); an upload touching what a pending batch touches is refused.
+(`cpip_dashboard.batches.approval`); an upload touching what a pending batch touches is refused.
 """
 
 from __future__ import annotations
@@ -25,20 +25,28 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, func, select
 
-from .. import approval as approvals
-from .. import audit, relation_forms
-from ..auth import Identity
-from ..current import KIND_TABLES
-from ..db import utcnow, write_transaction
-from ..imports.kinds import KINDS, normalise_header
-from ..models import ReviewCriterion, UploadBatch, Workstream
-from ..queries import area_directory, current_action_refs, current_indicators
-from .checks import CHECKS, ORDER, Context, Records, rule_no_nul, rule_same_key_once
-from .diff import Diff, SheetChanges, compute
-from .layout import Table, detect
-from .problems import Problem
-from .reading import RawSheet, ReadError, read_file
-from .schemas import validate
+from cpip_dashboard.auth import Identity
+from cpip_dashboard.batches import approval as approvals
+from cpip_dashboard.imports.checks import (
+    CHECKS,
+    ORDER,
+    Context,
+    Records,
+    rule_no_nul,
+    rule_same_key_once,
+)
+from cpip_dashboard.imports.diff import Diff, SheetChanges, compute
+from cpip_dashboard.imports.kinds import KINDS, normalise_header
+from cpip_dashboard.imports.layout import Table, detect
+from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.imports.reading import RawSheet, ReadError, read_file
+from cpip_dashboard.imports.schemas import validate
+from cpip_dashboard.rules import relation_forms
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.current import KIND_TABLES
+from cpip_dashboard.store.db import utcnow, write_transaction
+from cpip_dashboard.store.models import ReviewCriterion, UploadBatch, Workstream
+from cpip_dashboard.store.queries import area_directory, current_action_refs, current_indicators
 
 EXIT_CODES = {"committed": 0, "pending": 0, "would_commit": 0, "no_change": 0, "rejected": 1,
               "unreadable": 2}
@@ -277,7 +285,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
             "the header and upload it again.")
         return report
     summary = f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged"
-    from ..publication import FIGURE_KINDS, Unpublishable
+    from cpip_dashboard.protection.publication import FIGURE_KINDS, Unpublishable
 
     figures_move = bool({t.kind.name for t in tables} & FIGURE_KINDS)
     if commit is None:
@@ -318,7 +326,7 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
     written as if committed) inside a savepoint that is then rolled back: the
     `Unpublishable` refusal if its figures cannot be protected, else None (what the
     protection noted joins the warnings)."""
-    from ..publication import Unpublishable
+    from cpip_dashboard.protection.publication import Unpublishable
 
     savepoint = conn.begin_nested()
     try:
@@ -338,7 +346,9 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
 
 def _publish(conn: Connection, event: str, batch_id: int, kinds: set[str],
              check_only: bool) -> None:
-    from ..publication import publish  # the figures are protected again in this transaction
+    from cpip_dashboard.protection.publication import (
+        publish,  # the figures are protected again in this transaction
+    )
 
     publish(conn, event, batch_id, kinds, check_only=check_only)
 
@@ -406,8 +416,8 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
                                                                                strict=True)))
     pause("values", batch_id)
     if pending:
-        from ..queries import action_updates
-        from .preview import snapshot
+        from cpip_dashboard.imports.preview import snapshot
+        from cpip_dashboard.store.queries import action_updates
 
         # the approver sees what the uploader saw, previous RAG beside the new one included
         approvals.store_preview(conn, batch_id, snapshot(report, area_name,

@@ -10,9 +10,9 @@ from collections.abc import Collection
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from .areas import AreaDirectory, AreaInfo
-from .current import BECAME_CURRENT, current, current_kind
-from .models import (
+from cpip_dashboard.store.areas import AreaDirectory, AreaInfo
+from cpip_dashboard.store.current import BECAME_CURRENT, current, current_kind
+from cpip_dashboard.store.models import (
     Action,
     ActionUpdate,
     Area,
@@ -46,8 +46,8 @@ def population_sources(conn: Connection) -> str | None:
     """Where the current child populations come from, as the Populations sheets said (their
     `Source` column; blank was the default), most rows first, "; "-joined; None when no
     population is loaded."""
-    from .imports.kinds import POPULATION_SOURCE
-    from .models import Population
+    from cpip_dashboard.imports.kinds import POPULATION_SOURCE
+    from cpip_dashboard.store.models import Population
 
     current_ids = current_kind("populations").with_only_columns(Population.id)
     rows = conn.execute(select(Population.source, func.count()).where(
@@ -119,7 +119,7 @@ def batch_details(b: UploadBatch) -> dict:
     """`batch_summary` and, for people, who rejected the batch, when and why, and whether its
     uploader did (withdrew it); `user_id`: the uploader's identity (None before identities were
     kept), for two-person approval."""
-    from .approval import same_record
+    from cpip_dashboard.batches.approval import same_record
 
     return batch_summary(b) | {
         "user_id": b.uploaded_by_id,
@@ -217,7 +217,7 @@ def action_updates(conn: Connection) -> pd.DataFrame:
 def register_as_at(conn: Connection, meeting_date: dt.date | None) -> dict:
     """The register as at a meeting (default: the latest), the previous meeting's, and the
     meeting list: everything the Briefing and Action register pages need."""
-    from . import register
+    from cpip_dashboard.rules import register
 
     meeting_frame = meetings(conn)
     versions, updates = action_versions(conn), action_updates(conn)
@@ -248,7 +248,7 @@ def indicator_values(conn: Connection, code: str | None = None,
                      codes: Collection[str] | None = None) -> pd.DataFrame:
     """The current uploaded value per indicator, area and period (one indicator's, those of
     `codes`, or all), each marked illustrative when its batch is."""
-    from .models import IndicatorValue
+    from cpip_dashboard.store.models import IndicatorValue
 
     where = () if code is None else (IndicatorValue.indicator_code == code,)
     if codes is not None:
@@ -279,7 +279,7 @@ def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
                 areas: tuple[str, ...]) -> dict[tuple[str, str], pd.DataFrame]:
     """`indicator_series` of several indicators and measures for a few areas: (code, measure)
     -> frame, in one query of the stored figures."""
-    from . import publication
+    from cpip_dashboard.protection import publication
 
     current = publication.latest(conn)
     if current is not None and current.threshold == threshold:
@@ -294,7 +294,7 @@ def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
     given: one area's profile reads its own and Scotland's) and period, as stored for the current data version (`publication`). Only when asked for another
     threshold than the stored figures were protected with (a test, or a changed setting before
     the next start) are they built and protected here."""
-    from . import figures, publication
+    from cpip_dashboard.protection import figures, publication
 
     current = publication.latest(conn)
     if current is not None and current.threshold == threshold:
@@ -315,7 +315,7 @@ def review_assessments(conn: Connection) -> pd.DataFrame:
     approval time under two-person approval; the
     review's whole history: `review.as_at` picks the current one per key, and the progress
     recorded by a meeting's day)."""
-    from .models import ReviewAssessment
+    from cpip_dashboard.store.models import ReviewAssessment
 
     stmt = (select(ReviewAssessment, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == ReviewAssessment.batch_id)
@@ -328,7 +328,7 @@ def review_assessments(conn: Connection) -> pd.DataFrame:
 
 def review_for_action(conn: Connection, action_ref: str) -> pd.DataFrame:
     """The latest assessment per area and criterion whose recommendation the action carries."""
-    from . import review
+    from cpip_dashboard.rules import review
 
     latest = review.as_at(review_assessments(conn), None)
     return latest[latest["action_ref"] == action_ref] if len(latest) else latest

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import Select, and_, func, select
 
-from .models import (
+from cpip_dashboard.store.models import (
     Action,
     ActionUpdate,
     Indicator,

@@ -17,11 +17,18 @@ import io
 import xlsxwriter
 from sqlalchemy import Connection
 
-from . import rag
-from .downloads import XlsxText
-from .imports.kinds import CONTEXT_COLUMNS, KINDS, POLARITIES, RATINGS, REVIEW_PROGRESS, UNITS
-from .reference import area_rows, criterion_rows, workstream_rows
-from .values import FREQUENCIES, MISSING_SYMBOLS, VALUE_STATUSES
+from cpip_dashboard.imports.kinds import (
+    CONTEXT_COLUMNS,
+    KINDS,
+    POLARITIES,
+    RATINGS,
+    REVIEW_PROGRESS,
+    UNITS,
+)
+from cpip_dashboard.render.downloads import XlsxText
+from cpip_dashboard.rules import rag
+from cpip_dashboard.rules.values import FREQUENCIES, MISSING_SYMBOLS, VALUE_STATUSES
+from cpip_dashboard.store.reference import area_rows, criterion_rows, workstream_rows
 
 MAX_ROWS = 5000
 
@@ -48,8 +55,8 @@ def lists(indicator_codes: list[str]) -> dict[str, list[str]]:
 def current_actions(conn: Connection) -> list[dict]:
     """Every current action (its current version) with its latest current update: the rows of
     the pre-filled Updates template, in Action ID order."""
-    from .current import current_kind
-    from .models import Action
+    from cpip_dashboard.store.current import current_kind
+    from cpip_dashboard.store.models import Action
 
     updates: dict[str, tuple[dt.date, str]] = {}
     for row in conn.execute(current_kind("updates")):

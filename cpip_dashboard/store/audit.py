@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from .db import is_sqlite, utcnow, write_transaction
-from .models import AuditEvent
+from cpip_dashboard.store.db import is_sqlite, utcnow, write_transaction
+from cpip_dashboard.store.models import AuditEvent
 
 EVENTS = ("upload", "approve", "reject", "withdraw", "rollback", "pack", "download", "sign-in")
 AUDIT_LOCK_KEY = 720_419  # PostgreSQL advisory lock id for "CPIP audit trail append"
