@@ -37,11 +37,13 @@ run: $(VENV)/.runtime ## initialise the database and serve the dashboard on http
 serve-cluster: $(VENV)/.runtime ## PROCESSES (2) app processes behind nginx on http://127.0.0.1:8600 (PostgreSQL)
 	$(PY) -m deploy.serve_cluster --processes $(PROCESSES) --port $(CLUSTER_PORT)
 
-lint: $(VENV)/.dev ## ruff: style, imports, and Streamlit kept out of the package
+lint: $(VENV)/.dev ## ruff (style, imports, Streamlit kept out of the package) and the import contracts
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: $(VENV)/.dev node_modules/axe-core/axe.min.js ## lint, then the whole test suite
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures (QUICK=1: shorter load run)

@@ -71,7 +71,7 @@ def stored(engine) -> int:
 
 def ensure_packs(engine, wanted: int) -> int:
     """Archive meeting packs until there are `wanted` (each at the data version then)."""
-    from cpip_dashboard.render.pack import make_and_archive
+    from cpip_dashboard.views.pack import make_and_archive
 
     with engine.connect() as conn:
         have = conn.execute(select(func.count(MeetingPack.id))).scalar_one()

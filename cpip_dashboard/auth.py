@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import unicodedata
 from collections.abc import Mapping
@@ -344,3 +345,22 @@ def cookie_secret_problem(secrets: Mapping[str, Any]) -> str | None:
         return (f"The sign-in cookie secret ([auth] cookie_secret) is {len(value)} characters "
                 f"long; it must be at least {COOKIE_SECRET_MIN}. {fix}")
     return None
+
+
+def recorded_names(recorded: str | None) -> set[str]:
+    """A recorded name, normalised, and the email of a "Name <email>" record."""
+    found = {normalise_email(recorded)} if recorded else set()
+    email = re.search(r"<([^<>]+)>\s*$", recorded or "")
+    if email:
+        found.add(normalise_email(email.group(1)))
+    return found - {""}
+
+
+def same_record(id_a: str | None, name_a: str | None, id_b: str | None,
+                name_b: str | None) -> bool:
+    """Whether two stored records (an uploader and a rejecter) are the same person: by identity
+    when both have one, else by name or email (rows from before identities were kept)."""
+    if id_a and id_b:
+        return id_a == id_b or (id_a == name_a and id_b == name_b
+                                and normalise_email(id_a) == normalise_email(id_b))
+    return bool(recorded_names(name_a) & recorded_names(name_b))

@@ -322,8 +322,8 @@ def cmd_reject(args, engine) -> int:
 
 
 def cmd_pack(args, engine) -> int:
-    from cpip_dashboard.render.pack import PackError, make_and_archive
     from cpip_dashboard.store.db import migrate
+    from cpip_dashboard.views.pack import PackError, make_and_archive
 
     if args.archived is not None and (args.meeting is not None or args.area is not None):
         print("--archived writes a pack as it was archived: give no --meeting or --area.",
@@ -348,8 +348,8 @@ def _archived_pack(args, engine) -> int:
     """An archived pack byte for byte (recorded in the audit trail as a download)."""
     import hashlib
 
-    from cpip_dashboard.render.pack import PackError, archived_pdf
     from cpip_dashboard.store import audit
+    from cpip_dashboard.views.pack import PackError, archived_pdf
 
     try:
         with engine.connect() as conn:
@@ -366,8 +366,8 @@ def _archived_pack(args, engine) -> int:
 
 
 def cmd_packs(args, engine) -> int:
-    from cpip_dashboard.render.pack import archived_packs
     from cpip_dashboard.store.db import migrate
+    from cpip_dashboard.views.pack import archived_packs
 
     migrate(engine)
     with engine.connect() as conn:

@@ -1,12 +1,8 @@
 """About: definitions (RAG, symbols, indicators), data status, accessibility statement."""
 
-import pandas as pd
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.protection.disclosure import SUPPRESSED_SYMBOL, how_protected, suppression_rule
-from cpip_dashboard.rules import provenance, rag
-from cpip_dashboard.rules.values import MISSING_SYMBOLS
 from cpip_dashboard.ui import widgets
 from cpip_dashboard.views import about
 
@@ -18,23 +14,14 @@ ui.page_header("About this dashboard",
 
 st.header("RAG status")
 st.write("Status is always shown as a word and a symbol, never by colour alone. Order, from "
-         "worst to best: Red, Amber, Green, Complete. Not started is outside that scale.")
-ui.data_table(pd.DataFrame([{"Status": rag.label(level.name), "Meaning": level.definition}
-                            for level in rag.LEVELS]))
+         f"worst to best: {v.rag_order}. Not started is outside that scale.")
+ui.data_table(v.rag_table)
 
 st.header("Symbols in tables and charts")
-symbols = [{"Symbol": SUPPRESSED_SYMBOL,
-            "Meaning": "Suppressed by this dashboard to protect children's confidentiality: "
-                       + suppression_rule()}]
-symbols += [{"Symbol": s, "Meaning": m[0].upper() + m[1:] + " (as uploaded)"}
-            for s, m in MISSING_SYMBOLS.items() if s != SUPPRESSED_SYMBOL]
-symbols += [{"Symbol": symbol, "Meaning": meaning[0].upper() + meaning[1:] + " (shown only "
-             "where the uploaded file gives that status)"}
-            for symbol, meaning in provenance.MARKERS.values()]
-ui.data_table(pd.DataFrame(symbols))
+ui.data_table(v.symbols)
 
 st.header("How small numbers are protected")
-for sentence in how_protected():
+for sentence in v.protection:
     st.text("• " + sentence)
 if v.audit_line:
     st.caption(v.audit_line)
@@ -48,7 +35,7 @@ status = v.status
 if status["last_committed_at"] is None:
     st.write("No data has been loaded yet.")
 else:
-    st.write(f"Last data update: {status['last_committed_at']:%d %B %Y %H:%M} UTC "
+    st.write(f"Last data update: {v.last_update} "
              f"({widgets.safe(status['last_file'])}).")
 if status["illustrative_batches"]:
     st.warning("Illustrative data is loaded (batch "

@@ -3,16 +3,15 @@
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.rules import rag, register
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import actions, briefing
+from cpip_dashboard.views import actions, common
 
 ui.require("actions")
 area = ui.current_area()
 ui.page_header("Action register", "The programme's actions as they stood at a Leadership "
                "Group meeting: filter them, and open one to see its whole history.")
 
-meeting = widgets.meeting_selector(ui.view(briefing.meeting_list))
+meeting = widgets.meeting_selector(ui.view(common.meeting_list))
 v = ui.view(actions.view, meeting=meeting, area=area)
 ui.illustrative_notice(v.batch_ids)
 
@@ -21,8 +20,9 @@ with st.container(border=True):
     chosen_ws = c1.multiselect("Workstream", list(v.workstreams),
                                format_func=v.workstreams.get, key="actions-ws")
     chosen_lead = c2.multiselect("Lead", v.leads, key="actions-lead")
-    chosen_rag = c3.multiselect("RAG", list(rag.NAMES), format_func=rag.label, key="actions-rag")
-    chosen_flags = c4.multiselect("Flags", list(register.FLAGS), key="actions-flags")
+    chosen_rag = c3.multiselect("RAG", list(actions.RAG_CHOICES), format_func=actions.rag_label,
+                                key="actions-rag")
+    chosen_flags = c4.multiselect("Flags", list(actions.FLAG_CHOICES), key="actions-flags")
     st.caption(v.area_note)
 
 f = ui.view(actions.filtered, meeting=v.meeting, area=area, workstreams=tuple(chosen_ws),

@@ -4,15 +4,14 @@ it, and its planning-review findings."""
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import area_profile
+from cpip_dashboard.views import area_profile, common
 
 ui.require("area")
 v = ui.view(area_profile.view, area=ui.current_area())
 ui.page_header(v.title, "Every indicator's latest figure against Scotland with its recent "
                "trend, the actions that touch the area, and its planning-review findings.")
-if v.area == SCOTLAND:
+if v.area == common.SCOTLAND:
     st.info("Choose a council or a child protection committee in the sidebar (Area) to see "
             "its profile against Scotland. Below: Scotland's own figures.")
 elif v.kind_note:
@@ -22,7 +21,7 @@ st.header("Indicators against Scotland")
 if v.profile.empty:
     st.write("No indicator figures are loaded for this area.")
 else:
-    if v.area != SCOTLAND:
+    if v.area != common.SCOTLAND:
         st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
     ui.data_table(v.profile)
@@ -47,7 +46,7 @@ if not v.local_actions.empty:
     ui.data_table(v.local_actions)
 
 st.header("Planning review findings")
-if v.area == SCOTLAND:
+if v.area == common.SCOTLAND:
     st.write("See the Planning review page for every area.")
 elif v.review_sentence is None:
     st.write("No planning-review assessment is loaded for this area.")

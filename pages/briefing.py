@@ -3,16 +3,15 @@
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.render import pack
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import briefing
+from cpip_dashboard.views import briefing, common, pack
 
 who = ui.require("briefing")
 area = ui.current_area()
 
 top_left, top_right = st.columns([3, 1])
 with top_right:
-    meeting = widgets.meeting_selector(ui.view(briefing.meeting_list))
+    meeting = widgets.meeting_selector(ui.view(common.meeting_list))
 v = ui.view(briefing.view, meeting=meeting, area=area)
 with top_left:
     st.title(v.title)

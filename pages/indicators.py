@@ -4,9 +4,8 @@ compared for a period. Every figure passes disclosure control first."""
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.rules.values import period_label
-from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui import frame, widgets
+from cpip_dashboard.views import common
 from cpip_dashboard.views import indicators as views
 
 ui.require("indicators")
@@ -53,7 +52,7 @@ def _measure_changed() -> None:
 
 controls = st.columns([3, 1])
 controls[0].multiselect(
-    "Add areas to compare (" + ("Scotland is" if area == SCOTLAND else
+    "Add areas to compare (" + ("Scotland is" if area == common.SCOTLAND else
                                 f"{cat.area_labels.get(area, area)} and Scotland are")
     + " always shown)", list(others), key="_compare_widget", on_change=_compare_changed,
     format_func=others.get)
@@ -61,11 +60,11 @@ if len(options) > 1:
     controls[1].radio("Show", options, horizontal=True, key="_measure_widget",
                       on_change=_measure_changed,
                       format_func=lambda m: cat.measure_labels[(code, m)])
-    if area != SCOTLAND and measure == "count":
+    if area != common.SCOTLAND and measure == "count":
         controls[1].caption("Counts of a small area sit near zero beside Scotland's: the rate "
                             "or percentage compares areas of any size.")
 
-areas = tuple(([area] if area != SCOTLAND else []) + compare)
+areas = tuple(([area] if area != common.SCOTLAND else []) + compare)
 v = ui.view(views.series, code=code, measure=measure, areas=areas)
 
 left, right = st.columns([3, 1])
@@ -95,7 +94,7 @@ else:
     compare_cols = st.columns([1, 1, 2])
     period = compare_cols[0].selectbox(
         "Period", list(reversed(v.periods)),
-        format_func=lambda p: period_label(p, v.definition["frequency"]), key="compare-period")
+        format_func=lambda p: views.period_label(p, v.definition["frequency"]), key="compare-period")
     level = compare_cols[1].radio(
         "Areas", list(views.LEVELS), horizontal=True, key="compare-level",
         format_func=lambda key: views.LEVELS[key][0],

@@ -4,9 +4,8 @@ into each area's planning processes - ratings, findings, recommendations and pro
 import streamlit as st
 
 from cpip_dashboard import ui
-from cpip_dashboard.rules import review
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import briefing
+from cpip_dashboard.views import common
 from cpip_dashboard.views import review as views
 
 ui.require("review")
@@ -14,7 +13,7 @@ area = ui.current_area()
 ui.page_header("Planning review", "How child protection is built into each area's planning "
                "and service-delivery processes: the Leadership Group's first-year review.")
 
-meeting = widgets.meeting_selector(ui.view(briefing.meeting_list))
+meeting = widgets.meeting_selector(ui.view(common.meeting_list))
 v = ui.view(views.view, meeting=meeting, area=area)
 if v.empty_sentence:
     st.write(v.empty_sentence)
@@ -27,7 +26,7 @@ st.header("Ratings by area and criterion")
 sort = st.radio("Sort areas", ["By name", "Weakest first"], horizontal=True, key="review-sort")
 display = v.matrix_weakest if sort == "Weakest first" else v.matrix_by_name
 event = ui.data_table(
-    display.style.map(review.cell_style, subset=codes),
+    display.style.map(views.cell_style, subset=codes),
     column_config={"Area": st.column_config.TextColumn("Area", pinned=True),
                    **{c.code: st.column_config.TextColumn(
                        c.name, help=f"{c.code}: {c.question}", width="medium")

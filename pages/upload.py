@@ -3,87 +3,54 @@ templates; upload -> checks -> preview -> confirm; batch history with rollback. 
 through the import pipeline as one batch, and every write function checks who acts itself."""
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-from cpip_dashboard import auth, config, ui
-from cpip_dashboard.batches import approval
-from cpip_dashboard.batches.pipeline import ImportReport, run_import
-from cpip_dashboard.batches.rollback import rollback
-from cpip_dashboard.imports import preview
-from cpip_dashboard.imports.kinds import KINDS
-from cpip_dashboard.imports.reading import ReadError, read_file
-from cpip_dashboard.render import templates
-from cpip_dashboard.render.marking import marked_workbook
-from cpip_dashboard.store.queries import action_updates, indicator_catalogue
+from cpip_dashboard import ui
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
+from cpip_dashboard.views import upload
 
 who = ui.require("upload")
 try:  # the same secrets the frame reads (none at all in local mode without a file)
     secrets = st.secrets.to_dict()
 except FileNotFoundError:
     secrets = {}
-try:
-    mode = approval.mode(auth.auth_configured(secrets))
-except ValueError as exc:
-    st.error(f"The dashboard's settings need correcting: {widgets.safe(exc)}")
+settings = upload.settings(secrets)
+if settings.error:
+    st.error(widgets.safe(settings.error))
     st.stop()
-two_person = mode == "two-person"
-ui.page_header("Upload", "Load an updated spreadsheet: it is checked, you see exactly what "
-               "will change, and nothing is written until you confirm"
-               + (" and a second secretariat member approves it." if two_person else ".")
-               + " Any batch can be rolled back.")
-for warning in approval.settings_warnings(secrets):
+mode, two_person = settings.mode, settings.two_person
+ui.page_header("Upload", settings.intro)
+for warning in settings.warnings:
     st.warning(widgets.safe(warning))
-
-
-def _rows(count: int) -> str:
-    return f"{count:,} row" + ("" if count == 1 else "s")
 
 
 def _preview(snapshot: dict, key: str) -> None:
     """The preview the uploader sees, and the approver sees the same (stored with the batch)."""
-    tables = preview.frames(snapshot)
-    ui.data_table(tables["sheets"], key=f"{key}-sheets")
-    moves = tables["rag_movements"]
-    if not moves.empty:
-        worse = int(moves["Movement"].str.startswith("Worsened").sum())
-        st.write(f"Status of {len(moves):,} action update{'' if len(moves) == 1 else 's'}: "
-                 "the RAG before this file beside the new one"
-                 + (f" ({worse} worsened)." if worse else "."))
-        ui.data_table(moves, key=f"{key}-rag")
-    changed, added = snapshot["changed_rows"], snapshot["added_rows"]
-    if changed:
-        st.write(f"{_rows(changed)} changed (old and new values side by side"
-                 + (f", the first {preview.MAX_CHANGED:,} values shown):"
-                    if len(snapshot["changed"]) >= preview.MAX_CHANGED else "):"))
-        ui.data_table(tables["changed"], key=f"{key}-changed")
-    if added:
-        st.write(f"{_rows(added)} added" + (f" (the first {preview.MAX_ADDED} shown):"
-                                            if added > preview.MAX_ADDED else ":"))
-        ui.data_table(tables["added"], key=f"{key}-added")
-    if snapshot["warnings"]:
-        count = len(snapshot["warnings"])
-        st.write(f"{count:,} warning{'' if count == 1 else 's'} (these rows will load; check "
-                 f"{'it' if count == 1 else 'them'}):")
-        ui.data_table(tables["warnings"], key=f"{key}-warnings")
+    p = upload.preview_of(snapshot)
+    ui.data_table(p.sheets, key=f"{key}-sheets")
+    if p.rag_sentence:
+        st.write(p.rag_sentence)
+        ui.data_table(p.rag_movements, key=f"{key}-rag")
+    if p.changed_sentence:
+        st.write(p.changed_sentence)
+        ui.data_table(p.changed, key=f"{key}-changed")
+    if p.added_sentence:
+        st.write(p.added_sentence)
+        ui.data_table(p.added, key=f"{key}-added")
+    if p.warnings_sentence:
+        st.write(p.warnings_sentence)
+        ui.data_table(p.warnings, key=f"{key}-warnings")
 
 
 def _decide(decision, *args) -> None:
     """Approve, reject or withdraw (the function checks who acts); a database failure is a
     sentence, and nothing changed (the transaction rolled back)."""
-    try:
-        result = decision(ui.engine(), *args)
-    except SQLAlchemyError as exc:
-        result = approval.Decision(False, "The database could not record this decision "
-                                          f"({type(exc).__name__}); nothing changed. Try again "
-                                          "in a minute.")
-    st.session_state["approval-result"] = result
+    st.session_state["approval-result"] = upload.decide(decision, ui.engine(), *args)
     ui_data.clear()
     st.rerun()
 
 
-view = approval.upload_view(ui.engine())
+view = upload.batches(ui.engine())
 result = st.session_state.pop("approval-result", None)
 if result is not None:
     (st.success if result.ok else st.error)(widgets.safe(result.message))
@@ -93,7 +60,7 @@ if view["pending"]:
                "another secretariat member approves it. Uploads that change what it changes "
                "wait until it is decided.")
 for batch in view["pending"]:
-    batch_id, mine = batch["batch_id"], approval.same_person(
+    batch_id, mine = batch["batch_id"], upload.same_person(
         who, batch["user_id"], batch["user"])
     with st.container(border=True):
         st.subheader(f"Batch {batch_id}: {widgets.safe(batch['file'])}")
@@ -109,51 +76,48 @@ for batch in view["pending"]:
                        "it. You can withdraw it.")
             reason = st.text_input("Why withdraw it (optional)", key=f"withdraw-reason-{batch_id}")
             if st.button("Withdraw this upload", key=f"withdraw-{batch_id}"):
-                _decide(approval.withdraw, batch_id, who, reason)
+                _decide(upload.withdraw, batch_id, who, reason)
             continue
         left, right = st.columns(2)
         if left.button("Approve: make it current", type="primary", key=f"approve-{batch_id}"):
-            _decide(approval.approve, batch_id, who)
+            _decide(upload.approve, batch_id, who)
         reason = right.text_input("Reason for rejecting (the uploader reads it)",
                                   key=f"reject-reason-{batch_id}")
         if right.button("Reject", key=f"reject-{batch_id}"):
-            _decide(approval.reject, batch_id, who, reason)
+            _decide(upload.reject, batch_id, who, reason)
 
-catalogue = ui.q(indicator_catalogue)
+catalogue = ui.q(upload.indicator_catalogue)
 st.header("1. Templates")
-# the chooser starts on Updates, the most common upload
-kind = st.selectbox("Template for", list(KINDS), format_func=lambda k: KINDS[k].sheet,
-                    index=list(KINDS).index("updates"), key="upload-template-kind")
-st.caption(widgets.safe(KINDS[kind].description) + " Each template has a Notes sheet "
+kind = st.selectbox("Template for", list(upload.KIND_CHOICES),
+                    format_func=lambda k: upload.KINDS[k].sheet,
+                    index=upload.KIND_CHOICES.index(upload.FIRST_TEMPLATE),
+                    key="upload-template-kind")
+st.caption(widgets.safe(upload.KINDS[kind].description) + " Each template has a Notes sheet "
            "explaining every column and a Lists sheet with the allowed values.")
-st.download_button(f"Download the {KINDS[kind].sheet} template",
-                   templates.template_bytes(kind, list(catalogue["code"])),
-                   f"cpip-template-{kind}.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   key="upload-template")
+st.download_button(f"Download the {upload.KINDS[kind].sheet} template",
+                   upload.template_bytes(kind, list(catalogue["code"])),
+                   f"cpip-template-{kind}.xlsx", upload.XLSX, key="upload-template")
 if kind == "updates":
     def _prefilled() -> bytes:  # built when clicked: it reads every current action
-        with ui.engine().connect() as conn:
-            return templates.template_bytes("updates", list(catalogue["code"]),
-                                            templates.current_actions(conn))
+        return upload.prefilled_updates(ui.engine(), list(catalogue["code"]))
 
     st.download_button("Download the Updates template pre-filled with the current actions",
-                       _prefilled, "cpip-template-updates-current.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       _prefilled, "cpip-template-updates-current.xlsx", upload.XLSX,
                        key="upload-template-current",
                        help="Each current action's ID, title, lead and last RAG are filled "
                             "in: type only the new reporting date, RAG and commentary. Rows "
                             "left without news are skipped on upload.")
 
 st.header("2. Upload and check")
-max_mb = config.max_upload_mb()
+max_mb = upload.max_upload_mb()
 uploaded = st.file_uploader(
-    f"Spreadsheet (.xlsx, .xlsm or .csv, up to {max_mb} MB)", type=["xlsx", "xlsm", "csv", "xls"],
+    f"Spreadsheet (.xlsx, .xlsm or .csv, up to {max_mb} MB)", type=upload.FILE_TYPES,
     key="upload-file")
 options = st.columns(2)
 forced_kind = options[0].selectbox(
-    "Sheet kind", [None, *KINDS], key="upload-kind",
-    format_func=lambda k: "Detect from sheet names and headers" if k is None else KINDS[k].sheet)
+    "Sheet kind", [None, *upload.KIND_CHOICES], key="upload-kind",
+    format_func=lambda k: "Detect from sheet names and headers" if k is None
+    else upload.KINDS[k].sheet)
 indicator = options[1].selectbox(
     "Indicator (for published tables that do not name one)", [None, *catalogue["code"]],
     key="upload-indicator", format_func=lambda c: "Detect from the sheet" if c is None else c)
@@ -161,14 +125,8 @@ indicator = options[1].selectbox(
 
 def _import(name: str, data: bytes, dry_run: bool):
     """The shared pipeline; a database failure is a sentence (the transaction rolled back)."""
-    try:
-        return run_import(ui.engine(), name, data, user=who, kind=forced_kind,
-                          indicator=indicator, dry_run=dry_run, max_mb=max_mb, approval=mode)
-    except SQLAlchemyError as exc:
-        return ImportReport("unreadable", name, "", dry_run,
-                            "The database could not complete this upload "
-                            f"({type(exc).__name__}); nothing was loaded. Try again in a "
-                            "minute; if it happens again, tell whoever runs the dashboard.")
+    return upload.check(ui.engine(), name, data, who, forced_kind, indicator, dry_run, max_mb,
+                        mode)
 
 
 if uploaded is not None:
@@ -191,17 +149,14 @@ if uploaded is not None:
         if report.warnings:
             st.caption("Errors stop the file loading; warnings alone would not.")
         # the Problem column wraps: taller rows, the widest column
-        ui.data_table(preview.problems_table(report.errors + report.warnings), key="problems",
+        ui.data_table(upload.problems_table(report.errors + report.warnings), key="problems",
                       row_height=64, column_config={
                           "Problem": st.column_config.TextColumn(width="large")})
-        try:
-            sheets = read_file(uploaded.name, data, max_mb)
-            st.download_button("Download the file with problem cells marked",
-                               marked_workbook(sheets, report.errors + report.warnings),
+        marked = upload.marked_copy(uploaded.name, data, max_mb, report)
+        if marked is not None:
+            st.download_button("Download the file with problem cells marked", marked,
                                f"problems-{uploaded.name.rsplit('.', 1)[0]}.xlsx",
                                key="upload-marked")
-        except ReadError:
-            pass
     elif report.outcome == "no_change":
         st.info(widgets.safe(report.message))
     else:
@@ -210,7 +165,7 @@ if uploaded is not None:
                    f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
                    "below.")
         st.subheader("What would change")
-        _preview(preview.snapshot(report, ui.directory().name, ui.live(action_updates)),
+        _preview(upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates)),
                  key="preview")
         st.header("3. Confirm")
         if two_person:
@@ -235,7 +190,7 @@ ui.data_table(batches, key="batches")
 with st.expander("Recent activity (audit trail): uploads, approvals, rollbacks, packs, "
                  "downloads, sign-ins"):
     ui.data_table(view["audit"], key="audit")
-current = batches[batches["State"] == "Current"]
+current = upload.current_batches(batches)
 if current.empty:
     st.write("Every batch is rolled back." if (batches["State"] == "Rolled back").all()
              else "No batch is current.")
@@ -253,7 +208,7 @@ def _confirm_rollback(batch_id: int, file_name: str) -> None:
     yes, no = st.columns(2)
     if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
         _forget_pending()
-        st.session_state["rollback-result"] = rollback(ui.engine(), batch_id, who)
+        st.session_state["rollback-result"] = upload.roll_back(ui.engine(), batch_id, who)
         ui_data.clear()
         st.rerun()
     if no.button("Cancel", key="rollback-no"):

@@ -18,11 +18,12 @@ from cpip_dashboard import auth
 from cpip_dashboard.batches import approval, pipeline
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
-from cpip_dashboard.render import pack
+from cpip_dashboard.protection import series
 from cpip_dashboard.rules import register
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.models import AuditEvent, IndicatorValue, UploadBatch
+from cpip_dashboard.views import common, pack
 from tests.files import csv, xlsx
 from tests.pdf import pdf_text
 from tests.snapshots import snapshot
@@ -158,7 +159,7 @@ def rows(frame) -> list[dict]:
 
 def views(conn) -> dict:
     """What every page, download and pack reads: the current data and the published figures."""
-    data = queries.register_as_at(conn, None)
+    data = common.register_as_at(conn, None)
     return {
         "version": data_version(conn),
         "register": rows(data["now"].drop(columns=["flags"])),
@@ -166,8 +167,8 @@ def views(conn) -> dict:
         "updates": rows(queries.action_updates(conn)),
         "versions": rows(queries.action_versions(conn)),
         "values": rows(queries.indicator_values(conn, "CP_REGISTER")),
-        "series": rows(queries.indicator_series(conn, "CP_REGISTER", "count", 5)),
-        "rates": rows(queries.indicator_series(conn, "CP_REGISTER_RATE", "rate", 5)),
+        "series": rows(series.indicator_series(conn, "CP_REGISTER", "count", 5)),
+        "rates": rows(series.indicator_series(conn, "CP_REGISTER_RATE", "rate", 5)),
         "meetings": rows(queries.meetings(conn)),
         "populations": rows(queries.populations(conn)),
         "review": rows(queries.review_assessments(conn)),
@@ -462,7 +463,7 @@ def test_a_second_pending_batch_elsewhere_is_fine_and_the_notice_counts_both(sam
     assert approval.approve(sample_engine, 2, BOB).ok
     with sample_engine.connect() as conn:
         states = {b["batch_id"]: b["state"] for b in queries.batches(conn)}
-        rags = queries.register_as_at(conn, None)["now"].set_index("ref")["rag"]
+        rags = common.register_as_at(conn, None)["now"].set_index("ref")["rag"]
     assert states == {1: "committed", 2: "committed", 3: "committed"}
     assert (rags["NEG-1"], rags["NEG-2"]) == ("Red", "Amber")
     with sample_engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Committee (CPC) figures, through the import pipeline and `queries.indicator_series`
+"""Committee (CPC) figures, through the import pipeline and `series.indicator_series`
 (CONTRACT.md, "CPC and Scotland figures"): where no value was uploaded for a CPC and period,
 its count is the sum of its councils' counts when every council has one; an uploaded CPC value
 wins; the CPC's rate is recomputed from the summed count and the summed child population, never
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cpip_dashboard.batches.pipeline import run_import
-from cpip_dashboard.store.queries import indicator_series
+from cpip_dashboard.protection.series import indicator_series
 from tests.files import xlsx
 
 EAST_LOTHIAN, MIDLOTHIAN, CPC10 = "S12000010", "S12000019", "CPC10"  # CPC10 = those two

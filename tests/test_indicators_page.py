@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from cpip_dashboard.protection import disclosure
+from cpip_dashboard.protection.series import indicator_series
 from cpip_dashboard.rules import indicators, stats
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.queries import current_indicators, indicator_series
+from cpip_dashboard.store.queries import current_indicators
 from tests.apptest import assert_frame_ran, chart_rows, texts
 from tests.oracles import area_equations
 

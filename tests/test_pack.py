@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from cpip_dashboard.batches.pipeline import run_import
-from cpip_dashboard.render.pack import PackError, build, make_and_archive
 from cpip_dashboard.rules.tiles import Point
 from cpip_dashboard.store.models import AuditEvent, MeetingPack
+from cpip_dashboard.views.pack import PackError, build, make_and_archive
 from tests.cli_helpers import cli
 from tests.pdf import pdf_text
 
@@ -205,7 +205,7 @@ def test_a_meeting_without_a_recorded_chair_says_so(pack_2018):
 def test_no_action_title_is_cut(sample_engine, pack_2018):
     """Every title wraps whole: in Movement and Needs attention as in the annex (once they were
     cut at 110 and 90 characters mid-word)."""
-    from cpip_dashboard.store.queries import register_as_at
+    from cpip_dashboard.views.common import register_as_at
 
     text, _ = pack_2018
     with sample_engine.connect() as conn:
@@ -255,7 +255,7 @@ def test_the_planning_review_headlines_are_in_the_pack(pack_2018):
 
 
 def test_the_annex_holds_the_whole_register_as_at_the_meeting(sample_engine, pack_2018):
-    from cpip_dashboard.store.queries import register_as_at
+    from cpip_dashboard.views.common import register_as_at
 
     text, _ = pack_2018
     annex = _section(text, "Annex: the full action register as at 2 October 2018 - Scotland")
@@ -267,7 +267,7 @@ def test_the_annex_holds_the_whole_register_as_at_the_meeting(sample_engine, pac
 
 
 def test_an_areas_pack_has_a_scotland_column(sample_engine):
-    from cpip_dashboard.rules.tiles import headline_tiles
+    from cpip_dashboard.views.common import headline_tiles
 
     with sample_engine.connect() as conn:
         _, pdf = build(conn, None, "CPC14")
@@ -299,7 +299,7 @@ def test_the_same_data_version_gives_the_same_text_but_for_who_prepared_it(sampl
 @pytest.mark.parametrize("now,before,expected", [
     (3, 3, "No change"), (5, 2, "3 more"), (1, 2, "1 fewer"), (0, None, "(first meeting)")])
 def test_change_since_the_previous_meeting_in_words(now, before, expected):
-    from cpip_dashboard.render.pack import change_words
+    from cpip_dashboard.views.pack import change_words
 
     assert change_words(now, before) == expected
 
@@ -315,7 +315,7 @@ P = Point
     ([], 0, 0),
 ])
 def test_sparkline_draws_published_values_with_gaps(values, lines, dots):
-    from cpip_dashboard.render.pack import sparkline
+    from cpip_dashboard.views.pack import sparkline
 
     points = tuple(P(dt.date(2010 + i, 7, 31), str(i), v, v is None)
                    for i, v in enumerate(values))
@@ -332,8 +332,8 @@ def test_sparkline_draws_published_values_with_gaps(values, lines, dots):
 
 
 def test_archived_packs_are_listed_and_given_back_byte_for_byte(sample_engine):
-    from cpip_dashboard.render.pack import archived_packs, archived_pdf, packs_table
     from cpip_dashboard.store.queries import area_directory
+    from cpip_dashboard.views.pack import archived_packs, archived_pdf, packs_table
     from tests.files import xlsx
 
     first_day, first = make_and_archive(sample_engine, dt.date(2018, 10, 5), "S92000003", "ana")

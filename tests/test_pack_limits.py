@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from cpip_dashboard.auth import Identity
-from cpip_dashboard.render.pack import PackError, make_and_archive, pack_refusal
 from cpip_dashboard.rules import register
 from cpip_dashboard.store.models import AuditEvent, MeetingPack
-from cpip_dashboard.store.queries import register_as_at
+from cpip_dashboard.views.common import register_as_at
+from cpip_dashboard.views.pack import PackError, make_and_archive, pack_refusal
 from tests.pdf import pdf_text
 
 

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from cpip_dashboard.imports import reading
-from cpip_dashboard.imports.reading import ReadError, read_file, read_here
+from cpip_dashboard.imports.reading import ReadError, read_here
+from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.store.db import make_engine
 from tests.cli_helpers import cli, run_cli
 from tests.files import far_cell_xlsx, xlsx

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from cpip_dashboard.protection.disclosure import suppression_rule
+from cpip_dashboard.protection.series import indicator_series
 from cpip_dashboard.render import charts, downloads
 from cpip_dashboard.rules import indicators, provenance
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
-from cpip_dashboard.store.queries import area_directory, current_indicators, indicator_series
+from cpip_dashboard.store.queries import area_directory, current_indicators
 from tests.apptest import assert_frame_ran, chart_rows, shown, texts
 
 FIFE = "S12000047"
@@ -256,7 +257,7 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
 
 
 def test_pack_says_beside_its_figures_what_they_are(sample_engine):
-    from cpip_dashboard.render.pack import build
+    from cpip_dashboard.views.pack import build
     from tests.pdf import pdf_text
 
     with sample_engine.connect() as conn:

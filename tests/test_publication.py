@@ -13,8 +13,7 @@ from sqlalchemy import func, select, update
 from cpip_dashboard import cli
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
-from cpip_dashboard.protection import figures, publication
-from cpip_dashboard.store import queries
+from cpip_dashboard.protection import figures, publication, series
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.models import IndicatorValue, Publication, PublishedFigure
 from tests.files import xlsx
@@ -126,7 +125,7 @@ def test_data_version_moves_exactly_when_what_pages_show_changes(sample_engine):
     v2, figures2, _ = versions(sample_engine)
     assert int(v2) == int(v1) + 1 and figures2 == int(v2)  # figures rebuilt for this version
     with sample_engine.connect() as conn:
-        fife = queries.indicator_series(conn, "CP_REGISTER", "count", 5)
+        fife = series.indicator_series(conn, "CP_REGISTER", "count", 5)
     assert fife[(fife["area_code"] == "S12000047")
                 & (fife["period"] == dt.date(2024, 7, 31))]["value"].iloc[0] == 1234
     assert rollback(sample_engine, second.batch_id, "ana").ok
@@ -140,13 +139,13 @@ def test_pages_read_the_stored_figures(sample_engine):
     """What indicator_series returns is exactly the stored rows of the current version."""
     with sample_engine.connect() as conn:
         current = publication.latest(conn).figures_from
-        series = queries.indicator_series(conn, "CP_REGISTER", "rate", 5)
+        frame = series.indicator_series(conn, "CP_REGISTER", "rate", 5)
         stored = conn.execute(select(func.count(PublishedFigure.id)).where(
             PublishedFigure.publication_id == current,
             PublishedFigure.indicator_code == "CP_REGISTER",
             PublishedFigure.measure == "rate")).scalar_one()
-    assert len(series) == stored > 0
-    shown = series["value"].dropna()
+    assert len(frame) == stored > 0
+    shown = frame["value"].dropna()
     assert all(v == round(v, figures.PLACES) for v in shown)  # published precision
 
 

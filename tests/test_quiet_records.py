@@ -28,6 +28,7 @@ from cpip_dashboard.imports.reading import RawSheet
 from cpip_dashboard.rules import rag, register, review
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.views import common
 from tests.apptest import assert_frame_ran, texts
 
 D = dt.date
@@ -225,7 +226,7 @@ def test_briefing_and_register_hold_on_any_small_register(fresh, records):
         with engine.connect() as conn:
             meeting_days = sorted(records.meetings)
             for chosen in [None, *meeting_days]:
-                check_as_at(records, queries.register_as_at(conn, chosen), meeting_days)
+                check_as_at(records, common.register_as_at(conn, chosen), meeting_days)
     finally:
         engine.dispose()
 

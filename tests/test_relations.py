@@ -300,7 +300,7 @@ def test_migration_gives_earlier_uploads_none(engine):
 
 
 def test_the_definitions_template_has_the_column_and_its_forms():
-    from cpip_dashboard.imports.reading import read_file
+    from cpip_dashboard.imports.worker import read_file
     from cpip_dashboard.render.templates import template_bytes
 
     sheets = {s.name: s.rows for s in read_file(

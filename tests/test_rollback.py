@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.protection import series
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.models import ActionUpdate, AuditEvent, Publication, UploadBatch
+from cpip_dashboard.views import common
 from tests.files import csv, xlsx
 
 
@@ -23,12 +25,12 @@ def _records(frame) -> list[dict]:
 def views(engine) -> dict:
     """What the pages read: the register as at the latest meeting, series, review, meetings."""
     with engine.connect() as conn:
-        register = queries.register_as_at(conn, None)
+        register = common.register_as_at(conn, None)
         return {
             "register": register["now"].drop(columns=["flags"]).to_dict("records"),
             "flags": [list(f) for f in register["now"]["flags"]],
             "meetings": queries.meetings(conn).to_dict("records"),
-            "series": _records(queries.indicator_series(conn, "CP_REGISTER", "rate", 5)),
+            "series": _records(series.indicator_series(conn, "CP_REGISTER", "rate", 5)),
             "review": queries.review_assessments(conn).to_dict("records"),
             "definitions": queries.current_indicators(conn),
         }

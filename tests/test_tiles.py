@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cpip_dashboard.protection.publication import SERIES_COLUMNS
 from cpip_dashboard.rules import tiles
+from cpip_dashboard.rules.measures import SERIES_COLUMNS
+from cpip_dashboard.views.common import headline_tiles
 
 FIFE, SCOT = "S12000047", "S92000003"
 COUNT_DEF = {"code": "CP_REGISTRATIONS", "name": "Registrations during the year to 31 July",
@@ -182,7 +183,7 @@ def test_a_tile_is_frozen():
 
 def test_headline_tiles_for_scotland(sample_engine):
     with sample_engine.connect() as conn:
-        made = tiles.headline_tiles(conn, SCOT)
+        made = headline_tiles(conn, SCOT)
     assert [t.code for t in made] == ["CP_REGISTER", "CP_REGISTER_RATE", "CP_REGISTRATIONS",
                                       "CP_REREGISTRATIONS", "IRD"]
     register = made[0]
@@ -197,7 +198,7 @@ def test_headline_tiles_for_scotland(sample_engine):
 def test_headline_tiles_for_a_small_council_use_rates_and_keep_suppression(sample_engine):
     orkney = "S12000023"
     with sample_engine.connect() as conn:
-        made = {t.code: t for t in tiles.headline_tiles(conn, orkney)}
+        made = {t.code: t for t in headline_tiles(conn, orkney)}
     # the register's count would be its rate for a council: shown once, as the rate indicator
     assert "CP_REGISTER" not in made
     assert made["CP_REGISTER_RATE"].measure == "rate"

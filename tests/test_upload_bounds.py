@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from cpip_dashboard.imports import reading
+from cpip_dashboard.imports import reading, worker
 from cpip_dashboard.imports.reading import MIB, OUT_CHUNK, Oversized, ReadError, expanded_size
 from tests.apptest import texts
 from tests.cli_helpers import cli
@@ -98,10 +98,10 @@ def test_the_limit_is_ten_times_the_upload_limit(expand_mib, readable):
     """With CPIP_MAX_UPLOAD_MB=1 the parts may add up to 10 MiB."""
     book = bomb_xlsx(expand_mib)
     if readable:
-        assert [s.name for s in reading.read_file("big.xlsx", book, 1)] == ["Updates"]
+        assert [s.name for s in worker.read_file("big.xlsx", book, 1)] == ["Updates"]
     else:
         with pytest.raises(ReadError, match="more than 10 MB when unzipped"):
-            reading.read_file("big.xlsx", book, 1)
+            worker.read_file("big.xlsx", book, 1)
 
 
 def test_the_upload_page_says_so_in_a_sentence(make_app, sqlite_sample_url, bombs):

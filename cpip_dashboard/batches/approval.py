@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,25 +102,6 @@ def actor_id(actor: Actor) -> str:
     return who(actor).id
 
 
-def _names(recorded: str | None) -> set[str]:
-    """A recorded name, normalised, and the email of a "Name <email>" record."""
-    found = {auth.normalise_email(recorded)} if recorded else set()
-    email = re.search(r"<([^<>]+)>\s*$", recorded or "")
-    if email:
-        found.add(auth.normalise_email(email.group(1)))
-    return found - {""}
-
-
-def same_record(id_a: str | None, name_a: str | None, id_b: str | None,
-                name_b: str | None) -> bool:
-    """Whether two stored records (an uploader and a rejecter) are the same person: by identity
-    when both have one, else by name or email (rows from before identities were kept)."""
-    if id_a and id_b:
-        return id_a == id_b or (id_a == name_a and id_b == name_b
-                                and auth.normalise_email(id_a) == auth.normalise_email(id_b))
-    return bool(_names(name_a) & _names(name_b))
-
-
 def same_person(actor: Actor, stored_id: str | None, stored_name: str | None) -> bool:
     """Whether `actor` is the person a batch records (its uploader): the same identity; or, for a
     record made by name (before identities were kept, when the web recorded the email; or on the
@@ -165,7 +145,7 @@ def _pending_batch(conn: Connection, batch_id: int) -> tuple[Any, str | None]:
     if batch is None:
         return None, f"Batch {batch_id} does not exist."
     if batch.state != "pending":
-        withdrawn = same_record(batch.rejected_by_id, batch.rejected_by, batch.uploaded_by_id,
+        withdrawn = auth.same_record(batch.rejected_by_id, batch.rejected_by, batch.uploaded_by_id,
                                 batch.uploaded_by)
         what = {"committed": "already current", "rolled_back": "rolled back",
                 "rejected": "withdrawn" if withdrawn else "rejected"}.get(batch.state,
@@ -381,14 +361,3 @@ def pending_batches(conn: Connection) -> list[dict]:
         summary["preview"] = json.loads(row.preview_json) if row.preview_json else None
         result.append(summary)
     return result
-
-
-def upload_view(engine: Engine) -> dict:
-    """What the Upload page shows about batches, read now rather than from the page caches
-    (a pending batch, a rejection or a withdrawal publishes nothing): the batches awaiting
-    approval, the batch history and the audit trail."""
-    from cpip_dashboard.store.queries import audit_events, batch_table
-
-    with engine.connect() as conn:
-        return {"pending": pending_batches(conn), "history": batch_table(conn),
-                "audit": audit_events(conn, 200)}

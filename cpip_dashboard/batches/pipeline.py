@@ -39,12 +39,13 @@ from cpip_dashboard.imports.diff import Diff, SheetChanges, compute
 from cpip_dashboard.imports.kinds import KINDS, normalise_header
 from cpip_dashboard.imports.layout import Table, detect
 from cpip_dashboard.imports.problems import Problem
-from cpip_dashboard.imports.reading import RawSheet, ReadError, read_file
+from cpip_dashboard.imports.reading import RawSheet, ReadError
 from cpip_dashboard.imports.schemas import validate
+from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.rules import relation_forms
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.current import KIND_TABLES
-from cpip_dashboard.store.db import utcnow, write_transaction
+from cpip_dashboard.store.db import insert_rows, utcnow, write_transaction
 from cpip_dashboard.store.models import ReviewCriterion, UploadBatch, Workstream
 from cpip_dashboard.store.queries import area_directory, current_action_refs, current_indicators
 
@@ -479,44 +480,6 @@ def _definition_columns(names: list[str], columns: list[list], indicators: dict[
             declared.codes[0] if kind == "part" and unit == "percent" else k.get("denominator"))
     return [*names, "source_url", "numerator", "denominator"], [
         *columns, [k.get("source_url") for k in known], numerators, denominators]
-
-
-def insert_rows(conn: Connection, table, columns: dict[str, list]) -> None:
-    """Many rows at once at driver level: COPY on PostgreSQL, executemany elsewhere; values are
-    always sent as data, never spliced into SQL.
-
-    The statement names only the model's own table and columns. A column that is empty in
-    every row is left to its default (NULL). On SQLite, dates are written in the same ISO form
-    SQLAlchemy's Date type writes (each distinct date converted once; see `db.make_engine`)."""
-    columns = {name: values for name, values in columns.items()
-               if values.count(None) != len(values)}
-    if not columns or not next(iter(columns.values())):
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    if conn.dialect.name == "postgresql":
-        # COPY: the rows travel as data, separately from the statement.
-        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in zip(*columns.values(), strict=True):
-                copy.write_row(row)
-        return
-    if conn.dialect.name == "sqlite":
-        columns = {name: _iso_dates(values) for name, values in columns.items()}
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})",
-        list(zip(*columns.values(), strict=True)))
-
-
-def _iso_dates(values: list) -> list:
-    """A column of dates (and blanks) as ISO text; any other column as it is."""
-    sample = next((v for v in values if v is not None), None)
-    if not isinstance(sample, dt.date) or isinstance(sample, dt.datetime):
-        return values
-    iso = {day: day.isoformat() for day in dict.fromkeys(values) if day is not None}
-    iso[None] = None
-    return list(map(iso.__getitem__, values))
 
 
 def _sheets_bytes(sheets: list[RawSheet]) -> bytes:

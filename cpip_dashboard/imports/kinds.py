@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cpip_dashboard.store.reference import POPULATION_SOURCE
+
 
 @dataclass(frozen=True)
 class Column:
@@ -32,7 +34,6 @@ class Kind:
         return tuple(c.name for c in self.columns if c.required)
 
 
-POPULATION_SOURCE = "NRS mid-year population estimates"
 RELATION_HELP = (
     "How the indicator relates to the others, so that no small number can be worked out from "
     "them (any case; CODE an indicator code known or defined in this file): none (no relation "

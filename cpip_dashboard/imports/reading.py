@@ -17,7 +17,7 @@ cells, declared or real, is refused: calamine allocates a sheet's whole range at
 at XFD1048576 beside A1 asks for 549 GB and aborts the process). The rows as read (a CSV too)
 are held to the same limits.
 
-`read_file` reads in a worker process within `CPIP_PARSE_MEMORY_MB` and `CPIP_PARSE_SECONDS`
+`worker.read_file` reads in a worker process within `CPIP_PARSE_MEMORY_MB` and `CPIP_PARSE_SECONDS`
 (`cpip_dashboard.imports.worker`); `read_here` is the same reading in this process (the worker
 calls it).
 """
@@ -56,17 +56,7 @@ class RawSheet:
     decimal_comma: bool = False  # semicolon-separated CSV: the comma is the decimal mark
 
 
-def read_file(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = None,
-              seconds: float | None = None) -> list[RawSheet]:
-    """The sheets of an uploaded file, read in a worker process within `memory_mb` and
-    `seconds` (default `CPIP_PARSE_MEMORY_MB`, `CPIP_PARSE_SECONDS`); `ReadError` otherwise."""
-    _precheck(name, data, max_mb)  # the cheap refusals need no worker
-    from cpip_dashboard.imports.worker import read_bounded
-
-    return read_bounded(name, data, max_mb, memory_mb=memory_mb, seconds=seconds)
-
-
-def _precheck(name: str, data: bytes, max_mb: int) -> None:
+def precheck(name: str, data: bytes, max_mb: int) -> None:
     size_mb = len(data) / (1024 * 1024)
     if not data:
         raise ReadError(f"{name} is empty: choose the completed spreadsheet and upload it again.")
@@ -87,7 +77,7 @@ def _precheck(name: str, data: bytes, max_mb: int) -> None:
 
 def read_here(name: str, data: bytes, max_mb: int) -> list[RawSheet]:
     """`read_file` in this process, without the worker's bounds (the worker calls it)."""
-    _precheck(name, data, max_mb)
+    precheck(name, data, max_mb)
     if PurePath(name).suffix.lower() == ".csv":
         return [_read_csv(name, data)]
     return _read_workbook(name, data, max_mb)

@@ -28,13 +28,21 @@ import time
 from pathlib import Path
 
 from cpip_dashboard import config
-from cpip_dashboard.imports.reading import RawSheet, ReadError, read_here
+from cpip_dashboard.imports.reading import RawSheet, ReadError, precheck, read_here
 
 log = logging.getLogger(__name__)
 
 ROOT = str(Path(__file__).resolve().parent.parent.parent)
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
         "from cpip_dashboard.imports.worker import child_main; child_main()")
+
+
+def read_file(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = None,
+              seconds: float | None = None) -> list[RawSheet]:
+    """The sheets of an uploaded file, read in a worker process within `memory_mb` and
+    `seconds` (default `CPIP_PARSE_MEMORY_MB`, `CPIP_PARSE_SECONDS`); `ReadError` otherwise."""
+    precheck(name, data, max_mb)  # the cheap refusals need no worker
+    return read_bounded(name, data, max_mb, memory_mb=memory_mb, seconds=seconds)
 
 
 def read_bounded(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = None,

@@ -53,13 +53,20 @@ from sqlalchemy import Connection
 
 from cpip_dashboard.protection import disclosure, sdc
 from cpip_dashboard.rules import relation_forms
+from cpip_dashboard.rules.measures import (  # noqa: F401 (re-exported: figures.COUNT, ...)
+    COUNT,
+    PERCENT,
+    PLACES,
+    RATE,
+    denominator_code,
+    measures,
+    published,
+)
 from cpip_dashboard.rules.relation_forms import Declared
 from cpip_dashboard.rules.values import HIDING_SYMBOLS
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.reference import read_csv
 
-COUNT, RATE, PERCENT = "count", "rate", "percent"
-PLACES = 1  # published precision of rates and percentages: one decimal place
 HALF_STEP = 0.5 * 10 ** -PLACES
 SUPPRESSED_SYMBOL = disclosure.SUPPRESSED_SYMBOL
 
@@ -67,29 +74,12 @@ COLUMNS = ["indicator_code", "measure", "area_code", "period", "value", "symbol"
            "batch_id", "suppressed", "count", "population", "population_year", "base",
            "illustrative"]
 
-_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
-def published(value: float) -> float:
-    """A rate or percentage at its published precision (half away from zero)."""
-    scale = 10 ** PLACES
-    return math.floor(abs(value) * scale + 0.5) / scale * (1 if value >= 0 else -1)
 
 
-def denominator_code(definition: dict) -> str | None:
-    """The indicator whose count a percentage is taken of (e.g. re-registrations as a % of
-    registrations), when the definition names one."""
-    denominator = definition.get("denominator")
-    return denominator if isinstance(denominator, str) and _CODE.match(denominator) else None
 
 
-def measures(definition: dict) -> list[str]:
-    """The measures an indicator is published in: a count with its rate per 1,000 children,
-    or with its percentage of another count; a rate; a percentage."""
-    unit = definition["unit"]
-    if unit == "count":
-        return [COUNT, PERCENT] if denominator_code(definition) else [COUNT, RATE]
-    return [RATE] if unit.startswith("rate") else [PERCENT]
 
 
 # --- relations as data -------------------------------------------------------------------------

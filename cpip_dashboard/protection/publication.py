@@ -30,9 +30,10 @@ import pandas as pd
 from sqlalchemy import Connection, func, or_, select, update
 
 from cpip_dashboard import config
-from cpip_dashboard.batches.pipeline import insert_rows
 from cpip_dashboard.protection import figures
 from cpip_dashboard.protection.sdc import Finding
+from cpip_dashboard.rules.measures import SERIES_COLUMNS
+from cpip_dashboard.store.db import insert_rows
 from cpip_dashboard.store.models import Indicator, IndicatorValue, Publication, PublishedFigure
 
 log = logging.getLogger(__name__)
@@ -401,8 +402,6 @@ def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
     return columns
 
 
-SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",
-                  "count", "population", "population_year", "base", "illustrative"]
 
 
 def area_series(conn: Connection, pairs: list[tuple[str, str]],

@@ -41,8 +41,7 @@ def rag_by_workstream(table: pd.DataFrame, description: str) -> alt.Chart:
                       value_name="Actions")
     long = long[long["Actions"] > 0].copy()
     long["Label"] = long["Status"].map(rag.label)
-    order = {name: i for i, name in enumerate(("Red", "Amber", "Green", "Complete",
-                                               "Not started"))}
+    order = {name: i for i, name in enumerate(rag.WORST_FIRST)}
     long["order"] = long["Status"].map(order)
     labels = [rag.label(n) for n in order]
     colours = [rag.BY_NAME[n].colour for n in order]

@@ -2,7 +2,7 @@
 trend, and tables of figures.
 
 Every figure comes from the protected series stored for the data version
-(`queries.indicator_series`, built by `figures` and stored by `publication`): this module
+(`series.indicator_series`, built by `figures` and stored by `publication`): this module
 never sees a suppressed value, and rates and percentages arrive at their published precision.
 """
 
@@ -14,16 +14,16 @@ from functools import lru_cache
 
 import pandas as pd
 
-from cpip_dashboard.protection import figures, publication
+from cpip_dashboard.rules import measures as published_measures
 from cpip_dashboard.rules import stats
 from cpip_dashboard.rules.rows import records
 from cpip_dashboard.rules.values import period_label
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.reference import read_csv
 
-COUNT, RATE, PERCENT = figures.COUNT, figures.RATE, figures.PERCENT
-COLUMNS = publication.SERIES_COLUMNS
-PLACES = figures.PLACES  # rates and percentages are published to one decimal place
+COUNT, RATE, PERCENT = published_measures.COUNT, published_measures.RATE, published_measures.PERCENT
+COLUMNS = published_measures.SERIES_COLUMNS
+PLACES = published_measures.PLACES  # rates and percentages are published to one decimal place
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,7 @@ def series_breaks() -> dict[str, list[tuple[dt.date, str]]]:
 def measures(definition: dict) -> list[str]:
     """Count and rate per 1,000 for a count (or count and % of another count, e.g.
     re-registrations as a % of registrations); a rate indicator is only a rate."""
-    return figures.measures(definition)
+    return published_measures.measures(definition)
 
 
 def measure_label(definition: dict, measure: str, names: dict[str, str] | None = None) -> str:
@@ -46,7 +46,7 @@ def measure_label(definition: dict, measure: str, names: dict[str, str] | None =
     if measure == RATE:
         return "Rate per 1,000"
     if measure == PERCENT:
-        code = figures.denominator_code(definition)
+        code = published_measures.denominator_code(definition)
         if code and names and code in names:
             return "% of " + names[code].split(" during")[0].split(" at ")[0].lower()
         return "Per cent"

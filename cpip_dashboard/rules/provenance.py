@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cpip_dashboard.rules.values import period_label
+from cpip_dashboard.rules.values import long_moment, period_label
 from cpip_dashboard.store.areas import SCOTLAND
 
 OFFICIAL, ILLUSTRATIVE = "official", "illustrative"
@@ -260,7 +260,7 @@ def notes(provenance: Provenance, produced: dt.datetime | None = None) -> list[t
         rows.append(("Source link", f"{source}: {address}" if source else address))
     rows.append(("Suppression rule", provenance.rule))
     rows.append(("Data version", provenance.version))
-    rows.append(("Produced", f"{produced.day} {produced:%B %Y %H:%M} UTC"))
+    rows.append(("Produced", long_moment(produced)))
     rows.append(("Columns", ("Status (official or illustrative), Source and Data version are "
                              "given on every row, after the columns shown.")))
     return rows

@@ -37,7 +37,9 @@ LEVELS: tuple[RagLevel, ...] = (
 )
 BY_NAME = {level.name: level for level in LEVELS}
 NAMES = tuple(level.name for level in LEVELS)
-SCALE = ("Red", "Amber", "Green", "Complete")
+# the scale from worst to best (Red, Amber, Green, Complete), then Not started, which is off it
+WORST_FIRST = tuple(sorted(NAMES, key=lambda n: (BY_NAME[n].rank is None, BY_NAME[n].rank or 0)))
+SCALE_WORDS = ", ".join(n for n in WORST_FIRST if BY_NAME[n].rank is not None)
 ATTENTION = ("Red", "Amber")
 
 # Spellings accepted in uploads (case-insensitive) -> canonical level.

@@ -27,6 +27,7 @@ import pandas as pd
 
 from cpip_dashboard.rules import rag
 from cpip_dashboard.rules.rows import records
+from cpip_dashboard.rules.values import long_date
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 
 DUE_SOON_DAYS = 30
@@ -234,7 +235,7 @@ def movement_sentence(moved: pd.DataFrame, since: dt.date) -> str:
     """'Since 21 June 2018: 1 new, 2 completed, ...; 36 unchanged.'"""
     tally = moved["movement"].value_counts()
     parts = [f"{int(tally.get(kind, 0))} {kind}" for kind in MOVEMENTS if kind != "unchanged"]
-    return (f"Since {since.day} {since:%B %Y}: " + ", ".join(parts)
+    return (f"Since {long_date(since)}: " + ", ".join(parts)
             + f"; {int(tally.get('unchanged', 0))} unchanged.")
 
 
@@ -276,7 +277,7 @@ def headline_sentence(now: dict[str, int], before: dict[str, int] | None,
     if before is None or before_date is None:
         return text + "."
     diff = attention - (before["Red"] + before["Amber"])
-    when = f"{before_date.day} {before_date:%B %Y}"
+    when = long_date(before_date)
     if diff == 0:
         return text + f", the same as at {when}."
     return text + f", {abs(diff)} {'more' if diff > 0 else 'fewer'} than at {when}."

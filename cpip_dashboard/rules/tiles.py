@@ -5,7 +5,7 @@ One tile per headline indicator that has a figure (or a suppressed one) for the 
 the year before in words, a short series for a sparkline, the source line and whether the
 figures are illustrative.
 
-Every figure is the protected one stored for the data version (`queries.indicator_series`, i.e.
+Every figure is the protected one stored for the data version (`series.indicator_series`, i.e.
 `publication.series`): a suppressed value stays suppressed, and a suppressed latest value says so
 in words. Nothing here computes a figure; the change on the year before is the difference of two
 published figures, at their published precision.
@@ -23,12 +23,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection
 
-from cpip_dashboard import config
 from cpip_dashboard.rules import indicators
 from cpip_dashboard.rules import provenance as prov
-from cpip_dashboard.rules.values import HIDING_SYMBOLS, period_label
+from cpip_dashboard.rules.values import HIDING_SYMBOLS, long_date, period_label
 from cpip_dashboard.store.areas import SCOTLAND
 
 SPARK_PERIODS = 10  # periods in a tile's sparkline (the latest ones)
@@ -145,7 +143,7 @@ def change_on_year_before(latest: Point | None, previous: Point | None, previous
 def tile(definition: dict, measure: str, frame: pd.DataFrame, area: str,
          names: dict[str, str] | None = None, populations: str | None = None) -> Tile | None:
     """The tile of one indicator for one area from its protected series (every area's rows of
-    that indicator and measure, as `queries.indicator_series` returns them); None when the area
+    that indicator and measure, as `series.indicator_series` returns them); None when the area
     has neither a figure nor a suppressed one."""
     frequency = definition["frequency"]
     decimals = places(definition, measure)
@@ -202,7 +200,7 @@ def latest_statement(version: str, meeting: dt.date | None = None, what: str = "
                      "prepared") -> str:
     """What the Briefing and the pack say above the tiles: these are the latest published
     figures, not the figures as at the meeting."""
-    at = f" on {meeting.day} {meeting:%B %Y}" if meeting is not None else ""
+    at = f" on {long_date(meeting)}" if meeting is not None else ""
     return (f"These are the latest published figures the dashboard held when {what} (data "
             f"version {version}), not the figures as they stood at the meeting{at}.")
 
@@ -212,28 +210,3 @@ def duplicate_rate(definition: dict, measure: str, headline: list[dict]) -> bool
     return measure == indicators.RATE and definition["unit"] == "count" and any(
         other["code"] != definition["code"] and str(other["unit"]).startswith("rate")
         and other.get("numerator") == definition["code"] for other in headline)
-
-
-def headline_tiles(conn: Connection, area: str, threshold: int | None = None) -> list[Tile]:
-    """The tiles of the headline indicators for an area, in the catalogue's order."""
-    from cpip_dashboard.store.queries import (
-        indicator_catalogue,
-        indicator_series,
-        population_sources,
-    )
-
-    threshold = threshold or config.suppress_below()
-    catalogue = indicator_catalogue(conn)
-    names = dict(zip(catalogue["code"], catalogue["name"], strict=True))
-    headline = catalogue[catalogue["headline"].astype(bool)].to_dict("records")
-    result = []
-    populations = population_sources(conn)
-    for definition in headline:
-        measure = indicators.headline_measure(definition, area)
-        if area != SCOTLAND and duplicate_rate(definition, measure, headline):
-            continue
-        made = tile(definition, measure, indicator_series(conn, definition["code"], measure,
-                                                          threshold), area, names, populations)
-        if made is not None:
-            result.append(made)
-    return result

@@ -245,3 +245,14 @@ def fraction_column(values: list[object], decimal_comma: bool = False) -> bool:
         except ValueProblem:
             continue
     return bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers)
+
+
+def long_date(day: dt.date) -> str:
+    """A date as people write it, "17 September 2024" (never ISO, no leading zero): the one
+    date format on every page, download and pack."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_moment(moment: dt.datetime) -> str:
+    """A time as "17 September 2024 14:05 UTC" (the database keeps UTC)."""
+    return f"{long_date(moment)} {moment:%H:%M} UTC"

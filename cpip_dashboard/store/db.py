@@ -23,7 +23,7 @@ from cpip_dashboard.store.models import Publication
 WRITE_LOCK_KEY = 720_417  # PostgreSQL advisory lock id for "CPIP data write"
 
 
-# Driver-level bulk inserts (imports.pipeline.insert_rows) pass dates straight to sqlite3:
+# Driver-level bulk inserts (`insert_rows` below) pass dates straight to sqlite3:
 # store them exactly as SQLAlchemy's SQLite Date type does, "YYYY-MM-DD".
 sqlite3.register_adapter(dt.date, dt.date.isoformat)
 
@@ -107,3 +107,41 @@ def data_version(conn: Connection) -> str:
     """The latest publication's id: it moves exactly when what the pages show changes (a
     commit or a rollback), and keys every cached result."""
     return str(conn.execute(select(func.max(Publication.id))).scalar() or 0)
+
+
+def insert_rows(conn: Connection, table, columns: dict[str, list]) -> None:
+    """Many rows at once at driver level: COPY on PostgreSQL, executemany elsewhere; values are
+    always sent as data, never spliced into SQL.
+
+    The statement names only the model's own table and columns. A column that is empty in
+    every row is left to its default (NULL). On SQLite, dates are written in the same ISO form
+    SQLAlchemy's Date type writes (each distinct date converted once; see `db.make_engine`)."""
+    columns = {name: values for name, values in columns.items()
+               if values.count(None) != len(values)}
+    if not columns or not next(iter(columns.values())):
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if conn.dialect.name == "postgresql":
+        # COPY: the rows travel as data, separately from the statement.
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in zip(*columns.values(), strict=True):
+                copy.write_row(row)
+        return
+    if conn.dialect.name == "sqlite":
+        columns = {name: _iso_dates(values) for name, values in columns.items()}
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})",
+        list(zip(*columns.values(), strict=True)))
+
+
+def _iso_dates(values: list) -> list:
+    """A column of dates (and blanks) as ISO text; any other column as it is."""
+    sample = next((v for v in values if v is not None), None)
+    if not isinstance(sample, dt.date) or isinstance(sample, dt.datetime):
+        return values
+    iso = {day: day.isoformat() for day in dict.fromkeys(values) if day is not None}
+    iso[None] = None
+    return list(map(iso.__getitem__, values))

@@ -10,6 +10,7 @@ from collections.abc import Collection
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from cpip_dashboard import auth
 from cpip_dashboard.store.areas import AreaDirectory, AreaInfo
 from cpip_dashboard.store.current import BECAME_CURRENT, current, current_kind
 from cpip_dashboard.store.models import (
@@ -19,11 +20,15 @@ from cpip_dashboard.store.models import (
     AreaAlias,
     AuditEvent,
     Indicator,
+    IndicatorValue,
     Meeting,
+    Population,
+    ReviewAssessment,
     ReviewCriterion,
     UploadBatch,
     Workstream,
 )
+from cpip_dashboard.store.reference import POPULATION_SOURCE
 
 INDICATOR_FIELDS = ("code", "name", "unit", "frequency", "definition", "polarity", "source",
                     "source_url", "headline", "numerator", "denominator", "series_notes",
@@ -46,9 +51,6 @@ def population_sources(conn: Connection) -> str | None:
     """Where the current child populations come from, as the Populations sheets said (their
     `Source` column; blank was the default), most rows first, "; "-joined; None when no
     population is loaded."""
-    from cpip_dashboard.imports.kinds import POPULATION_SOURCE
-    from cpip_dashboard.store.models import Population
-
     current_ids = current_kind("populations").with_only_columns(Population.id)
     rows = conn.execute(select(Population.source, func.count()).where(
         Population.id.in_(current_ids)).group_by(Population.source)).all()
@@ -119,14 +121,12 @@ def batch_details(b: UploadBatch) -> dict:
     """`batch_summary` and, for people, who rejected the batch, when and why, and whether its
     uploader did (withdrew it); `user_id`: the uploader's identity (None before identities were
     kept), for two-person approval."""
-    from cpip_dashboard.batches.approval import same_record
-
     return batch_summary(b) | {
         "user_id": b.uploaded_by_id,
         "rejected_by": b.rejected_by, "rejected_at": _iso(b.rejected_at),
         "reason": b.rejected_reason,
         "withdrawn": b.state == "rejected" and b.rejected_by is not None
-        and same_record(b.rejected_by_id, b.rejected_by, b.uploaded_by_id, b.uploaded_by),
+        and auth.same_record(b.rejected_by_id, b.rejected_by, b.uploaded_by_id, b.uploaded_by),
     }
 
 
@@ -214,30 +214,6 @@ def action_updates(conn: Connection) -> pd.DataFrame:
                          "revised_due_date": object, "progress": "float64"})
 
 
-def register_as_at(conn: Connection, meeting_date: dt.date | None) -> dict:
-    """The register as at a meeting (default: the latest), the previous meeting's, and the
-    meeting list: everything the Briefing and Action register pages need."""
-    from cpip_dashboard.rules import register
-
-    meeting_frame = meetings(conn)
-    versions, updates = action_versions(conn), action_updates(conn)
-    dates = list(meeting_frame["date"])
-    if not dates:
-        today = dt.date.today()
-        return {"meetings": meeting_frame, "meeting": None, "previous": None,
-                "now": register.register_as_at(versions, updates, register.Meeting(today, None)),
-                "before": None, "updates": updates, "versions": versions}
-    chosen = max((d for d in dates if meeting_date is None or d <= meeting_date),
-                 default=dates[0])
-    index = dates.index(chosen)
-    previous = dates[index - 1] if index else None
-    before_previous = dates[index - 2] if index > 1 else None
-    now = register.register_as_at(versions, updates, register.Meeting(chosen, previous))
-    before = (register.register_as_at(versions, updates,
-                                      register.Meeting(previous, before_previous))
-              if previous else None)
-    return {"meetings": meeting_frame, "meeting": chosen, "previous": previous, "now": now,
-            "before": before, "updates": updates, "versions": versions}
 
 
 VALUE_COLUMNS = ["indicator_code", "area_code", "period", "value", "symbol", "status",
@@ -248,8 +224,6 @@ def indicator_values(conn: Connection, code: str | None = None,
                      codes: Collection[str] | None = None) -> pd.DataFrame:
     """The current uploaded value per indicator, area and period (one indicator's, those of
     `codes`, or all), each marked illustrative when its batch is."""
-    from cpip_dashboard.store.models import IndicatorValue
-
     where = () if code is None else (IndicatorValue.indicator_code == code,)
     if codes is not None:
         where = (*where, IndicatorValue.indicator_code.in_(sorted(codes)))
@@ -275,35 +249,8 @@ def populations(conn: Connection) -> pd.DataFrame:
                         columns=["area_code", "year", "children", "illustrative"])
 
 
-def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
-                areas: tuple[str, ...]) -> dict[tuple[str, str], pd.DataFrame]:
-    """`indicator_series` of several indicators and measures for a few areas: (code, measure)
-    -> frame, in one query of the stored figures."""
-    from cpip_dashboard.protection import publication
-
-    current = publication.latest(conn)
-    if current is not None and current.threshold == threshold:
-        return publication.area_series(conn, pairs, areas)
-    return {(code, measure): indicator_series(conn, code, measure, threshold, areas)
-            for code, measure in pairs}
 
 
-def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
-                     areas: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The protected figures of one indicator and measure for every area (or the `areas`
-    given: one area's profile reads its own and Scotland's) and period, as stored for the current data version (`publication`). Only when asked for another
-    threshold than the stored figures were protected with (a test, or a changed setting before
-    the next start) are they built and protected here."""
-    from cpip_dashboard.protection import figures, publication
-
-    current = publication.latest(conn)
-    if current is not None and current.threshold == threshold:
-        return publication.series(conn, code, measure, areas)
-    inputs = figures.load(conn)
-    frame = figures.protect(figures.build(inputs), inputs.directory, threshold).frame
-    chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)
-                   & (True if areas is None else frame["area_code"].isin(areas))]
-    return chosen[publication.SERIES_COLUMNS].reset_index(drop=True)
 
 
 REVIEW_COLUMNS = ["area_code", "criterion_code", "assessed_on", "rating", "evidence", "finding",
@@ -315,8 +262,6 @@ def review_assessments(conn: Connection) -> pd.DataFrame:
     approval time under two-person approval; the
     review's whole history: `review.as_at` picks the current one per key, and the progress
     recorded by a meeting's day)."""
-    from cpip_dashboard.store.models import ReviewAssessment
-
     stmt = (select(ReviewAssessment, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == ReviewAssessment.batch_id)
             .where(UploadBatch.state == "committed").order_by(ReviewAssessment.batch_id))
@@ -325,10 +270,3 @@ def review_assessments(conn: Connection) -> pd.DataFrame:
                          columns=columns)
     return frame.astype({c: object for c in REVIEW_COLUMNS if c not in ("batch_id",)})
 
-
-def review_for_action(conn: Connection, action_ref: str) -> pd.DataFrame:
-    """The latest assessment per area and criterion whose recommendation the action carries."""
-    from cpip_dashboard.rules import review
-
-    latest = review.as_at(review_assessments(conn), None)
-    return latest[latest["action_ref"] == action_ref] if len(latest) else latest

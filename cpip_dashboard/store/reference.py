@@ -18,6 +18,9 @@ from cpip_dashboard.config import REFERENCE_DIR
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory, AreaInfo, normalise_name
 from cpip_dashboard.store.models import Area, AreaAlias, Indicator, ReviewCriterion, Workstream
 
+# where child populations come from when the Populations sheet leaves `Source` blank
+POPULATION_SOURCE = "NRS mid-year population estimates"
+
 
 def read_csv(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:
     with (directory / name).open(newline="", encoding="utf-8") as handle:

@@ -58,9 +58,7 @@ def limit_malloc_arenas() -> bool:
 PRELOAD = ("cpip_dashboard.views.about", "cpip_dashboard.views.actions",
            "cpip_dashboard.views.area_profile", "cpip_dashboard.views.briefing",
            "cpip_dashboard.views.indicators", "cpip_dashboard.views.review",
-           "cpip_dashboard.render.pack", "cpip_dashboard.batches.approval", "cpip_dashboard.render.templates",
-           "cpip_dashboard.batches.pipeline", "cpip_dashboard.imports.preview",
-           "cpip_dashboard.batches.rollback")
+           "cpip_dashboard.views.pack", "cpip_dashboard.views.upload")
 
 
 def refuse_clear_cache() -> None:

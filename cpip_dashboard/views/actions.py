@@ -11,15 +11,16 @@ from sqlalchemy import Connection
 
 from cpip_dashboard.rules import rag, register
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.queries import (
-    area_directory,
-    indicator_catalogue,
+from cpip_dashboard.store.queries import area_directory, indicator_catalogue
+from cpip_dashboard.store.queries import workstreams as workstream_list
+from cpip_dashboard.views.common import (
+    Download,
+    meeting_date,
+    memo,
+    records_download,
     register_as_at,
     review_for_action,
 )
-from cpip_dashboard.store.queries import workstreams as workstream_list
-from cpip_dashboard.views.briefing import long_date
-from cpip_dashboard.views.common import Download, memo, records_download
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def filtered(conn: Connection, meeting: dt.date | None, area: str, workstreams: 
     table = register.register_table(shown, dict(zip(ws["code"], ws["name"], strict=True)),
                                     directory)
     return FilteredView(
-        sentence=f"{len(table)} of {len(actions)} actions as at {long_date(data['meeting'])}.",
+        sentence=f"{len(table)} of {len(actions)} actions as at {meeting_date(data['meeting'])}.",
         table=table, download=records_download(conn, table,
                                                f"action-register-{data['meeting']}"),
         refs=tuple(shown["ref"]),
@@ -97,7 +98,7 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
     latest = commentary = None
     if len(rows):
         last = rows.iloc[-1]
-        latest = f"Latest update, {last['reporting_date']:%d %B %Y}: {rag.label(last['rag'])}"
+        latest = f"Latest update, {meeting_date(last['reporting_date'])}: {rag.label(last['rag'])}"
         commentary = last["commentary"] if isinstance(last["commentary"], str) \
             else "(no commentary)"
     moves = register.due_date_moves(data["versions"], ref, rows)
@@ -120,3 +121,9 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
         indicators=tuple((c, catalogue.loc[c, "name"] if c in catalogue.index else c)
                          for c in linked),
         review_links=review_table)
+
+
+# the filters' choices, in the page's vocabulary
+RAG_CHOICES = rag.NAMES
+FLAG_CHOICES = tuple(register.FLAGS)
+rag_label = rag.label

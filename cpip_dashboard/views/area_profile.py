@@ -10,22 +10,22 @@ from sqlalchemy import Connection
 
 from cpip_dashboard import config
 from cpip_dashboard.protection.disclosure import suppression_rule
+from cpip_dashboard.protection.series import area_series
 from cpip_dashboard.render import charts
 from cpip_dashboard.rules import indicators, provenance, register, review, stats, tiles
+from cpip_dashboard.rules.measures import decimals, unit_text, unit_title
+from cpip_dashboard.rules.values import long_date
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.queries import (
     area_directory,
-    area_series,
     criteria,
     indicator_catalogue,
     population_sources,
-    register_as_at,
     review_assessments,
     workstreams,
 )
-from cpip_dashboard.views.common import Download, download, memo
-from cpip_dashboard.views.indicators import decimals, unit_text, unit_title
+from cpip_dashboard.views.common import Download, download, memo, register_as_at
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def view(conn: Connection, area: str) -> AreaProfileView:
     actions = register.for_area(data["now"], area, directory)
     local = actions[actions["areas"] != SCOTLAND]
     ws = workstreams(conn)
-    as_at = (f"{data['meeting'].day} {data['meeting']:%B %Y}" if data["meeting"]
+    as_at = (long_date(data['meeting']) if data["meeting"]
              else "today")
 
     findings = pd.DataFrame()

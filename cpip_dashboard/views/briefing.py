@@ -14,15 +14,18 @@ from cpip_dashboard.render import charts
 from cpip_dashboard.rules import rag, register, tiles
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
-from cpip_dashboard.store.queries import area_directory, meetings, register_as_at, workstreams
-from cpip_dashboard.views.common import Download, memo, records_download
+from cpip_dashboard.store.queries import area_directory, workstreams
+from cpip_dashboard.views.common import (
+    Download,
+    headline_tiles,
+    meeting_date,
+    memo,
+    records_download,
+    register_as_at,
+)
 
 WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
-STATUS_ORDER = ("Complete", "Green", "Amber", "Red", "Not started")
-
-
-def long_date(day: dt.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day is not None else "no meeting"
+STATUS_ORDER = rag.NAMES  # best first, as `rag.LEVELS` lists them
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,6 @@ class BriefingView:
     tiles_note: str
 
 
-def meeting_list(conn: Connection) -> pd.DataFrame:
-    return meetings(conn)
-
-
 def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
             previous: dt.date | None) -> tuple[Count, ...]:
     current = register.counts(now)
@@ -80,8 +79,8 @@ def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
         delta, colour, arrow = None, "off", "off"
         if earlier is not None:
             change = current[name] - earlier[name]
-            delta = (f"{change:+d} since {long_date(previous)}" if change
-                     else f"no change since {long_date(previous)}")
+            delta = (f"{change:+d} since {meeting_date(previous)}" if change
+                     else f"no change since {meeting_date(previous)}")
             if change:
                 colour, arrow = ("inverse" if name in WORSE_IF_MORE else "normal"), "auto"
         result.append(Count(name, rag.label(name), current[name], delta, colour, arrow,
@@ -158,7 +157,7 @@ def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
                           "commentary": "Latest commentary"})[
             ["Ref", "Action", "Lead", "RAG", "Due", "Flags", "Latest commentary"]]
 
-    made = tiles.headline_tiles(conn, area)
+    made = headline_tiles(conn, area)
     tile_views = []
     for t in made:
         spec, summary = sparkline(t)
@@ -166,7 +165,7 @@ def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
     name = directory.name(area)
     return BriefingView(
         meeting=chosen, previous=data["previous"],
-        title=f"Programme status at {long_date(chosen)}",
+        title=f"Programme status at {meeting_date(chosen)}",
         intro=f"{len(now)} actions{area_text}. Status is as reported at each meeting; "
               "definitions of each status are on the About page.",
         batch_ids=frozenset(int(b) for b in now["batch_id"]),

@@ -12,38 +12,17 @@ from sqlalchemy import Connection
 
 from cpip_dashboard import config
 from cpip_dashboard.protection.disclosure import SUPPRESSED_SYMBOL, suppression_rule
+from cpip_dashboard.protection.series import indicator_series
 from cpip_dashboard.render import charts
 from cpip_dashboard.rules import indicators, provenance, stats
-from cpip_dashboard.rules.values import MISSING_SYMBOLS, period_label
+from cpip_dashboard.rules.measures import decimals, unit_text, unit_title
+from cpip_dashboard.rules.values import MISSING_SYMBOLS, long_date, period_label
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
-from cpip_dashboard.store.queries import (
-    area_directory,
-    indicator_catalogue,
-    indicator_series,
-    population_sources,
-)
+from cpip_dashboard.store.queries import area_directory, indicator_catalogue, population_sources
 from cpip_dashboard.views.common import Download, download
 
 LEVELS = {"councils": ("Councils", ("council",)), "cpcs": ("Committees (CPCs)", ("cpc",))}
-
-
-def unit_title(definition: dict, measure: str) -> str:
-    if measure == indicators.RATE:
-        return "Rate per 1,000 children aged 0-17"
-    return "Per cent" if measure == indicators.PERCENT or definition["unit"] == "percent" \
-        else "Number"
-
-
-def decimals(measure: str, definition: dict) -> int:
-    """Counts are whole numbers; rates and percentages are published to one decimal place."""
-    return indicators.PLACES if measure in (indicators.RATE, indicators.PERCENT) \
-        or definition["unit"] != "count" else 0
-
-
-def unit_text(measure: str) -> str:
-    """What follows a figure in a sentence: ' per 1,000', '%' or nothing."""
-    return {indicators.RATE: " per 1,000", indicators.PERCENT: "%"}.get(measure, "")
 
 
 @dataclass(frozen=True)
@@ -120,7 +99,7 @@ def series(conn: Connection, code: str, measure: str, areas: tuple[str, ...]) ->
                                        definition, measure, populations)]
     if definition.get("series_notes"):
         about.append(f"Series notes: {definition['series_notes']}")
-    about += [f"Break in series at {when:%d %B %Y}: {note}" for when, note in breaks]
+    about += [f"Break in series at {long_date(when)}: {note}" for when, note in breaks]
     about.append(f"Symbols: {SUPPRESSED_SYMBOL} suppressed ({rule}); "
                  + "; ".join(f"{s} {m}" for s, m in MISSING_SYMBOLS.items()
                              if s in ("*", "x", ".."))

@@ -14,8 +14,7 @@ from cpip_dashboard.render import charts
 from cpip_dashboard.rules import review
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.queries import area_directory, criteria, review_assessments
-from cpip_dashboard.views.briefing import long_date
-from cpip_dashboard.views.common import Download, records_download
+from cpip_dashboard.views.common import Download, meeting_date, records_download
 
 
 @dataclass(frozen=True)
@@ -128,8 +127,11 @@ def view(conn: Connection, meeting: dt.date | None, area: str) -> ReviewView:
                      "or done.",
         support=review.support_table(review.needing_support(shown), directory),
         progress=review.progress(shown, day),
-        overdue_note=f"Overdue: target date before {long_date(day)} and not done.",
+        overdue_note=f"Overdue: target date before {meeting_date(day)} and not done.",
         recommendations=recs,
         recommendations_download=records_download(
             conn, recs, f"planning-review-recommendations-{meeting}"),
         rows=shown)
+
+
+cell_style = review.cell_style  # the ratings table's cell colours, for the page

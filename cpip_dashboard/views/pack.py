@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from dataclasses import dataclass
 
 import pandas as pd
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from cpip_dashboard import config
 from cpip_dashboard.auth import Identity, who
 from cpip_dashboard.protection.disclosure import suppression_rule
 from cpip_dashboard.render import charts
+from cpip_dashboard.render.pdf import Pdf, sparkline
 from cpip_dashboard.rules import provenance as prov
 from cpip_dashboard.rules import rag, register, review, tiles
+from cpip_dashboard.rules.values import long_date
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.db import data_version, utcnow, write_transaction
@@ -45,133 +44,22 @@ from cpip_dashboard.store.queries import (
     data_status,
     indicator_catalogue,
     meetings,
-    register_as_at,
     review_assessments,
     workstreams,
 )
+from cpip_dashboard.views.common import headline_tiles, register_as_at
 
-FONT_DIR = config.DATA_DIR / "fonts"
-BLUE = (0, 101, 189)
 PREPARED = "Prepared"  # the start of the one line that differs between two builds
-SPARK_COLOUR = "#0065bd"
 
 
 class PackError(ValueError):
     """No such meeting, area or archived pack; the message says which."""
 
 
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-class _Pdf(FPDF):
-    def __init__(self, classification: str, footer_text: str):
-        super().__init__(orientation="landscape", format="A4")
-        self.classification, self.footer_text = classification, footer_text
-        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_auto_page_break(True, margin=18)
-        self.set_margins(14, 16, 14)
-
-    def header(self) -> None:
-        self.set_font("DejaVu", "B", 9)
-        self.set_text_color(0, 0, 0)
-        self.cell(0, 5, self.classification, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("DejaVu", "", 8)
-        self.cell(0, 4, self.classification, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.cell(0, 4, f"{self.footer_text} - page {self.page_no()}", align="C")
-
-    def heading(self, text: str, size: int = 14) -> None:
-        if self.get_y() + size * 1.6 > self.page_break_trigger:
-            self.add_page()  # a heading is never the last line of a page
-        self.set_font("DejaVu", "B", size)
-        self.set_text_color(*BLUE)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.ln(1)
-
-    def para(self, text: str, size: int = 10, bold: bool = False) -> None:
-        self.set_font("DejaVu", "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def table(self, frame: pd.DataFrame, widths: tuple[float, ...] | None = None,
-              size: int = 8) -> None:
-        """A table whose cells wrap (a long action title runs over several lines, never cut);
-        a cell holding bytes is an image (a sparkline). A row too tall for a page (a
-        commentary of thousands of characters: Excel allows 32,767) continues in further
-        rows, page after page (`_continued`), never failing as "row too high"."""
-        self.set_font("DejaVu", "", size)
-        heading = FontFace(emphasis="BOLD", fill_color=(230, 240, 250))
-        weights = widths or (1,) * len(frame.columns)
-        column_mm = [self.epw * w / sum(weights) for w in weights]
-        line = size * 0.5
-        # the lines a row may hold: well inside a page below the header and the table heading
-        most = max(4, int((self.page_break_trigger - self.t_margin - 12 - 4 * line) / line
-                          * 0.8))
-        with super().table(col_widths=widths, headings_style=heading, line_height=line,
-                           text_align="LEFT", width=self.epw) as table:
-            row = table.row()
-            for column in frame.columns:
-                row.cell(str(column))
-            for values in frame.itertuples(index=False):
-                cells = [value if isinstance(value, bytes) else
-                         "" if value is None or (isinstance(value, float) and pd.isna(value))
-                         else str(value) for value in values]
-                for part in self._continued(cells, column_mm, line, most):
-                    row = table.row()
-                    for value in part:
-                        if isinstance(value, bytes):
-                            row.cell(img=value, img_fill_width=True)
-                        else:
-                            row.cell(value)
-        self.ln(2)
-
-    def _continued(self, cells: list, column_mm: list[float], line: float,
-                   most: int) -> list[list]:
-        """One row's cells as one or more rows of at most `most` wrapped lines each (the text
-        is wrapped here, slightly narrower than the column, so that each part keeps its
-        lines); images only in the first part."""
-        lines = [None if isinstance(value, bytes) or (len(value) <= 60 and "\n" not in value)
-                 else
-                 self.multi_cell(width - 3, line, value, dry_run=True, output="LINES")
-                 for value, width in zip(cells, column_mm, strict=True)]
-        longest = max((len(found) for found in lines if found is not None), default=0)
-        if longest <= most:
-            return [cells]
-        parts = []
-        for start in range(0, longest, most):
-            parts.append([
-                ("\n".join(found[start:start + most]) if found is not None else
-                 (value if start == 0 else "" if isinstance(value, bytes) else
-                  "(continued)" if value else ""))
-                for value, found in zip(cells, lines, strict=True)])
-        return parts
-
-    def chart(self, title: str, chart, width: float) -> None:
-        """A heading and its chart, kept together on one page."""
-        import vl_convert
-        from PIL import Image
-
-        vl_convert.register_font_directory(str(FONT_DIR))  # the pack's own font, offline
-        spec = chart.to_json().replace(f'"{charts.FONT}"', '"DejaVu Sans"')
-        png = vl_convert.vegalite_to_png(spec, scale=2)
-        pixels_wide, pixels_high = Image.open(io.BytesIO(png)).size
-        height = width * pixels_high / pixels_wide
-        if self.get_y() + height + 12 > self.page_break_trigger:
-            self.add_page()
-        self.heading(title)
-        self.image(io.BytesIO(png), w=width)
-
-
 def prepared_line(user: str | None, when: dt.datetime, version: str) -> str:
     """The one line of a pack that differs between two builds from the same data version."""
     who = f" by {user}" if user else ""
-    return (f"{PREPARED}{who} on {when.day} {when:%B %Y} at {when:%H:%M} UTC, from data "
+    return (f"{PREPARED}{who} on {long_date(when)} at {when:%H:%M} UTC, from data "
             f"version {version}.")
 
 
@@ -207,19 +95,19 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     version = data_version(conn)
     name = directory.name(area)
     records = prov.records(len(now), status, version, "action-register")
-    pdf = _Pdf(config.classification(),
-               f"CPIP Leadership Dashboard - meeting pack as at {_long(day)} - {name} - "
+    pdf = Pdf(config.classification(),
+               f"CPIP Leadership Dashboard - meeting pack as at {long_date(day)} - {name} - "
                f"data version {version}"
                + (" - contains illustrative figures, not official statistics"
                   if status["illustrative_batches"] else ""))
-    pdf.set_title(f"Meeting pack: {_long(day)}, {name}")
+    pdf.set_title(f"Meeting pack: {long_date(day)}, {name}")
     pdf.set_author("CPIP Leadership Dashboard")
     pdf.set_lang("en-GB")
     when = prepared_at or dt.datetime.now(dt.UTC)
     _cover(pdf, data["meetings"], day, name, status, prepared_line(prepared_by, when, version))
 
     pdf.add_page()
-    pdf.heading(f"Programme status at {_long(day)} - {name}")
+    pdf.heading(f"Programme status at {long_date(day)} - {name}")
     counts = register.counts(now)
     previous_counts = register.counts(before) if before is not None else None
     summary = pd.DataFrame({
@@ -271,7 +159,7 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     return day, bytes(pdf.output())
 
 
-def _cover(pdf: _Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, status: dict,
+def _cover(pdf: Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, status: dict,
            prepared: str) -> None:
     """The meeting's title, date and chair, the area, the contents and who prepared it."""
     row = meeting_frame[meeting_frame["date"] == day].iloc[-1]
@@ -279,10 +167,10 @@ def _cover(pdf: _Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, stat
     pdf.add_page()
     pdf.ln(18)
     pdf.heading("National Child Protection Leadership Group", 22)
-    pdf.heading(f"Meeting pack: programme status at {_long(day)} - {name}", 15)
+    pdf.heading(f"Meeting pack: programme status at {long_date(day)} - {name}", 15)
     pdf.ln(4)
     pdf.para(f"Meeting: {row['title']}", 12)
-    pdf.para(f"Date: {day:%A} {_long(day)}", 12)
+    pdf.para(f"Date: {day:%A} {long_date(day)}", 12)
     pdf.para(f"Chair: {chair or 'not recorded in the meeting list'}", 12)
     pdf.para(f"Area: {name}" + ("" if name == "Scotland" else " (with Scotland for comparison)"),
              12)
@@ -302,11 +190,11 @@ def _cover(pdf: _Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, stat
 # --- planning review -----------------------------------------------------------------------------
 
 
-def _planning_review(pdf: _Pdf, conn: Connection, day: dt.date, area: str, name: str,
+def _planning_review(pdf: Pdf, conn: Connection, day: dt.date, area: str, name: str,
                      directory: AreaDirectory) -> None:
     """The review's headlines as at the meeting: the themes (criteria most often rated Weak or
     Unsatisfactory) and the areas needing support."""
-    pdf.heading(f"Planning review headlines as at {_long(day)} - {name}")
+    pdf.heading(f"Planning review headlines as at {long_date(day)} - {name}")
     current = review.for_area(review.as_at(review_assessments(conn), day), area, directory)
     if current.empty:
         pdf.para("No planning-review assessment is recorded for this area as at the meeting.")
@@ -348,7 +236,7 @@ def _planning_review(pdf: _Pdf, conn: Connection, day: dt.date, area: str, name:
     pdf.table(pd.DataFrame(rows), (55, 30, 145, 35))
 
 
-def _one_area_review(pdf: _Pdf, current: pd.DataFrame, short: dict[str, str],
+def _one_area_review(pdf: Pdf, current: pd.DataFrame, short: dict[str, str],
                      directory: AreaDirectory) -> None:
     code = current["area_code"].iloc[0]
     weak = current[current["rating"].isin(review.WEAK)].sort_values("criterion_code")
@@ -373,41 +261,6 @@ def _one_area_review(pdf: _Pdf, current: pd.DataFrame, short: dict[str, str],
 # --- headline indicators -------------------------------------------------------------------------
 
 
-def sparkline(points: tuple[tiles.Point, ...], width: int = 120, height: int = 30) -> bytes | None:
-    """An SVG sparkline of the published values (gaps where a figure is suppressed or
-    missing; the latest value dotted); None with fewer than two values."""
-    values = [p.value for p in points]
-    shown = [v for v in values if v is not None]
-    if len(shown) < 2:
-        return None
-    low, high = min(shown), max(shown)
-    span = (high - low) or 1.0
-    step = (width - 8) / max(len(points) - 1, 1)
-
-    def xy(i: int, v: float) -> str:
-        return f"{4 + i * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}"
-
-    runs, run = [], []
-    for i, value in enumerate(values):
-        if value is None:
-            if run:
-                runs.append(run)
-            run = []
-        else:
-            run.append(xy(i, value))
-    if run:
-        runs.append(run)
-    lines = "".join(f'<polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="2" '
-                    f'points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
-    dots = "".join(f'<circle cx="{r[0].split(",")[0]}" cy="{r[0].split(",")[1]}" r="1.5" '
-                   f'fill="{SPARK_COLOUR}"/>' for r in runs if len(r) == 1)
-    last = next(i for i in range(len(values) - 1, -1, -1) if values[i] is not None)
-    x, y = xy(last, values[last]).split(",")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">{lines}{dots}<circle cx="{x}" cy="{y}" r="3" '
-            f'fill="{SPARK_COLOUR}"/></svg>').encode()
-
-
 MEASURE_WORDS = {"rate": "Rate per 1,000", "count": "Number"}
 
 
@@ -420,7 +273,7 @@ def _figure(value: float | None, suppressed: bool, symbol: str | None, measure: 
     return text + (f" {marker[0]}" if marker else "")
 
 
-def _headline_indicators(pdf: _Pdf, conn: Connection, day: dt.date, area: str, name: str,
+def _headline_indicators(pdf: Pdf, conn: Connection, day: dt.date, area: str, name: str,
                          threshold: int, version: str) -> prov.Provenance | None:
     """The headline indicator tiles as a table (latest figure, Scotland's for an area, the
     change on the year before, a sparkline, the status), with the statement that these are
@@ -428,7 +281,7 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, day: dt.date, area: str, n
     pdf.add_page()
     pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
     pdf.para(tiles.latest_statement(version, day), 10, bold=True)
-    made = tiles.headline_tiles(conn, area, threshold)
+    made = headline_tiles(conn, area, threshold)
     if not made:
         pdf.para("No indicator data is loaded.")
         return None
@@ -465,7 +318,7 @@ def _headline_indicators(pdf: _Pdf, conn: Connection, day: dt.date, area: str, n
     return figures
 
 
-def _about_these_figures(pdf: _Pdf, records: prov.Provenance,
+def _about_these_figures(pdf: Pdf, records: prov.Provenance,
                          figures: prov.Provenance | None, version: str) -> None:
     """The closing note: what is official and what illustrative, sources, the suppression
     rule and the data version."""
@@ -479,12 +332,12 @@ def _about_these_figures(pdf: _Pdf, records: prov.Provenance,
              "as at the meeting; the headline indicators are the latest published figures.", 9)
 
 
-def _annex(pdf: _Pdf, conn: Connection, now: pd.DataFrame, day: dt.date, name: str,
+def _annex(pdf: Pdf, conn: Connection, now: pd.DataFrame, day: dt.date, name: str,
            directory: AreaDirectory) -> None:
     """The full action register as at the meeting (for an area: national actions and the
     area's own)."""
     pdf.add_page()
-    pdf.heading(f"Annex: the full action register as at {_long(day)} - {name}")
+    pdf.heading(f"Annex: the full action register as at {long_date(day)} - {name}")
     if now.empty:
         pdf.para("No action is in the register as at this meeting.")
         return

@@ -1,0 +1,39 @@
+"""The protected series the pages show: read from the figures stored for the current data
+version (`publication`); only when asked for another threshold than they were protected with (a
+test, or a changed setting before the next start) built and protected here."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from cpip_dashboard.protection import figures, publication
+from cpip_dashboard.rules.measures import SERIES_COLUMNS
+
+
+def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
+                areas: tuple[str, ...]) -> dict[tuple[str, str], pd.DataFrame]:
+    """`indicator_series` of several indicators and measures for a few areas: (code, measure)
+    -> frame, in one query of the stored figures."""
+    current = publication.latest(conn)
+    if current is not None and current.threshold == threshold:
+        return publication.area_series(conn, pairs, areas)
+    return {(code, measure): indicator_series(conn, code, measure, threshold, areas)
+            for code, measure in pairs}
+
+
+def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
+                     areas: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The protected figures of one indicator and measure for every area (or the `areas`
+    given: one area's profile reads its own and Scotland's) and period, as stored for the
+    current data version (`publication`). Only when asked for another threshold than the stored
+    figures were protected with (a test, or a changed setting before the next start) are they
+    built and protected here."""
+    current = publication.latest(conn)
+    if current is not None and current.threshold == threshold:
+        return publication.series(conn, code, measure, areas)
+    inputs = figures.load(conn)
+    frame = figures.protect(figures.build(inputs), inputs.directory, threshold).frame
+    chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)
+                   & (True if areas is None else frame["area_code"].isin(areas))]
+    return chosen[SERIES_COLUMNS].reset_index(drop=True)
