@@ -33,14 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # module -> (its file, the test files that cover it). The one mapping: keep it here.
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "rag": ("cpip_dashboard/rules/rag.py", ("tests/test_rag.py",)),
-    "register": ("cpip_dashboard/rules/register.py", ("tests/test_register.py",)),
-    "review": ("cpip_dashboard/rules/review.py", ("tests/test_review.py",)),
-    "stats": ("cpip_dashboard/rules/stats.py", ("tests/test_stats.py", "tests/test_trend.py")),
-    "provenance": ("cpip_dashboard/rules/provenance.py", ("tests/test_provenance.py",)),
-    "rollback": ("cpip_dashboard/batches/rollback.py", ("tests/test_rollback.py",)),
+    "rag": ("cpip_dashboard/rules/rag.py", ("tests/rules/test_rag.py",)),
+    "register": ("cpip_dashboard/rules/register.py", ("tests/rules/test_register.py",)),
+    "review": ("cpip_dashboard/rules/review.py", ("tests/rules/test_review.py",)),
+    "stats": ("cpip_dashboard/rules/stats.py", ("tests/rules/test_stats.py", "tests/rules/test_trend.py")),
+    "provenance": ("cpip_dashboard/rules/provenance.py", ("tests/rules/test_provenance.py",)),
+    "rollback": ("cpip_dashboard/batches/rollback.py", ("tests/batches/test_rollback.py",)),
     "checks": ("cpip_dashboard/imports/checks.py",
-               ("tests/test_import_rules.py", "tests/test_import_promises.py")),
+               ("tests/imports/test_import_rules.py", "tests/imports/test_import_promises.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",

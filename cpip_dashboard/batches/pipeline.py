@@ -438,7 +438,7 @@ PAUSE_POINTS = ("batch", "values", "published", "audited")
 
 
 def _pause_for_tests(point: str, batch_id: int) -> None:
-    """Test hook (tests/test_import_safety.py): inert unless the environment variable
+    """Test hook (tests/imports/test_import_safety.py): inert unless the environment variable
     `CPIP_TEST_PAUSE_IN_COMMIT` is set, as `POINT:PATH`.
 
     Then, when the commit's write transaction reaches POINT (one of `PAUSE_POINTS`: after the

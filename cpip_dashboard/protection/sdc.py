@@ -223,7 +223,7 @@ except (ImportError, AttributeError):  # another scipy: linprog itself
 def _solve_lp(c: np.ndarray, A_ub, b_ub, A_eq, b_eq, bounds: np.ndarray,
               prepared: tuple | None = None):
     """linprog(c, A_ub, b_ub, A_eq, b_eq, bounds, method="highs"): the same HiGHS model with
-    the same options, so the same result bit for bit (tests/test_protection_fast_paths.py
+    the same options, so the same result bit for bit (tests/protection/test_protection_fast_paths.py
     checks it), without linprog's input parsing, option checking and per-column loops, which
     cost several times the solve itself on the small LPs of the attacker problem. `A_ub`/`A_eq`
     are sparse or None; `bounds` an (n, 2) array; `prepared` what `_prepare` made of the same

@@ -73,4 +73,4 @@ def test_action_page_shows_recommendations_it_carries(make_app, sample_url):
     assert "Planning-review recommendations carried forward by REC-2" in texts(at)
 
 
-# Clicking a matrix cell: tests/test_browser_review.py clicks it in a real browser.
+# Clicking a matrix cell: tests/ui/test_browser_review.py clicks it in a real browser.

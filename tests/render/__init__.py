@@ -1,0 +1,1 @@
+"""Tests of `cpip_dashboard/render`."""
