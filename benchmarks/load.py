@@ -47,6 +47,8 @@ import websockets
 from sqlalchemy import create_engine, make_url, text
 
 from benchmarks import scale
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.ui import client
 
 # url path, label, the query string of the filter change (CONTRACT.md addresses)
@@ -123,7 +125,7 @@ async def crowd(base: str, visits: list[tuple[str, str]]) -> list[Run]:
 
 
 def free_port() -> int:
-    import socket
+    import socket  # noqa: PLC0415 (stdlib, only for a free port)
 
     for port in PORTS:
         with socket.socket() as s:
@@ -269,8 +271,6 @@ def _pg_drop(admin: str, name: str) -> None:
 def database(backend: str, dataset: str, pg_admin: str | None, workdir: Path) -> str:
     """The database URL for a backend and data set, built if needed (sample: fresh each run;
     scale: cached until the generator's version changes)."""
-    from cpip_dashboard.batches.setup import init_db
-    from cpip_dashboard.store.db import make_engine
 
     if dataset == "sample":
         if backend == "sqlite":

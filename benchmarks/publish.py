@@ -21,6 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.db import make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs in a child process with the code under test first on sys.path: protect (no writes),
@@ -88,8 +91,6 @@ def run_worker(cwd: Path, url: str, out: Path) -> dict:
 
 def sample_database(folder: Path) -> str:
     sys.path.insert(0, str(ROOT))
-    from cpip_dashboard.batches.setup import init_db
-    from cpip_dashboard.store.db import make_engine
 
     url = f"sqlite:///{folder / 'sample.sqlite'}"
     engine = make_engine(url)
@@ -110,7 +111,7 @@ def report(label: str, result: dict) -> None:
 
 
 def compare(mine: Path, theirs: Path) -> None:
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 (only the comparison needs pandas)
 
     a, b = pickle.loads(mine.read_bytes()), pickle.loads(theirs.read_bytes())
     key = ["indicator_code", "measure", "area_code", "period"]

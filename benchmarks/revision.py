@@ -39,6 +39,7 @@ from cpip_dashboard.protection import figures, publication
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import MeetingPack, PublishedFigure
 from cpip_dashboard.store.queries import current_indicators, indicator_values
+from cpip_dashboard.views.pack import make_and_archive
 
 YEAR = dt.date(2024, 7, 31)
 
@@ -71,7 +72,6 @@ def stored(engine) -> int:
 
 def ensure_packs(engine, wanted: int) -> int:
     """Archive meeting packs until there are `wanted` (each at the data version then)."""
-    from cpip_dashboard.views.pack import make_and_archive
 
     with engine.connect() as conn:
         have = conn.execute(select(func.count(MeetingPack.id))).scalar_one()

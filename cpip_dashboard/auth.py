@@ -27,10 +27,13 @@ import datetime as dt
 import logging
 import re
 import threading
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
+
+from cpip_dashboard.config import PROJECT_ROOT
 
 ROLES = ("secretariat", "minister_office", "committee")
 ROLE_LABELS = {"secretariat": "Secretariat", "minister_office": "Minister's office",
@@ -314,9 +317,7 @@ PLACEHOLDER_WORDS = ("replace", "change", "example", "placeholder", "secret", "p
 
 def example_cookie_secret() -> str | None:
     """The `cookie_secret` written in `.streamlit/secrets.example.toml`."""
-    import tomllib
 
-    from cpip_dashboard.config import PROJECT_ROOT
 
     try:
         with (PROJECT_ROOT / ".streamlit" / "secrets.example.toml").open("rb") as handle:

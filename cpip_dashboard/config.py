@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 REFERENCE_DIR = DATA_DIR / "reference"
@@ -37,7 +39,6 @@ class DatabaseChoice:
     @property
     def label(self) -> str:
         """The URL with any password hidden, for messages and the About page."""
-        from sqlalchemy.engine import make_url
 
         return make_url(self.url).render_as_string(hide_password=True)
 

@@ -139,7 +139,7 @@ class Cluster:
                       f"/_stcore/health within {timeout:.0f} s; see {app.log}.")
 
     def warm_up(self) -> None:
-        from cpip_dashboard.ui.client import visit
+        from cpip_dashboard.ui.client import visit  # noqa: PLC0415 (the warm-up visit, after the processes start)
 
         async def all_apps():
             return await asyncio.gather(*(visit(app.base) for app in self.apps),

@@ -66,12 +66,12 @@ def settings(module: str) -> dict:
 
 def inner(module: str, argv: list[str]) -> None:
     """Run mutmut in this process with this module's settings (called as a child)."""
-    from mutmut import configuration  # before mutmut.__main__, which reads the settings
+    from mutmut import configuration  # before mutmut.__main__, which reads the settings  # noqa: PLC0415 (in the child, before mutmut reads its settings)
 
     values = settings(module)
     configuration._config_reader = lambda: (lambda key, default: values.get(key, default))
     configuration._config = None
-    from mutmut import __main__ as mutmut_main
+    from mutmut import __main__ as mutmut_main  # noqa: PLC0415 (in the child, after its settings)
     sys.argv = ["mutmut", *argv]
     mutmut_main.cli()
 

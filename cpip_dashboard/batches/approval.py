@@ -36,11 +36,14 @@ from sqlalchemy import Connection, Engine, func, select
 
 from cpip_dashboard import auth
 from cpip_dashboard.auth import Identity, Who, who
+from cpip_dashboard.config import load_secrets_file
 from cpip_dashboard.imports.diff import Diff
 from cpip_dashboard.imports.problems import Problem
+from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import utcnow, write_transaction
 from cpip_dashboard.store.models import BatchPreview, UploadBatch
+from cpip_dashboard.store.queries import batch_details
 
 MODES = ("two-person", "single")
 Actor = Identity | str
@@ -64,7 +67,6 @@ def mode(auth_configured: bool, environ: Mapping[str, str] | None = None) -> str
 
 def configured_mode(environ: Mapping[str, str] | None = None) -> str:
     """The mode for the command line: the environment and the project's secrets file."""
-    from cpip_dashboard.config import load_secrets_file
 
     return mode(auth.auth_configured(load_secrets_file()), environ)
 
@@ -169,7 +171,6 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
                                    "another secretariat member must approve it (two-person "
                                    "approval).")
         now = utcnow()
-        from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
 
         try:
             with conn.begin_nested():
@@ -349,7 +350,6 @@ def frame_notices(engine: Engine, who: Identity, secrets: Mapping[str, Any]) -> 
 def pending_batches(conn: Connection) -> list[dict]:
     """Batches awaiting approval, oldest first, each with its stored preview (`preview`: the
     snapshot of `imports.preview`, or None)."""
-    from cpip_dashboard.store.queries import batch_details
 
     rows = conn.execute(
         select(UploadBatch, BatchPreview.preview_json)

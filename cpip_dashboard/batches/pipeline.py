@@ -38,16 +38,27 @@ from cpip_dashboard.imports.checks import (
 from cpip_dashboard.imports.diff import Diff, SheetChanges, compute
 from cpip_dashboard.imports.kinds import KINDS, normalise_header
 from cpip_dashboard.imports.layout import Table, detect
+from cpip_dashboard.imports.preview import snapshot
 from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.imports.reading import RawSheet, ReadError
 from cpip_dashboard.imports.schemas import validate
 from cpip_dashboard.imports.worker import read_file
+from cpip_dashboard.protection.publication import (
+    FIGURE_KINDS,
+    Unpublishable,
+    publish,  # the figures are protected again in this transaction
+)
 from cpip_dashboard.rules import relation_forms
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.current import KIND_TABLES
 from cpip_dashboard.store.db import insert_rows, utcnow, write_transaction
 from cpip_dashboard.store.models import ReviewCriterion, UploadBatch, Workstream
-from cpip_dashboard.store.queries import area_directory, current_action_refs, current_indicators
+from cpip_dashboard.store.queries import (
+    action_updates,
+    area_directory,
+    current_action_refs,
+    current_indicators,
+)
 
 EXIT_CODES = {"committed": 0, "pending": 0, "would_commit": 0, "no_change": 0, "rejected": 1,
               "unreadable": 2}
@@ -286,7 +297,6 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
             "the header and upload it again.")
         return report
     summary = f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged"
-    from cpip_dashboard.protection.publication import FIGURE_KINDS, Unpublishable
 
     figures_move = bool({t.kind.name for t in tables} & FIGURE_KINDS)
     if commit is None:
@@ -327,7 +337,6 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
     written as if committed) inside a savepoint that is then rolled back: the
     `Unpublishable` refusal if its figures cannot be protected, else None (what the
     protection noted joins the warnings)."""
-    from cpip_dashboard.protection.publication import Unpublishable
 
     savepoint = conn.begin_nested()
     try:
@@ -347,10 +356,6 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
 
 def _publish(conn: Connection, event: str, batch_id: int, kinds: set[str],
              check_only: bool) -> None:
-    from cpip_dashboard.protection.publication import (
-        publish,  # the figures are protected again in this transaction
-    )
-
     publish(conn, event, batch_id, kinds, check_only=check_only)
 
 
@@ -417,9 +422,6 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
                                                                                strict=True)))
     pause("values", batch_id)
     if pending:
-        from cpip_dashboard.imports.preview import snapshot
-        from cpip_dashboard.store.queries import action_updates
-
         # the approver sees what the uploader saw, previous RAG beside the new one included
         approvals.store_preview(conn, batch_id, snapshot(report, area_name,
                                                          action_updates(conn)), diff)

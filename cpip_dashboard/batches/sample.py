@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 
+from cpip_dashboard.imports.reading import RawSheet
 from cpip_dashboard.store.reference import area_rows, read_csv
 
 SAMPLE_FILE_NAME = "sample-data (illustrative).xlsx"
@@ -407,8 +408,6 @@ def review_rows() -> list[dict]:
 
 
 def _sheet(name: str, rows: list[dict]):
-    from cpip_dashboard.imports.reading import RawSheet
-
     headers = list(rows[0])
     cells = [headers] + [["" if r[h] is None else r[h] for h in headers] for r in rows]
     return RawSheet(name, cells)

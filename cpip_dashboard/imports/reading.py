@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import html
 import io
 import lzma
 import re
@@ -274,8 +275,6 @@ _RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>")
 
 
 def _attributes(tag: bytes) -> dict[str, str]:
-    import html
-
     return {m[1].decode("utf-8", "replace").split(":")[-1]:
             html.unescape((m[2] if m[2] is not None else m[3]).decode("utf-8", "replace"))
             for m in _ATTRIBUTE.finditer(tag)}

@@ -97,8 +97,8 @@ def _memory_sentence(name: str, memory_mb: int) -> str:
 
 def child_main() -> None:
     """In the worker: cap the address space, read standard input, write plain values."""
-    import gc
-    import resource
+    import gc  # noqa: PLC0415 (in the worker process only)
+    import resource  # noqa: PLC0415 (in the worker process only; Unix only)
 
     gc.disable()  # a sheet is a million small objects and no cycles (see pipeline.gc_paused)
     header = json.loads(sys.stdin.buffer.readline())

@@ -65,6 +65,12 @@ from cpip_dashboard.rules.measures import (  # noqa: F401 (re-exported: figures.
 from cpip_dashboard.rules.relation_forms import Declared
 from cpip_dashboard.rules.values import HIDING_SYMBOLS
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.store.queries import (
+    area_directory,
+    current_indicators,
+    indicator_values,
+    populations,
+)
 from cpip_dashboard.store.reference import read_csv
 
 HALF_STEP = 0.5 * 10 ** -PLACES
@@ -149,12 +155,6 @@ class Inputs:
 def load(conn: Connection, codes: set[str] | None = None) -> Inputs:
     """The current data behind the figures: of every indicator, or of `codes` only (a
     `family`: nothing outside it relates to anything in it)."""
-    from cpip_dashboard.store.queries import (
-        area_directory,
-        current_indicators,
-        indicator_values,
-        populations,
-    )
 
     definitions = current_indicators(conn)
     if codes is not None:

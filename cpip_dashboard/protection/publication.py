@@ -35,6 +35,7 @@ from cpip_dashboard.protection.sdc import Finding
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
 from cpip_dashboard.store.db import insert_rows
 from cpip_dashboard.store.models import Indicator, IndicatorValue, Publication, PublishedFigure
+from cpip_dashboard.store.queries import current_indicators
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,6 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
     codes = None if stale else touched_codes(conn, batch_id, kinds)
     definitions = None
     if codes is not None:
-        from cpip_dashboard.store.queries import current_indicators
-
         definitions = current_indicators(conn)
         codes = figures.family(definitions, codes)
     inputs = figures.load(conn, codes)

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cpip_dashboard.rules import provenance, rag, stats
+from cpip_dashboard.rules.values import period_label
 
 FONT = "Arial"
 
@@ -137,7 +138,6 @@ def trend_chart(frame: pd.DataFrame, names: dict[str, str], unit_title: str,
 def describe_trend(frame: pd.DataFrame, names: dict[str, str], unit: str, frequency: str,
                    decimals: int) -> str:
     """'Fife's rate fell from 3.1 to 2.4 per 1,000 between 2019-20 and 2023-24; Scotland's ...'"""
-    from cpip_dashboard.rules.values import period_label
 
     sentences = []
     for code, name in names.items():

@@ -164,7 +164,7 @@ def to_excel(frame: pd.DataFrame, sheet: str = "Data", notes: list[str] | None =
              produced: dt.datetime | None = None) -> bytes:
     """The frame (with its provenance columns) and a Notes sheet: the provenance notes, then
     any further `notes` lines."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415 (only Excel downloads load it)
 
     rows = [] if provenance is None else prov.notes(provenance, produced)
     rows += [("Note", n) for n in notes or []]

@@ -112,8 +112,8 @@ class Pdf(FPDF):
 
     def chart(self, title: str, chart, width: float) -> None:
         """A heading and its chart, kept together on one page."""
-        import vl_convert
-        from PIL import Image
+        import vl_convert  # noqa: PLC0415 (the chart renderer loads only for a pack)
+        from PIL import Image  # noqa: PLC0415 (only for a pack)
 
         vl_convert.register_font_directory(str(FONT_DIR))  # the pack's own font, offline
         spec = chart.to_json().replace(f'"{charts.FONT}"', '"DejaVu Sans"')

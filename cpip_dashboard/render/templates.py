@@ -28,6 +28,8 @@ from cpip_dashboard.imports.kinds import (
 from cpip_dashboard.render.downloads import XlsxText
 from cpip_dashboard.rules import rag
 from cpip_dashboard.rules.values import FREQUENCIES, MISSING_SYMBOLS, VALUE_STATUSES
+from cpip_dashboard.store.current import current_kind
+from cpip_dashboard.store.models import Action
 from cpip_dashboard.store.reference import area_rows, criterion_rows, workstream_rows
 
 MAX_ROWS = 5000
@@ -55,8 +57,6 @@ def lists(indicator_codes: list[str]) -> dict[str, list[str]]:
 def current_actions(conn: Connection) -> list[dict]:
     """Every current action (its current version) with its latest current update: the rows of
     the pre-filled Updates template, in Action ID order."""
-    from cpip_dashboard.store.current import current_kind
-    from cpip_dashboard.store.models import Action
 
     updates: dict[str, tuple[dt.date, str]] = {}
     for row in conn.execute(current_kind("updates")):

@@ -17,7 +17,7 @@ import pandas as pd
 from cpip_dashboard.rules import measures as published_measures
 from cpip_dashboard.rules import stats
 from cpip_dashboard.rules.rows import records
-from cpip_dashboard.rules.values import period_label
+from cpip_dashboard.rules.values import HIDING_SYMBOLS, period_label
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.reference import read_csv
 
@@ -171,7 +171,6 @@ def counted_series(definition: dict, measure: str) -> bool:
 def _trend_of(rows: list[dict], code: str | None, frequency: str | None,
               counted: bool = False) -> tuple[str, float | None]:
     """`recent_trend` over one area's rows (`_area_rows`)."""
-    from cpip_dashboard.rules.values import HIDING_SYMBOLS
 
     # a break at date b starts a new series with the period ending on b
     if rows and code:

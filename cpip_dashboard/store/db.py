@@ -89,9 +89,9 @@ def migrate(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the database to the latest schema (Alembic), under the write lock. Returns the
     revision found and the revision left (equal when there was nothing to do; None for a
     database without a schema)."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.migration import MigrationContext
+    from alembic import command  # noqa: PLC0415 (Alembic loads only to migrate)
+    from alembic.config import Config  # noqa: PLC0415 (Alembic loads only to migrate)
+    from alembic.migration import MigrationContext  # noqa: PLC0415 (Alembic loads only to migrate)
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

@@ -47,7 +47,7 @@ class Run:
 
 
 def _arrow_cells(data: bytes) -> list[str]:
-    import pyarrow as pa
+    import pyarrow as pa  # noqa: PLC0415 (only to read table cells)
 
     if not data:
         return []

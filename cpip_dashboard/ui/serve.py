@@ -66,7 +66,7 @@ def refuse_clear_cache() -> None:
     session's caches (the engine and the database start-up run again; five a second made
     everyone 2.5 times slower) and has no setting to turn it off. The message is logged and
     does nothing: the dashboard's caches are cleared by its own code when the data change."""
-    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.app_session import AppSession  # noqa: PLC0415 (Streamlit's runtime, patched once the server starts)
 
     def refused(session) -> None:
         print(f"Refused a clear-cache message from session {session.id}", file=sys.stderr,
@@ -106,8 +106,8 @@ def own_address() -> str | None:
 
 
 def warm_up() -> None:
-    from cpip_dashboard.ui.client import Visitor
-    from cpip_dashboard.ui.frame import PAGES
+    from cpip_dashboard.ui.client import Visitor  # noqa: PLC0415 (the warm-up visit, after the server starts)
+    from cpip_dashboard.ui.frame import PAGES  # noqa: PLC0415 (the pages, after the server starts)
 
     deadline = time.monotonic() + WARM_UP_LIMIT
     base = None
