@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from cpip_dashboard import config
-from cpip_dashboard.batches.pipeline import ImportReport, run_import
+from cpip_dashboard.batches.pipeline import ImportReport, Outcome, run_import
 from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import BatchState
 
 
 def _user(value: str | None) -> str:
@@ -155,7 +156,7 @@ def cmd_import(args, engine) -> int:
         from cpip_dashboard.imports.problems import Problem
 
         message = f"{path} cannot be read: {exc.strerror or exc}."
-        report = ImportReport("unreadable", path.name, "", args.dry_run, message,
+        report = ImportReport(Outcome.UNREADABLE, path.name, "", args.dry_run, message,
                               errors=[Problem.error(None, None, None, None, message)])
     else:
         report = _guarded_import(engine, path.name, data, args)
@@ -191,7 +192,7 @@ def _guarded_import(engine, name: str, data: bytes, args) -> ImportReport:
         message = (f"{name} could not be checked ({type(exc).__name__}); nothing was loaded. "
                    "Save the file again from Excel and retry; if it happens again, report it "
                    "with the file.")
-    return ImportReport("unreadable", name, "", args.dry_run, message,
+    return ImportReport(Outcome.UNREADABLE, name, "", args.dry_run, message,
                         errors=[Problem.error(None, None, None, None, message)])
 
 
@@ -254,7 +255,7 @@ def cmd_batches(args, engine) -> int:
     for b in rows:
         c = b["changes"]
         state = b["state"].replace("_", " ")
-        if b["state"] == "rejected" and b.get("withdrawn"):
+        if b["state"] == BatchState.REJECTED and b.get("withdrawn"):
             state = "withdrawn"
         flag = " [illustrative]" if b["illustrative"] else ""
         decided = (f"; approved by {b['approved_by']} at {b['approved_at']}"

@@ -139,12 +139,12 @@ if uploaded is not None:
     report = st.session_state["upload-report"]
     result = st.session_state.get("upload-result")
     if result is not None:
-        show = {"committed": st.success, "pending": st.success,
-                "no_change": st.info}.get(result.outcome, st.error)
+        show = {upload.Outcome.COMMITTED: st.success, upload.Outcome.PENDING: st.success,
+                upload.Outcome.NO_CHANGE: st.info}.get(result.outcome, st.error)
         show(widgets.safe(result.message))
-    elif report.outcome == "unreadable":
+    elif report.outcome == upload.Outcome.UNREADABLE:
         st.error(widgets.safe(report.message))
-    elif report.outcome == "rejected":
+    elif report.outcome == upload.Outcome.REJECTED:
         st.error(widgets.safe(report.message))
         if report.warnings:
             st.caption("Errors stop the file loading; warnings alone would not.")
@@ -157,7 +157,7 @@ if uploaded is not None:
             st.download_button("Download the file with problem cells marked", marked,
                                f"problems-{uploaded.name.rsplit('.', 1)[0]}.xlsx",
                                key="upload-marked")
-    elif report.outcome == "no_change":
+    elif report.outcome == upload.Outcome.NO_CHANGE:
         st.info(widgets.safe(report.message))
     else:
         totals = report.totals()
@@ -192,7 +192,7 @@ with st.expander("Recent activity (audit trail): uploads, approvals, rollbacks, 
     ui.data_table(view["audit"], key="audit")
 current = upload.current_batches(batches)
 if current.empty:
-    st.write("Every batch is rolled back." if (batches["State"] == "Rolled back").all()
+    st.write("Every batch is rolled back." if upload.all_rolled_back(batches)
              else "No batch is current.")
     st.stop()
 

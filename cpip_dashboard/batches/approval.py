@@ -42,7 +42,7 @@ from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import utcnow, write_transaction
-from cpip_dashboard.store.models import BatchPreview, UploadBatch
+from cpip_dashboard.store.models import BatchPreview, BatchState, UploadBatch
 from cpip_dashboard.store.queries import batch_details
 
 MODES = ("two-person", "single")
@@ -146,11 +146,11 @@ def _pending_batch(conn: Connection, batch_id: int) -> tuple[Any, str | None]:
     batch = conn.execute(select(UploadBatch).where(UploadBatch.id == batch_id)).first()
     if batch is None:
         return None, f"Batch {batch_id} does not exist."
-    if batch.state != "pending":
+    if batch.state != BatchState.PENDING:
         withdrawn = auth.same_record(batch.rejected_by_id, batch.rejected_by, batch.uploaded_by_id,
                                 batch.uploaded_by)
-        what = {"committed": "already current", "rolled_back": "rolled back",
-                "rejected": "withdrawn" if withdrawn else "rejected"}.get(batch.state,
+        what = {BatchState.COMMITTED: "already current", BatchState.ROLLED_BACK: "rolled back",
+                BatchState.REJECTED: "withdrawn" if withdrawn else "rejected"}.get(batch.state,
                                                                          batch.state)
         return batch, f"Batch {batch_id} is not awaiting approval: it is {what}."
     return batch, None
@@ -175,7 +175,7 @@ def approve(engine: Engine, batch_id: int, actor: Actor) -> Decision:
         try:
             with conn.begin_nested():
                 conn.execute(UploadBatch.__table__.update().where(
-                    UploadBatch.id == batch_id).values(state="committed", approved_by=str(person),
+                    UploadBatch.id == batch_id).values(state=BatchState.COMMITTED, approved_by=str(person),
                                                        approved_by_id=person.id,
                                                        approved_at=now))
                 # the figures are protected again, in this transaction
@@ -223,7 +223,7 @@ def _refuse(engine: Engine, batch_id: int, person: Who, reason: str,
                                    "with a reason.")
         now = utcnow()
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == batch_id).values(
-            state="rejected", rejected_by=str(person), rejected_by_id=person.id, rejected_at=now,
+            state=BatchState.REJECTED, rejected_by=str(person), rejected_by_id=person.id, rejected_at=now,
             rejected_reason=reason or None))
         event = "withdraw" if withdrawn else "reject"
         audit.write(conn, person, event, f"{'Withdrew' if withdrawn else 'Rejected'} batch "
@@ -285,7 +285,7 @@ def conflicts(conn: Connection, diff: Diff, area_name: Callable[[str], str] = st
         select(UploadBatch.id, UploadBatch.file_name, UploadBatch.uploaded_by,
                BatchPreview.preview_json)
         .join(BatchPreview, BatchPreview.batch_id == UploadBatch.id, isouter=True)
-        .where(UploadBatch.state == "pending").order_by(UploadBatch.id)).all()
+        .where(UploadBatch.state == BatchState.PENDING).order_by(UploadBatch.id)).all()
     if not pending:
         return []
     mine, my_uses = touches(diff)
@@ -320,7 +320,7 @@ def store_preview(conn: Connection, batch_id: int, snapshot: dict, diff: Diff) -
 
 def pending_count(conn: Connection) -> int:
     return conn.execute(select(func.count(UploadBatch.id)).where(
-        UploadBatch.state == "pending")).scalar_one()
+        UploadBatch.state == BatchState.PENDING)).scalar_one()
 
 
 def pending_notice(engine: Engine) -> str | None:
@@ -354,7 +354,7 @@ def pending_batches(conn: Connection) -> list[dict]:
     rows = conn.execute(
         select(UploadBatch, BatchPreview.preview_json)
         .join(BatchPreview, BatchPreview.batch_id == UploadBatch.id, isouter=True)
-        .where(UploadBatch.state == "pending").order_by(UploadBatch.id)).all()
+        .where(UploadBatch.state == BatchState.PENDING).order_by(UploadBatch.id)).all()
     result = []
     for row in rows:
         summary = batch_details(row)

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -52,7 +53,7 @@ from cpip_dashboard.rules import relation_forms
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.current import KIND_TABLES
 from cpip_dashboard.store.db import insert_rows, utcnow, write_transaction
-from cpip_dashboard.store.models import ReviewCriterion, UploadBatch, Workstream
+from cpip_dashboard.store.models import BatchState, ReviewCriterion, UploadBatch, Workstream
 from cpip_dashboard.store.queries import (
     action_updates,
     area_directory,
@@ -60,13 +61,24 @@ from cpip_dashboard.store.queries import (
     current_indicators,
 )
 
-EXIT_CODES = {"committed": 0, "pending": 0, "would_commit": 0, "no_change": 0, "rejected": 1,
-              "unreadable": 2}
+
+class Outcome(StrEnum):
+    """What an import came to (CONTRACT.md: the `outcome` of `import --json`, and its exit code)."""
+    COMMITTED = "committed"
+    PENDING = "pending"  # stored, awaiting a second secretariat member's approval
+    WOULD_COMMIT = "would_commit"  # a dry run that would commit
+    NO_CHANGE = "no_change"
+    REJECTED = "rejected"
+    UNREADABLE = "unreadable"
+
+
+EXIT_CODES = {Outcome.COMMITTED: 0, Outcome.PENDING: 0, Outcome.WOULD_COMMIT: 0,
+              Outcome.NO_CHANGE: 0, Outcome.REJECTED: 1, Outcome.UNREADABLE: 2}
 
 
 @dataclass
 class ImportReport:
-    outcome: str
+    outcome: Outcome
     file: str
     sha256: str
     dry_run: bool
@@ -79,7 +91,8 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("committed", "pending", "would_commit", "no_change")
+        return self.outcome in (Outcome.COMMITTED, Outcome.PENDING, Outcome.WOULD_COMMIT,
+                                Outcome.NO_CHANGE)
 
     @property
     def exit_code(self) -> int:
@@ -222,13 +235,13 @@ def _run_import(engine: Engine, file_name: str, data: bytes | None, *, user: str
                 approval: str | None) -> ImportReport:
     file_name = file_name.replace("\x00", "\u2400")  # a name is stored and shown: no NUL
     sha = hashlib.sha256(data if data is not None else _sheets_bytes(sheets or [])).hexdigest()
-    report = ImportReport("unreadable", file_name, sha, dry_run, "")
+    report = ImportReport(Outcome.UNREADABLE, file_name, sha, dry_run, "")
     if kind is not None and kind not in KINDS:
         report.message = f"--kind must be one of {', '.join(KINDS)}, not {kind!r}."
         return report
     refusal = None if dry_run else approvals.writer_refusal(user, "load data")
     if refusal:  # the write function checks who acts itself, whatever the page did
-        report.outcome, report.message = "rejected", refusal
+        report.outcome, report.message = Outcome.REJECTED, refusal
         report.errors.append(Problem.error(None, None, None, None, refusal))
         return report
     try:
@@ -277,16 +290,16 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     report.changes = diff.sheets
     if errors:
         count = len(errors)
-        report.outcome = "rejected"
+        report.outcome = Outcome.REJECTED
         report.message = (f"{count:,} problem{'s' if count != 1 else ''}: nothing was loaded. "
                           "Correct the file and upload it again.")
         return report
     totals = report.totals()
     if not totals["added"] and not totals["changed"]:
-        report.outcome = "no_change"
+        report.outcome = Outcome.NO_CHANGE
         same = conn.execute(
             select(UploadBatch).where(UploadBatch.sha256 == report.sha256,
-                                      UploadBatch.state == "committed")
+                                      UploadBatch.state == BatchState.COMMITTED)
             .order_by(UploadBatch.id.desc())).first()
         report.message = (
             f"Nothing to change: this file is already loaded as batch {same.id} "
@@ -305,7 +318,7 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
             if figures_move else None
         if refused is not None:
             return _unpublishable(report, refused)
-        report.outcome = "would_commit"
+        report.outcome = Outcome.WOULD_COMMIT
         report.message = f"Checks passed; nothing written yet (dry run): {summary}."
         return report
     try:
@@ -322,11 +335,11 @@ def _check_and_compare(conn: Connection, report: ImportReport, sheets: list[RawS
     except Unpublishable as exc:
         return _unpublishable(report, exc)
     if commit["pending"]:
-        report.outcome = "pending"
+        report.outcome = Outcome.PENDING
         report.message = (f"Stored as batch {report.batch_id}, awaiting approval: {summary}. "
                           "It shows nowhere until another secretariat member approves it.")
     else:
-        report.outcome = "committed"
+        report.outcome = Outcome.COMMITTED
         report.message = f"Loaded as batch {report.batch_id}: {summary}."
     return report
 
@@ -345,7 +358,7 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
                    illustrative=False, area_name=area_name, check_only=True)
         else:
             conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == pending)
-                         .values(state="committed"))
+                         .values(state=BatchState.COMMITTED))
             _publish(conn, "check", pending, {t.kind.name for t in tables}, check_only=True)
     except Unpublishable as exc:
         return exc
@@ -365,7 +378,7 @@ def _unpublishable(report: ImportReport, refused) -> ImportReport:
     report.batch_id = None
     report.errors = listed([Problem.error(None, None, None, None, sentence)
                             for sentence in refused.sentences()])
-    report.outcome = "rejected"
+    report.outcome = Outcome.REJECTED
     count = len(report.errors)
     report.message = (f"{count} figure{'s' if count != 1 else ''} could not be protected from "
                       "disclosure: nothing was loaded.")
@@ -398,7 +411,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
     values = dict(file_name=report.file, sha256=report.sha256, kinds=",".join(kinds),
                   uploaded_by=user, uploaded_by_id=user.id, committed_at=utcnow(),
                   changes_json=changes_json, illustrative=illustrative,
-                  state="pending" if pending else "committed")
+                  state=BatchState.PENDING if pending else BatchState.COMMITTED)
     if check_only:  # an id of its own, so that PostgreSQL's sequence is not moved on
         values["id"] = (conn.execute(select(func.max(UploadBatch.id))).scalar() or 0) + 1
     batch_id = conn.execute(UploadBatch.__table__.insert().values(**values)

@@ -23,6 +23,7 @@ from cpip_dashboard.store.db import utcnow, write_transaction
 from cpip_dashboard.store.models import (
     Action,
     ActionUpdate,
+    BatchState,
     Indicator,
     IndicatorValue,
     ReviewAssessment,
@@ -38,12 +39,12 @@ class RollbackResult:
 
 
 def _committed_after(batch_id: int):
-    return select(UploadBatch.id).where(UploadBatch.state == "committed",
+    return select(UploadBatch.id).where(UploadBatch.state == BatchState.COMMITTED,
                                          UploadBatch.id > batch_id)
 
 
 def _pending():
-    return select(UploadBatch.id).where(UploadBatch.state == "pending")
+    return select(UploadBatch.id).where(UploadBatch.state == BatchState.PENDING)
 
 
 def dependants(conn: Connection, batch_id: int, pending: bool = False) -> set[int]:
@@ -58,7 +59,7 @@ def dependants(conn: Connection, batch_id: int, pending: bool = False) -> set[in
                 .where(mine.batch_id == batch_id, theirs.batch_id.in_(later)).distinct())
         found |= set(conn.execute(stmt).scalars())
     # Actions only this batch created, and the later updates / review rows that refer to them.
-    earlier_or_other = select(UploadBatch.id).where(UploadBatch.state == "committed",
+    earlier_or_other = select(UploadBatch.id).where(UploadBatch.state == BatchState.COMMITTED,
                                                    UploadBatch.id != batch_id)
     created = set(conn.execute(select(Action.ref).where(Action.batch_id == batch_id)).scalars())
     created -= set(conn.execute(select(Action.ref).where(
@@ -89,14 +90,14 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
         batch = conn.execute(select(UploadBatch).where(UploadBatch.id == batch_id)).first()
         if batch is None:
             return RollbackResult(False, f"Batch {batch_id} does not exist.")
-        if batch.state == "pending":
+        if batch.state == BatchState.PENDING:
             return RollbackResult(
                 False, f"Batch {batch_id} is awaiting approval, so it was never current: "
                 "another secretariat member can reject it, or its uploader withdraw it.")
-        if batch.state == "rejected":
+        if batch.state == BatchState.REJECTED:
             return RollbackResult(False, f"Batch {batch_id} was rejected, so it was never "
                                          "current: there is nothing to roll back.")
-        if batch.state == "rolled_back":
+        if batch.state == BatchState.ROLLED_BACK:
             return RollbackResult(
                 False, f"Batch {batch_id} is already rolled back (by {batch.rolled_back_by} at "
                 f"{batch.rolled_back_at:%Y-%m-%d %H:%M} UTC). To restore it, upload its file "
@@ -121,7 +122,7 @@ def rollback(engine: Engine, batch_id: int, user: Actor) -> RollbackResult:
             with conn.begin_nested():
                 conn.execute(UploadBatch.__table__.update().where(
                     UploadBatch.id == batch_id).values(
-                    state="rolled_back", rolled_back_by=str(person),
+                    state=BatchState.ROLLED_BACK, rolled_back_by=str(person),
                     rolled_back_by_id=person.id, rolled_back_at=now))
                 publish(conn, "rollback", batch_id, set(batch.kinds.split(",")))
         except Unpublishable as exc:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, select
 from cpip_dashboard.store.models import (
     Action,
     ActionUpdate,
+    BatchState,
     Indicator,
     IndicatorValue,
     Meeting,
@@ -37,7 +38,7 @@ BECAME_CURRENT = func.coalesce(UploadBatch.approved_at, UploadBatch.committed_at
 
 
 def committed_batches(committed_by: dt.datetime | None = None) -> Select:
-    stmt = select(UploadBatch.id).where(UploadBatch.state == "committed")
+    stmt = select(UploadBatch.id).where(UploadBatch.state == BatchState.COMMITTED)
     if committed_by is not None:
         stmt = stmt.where(BECAME_CURRENT <= committed_by)
     return stmt

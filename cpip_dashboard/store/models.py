@@ -10,6 +10,7 @@ approval or rejected is never current.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -33,6 +34,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class BatchState(StrEnum):
+    """Where a batch stands (stored as its value in `upload_batch.state`)."""
+    PENDING = "pending"  # stored, awaiting approval; shows nowhere
+    COMMITTED = "committed"  # current: its rows are on every page
+    REJECTED = "rejected"  # refused by an approver, or withdrawn by its uploader
+    ROLLED_BACK = "rolled_back"  # its rows left every page; history keeps them
 
 
 class Base(DeclarativeBase):
@@ -96,7 +105,7 @@ class UploadBatch(Base):
     changes_json: Mapped[str] = mapped_column(Text)  # per sheet: added / changed / unchanged
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     # pending (awaiting a second secretariat member) / committed / rejected / rolled_back
-    state: Mapped[str] = mapped_column(String(16), default="committed", index=True)
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.COMMITTED, index=True)
     rolled_back_by: Mapped[str | None] = mapped_column(String(200))
     rolled_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Two-person approval (migration 0004): the batch became current when approved; a

@@ -19,6 +19,7 @@ from cpip_dashboard.store.models import (
     Area,
     AreaAlias,
     AuditEvent,
+    BatchState,
     Indicator,
     IndicatorValue,
     Meeting,
@@ -125,7 +126,7 @@ def batch_details(b: UploadBatch) -> dict:
         "user_id": b.uploaded_by_id,
         "rejected_by": b.rejected_by, "rejected_at": _iso(b.rejected_at),
         "reason": b.rejected_reason,
-        "withdrawn": b.state == "rejected" and b.rejected_by is not None
+        "withdrawn": b.state == BatchState.REJECTED and b.rejected_by is not None
         and auth.same_record(b.rejected_by_id, b.rejected_by, b.uploaded_by_id, b.uploaded_by),
     }
 
@@ -133,7 +134,7 @@ def batch_details(b: UploadBatch) -> dict:
 def data_status(conn: Connection) -> dict:
     """What the About page and the banners say about the data loaded."""
     committed = select(UploadBatch, BECAME_CURRENT.label("current_from")).where(
-        UploadBatch.state == "committed")
+        UploadBatch.state == BatchState.COMMITTED)
     rows = conn.execute(committed.order_by(BECAME_CURRENT, UploadBatch.id)).all()
     return {
         "batches": len(rows),
@@ -181,13 +182,16 @@ def batch_table(conn: Connection) -> pd.DataFrame:
                                "Unchanged"])
 
 
+STATE_LABELS = {BatchState.COMMITTED: "Current", BatchState.ROLLED_BACK: "Rolled back",
+                BatchState.PENDING: "Awaiting approval"}  # a rejected batch says why, below
+
+
 def batch_state_label(batch: dict) -> str:
     """A batch's state for people (`batch` as `batches --json` gives it)."""
-    if batch["state"] == "rejected":
+    if batch["state"] == BatchState.REJECTED:
         reason = f": {batch['reason']}" if batch.get("reason") else ""
         return ("Withdrawn" if batch.get("withdrawn") else "Rejected") + reason
-    return {"committed": "Current", "rolled_back": "Rolled back",
-            "pending": "Awaiting approval"}.get(batch["state"], batch["state"])
+    return STATE_LABELS.get(batch["state"], batch["state"])
 
 
 def action_versions(conn: Connection) -> pd.DataFrame:
@@ -195,7 +199,7 @@ def action_versions(conn: Connection) -> pd.DataFrame:
     two-person approval, its approval time)."""
     stmt = (select(Action, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == Action.batch_id)
-            .where(UploadBatch.state == "committed").order_by(Action.batch_id))
+            .where(UploadBatch.state == BatchState.COMMITTED).order_by(Action.batch_id))
     columns = ["ref", "workstream_code", "title", "lead", "areas", "due_date", "indicators",
                "source", "batch_id", "committed_at"]
     return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in conn.execute(stmt)],
@@ -264,7 +268,7 @@ def review_assessments(conn: Connection) -> pd.DataFrame:
     recorded by a meeting's day)."""
     stmt = (select(ReviewAssessment, BECAME_CURRENT.label("committed_at"))
             .join(UploadBatch, UploadBatch.id == ReviewAssessment.batch_id)
-            .where(UploadBatch.state == "committed").order_by(ReviewAssessment.batch_id))
+            .where(UploadBatch.state == BatchState.COMMITTED).order_by(ReviewAssessment.batch_id))
     columns = [*REVIEW_COLUMNS, "committed_at"]
     frame = pd.DataFrame([{c: getattr(r, c) for c in columns} for r in conn.execute(stmt)],
                          columns=columns)

@@ -16,14 +16,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cpip_dashboard import auth, config
 from cpip_dashboard.batches import approval, rollback
-from cpip_dashboard.batches.pipeline import ImportReport, run_import
+from cpip_dashboard.batches.pipeline import ImportReport, Outcome, run_import
 from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.kinds import KINDS
 from cpip_dashboard.imports.reading import ReadError
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.render import templates
 from cpip_dashboard.render.marking import marked_workbook
+from cpip_dashboard.store.models import BatchState
 from cpip_dashboard.store.queries import (  # noqa: F401 (the page reads the first and last)
+    STATE_LABELS,
     action_updates,
     audit_events,
     batch_table,
@@ -158,7 +160,7 @@ def check(engine: Engine, name: str, data: bytes, who, kind: str | None,
         return run_import(engine, name, data, user=who, kind=kind, indicator=indicator,
                           dry_run=dry_run, max_mb=max_mb, approval=mode)
     except SQLAlchemyError as exc:
-        return ImportReport("unreadable", name, "", dry_run,
+        return ImportReport(Outcome.UNREADABLE, name, "", dry_run,
                             "The database could not complete this upload "
                             f"({type(exc).__name__}); nothing was loaded. Try again in a "
                             "minute; if it happens again, tell whoever runs the dashboard.")
@@ -174,7 +176,11 @@ def marked_copy(name: str, data: bytes, max_mb: int, report: ImportReport) -> by
 
 def current_batches(history: pd.DataFrame) -> pd.DataFrame:
     """The batches that can be rolled back: those whose rows are current."""
-    return history[history["State"] == "Current"]
+    return history[history["State"] == STATE_LABELS[BatchState.COMMITTED]]
+
+
+def all_rolled_back(history: pd.DataFrame) -> bool:
+    return bool((history["State"] == STATE_LABELS[BatchState.ROLLED_BACK]).all())
 
 
 def roll_back(engine: Engine, batch_id: int, who) -> Any:
