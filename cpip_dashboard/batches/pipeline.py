@@ -15,11 +15,9 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import os
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -416,7 +414,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         values["id"] = (conn.execute(select(func.max(UploadBatch.id))).scalar() or 0) + 1
     batch_id = conn.execute(UploadBatch.__table__.insert().values(**values)
                             ).inserted_primary_key[0]
-    pause = (lambda point, batch: None) if check_only else _pause_for_tests
+    pause = _no_step if check_only else commit_step
     pause("batch", batch_id)
     indicators = None
     for changes in diff.sheets:
@@ -452,29 +450,15 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
 PAUSE_POINTS = ("batch", "values", "published", "audited")
 
 
-def _pause_for_tests(point: str, batch_id: int) -> None:
-    """Test hook (tests/imports/test_import_safety.py): inert unless the environment variable
-    `CPIP_TEST_PAUSE_IN_COMMIT` is set, as `POINT:PATH`.
+def _no_step(point: str, batch_id: int) -> None:
+    """Nothing: the commit goes straight on."""
 
-    Then, when the commit's write transaction reaches POINT (one of `PAUSE_POINTS`: after the
-    batch row, after the rows, after the figures are published, after the audit event, the
-    last step before the commit), it writes `POINT BATCH_ID` to the file PATH and blocks for
-    good, still inside the transaction, so that the test can kill the process exactly there.
-    Nothing in the dashboard sets the variable."""
-    spec = os.environ.get("CPIP_TEST_PAUSE_IN_COMMIT")
-    if not spec:
-        return
-    at, _, marker = spec.partition(":")
-    if at not in PAUSE_POINTS or not marker:
-        raise ValueError(f"CPIP_TEST_PAUSE_IN_COMMIT must be POINT:PATH with POINT one of "
-                         f"{', '.join(PAUSE_POINTS)}, not {spec!r}")
-    if at != point:
-        return
-    with open(marker + ".part", "w", encoding="utf-8") as file:
-        file.write(f"{point} {batch_id}")
-    os.replace(marker + ".part", marker)  # the test never reads half a marker
-    while True:  # until killed
-        time.sleep(0.05)
+
+# Called at each step of a commit's write transaction (`PAUSE_POINTS`: after the batch row,
+# after the rows, after the figures are published, after the audit event, the last step before
+# the commit). Nothing in the dashboard sets it; tests/imports/commit_pause.py sets it in a child
+# process to stop the commit at one step and kill it there.
+commit_step: Callable[[str, int], None] = _no_step
 
 
 def _definition_columns(names: list[str], columns: list[list], indicators: dict[str, dict]

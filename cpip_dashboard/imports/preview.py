@@ -70,10 +70,6 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
                         columns=["Level", "Sheet", "Row", "Column", "Value", "Problem"])
 
 
-def sheets_table(report: ImportReport) -> pd.DataFrame:
-    return _sheets_frame(report.sheets)
-
-
 def _sheets_frame(sheets: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Sheet": s["sheet"], "Kind": KINDS[s["kind"]].sheet, "Rows": s["rows"],
@@ -112,18 +108,6 @@ def _added_rows(report: ImportReport, area_name: Callable[[str], str] | None) ->
                         for k, v in r.values(i).items()}}
                     for i in changes.added[:max(0, MAX_ADDED - len(rows))])
     return rows
-
-
-def changed_table(report: ImportReport, area_name: Callable[[str], str] | None = None
-                  ) -> pd.DataFrame:
-    """Each changed field of each changed row: old and new side by side."""
-    return pd.DataFrame(_changed_rows(report, area_name), columns=CHANGED_COLUMNS)
-
-
-def added_table(report: ImportReport, area_name: Callable[[str], str] | None = None
-                ) -> pd.DataFrame:
-    """The added rows, under their sheet's column names."""
-    return pd.DataFrame(_added_rows(report, area_name))
 
 
 def counts(report: ImportReport) -> tuple[int, int]:

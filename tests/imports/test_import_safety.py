@@ -51,13 +51,13 @@ def state(url: str) -> tuple[int, int]:
 
 def start_import(url: str, path, pause: str | None = None, log=None) -> subprocess.Popen:
     """`python -m cpip_dashboard import PATH --json`; with `pause` ("POINT:MARKER") it stops
-    inside its commit (the pipeline's test hook), with its output in the open file `log`."""
+    inside its commit (`tests/imports/commit_pause.py` injects the step), with its output in
+    the open file `log`."""
     env = dict(os.environ, DATABASE_URL=url)
-    env.pop("CPIP_TEST_PAUSE_IN_COMMIT", None)
-    if pause is not None:
-        env["CPIP_TEST_PAUSE_IN_COMMIT"] = pause
-    return subprocess.Popen([sys.executable, "-m", "cpip_dashboard", "import", str(path),
-                             "--json"], cwd=ROOT, env=env,
+    entry = ["cpip_dashboard"] if pause is None else [
+        "tests.imports.commit_pause", *pause.split(":", 1)]
+    return subprocess.Popen([sys.executable, "-m", *entry, "import", str(path), "--json"],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.PIPE if log is None else log,
                             stderr=subprocess.PIPE if log is None else subprocess.STDOUT)
 
@@ -80,8 +80,8 @@ def next_pause(paused: dict, logs: dict, timeout: float = 120) -> str:
 
 
 def test_an_import_killed_inside_its_commit_leaves_the_database_as_before(db_url, tmp_path):
-    """An import paused by its test hook (`CPIP_TEST_PAUSE_IN_COMMIT`, see
-    `pipeline._pause_for_tests`) inside its write transaction, after it wrote its batch row,
+    """An import paused by a step injected into its commit (`tests/imports/commit_pause.py`,
+    `pipeline.commit_step`) inside its write transaction, after it wrote its batch row,
     its rows, its published figures or its audit event (the last step before the commit), and
     killed there (SIGKILL), leaves every table exactly as before. The same file then commits
     whole. The four imports start together (interpreter starts overlap) and take the write

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.kinds import POPULATION_SOURCE
-from cpip_dashboard.imports.preview import added_table
+from cpip_dashboard.imports.preview import frames, snapshot
 from cpip_dashboard.rules import provenance
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.models import Population
@@ -24,8 +24,8 @@ def test_sources_are_stored_per_row_and_named_most_rows_first(engine):
         [*HEADER, "Source"], ["Fife", 2031, 70000, None], ["Angus", 2031, 21000, None],
         ["Moray", 2031, 17000, "  Council  estimate  "]]), user="t")
     assert first.outcome == "committed", first.as_json()
-    assert list(added_table(first)["Source"]) == [POPULATION_SOURCE, POPULATION_SOURCE,
-                                                  "Council estimate"]
+    added = frames(snapshot(first))["added"]
+    assert list(added["Source"]) == [POPULATION_SOURCE, POPULATION_SOURCE, "Council estimate"]
     with engine.connect() as conn:
         stored = dict(conn.execute(select(Population.area_code, Population.source)).all())
         assert queries.population_sources(conn) == f"{POPULATION_SOURCE}; Council estimate"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.checks import RELATION_REQUIRED, relation_problem
-from cpip_dashboard.imports.preview import added_table, changed_table
 from cpip_dashboard.rules.relation_forms import Declared, parse
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import make_engine
@@ -229,7 +229,7 @@ def test_stored_relations_and_the_fields_figures_read(engine):
             definition("CP_ALONE", relation="None")]
     report = run_import(engine, "d.xlsx", xlsx({"Definitions": rows}), user="tester")
     assert report.outcome == "committed", report.as_json()
-    added = added_table(report)
+    added = preview.frames(preview.snapshot(report))["added"]
     assert list(added["Relation"]) == [
         "part of CP_TWO_YEAR", "sum of CP_REGISTRATIONS over 2 periods", "rate of CP_TWO_YEAR",
         "sum of CP_REGISTRATIONS, CP_DEREGISTRATIONS", "part of CP_REGISTER", "none"]
@@ -252,13 +252,13 @@ def test_stored_relations_and_the_fields_figures_read(engine):
                              *definition("CP_PART")[2:7], None]]
     again = run_import(engine, "d2.xlsx", xlsx({"Definitions": renamed}), user="tester")
     assert again.outcome == "committed", again.as_json()
-    assert [c for c in changed_table(again)["Column"]] == ["Name"]
+    assert [c for c in preview.frames(preview.snapshot(again))["changed"]["Column"]] == ["Name"]
     with engine.connect() as conn:
         assert queries.current_indicators(conn)["CP_PART"]["relation"] == "part of CP_REGISTER"
     changed = [DEFINITIONS, [*renamed[1][:7], "none"]]
     report = run_import(engine, "d3.xlsx", xlsx({"Definitions": changed}), user="tester",
                         dry_run=True)
-    assert [(c["Column"], c["Old"], c["New"]) for c in changed_table(report).to_dict(
+    assert [(c["Column"], c["Old"], c["New"]) for c in preview.frames(preview.snapshot(report))["changed"].to_dict(
         "records")] == [("Relation", "part of CP_REGISTER", "none")]
 
 
