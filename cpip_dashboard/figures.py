@@ -633,23 +633,25 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
     by_code: dict[str, list] = defaultdict(list)
     for var in variables:  # in the set's order, as a scan of it per code would give
         by_code[var[1]].append(var)
+    local_set = set(local_areas)
+    with_local = {(v[1], v[3]) for v in variables if v[2] in local_set}
+    linear = sdc.Linear
     for relation in relations():
         if relation.kind == "areas":
             for code in sorted(periods_of):
                 for period in sorted(periods_of[code]):
-                    local = [v for v in (_var(code, a, period) for a in local_areas)
-                             if v in variables]
-                    if not local:
+                    if (code, period) not in with_local:
                         continue
-                    total = _var(code, SCOTLAND, period)
+                    total = ("n", code, SCOTLAND, period)
                     label = f"{relation.id}: {code} {period}"
-                    rows.append(_equation(total, [_var(code, c, period) for c in councils],
-                                          label))
-                    rows.append(_equation(total, [_var(code, c, period) for c in cpcs], label))
+                    term = {a: (("n", code, a, period), -1.0) for a in local_areas}
+                    first = (total, 1.0)
+                    rows.append(linear((first, *[term[c] for c in councils]), 0.0, 0.0, label))
+                    rows.append(linear((first, *[term[c] for c in cpcs]), 0.0, 0.0, label))
                     for cpc in cpcs:
-                        rows.append(_equation(_var(code, cpc, period),
-                                              [_var(code, m, period)
-                                               for m in members[cpc]], label))
+                        rows.append(linear(((term[cpc][0], 1.0),
+                                            *[term[m] for m in members[cpc]]), 0.0, 0.0,
+                                           label))
             continue
         if relation.kind == "part":
             left, right = relation.expression.split("<=")
@@ -682,10 +684,62 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                                        f"{relation.id}: {area} {period}"))
     rows += _declared_rows(built, inputs, by_code, variables, frequency)
     # Ratio relations (rates and percentages) are carried by the figures themselves.
-    built.relation_rows = _fit_unknowns([_widen_to_truth(row, built) for row in rows], built)
+    built.relation_rows = _fit_unknowns(*_widened_to_truth(rows, built), built)
 
 
-def _fit_unknowns(rows: list[sdc.Linear], built: Built) -> list[sdc.Linear]:
+class _Terms:
+    """Every term of some relation rows as arrays: each term's row, variable (a column) and
+    coefficient, and each variable's true value (NaN when unknown): what `_widen_to_truth`
+    and `_fit_unknowns` need of a hundred thousand rows, a column at a time."""
+
+    def __init__(self, rows: list[sdc.Linear], truth: dict):
+        lengths = np.fromiter((len(row.terms) for row in rows), dtype=np.int64,
+                              count=len(rows))
+        flat = [term for row in rows for term in row.terms]
+        variables = [var for var, _ in flat]
+        self.index = {var: i for i, var in enumerate(dict.fromkeys(variables))}
+        self.row = np.repeat(np.arange(len(rows)), lengths)
+        self.column = np.fromiter(map(self.index.__getitem__, variables), dtype=np.int64,
+                                  count=len(variables))
+        self.coef = np.fromiter((coef for _, coef in flat), dtype=float, count=len(flat))
+        value = np.fromiter((truth.get(var, np.nan) for var in self.index), dtype=float,
+                            count=len(self.index))
+        self.unknown = np.isnan(value[self.column])
+        self.count = len(rows)
+        # the known part of each row, summed in the order of its terms
+        self.known = np.bincount(self.row, weights=np.where(
+            self.unknown, 0.0, self.coef * np.nan_to_num(value[self.column])),
+            minlength=len(rows))
+        self.unknowns = np.bincount(self.row, weights=self.unknown, minlength=len(rows))
+        self.unknown_up = np.bincount(self.row, weights=self.unknown & (self.coef > 0),
+                                      minlength=len(rows))
+
+
+def _widened_to_truth(rows: list[sdc.Linear], built: Built) -> tuple[list, _Terms]:
+    """`_widen_to_truth` of every row (the rows it may widen found a column at a time, then
+    each of them given to it, in order, so that its notes come in the same order)."""
+    if not rows:
+        return rows, None
+    terms = _Terms(rows, built.truth)
+    low = np.array([row.low for row in rows], dtype=float)
+    high = np.array([row.high for row in rows], dtype=float)
+    slack = 1e-6  # wider than `_widen_to_truth`'s: it decides
+    open_ = terms.unknowns > 0
+    down = terms.unknowns - terms.unknown_up
+    with np.errstate(invalid="ignore"):
+        maybe = np.where(
+            open_,
+            ((terms.unknown_up == 0) & (down > 0) & (terms.known < low + slack))
+            | ((down == 0) & (terms.unknown_up > 0) & (terms.known > high - slack)),
+            (terms.known < low + slack) | (terms.known > high - slack))
+    rows = list(rows)
+    for i in np.flatnonzero(maybe).tolist():
+        rows[i] = _widen_to_truth(rows[i], built)
+    return rows, terms
+
+
+def _fit_unknowns(rows: list[sdc.Linear], terms: _Terms | None, built: Built
+                  ) -> list[sdc.Linear]:
     """Relations over counts nobody knows (withheld by the publisher, or not uploaded) may be
     impossible together when the data around them break the relations (a Scotland total
     uploaded beside councils of another vintage): no count >= 0 fits every row. Then the
@@ -693,26 +747,28 @@ def _fit_unknowns(rows: list[sdc.Linear], built: Built) -> list[sdc.Linear]:
     (one LP over the rows with unknowns: slack on each side, minimised) and each row is
     widened by its slack, with a note, so that no relation is skipped and none is impossible
     (docs/decisions.md)."""
-    truth = built.truth
-    open_rows = [i for i, row in enumerate(rows)
-                 if any(var not in truth for var, _ in row.terms)]
-    if not open_rows:
+    if terms is None:
         return rows
-    index: dict = {}
-    cells_r, cells_c, cells_v, lows, highs = [], [], [], [], []
-    for k, i in enumerate(open_rows):
-        row = rows[i]
-        known = 0.0
-        for var, coef in row.terms:
-            if var in truth:
-                known += coef * truth[var]
-            else:
-                cells_r.append(k)
-                cells_c.append(index.setdefault(var, len(index)))
-                cells_v.append(coef)
-        lows.append(row.low - known)
-        highs.append(row.high - known)
-    n, m = len(index), len(open_rows)
+    open_rows = np.flatnonzero(terms.unknowns > 0)
+    if not len(open_rows):
+        return rows
+    # the unknowns as columns, numbered in the order they first appear
+    unknown = terms.unknown
+    first_seen = np.unique(terms.column[unknown], return_index=True)
+    order = np.argsort(first_seen[1], kind="stable")
+    renumber = np.empty(len(terms.index), dtype=np.int64)
+    renumber[first_seen[0][order]] = np.arange(len(order))
+    position = np.full(terms.count, -1, dtype=np.int64)
+    position[open_rows] = np.arange(len(open_rows))
+    cells_r = position[terms.row[unknown]]
+    cells_c = renumber[terms.column[unknown]]
+    cells_v = terms.coef[unknown]
+    known = terms.known[open_rows]
+    lows = (np.array([rows[i].low for i in open_rows.tolist()], dtype=float) - known).tolist()
+    highs = (np.array([rows[i].high for i in open_rows.tolist()], dtype=float)
+             - known).tolist()
+    open_rows = open_rows.tolist()
+    n, m = len(order), len(open_rows)
     # columns: the unknowns, then each row's slack below and above
     a = csr_array((cells_v, (cells_r, cells_c)), shape=(m, n)).tocsc()
     eye = sparse_identity(m, format="csc")
