@@ -723,15 +723,12 @@ def _widened_to_truth(rows: list[sdc.Linear], built: Built) -> tuple[list, _Term
     terms = _Terms(rows, built.truth)
     low = np.array([row.low for row in rows], dtype=float)
     high = np.array([row.high for row in rows], dtype=float)
-    slack = 1e-6  # wider than `_widen_to_truth`'s: it decides
-    open_ = terms.unknowns > 0
+    # its tests on the same sums (added in the same order, so the same doubles); it decides
+    below, above = terms.known < low - 1e-9, terms.known > high + 1e-9
     down = terms.unknowns - terms.unknown_up
-    with np.errstate(invalid="ignore"):
-        maybe = np.where(
-            open_,
-            ((terms.unknown_up == 0) & (down > 0) & (terms.known < low + slack))
-            | ((down == 0) & (terms.unknown_up > 0) & (terms.known > high - slack)),
-            (terms.known < low + slack) | (terms.known > high - slack))
+    maybe = np.where(terms.unknowns > 0,
+                     ((terms.unknown_up == 0) & below) | ((down == 0) & above),
+                     below | above)
     rows = list(rows)
     for i in np.flatnonzero(maybe).tolist():
         rows[i] = _widen_to_truth(rows[i], built)
