@@ -203,14 +203,44 @@ def stored_rows(conn: Connection, codes: set[str] | None = None,
     if version is not None:
         where += [PublishedFigure.publication_id <= version,
                   or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to > version)]
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN]).where(*where)
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN],
+                               PublishedFigure.rate_empty).where(*where)
                         .order_by(PublishedFigure.id))
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=KNOWN)
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*KNOWN, "rate_empty"])
+    frame = _with_empty_rates(frame)
     frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
                           "base": "float64", "truth": "float64", "den_truth": "float64",
                           "valid_to": "float64", "symbol": object, "status": object})
     frame["suppressed"] = frame["suppressed"].astype(bool)
     return frame
+
+
+# the columns of a rate that an empty-rate count row stands for, beyond the count's own
+_EMPTY_RATE = {"measure": "rate", "value": None, "suppressed": False, "population": None,
+               "population_year": None, "base": None, "den_truth": None}
+
+
+def _rate_symbol(symbol: object) -> str:
+    """An empty rate's symbol: its count's (when missing), else `..`."""
+    return symbol if isinstance(symbol, str) and symbol else ".."
+
+
+def _with_empty_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows with, after each count row that also stands for its empty rate
+    (`rate_empty`), that rate's row (its id the count's, negated): the rows as written."""
+    flagged = frame["rate_empty"].fillna(False).astype(bool).to_numpy() if len(frame) \
+        else np.zeros(0, dtype=bool)
+    frame = frame.drop(columns="rate_empty")
+    if not flagged.any():
+        return frame
+    rates = frame[flagged].copy()
+    rates["id"] = -rates["id"]
+    rates["symbol"] = [_rate_symbol(symbol) for symbol in rates["symbol"].tolist()]
+    for name, value in _EMPTY_RATE.items():
+        rates[name] = value
+    order = np.concatenate([np.arange(len(frame)) * 2, np.flatnonzero(flagged) * 2 + 1])
+    both = pd.concat([frame, rates], ignore_index=True)
+    return both.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 MARKERS = {"provisional": "p", "revised": "r"}  # the status shown beside a figure
@@ -358,6 +388,7 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
             before[row[:4]] = (int(row_id), row)
     keep: list[int] = []
     ended: list[int] = []
+    at = {row[:4]: i for i, row in enumerate(rows)} if before else {}
     for i, row in enumerate(rows):
         old = before.pop(row[:4], None)
         if old is not None and old[1] == row:
@@ -366,15 +397,77 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
             ended.append(old[0])
         keep.append(i)
     ended += [row_id for row_id, _ in before.values()]  # figures no longer published
+    if ended:
+        keep, ended = _ended_together(keep, ended, current, at)
     for start in range(0, len(ended), _UPDATE_CHUNK):
         conn.execute(update(PublishedFigure).where(
             PublishedFigure.id.in_(ended[start:start + _UPDATE_CHUNK]))
             .values(valid_to=publication_id))
     if keep:
+        written = len(keep)
+        columns["rate_empty"] = [False] * len(rows)
+        keep = _empty_rates_kept(keep, columns)
         if len(keep) < len(rows):
             columns = {name: [values[i] for i in keep] for name, values in columns.items()}
         insert_rows(conn, PublishedFigure.__table__, columns)
-    return len(keep), len(ended)
+        return written, len(ended)
+    return 0, len(ended)
+
+
+def _ended_together(keep: list[int], ended: list[int], current: pd.DataFrame,
+                    at: dict) -> tuple[list[int], list[int]]:
+    """A count row standing for its empty rate (`rate_empty`; the rate's id is the count's,
+    negated) ends with it: when only one of the two changes, the row ends and the other one
+    is written again (`keep`, positions in the new rows `at` their keys). Returns `keep`
+    and the stored ids to end."""
+    ending = set(ended)
+    stored = set(current["id"].tolist())
+    carriers = {abs(i) for i in ending if i < 0} | {
+        i for i in ending if i > 0 and -i in stored}
+    if not carriers:
+        return keep, ended
+    keys = {int(i): (c, m, a, p) for i, c, m, a, p in zip(
+        current["id"].tolist(), current["indicator_code"].tolist(),
+        current["measure"].tolist(), current["area_code"].tolist(),
+        current["period"].tolist(), strict=True)}
+    again = set()
+    for carrier in carriers:
+        for row_id in (carrier, -carrier):
+            if row_id not in ending and row_id in keys:
+                position = at.get(keys[row_id])
+                if position is not None:
+                    again.add(position)
+    kept = sorted(set(keep) | again)
+    return kept, sorted({abs(i) for i in ending})
+
+
+def _empty_rates_kept(keep: list[int], columns: dict[str, list]) -> list[int]:
+    """The rows of `keep` to write: a rate with nothing behind it (`..`, no value or
+    population, not suppressed) whose count is written too, with the same status, batch,
+    illustrative mark, truth and count shown beside it, is not written; its count's `rate_empty` says it instead
+    (half the rows of an upload without child populations)."""
+    code, measure, area, period = (columns[c] for c in ("indicator_code", "measure",
+                                                          "area_code", "period"))
+    counts = {(code[i], area[i], period[i]): i for i in keep if measure[i] == "count"}
+    if not counts:
+        return keep
+    same = ("status", "batch_id", "illustrative", "truth", "count")
+    empty = {name: value for name, value in _EMPTY_RATE.items() if name != "measure"}
+    flag = columns["rate_empty"]
+    dropped = set()
+    for i in keep:
+        if measure[i] != "rate":
+            continue
+        j = counts.get((code[i], area[i], period[i]))
+        if j is None or flag[j] or any(columns[name][i] != value
+                                       for name, value in empty.items()):
+            continue
+        if any(columns[name][i] != columns[name][j] for name in same) \
+                or columns["symbol"][i] != _rate_symbol(columns["symbol"][j]):
+            continue
+        flag[j] = True
+        dropped.add(i)
+    return [i for i in keep if i not in dropped] if dropped else keep
 
 
 def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
@@ -412,15 +505,18 @@ def area_series(conn: Connection, pairs: list[tuple[str, str]],
     current = latest(conn)
     if current is None or current.figures_from is None or not pairs:
         return {pair: empty for pair in pairs}
+    measures = {measure for _, measure in pairs}
     rows = conn.execute(select(PublishedFigure.indicator_code, PublishedFigure.measure,
-                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS],
+                               PublishedFigure.rate_empty).where(
         PublishedFigure.valid_to.is_(None),
         PublishedFigure.indicator_code.in_(sorted({code for code, _ in pairs})),
-        PublishedFigure.measure.in_(sorted({measure for _, measure in pairs})),
+        PublishedFigure.measure.in_(sorted(measures | ({"count"} if "rate" in measures
+                                                       else set()))),
         PublishedFigure.area_code.in_(areas)).order_by(PublishedFigure.period,
                                                        PublishedFigure.area_code))
-    every = _typed(pd.DataFrame([tuple(r) for r in rows],
-                                columns=["indicator_code", "measure", *SERIES_COLUMNS]))
+    every = _typed(_series_rows(rows, ["indicator_code", "measure", *SERIES_COLUMNS],
+                                measures))
     groups = {key: rows for key, rows in every.groupby(["indicator_code", "measure"], sort=False)}
     return {pair: groups[pair][SERIES_COLUMNS].reset_index(drop=True) if pair in groups
             else _typed(empty) for pair in pairs}
@@ -439,9 +535,34 @@ def series(conn: Connection, code: str, measure: str,
     current = latest(conn)
     if current is None or current.figures_from is None:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+    rows = conn.execute(select(PublishedFigure.measure,
+                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS],
+                               PublishedFigure.rate_empty).where(
         PublishedFigure.valid_to.is_(None),
-        PublishedFigure.indicator_code == code, PublishedFigure.measure == measure,
+        PublishedFigure.indicator_code == code,
+        PublishedFigure.measure.in_([measure, "count"]) if measure == "rate"
+        else PublishedFigure.measure == measure,
         *([] if areas is None else [PublishedFigure.area_code.in_(areas)]))
         .order_by(PublishedFigure.period, PublishedFigure.area_code))
-    return _typed(pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS))
+    return _typed(_series_rows(rows, ["measure", *SERIES_COLUMNS], {measure})[SERIES_COLUMNS])
+
+
+def _series_rows(rows, columns: list[str], measures: set[str]) -> pd.DataFrame:
+    """Stored rows (`columns`, then `rate_empty`) as the figures of `measures`: a count row
+    that stands for its empty rate gives that rate when rates are asked for (and itself only
+    when counts are)."""
+    result = []
+    at = columns.index("measure")
+    names = {name: columns.index(name) for name in _EMPTY_RATE if name in columns}
+    symbol = columns.index("symbol")
+    for row in rows:
+        *values, rate_empty = tuple(row)
+        if values[at] == "count" and rate_empty and "rate" in measures:
+            rate = list(values)
+            for name, position in names.items():
+                rate[position] = _EMPTY_RATE[name]
+            rate[symbol] = _rate_symbol(values[symbol])
+            result.append(rate)
+        if values[at] in measures:
+            result.append(values)
+    return pd.DataFrame(result, columns=columns)
