@@ -379,24 +379,28 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
     the indicators `frame` was built for), and end the validity of the rows they replace or
     that are gone: rows written in proportion to what changed. Returns (written, ended)."""
     columns = _store_columns(publication_id, frame)
-    rows = list(zip(*(columns[c] for c in _STORE), strict=True))
-    before: dict[tuple, tuple[int, tuple]] = {}
-    if len(current):
+    count = len(frame)
+    keep: list[int] = []
+    ended: list[int] = []
+    at: dict = {}
+    if not len(current):  # nothing stored of these indicators yet: every row is new
+        keep = list(range(count))
+    else:
+        rows = list(zip(*(columns[c] for c in _STORE), strict=True))
+        before: dict[tuple, tuple[int, tuple]] = {}
         stored = _store_columns(0, current)
         for row_id, row in zip(current["id"].tolist(),
                                zip(*(stored[c] for c in _STORE), strict=True), strict=True):
             before[row[:4]] = (int(row_id), row)
-    keep: list[int] = []
-    ended: list[int] = []
-    at = {row[:4]: i for i, row in enumerate(rows)} if before else {}
-    for i, row in enumerate(rows):
-        old = before.pop(row[:4], None)
-        if old is not None and old[1] == row:
-            continue
-        if old is not None:
-            ended.append(old[0])
-        keep.append(i)
-    ended += [row_id for row_id, _ in before.values()]  # figures no longer published
+        at = {row[:4]: i for i, row in enumerate(rows)}
+        for i, row in enumerate(rows):
+            old = before.pop(row[:4], None)
+            if old is not None and old[1] == row:
+                continue
+            if old is not None:
+                ended.append(old[0])
+            keep.append(i)
+        ended += [row_id for row_id, _ in before.values()]  # figures no longer published
     if ended:
         keep, ended = _ended_together(keep, ended, current, at)
     for start in range(0, len(ended), _UPDATE_CHUNK):
@@ -405,9 +409,9 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
             .values(valid_to=publication_id))
     if keep:
         written = len(keep)
-        columns["rate_empty"] = [False] * len(rows)
-        keep = _empty_rates_kept(keep, columns)
-        if len(keep) < len(rows):
+        columns["rate_empty"] = [False] * count
+        keep = _empty_rates_kept(keep, columns, frame)
+        if len(keep) < count:
             columns = {name: [values[i] for i in keep] for name, values in columns.items()}
         insert_rows(conn, PublishedFigure.__table__, columns)
         return written, len(ended)
@@ -441,33 +445,49 @@ def _ended_together(keep: list[int], ended: list[int], current: pd.DataFrame,
     return kept, sorted({abs(i) for i in ending})
 
 
-def _empty_rates_kept(keep: list[int], columns: dict[str, list]) -> list[int]:
+def _empty_rates_kept(keep: list[int], columns: dict[str, list], frame: pd.DataFrame
+                      ) -> list[int]:
     """The rows of `keep` to write: a rate with nothing behind it (`..`, no value or
     population, not suppressed) whose count is written too, with the same status, batch,
-    illustrative mark, truth and count shown beside it, is not written; its count's `rate_empty` says it instead
-    (half the rows of an upload without child populations)."""
-    code, measure, area, period = (columns[c] for c in ("indicator_code", "measure",
-                                                          "area_code", "period"))
-    counts = {(code[i], area[i], period[i]): i for i in keep if measure[i] == "count"}
-    if not counts:
+    illustrative mark, truth and count shown beside it, is not written; its count's
+    `rate_empty` says it instead (half the rows of an upload without child populations).
+    Found a column at a time over `frame`, the rows `columns` holds."""
+    kept = np.asarray(keep, dtype=np.int64)
+    measure = frame["measure"].to_numpy(dtype=object)[kept]
+    missing = {name: frame[name].isna().to_numpy()[kept]
+               for name in ("value", "population", "population_year", "base", "den_truth")}
+    empty = (measure == "rate") & ~frame["suppressed"].to_numpy(dtype=bool)[kept]
+    for found in missing.values():
+        empty &= found
+    counts = measure == "count"
+    if not empty.any() or not counts.any():
         return keep
-    same = ("status", "batch_id", "illustrative", "truth", "count")
-    empty = {name: value for name, value in _EMPTY_RATE.items() if name != "measure"}
+    keys = ["indicator_code", "area_code", "period"]
+    pairs = pd.DataFrame({**{k: frame[k].to_numpy(dtype=object)[kept[empty]] for k in keys},
+                          "rate": kept[empty]}).merge(
+        pd.DataFrame({**{k: frame[k].to_numpy(dtype=object)[kept[counts]] for k in keys},
+                      "count": kept[counts]}), on=keys, how="inner")
+    if pairs.empty:
+        return keep
+    rate, count = pairs["rate"].to_numpy(), pairs["count"].to_numpy()
+    same = np.ones(len(pairs), dtype=bool)
+    for name in ("status", "batch_id", "illustrative", "truth", "count"):
+        values = frame[name].to_numpy(dtype=object)
+        gone = frame[name].isna().to_numpy()
+        same &= (gone[rate] & gone[count]) | (~gone[rate] & ~gone[count]
+                                               & (values[rate] == values[count]))
+    symbols = np.array([_rate_symbol(s) for s in
+                        np.asarray(columns["symbol"], dtype=object)[count].tolist()],
+                       dtype=object)
+    same &= np.asarray(columns["symbol"], dtype=object)[rate] == symbols
+    if not same.any():
+        return keep
     flag = columns["rate_empty"]
-    dropped = set()
-    for i in keep:
-        if measure[i] != "rate":
-            continue
-        j = counts.get((code[i], area[i], period[i]))
-        if j is None or flag[j] or any(columns[name][i] != value
-                                       for name, value in empty.items()):
-            continue
-        if any(columns[name][i] != columns[name][j] for name in same) \
-                or columns["symbol"][i] != _rate_symbol(columns["symbol"][j]):
-            continue
-        flag[j] = True
-        dropped.add(i)
-    return [i for i in keep if i not in dropped] if dropped else keep
+    for position in count[same].tolist():
+        flag[position] = True
+    dropped = np.zeros(len(frame), dtype=bool)
+    dropped[rate[same]] = True
+    return kept[~dropped[kept]].tolist()
 
 
 def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
@@ -477,7 +497,7 @@ def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
     for name in _STORE:
         series = frame[name]
         if name in ("suppressed", "illustrative"):
-            columns[name] = [bool(v) for v in series.tolist()]
+            columns[name] = series.to_numpy(dtype=bool).tolist()
             continue
         missing = series.isna().to_numpy()
         if name in ("population_year", "batch_id"):
