@@ -378,14 +378,13 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
     """Store the figures of `frame` that differ from the `current` rows (the current rows of
     the indicators `frame` was built for), and end the validity of the rows they replace or
     that are gone: rows written in proportion to what changed. Returns (written, ended)."""
-    columns = _store_columns(publication_id, frame)
     count = len(frame)
     keep: list[int] = []
     ended: list[int] = []
-    at: dict = {}
     if not len(current):  # nothing stored of these indicators yet: every row is new
         keep = list(range(count))
     else:
+        columns = _store_columns(publication_id, frame)
         rows = list(zip(*(columns[c] for c in _STORE), strict=True))
         before: dict[tuple, tuple[int, tuple]] = {}
         stored = _store_columns(0, current)
@@ -401,21 +400,20 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
                 ended.append(old[0])
             keep.append(i)
         ended += [row_id for row_id, _ in before.values()]  # figures no longer published
-    if ended:
-        keep, ended = _ended_together(keep, ended, current, at)
+        if ended:
+            keep, ended = _ended_together(keep, ended, current, at)
     for start in range(0, len(ended), _UPDATE_CHUNK):
         conn.execute(update(PublishedFigure).where(
             PublishedFigure.id.in_(ended[start:start + _UPDATE_CHUNK]))
             .values(valid_to=publication_id))
-    if keep:
-        written = len(keep)
-        columns["rate_empty"] = [False] * count
-        keep = _empty_rates_kept(keep, columns, frame)
-        if len(keep) < count:
-            columns = {name: [values[i] for i in keep] for name, values in columns.items()}
-        insert_rows(conn, PublishedFigure.__table__, columns)
-        return written, len(ended)
-    return 0, len(ended)
+    if not keep:
+        return 0, len(ended)
+    rows_kept, flagged = _empty_rates_kept(keep, frame)
+    columns = _store_columns(publication_id, frame if len(rows_kept) == count
+                             else frame.iloc[rows_kept])
+    columns["rate_empty"] = np.isin(np.asarray(rows_kept), flagged).tolist()
+    insert_rows(conn, PublishedFigure.__table__, columns)
+    return len(keep), len(ended)
 
 
 def _ended_together(keep: list[int], ended: list[int], current: pd.DataFrame,
@@ -445,71 +443,84 @@ def _ended_together(keep: list[int], ended: list[int], current: pd.DataFrame,
     return kept, sorted({abs(i) for i in ending})
 
 
-def _empty_rates_kept(keep: list[int], columns: dict[str, list], frame: pd.DataFrame
-                      ) -> list[int]:
-    """The rows of `keep` to write: a rate with nothing behind it (`..`, no value or
-    population, not suppressed) whose count is written too, with the same status, batch,
-    illustrative mark, truth and count shown beside it, is not written; its count's
-    `rate_empty` says it instead (half the rows of an upload without child populations).
-    Found a column at a time over `frame`, the rows `columns` holds."""
+def _empty_rates_kept(keep: list[int], frame: pd.DataFrame) -> tuple[list[int], list[int]]:
+    """The rows of `keep` to write, and those of them that stand for their empty rate: a
+    rate with nothing behind it (`..`, no value or population, not suppressed) whose count is
+    written too, with the same status, batch, illustrative mark, truth and count shown beside
+    it, is not written; its count's `rate_empty` says it instead (half the rows of an upload
+    without child populations). Found a column at a time."""
     kept = np.asarray(keep, dtype=np.int64)
     measure = frame["measure"].to_numpy(dtype=object)[kept]
-    missing = {name: frame[name].isna().to_numpy()[kept]
-               for name in ("value", "population", "population_year", "base", "den_truth")}
     empty = (measure == "rate") & ~frame["suppressed"].to_numpy(dtype=bool)[kept]
-    for found in missing.values():
-        empty &= found
+    for name in ("value", "population", "population_year", "base", "den_truth"):
+        empty &= frame[name].isna().to_numpy()[kept]
     counts = measure == "count"
     if not empty.any() or not counts.any():
-        return keep
+        return keep, []
     keys = ["indicator_code", "area_code", "period"]
-    pairs = pd.DataFrame({**{k: frame[k].to_numpy(dtype=object)[kept[empty]] for k in keys},
-                          "rate": kept[empty]}).merge(
-        pd.DataFrame({**{k: frame[k].to_numpy(dtype=object)[kept[counts]] for k in keys},
-                      "count": kept[counts]}), on=keys, how="inner")
-    if pairs.empty:
-        return keep
-    rate, count = pairs["rate"].to_numpy(), pairs["count"].to_numpy()
-    same = np.ones(len(pairs), dtype=bool)
+    key = {k: frame[k].to_numpy(dtype=object) for k in keys}
+    # a rate is built right after its count: paired so first, then by key for any other
+    rates = kept[empty]
+    before = rates - 1
+    written = np.zeros(len(frame), dtype=bool)
+    written[kept[counts]] = True
+    beside = (before >= 0) & written[np.maximum(before, 0)]
+    for k in keys:
+        beside &= key[k][np.maximum(before, 0)] == key[k][rates]
+    rate, count = rates[beside], before[beside]
+    if not beside.all():
+        written[count] = False
+        pairs = pd.DataFrame({**{k: key[k][rates[~beside]] for k in keys},
+                              "rate": rates[~beside]}).merge(
+            pd.DataFrame({**{k: key[k][written] for k in keys},
+                          "count": np.flatnonzero(written)}), on=keys, how="inner")
+        rate = np.concatenate([rate, pairs["rate"].to_numpy(dtype=np.int64)])
+        count = np.concatenate([count, pairs["count"].to_numpy(dtype=np.int64)])
+    if not len(rate):
+        return keep, []
+    same = np.ones(len(rate), dtype=bool)
     for name in ("status", "batch_id", "illustrative", "truth", "count"):
         values = frame[name].to_numpy(dtype=object)
         gone = frame[name].isna().to_numpy()
         same &= (gone[rate] & gone[count]) | (~gone[rate] & ~gone[count]
                                                & (values[rate] == values[count]))
-    symbols = np.array([_rate_symbol(s) for s in
-                        np.asarray(columns["symbol"], dtype=object)[count].tolist()],
-                       dtype=object)
-    same &= np.asarray(columns["symbol"], dtype=object)[rate] == symbols
+    # the rate's symbol: its count's, else `..` (`_rate_symbol`)
+    symbols = frame["symbol"].to_numpy(dtype=object)
+    gone = frame["symbol"].isna().to_numpy()
+    blank = gone[count] | (symbols[count] == "")
+    expected = np.where(blank, "..", symbols[count])
+    same &= ~gone[rate] & (symbols[rate] == expected)
     if not same.any():
-        return keep
-    flag = columns["rate_empty"]
-    for position in count[same].tolist():
-        flag[position] = True
+        return keep, []
     dropped = np.zeros(len(frame), dtype=bool)
     dropped[rate[same]] = True
-    return kept[~dropped[kept]].tolist()
+    return kept[~dropped[kept]].tolist(), count[same].tolist()
 
 
 def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
     """The rows to store, column by column, as plain Python values (None for missing),
     converted a column at a time (a million figures are fourteen million values)."""
-    columns: dict[str, list] = {"publication_id": [publication_id] * len(frame)}
+    count = len(frame)
+    columns: dict[str, list] = {"publication_id": [publication_id] * count}
     for name in _STORE:
         series = frame[name]
         if name in ("suppressed", "illustrative"):
             columns[name] = series.to_numpy(dtype=bool).tolist()
             continue
         missing = series.isna().to_numpy()
+        if missing.all():
+            columns[name] = [None] * count
+            continue
         if name in ("population_year", "batch_id"):
-            values = np.empty(len(series), dtype=object)
-            present = ~missing
-            values[present] = series[present].to_numpy().astype(np.int64).tolist()
+            numbers = series.to_numpy(dtype=float, na_value=np.nan)
+            values = np.where(missing, 0, numbers).astype(np.int64).tolist()
+        elif series.dtype.kind in "fiub":  # numpy numbers: Python ones
+            values = series.to_numpy().tolist()
         else:
-            values = series.to_numpy(dtype=object, copy=True)
-            if series.dtype.kind in "fiub":  # numpy numbers: Python ones
-                values[:] = series.to_numpy().tolist()
-        values[missing] = None
-        columns[name] = values.tolist()
+            values = series.tolist()
+        for i in np.flatnonzero(missing).tolist():
+            values[i] = None
+        columns[name] = values
     return columns
 
 
