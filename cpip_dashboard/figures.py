@@ -1365,7 +1365,8 @@ def protect(built: Built, directory: AreaDirectory, threshold: int,
     hide |= shown & work & _isin(frame["var"], parts)
     # A figure an earlier release hid stays hidden while its value is unchanged.
     stay = earlier.stay_hidden()
-    hide |= shown & work & local & np.array([k in stay for k in _keys(frame)], dtype=bool)
+    if stay:
+        hide |= shown & work & local & np.array([k in stay for k in _keys(frame)], dtype=bool)
     if first_pass:
         hide |= _first_pass(frame, hide, directory, threshold, work)
     hide |= attack.carried
@@ -1728,14 +1729,16 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     counts = frame[(frame["measure"] == COUNT) & frame["value"].notna()]
     shown_counts = dict(zip(counts["var"].tolist(), counts["value"].tolist(), strict=True))
     frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
-    frame["base"] = [shown_counts.get(v) if v is not None else None for v in frame["den_var"]]
+    dens = frame["den_var"].tolist()
+    frame["base"] = [shown_counts.get(v) if v is not None else None for v in dens] \
+        if any(v is not None for v in dens) else np.nan
     frame = frame.astype({"count": "float64", "base": "float64"})
     # the counts behind each figure, kept with it (never shown): what a later release's
     # attacker problem ties its earlier quantities to (`_Releases`)
     truth = built.truth
     frame["truth"] = [truth.get(v) if isinstance(v, tuple) else None for v in frame["var"]]
     frame["den_truth"] = [truth.get(v) if isinstance(v, tuple) else None
-                          for v in frame["den_var"]]
+                          for v in dens] if any(v is not None for v in dens) else np.nan
     frame = frame.astype({"truth": "float64", "den_truth": "float64"})
     return Protected(frame[[*COLUMNS, "truth", "den_truth"]].reset_index(drop=True), findings,
                      list(built.relation_notes),
@@ -1774,4 +1777,6 @@ def _first_pass(frame: pd.DataFrame, hide: pd.Series, directory: AreaDirectory,
 def _isin(column: pd.Series, values: set) -> np.ndarray:
     """column.isin(values) for a column of counts' variables: looked up in the set (pandas
     would hash the whole set again on every call)."""
+    if not values:
+        return np.zeros(len(column), dtype=bool)
     return np.fromiter((v in values for v in column.tolist()), dtype=bool, count=len(column))
