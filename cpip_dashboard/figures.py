@@ -400,16 +400,13 @@ def _counts_and_rates(code: str, counts: pd.DataFrame, variables: list, truth: d
     present = ~np.isnan(value)
     population = np.full(n, np.nan)
     year = np.full(n, np.nan)
-    memo: dict = {}
-    for i, (area, period) in enumerate(zip(areas, periods, strict=True)):
-        key = (area, period.year)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = population_for(None, area, period)
-        if found[0] is not None:
-            population[i] = found[0]
-        if found[1] is not None:
-            year[i] = found[1]
+    if population_for.pop:  # each area and year looked up once
+        keys = list(zip(areas, [period.year for period in periods], strict=True))
+        memo = {key: population_for(None, key[0], period)  # (the year is all it reads)
+                for key, period in dict(zip(keys, periods, strict=True)).items()}
+        found = [memo[key] for key in keys]
+        population[:] = [np.nan if p is None else p for p, _ in found]
+        year[:] = [np.nan if y is None else y for _, y in found]
     has_year = ~np.isnan(year)
     with np.errstate(divide="ignore", invalid="ignore"):
         rated = present & ~np.isnan(population) & (population != 0)
