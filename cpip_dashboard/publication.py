@@ -7,7 +7,10 @@ it (`publication_id`) until the one that replaced or withdrew it (`valid_to`; No
 current). So the figures of data version N are the rows with `publication_id <= N` and no
 `valid_to` or one after N, a publication writes rows in proportion to what changed, and the
 rows together are everything ever published: the attacker's knowledge (CONTRACT.md
-`audit-disclosure`).
+`audit-disclosure`). A count row may also stand for its rate when that rate is empty (`..`,
+nothing behind it: no child population loaded), over the same validity (`rate_empty`,
+migration 0010): `stored_rows`, `series` and `area_series` give that rate back as a row of its
+own, so every reader sees the figures as built.
 
 When a change touches indicator values, populations or definitions, the figures of the
 indicators it touches and of every indicator related to them (`figures.family`) are built,
