@@ -7,7 +7,10 @@ it (`publication_id`) until the one that replaced or withdrew it (`valid_to`; No
 current). So the figures of data version N are the rows with `publication_id <= N` and no
 `valid_to` or one after N, a publication writes rows in proportion to what changed, and the
 rows together are everything ever published: the attacker's knowledge (CONTRACT.md
-`audit-disclosure`).
+`audit-disclosure`). A count row may also stand for its rate when that rate is empty (`..`,
+nothing behind it: no child population loaded), over the same validity (`rate_empty`,
+migration 0010): `stored_rows`, `series` and `area_series` give that rate back as a row of its
+own, so every reader sees the figures as built.
 
 When a change touches indicator values, populations or definitions, the figures of the
 indicators it touches and of every indicator related to them (`figures.family`) are built,
@@ -204,14 +207,44 @@ def stored_rows(conn: Connection, codes: set[str] | None = None,
     if version is not None:
         where += [PublishedFigure.publication_id <= version,
                   or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to > version)]
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN]).where(*where)
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN],
+                               PublishedFigure.rate_empty).where(*where)
                         .order_by(PublishedFigure.id))
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=KNOWN)
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*KNOWN, "rate_empty"])
+    frame = _with_empty_rates(frame)
     frame = frame.astype({"value": "float64", "count": "float64", "population": "float64",
                           "base": "float64", "truth": "float64", "den_truth": "float64",
                           "valid_to": "float64", "symbol": object, "status": object})
     frame["suppressed"] = frame["suppressed"].astype(bool)
     return frame
+
+
+# the columns of a rate that an empty-rate count row stands for, beyond the count's own
+_EMPTY_RATE = {"measure": "rate", "value": None, "suppressed": False, "population": None,
+               "population_year": None, "base": None, "den_truth": None}
+
+
+def _rate_symbol(symbol: object) -> str:
+    """An empty rate's symbol: its count's (when missing), else `..`."""
+    return symbol if isinstance(symbol, str) and symbol else ".."
+
+
+def _with_empty_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows with, after each count row that also stands for its empty rate
+    (`rate_empty`), that rate's row (its id the count's, negated): the rows as written."""
+    flagged = frame["rate_empty"].fillna(False).astype(bool).to_numpy() if len(frame) \
+        else np.zeros(0, dtype=bool)
+    frame = frame.drop(columns="rate_empty")
+    if not flagged.any():
+        return frame
+    rates = frame[flagged].copy()
+    rates["id"] = -rates["id"]
+    rates["symbol"] = [_rate_symbol(symbol) for symbol in rates["symbol"].tolist()]
+    for name, value in _EMPTY_RATE.items():
+        rates[name] = value
+    order = np.concatenate([np.arange(len(frame)) * 2, np.flatnonzero(flagged) * 2 + 1])
+    both = pd.concat([frame, rates], ignore_index=True)
+    return both.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 MARKERS = {"provisional": "p", "revised": "r"}  # the status shown beside a figure
@@ -349,55 +382,149 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
     """Store the figures of `frame` that differ from the `current` rows (the current rows of
     the indicators `frame` was built for), and end the validity of the rows they replace or
     that are gone: rows written in proportion to what changed. Returns (written, ended)."""
-    columns = _store_columns(publication_id, frame)
-    rows = list(zip(*(columns[c] for c in _STORE), strict=True))
-    before: dict[tuple, tuple[int, tuple]] = {}
-    if len(current):
+    count = len(frame)
+    keep: list[int] = []
+    ended: list[int] = []
+    if not len(current):  # nothing stored of these indicators yet: every row is new
+        keep = list(range(count))
+    else:
+        columns = _store_columns(publication_id, frame)
+        rows = list(zip(*(columns[c] for c in _STORE), strict=True))
+        before: dict[tuple, tuple[int, tuple]] = {}
         stored = _store_columns(0, current)
         for row_id, row in zip(current["id"].tolist(),
                                zip(*(stored[c] for c in _STORE), strict=True), strict=True):
             before[row[:4]] = (int(row_id), row)
-    keep: list[int] = []
-    ended: list[int] = []
-    for i, row in enumerate(rows):
-        old = before.pop(row[:4], None)
-        if old is not None and old[1] == row:
-            continue
-        if old is not None:
-            ended.append(old[0])
-        keep.append(i)
-    ended += [row_id for row_id, _ in before.values()]  # figures no longer published
+        at = {row[:4]: i for i, row in enumerate(rows)}
+        for i, row in enumerate(rows):
+            old = before.pop(row[:4], None)
+            if old is not None and old[1] == row:
+                continue
+            if old is not None:
+                ended.append(old[0])
+            keep.append(i)
+        ended += [row_id for row_id, _ in before.values()]  # figures no longer published
+        if ended:
+            keep, ended = _ended_together(keep, ended, current, at)
     for start in range(0, len(ended), _UPDATE_CHUNK):
         conn.execute(update(PublishedFigure).where(
             PublishedFigure.id.in_(ended[start:start + _UPDATE_CHUNK]))
             .values(valid_to=publication_id))
-    if keep:
-        if len(keep) < len(rows):
-            columns = {name: [values[i] for i in keep] for name, values in columns.items()}
-        insert_rows(conn, PublishedFigure.__table__, columns)
+    if not keep:
+        return 0, len(ended)
+    rows_kept, flagged = _empty_rates_kept(keep, frame)
+    columns = _store_columns(publication_id, frame if len(rows_kept) == count
+                             else frame.iloc[rows_kept])
+    columns["rate_empty"] = np.isin(np.asarray(rows_kept), flagged).tolist()
+    insert_rows(conn, PublishedFigure.__table__, columns)
     return len(keep), len(ended)
+
+
+def _ended_together(keep: list[int], ended: list[int], current: pd.DataFrame,
+                    at: dict) -> tuple[list[int], list[int]]:
+    """A count row standing for its empty rate (`rate_empty`; the rate's id is the count's,
+    negated) ends with it: when only one of the two changes, the row ends and the other one
+    is written again (`keep`, positions in the new rows `at` their keys). Returns `keep`
+    and the stored ids to end."""
+    ending = set(ended)
+    stored = set(current["id"].tolist())
+    carriers = {abs(i) for i in ending if i < 0} | {
+        i for i in ending if i > 0 and -i in stored}
+    if not carriers:
+        return keep, ended
+    keys = {int(i): (c, m, a, p) for i, c, m, a, p in zip(
+        current["id"].tolist(), current["indicator_code"].tolist(),
+        current["measure"].tolist(), current["area_code"].tolist(),
+        current["period"].tolist(), strict=True)}
+    again = set()
+    for carrier in carriers:
+        for row_id in (carrier, -carrier):
+            if row_id not in ending and row_id in keys:
+                position = at.get(keys[row_id])
+                if position is not None:
+                    again.add(position)
+    kept = sorted(set(keep) | again)
+    return kept, sorted({abs(i) for i in ending})
+
+
+def _empty_rates_kept(keep: list[int], frame: pd.DataFrame) -> tuple[list[int], list[int]]:
+    """The rows of `keep` to write, and those of them that stand for their empty rate: a
+    rate with nothing behind it (`..`, no value or population, not suppressed) whose count is
+    written too, with the same status, batch, illustrative mark, truth and count shown beside
+    it, is not written; its count's `rate_empty` says it instead (half the rows of an upload
+    without child populations). Found a column at a time."""
+    kept = np.asarray(keep, dtype=np.int64)
+    measure = frame["measure"].to_numpy(dtype=object)[kept]
+    empty = (measure == "rate") & ~frame["suppressed"].to_numpy(dtype=bool)[kept]
+    for name in ("value", "population", "population_year", "base", "den_truth"):
+        empty &= frame[name].isna().to_numpy()[kept]
+    counts = measure == "count"
+    if not empty.any() or not counts.any():
+        return keep, []
+    keys = ["indicator_code", "area_code", "period"]
+    key = {k: frame[k].to_numpy(dtype=object) for k in keys}
+    # a rate is built right after its count: paired so first, then by key for any other
+    rates = kept[empty]
+    before = rates - 1
+    written = np.zeros(len(frame), dtype=bool)
+    written[kept[counts]] = True
+    beside = (before >= 0) & written[np.maximum(before, 0)]
+    for k in keys:
+        beside &= key[k][np.maximum(before, 0)] == key[k][rates]
+    rate, count = rates[beside], before[beside]
+    if not beside.all():
+        written[count] = False
+        pairs = pd.DataFrame({**{k: key[k][rates[~beside]] for k in keys},
+                              "rate": rates[~beside]}).merge(
+            pd.DataFrame({**{k: key[k][written] for k in keys},
+                          "count": np.flatnonzero(written)}), on=keys, how="inner")
+        rate = np.concatenate([rate, pairs["rate"].to_numpy(dtype=np.int64)])
+        count = np.concatenate([count, pairs["count"].to_numpy(dtype=np.int64)])
+    if not len(rate):
+        return keep, []
+    same = np.ones(len(rate), dtype=bool)
+    for name in ("status", "batch_id", "illustrative", "truth", "count"):
+        values = frame[name].to_numpy(dtype=object)
+        gone = frame[name].isna().to_numpy()
+        same &= (gone[rate] & gone[count]) | (~gone[rate] & ~gone[count]
+                                               & (values[rate] == values[count]))
+    # the rate's symbol: its count's, else `..` (`_rate_symbol`)
+    symbols = frame["symbol"].to_numpy(dtype=object)
+    gone = frame["symbol"].isna().to_numpy()
+    blank = gone[count] | (symbols[count] == "")
+    expected = np.where(blank, "..", symbols[count])
+    same &= ~gone[rate] & (symbols[rate] == expected)
+    if not same.any():
+        return keep, []
+    dropped = np.zeros(len(frame), dtype=bool)
+    dropped[rate[same]] = True
+    return kept[~dropped[kept]].tolist(), count[same].tolist()
 
 
 def _store_columns(publication_id: int, frame: pd.DataFrame) -> dict[str, list]:
     """The rows to store, column by column, as plain Python values (None for missing),
     converted a column at a time (a million figures are fourteen million values)."""
-    columns: dict[str, list] = {"publication_id": [publication_id] * len(frame)}
+    count = len(frame)
+    columns: dict[str, list] = {"publication_id": [publication_id] * count}
     for name in _STORE:
         series = frame[name]
         if name in ("suppressed", "illustrative"):
-            columns[name] = [bool(v) for v in series.tolist()]
+            columns[name] = series.to_numpy(dtype=bool).tolist()
             continue
         missing = series.isna().to_numpy()
+        if missing.all():
+            columns[name] = [None] * count
+            continue
         if name in ("population_year", "batch_id"):
-            values = np.empty(len(series), dtype=object)
-            present = ~missing
-            values[present] = series[present].to_numpy().astype(np.int64).tolist()
+            numbers = series.to_numpy(dtype=float, na_value=np.nan)
+            values = np.where(missing, 0, numbers).astype(np.int64).tolist()
+        elif series.dtype.kind in "fiub":  # numpy numbers: Python ones
+            values = series.to_numpy().tolist()
         else:
-            values = series.to_numpy(dtype=object, copy=True)
-            if series.dtype.kind in "fiub":  # numpy numbers: Python ones
-                values[:] = series.to_numpy().tolist()
-        values[missing] = None
-        columns[name] = values.tolist()
+            values = series.tolist()
+        for i in np.flatnonzero(missing).tolist():
+            values[i] = None
+        columns[name] = values
     return columns
 
 
@@ -411,15 +538,18 @@ def area_series(conn: Connection, pairs: list[tuple[str, str]],
     current = latest(conn)
     if current is None or current.figures_from is None or not pairs:
         return {pair: empty for pair in pairs}
+    measures = {measure for _, measure in pairs}
     rows = conn.execute(select(PublishedFigure.indicator_code, PublishedFigure.measure,
-                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS],
+                               PublishedFigure.rate_empty).where(
         PublishedFigure.valid_to.is_(None),
         PublishedFigure.indicator_code.in_(sorted({code for code, _ in pairs})),
-        PublishedFigure.measure.in_(sorted({measure for _, measure in pairs})),
+        PublishedFigure.measure.in_(sorted(measures | ({"count"} if "rate" in measures
+                                                       else set()))),
         PublishedFigure.area_code.in_(areas)).order_by(PublishedFigure.period,
                                                        PublishedFigure.area_code))
-    every = _typed(pd.DataFrame([tuple(r) for r in rows],
-                                columns=["indicator_code", "measure", *SERIES_COLUMNS]))
+    every = _typed(_series_rows(rows, ["indicator_code", "measure", *SERIES_COLUMNS],
+                                measures))
     groups = {key: rows for key, rows in every.groupby(["indicator_code", "measure"], sort=False)}
     return {pair: groups[pair][SERIES_COLUMNS].reset_index(drop=True) if pair in groups
             else _typed(empty) for pair in pairs}
@@ -438,9 +568,34 @@ def series(conn: Connection, code: str, measure: str,
     current = latest(conn)
     if current is None or current.figures_from is None:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS]).where(
+    rows = conn.execute(select(PublishedFigure.measure,
+                               *[getattr(PublishedFigure, c) for c in SERIES_COLUMNS],
+                               PublishedFigure.rate_empty).where(
         PublishedFigure.valid_to.is_(None),
-        PublishedFigure.indicator_code == code, PublishedFigure.measure == measure,
+        PublishedFigure.indicator_code == code,
+        PublishedFigure.measure.in_([measure, "count"]) if measure == "rate"
+        else PublishedFigure.measure == measure,
         *([] if areas is None else [PublishedFigure.area_code.in_(areas)]))
         .order_by(PublishedFigure.period, PublishedFigure.area_code))
-    return _typed(pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS))
+    return _typed(_series_rows(rows, ["measure", *SERIES_COLUMNS], {measure})[SERIES_COLUMNS])
+
+
+def _series_rows(rows, columns: list[str], measures: set[str]) -> pd.DataFrame:
+    """Stored rows (`columns`, then `rate_empty`) as the figures of `measures`: a count row
+    that stands for its empty rate gives that rate when rates are asked for (and itself only
+    when counts are)."""
+    result = []
+    at = columns.index("measure")
+    names = {name: columns.index(name) for name in _EMPTY_RATE if name in columns}
+    symbol = columns.index("symbol")
+    for row in rows:
+        *values, rate_empty = tuple(row)
+        if values[at] == "count" and rate_empty and "rate" in measures:
+            rate = list(values)
+            for name, position in names.items():
+                rate[position] = _EMPTY_RATE[name]
+            rate[symbol] = _rate_symbol(values[symbol])
+            result.append(rate)
+        if values[at] in measures:
+            result.append(values)
+    return pd.DataFrame(result, columns=columns)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -339,6 +340,9 @@ class PublishedFigure(Base):
     # problem ties this release's quantities to (figures._Releases)
     truth: Mapped[float | None] = mapped_column(Float)
     den_truth: Mapped[float | None] = mapped_column(Float)
+    # a count row that also stands for its empty rate (`..`, nothing behind it), over the
+    # same validity (migration 0010; publication.stored_rows gives both rows back)
+    rate_empty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_published_figure_current", "valid_to", "indicator_code", "measure",
