@@ -11,7 +11,8 @@ The worker is a fresh interpreter (`python -I`, the project root on its path), s
 nothing with the server or command line that started it; its bytes go in on standard input and
 its rows come back pickled on standard output, unpickled with a loader that accepts only plain
 values (lists, tuples, text, numbers, dates and times): a worker subverted by a file still
-cannot make the parent build any other object. Starting it costs about 0.1 s.
+cannot make the parent build any other object. Starting it costs about 0.1 s
+(README Performance).
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ import time
 from pathlib import Path
 
 from .. import config
-from .reading import RawSheet, ReadError, read_here
+from .reading import RawSheet, ReadError
 
 log = logging.getLogger(__name__)
 
 ROOT = str(Path(__file__).resolve().parent.parent.parent)
+# the worker imports only what it reads with (`worker_child`): not this module, whose
+# configuration, logging and subprocess imports cost it about 50 ms of a 170 ms start
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-        "from cpip_dashboard.imports.worker import child_main; child_main()")
+        "from cpip_dashboard.imports.worker_child import child_main; child_main()")
 
 
 def read_bounded(name: str, data: bytes, max_mb: int, *, memory_mb: int | None = None,
@@ -85,29 +88,6 @@ def _memory_sentence(name: str, memory_mb: int) -> str:
     return (f"{name} needs more than the {memory_mb:,} MB of memory allowed for reading a file, "
             "so it was stopped and nothing was loaded: delete unused rows, columns and sheets "
             "(or split it into smaller files) and upload it again.")
-
-
-def child_main() -> None:
-    """In the worker: cap the address space, read standard input, write plain values."""
-    import gc
-    import resource
-
-    gc.disable()  # a sheet is a million small objects and no cycles (see pipeline.gc_paused)
-    header = json.loads(sys.stdin.buffer.readline())
-    limit = int(header["memory_mb"]) * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS,
-                       (limit, limit if hard == resource.RLIM_INFINITY else min(limit, hard)))
-    try:
-        sheets = read_here(header["name"], sys.stdin.buffer.read(), int(header["max_mb"]))
-        payload = pickle.dumps(("sheets", [(s.name, s.rows, s.decimal_comma) for s in sheets]),
-                               protocol=pickle.HIGHEST_PROTOCOL)
-    except ReadError as exc:
-        payload = pickle.dumps(("error", str(exc)))
-    except MemoryError:
-        payload = pickle.dumps(("memory",))
-    sys.stdout.buffer.write(payload)
-    sys.stdout.buffer.flush()
 
 
 _ALLOWED = {("datetime", "datetime"): dt.datetime, ("datetime", "date"): dt.date,
