@@ -4,7 +4,7 @@ Target (issue 19): at most 3.0 (2.0 is the aim), with the publication's own shar
 PostgreSQL too when `--pg-url` (an admin URL) or `TEST_DATABASE_URL` is given.
 
 The import pauses Python's cyclic garbage collector while it runs (see
-`imports.pipeline.gc_paused`). The ratio is against calamine read as any program would call it;
+`batches.pipeline.gc_paused`). The ratio is against calamine read as any program would call it;
 the last column is against the same read with the collector paused too, the stricter figure.
 
     python benchmarks/import_100k.py [--rows 100000] [--pg-url postgresql+psycopg://...]

@@ -8,6 +8,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 quick = "--quick" in sys.argv[1:]
 for script, args in (("trend_query.py", []), ("import_100k.py", []), ("revision.py", []),
-                     ("load.py", ["--quick"] if quick else [])):
+                     ("worker_start.py", []), ("load.py", ["--quick"] if quick else [])):
     print(f"== {script} {' '.join(args)}".rstrip(), flush=True)
     subprocess.run([sys.executable, str(HERE / script), *args], check=True)

@@ -5,6 +5,16 @@ Databases
                      needs `TEST_DATABASE_URL` (an admin URL; `.ci/run` starts one). Outside CI a
                      missing PostgreSQL skips those tests with a reason; in CI (`CI=true`) it
                      fails them.
+    PostgreSQL roles as deployed (README "Deployment"): the fixtures create `cpip_owner`, which
+                     owns every test database and runs the migrations (`init_db`, as `init-db`
+                     does), and `cpip_app`, granted `audit.app_role_grants` by the owner. A
+                     PostgreSQL URL handed to a test is `cpip_app`'s: the dashboard's writes
+                     in the tests (imports, approvals, rollbacks, packs, the audit trail) run
+                     with the app's grants, never as a superuser. `as_role(url, "owner")` (to
+                     migrate, or to change the history behind the dashboard's back) and
+                     `as_role(url, "admin")` (the superuser) name the same database;
+                     `behind_the_dashboard(engine)` a transaction as the owner (or, on SQLite,
+                     on `engine`) for a test that changes stored rows itself.
     `db_url`         a fresh database at the latest schema with the reference data, no batches.
     `sample_url`     a fresh database holding the sample data (batch 1, illustrative).
     `engine`, `sample_engine`   engines on those, disposed after the test.
@@ -38,6 +48,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,6 +86,60 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
+OWNER_ROLE, APP_ROLE = "cpip_owner", "cpip_app"
+# only used where the server asks for one (`.ci/run` and pg_start.sh trust loopback)
+ROLE_PASSWORDS = {OWNER_ROLE: "cpip-owner-test", APP_ROLE: "cpip-app-test"}
+ROLES_LOCK_KEY = 720_499  # advisory lock: one pytest worker at a time creates the roles
+
+
+def as_role(url: str, role: str) -> str:
+    """The PostgreSQL database of `url` as `role`: "app" (`cpip_app`), "owner" (`cpip_owner`)
+    or "admin" (the superuser of TEST_DATABASE_URL)."""
+    parsed = make_url(url)
+    if role == "admin":
+        admin = make_url(PG_ADMIN_URL)
+        parsed = parsed.set(username=admin.username, password=admin.password)
+    else:
+        name = {"app": APP_ROLE, "owner": OWNER_ROLE}[role]
+        parsed = parsed.set(username=name, password=ROLE_PASSWORDS[name])
+    return parsed.render_as_string(hide_password=False)
+
+
+@contextmanager
+def behind_the_dashboard(engine):
+    """One transaction on `engine`'s database with the rights of someone changing stored rows
+    behind the dashboard's back (a test setting up what the dashboard itself never writes): on
+    PostgreSQL as the owner role, since the tests' own role, the app's, may not
+    (test_app_role.py); on SQLite through `engine` itself."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    owner = make_engine(as_role(engine.url.render_as_string(hide_password=False), "owner"))
+    try:
+        with owner.begin() as conn:
+            yield conn
+    finally:
+        owner.dispose()
+
+
+def ensure_roles(admin) -> None:
+    """Create `cpip_owner` and `cpip_app` on the test server if missing: ordinary login roles
+    (no superuser, no CREATEDB, no CREATEROLE), as README "Deployment" creates them."""
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ROLES_LOCK_KEY})
+        try:
+            have = set(conn.execute(text(
+                "SELECT rolname FROM pg_roles WHERE rolname IN (:owner, :app)"),
+                {"owner": OWNER_ROLE, "app": APP_ROLE}).scalars())
+            for role, password in ROLE_PASSWORDS.items():
+                if role not in have:
+                    conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB '
+                                      f"NOCREATEROLE PASSWORD '{password}'"))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ROLES_LOCK_KEY})
+
+
 class Databases:
     """Builds template databases once, then hands out fresh copies."""
 
@@ -82,12 +147,13 @@ class Databases:
         self.workdir = workdir
         self.templates: dict[tuple[str, bool], str] = {}
         self.created_pg: list[str] = []
+        self.roles_ready = False
 
     def _admin(self):
         return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
-    def _pg_url(self, name: str) -> str:
-        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    def _pg_url(self, name: str, role: str = "app") -> str:
+        return as_role(make_url(PG_ADMIN_URL).set(database=name).render_as_string(False), role)
 
     def _build(self, backend: str, sample: bool) -> str:
         key = (backend, sample)
@@ -99,17 +165,26 @@ class Databases:
         else:
             db = f"cpip_tpl_{'sample' if sample else 'empty'}_{os.getpid()}"
             admin = self._admin()
+            if not self.roles_ready:
+                ensure_roles(admin)
+                self.roles_ready = True
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{db}"'))
+                conn.execute(text(f'CREATE DATABASE "{db}" OWNER "{OWNER_ROLE}"'))
             admin.dispose()
             self.created_pg.append(db)
-            url = self._pg_url(db)
+            url = self._pg_url(db, "owner")  # the owner migrates, as `init-db` in deployment
         engine = make_engine(url)
         init_db(engine, sample=sample, user="test fixture")
         if backend == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:  # then grants the app role its privileges (copied with the template)
+            from cpip_dashboard.store.audit import app_role_grants
+
+            with engine.begin() as conn:
+                for statement in app_role_grants(APP_ROLE):
+                    conn.exec_driver_sql(statement)
         engine.dispose()
         self.templates[key] = url
         return url
@@ -124,8 +199,8 @@ class Databases:
         db = f"cpip_t_{uuid.uuid4().hex[:12]}"
         admin = self._admin()
         with admin.connect() as conn:
-            conn.execute(text(
-                f'CREATE DATABASE "{db}" TEMPLATE "{make_url(template).database}"'))
+            conn.execute(text(f'CREATE DATABASE "{db}" TEMPLATE "{make_url(template).database}" '
+                              f'OWNER "{OWNER_ROLE}"'))
         admin.dispose()
         self.created_pg.append(db)
         return self._pg_url(db)

@@ -162,3 +162,32 @@ def far_cell_xlsx(dimension: str | None = "keep", cells: tuple[str, ...] = ("A1"
                 data = text.encode()
             target.writestr(info, data)
     return out.getvalue()
+
+
+def doctype_xlsx(kind: str) -> bytes:
+    """An Updates workbook whose shared strings start with a DOCTYPE: `laughs` declares ten
+    entities each ten times the one before (the "billion laughs": 10^9 characters once
+    expanded) and uses the last in a cell; `external` declares an entity read from
+    /etc/passwd (an external entity) and uses it."""
+    import zipfile
+
+    if kind == "laughs":
+        entities = '<!ENTITY l0 "lol">' + "".join(
+            f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+        use = "&l9;"
+    else:
+        entities = '<!ENTITY l9 SYSTEM "file:///etc/passwd">'
+        use = "&l9;"
+    source = zipfile.ZipFile(io.BytesIO(xlsx({"Updates": [
+        ["Action ID", "Reporting date", "RAG", "Commentary"],
+        ["NEG-1", "2024-10-01", "Amber", "ENTITY-HERE"]]})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                head, body = data.split(b"?>", 1)
+                data = (head + b"?>" + f"<!DOCTYPE sst [{entities}]>".encode()
+                        + body.replace(b"ENTITY-HERE", use.encode()))
+            target.writestr(info, data)
+    return out.getvalue()

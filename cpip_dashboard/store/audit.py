@@ -127,15 +127,47 @@ def verify(conn: Connection) -> Verdict:
                    f"The audit trail is whole: {count} row{'s' if count != 1 else ''}{last}.")
 
 
+# What the dashboard's own role (the one in the running app's `DATABASE_URL`) may do, table by
+# table (README "Deployment", deploy/app_role.sql): read everything; add rows to the history and
+# the trail; change only the columns that record a batch's decision and the publication a
+# figure stops at. The reference tables are init-db's, run as the owner. Nothing is deleted or
+# truncated. Every table the schema has is named here (tests/store/test_app_role.py).
+APP_ROLE_PRIVILEGES: dict[str, str] = {
+    "alembic_version": "SELECT",
+    "area": "SELECT",
+    "area_alias": "SELECT",
+    "workstream": "SELECT",
+    "review_criterion": "SELECT",
+    "audit_event": "SELECT, INSERT",
+    "upload_batch": ("SELECT, INSERT, UPDATE (state, approved_by, approved_by_id, approved_at, "
+                     "rejected_by, rejected_by_id, rejected_at, rejected_reason, rolled_back_by, "
+                     "rolled_back_by_id, rolled_back_at)"),
+    "batch_preview": "SELECT, INSERT",
+    "indicator": "SELECT, INSERT",
+    "action": "SELECT, INSERT",
+    "action_update": "SELECT, INSERT",
+    "meeting": "SELECT, INSERT",
+    "population": "SELECT, INSERT",
+    "indicator_value": "SELECT, INSERT",
+    "review_assessment": "SELECT, INSERT",
+    "meeting_pack": "SELECT, INSERT",
+    "publication": "SELECT, INSERT, UPDATE (figures_from, summary_json)",
+    "published_figure": "SELECT, INSERT, UPDATE (valid_to)",
+}
+
+
 def app_role_grants(role: str) -> list[str]:
-    """PostgreSQL: what the dashboard's own role (the one in `DATABASE_URL` of the running app)
-    is granted, run by the owner role after `init-db` (README "Deployment"): everything it needs
-    on every table, but on the audit trail only SELECT and INSERT. `role` is an SQL identifier
-    written by the administrator, quoted here."""
+    """PostgreSQL: the statements the owner role runs after `init-db` (and again after an
+    upgrade) to give the app role `role` exactly `APP_ROLE_PRIVILEGES`: whatever it held
+    before is revoked first, so running them again leaves the same grants. `role` is an SQL
+    identifier written by the administrator, quoted here."""
     quoted = '"' + role.replace('"', '""') + '"'
     return [
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {quoted}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+        *(f'GRANT {privileges} ON "{table}" TO {quoted}'
+          for table, privileges in APP_ROLE_PRIVILEGES.items()),
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
     ]

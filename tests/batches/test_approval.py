@@ -24,6 +24,7 @@ from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.models import AuditEvent, IndicatorValue, UploadBatch
 from cpip_dashboard.views import common, pack
+from tests.conftest import behind_the_dashboard
 from tests.files import csv, xlsx
 from tests.pdf import pdf_text
 from tests.snapshots import snapshot
@@ -514,7 +515,7 @@ def test_an_email_changed_at_the_provider_does_not_let_the_uploader_approve(samp
 
 def test_an_upload_recorded_by_email_before_identities_is_matched_by_that_email(sample_engine):
     upload(sample_engine, UPDATE)
-    with sample_engine.begin() as conn:  # as migration 0008 leaves a batch uploaded before it
+    with behind_the_dashboard(sample_engine) as conn:  # as 0008 left a batch uploaded before it
         conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == 2).values(
             uploaded_by="ann@gov.scot", uploaded_by_id=None))
     for same in (person("ANN@gov.scot", "secretariat", "Ann", sub="new-subject"),

@@ -8,10 +8,11 @@ module's limit is a sentence too."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from cpip_dashboard.imports import reading
+from cpip_dashboard.imports import reading, worker
 from cpip_dashboard.imports.reading import ReadError, read_here
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.store.db import make_engine
@@ -123,9 +124,17 @@ def test_the_worker_reads_what_this_process_reads():
         [(s.name, s.rows, s.decimal_comma) for s in read_here("u.xlsx", book, 20)]
 
 
-def test_a_worker_over_its_memory_is_stopped_with_a_sentence():
+@pytest.fixture(params=["reader server", "fresh interpreter"])
+def worker_kind(request, monkeypatch) -> str:
+    """Each worker test twice: the worker a fork of the reader server (the default), or a
+    fresh interpreter (when the server cannot be had)."""
+    monkeypatch.setattr(worker, "USE_SERVER", request.param == "reader server")
+    return request.param
+
+
+def test_a_worker_over_its_memory_is_stopped_with_a_sentence(worker_kind):
     """A 50,000-row sheet needs well over 64 MB to read; with that limit the worker fails and
-    the read is refused in a sentence (this process is untouched)."""
+    the read is refused in a sentence (this process, and the reader server, untouched)."""
     rows = [["Action ID", "Title", "Lead", "Commentary"]] + [
         [f"NEG-{i}", f"Title {i}", "Lead", "Some commentary " * 4] for i in range(50_000)]
     with pytest.raises(ReadError) as refused:
@@ -134,15 +143,89 @@ def test_a_worker_over_its_memory_is_stopped_with_a_sentence():
         "heavy.xlsx needs more than the 64 MB of memory allowed for reading a file, so it was "
         "stopped and nothing was loaded: delete unused rows, columns and sheets (or split it "
         "into smaller files) and upload it again.")
+    assert read_file("light.xlsx", xlsx({"Updates": [["Action ID"], ["NEG-1"]]}), 20)
 
 
-def test_a_worker_over_its_time_is_killed_with_a_sentence():
+def test_a_worker_over_its_time_is_killed_with_a_sentence(worker_kind):
     book = xlsx({"Updates": [["Action ID"], ["NEG-1"]]})
     with pytest.raises(ReadError) as refused:
         read_file("slow.xlsx", book, 20, seconds=0.001)
     assert str(refused.value).startswith(
         "slow.xlsx took more than 0.001 seconds to read, so it was stopped and nothing was "
         "loaded")
+
+
+def test_a_fork_of_the_reader_server_over_its_time_is_killed_and_the_server_serves_on(
+        monkeypatch, caplog):
+    """The fork reading the file is killed; the server that forked it stays, and serves the
+    next file (its forks start in milliseconds: one server for the process)."""
+    import time
+
+    monkeypatch.setattr(worker, "USE_SERVER", True)
+    assert read_file("first.csv", b"Action ID\r\nNEG-1\r\n", 20)
+    server = worker._server[0]
+    rows = [["Action ID", "Title", "Lead", "Commentary"]] + [
+        [f"NEG-{i}", f"Title {i}", "Lead", "Some commentary " * 4] for i in range(50_000)]
+    with caplog.at_level("WARNING", logger=worker.__name__), \
+            pytest.raises(ReadError, match=r"took more than 0\.2 seconds"):
+        read_file("slow.xlsx", xlsx({"Actions": rows}), 20, seconds=0.2)
+    killed = int(caplog.records[-1].getMessage().rsplit("worker ", 1)[1].split()[0])
+    assert killed != server.pid
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{killed}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{killed}").exists()  # gone, and reaped
+    assert server.poll() is None and worker._server[0] is server
+    started = time.perf_counter()
+    assert read_file("next.csv", b"Action ID\r\nNEG-2\r\n", 20)[0].rows[1] == ["NEG-2"]
+    assert time.perf_counter() - started < 5
+    assert worker._server[0] is server
+
+
+def test_a_reader_server_that_died_is_started_again(monkeypatch):
+    monkeypatch.setattr(worker, "USE_SERVER", True)
+    assert read_file("first.csv", b"Action ID\r\nNEG-1\r\n", 20)
+    server, folder = worker._server[0], Path(worker._server[1]).parent
+    server.kill()
+    server.wait()
+    assert read_file("again.csv", b"Action ID\r\nNEG-3\r\n", 20)[0].rows[1] == ["NEG-3"]
+    assert worker._server[0] is not server and worker._server[0].poll() is None
+    assert not folder.exists()  # the dead server's socket folder is removed
+
+
+@pytest.mark.parametrize("how", ["exits", "is killed", "is stopped with its group"])
+def test_the_reader_server_ends_with_the_process_that_started_it(how):
+    """Nothing is left behind: neither the server nor its socket folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    script = ("import sys, time; from cpip_dashboard.imports import worker; "
+              "worker.read_file('a.csv', b'Action ID\\r\\nNEG-1\\r\\n', 20); "
+              "print(worker._server[0].pid, worker._server[1], flush=True); "
+              + ("time.sleep(60)" if how != "exits" else "pass"))
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        pid, socket_path = process.stdout.readline().split()
+        if how == "is killed":
+            process.kill()
+        elif how == "is stopped with its group":
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while (Path(f"/proc/{pid}").exists() or Path(socket_path).parent.exists()) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists(), "the reader server outlived its process"
+        assert not Path(socket_path).parent.exists(), "its socket folder was left behind"
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.mark.parametrize("name,value,message", [

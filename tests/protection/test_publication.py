@@ -16,6 +16,7 @@ from cpip_dashboard.batches.rollback import rollback
 from cpip_dashboard.protection import figures, publication, series
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.models import IndicatorValue, Publication, PublishedFigure
+from tests.conftest import behind_the_dashboard
 from tests.files import xlsx
 
 
@@ -59,7 +60,7 @@ def test_the_sample_data_passes_the_audit(sample_url, sample_engine, monkeypatch
 
 def show_a_small_count(engine) -> IndicatorValue:
     """Switch one protection off: show a suppressed small count of Orkney's as stored."""
-    with engine.begin() as conn:
+    with behind_the_dashboard(engine) as conn:
         current = publication.latest(conn).figures_from
         small = conn.execute(select(IndicatorValue).where(
             IndicatorValue.area_code == "S12000023", IndicatorValue.value > 0,

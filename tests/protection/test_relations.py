@@ -262,41 +262,47 @@ def test_stored_relations_and_the_fields_figures_read(engine):
         "records")] == [("Relation", "part of CP_REGISTER", "none")]
 
 
-def test_migration_gives_earlier_uploads_none(engine):
+def test_migration_gives_earlier_uploads_none(db_url):
     """Down to 0005, an indicator uploaded then (and a new version of a built-in), up again:
     the uploaded indicator counts as `none`; built-ins, uploaded or not, keep no relation."""
     from alembic import command
     from alembic.config import Config
 
     from cpip_dashboard.config import PROJECT_ROOT
-    from cpip_dashboard.store.db import migrate, write_transaction
+    from cpip_dashboard.store.db import make_engine, migrate, write_transaction
+    from tests.conftest import as_role
 
-    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    with write_transaction(engine) as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005_published_figure_area_index")
-    columns = ["code", "name", "unit", "frequency", "definition", "polarity", "source",
-               "batch_id"]
-    table = Indicator.__table__
-    with write_transaction(engine) as conn:
-        batch = conn.execute(insert(UploadBatch.__table__).values(
-            file_name="old.xlsx", sha256="0" * 64, kinds="definitions", uploaded_by="t",
-            committed_at=dt.datetime(2026, 1, 1), changes_json="{}", illustrative=False, state="committed"
-        )).inserted_primary_key[0]
-        for code in ("CP_OLD", "CP_REGISTRATIONS"):
-            conn.execute(insert(table).values(dict(zip(columns, [
-                code, code, "count", "annual", "d", "neither", "s", batch], strict=True))))
-    from alembic.script import ScriptDirectory
+    # migrations are the owner's (on PostgreSQL the tests' own role is the app's)
+    engine = make_engine(as_role(db_url, "owner") if db_url.startswith("postgresql") else db_url)
+    try:
+        cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+        cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        with write_transaction(engine) as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005_published_figure_area_index")
+        columns = ["code", "name", "unit", "frequency", "definition", "polarity", "source",
+                   "batch_id"]
+        table = Indicator.__table__
+        with write_transaction(engine) as conn:
+            batch = conn.execute(insert(UploadBatch.__table__).values(
+                file_name="old.xlsx", sha256="0" * 64, kinds="definitions", uploaded_by="t",
+                committed_at=dt.datetime(2026, 1, 1), changes_json="{}", illustrative=False, state="committed"
+            )).inserted_primary_key[0]
+            for code in ("CP_OLD", "CP_REGISTRATIONS"):
+                conn.execute(insert(table).values(dict(zip(columns, [
+                    code, code, "count", "annual", "d", "neither", "s", batch], strict=True))))
+        from alembic.script import ScriptDirectory
 
-    assert migrate(engine)[1] == ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.connect() as conn:
-        found = dict(conn.execute(select(Indicator.code, Indicator.relation).where(
-            Indicator.batch_id == batch)).all())
-        builtin = set(conn.execute(select(Indicator.relation).where(
-            Indicator.batch_id.is_(None))).scalars())
-    assert found == {"CP_OLD": "none", "CP_REGISTRATIONS": None}
-    assert builtin == {None}
+        assert migrate(engine)[1] == ScriptDirectory.from_config(cfg).get_current_head()
+        with engine.connect() as conn:
+            found = dict(conn.execute(select(Indicator.code, Indicator.relation).where(
+                Indicator.batch_id == batch)).all())
+            builtin = set(conn.execute(select(Indicator.relation).where(
+                Indicator.batch_id.is_(None))).scalars())
+        assert found == {"CP_OLD": "none", "CP_REGISTRATIONS": None}
+        assert builtin == {None}
+    finally:
+        engine.dispose()
 
 
 def test_the_definitions_template_has_the_column_and_its_forms():

@@ -9,6 +9,7 @@ import pytest
 
 from cpip_dashboard.rules import review
 from cpip_dashboard.store.reference import directory
+from tests.conftest import behind_the_dashboard
 
 D = dt.date
 AREAS = directory()
@@ -181,7 +182,7 @@ def test_progress_as_at_a_meeting_through_the_database(engine):
         return report.batch_id
 
     first, second = upload("In progress"), upload("Done")
-    with engine.begin() as conn:
+    with behind_the_dashboard(engine) as conn:
         for batch, when in ((first, T(2019, 2, 1, 9)), (second, T(2019, 6, 20, 23, 30))):
             conn.execute(update(UploadBatch).where(UploadBatch.id == batch)
                          .values(committed_at=when))

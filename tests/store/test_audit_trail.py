@@ -2,19 +2,18 @@
 every row's hash chains to the one before; `verify-audit` exits 0 when whole and 1 naming the
 first row that breaks the chain (a row changed, removed, reordered or added behind the
 dashboard's back); writers at once keep one chain; migration 0008 hashes the rows already
-there; on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE, and the app role (README
-"Deployment") may only INSERT and SELECT there."""
+there; on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE, even to the owner role (the
+app role, as which the PostgreSQL tests run, may only INSERT and SELECT there: test_app_role.py)."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-import uuid
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from cpip_dashboard import auth
@@ -23,7 +22,7 @@ from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import AuditEvent
 from tests.cli_helpers import cli
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import APP_ROLE, as_role
 
 ANN = auth.Who("Ann <ann@gov.scot>", "https://login.example|ann")
 
@@ -35,12 +34,18 @@ def write_some(engine, count: int = 4) -> None:
 
 def tamper(engine, *statements: str) -> None:
     """Change the table as someone with direct access would (on PostgreSQL, a superuser who
-    switches the trigger off for the session)."""
-    with engine.begin() as conn:
+    switches the trigger off for the session: the tests' own role cannot)."""
+    if engine.dialect.name == "postgresql":
+        engine = make_engine(as_role(engine.url.render_as_string(False), "admin"))
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
         if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        for statement in statements:
-            conn.exec_driver_sql(statement)
+            engine.dispose()
 
 
 def ids(engine) -> list[int]:
@@ -129,7 +134,8 @@ def test_writers_at_once_keep_one_chain(db_url):
 def test_migration_0008_hashes_the_rows_already_there(db_url):
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    engine = make_engine(db_url)
+    postgresql = db_url.startswith("postgresql")
+    engine = make_engine(as_role(db_url, "owner") if postgresql else db_url)  # migrations: owner's
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -149,6 +155,12 @@ def test_migration_0008_hashes_the_rows_already_there(db_url):
             assert audit.verify(conn).ok
         assert [tuple(r) for r in rows] == [("ann@gov.scot", "ann@gov.scot"), ("Bob", "Bob"),
                                             ("ops", "ops")]
+        if postgresql:  # the app role, granted again after the upgrade, carries on
+            with engine.begin() as conn:
+                for statement in audit.app_role_grants(APP_ROLE):
+                    conn.exec_driver_sql(statement)
+            engine.dispose()
+            engine = make_engine(db_url)
         audit.record(engine, ANN, "sign-in", "after")  # the chain carries on from them
         with engine.connect() as conn:
             assert audit.verify(conn).rows == 4 and audit.verify(conn).ok
@@ -156,63 +168,19 @@ def test_migration_0008_hashes_the_rows_already_there(db_url):
         engine.dispose()
 
 
-def test_postgresql_refuses_update_delete_and_truncate(db_url):
+def test_postgresql_refuses_update_delete_and_truncate_even_to_the_owner(db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("the trigger is PostgreSQL's")
     engine = make_engine(db_url)
+    owner = make_engine(as_role(db_url, "owner"))  # may change its tables, not this one
     try:
         write_some(engine, 2)
         for statement in ("UPDATE audit_event SET detail = 'x'", "DELETE FROM audit_event",
                           "TRUNCATE audit_event CASCADE"):
-            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            with pytest.raises(DBAPIError, match="append-only"), owner.begin() as conn:
                 conn.exec_driver_sql(statement)
         with engine.connect() as conn:
             assert audit.verify(conn).ok and audit.verify(conn).rows == len(ids(engine))
     finally:
+        owner.dispose()
         engine.dispose()
-
-
-def test_postgresql_app_role_may_only_insert_and_select_audit_rows(db_url):
-    """CI runs the suite as a superuser (its fixtures create databases from templates), so the
-    roles of README "Deployment" are proved here: an owner role owns the schema; the app role,
-    granted `audit.app_role_grants`, can write the trail through `audit.write` and do the
-    dashboard's other writes, but cannot UPDATE, DELETE or TRUNCATE the trail."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("roles are PostgreSQL's")
-    owner, app = f"cpip_owner_{uuid.uuid4().hex[:8]}", f"cpip_app_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    database = make_url(db_url).database
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{owner}" LOGIN')
-        conn.exec_driver_sql(f'CREATE ROLE "{app}" LOGIN')
-        # the owner role owns everything (as if it had run init-db), then grants the app role
-        for table in conn.exec_driver_sql(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").scalars():
-            conn.exec_driver_sql(f'ALTER TABLE "{table}" OWNER TO "{owner}"')
-        conn.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO "{app}"')
-        conn.exec_driver_sql(f'SET ROLE "{owner}"')
-        for statement in audit.app_role_grants(app):
-            conn.exec_driver_sql(statement)
-        conn.exec_driver_sql("RESET ROLE")
-    as_app = make_engine(make_url(db_url).set(username=app).render_as_string(False))
-    try:
-        audit.record(as_app, ANN, "download", "as the app role")
-        with as_app.begin() as conn:  # the dashboard's other tables stay writable
-            conn.exec_driver_sql("UPDATE upload_batch SET file_name = file_name")
-        for statement in ("UPDATE audit_event SET detail = 'x'", "DELETE FROM audit_event",
-                          "TRUNCATE audit_event"):
-            with pytest.raises(DBAPIError, match="permission denied"), as_app.begin() as conn:
-                conn.exec_driver_sql(statement)
-        with as_app.connect() as conn:
-            verdict = audit.verify(conn)
-        assert verdict.ok and verdict.rows >= 1
-    finally:
-        as_app.dispose()
-        admin.dispose()
-        # the roles own objects in this database: it goes first (from the admin database)
-        other = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with other.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            for role in (app, owner):
-                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
-        other.dispose()

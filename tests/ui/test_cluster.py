@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from cpip_dashboard.ui.client import Visitor, visit
+from cpip_dashboard.ui.frame import PAGE_FAILED
 from deploy.serve_cluster import main as serve_cluster_main
 from tests.cli_helpers import cli
 from tests.conftest import (
@@ -43,7 +44,7 @@ from tests.conftest import (
     run_async,
     start_oidc_provider,
 )
-from tests.files import csv
+from tests.files import bomb_xlsx, csv, doctype_xlsx, far_cell_xlsx
 
 # one cluster for the module: every test of it on one worker (--dist loadgroup)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
@@ -401,6 +402,104 @@ def test_the_upload_route_is_only_for_a_signed_in_secretariat(cluster, signed_in
     assert app_ports & set(", ".join(upstreams).split(", ")), upstreams  # a process answered
     log = (cluster.workdir / "upload-check.log").read_text()
     assert log.count("upload refused") == 2, log
+
+
+def _crafted_files() -> list[tuple[str, str, bytes, str, str]]:
+    """Issue 20's crafted uploads, each kind once: (kind, file name, bytes, the alert the Upload
+    page must show, the start of its sentence)."""
+    header = ["Action ID", "Reporting date", "RAG", "Commentary"]
+    long_commentary = ("word " * 6_600)[:32_764] + "END"  # Excel's most in a cell: 32,767
+    many_problems = csv([header] + [["NEG-1", "2024-10-01", f"Amberish{i}", ""]
+                                    for i in range(50_000)])
+    return [
+        ("huge declared range", "far-cell.xlsx", far_cell_xlsx(), "ERROR",
+         "far-cell.xlsx is oversized: its sheet Updates is declared to use 1,048,576 rows"),
+        ("many rows", "many-rows.csv",
+         b"Action ID,Reporting date,RAG\r\n" + b"NEG-1,2024-10-01,Red\r\n" * 250_000,
+         "ERROR", "many-rows.csv is oversized: its sheet many-rows has at least 200,001 rows"),
+        ("many problems", "many-problems.csv", many_problems, "ERROR",
+         "50,000 problems: nothing was loaded."),
+        ("billion laughs", "laughs.xlsx", doctype_xlsx("laughs"), "ERROR",
+         "laughs.xlsx could not be read as an Excel workbook"),
+        ("external entity", "external.xlsx", doctype_xlsx("external"), "ERROR",
+         "external.xlsx could not be read as an Excel workbook"),
+        ("zip bomb", "bomb.xlsx", bomb_xlsx(300), "ERROR",
+         "bomb.xlsx is oversized: its parts are declared to add up to more than 200 MB"),
+        ("zip bomb, sizes lied", "bomb-lie.xlsx", bomb_xlsx(300, lie=True), "ERROR",
+         "bomb-lie.xlsx is oversized"),
+        ("long commentary", "long-commentary.csv",
+         csv([header, ["NEG-1", "2024-10-02", "Amber", long_commentary]]), "SUCCESS",
+         "Checks passed: 1 added"),
+    ]
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in kB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.MULTILINE)[1])
+            for key in ("VmRSS", "VmHWM")}
+
+
+# the most an app process may hold at its peak while taking the crafted files one after
+# another (README "Deployment": measured 440 MB, from 308 MB before the files)
+CRAFTED_PEAK_MB = 700
+
+
+def test_the_upload_page_takes_every_crafted_file_and_stays_up(cluster, signed_in):
+    """Issue 20: each crafted file, one after another, through nginx (the upload check),
+    Streamlit's upload route and the Upload page of one app process, as the signed-in
+    secretariat: each gets its one sentence (never the page-failed sentence), the process
+    answers throughout and is never restarted, and its peak resident memory stays bounded."""
+    cookies = without_route(signed_in[0])
+    port, pid = cluster.apps[1]
+    route = cluster.route_to(port)
+    files = _crafted_files()
+    before = _memory_kb(pid)
+
+    async def scenario():
+        results = []
+        async with Visitor(cluster.base, cookies | {"cpip_route": route}, timeout=180) as v:
+            page = await v.run("upload")
+            assert page.ok and page.contains("2. Upload and check"), page.texts[:8]
+            uploader = next(i for label, i in page.uploaders.items()
+                            if label.startswith("Spreadsheet"))
+            for kind, name, data, _, _ in files:
+                started = time.perf_counter()
+                run = await v.upload(uploader, name, data, "upload")
+                health = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/_stcore/health")
+                results.append((kind, run, time.perf_counter() - started, health,
+                                _memory_kb(pid)))
+        return results
+
+    results = run_async(scenario())
+    report = [f"{kind}: {len(data):,} bytes, {seconds:.1f} s, RSS {memory['VmRSS'] // 1024} MB "
+              f"(peak {memory['VmHWM'] // 1024} MB): {run.alerts}"
+              for (kind, _, data, _, _), (_, run, seconds, _, memory)
+              in zip(files, results, strict=True)]
+    print(f"\napp process {pid}: RSS {before['VmRSS'] // 1024} MB, peak "
+          f"{before['VmHWM'] // 1024} MB before the crafted files\n" + "\n".join(report))
+    for (kind, name, _, level, sentence), (_, run, _, health, _) in zip(
+            files, results, strict=True):
+        assert run.ok and PAGE_FAILED not in run.texts, (kind, run.texts[:10])
+        assert health == (200, "ok"), kind
+        alerts = [(alert_level, re.sub(r"\\(.)", r"\1", body))  # as text, not Markdown
+                  for alert_level, body in run.alerts]
+        shown = [(alert_level, body) for alert_level, body in alerts
+                 if body.startswith((name, sentence))]
+        assert len(shown) == 1 and shown[0][0] == level, (kind, alerts)
+        assert shown[0][1].startswith(sentence), (kind, shown[0][1])
+        if kind == "many problems":  # the problems listed, and the marked copy built (linear)
+            assert run.contains("Download the file with problem cells marked"), run.texts[:12]
+            assert run.contains("49,000 more errors not listed: correct the 1,000 listed and "
+                                "upload the file again to see the rest"), run.texts[:12]
+    # the same process served them all (a process that died would have been restarted)
+    assert _memory_kb(pid) and not any(
+        re.search(rf"app process 1 \(port {port}.*exited", line) for line in cluster.output)
+    assert all(upstream == f"127.0.0.1:{port}"
+               for upstream in cluster.answered_by(route, "/_stcore/upload_file/",
+                                                   at_least=len(files)))
+    peak = max(memory["VmHWM"] for *_, memory in results) // 1024
+    assert peak < CRAFTED_PEAK_MB, "\n".join(report)
 
 
 def test_a_killed_process_leaves_the_others_serving_new_visitors(cluster, signed_in, tmp_path):
