@@ -39,6 +39,9 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "stats": ("cpip_dashboard/stats.py", ("tests/test_stats.py", "tests/test_trend.py")),
     "provenance": ("cpip_dashboard/provenance.py", ("tests/test_provenance.py",)),
     "rollback": ("cpip_dashboard/rollback.py", ("tests/test_rollback.py",)),
+    "approval": ("cpip_dashboard/approval.py", ("tests/test_approval.py", "tests/test_auth.py")),
+    "auth": ("cpip_dashboard/auth.py",
+             ("tests/test_auth_rules.py", "tests/test_auth.py", "tests/test_sign_in_rules.py")),
     "checks": ("cpip_dashboard/imports/checks.py",
                ("tests/test_import_rules.py", "tests/test_import_promises.py")),
 }
@@ -55,7 +58,8 @@ def settings(module: str) -> dict:
     return {
         "source_paths": ["cpip_dashboard"],
         "only_mutate": [path],
-        "also_copy": ["app.py", "pages", "migrations", "alembic.ini", "data", "tools"],
+        "also_copy": ["app.py", "pages", "migrations", "alembic.ini", "data", "tools",
+                      ".streamlit"],
         "pytest_add_cli_args": PYTEST_ARGS,
         "pytest_add_cli_args_test_selection": [t for t in tests if (ROOT / t).exists()],
         "timeout_multiplier": 10.0,
@@ -72,6 +76,18 @@ def inner(module: str, argv: list[str]) -> None:
     configuration._config_reader = lambda: (lambda key, default: values.get(key, default))
     configuration._config = None
     from mutmut import __main__ as mutmut_main
+    from mutmut.runners.harness import PytestRunner
+    from mutmut.state import state
+
+    # mutmut passes a mutant's tests in set order and stops at the first failure (-x): run
+    # the fastest first, so a mutant a unit test kills costs that test, not the slow ones.
+    regular = PytestRunner._pytest_args_regular_run
+
+    def fastest_first(self, tests):
+        durations = state().duration_by_test
+        return regular(self, sorted(tests, key=lambda t: (durations.get(t, 0.0), t)))
+
+    PytestRunner._pytest_args_regular_run = fastest_first
     sys.argv = ["mutmut", *argv]
     mutmut_main.cli()
 
