@@ -43,7 +43,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth": ("cpip_dashboard/auth.py",
              ("tests/test_auth_rules.py", "tests/test_auth.py", "tests/test_sign_in_rules.py")),
     "checks": ("cpip_dashboard/imports/checks.py",
-               ("tests/test_import_rules.py", "tests/test_import_promises.py")),
+               ("tests/test_import_checks.py", "tests/test_import_rules.py",
+                "tests/test_import_promises.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",
