@@ -1,0 +1,135 @@
+"""Two-person approval's pure rules (cpip_dashboard/approval.py) from worked examples, without a
+database: the settings' warning in full, who two records are, what an upload touches and how a
+conflict names it. The database side (pending, approve, reject, withdraw, conflicts) is in
+test_approval.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from cpip_dashboard import approval, auth
+from cpip_dashboard.imports.checks import Records
+from cpip_dashboard.imports.diff import Diff, SheetChanges
+
+FIFE, ANGUS = "S12000047", "S12000041"
+
+
+def fewer(count: int) -> str:
+    return ("Two-person approval cannot work with fewer than two secretariat members: "
+            f"[cpip.roles] lists {count}. Uploads will wait for an approval nobody else can "
+            "give; add a second secretariat member (or a secretariat group), or set "
+            "CPIP_APPROVAL=single.")
+
+
+@pytest.mark.parametrize("roles,warnings", [
+    ({}, [fewer(0)]),
+    ({"secretariat": None}, [fewer(0)]),
+    ({"secretariat": ["a@gov.scot", " A@gov.scot "]}, [fewer(1)]),
+    ({"secretariat": ["a@gov.scot", "b@gov.scot"]}, []),
+    # a secretariat group, with or without a `claim` key, is enough
+    ({"secretariat": ["a@gov.scot"], "groups": {"cpip-sec": " Secretariat "}}, []),
+    ({"groups": {"claim": "secretariat", "cpip-po": "minister_office"}}, [fewer(0)]),
+    ({"groups": {"cpip-c": "committee:CPC14"}}, [fewer(0)]),
+])
+def test_two_person_approval_needs_two_secretariat_members(roles, warnings):
+    secrets = {"auth": {"client_id": "x"}, "cpip": {"roles": roles}}
+    assert approval.settings_warnings(secrets, {}) == warnings
+    assert approval.settings_warnings(secrets, {"CPIP_APPROVAL": "single"}) == []
+
+
+def test_no_roles_at_all_in_two_person_mode():
+    assert approval.settings_warnings({"auth": {"x": 1}}, {}) == [fewer(0)]
+    assert approval.settings_warnings({"auth": {"x": 1}, "cpip": None}, {}) == [fewer(0)]
+
+
+@pytest.mark.parametrize("recorded,names", [
+    ("Ann <Ann@Gov.Scot>", {"ann <ann@gov.scot>", "ann@gov.scot"}),
+    ("ann@gov.scot", {"ann@gov.scot"}),
+    ("Ann <ann@gov.scot> ", {"ann <ann@gov.scot>", "ann@gov.scot"}),  # spaces after: still
+    ("<ann@gov.scot> Ann", {"<ann@gov.scot> ann"}),  # the email must end the record
+    ("Ann <>", {"ann <>"}),
+    ("", set()), (None, set()),
+])
+def test_the_names_a_record_carries(recorded, names):
+    assert approval._names(recorded) == names
+
+
+@pytest.mark.parametrize("a,b,same", [
+    # both with an identity: the identity decides
+    (("https://i|ann", "Ann <ann@gov.scot>"), ("https://i|ann", "Other <x@y>"), True),
+    (("https://i|ann", "Ann <ann@gov.scot>"), ("https://i|bob", "Ann <ann@gov.scot>"), False),
+    # two command-line names (the identity is the name): compared as emails are
+    (("Ann", "Ann"), ("ann ", "ann "), True),
+    (("Ann", "Ann"), ("Bob", "Bob"), False),
+    # one command-line name, one identity: different identities, never the name
+    (("ann@gov.scot", "ann@gov.scot"), ("https://i|ann", "ann@gov.scot"), False),
+    (("ANN@gov.scot", "ann@gov.scot"), ("ann@gov.scot", "ann@gov.scot"), False),
+    # a record from before identities: by name or by the email in "Name <email>"
+    ((None, "Ann <ann@gov.scot>"), ("https://i|ann", "ANN@gov.scot"), True),
+    ((None, "Ann <ann@gov.scot>"), (None, "Bob <bob@gov.scot>"), False),
+    ((None, None), (None, None), False),
+    (("https://i|ann", None), (None, None), False),
+])
+def test_same_record(a, b, same):
+    assert approval.same_record(*a, *b) is same
+    assert approval.same_record(*b, *a) is same
+
+
+def test_actor_id():
+    ann = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", issuer="https://i",
+                        subject="ann")
+    assert approval.actor_id(ann) == "https://i|ann"
+    assert approval.actor_id(" cli-user ") == "cli-user"
+
+
+def records(kind: str, fields: tuple[str, ...], rows: list[tuple]) -> Records:
+    made = Records(kind, SimpleNamespace(sheet=kind.title()), fields)
+    for i, row in enumerate(rows):
+        made.add(i, row[:1], dict(zip(fields, row, strict=True)))
+    return made
+
+
+def diff(*sheets: tuple[Records, list[int], list[int]]) -> Diff:
+    return Diff(sheets=[SheetChanges(r, added=added, changed=changed)
+                        for r, added, changed in sheets])
+
+
+def test_touches_only_the_rows_written():
+    values = records("indicators", ("indicator_code", "area_code", "period"), [
+        ("CP_REGISTER", FIFE, dt.date(2024, 7, 31)), ("CP_REGISTER", ANGUS, dt.date(2024, 7, 31)),
+        ("IRD", FIFE, dt.date(2024, 3, 31))])
+    updates = records("updates", ("action_ref", "reporting_date"), [
+        ("NEG-1", dt.date(2024, 9, 1)), ("NEG-2", dt.date(2024, 9, 1))])
+    meetings = records("meetings", ("meeting_date",), [(dt.date(2024, 9, 16),)])
+    touched, used = approval.touches(diff((values, [0], [2]), (updates, [], [1]),
+                                          (meetings, [0], [])))
+    assert touched == {("series", "CP_REGISTER", FIFE), ("series", "IRD", FIFE),
+                       ("action", "NEG-2"), ("meeting", "2024-09-16")}
+    assert used == {("definition", "CP_REGISTER"), ("definition", "IRD")}
+    assert approval.touches(diff((values, [], []))) == (set(), set())
+
+
+@pytest.mark.parametrize("kind,fields,row,thing", [
+    ("actions", ("ref",), ("NEG-3",), ("action", "NEG-3")),
+    ("review", ("area_code",), (FIFE,), ("review", FIFE)),
+    ("populations", ("area_code",), (ANGUS,), ("population", ANGUS)),
+    ("definitions", ("code",), ("NEW",), ("definition", "NEW")),
+])
+def test_what_each_kind_touches(kind, fields, row, thing):
+    assert approval.touches(diff((records(kind, fields, [row]), [0], []))) == ({thing}, set())
+
+
+@pytest.mark.parametrize("thing,described", [
+    (("series", "CP_REGISTER", FIFE), "the CP_REGISTER series for Fife"),
+    (("review", FIFE), "the review of Fife"),
+    (("population", ANGUS), "the population of Angus"),
+    (("action", "NEG-1"), "action NEG-1"),
+    (("meeting", "2024-09-16"), "meeting 2024-09-16"),
+    (("definition", "IRD"), "definition IRD"),
+])
+def test_describe(thing, described):
+    names = {FIFE: "Fife", ANGUS: "Angus"}
+    assert approval._describe(thing, names.get) == described
