@@ -1,18 +1,21 @@
-"""Two-person approval's pure rules (cpip_dashboard/approval.py) from worked examples, without a
-database: the settings' warning in full, who two records are, what an upload touches and how a
-conflict names it. The database side (pending, approve, reject, withdraw, conflicts) is in
-test_approval.py."""
+"""Two-person approval's rules (cpip_dashboard/approval.py) from worked examples: the settings'
+warning in full, who two records are, what an upload touches and how a conflict names it, the
+refusals made before the database is read; then, on an empty database with batches written
+directly, what the Upload page and the frame are given. The whole flow through uploads
+(pending, approve, reject, withdraw, conflicts) is in test_approval.py."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from types import SimpleNamespace
 
 import pytest
 
-from cpip_dashboard import approval, auth
+from cpip_dashboard import approval, audit, auth, config
 from cpip_dashboard.imports.checks import Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
+from cpip_dashboard.models import BatchPreview, UploadBatch
 
 FIFE, ANGUS = "S12000047", "S12000041"
 
@@ -51,7 +54,7 @@ def test_no_roles_at_all_in_two_person_mode():
     ("Ann <ann@gov.scot> ", {"ann <ann@gov.scot>", "ann@gov.scot"}),  # spaces after: still
     ("<ann@gov.scot> Ann", {"<ann@gov.scot> ann"}),  # the email must end the record
     ("Ann <>", {"ann <>"}),
-    ("", set()), (None, set()),
+    ("", set()), (None, set()), ("  ", set()),
 ])
 def test_the_names_a_record_carries(recorded, names):
     assert approval._names(recorded) == names
@@ -133,3 +136,77 @@ def test_what_each_kind_touches(kind, fields, row, thing):
 def test_describe(thing, described):
     names = {FIFE: "Fife", ANGUS: "Angus"}
     assert approval._describe(thing, names.get) == described
+
+
+ANN = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", issuer="https://i", subject="ann")
+PO = auth.Identity(True, "po@gov.scot", "Po", "minister_office", issuer="https://i", subject="po")
+
+
+@pytest.mark.parametrize("call,decision", [
+    # refused before the database is read (there is none here)
+    (lambda: approval.reject(None, 7, ANN, None),
+     approval.Decision(False, "Give a reason for rejecting batch 7: its uploader reads it.")),
+    (lambda: approval.reject(None, 7, ANN, "  "),
+     approval.Decision(False, "Give a reason for rejecting batch 7: its uploader reads it.")),
+    (lambda: approval.reject(None, 7, PO, "no"),
+     approval.Decision(False, "Only the secretariat can reject uploads: Po has the Minister's "
+                              "office role.")),
+    (lambda: approval.withdraw(None, 7, PO),
+     approval.Decision(False, "Only the secretariat can withdraw uploads: Po has the "
+                              "Minister's office role.")),
+    (lambda: approval.approve(None, 7, " "),
+     approval.Decision(False, "Say who you are to approve uploads (--user).")),
+])
+def test_refusals_before_the_database(call, decision):
+    assert call() == decision
+
+
+@pytest.mark.parametrize("secrets,environ,chosen", [
+    ({"auth": {"client_id": "x"}}, {}, "two-person"),
+    ({}, {}, "single"),
+    ({"auth": {"client_id": "x"}}, {"CPIP_APPROVAL": "single"}, "single"),
+    ({}, {"CPIP_APPROVAL": "two-person"}, "two-person"),
+])
+def test_configured_mode_reads_the_secrets_file(monkeypatch, secrets, environ, chosen):
+    monkeypatch.delenv("CPIP_APPROVAL", raising=False)
+    monkeypatch.setattr(config, "load_secrets_file", lambda: secrets)
+    assert approval.configured_mode(environ) == chosen
+
+
+def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None) -> None:
+    conn.execute(UploadBatch.__table__.insert().values(
+        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds="updates",
+        uploaded_by="ann", uploaded_by_id="ann", committed_at=dt.datetime(2026, 3, 2, 9),
+        changes_json="{}", state=state))
+    if preview is not None:
+        conn.execute(BatchPreview.__table__.insert().values(
+            batch_id=batch_id, preview_json=json.dumps(preview)))
+
+
+def test_the_upload_view_and_the_frames_notices(engine):
+    assert approval.pending_notice(engine) is None
+    noted = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", notes=("A note.",))
+    assert approval.frame_notices(engine, noted, {}) == ["A note."]
+    with engine.begin() as conn:
+        add_batch(conn, 9)  # written first, but the later batch: oldest first by id
+        add_batch(conn, 4, preview={"sheets": ["Updates"]})
+        add_batch(conn, 6, "committed")
+        for i in range(201):
+            audit.write(conn, "ann", "upload", f"event {i}")
+    view = approval.upload_view(engine)
+    assert [(b["batch_id"], b["state"], b["preview"]) for b in view["pending"]] == [
+        (4, "pending", {"sheets": ["Updates"]}), (9, "pending", None)]
+    assert sorted(view["history"]["Batch"]) == [4, 6, 9]
+    assert len(view["audit"]) == 200  # the latest 200 events
+    assert view["audit"]["detail"].iloc[-1] == "event 1"
+    notice = "2 uploads await approval by a second secretariat member: see the Upload page."
+    assert approval.pending_notice(engine) == notice
+    assert approval.frame_notices(engine, noted, {}) == [notice, "A note."]
+    committee = auth.Identity(True, "c@fife.gov.uk", "C", "committee", "CPC14",
+                              notes=("Two committees.",))
+    assert approval.frame_notices(engine, committee, {}) == ["Two committees."]
+    with engine.begin() as conn:
+        conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == 9).values(
+            state="rejected"))
+    assert approval.pending_notice(engine) == ("1 upload awaits approval by a second "
+                                               "secretariat member: see the Upload page.")
