@@ -210,3 +210,63 @@ def test_the_upload_view_and_the_frames_notices(engine):
             state="rejected"))
     assert approval.pending_notice(engine) == ("1 upload awaits approval by a second "
                                                "secretariat member: see the Upload page.")
+
+
+def actions(*refs: str) -> Diff:
+    return diff((records("actions", ("ref",), [(r,) for r in refs]), list(range(len(refs))), []))
+
+
+def values_of(*keys: tuple[str, str]) -> Diff:
+    return diff((records("indicators", ("indicator_code", "area_code"), list(keys)),
+                 list(range(len(keys))), []))
+
+
+def definitions(*codes: str) -> Diff:
+    return diff((records("definitions", ("code",), [(c,) for c in codes]),
+                 list(range(len(codes))), []))
+
+
+def conflict(batch_id: int, named: str) -> str:
+    return (f"Batch {batch_id} (round-{batch_id}.xlsx, uploaded by ann) is awaiting approval and "
+            f"changes {named} too: this file can be loaded once that batch is approved, "
+            "rejected or withdrawn")
+
+
+def test_conflicts_with_pending_batches(engine):
+    names = {FIFE: "Fife", ANGUS: "Angus"}.get
+    with engine.begin() as conn:
+        assert approval.conflicts(conn, actions("NEG-1"), names) == []
+        add_batch(conn, 3)  # pending, with no preview stored: it touches nothing known
+        add_batch(conn, 5)
+        approval.store_preview(conn, 5, {"sheets": []},
+                               actions("NEG-1", "NEG-2", "NEG-3", "NEG-4", "NEG-5"))
+        add_batch(conn, 7)
+        approval.store_preview(conn, 7, {}, values_of(("CP_REGISTER", FIFE)))
+        add_batch(conn, 8, "committed")
+        approval.store_preview(conn, 8, {}, actions("NEG-9"))
+    with engine.connect() as conn:
+        def found(changes: Diff) -> list[str]:
+            problems = approval.conflicts(conn, changes, names)
+            assert all((p.level, p.sheet, p.row, p.column, p.value) == ("error",) + (None,) * 4
+                       for p in problems)
+            return [p.message for p in problems]
+
+        assert found(actions("NEG-9", "NEG-6")) == []  # a committed batch is no matter
+        assert found(actions("NEG-3", "NEG-1", "NEG-2")) == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3")]
+        assert found(actions("NEG-5", "NEG-4", "NEG-3", "NEG-2", "NEG-1")) == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3 and 2 more")]
+        # values resting on a definition a pending batch changes, and the other way round
+        assert found(values_of(("CP_REGISTER", FIFE), ("IRD", ANGUS))) == [
+            conflict(7, "the CP_REGISTER series for Fife")]
+        assert found(definitions("CP_REGISTER")) == [conflict(7, "definition CP_REGISTER")]
+        assert found(values_of(("CP_REGISTER", ANGUS))) == []
+        stored = json.loads(conn.execute(BatchPreview.__table__.select().where(
+            BatchPreview.batch_id == 7)).one().preview_json)
+        assert stored == {"touches": [["series", "CP_REGISTER", FIFE]],
+                          "uses": [["definition", "CP_REGISTER"]]}
+    with engine.begin() as conn:
+        add_batch(conn, 10)
+        approval.store_preview(conn, 10, {}, definitions("IRD"))
+        assert [p.message for p in approval.conflicts(conn, values_of(("IRD", ANGUS)), names)
+                ] == [conflict(10, "definition IRD")]
