@@ -14,6 +14,7 @@ page (AppTest) tests: the rules are tested by plain tests, and a page test takes
 
     python tools/mutate.py rag               run, then print the score
     python tools/mutate.py rag --budget 600  stop after 600 s (unchecked mutants are counted)
+    python tools/mutate.py rag --resume      carry on that run where the budget stopped it
     python tools/mutate.py --list            the modules and their tests
 """
 
@@ -119,6 +120,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")),
                         help="mutants tested at once (default 1; the machine is shared)")
     parser.add_argument("--inner", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--resume", action="store_true",
+                        default=os.environ.get("RESUME", "") not in ("", "0"),
+                        help="carry on the last run of this module: mutants already judged "
+                             "keep their result, the budget goes to the rest")
     parser.add_argument("--score-only", action="store_true",
                         help="print the score of the last run without running")
     parser.add_argument("--show", action="store_true",
@@ -135,8 +140,12 @@ def main() -> int:
         return 0
     log = ROOT / "mutants" / "mutmut.log"
     if not args.score_only:
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # results of one module at a time
-        log.parent.mkdir()
+        meta = ROOT / "mutants" / (MODULES[args.module][0] + ".meta")
+        if args.resume and not meta.exists():
+            raise SystemExit(f"Nothing to resume: the last run was not of {args.module}.")
+        if not args.resume:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # one module at a time
+        log.parent.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "CI")}
         env["HYPOTHESIS_PROFILE"] = "ci"
         env["CPIP_MUTATION"] = "1"  # tests/conftest.py leaves the page (AppTest) tests out
@@ -146,7 +155,7 @@ def main() -> int:
         started = time.monotonic()
         print(f"mutmut on {MODULES[args.module][0]} (budget {args.budget} s, "
               f"{args.workers} worker(s)); its output goes to {log.relative_to(ROOT)}")
-        with log.open("w") as out:
+        with log.open("a" if args.resume else "w") as out:
             child = subprocess.Popen(
                 [sys.executable, __file__, args.module, "--inner", "run", "--max-children",
                  str(args.workers)], env=env, stdout=out, stderr=subprocess.STDOUT,
