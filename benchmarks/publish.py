@@ -32,7 +32,8 @@ WORKER = r'''
 import json, os, pickle, sys, time
 sys.path.insert(0, os.getcwd())
 url, out = sys.argv[1], sys.argv[2]
-from cpip_dashboard import figures, publication
+from cpip_dashboard.protection import figures
+from cpip_dashboard.protection import publication
 from cpip_dashboard.store.db import make_engine
 engine = make_engine(url)
 

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-from cpip_dashboard.config import PROJECT_ROOT
+from cpip_dashboard import config
 
 ROLES = ("secretariat", "minister_office", "committee")
 ROLE_LABELS = {"secretariat": "Secretariat", "minister_office": "Minister's office",
@@ -317,10 +317,8 @@ PLACEHOLDER_WORDS = ("replace", "change", "example", "placeholder", "secret", "p
 
 def example_cookie_secret() -> str | None:
     """The `cookie_secret` written in `.streamlit/secrets.example.toml`."""
-
-
     try:
-        with (PROJECT_ROOT / ".streamlit" / "secrets.example.toml").open("rb") as handle:
+        with (config.PROJECT_ROOT / ".streamlit" / "secrets.example.toml").open("rb") as handle:
             return str(tomllib.load(handle).get("auth", {}).get("cookie_secret") or "") or None
     except (OSError, tomllib.TOMLDecodeError):
         return None

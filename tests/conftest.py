@@ -71,6 +71,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None
 settings.register_profile("dev", print_blob=True, deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
+# tools/mutate.py runs one pytest session per mutant: it names a folder where the SQLite
+# templates, built by its first (unmutated) session, are kept for the sessions after.
+SHARED_TEMPLATES = os.environ.get("CPIP_TEST_TEMPLATES", "")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -160,6 +163,10 @@ class Databases:
         if key in self.templates:
             return self.templates[key]
         name = f"template_{'sample' if sample else 'empty'}"
+        shared = Path(SHARED_TEMPLATES) / f"{name}.sqlite" if SHARED_TEMPLATES else None
+        if backend == "sqlite" and shared is not None and shared.exists():
+            self.templates[key] = f"sqlite:///{shared}"
+            return self.templates[key]
         if backend == "sqlite":
             url = f"sqlite:///{self.workdir / (name + '.sqlite')}"
         else:
@@ -186,6 +193,11 @@ class Databases:
                 for statement in app_role_grants(APP_ROLE):
                     conn.exec_driver_sql(statement)
         engine.dispose()
+        if backend == "sqlite" and shared is not None:
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            partial = shared.with_suffix(f".{os.getpid()}.part")
+            shutil.copyfile(make_url(url).database, partial)
+            os.replace(partial, shared)  # whole, or not there: a worker may be reading it
         self.templates[key] = url
         return url
 

@@ -61,7 +61,8 @@ def test_roles_from_lists_and_groups(user, role, area, noted):
     assert (person.role, person.area, bool(person.notes)) == (role, area, noted)
 
 
-def test_someone_mapped_to_two_committees_is_told_and_logged_once(caplog):
+def test_someone_mapped_to_two_committees_is_told_and_logged_once(caplog, monkeypatch):
+    monkeypatch.setattr(auth, "_warned", set())  # once per process: start from none logged
     user = who("twice@example.org", ["cpip-angus", "cpip-fife"])
     with caplog.at_level(logging.WARNING, logger="cpip_dashboard.auth"):
         first = auth.identify(SECRETS, user)

@@ -14,6 +14,7 @@ page (AppTest) tests: the rules are tested by plain tests, and a page test takes
 
     python tools/mutate.py rag               run, then print the score
     python tools/mutate.py rag --budget 600  stop after 600 s (unchecked mutants are counted)
+    python tools/mutate.py rag --resume      carry on that run where the budget stopped it
     python tools/mutate.py --list            the modules and their tests
 """
 
@@ -39,8 +40,14 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "stats": ("cpip_dashboard/rules/stats.py", ("tests/rules/test_stats.py", "tests/rules/test_trend.py")),
     "provenance": ("cpip_dashboard/rules/provenance.py", ("tests/rules/test_provenance.py",)),
     "rollback": ("cpip_dashboard/batches/rollback.py", ("tests/batches/test_rollback.py",)),
+    "approval": ("cpip_dashboard/batches/approval.py",
+                 ("tests/batches/test_approval_rules.py", "tests/batches/test_approval.py",
+                  "tests/test_auth.py")),
+    "auth": ("cpip_dashboard/auth.py",
+             ("tests/test_auth_rules.py", "tests/test_auth.py", "tests/test_sign_in_rules.py")),
     "checks": ("cpip_dashboard/imports/checks.py",
-               ("tests/imports/test_import_rules.py", "tests/imports/test_import_promises.py")),
+               ("tests/imports/test_import_checks.py", "tests/imports/test_import_rules.py",
+                "tests/imports/test_import_promises.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",
@@ -55,7 +62,8 @@ def settings(module: str) -> dict:
     return {
         "source_paths": ["cpip_dashboard"],
         "only_mutate": [path],
-        "also_copy": ["app.py", "pages", "migrations", "alembic.ini", "data", "tools"],
+        "also_copy": ["app.py", "pages", "migrations", "alembic.ini", "data", "tools",
+                      ".streamlit"],
         "pytest_add_cli_args": PYTEST_ARGS,
         "pytest_add_cli_args_test_selection": [t for t in tests if (ROOT / t).exists()],
         "timeout_multiplier": 10.0,
@@ -72,6 +80,18 @@ def inner(module: str, argv: list[str]) -> None:
     configuration._config_reader = lambda: (lambda key, default: values.get(key, default))
     configuration._config = None
     from mutmut import __main__ as mutmut_main  # noqa: PLC0415 (in the child, after its settings)
+    from mutmut.runners.harness import PytestRunner  # noqa: PLC0415 (in the child)
+    from mutmut.state import state  # noqa: PLC0415 (in the child)
+
+    # mutmut passes a mutant's tests in set order and stops at the first failure (-x): run
+    # the fastest first, so a mutant a unit test kills costs that test, not the slow ones.
+    regular = PytestRunner._pytest_args_regular_run
+
+    def fastest_first(self, tests):
+        durations = state().duration_by_test
+        return regular(self, sorted(tests, key=lambda t: (durations.get(t, 0.0), t)))
+
+    PytestRunner._pytest_args_regular_run = fastest_first
     sys.argv = ["mutmut", *argv]
     mutmut_main.cli()
 
@@ -101,6 +121,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")),
                         help="mutants tested at once (default 1; the machine is shared)")
     parser.add_argument("--inner", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--resume", action="store_true",
+                        default=os.environ.get("RESUME", "") not in ("", "0"),
+                        help="carry on the last run of this module: mutants already judged "
+                             "keep their result, the budget goes to the rest")
     parser.add_argument("--score-only", action="store_true",
                         help="print the score of the last run without running")
     parser.add_argument("--show", action="store_true",
@@ -117,15 +141,22 @@ def main() -> int:
         return 0
     log = ROOT / "mutants" / "mutmut.log"
     if not args.score_only:
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # results of one module at a time
-        log.parent.mkdir()
+        meta = ROOT / "mutants" / (MODULES[args.module][0] + ".meta")
+        if args.resume and not meta.exists():
+            raise SystemExit(f"Nothing to resume: the last run was not of {args.module}.")
+        if not args.resume:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # one module at a time
+        log.parent.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "CI")}
         env["HYPOTHESIS_PROFILE"] = "ci"
         env["CPIP_MUTATION"] = "1"  # tests/conftest.py leaves the page (AppTest) tests out
+        # ...and keeps the template databases its first session builds for every later one
+        # (a session per mutant: building the sample once per mutant took most of the time)
+        env["CPIP_TEST_TEMPLATES"] = str(ROOT / "mutants" / "templates")
         started = time.monotonic()
         print(f"mutmut on {MODULES[args.module][0]} (budget {args.budget} s, "
               f"{args.workers} worker(s)); its output goes to {log.relative_to(ROOT)}")
-        with log.open("w") as out:
+        with log.open("a" if args.resume else "w") as out:
             child = subprocess.Popen(
                 [sys.executable, __file__, args.module, "--inner", "run", "--max-children",
                  str(args.workers)], env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -34,9 +34,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from cpip_dashboard import auth
+from cpip_dashboard import auth, config
 from cpip_dashboard.auth import Identity, Who, who
-from cpip_dashboard.config import load_secrets_file
 from cpip_dashboard.imports.diff import Diff
 from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.protection.publication import Unpublishable, publish, refusal_text
@@ -68,7 +67,7 @@ def mode(auth_configured: bool, environ: Mapping[str, str] | None = None) -> str
 def configured_mode(environ: Mapping[str, str] | None = None) -> str:
     """The mode for the command line: the environment and the project's secrets file."""
 
-    return mode(auth.auth_configured(load_secrets_file()), environ)
+    return mode(auth.auth_configured(config.load_secrets_file()), environ)
 
 
 def settings_warnings(secrets: Mapping[str, Any], environ: Mapping[str, str] | None = None

@@ -1,0 +1,275 @@
+"""Two-person approval's rules (cpip_dashboard/batches/approval.py) from worked examples: the settings'
+warning in full, who two records are, what an upload touches and how a conflict names it, the
+refusals made before the database is read; then, on an empty database with batches written
+directly, what the Upload page and the frame are given. The whole flow through uploads
+(pending, approve, reject, withdraw, conflicts) is in test_approval.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from cpip_dashboard import auth, config
+from cpip_dashboard.batches import approval
+from cpip_dashboard.imports.checks import Records
+from cpip_dashboard.imports.diff import Diff, SheetChanges
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.models import BatchPreview, UploadBatch
+from cpip_dashboard.views import upload
+
+FIFE, ANGUS = "S12000047", "S12000041"
+
+
+def fewer(count: int) -> str:
+    return ("Two-person approval cannot work with fewer than two secretariat members: "
+            f"[cpip.roles] lists {count}. Uploads will wait for an approval nobody else can "
+            "give; add a second secretariat member (or a secretariat group), or set "
+            "CPIP_APPROVAL=single.")
+
+
+@pytest.mark.parametrize("roles,warnings", [
+    ({}, [fewer(0)]),
+    ({"secretariat": None}, [fewer(0)]),
+    ({"secretariat": ["a@gov.scot", " A@gov.scot "]}, [fewer(1)]),
+    ({"secretariat": ["a@gov.scot", "b@gov.scot"]}, []),
+    # a secretariat group, with or without a `claim` key, is enough
+    ({"secretariat": ["a@gov.scot"], "groups": {"cpip-sec": " Secretariat "}}, []),
+    ({"groups": {"claim": "secretariat", "cpip-po": "minister_office"}}, [fewer(0)]),
+    ({"groups": {"cpip-c": "committee:CPC14"}}, [fewer(0)]),
+])
+def test_two_person_approval_needs_two_secretariat_members(roles, warnings):
+    secrets = {"auth": {"client_id": "x"}, "cpip": {"roles": roles}}
+    assert approval.settings_warnings(secrets, {}) == warnings
+    assert approval.settings_warnings(secrets, {"CPIP_APPROVAL": "single"}) == []
+
+
+def test_no_roles_at_all_in_two_person_mode():
+    assert approval.settings_warnings({"auth": {"x": 1}}, {}) == [fewer(0)]
+    assert approval.settings_warnings({"auth": {"x": 1}, "cpip": None}, {}) == [fewer(0)]
+
+
+@pytest.mark.parametrize("recorded,names", [
+    ("Ann <Ann@Gov.Scot>", {"ann <ann@gov.scot>", "ann@gov.scot"}),
+    ("ann@gov.scot", {"ann@gov.scot"}),
+    ("Ann <ann@gov.scot> ", {"ann <ann@gov.scot>", "ann@gov.scot"}),  # spaces after: still
+    ("<ann@gov.scot> Ann", {"<ann@gov.scot> ann"}),  # the email must end the record
+    ("Ann <>", {"ann <>"}),
+    ("", set()), (None, set()), ("  ", set()),
+])
+def test_the_names_a_record_carries(recorded, names):
+    assert auth.recorded_names(recorded) == names
+
+
+@pytest.mark.parametrize("a,b,same", [
+    # both with an identity: the identity decides
+    (("https://i|ann", "Ann <ann@gov.scot>"), ("https://i|ann", "Other <x@y>"), True),
+    (("https://i|ann", "Ann <ann@gov.scot>"), ("https://i|bob", "Ann <ann@gov.scot>"), False),
+    # two command-line names (the identity is the name): compared as emails are
+    (("Ann", "Ann"), ("ann ", "ann "), True),
+    (("Ann", "Ann"), ("Bob", "Bob"), False),
+    # one command-line name, one identity: different identities, never the name
+    (("ann@gov.scot", "ann@gov.scot"), ("https://i|ann", "ann@gov.scot"), False),
+    (("ANN@gov.scot", "ann@gov.scot"), ("ann@gov.scot", "ann@gov.scot"), False),
+    # a record from before identities: by name or by the email in "Name <email>"
+    ((None, "Ann <ann@gov.scot>"), ("https://i|ann", "ANN@gov.scot"), True),
+    ((None, "Ann <ann@gov.scot>"), (None, "Bob <bob@gov.scot>"), False),
+    ((None, None), (None, None), False),
+    (("https://i|ann", None), (None, None), False),
+])
+def test_same_record(a, b, same):
+    assert auth.same_record(*a, *b) is same
+    assert auth.same_record(*b, *a) is same
+
+
+def test_actor_id():
+    ann = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", issuer="https://i",
+                        subject="ann")
+    assert approval.actor_id(ann) == "https://i|ann"
+    assert approval.actor_id(" cli-user ") == "cli-user"
+
+
+def records(kind: str, fields: tuple[str, ...], rows: list[tuple]) -> Records:
+    made = Records(kind, SimpleNamespace(sheet=kind.title()), fields)
+    for i, row in enumerate(rows):
+        made.add(i, row[:1], dict(zip(fields, row, strict=True)))
+    return made
+
+
+def diff(*sheets: tuple[Records, list[int], list[int]]) -> Diff:
+    return Diff(sheets=[SheetChanges(r, added=added, changed=changed)
+                        for r, added, changed in sheets])
+
+
+def test_touches_only_the_rows_written():
+    values = records("indicators", ("indicator_code", "area_code", "period"), [
+        ("CP_REGISTER", FIFE, dt.date(2024, 7, 31)), ("CP_REGISTER", ANGUS, dt.date(2024, 7, 31)),
+        ("IRD", FIFE, dt.date(2024, 3, 31))])
+    updates = records("updates", ("action_ref", "reporting_date"), [
+        ("NEG-1", dt.date(2024, 9, 1)), ("NEG-2", dt.date(2024, 9, 1))])
+    meetings = records("meetings", ("meeting_date",), [(dt.date(2024, 9, 16),)])
+    touched, used = approval.touches(diff((values, [0], [2]), (updates, [], [1]),
+                                          (meetings, [0], [])))
+    assert touched == {("series", "CP_REGISTER", FIFE), ("series", "IRD", FIFE),
+                       ("action", "NEG-2"), ("meeting", "2024-09-16")}
+    assert used == {("definition", "CP_REGISTER"), ("definition", "IRD")}
+    assert approval.touches(diff((values, [], []))) == (set(), set())
+
+
+@pytest.mark.parametrize("kind,fields,row,thing", [
+    ("actions", ("ref",), ("NEG-3",), ("action", "NEG-3")),
+    ("review", ("area_code",), (FIFE,), ("review", FIFE)),
+    ("populations", ("area_code",), (ANGUS,), ("population", ANGUS)),
+    ("definitions", ("code",), ("NEW",), ("definition", "NEW")),
+])
+def test_what_each_kind_touches(kind, fields, row, thing):
+    assert approval.touches(diff((records(kind, fields, [row]), [0], []))) == ({thing}, set())
+
+
+@pytest.mark.parametrize("thing,described", [
+    (("series", "CP_REGISTER", FIFE), "the CP_REGISTER series for Fife"),
+    (("review", FIFE), "the review of Fife"),
+    (("population", ANGUS), "the population of Angus"),
+    (("action", "NEG-1"), "action NEG-1"),
+    (("meeting", "2024-09-16"), "meeting 2024-09-16"),
+    (("definition", "IRD"), "definition IRD"),
+])
+def test_describe(thing, described):
+    names = {FIFE: "Fife", ANGUS: "Angus"}
+    assert approval._describe(thing, names.get) == described
+
+
+ANN = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", issuer="https://i", subject="ann")
+PO = auth.Identity(True, "po@gov.scot", "Po", "minister_office", issuer="https://i", subject="po")
+
+
+@pytest.mark.parametrize("call,decision", [
+    # refused before the database is read (there is none here)
+    (lambda: approval.reject(None, 7, ANN, None),
+     approval.Decision(False, "Give a reason for rejecting batch 7: its uploader reads it.")),
+    (lambda: approval.reject(None, 7, ANN, "  "),
+     approval.Decision(False, "Give a reason for rejecting batch 7: its uploader reads it.")),
+    (lambda: approval.reject(None, 7, PO, "no"),
+     approval.Decision(False, "Only the secretariat can reject uploads: Po has the Minister's "
+                              "office role.")),
+    (lambda: approval.withdraw(None, 7, PO),
+     approval.Decision(False, "Only the secretariat can withdraw uploads: Po has the "
+                              "Minister's office role.")),
+    (lambda: approval.approve(None, 7, " "),
+     approval.Decision(False, "Say who you are to approve uploads (--user).")),
+])
+def test_refusals_before_the_database(call, decision):
+    assert call() == decision
+
+
+@pytest.mark.parametrize("secrets,environ,chosen", [
+    ({"auth": {"client_id": "x"}}, {}, "two-person"),
+    ({}, {}, "single"),
+    ({"auth": {"client_id": "x"}}, {"CPIP_APPROVAL": "single"}, "single"),
+    ({}, {"CPIP_APPROVAL": "two-person"}, "two-person"),
+])
+def test_configured_mode_reads_the_secrets_file(monkeypatch, secrets, environ, chosen):
+    monkeypatch.delenv("CPIP_APPROVAL", raising=False)
+    monkeypatch.setattr(config, "load_secrets_file", lambda: secrets)
+    assert approval.configured_mode(environ) == chosen
+
+
+def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None) -> None:
+    conn.execute(UploadBatch.__table__.insert().values(
+        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds="updates",
+        uploaded_by="ann", uploaded_by_id="ann", committed_at=dt.datetime(2026, 3, 2, 9),
+        changes_json="{}", state=state))
+    if preview is not None:
+        conn.execute(BatchPreview.__table__.insert().values(
+            batch_id=batch_id, preview_json=json.dumps(preview)))
+
+
+def test_the_upload_view_and_the_frames_notices(engine):
+    assert approval.pending_notice(engine) is None
+    noted = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat", notes=("A note.",))
+    assert approval.frame_notices(engine, noted, {}) == ["A note."]
+    with engine.begin() as conn:
+        add_batch(conn, 9)  # written first, but the later batch: oldest first by id
+        add_batch(conn, 4, preview={"sheets": ["Updates"]})
+        add_batch(conn, 6, "committed")
+        for i in range(201):
+            audit.write(conn, "ann", "upload", f"event {i}")
+    view = upload.batches(engine)  # the Upload page's view of the batches
+    assert [(b["batch_id"], b["state"], b["preview"]) for b in view["pending"]] == [
+        (4, "pending", {"sheets": ["Updates"]}), (9, "pending", None)]
+    assert sorted(view["history"]["Batch"]) == [4, 6, 9]
+    assert len(view["audit"]) == 200  # the latest 200 events
+    assert view["audit"]["detail"].iloc[-1] == "event 1"
+    notice = "2 uploads await approval by a second secretariat member: see the Upload page."
+    assert approval.pending_notice(engine) == notice
+    assert approval.frame_notices(engine, noted, {}) == [notice, "A note."]
+    committee = auth.Identity(True, "c@fife.gov.uk", "C", "committee", "CPC14",
+                              notes=("Two committees.",))
+    assert approval.frame_notices(engine, committee, {}) == ["Two committees."]
+    with engine.begin() as conn:
+        conn.execute(UploadBatch.__table__.update().where(UploadBatch.id == 9).values(
+            state="rejected"))
+    assert approval.pending_notice(engine) == ("1 upload awaits approval by a second "
+                                               "secretariat member: see the Upload page.")
+
+
+def actions(*refs: str) -> Diff:
+    return diff((records("actions", ("ref",), [(r,) for r in refs]), list(range(len(refs))), []))
+
+
+def values_of(*keys: tuple[str, str]) -> Diff:
+    return diff((records("indicators", ("indicator_code", "area_code"), list(keys)),
+                 list(range(len(keys))), []))
+
+
+def definitions(*codes: str) -> Diff:
+    return diff((records("definitions", ("code",), [(c,) for c in codes]),
+                 list(range(len(codes))), []))
+
+
+def conflict(batch_id: int, named: str) -> str:
+    return (f"Batch {batch_id} (round-{batch_id}.xlsx, uploaded by ann) is awaiting approval and "
+            f"changes {named} too: this file can be loaded once that batch is approved, "
+            "rejected or withdrawn")
+
+
+def test_conflicts_with_pending_batches(engine):
+    names = {FIFE: "Fife", ANGUS: "Angus"}.get
+    with engine.begin() as conn:
+        assert approval.conflicts(conn, actions("NEG-1"), names) == []
+        add_batch(conn, 3)  # pending, with no preview stored: it touches nothing known
+        add_batch(conn, 5)
+        approval.store_preview(conn, 5, {"sheets": []},
+                               actions("NEG-1", "NEG-2", "NEG-3", "NEG-4", "NEG-5"))
+        add_batch(conn, 7)
+        approval.store_preview(conn, 7, {}, values_of(("CP_REGISTER", FIFE)))
+        add_batch(conn, 8, "committed")
+        approval.store_preview(conn, 8, {}, actions("NEG-9"))
+    with engine.connect() as conn:
+        def found(changes: Diff) -> list[str]:
+            problems = approval.conflicts(conn, changes, names)
+            assert all((p.level, p.sheet, p.row, p.column, p.value) == ("error",) + (None,) * 4
+                       for p in problems)
+            return [p.message for p in problems]
+
+        assert found(actions("NEG-9", "NEG-6")) == []  # a committed batch is no matter
+        assert found(actions("NEG-3", "NEG-1", "NEG-2")) == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3")]
+        assert found(actions("NEG-5", "NEG-4", "NEG-3", "NEG-2", "NEG-1")) == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3 and 2 more")]
+        # values resting on a definition a pending batch changes, and the other way round
+        assert found(values_of(("CP_REGISTER", FIFE), ("IRD", ANGUS))) == [
+            conflict(7, "the CP_REGISTER series for Fife")]
+        assert found(definitions("CP_REGISTER")) == [conflict(7, "definition CP_REGISTER")]
+        assert found(values_of(("CP_REGISTER", ANGUS))) == []
+        stored = json.loads(conn.execute(BatchPreview.__table__.select().where(
+            BatchPreview.batch_id == 7)).one().preview_json)
+        assert stored == {"touches": [["series", "CP_REGISTER", FIFE]],
+                          "uses": [["definition", "CP_REGISTER"]]}
+    with engine.begin() as conn:
+        add_batch(conn, 10)
+        approval.store_preview(conn, 10, {}, definitions("IRD"))
+        assert [p.message for p in approval.conflicts(conn, values_of(("IRD", ANGUS)), names)
+                ] == [conflict(10, "definition IRD")]
