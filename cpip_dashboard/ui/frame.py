@@ -28,6 +28,7 @@ from cpip_dashboard.ui.data import (
 )
 from cpip_dashboard.ui.widgets import safe
 from cpip_dashboard.views import frame as frame_view
+from cpip_dashboard.views.common import NOW
 
 PAGES = (
     # slug, file, title, url path (CONTRACT.md); no icons: emoji fonts are not everywhere
@@ -246,6 +247,8 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
     meeting = changed("meeting")
     if meeting == "":
         st.session_state.pop("meeting", None)
+    elif meeting is not None and meeting.strip().lower() == NOW:
+        st.session_state["meeting"] = NOW
     elif meeting is not None:
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting):  # not 20240917, 2024-W38-2
@@ -310,7 +313,8 @@ def sync_url(page_path: str = "") -> None:
     values = {
         "area": st.session_state.get("area"),
         "meeting": st.session_state.get("meeting").isoformat()
-        if isinstance(st.session_state.get("meeting"), dt.date) else None,
+        if isinstance(st.session_state.get("meeting"), dt.date)
+        else NOW if st.session_state.get("meeting") == NOW else None,
         "indicator": st.session_state.get("indicator"),
         "present": "1" if st.session_state.get("present") else None,
     }

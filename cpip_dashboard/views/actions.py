@@ -15,6 +15,7 @@ from cpip_dashboard.store.queries import area_directory, indicator_catalogue
 from cpip_dashboard.store.queries import workstreams as workstream_list
 from cpip_dashboard.views.common import (
     Download,
+    Now,
     meeting_date,
     memo,
     records_download,
@@ -25,7 +26,7 @@ from cpip_dashboard.views.common import (
 
 @dataclass(frozen=True)
 class RegisterView:
-    meeting: dt.date | None
+    meeting: dt.date | Now | None
     batch_ids: frozenset[int]
     total: int
     workstreams: dict[str, str]  # code -> name, in the programme's order
@@ -33,7 +34,7 @@ class RegisterView:
     area_note: str
 
 
-def view(conn: Connection, meeting: dt.date | None, area: str) -> RegisterView:
+def view(conn: Connection, meeting: dt.date | Now | None, area: str) -> RegisterView:
     directory = area_directory(conn)
     data = memo(conn, register_as_at, meeting)  # read once for every view and area
     actions = register.for_area(data["now"], area, directory)
@@ -69,8 +70,9 @@ def filtered(conn: Connection, meeting: dt.date | None, area: str, workstreams: 
                                     directory)
     return FilteredView(
         sentence=f"{len(table)} of {len(actions)} actions as at {meeting_date(data['meeting'])}.",
-        table=table, download=records_download(conn, table,
-                                               f"action-register-{data['meeting']}"),
+        table=table, download=records_download(
+            conn, table, f"action-register-{'now-' if isinstance(data['meeting'], Now) else ''}"
+                         f"{data['day']}"),
         refs=tuple(shown["ref"]),
         titles={r: f"{r}: {t[:90]}" for r, t in zip(shown["ref"], shown["title"],
                                                      strict=True)})
@@ -94,7 +96,7 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
     data = memo(conn, register_as_at, meeting)  # read once for every view and area
     action = data["now"].set_index("ref").loc[ref]
     ws = dict(zip(*(workstream_list(conn)[c] for c in ("code", "name")), strict=True))
-    rows = register.history(data["updates"], ref, data["meeting"])
+    rows = register.history(data["updates"], ref, data["day"])
     latest = commentary = None
     if len(rows):
         last = rows.iloc[-1]
