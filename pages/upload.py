@@ -202,9 +202,8 @@ def _forget_pending() -> None:
 
 
 @st.dialog("Roll back a batch", on_dismiss=_forget_pending)
-def _confirm_rollback(batch_id: int, file_name: str) -> None:
-    st.write(f"Roll back batch {batch_id} ({widgets.safe(file_name)})? Its rows leave every "
-             "page at once; history keeps them. To restore it, upload the same file again.")
+def _confirm_rollback(batch_id: int, question: str) -> None:
+    st.text(question)  # the file name and who loaded it are data: shown as text
     yes, no = st.columns(2)
     if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
         _forget_pending()
@@ -216,11 +215,16 @@ def _confirm_rollback(batch_id: int, file_name: str) -> None:
         st.rerun()
 
 
+# the choice starts on the newest batch that can be rolled back, and again whenever the batches
+# change (a commit, a rollback): never on an old batch left chosen from before
+newest = int(current["Batch"].iloc[0])
+if st.session_state.get("rollback-newest") != newest:
+    st.session_state["rollback-newest"] = newest
+    st.session_state["rollback-batch"] = newest
 choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="rollback-batch",
-                      format_func=lambda b: f"Batch {b}: " + str(
-                          current.set_index("Batch").loc[b, "File"]))
+                      format_func=lambda b: upload.rollback_label(current, b))
 if st.button("Roll back…", key="rollback"):
     st.session_state["rollback-pending"] = int(choice)
 pending = st.session_state.get("rollback-pending")
 if pending is not None and pending in set(current["Batch"]):
-    _confirm_rollback(pending, str(current.set_index("Batch").loc[pending, "File"]))
+    _confirm_rollback(pending, upload.rollback_question(current, pending))

@@ -6,6 +6,7 @@ database failure comes back as a sentence with nothing changed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from cpip_dashboard.imports.reading import ReadError
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.render import templates
 from cpip_dashboard.render.marking import marked_workbook
+from cpip_dashboard.rules.values import long_moment
 from cpip_dashboard.store.queries import (  # noqa: F401 (the page reads the first and last)
     action_updates,
     audit_events,
@@ -175,6 +177,27 @@ def marked_copy(name: str, data: bytes, max_mb: int, report: ImportReport) -> by
 def current_batches(history: pd.DataFrame) -> pd.DataFrame:
     """The batches that can be rolled back: those whose rows are current."""
     return history[history["State"] == "Current"]
+
+
+def rollback_question(current: pd.DataFrame, batch_id: int) -> str:
+    """The rollback confirmation: what the batch holds (its file, kinds, who loaded it and
+    when, the rows it added and changed), then what rolling it back does."""
+    row = current.set_index("Batch").loc[batch_id]
+    when = row["Loaded at (UTC)"]
+    try:
+        when_text = long_moment(when if isinstance(when, dt.datetime) else
+                                dt.datetime.fromisoformat(str(when).rstrip("Z")))
+    except ValueError:
+        when_text = str(when)
+    return (f"Roll back batch {batch_id}? It holds {row['File']} ({row['Kinds']}), loaded by "
+            f"{row['Loaded by']} on {when_text}; rows: {row['Added']:,} added, "
+            f"{row['Changed']:,} changed, {row['Unchanged']:,} unchanged. Its rows leave every "
+            "page at once; history keeps them. To restore it, upload the same file again.")
+
+
+def rollback_label(current: pd.DataFrame, batch_id: int) -> str:
+    row = current.set_index("Batch").loc[batch_id]
+    return f"Batch {batch_id}: {row['File']} ({row['Loaded by']})"
 
 
 def roll_back(engine: Engine, batch_id: int, who) -> Any:

@@ -4,6 +4,8 @@ restores the old state."""
 
 from __future__ import annotations
 
+import re
+
 from tests.apptest import assert_frame_ran, batch_history, button, shown, texts
 from tests.files import csv, xlsx
 
@@ -108,12 +110,17 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     assert register_rag(at, "NEG-1") == "■ Red"
 
     at.switch_page("pages/upload.py").run()
-    at.selectbox(key="rollback-batch").set_value(2).run()
+    # the choice starts on the newest batch that can be rolled back (once: the sample, batch 1)
+    assert at.selectbox(key="rollback-batch").value == 2
     button(at, "Roll back…").click().run()
-    assert "Roll back batch 2 (round-5.xlsx)?" in texts(at)
+    question = texts(at)
+    assert "Roll back batch 2? It holds round-5.xlsx (updates), loaded by " in question
+    assert re.search(r"loaded by .+ on \d{1,2} \w+ \d{4} \d\d:\d\d UTC; rows: 1 added, 0 "
+                     r"changed, 0 unchanged\.", question)
     button(at, "Yes, roll it back").click().run()
     assert "Batch 2 (round-5.xlsx) is rolled back" in texts(at)
     assert batch_history(at).set_index("Batch").loc[2, "State"] == "Rolled back"
+    assert at.selectbox(key="rollback-batch").value == 1  # the newest left current
 
     at.switch_page("pages/actions.py").run()
     assert register_rag(at, "NEG-1") == before
