@@ -40,6 +40,15 @@ PAGES = (
     ("upload", "pages/upload.py", "Upload", "upload"),
     ("about", "pages/about.py", "About", "about"),
 )
+# likely names of the pages (issue 22 §4): each reaches its page, keeping the query
+# (`/briefing` is the default page's own name already: Streamlit reserves it)
+ALIASES = {
+    "dashboard": "briefing", "home": "briefing", "index": "briefing",
+    "summary": "briefing", "action-register": "actions", "register": "actions",
+    "action": "actions", "area-profile": "area", "profile": "area", "areas": "area",
+    "indicator": "indicators", "planning-review": "review", "reviews": "review",
+    "uploads": "upload", "help": "about",
+}
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
 log = logging.getLogger(__name__)
 DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try again in a few "
@@ -155,7 +164,20 @@ def navigation() -> st.navigation:
         available = [p for p in PAGES if who.may_use(p[0])]
         pages = [st.Page(path, title=title, url_path=url or slug, default=index == 0)
                  for index, (slug, path, title, url) in enumerate(available)]
+        paths = {slug: path for slug, path, _, _ in available}
+        pages += [st.Page(_alias(alias, paths[target]), title=alias, url_path=alias,
+                          visibility="hidden")
+                  for alias, target in ALIASES.items() if target in paths]
     return st.navigation(pages)
+
+
+def _alias(name: str, path: str) -> Callable[[], None]:
+    """A hidden page at a likely name that moves to the real page with the same query."""
+    def moved() -> None:
+        st.switch_page(path, query_params=st.query_params.to_dict())
+
+    moved.__name__ = f"alias_{name.replace('-', '_')}"
+    return moved
 
 
 # --- shared selections and query parameters -------------------------------------------------
@@ -238,12 +260,11 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
     if wanted == "":
         st.session_state["area"] = default_area if default_area != SCOTLAND else SCOTLAND
     elif wanted is not None:
-        if wanted.upper() in options:
-            st.session_state["area"] = wanted.upper()
-        else:
-            _notice(f"Area {_echo(wanted)} in the address is not known; showing "
-                    f"{area_label(default_area)}.")
-            st.session_state["area"] = default_area
+        chosen, notice = frame_view.address_area(directory(), tuple(options), wanted,
+                                                 default_area)
+        if notice:
+            _notice(notice)
+        st.session_state["area"] = chosen
     meeting = changed("meeting")
     if meeting == "":
         st.session_state.pop("meeting", None)
@@ -351,6 +372,30 @@ def area_selector() -> str:
     return st.session_state["area"]
 
 
+def phone_area_selector() -> None:
+    """On a phone the sidebar covers the page: the same choice under the banners of the main
+    area, shown only on a narrow screen (PHONE_AREA_CSS)."""
+    shared = frame()
+    options = shared.options
+    st.session_state["_area_phone"] = st.session_state["area"]
+
+    def changed_here() -> None:
+        st.session_state["area"] = st.session_state["_area_phone"]
+
+    with st.container(key="phone-area"):
+        st.selectbox("Area", options, key="_area_phone", format_func=shared.labels.get,
+                     on_change=changed_here,
+                     help="The same choice as the sidebar's, here for a narrow screen.")
+    st.html(PHONE_AREA_CSS)
+
+
+# Static styling only (no data): the main area's area selector shows on a narrow screen only.
+PHONE_AREA_CSS = """<style>
+.st-key-phone-area { display: none; }
+@media (max-width: 640px) { .st-key-phone-area { display: block; } }
+</style>"""
+
+
 def current_area() -> str:
     return st.session_state.get("area", SCOTLAND)
 
@@ -445,6 +490,7 @@ def _run_framed() -> None:
         area_selector()
         presentation_toggle()
         banners(who)
+        phone_area_selector()
     try:
         page.run()
     finally:
