@@ -7,7 +7,7 @@ import streamlit as st
 from cpip_dashboard import ui
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import upload
+from cpip_dashboard.views import common, upload
 
 who = ui.require("upload")
 try:  # the same secrets the frame reads (none at all in local mode without a file)
@@ -113,6 +113,8 @@ max_mb = upload.max_upload_mb()
 uploaded = st.file_uploader(
     f"Spreadsheet (.xlsx, .xlsm or .csv, up to {max_mb} MB)", type=upload.FILE_TYPES,
     key="upload-file")
+if uploaded is not None:
+    st.text(f"File: {uploaded.name}")  # the whole name (the uploader cuts a long one short)
 options = st.columns(2)
 forced_kind = options[0].selectbox(
     "Sheet kind", [None, *upload.KIND_CHOICES], key="upload-kind",
@@ -165,8 +167,11 @@ if uploaded is not None:
                    f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
                    "below.")
         st.subheader("What would change")
-        _preview(upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates)),
-                 key="preview")
+        snap = upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates))
+        _preview(snap, key="preview")
+        where = upload.where_shown(snap, list(ui.view(common.meeting_list)["date"]))
+        if where:
+            st.write(where)
         st.header("3. Confirm")
         if two_person:
             st.caption("Two-person approval: the file is stored and waits for another "

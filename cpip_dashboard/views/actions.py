@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from cpip_dashboard.rules import rag, register
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.queries import area_directory, indicator_catalogue
+from cpip_dashboard.store.queries import area_directory, batches, indicator_catalogue
 from cpip_dashboard.store.queries import workstreams as workstream_list
 from cpip_dashboard.views.common import (
     Download,
@@ -104,6 +104,9 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
         commentary = last["commentary"] if isinstance(last["commentary"], str) \
             else "(no commentary)"
     moves = register.due_date_moves(data["versions"], ref, rows)
+    # which upload supplied each update: batch, file and who loaded it
+    uploads = {b["batch_id"]: f"Batch {b['batch_id']}: {b['file']} ({b['user']})"
+               for b in batches(conn)}
     catalogue = indicator_catalogue(conn).set_index("code")
     linked = [c for c in str(action["indicators"]).split(",") if c]
     links = review_for_action(conn, ref)
@@ -118,7 +121,8 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
         about=f"Lead: {action['lead']}. Workstream: {ws.get(action['workstream'])}. "
               f"Source: {action['source'] or 'not given'}.",
         latest=latest, latest_commentary=commentary,
-        history=register.history_table(rows),
+        history=register.history_table(rows).assign(
+            Upload=[uploads.get(int(b), f"Batch {b}") for b in rows["batch_id"]]),
         due_moves=f"Due date changes: {' → '.join(moves)}." if moves else None,
         indicators=tuple((c, catalogue.loc[c, "name"] if c in catalogue.index else c)
                          for c in linked),

@@ -24,7 +24,7 @@ from cpip_dashboard.imports.reading import ReadError
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.render import templates
 from cpip_dashboard.render.marking import marked_workbook
-from cpip_dashboard.rules.values import long_moment
+from cpip_dashboard.rules.values import long_date, long_moment
 from cpip_dashboard.store.queries import (  # noqa: F401 (the page reads the first and last)
     action_updates,
     audit_events,
@@ -136,6 +136,25 @@ def preview_of(snap: dict) -> Preview:
                              f"load; check {'it' if count == 1 else 'them'}):")
     return Preview(tables["sheets"], rag_sentence, moves, changed_sentence, tables["changed"],
                    added_sentence, tables["added"], warnings_sentence, tables["warnings"])
+
+
+def where_shown(snap: dict, meetings: list[dt.date]) -> str | None:
+    """Which view will show each action update the file writes: as at the first meeting on or
+    after its reporting date, or, dated after the latest meeting, under Now (CONTRACT.md,
+    `meeting=now`). None when the file writes no update."""
+    dates = sorted(meetings)
+    counted: dict[str, int] = {}
+    for row in snap.get("rag_movements", []):
+        day = dt.date.fromisoformat(str(row["Reporting date"])[:10])
+        later = [m for m in dates if m >= day]
+        place = (f"as at the meeting of {long_date(later[0])}" if later else
+                 "under Now (dated after the latest meeting"
+                 + (f", {long_date(dates[-1])})" if dates else ")"))
+        counted[place] = counted.get(place, 0) + 1
+    if not counted:
+        return None
+    return ("Where these updates will show on the Briefing and the Action register: "
+            + "; ".join(f"{n:,} {place}" for place, n in counted.items()) + ".")
 
 
 def template_bytes(kind: str, codes: list[str]) -> bytes:

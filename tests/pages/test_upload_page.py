@@ -100,6 +100,9 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     preview = at.dataframe[0].value
     assert preview.iloc[0]["Added"] == 1
     assert "1 row added:" in body
+    assert "File: round-5.xlsx" in body  # the whole name, as text
+    assert ("Where these updates will show on the Briefing and the Action register: 1 as at "
+            "the meeting of 17 September 2024.") in body
     added = next(d.value for d in at.dataframe if "RAG" in d.value.columns)
     assert added.iloc[0][["Action ID", "RAG"]].tolist() == ["NEG-1", "Red"]
     confirm = button(at, "Load this file as a new batch")
@@ -108,6 +111,11 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
 
     at.switch_page("pages/actions.py").run()
     assert register_rag(at, "NEG-1") == "■ Red"
+    # the action's history says which upload supplied each update
+    at.selectbox(key="actions-history").set_value("NEG-1").run()
+    history = next(d.value for d in at.dataframe if "Upload" in d.value.columns)
+    assert history["Upload"].iloc[-1].startswith("Batch 2: round-5.xlsx (")
+    assert history["Upload"].iloc[0].startswith("Batch 1: ")
 
     at.switch_page("pages/upload.py").run()
     # the choice starts on the newest batch that can be rolled back (once: the sample, batch 1)
@@ -243,3 +251,15 @@ def test_preview_shows_each_actions_previous_rag_and_the_movement(make_app, samp
     row = moves.iloc[0]
     assert (row["Action ID"], row["Previous RAG"], row["New RAG"], row["Movement"]) == (
         "REC-8", "▲ Amber", "■ Red", "Worsened")
+
+
+def test_the_preview_says_an_update_after_the_latest_meeting_shows_under_now(make_app,
+                                                                             sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "late.xlsx", xlsx({"Updates": [
+        ["Action ID", "Reporting date", "RAG", "Commentary"],
+        ["NEG-1", "2024-10-20", "Red", "After the meeting"],
+        ["NEG-2", "2024-09-01", "Amber", "Before it"]]}))
+    assert ("Where these updates will show on the Briefing and the Action register: "
+            "1 under Now (dated after the latest meeting, 17 September 2024); 1 as at the "
+            "meeting of 17 September 2024.") in texts(at)
