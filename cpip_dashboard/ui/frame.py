@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -169,6 +170,28 @@ def navigation() -> st.navigation:
                           visibility="hidden")
                   for alias, target in ALIASES.items() if target in paths]
     return st.navigation(pages)
+
+
+def _unknown_page(who: auth.Identity, page_path: str) -> None:
+    """An address naming no page opens the Briefing (Streamlit's own "Page not found"): say,
+    once per session, which pages there are (the query is kept)."""
+    if page_path or st.session_state.get("_unknown_page_noted"):
+        return
+    try:
+        asked = urlparse(st.context.url or "").path
+    except (AttributeError, RuntimeError):  # no browser address (a test harness)
+        return
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    asked = asked.strip("/")
+    if base and asked.startswith(base):
+        asked = asked[len(base):].strip("/")
+    known = {url or slug for slug, _, _, url in PAGES} | set(ALIASES) | {"briefing"}
+    if not asked or asked in known:
+        return
+    st.session_state["_unknown_page_noted"] = True
+    pages = "; ".join(f"{title} (/{url})" for slug, _, title, url in PAGES if who.may_use(slug))
+    _notice(f"There is no page {_echo('/' + asked)}, so the Briefing is shown. The pages are: "
+            f"{pages}.")
 
 
 def _alias(name: str, path: str) -> Callable[[], None]:
@@ -485,6 +508,7 @@ def _run_framed() -> None:
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), auth.who(who), "sign-in", f"{who.email} as {who.role}")
     if framed:
+        _unknown_page(who, page.url_path)
         if adopt_url(who, page.url_path):
             sync_url(page.url_path)
         area_selector()

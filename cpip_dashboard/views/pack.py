@@ -53,6 +53,7 @@ from cpip_dashboard.store.queries import (
     review_assessments,
 )
 from cpip_dashboard.views import actions, briefing
+from cpip_dashboard.views.common import release_as_at
 
 PREPARED = "Prepared"  # the start of the one line that differs between two builds
 
@@ -413,6 +414,8 @@ class ArchivedPack:
     sha256: str
     bytes: int
     data_changed: bool  # the current data version differs from the pack's
+    figures_release: int | None = None  # the release of the indicators it shows
+    figures_until: dt.date | None = None  # the last period shown (first release standing in)
 
     def as_json(self) -> dict:
         """As `packs --json` (CONTRACT.md)."""
@@ -433,7 +436,8 @@ def archived_packs(conn: Connection, meeting: dt.date | None = None) -> list[Arc
     that date (none when there is no such meeting)."""
     stmt = select(MeetingPack.id, MeetingPack.meeting_date, MeetingPack.area_code,
                   MeetingPack.created_by, MeetingPack.created_at, MeetingPack.data_version,
-                  MeetingPack.sha256, func.length(MeetingPack.pdf))
+                  MeetingPack.sha256, func.length(MeetingPack.pdf),
+                  MeetingPack.figures_release, MeetingPack.figures_until)
     if meeting is not None:
         day = meeting_on_or_before(conn, meeting)
         if day is None:
@@ -441,7 +445,7 @@ def archived_packs(conn: Connection, meeting: dt.date | None = None) -> list[Arc
         stmt = stmt.where(MeetingPack.meeting_date == day)
     current = data_version(conn)
     return [ArchivedPack(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6], int(r[7] or 0),
-                         str(r[5]) != current)
+                         str(r[5]) != current, r[8], r[9])
             for r in conn.execute(stmt.order_by(MeetingPack.id.desc()))]
 
 
@@ -457,13 +461,18 @@ def archived_pdf(conn: Connection, pack_id: int) -> bytes:
 def packs_table(packs: list[ArchivedPack], directory: AreaDirectory) -> pd.DataFrame:
     """The archived packs as a table for people (the Briefing's list)."""
     return pd.DataFrame([{
-        "Pack": p.pack_id, "Meeting": p.meeting.isoformat(), "Area": directory.name(p.area),
+        "Pack": p.pack_id, "Meeting": long_date(p.meeting), "Area": directory.name(p.area),
         "Prepared by": p.user, "Prepared at (UTC)": p.created_at.strftime("%Y-%m-%d %H:%M"),
-        "Data version": p.data_version, "sha256": p.sha256,
+        "Data version": p.data_version,
+        "Indicators": ("not recorded" if p.figures_release is None else
+                       f"release {p.figures_release}" + (
+                           "" if p.figures_until is None else
+                           f", periods ending by {long_date(p.figures_until)}")),
+        "sha256": p.sha256,
         "Data since": ("changed since this pack (it shows the figures of its data version)"
                        if p.data_changed else "unchanged")}
         for p in packs], columns=["Pack", "Meeting", "Area", "Prepared by", "Prepared at (UTC)",
-                                  "Data version", "sha256", "Data since"])
+                                  "Data version", "Indicators", "sha256", "Data since"])
 
 
 PACK_ROLES = ("secretariat", "minister_office")  # any area; a committee its own area only
@@ -527,10 +536,12 @@ def make_and_archive(engine: Engine, meeting: dt.date | None, area: str,
         found = _archived(conn, day, area, version)  # another request archived it meanwhile
         if found is not None:
             return day, found
+        release = release_as_at(conn, day)
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
             created_by=str(person), created_at=created,
-            once_key=once_key(day, area, version)))
+            once_key=once_key(day, area, version), figures_release=release.version,
+            figures_until=release.periods_until))
         audit.write(conn, person, "pack",
                     f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})")
     return day, pdf

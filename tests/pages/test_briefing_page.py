@@ -110,7 +110,9 @@ def test_packs_for_the_meeting_are_listed_and_given_back_byte_for_byte(make_app,
     assert "No pack has been prepared for this meeting yet." in texts(at)
     next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
     listed = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
-    assert list(listed["Meeting"]) == ["2018-10-02"]
+    assert list(listed["Meeting"]) == ["2 October 2018"]
+    # the archived pack records the release of the indicators it shows
+    assert list(listed["Indicators"]) == ["release 1, periods ending by 2 October 2018"]
     assert list(listed["Data since"]) == ["unchanged"]
     served = make_app.download(at, "Download this pack as circulated (PDF)")
     engine = make_engine(sample_url)

@@ -353,6 +353,9 @@ def test_archived_packs_are_listed_and_given_back_byte_for_byte(sample_engine):
     assert [p.pack_id for p in for_meeting] == [listed[1].pack_id] and before_any == []
     assert list(table["Area"]) == ["Fife", "Scotland"]
     assert set(table["Data since"]) == {"unchanged"}
+    # each records the release of its indicators (the sample was loaded after the meetings)
+    assert [(p.figures_release, p.figures_until) for p in listed] == [
+        (1, dt.date(2024, 9, 17)), (1, first_day)]
 
     report = run_import(sample_engine, "meeting.xlsx", xlsx({"Meetings": [
         ["Date", "Title"], [dt.date(2025, 3, 18), "Next meeting"]]}), user="t")
