@@ -151,7 +151,8 @@ if uploaded is not None:
         if report.warnings:
             st.caption("Errors stop the file loading; warnings alone would not.")
         # the Problem column wraps: taller rows, the widest column
-        ui.data_table(upload.problems_table(report.errors + report.warnings), key="problems",
+        ui.data_table(upload.problems_with_ids(uploaded.name, data, max_mb,
+                                               report.errors + report.warnings), key="problems",
                       row_height=64, column_config={
                           "Problem": st.column_config.TextColumn(width="large")})
         marked = upload.marked_copy(uploaded.name, data, max_mb, report)

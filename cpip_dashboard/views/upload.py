@@ -193,6 +193,35 @@ def marked_copy(name: str, data: bytes, max_mb: int, report: ImportReport) -> by
         return None
 
 
+ID_HEADERS = {"action id", "ref", "reference", "id"}  # the Action ID column and its synonyms
+
+
+def problems_with_ids(name: str, data: bytes, max_mb: int,
+                      problems: list) -> pd.DataFrame:
+    """The problems table with the row's Action ID beside its row number (the file read
+    again: a rejected file's rows were never stored); blank where the sheet has no Action ID
+    column or the file cannot be read."""
+    table = problems_table(problems)
+    try:
+        sheets = {sheet.name: sheet.rows for sheet in read_file(name, data, max_mb)}
+    except ReadError:
+        sheets = {}
+    ids = []
+    for p in problems:
+        rows = sheets.get(p.sheet) if p.sheet is not None and p.row is not None else None
+        found = ""
+        if rows:
+            header = next(((r, c) for r, row in enumerate(rows[:30]) if r < p.row - 1
+                           for c, cell in enumerate(row)
+                           if str(cell).strip().lower() in ID_HEADERS), None)
+            if header is not None and p.row - 1 < len(rows):
+                row = rows[p.row - 1]
+                found = str(row[header[1]]).strip() if header[1] < len(row) else ""
+        ids.append(found)
+    table.insert(table.columns.get_loc("Row") + 1, "Action ID", ids)
+    return table
+
+
 def current_batches(history: pd.DataFrame) -> pd.DataFrame:
     """The batches that can be rolled back: those whose rows are current."""
     return history[history["State"] == "Current"]

@@ -79,11 +79,15 @@ def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sample_url):
     upload(at, "round-5.xlsx", BAD)
     assert "4 problems: nothing was loaded" in texts(at)
     problems = at.dataframe[0].value
-    assert list(problems.columns) == ["Level", "Sheet", "Row", "Column", "Value", "Problem"]
+    assert list(problems.columns) == ["Level", "Sheet", "Row", "Action ID", "Column", "Value",
+                                      "Problem"]
     assert set(problems["Level"]) == {"Error"}
     located = set(zip(problems["Row"], problems["Column"], strict=True))
     assert {("2", "RAG"), ("3", "Action ID"), ("3", "Reporting date"),
             ("3", "Commentary")} <= located
+    # the Action ID beside the row number (read from the file: its rows were never stored)
+    assert dict(zip(problems["Row"], problems["Action ID"], strict=False)) == {
+        "2": "NEG-1", "3": "NEG-99"}
     labels = [b.label for b in at.get("download_button")]
     assert "Download the file with problem cells marked" in labels
     assert not [b for b in at.button if b.label == "Load this file as a new batch"]
