@@ -115,7 +115,7 @@ class Pdf(FPDF):
             if heading:
                 row = table.row()
                 for column in columns:
-                    row.cell(str(column))
+                    row.cell(str(column), style=RAG_STYLES.get(str(column)))
             for cells in rows:
                 for part in self._continued(cells, column_mm, line, most):
                     row = table.row()

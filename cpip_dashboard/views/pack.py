@@ -222,7 +222,7 @@ def _summary_page(pdf: Pdf, v: briefing.BriefingView, meeting_frame: pd.DataFram
         pdf.para(f"{v.movement_heading}: {v.movement_sentence}", 9, bold=True)
         for line in _names(v.moved, lambda r: f"{r['Ref']} {_title(r['Action'])}: {r['From']} "
                            f"to {r['To']} ({r['Movement'].lower()}).", limit,
-                           "all are listed under the programme's status"):
+                           f"all are listed under {v.movement_heading}"):
             pdf.para(line, 8)
     pdf.para(f"Needs attention: {len(v.attention)} action"
              f"{'' if len(v.attention) == 1 else 's'}"
