@@ -179,3 +179,19 @@ def test_an_update_after_the_latest_meeting_counts_for_now(databases):
         assert "current release" in now.tiles_note
     finally:
         engine.dispose()
+
+
+def test_the_cli_names_the_pack_by_default(databases, monkeypatch, tmp_path, capsys):
+    """`pack` without OUT.pdf writes NCPLG-pack-YYYY-MM-DD-AREA.pdf (CONTRACT.md) here; so
+    does `pack --archived ID`, named from the archived pack's meeting and area."""
+    from cpip_dashboard.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", databases.fresh("sqlite", sample=True))
+    monkeypatch.chdir(tmp_path)
+    assert main(["pack", "--meeting", "2018-10-05", "--area", "S12000023", "--user", "t"]) == 0
+    made = tmp_path / "NCPLG-pack-2018-10-02-Orkney-Islands.pdf"
+    assert made.read_bytes().startswith(b"%PDF")
+    made.unlink()
+    assert main(["pack", "--archived", "1", "--user", "t"]) == 0
+    assert made.exists()
+    capsys.readouterr()
