@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--archived", type=int, metavar="ID",
                     help="write the archived pack ID byte for byte as circulated")
     pk.add_argument("--user")
-    pk.add_argument("out", type=Path)
+    pk.add_argument("out", type=Path, nargs="?",
+                    help="the PDF to write (default: NCPLG-pack-YYYY-MM-DD-AREA.pdf here)")
 
     pks = commands.add_parser("packs", help="list archived meeting packs, newest first")
     pks.add_argument("--meeting", type=_iso_date,
@@ -324,7 +325,7 @@ def cmd_reject(args, engine) -> int:
 
 def cmd_pack(args, engine) -> int:
     from cpip_dashboard.store.db import migrate
-    from cpip_dashboard.views.pack import PackError, make_and_archive
+    from cpip_dashboard.views.pack import PackError, make_and_archive, pack_file
 
     if args.archived is not None and (args.meeting is not None or args.area is not None):
         print("--archived writes a pack as it was archived: give no --meeting or --area.",
@@ -339,6 +340,9 @@ def cmd_pack(args, engine) -> int:
     except PackError as exc:
         print(exc)
         return 1
+    if args.out is None:
+        with engine.connect() as conn:
+            args.out = Path(pack_file(conn, day, area))
     args.out.write_bytes(pdf)
     print(f"Wrote the meeting pack as at {day.isoformat()} for {area} to "
           f"{args.out} ({len(pdf) / 1024:.0f} KB).")
@@ -350,11 +354,14 @@ def _archived_pack(args, engine) -> int:
     import hashlib
 
     from cpip_dashboard.store import audit
-    from cpip_dashboard.views.pack import PackError, archived_pdf
+    from cpip_dashboard.views.pack import PackError, archived_packs, archived_pdf, pack_file
 
     try:
         with engine.connect() as conn:
             pdf = archived_pdf(conn, args.archived)
+            if args.out is None:
+                found = next(p for p in archived_packs(conn) if p.pack_id == args.archived)
+                args.out = Path(pack_file(conn, found.meeting, found.area))
     except PackError as exc:
         print(exc)
         return 1

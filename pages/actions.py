@@ -11,7 +11,7 @@ area = ui.current_area()
 ui.page_header("Action register", "The programme's actions as they stood at a Leadership "
                "Group meeting: filter them, and open one to see its whole history.")
 
-meeting = widgets.meeting_selector(ui.view(common.meeting_list))
+meeting = widgets.meeting_selector(ui.view(common.meeting_list), offer_now=True)
 v = ui.view(actions.view, meeting=meeting, area=area)
 ui.illustrative_notice(v.batch_ids)
 

@@ -1,5 +1,7 @@
 """Briefing: how the programme stands as at a meeting, for the Minister's office."""
 
+import datetime as dt
+
 import streamlit as st
 
 from cpip_dashboard import ui
@@ -11,7 +13,7 @@ area = ui.current_area()
 
 top_left, top_right = st.columns([3, 1])
 with top_right:
-    meeting = widgets.meeting_selector(ui.view(common.meeting_list))
+    meeting = widgets.meeting_selector(ui.view(common.meeting_list), offer_now=True)
 v = ui.view(briefing.view, meeting=meeting, area=area)
 with top_left:
     st.title(v.title)
@@ -35,7 +37,7 @@ with left:
         ui.data_table(v.workstream_table)
         widgets.prepared_downloads(v.workstream_download)
 with right:
-    st.header("Movement since the last meeting")
+    st.header(v.movement_heading)
     if v.movement_sentence is None:
         st.write("This is the first meeting in the record: there is nothing to compare with.")
     else:
@@ -62,19 +64,23 @@ widgets.headline_tiles(v, area)
 
 st.header("Meeting pack")
 st.caption("A PDF of this briefing as at the chosen meeting, for the chosen area, to circulate "
-           "before the meeting. Each pack is archived with the data version it was built from.")
+           "before the meeting. Each pack is archived with the data version it was built from "
+           "and the release of the indicators it shows.")
 if v.meeting is None:
     st.write("No meetings are loaded, so there is no pack to make.")
+elif isinstance(v.meeting, common.Now):
+    st.write("Packs are prepared for meetings, not for Now: choose a meeting above to prepare "
+             "its pack.")
 elif st.button("Prepare the meeting pack", key="briefing-pack"):
     st.session_state["briefing-pack-pdf"] = widgets.meeting_pack(v.meeting, area, who)
 prepared = st.session_state.get("briefing-pack-pdf")
 if prepared and prepared[0] == (v.meeting, area):
     st.download_button("Download the meeting pack (PDF)", prepared[1],
-                       f"cpip-meeting-pack-{v.meeting}-{area}.pdf", "application/pdf",
+                       pack.file_name(v.meeting, v.area_name), "application/pdf",
                        key="briefing-pack-download")
 
 st.subheader("Packs prepared for this meeting")
-packs = ui.live(pack.archived_packs, v.meeting) if v.meeting else []
+packs = ui.live(pack.archived_packs, v.meeting) if isinstance(v.meeting, dt.date) else []
 if not packs:
     st.write("No pack has been prepared for this meeting yet.")
 else:
@@ -85,8 +91,9 @@ else:
                          f"{p.created_at:%d %B %Y %H:%M} UTC by {p.user}" for p in packs}
     chosen = st.selectbox("Pack to download", list(labels), format_func=labels.get,
                           key="briefing-archived-pack")
+    chosen_pack = next(p for p in packs if p.pack_id == chosen)
+    name = pack.file_name(chosen_pack.meeting, ui.directory().name(chosen_pack.area))
     st.download_button("Download this pack as circulated (PDF)",
-                       ui.live(pack.archived_pdf, chosen),
-                       f"cpip-meeting-pack-{chosen}.pdf", "application/pdf",
+                       ui.live(pack.archived_pdf, chosen), name, "application/pdf",
                        key="briefing-archived-download", on_click=widgets.audit_download,
-                       args=(f"cpip-meeting-pack-{chosen}.pdf",))
+                       args=(f"{name} (archived pack {chosen})",))

@@ -7,7 +7,7 @@ import streamlit as st
 from cpip_dashboard import ui
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import upload
+from cpip_dashboard.views import common, upload
 
 who = ui.require("upload")
 try:  # the same secrets the frame reads (none at all in local mode without a file)
@@ -113,6 +113,8 @@ max_mb = upload.max_upload_mb()
 uploaded = st.file_uploader(
     f"Spreadsheet (.xlsx, .xlsm or .csv, up to {max_mb} MB)", type=upload.FILE_TYPES,
     key="upload-file")
+if uploaded is not None:
+    st.text(f"File: {uploaded.name}")  # the whole name (the uploader cuts a long one short)
 options = st.columns(2)
 forced_kind = options[0].selectbox(
     "Sheet kind", [None, *upload.KIND_CHOICES], key="upload-kind",
@@ -149,7 +151,8 @@ if uploaded is not None:
         if report.warnings:
             st.caption("Errors stop the file loading; warnings alone would not.")
         # the Problem column wraps: taller rows, the widest column
-        ui.data_table(upload.problems_table(report.errors + report.warnings), key="problems",
+        ui.data_table(upload.problems_with_ids(uploaded.name, data, max_mb,
+                                               report.errors + report.warnings), key="problems",
                       row_height=64, column_config={
                           "Problem": st.column_config.TextColumn(width="large")})
         marked = upload.marked_copy(uploaded.name, data, max_mb, report)
@@ -165,8 +168,11 @@ if uploaded is not None:
                    f"{totals['unchanged']:,} unchanged. Nothing is written until you confirm "
                    "below.")
         st.subheader("What would change")
-        _preview(upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates)),
-                 key="preview")
+        snap = upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates))
+        _preview(snap, key="preview")
+        where = upload.where_shown(snap, list(ui.view(common.meeting_list)["date"]))
+        if where:
+            st.write(where)
         st.header("3. Confirm")
         if two_person:
             st.caption("Two-person approval: the file is stored and waits for another "
@@ -202,9 +208,8 @@ def _forget_pending() -> None:
 
 
 @st.dialog("Roll back a batch", on_dismiss=_forget_pending)
-def _confirm_rollback(batch_id: int, file_name: str) -> None:
-    st.write(f"Roll back batch {batch_id} ({widgets.safe(file_name)})? Its rows leave every "
-             "page at once; history keeps them. To restore it, upload the same file again.")
+def _confirm_rollback(batch_id: int, question: str) -> None:
+    st.text(question)  # the file name and who loaded it are data: shown as text
     yes, no = st.columns(2)
     if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
         _forget_pending()
@@ -216,11 +221,16 @@ def _confirm_rollback(batch_id: int, file_name: str) -> None:
         st.rerun()
 
 
+# the choice starts on the newest batch that can be rolled back, and again whenever the batches
+# change (a commit, a rollback): never on an old batch left chosen from before
+newest = int(current["Batch"].iloc[0])
+if st.session_state.get("rollback-newest") != newest:
+    st.session_state["rollback-newest"] = newest
+    st.session_state["rollback-batch"] = newest
 choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="rollback-batch",
-                      format_func=lambda b: f"Batch {b}: " + str(
-                          current.set_index("Batch").loc[b, "File"]))
+                      format_func=lambda b: upload.rollback_label(current, b))
 if st.button("Roll back…", key="rollback"):
     st.session_state["rollback-pending"] = int(choice)
 pending = st.session_state.get("rollback-pending")
 if pending is not None and pending in set(current["Batch"]):
-    _confirm_rollback(pending, str(current.set_index("Batch").loc[pending, "File"]))
+    _confirm_rollback(pending, upload.rollback_question(current, pending))

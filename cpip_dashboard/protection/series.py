@@ -5,10 +5,11 @@ test, or a changed setting before the next start) built and protected here."""
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, or_, select
 
 from cpip_dashboard.protection import figures, publication
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
+from cpip_dashboard.store.models import PublishedFigure
 
 
 def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
@@ -37,3 +38,24 @@ def indicator_series(conn: Connection, code: str, measure: str, threshold: int,
     chosen = frame[(frame["indicator_code"] == code) & (frame["measure"] == measure)
                    & (True if areas is None else frame["area_code"].isin(areas))]
     return chosen[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def series_of_release(conn: Connection, code: str, measure: str, release: int,
+                      periods_until=None, areas: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The protected figures of one indicator and measure as data version `release` published
+    them (the rows stored from a publication on or before it and not replaced by then; see
+    `publication`), for periods ending on or before `periods_until` when given: what a meeting
+    saw (CONTRACT.md, Time)."""
+    where = [PublishedFigure.publication_id <= release,
+             or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to > release),
+             PublishedFigure.indicator_code == code, PublishedFigure.measure == measure]
+    if periods_until is not None:
+        where.append(PublishedFigure.period <= periods_until)
+    if areas is not None:
+        where.append(PublishedFigure.area_code.in_(areas))
+    rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SERIES_COLUMNS])
+                        .where(*where).order_by(PublishedFigure.period,
+                                                PublishedFigure.area_code))
+    return pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS).astype(
+        {"value": "float64", "count": "float64", "population": "float64", "base": "float64",
+         "symbol": object, "status": object, "suppressed": bool, "illustrative": bool})

@@ -294,6 +294,10 @@ class MeetingPack(Base):
     # "meeting|area|data version": archived once (`pack.once_key`); NULL on a copy archived
     # before that rule (migration 0009)
     once_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the release whose headline indicators the pack shows as at its meeting, and the last
+    # period end shown when the first release stands in for an earlier meeting (migration 0011)
+    figures_release: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    figures_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ux_meeting_pack_once_key", "once_key", unique=True),)
 

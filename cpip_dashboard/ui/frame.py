@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +29,7 @@ from cpip_dashboard.ui.data import (
 )
 from cpip_dashboard.ui.widgets import safe
 from cpip_dashboard.views import frame as frame_view
+from cpip_dashboard.views.common import NOW
 
 PAGES = (
     # slug, file, title, url path (CONTRACT.md); no icons: emoji fonts are not everywhere
@@ -39,6 +41,15 @@ PAGES = (
     ("upload", "pages/upload.py", "Upload", "upload"),
     ("about", "pages/about.py", "About", "about"),
 )
+# likely names of the pages (issue 22 §4): each reaches its page, keeping the query
+# (`/briefing` is the default page's own name already: Streamlit reserves it)
+ALIASES = {
+    "dashboard": "briefing", "home": "briefing", "index": "briefing",
+    "summary": "briefing", "action-register": "actions", "register": "actions",
+    "action": "actions", "area-profile": "area", "profile": "area", "areas": "area",
+    "indicator": "indicators", "planning-review": "review", "reviews": "review",
+    "uploads": "upload", "help": "about",
+}
 SHARED_PARAMS = ("area", "meeting", "indicator", "present")
 log = logging.getLogger(__name__)
 DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try again in a few "
@@ -154,7 +165,42 @@ def navigation() -> st.navigation:
         available = [p for p in PAGES if who.may_use(p[0])]
         pages = [st.Page(path, title=title, url_path=url or slug, default=index == 0)
                  for index, (slug, path, title, url) in enumerate(available)]
+        paths = {slug: path for slug, path, _, _ in available}
+        pages += [st.Page(_alias(alias, paths[target]), title=alias, url_path=alias,
+                          visibility="hidden")
+                  for alias, target in ALIASES.items() if target in paths]
     return st.navigation(pages)
+
+
+def _unknown_page(who: auth.Identity, page_path: str) -> None:
+    """An address naming no page opens the Briefing (Streamlit's own "Page not found"): say,
+    once per session, which pages there are (the query is kept)."""
+    if page_path or st.session_state.get("_unknown_page_noted"):
+        return
+    try:
+        asked = urlparse(st.context.url or "").path
+    except (AttributeError, RuntimeError):  # no browser address (a test harness)
+        return
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    asked = asked.strip("/")
+    if base and asked.startswith(base):
+        asked = asked[len(base):].strip("/")
+    known = {url or slug for slug, _, _, url in PAGES} | set(ALIASES) | {"briefing"}
+    if not asked or asked in known:
+        return
+    st.session_state["_unknown_page_noted"] = True
+    pages = "; ".join(f"{title} (/{url})" for slug, _, title, url in PAGES if who.may_use(slug))
+    _notice(f"There is no page {_echo('/' + asked)}, so the Briefing is shown. The pages are: "
+            f"{pages}.")
+
+
+def _alias(name: str, path: str) -> Callable[[], None]:
+    """A hidden page at a likely name that moves to the real page with the same query."""
+    def moved() -> None:
+        st.switch_page(path, query_params=st.query_params.to_dict())
+
+    moved.__name__ = f"alias_{name.replace('-', '_')}"
+    return moved
 
 
 # --- shared selections and query parameters -------------------------------------------------
@@ -237,15 +283,16 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
     if wanted == "":
         st.session_state["area"] = default_area if default_area != SCOTLAND else SCOTLAND
     elif wanted is not None:
-        if wanted.upper() in options:
-            st.session_state["area"] = wanted.upper()
-        else:
-            _notice(f"Area {_echo(wanted)} in the address is not known; showing "
-                    f"{area_label(default_area)}.")
-            st.session_state["area"] = default_area
+        chosen, notice = frame_view.address_area(directory(), tuple(options), wanted,
+                                                 default_area)
+        if notice:
+            _notice(notice)
+        st.session_state["area"] = chosen
     meeting = changed("meeting")
     if meeting == "":
         st.session_state.pop("meeting", None)
+    elif meeting is not None and meeting.strip().lower() == NOW:
+        st.session_state["meeting"] = NOW
     elif meeting is not None:
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting):  # not 20240917, 2024-W38-2
@@ -310,7 +357,8 @@ def sync_url(page_path: str = "") -> None:
     values = {
         "area": st.session_state.get("area"),
         "meeting": st.session_state.get("meeting").isoformat()
-        if isinstance(st.session_state.get("meeting"), dt.date) else None,
+        if isinstance(st.session_state.get("meeting"), dt.date)
+        else NOW if st.session_state.get("meeting") == NOW else None,
         "indicator": st.session_state.get("indicator"),
         "present": "1" if st.session_state.get("present") else None,
     }
@@ -345,6 +393,30 @@ def area_selector() -> str:
                          help="Scotland, a council, or a child protection committee (CPC). "
                               "Every page uses this choice.")
     return st.session_state["area"]
+
+
+def phone_area_selector() -> None:
+    """On a phone the sidebar covers the page: the same choice under the banners of the main
+    area, shown only on a narrow screen (PHONE_AREA_CSS)."""
+    shared = frame()
+    options = shared.options
+    st.session_state["_area_phone"] = st.session_state["area"]
+
+    def changed_here() -> None:
+        st.session_state["area"] = st.session_state["_area_phone"]
+
+    with st.container(key="phone-area"):
+        st.selectbox("Area", options, key="_area_phone", format_func=shared.labels.get,
+                     on_change=changed_here,
+                     help="The same choice as the sidebar's, here for a narrow screen.")
+    st.html(PHONE_AREA_CSS)
+
+
+# Static styling only (no data): the main area's area selector shows on a narrow screen only.
+PHONE_AREA_CSS = """<style>
+.st-key-phone-area { display: none; }
+@media (max-width: 640px) { .st-key-phone-area { display: block; } }
+</style>"""
 
 
 def current_area() -> str:
@@ -436,11 +508,13 @@ def _run_framed() -> None:
         st.session_state["_signed_in_recorded"] = True
         audit.record(engine(), auth.who(who), "sign-in", f"{who.email} as {who.role}")
     if framed:
+        _unknown_page(who, page.url_path)
         if adopt_url(who, page.url_path):
             sync_url(page.url_path)
         area_selector()
         presentation_toggle()
         banners(who)
+        phone_area_selector()
     try:
         page.run()
     finally:

@@ -15,7 +15,7 @@ from cpip_dashboard.rules import provenance as prov
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui.data import engine, identity, shared, version
-from cpip_dashboard.views.common import meeting_date, slug
+from cpip_dashboard.views.common import NOW, meeting_choice, meeting_date, now, slug
 from cpip_dashboard.views.pack import PackError, make_and_archive
 
 ILLUSTRATIVE_TEXT = ("Illustrative figures - not official statistics. The sample data is "
@@ -109,8 +109,15 @@ def default(**values: str) -> None:
     st.session_state.setdefault("_defaults", {}).update(values)
 
 
-def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting"):
-    """The as-at meeting choice, shared by the pages that use it and kept in the address."""
+NOW_LABEL = "Now (as at today)"
+
+
+def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting",
+                     offer_now: bool = False):
+    """The as-at meeting choice, shared by the pages that use it and kept in the address.
+    With `offer_now`, "Now" (`meeting=now`: as at today, movement since the latest meeting)
+    comes first, beside each meeting; a page without it shows the latest meeting for Now. A
+    date that is not a meeting is moved to one with a notice saying which (`meeting_choice`)."""
     if meetings.empty:
         st.caption("No Leadership Group meetings are loaded: showing the register as at today.")
         return None
@@ -118,27 +125,27 @@ def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting"):
     titles = dict(zip(meetings["date"], meetings["title"], strict=True))
     default(meeting=dates[0].isoformat())  # the latest meeting is not written to the address
     wanted = st.session_state.get("meeting")
-    if wanted not in dates:
-        if wanted is not None:
-            earlier = [d for d in dates if d <= wanted]
-            chosen = earlier[0] if earlier else dates[0]
-            if chosen != wanted:
-                st.caption(f"No meeting on {meeting_date(wanted)}: showing {meeting_date(chosen)}, "
-                           "the latest meeting before it.")
-            wanted = chosen
-        else:
-            wanted = dates[0]
-    st.session_state["meeting"] = wanted
+    if wanted == NOW and not offer_now:
+        wanted = dates[0]  # this page shows meetings only; the session keeps Now
+    else:
+        if wanted != NOW:
+            wanted, notice = meeting_choice(dates, wanted)
+            if notice:
+                st.warning(notice)
+        st.session_state["meeting"] = wanted
     st.session_state["_meeting_widget"] = wanted
 
     def changed() -> None:
         st.session_state["meeting"] = st.session_state["_meeting_widget"]
 
-    st.selectbox(label, dates, key="_meeting_widget", on_change=changed,
-                 format_func=lambda d: meeting_date(d) + ("" if "illustrative" not in titles[d]
-                                                       else " (illustrative)"),
-                 help="Every figure on this page is shown as it stood at the chosen meeting.")
-    return wanted
+    st.selectbox(label, [NOW, *dates] if offer_now else dates, key="_meeting_widget",
+                 on_change=changed,
+                 format_func=lambda d: NOW_LABEL if d == NOW else meeting_date(d) + (
+                     "" if "illustrative" not in titles[d] else " (illustrative)"),
+                 help="Every figure on this page is shown as it stood at the chosen meeting"
+                      + ("; Now: as at today, with movement since the latest meeting."
+                         if offer_now else "."))
+    return now() if wanted == NOW else wanted
 
 
 # --- indicators -----------------------------------------------------------------------------

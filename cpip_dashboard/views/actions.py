@@ -11,10 +11,11 @@ from sqlalchemy import Connection
 
 from cpip_dashboard.rules import rag, register
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.queries import area_directory, indicator_catalogue
+from cpip_dashboard.store.queries import area_directory, batches, indicator_catalogue
 from cpip_dashboard.store.queries import workstreams as workstream_list
 from cpip_dashboard.views.common import (
     Download,
+    Now,
     meeting_date,
     memo,
     records_download,
@@ -25,7 +26,7 @@ from cpip_dashboard.views.common import (
 
 @dataclass(frozen=True)
 class RegisterView:
-    meeting: dt.date | None
+    meeting: dt.date | Now | None
     batch_ids: frozenset[int]
     total: int
     workstreams: dict[str, str]  # code -> name, in the programme's order
@@ -33,7 +34,7 @@ class RegisterView:
     area_note: str
 
 
-def view(conn: Connection, meeting: dt.date | None, area: str) -> RegisterView:
+def view(conn: Connection, meeting: dt.date | Now | None, area: str) -> RegisterView:
     directory = area_directory(conn)
     data = memo(conn, register_as_at, meeting)  # read once for every view and area
     actions = register.for_area(data["now"], area, directory)
@@ -69,8 +70,9 @@ def filtered(conn: Connection, meeting: dt.date | None, area: str, workstreams: 
                                     directory)
     return FilteredView(
         sentence=f"{len(table)} of {len(actions)} actions as at {meeting_date(data['meeting'])}.",
-        table=table, download=records_download(conn, table,
-                                               f"action-register-{data['meeting']}"),
+        table=table, download=records_download(
+            conn, table, f"action-register-{'now-' if isinstance(data['meeting'], Now) else ''}"
+                         f"{data['day']}"),
         refs=tuple(shown["ref"]),
         titles={r: f"{r}: {t[:90]}" for r, t in zip(shown["ref"], shown["title"],
                                                      strict=True)})
@@ -94,7 +96,7 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
     data = memo(conn, register_as_at, meeting)  # read once for every view and area
     action = data["now"].set_index("ref").loc[ref]
     ws = dict(zip(*(workstream_list(conn)[c] for c in ("code", "name")), strict=True))
-    rows = register.history(data["updates"], ref, data["meeting"])
+    rows = register.history(data["updates"], ref, data["day"])
     latest = commentary = None
     if len(rows):
         last = rows.iloc[-1]
@@ -102,6 +104,9 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
         commentary = last["commentary"] if isinstance(last["commentary"], str) \
             else "(no commentary)"
     moves = register.due_date_moves(data["versions"], ref, rows)
+    # which upload supplied each update: batch, file and who loaded it
+    uploads = {b["batch_id"]: f"Batch {b['batch_id']}: {b['file']} ({b['user']})"
+               for b in batches(conn)}
     catalogue = indicator_catalogue(conn).set_index("code")
     linked = [c for c in str(action["indicators"]).split(",") if c]
     links = review_for_action(conn, ref)
@@ -116,7 +121,8 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
         about=f"Lead: {action['lead']}. Workstream: {ws.get(action['workstream'])}. "
               f"Source: {action['source'] or 'not given'}.",
         latest=latest, latest_commentary=commentary,
-        history=register.history_table(rows),
+        history=register.history_table(rows).assign(
+            Upload=[uploads.get(int(b), f"Batch {b}") for b in rows["batch_id"]]),
         due_moves=f"Due date changes: {' → '.join(moves)}." if moves else None,
         indicators=tuple((c, catalogue.loc[c, "name"] if c in catalogue.index else c)
                          for c in linked),

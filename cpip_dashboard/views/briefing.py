@@ -11,17 +11,20 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from cpip_dashboard.render import charts
-from cpip_dashboard.rules import rag, register, tiles
+from cpip_dashboard.rules import rag, register, review, stats, tiles
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.db import data_version
-from cpip_dashboard.store.queries import area_directory, workstreams
+from cpip_dashboard.store.queries import area_directory, review_assessments, workstreams
 from cpip_dashboard.views.common import (
     Download,
-    headline_tiles,
+    Now,
+    Release,
+    headline_figures,
     meeting_date,
     memo,
+    movement_heading,
     records_download,
     register_as_at,
+    release_as_at,
 )
 
 WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
@@ -48,17 +51,20 @@ class TileView:
 
 @dataclass(frozen=True)
 class BriefingView:
-    meeting: dt.date | None
+    meeting: dt.date | Now | None  # Now: as at today, movement since the latest meeting
     previous: dt.date | None
+    day: dt.date | None  # the day the register is as at (the meeting's, or today)
     title: str
     intro: str
     batch_ids: frozenset[int]
     counts: tuple[Count, ...]
     headline: str
     workstream_table: pd.DataFrame
+    workstream_counts: pd.DataFrame  # the chart's table (`charts.rag_by_workstream_table`)
     workstream_sentence: str
     workstream_chart: dict | None
     workstream_download: Download
+    movement_heading: str
     movement_sentence: str | None  # None at the first meeting in the record
     moved: pd.DataFrame
     attention: pd.DataFrame
@@ -68,6 +74,11 @@ class BriefingView:
     tiles: tuple[TileView, ...]
     tiles_table: pd.DataFrame
     tiles_note: str
+    release: Release  # the release whose figures the tiles show
+    trends: tuple[str, ...]  # each tile's recent trend, in the tiles' order
+    changed_significantly: tuple[str, ...]  # a sentence per tile rising or falling
+    support_sentence: str  # the planning review's areas needing support, in words
+    support_areas: tuple[str, ...]  # their names
 
 
 def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
@@ -131,7 +142,37 @@ def tiles_table(made: list[tiles.Tile], area: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
+def significant_changes(made: list[tiles.Tile], trends: list[str]) -> tuple[str, ...]:
+    """A sentence per headline indicator whose recent trend is rising or falling (the 95%
+    interval of its change per period excludes zero: `stats.trend`)."""
+    return tuple(f"{t.name}: {trend.lower()} over the last {stats.TREND_PERIODS} periods "
+                 f"(latest {t.figure_text}, {t.period_text}; {t.change_text})."
+                 for t, trend in zip(made, trends, strict=True)
+                 if trend in (stats.RISING, stats.FALLING))
+
+
+def support(conn: Connection, day: dt.date | None, area: str,
+            directory) -> tuple[str, tuple[str, ...]]:
+    """The planning review's areas needing support as at `day`, named, and the sentence."""
+    current = review.for_area(review.as_at(review_assessments(conn), day), area, directory)
+    if current.empty:
+        return "No planning-review assessment is recorded for this area.", ()
+    needing = review.needing_support(current)
+    names = tuple(directory.name(c) for c in dict.fromkeys(needing["area_code"]))
+    assessed = current["area_code"].nunique()
+    rule = f"{review.NEEDS_SUPPORT_AT} or more Weak or Unsatisfactory ratings"
+    if not names:
+        return f"No area of the {assessed} assessed needs support ({rule}).", ()
+    return (f"{len(names)} of {assessed} areas assessed need support ({rule}): "
+            + ", ".join(names) + "."), names
+
+
+def _long(value) -> str:
+    return "" if value is None or (not isinstance(value, dt.date) and pd.isna(value)) \
+        else meeting_date(value)
+
+
+def view(conn: Connection, meeting: dt.date | Now | None, area: str) -> BriefingView:
     directory = area_directory(conn)
     data = memo(conn, register_as_at, meeting)  # read once for every view and area
     now = register.for_area(data["now"], area, directory)
@@ -152,45 +193,57 @@ def view(conn: Connection, meeting: dt.date | None, area: str) -> BriefingView:
     if not attention.empty:
         exceptions = attention.assign(
             RAG=attention["rag"].map(rag.label), Flags=attention["flags"].map("; ".join),
-            Due=attention["effective_due"].map(lambda d: d.isoformat() if d else ""),
+            Due=attention["effective_due"].map(_long),
         ).rename(columns={"ref": "Ref", "title": "Action", "lead": "Lead",
                           "commentary": "Latest commentary"})[
             ["Ref", "Action", "Lead", "RAG", "Due", "Flags", "Latest commentary"]]
 
-    made = headline_tiles(conn, area)
+    release = release_as_at(conn, chosen)
+    figures = headline_figures(conn, area, release=release)
+    made = [t for t, _ in figures]
+    trends = [trend for _, trend in figures]
     tile_views = []
     for t in made:
         spec, summary = sparkline(t)
         tile_views.append(TileView(t, spec, summary))
     name = directory.name(area)
+    support_sentence, support_areas = support(conn, data["day"], area, directory)
+    stamp = chosen.day if isinstance(chosen, Now) else chosen
     return BriefingView(
-        meeting=chosen, previous=data["previous"],
-        title=f"Programme status at {meeting_date(chosen)}",
+        meeting=chosen, previous=data["previous"], day=data["day"],
+        title=(f"Programme status now ({meeting_date(chosen)})" if isinstance(chosen, Now)
+               else f"Programme status at {meeting_date(chosen)}"),
         intro=f"{len(now)} actions{area_text}. Status is as reported at each meeting; "
-              "definitions of each status are on the About page.",
+              "definitions of each status are on the About page."
+              + (f" Now: updates dated after the latest meeting ({meeting_date(data['previous'])})"
+                 " count, and movement is since that meeting." if isinstance(chosen, Now)
+                 else ""),
         batch_ids=frozenset(int(b) for b in now["batch_id"]),
         counts=_counts(now, before, data["previous"]),
         headline=register.headline_sentence(register.counts(now),
                                             register.counts(before) if before is not None
                                             else None, data["previous"]),
-        workstream_table=shown, workstream_sentence=sentence,
+        workstream_table=shown, workstream_counts=table, workstream_sentence=sentence,
         workstream_chart=None if table.empty else charts.spec(
             charts.rag_by_workstream(table, sentence)),
-        workstream_download=records_download(conn, shown, f"rag-by-workstream-{chosen}"),
+        workstream_download=records_download(conn, shown, f"rag-by-workstream-{stamp}"),
+        movement_heading=movement_heading(chosen),
         movement_sentence=None if before is None else register.movement_sentence(
             moved, data["previous"]),
         moved=changed,
         attention=exceptions,
         attention_download=None if exceptions.empty else records_download(
-            conn, exceptions, f"needs-attention-{chosen}"),
+            conn, exceptions, f"needs-attention-{stamp}"),
         area_name=name,
         tiles_header=f"Headline indicators: {name}" + ("" if area == SCOTLAND
                                                         else " and Scotland"),
         tiles=tuple(tile_views),
         tiles_table=tiles_table(made, area),
-        tiles_note=(tiles.latest_statement(data_version(conn), chosen,
-                                           what="this briefing was drawn")
-                    + " Each tile says which period it is for."
+        tiles_note=(release.statement + " Each tile says which period it is for."
                     + (" Councils and committees are shown as rates or percentages, "
                        "comparable with Scotland." if area != SCOTLAND else "")),
+        release=release,
+        trends=tuple(trends),
+        changed_significantly=significant_changes(made, trends),
+        support_sentence=support_sentence, support_areas=support_areas,
     )

@@ -3,12 +3,17 @@ circulate before the meeting. Real text for headings and tables (searchable, rea
 screen readers), charts as images with their sentence beside them, the classification on every
 page, and every figure from the same protected series the pages use.
 
-What it holds, in order: a cover (the meeting's title, date and chair, the area, who prepared
-the pack and when); the programme's status and movement since the previous meeting; what needs
-attention; the planning review's headlines (themes, areas needing support) as at the meeting;
-the headline indicator tiles (`tiles`), which are the latest published figures, not as at the
-meeting, and say so with their source; the provenance of every block; and an annex with the
-full action register as at the meeting. Action titles wrap, never cut.
+It draws the Briefing's view (`briefing.view`) and the Action register's (`actions.filtered`):
+a sentence is written once, so the page and the pack cannot disagree. What it holds, in order:
+page 1, the cover facts (meeting, date, chair, area, data version, the release of the
+indicators, who prepared it) above the summary (the headline sentence, the RAG counts with
+their change, the actions that moved and those needing attention by name, the areas needing
+support, the indicators that changed significantly); the programme's status and movement since
+the last meeting; what needs attention; the planning review's headlines as at the meeting; the
+headline indicators as at the meeting (the release in force then: CONTRACT.md, Time); the
+provenance of every block; and an annex with the full action register as at the meeting.
+Action titles wrap, never cut; RAG cells are coloured as on screen, with their symbol; dates
+are written "17 September 2024".
 
 Each pack is archived (meeting, area, sha256, data version, the bytes, who, when) and recorded
 in the audit trail: what the group saw at a past meeting is what that meeting's pack holds.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,7 +38,7 @@ from cpip_dashboard.protection.disclosure import suppression_rule
 from cpip_dashboard.render import charts
 from cpip_dashboard.render.pdf import Pdf, sparkline
 from cpip_dashboard.rules import provenance as prov
-from cpip_dashboard.rules import rag, register, review, tiles
+from cpip_dashboard.rules import review, tiles
 from cpip_dashboard.rules.values import long_date
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
@@ -45,9 +51,9 @@ from cpip_dashboard.store.queries import (
     indicator_catalogue,
     meetings,
     review_assessments,
-    workstreams,
 )
-from cpip_dashboard.views.common import headline_tiles, register_as_at
+from cpip_dashboard.views import actions, briefing
+from cpip_dashboard.views.common import release_as_at
 
 PREPARED = "Prepared"  # the start of the one line that differs between two builds
 
@@ -63,128 +69,177 @@ def prepared_line(user: str | None, when: dt.datetime, version: str) -> str:
             f"version {version}.")
 
 
-def change_words(now: int, before: int | None) -> str:
-    """A count's change since the previous meeting: 'No change', '3 more', '1 fewer'."""
-    if before is None:
-        return "(first meeting)"
-    diff = now - before
-    if diff == 0:
-        return "No change"
-    return f"{abs(diff)} {'more' if diff > 0 else 'fewer'}"
+def file_name(day: dt.date, area_name: str) -> str:
+    """`NCPLG-pack-2024-09-17-Scotland.pdf` (CONTRACT.md): the area's name with each run of
+    characters other than letters and digits made one hyphen."""
+    return f"NCPLG-pack-{day.isoformat()}-{re.sub(r'[^A-Za-z0-9]+', '-', area_name)}.pdf"
+
+
+def pack_file(conn: Connection, day: dt.date, area: str) -> str:
+    """The pack's file name for a meeting and an area code."""
+    return file_name(day, area_directory(conn).name(area))
+
+
+def dates_in_words(frame: pd.DataFrame, columns: tuple[str, ...] = ("Due", "Last update")
+                   ) -> pd.DataFrame:
+    """A table's ISO dates as "17 September 2024" (the pack never prints ISO dates)."""
+    shown = frame.copy()
+    for column in columns:
+        if column in shown:
+            shown[column] = shown[column].map(
+                lambda v: long_date(dt.date.fromisoformat(v))
+                if isinstance(v, str) and len(v) == 10 and v[4] == "-" else v)
+    return shown
+
+
+SUMMARY_LIMITS = (8, 6, 4, 3, 2, 1)  # the most actions named per list on page 1, tried in turn
 
 
 def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
           threshold: int | None = None, prepared_by: str | None = None,
           prepared_at: dt.datetime | None = None) -> tuple[dt.date, bytes]:
-    """(the meeting's date, the PDF) for the latest meeting on or before `meeting`."""
+    """(the meeting's date, the PDF) for the latest meeting on or before `meeting`: the
+    Briefing's view (`briefing.view`) and the Action register's (`actions.filtered`) drawn on
+    paper, so the page and the pack say the same sentences."""
     threshold = threshold or config.suppress_below()
     directory = area_directory(conn)
     if area not in directory.areas:
         raise PackError(f"{area} is not a known area: use S92000003 (Scotland), a council "
                         "code or a CPC id.")
-    data = register_as_at(conn, meeting)
-    dates = list(data["meetings"]["date"])
+    meeting_frame = meetings(conn)
+    dates = list(meeting_frame["date"])
     if not dates or (meeting is not None and meeting < dates[0]):
         raise PackError("There is no Leadership Group meeting on or before that date."
                         if dates else "No Leadership Group meetings are loaded.")
-    day, previous = data["meeting"], data["previous"]
-    now = register.for_area(data["now"], area, directory)
-    before = None if data["before"] is None else register.for_area(data["before"], area,
-                                                                    directory)
+    v = briefing.view(conn, meeting, area)
+    day = v.meeting
     status = data_status(conn)
     version = data_version(conn)
-    name = directory.name(area)
-    records = prov.records(len(now), status, version, "action-register")
-    pdf = Pdf(config.classification(),
-               f"CPIP Leadership Dashboard - meeting pack as at {long_date(day)} - {name} - "
-               f"data version {version}"
-               + (" - contains illustrative figures, not official statistics"
-                  if status["illustrative_batches"] else ""))
-    pdf.set_title(f"Meeting pack: {long_date(day)}, {name}")
-    pdf.set_author("CPIP Leadership Dashboard")
-    pdf.set_lang("en-GB")
+    name = v.area_name
+    register_view = actions.filtered(conn, day, area, (), (), (), ())
+    records = prov.records(len(register_view.table), status, version, "action-register")
     when = prepared_at or dt.datetime.now(dt.UTC)
-    _cover(pdf, data["meetings"], day, name, status, prepared_line(prepared_by, when, version))
+    prepared = prepared_line(prepared_by, when, version)
+
+    def new_pdf() -> Pdf:
+        made = Pdf(config.classification(),
+                   f"CPIP Leadership Dashboard - meeting pack as at {long_date(day)} - {name} - "
+                   f"data version {version}"
+                   + (" - contains illustrative figures, not official statistics"
+                      if status["illustrative_batches"] else ""))
+        made.set_title(f"Meeting pack: {long_date(day)}, {name}")
+        made.set_author("CPIP Leadership Dashboard")
+        made.set_lang("en-GB")
+        return made
+
+    # page 1 is the summary: name as many actions as fit on it
+    for limit in SUMMARY_LIMITS:
+        pdf = new_pdf()
+        _summary_page(pdf, v, meeting_frame, status, prepared, limit)
+        if pdf.page_no() == 1:
+            break
 
     pdf.add_page()
-    pdf.heading(f"Programme status at {long_date(day)} - {name}")
-    counts = register.counts(now)
-    previous_counts = register.counts(before) if before is not None else None
-    summary = pd.DataFrame({
-        "Status": [rag.label(n) for n in rag.NAMES],
-        "Actions": [counts[n] for n in rag.NAMES],
-        "Change since the previous meeting": [
-            change_words(counts[n], None if previous_counts is None else previous_counts[n])
-            for n in rag.NAMES],
-        "Meaning": [rag.BY_NAME[n].definition for n in rag.NAMES]})
-    pdf.para(register.headline_sentence(counts, previous_counts, previous), 12)
-    pdf.table(summary, (30, 18, 40, 180))
+    pdf.heading(f"{v.title} - {name}")
+    pdf.para(v.headline, 12)
+    pdf.table(pd.DataFrame({
+        "Status": [c.label for c in v.counts], "Actions": [c.value for c in v.counts],
+        "Change": [c.delta or "(first meeting)" for c in v.counts],
+        "Meaning": [c.help for c in v.counts]}), (30, 18, 45, 175))
     pdf.para("Action register: " + records.line(), 8)
-
-    table = charts.rag_by_workstream_table(now, workstreams(conn))
-    sentence = charts.describe_rag_by_workstream(table)
-    if table.empty:
+    if v.workstream_counts.empty:
         pdf.heading("RAG by workstream")
     else:
-        pdf.chart("RAG by workstream", charts.rag_by_workstream(table, sentence), 170)
-    pdf.para(sentence)
+        pdf.chart("RAG by workstream", charts.rag_by_workstream(v.workstream_counts,
+                                                                 v.workstream_sentence),
+                  170, max_height=105)
+    pdf.para(v.workstream_sentence)
 
-    pdf.add_page()
-    pdf.heading("Movement since the previous meeting")
-    moved = register.movement(now, before)
-    if before is None:
+    pdf.heading(v.movement_heading)
+    if v.movement_sentence is None:
         pdf.para("This is the first meeting in the record: there is nothing to compare with.")
     else:
-        pdf.para(register.movement_sentence(moved, previous))
-        changed = register.moved_actions(moved, now)
-        if len(changed):
-            pdf.table(changed, (18, 150, 28, 28, 45))
-    pdf.heading("Needs attention")
-    attention = register.exceptions(now)
-    if attention.empty:
+        pdf.para(v.movement_sentence)
+        if v.moved.empty:
+            pdf.para("No action changed status.")
+        else:
+            pdf.table(v.moved[["Ref", "Action", "From", "To", "Movement"]],
+                      (18, 150, 28, 28, 45))
+    if v.attention.empty:
+        pdf.heading("Needs attention")
         pdf.para("Nothing needs attention at this meeting.")
     else:
-        pdf.table(pd.DataFrame({
-            "Ref": attention["ref"], "Action": attention["title"],
-            "Lead": attention["lead"], "RAG": attention["rag"].map(rag.label),
-            "Flags": attention["flags"].map("; ".join),
-            "Latest commentary": attention["commentary"].fillna("")}),
-            (16, 80, 36, 22, 30, 86))
+        pdf.table(v.attention[["Ref", "Action", "Lead", "RAG", "Due", "Flags",
+                               "Latest commentary"]], (16, 70, 32, 22, 26, 30, 80),
+                  title="Needs attention")
 
     _planning_review(pdf, conn, day, area, name, directory)
-    figures = _headline_indicators(pdf, conn, day, area, name, threshold, version)
+    figures = _headline_indicators(pdf, conn, v, area, name, threshold, version)
     _about_these_figures(pdf, records, figures, version)
-    _annex(pdf, conn, now, day, name, directory)
+    _annex(pdf, register_view, day, name)
     pdf.set_creation_date(when)
     return day, bytes(pdf.output())
 
 
-def _cover(pdf: Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, status: dict,
-           prepared: str) -> None:
-    """The meeting's title, date and chair, the area, the contents and who prepared it."""
+def _names(table: pd.DataFrame, describe, limit: int, where: str) -> list[str]:
+    """Up to `limit` actions by name, then how many more and where they are."""
+    lines = [describe(row) for row in table.head(limit).to_dict("records")]
+    if len(table) > limit:
+        lines.append(f"... and {len(table) - limit} more: {where}.")
+    return lines
+
+
+def _title(text: object) -> str:
+    return str(text).strip().rstrip(".")
+
+
+def _summary_page(pdf: Pdf, v: briefing.BriefingView, meeting_frame: pd.DataFrame,
+                  status: dict, prepared: str, limit: int) -> None:
+    """Page 1: the cover facts (meeting, date, chair, area, data version, release), then the
+    summary in plain words: the headline sentence, the RAG counts with their change, the
+    actions that moved and those needing attention by name, the areas needing support and the
+    indicators that changed significantly."""
+    day = v.meeting
     row = meeting_frame[meeting_frame["date"] == day].iloc[-1]
     chair = row["chair"] if isinstance(row["chair"], str) and row["chair"].strip() else None
     pdf.add_page()
-    pdf.ln(18)
-    pdf.heading("National Child Protection Leadership Group", 22)
-    pdf.heading(f"Meeting pack: programme status at {long_date(day)} - {name}", 15)
-    pdf.ln(4)
-    pdf.para(f"Meeting: {row['title']}", 12)
-    pdf.para(f"Date: {day:%A} {long_date(day)}", 12)
-    pdf.para(f"Chair: {chair or 'not recorded in the meeting list'}", 12)
-    pdf.para(f"Area: {name}" + ("" if name == "Scotland" else " (with Scotland for comparison)"),
-             12)
+    pdf.heading("National Child Protection Leadership Group: meeting pack", 16)
+    pdf.para(f"Meeting: {row['title']}. Date: {day:%A} {long_date(day)}. Chair: "
+             f"{chair or 'not recorded in the meeting list'}. Area: {v.area_name}"
+             + ("" if v.area_name == "Scotland" else " (with Scotland for comparison)") + ".",
+             10, bold=True)
+    pdf.para(v.release.statement, 8)
+    pdf.para(prepared, 8)
     if status["illustrative_batches"]:
-        pdf.ln(2)
         pdf.para("Illustrative figures - not official statistics. This pack is built from "
-                 "sample data generated for demonstration.", 11, bold=True)
-    pdf.ln(4)
-    pdf.para("Contents: 1. Programme status. 2. Movement since the previous meeting, and what "
-             "needs attention. 3. Planning review headlines. 4. Headline indicators (the latest "
-             "published figures, not as at the meeting). 5. About these figures. Annex: the "
-             "full action register as at the meeting.", 10)
-    pdf.ln(4)
-    pdf.para(prepared, 10)
+                 "sample data generated for demonstration.", 9, bold=True)
+    pdf.heading(f"Summary: {v.title[:1].lower()}{v.title[1:]}", 13)
+    pdf.para(v.headline, 12, bold=True)
+    pdf.table(pd.DataFrame([[c.value for c in v.counts],
+                            [c.delta or "(first meeting)" for c in v.counts]],
+                           columns=[c.label for c in v.counts]), size=9)
+    if v.movement_sentence is not None:
+        pdf.para(f"{v.movement_heading}: {v.movement_sentence}", 9, bold=True)
+        for line in _names(v.moved, lambda r: f"{r['Ref']} {_title(r['Action'])}: {r['From']} "
+                           f"to {r['To']} ({r['Movement'].lower()}).", limit,
+                           f"all are listed under {v.movement_heading}"):
+            pdf.para(line, 8)
+    pdf.para(f"Needs attention: {len(v.attention)} action"
+             f"{'' if len(v.attention) == 1 else 's'}"
+             + (" (Red or Amber, overdue or stale)." if len(v.attention) else "."), 9, bold=True)
+    if len(v.attention):
+        for line in _names(v.attention, lambda r: f"{r['Ref']} {_title(r['Action'])}: "
+                           f"{r['RAG']}" + (f"; {r['Flags']}" if r["Flags"] else "") + ".",
+                           limit, "all are listed under Needs attention"):
+            pdf.para(line, 8)
+    pdf.para("Areas needing support (planning review): " + v.support_sentence, 9, bold=True)
+    changed = v.changed_significantly
+    pdf.para("Indicators that changed significantly: " + (
+        f"{len(changed)} of {len(v.tiles)} headline indicators." if changed else
+        f"none of the {len(v.tiles)} headline indicators rose or fell significantly over its "
+        "recent periods."), 9, bold=True)
+    for line in changed:
+        pdf.para(line, 8)
 
 
 # --- planning review -----------------------------------------------------------------------------
@@ -273,15 +328,14 @@ def _figure(value: float | None, suppressed: bool, symbol: str | None, measure: 
     return text + (f" {marker[0]}" if marker else "")
 
 
-def _headline_indicators(pdf: Pdf, conn: Connection, day: dt.date, area: str, name: str,
-                         threshold: int, version: str) -> prov.Provenance | None:
-    """The headline indicator tiles as a table (latest figure, Scotland's for an area, the
-    change on the year before, a sparkline, the status), with the statement that these are
-    the latest published figures, their sources and the block's provenance line."""
-    pdf.add_page()
-    pdf.heading(f"Headline indicators: {name}" + ("" if area == SCOTLAND else " and Scotland"))
-    pdf.para(tiles.latest_statement(version, day), 10, bold=True)
-    made = headline_tiles(conn, area, threshold)
+def _headline_indicators(pdf: Pdf, conn: Connection, v: briefing.BriefingView, area: str,
+                         name: str, threshold: int, version: str) -> prov.Provenance | None:
+    """The Briefing's headline indicator tiles as a table (latest figure, Scotland's for an
+    area, the change on the year before, a sparkline, the status), with the release they are
+    (as at the meeting: CONTRACT.md, Time), their sources and the block's provenance line."""
+    pdf.heading(v.tiles_header)
+    pdf.para(v.release.statement, 10, bold=True)
+    made = [t.tile for t in v.tiles]
     if not made:
         pdf.para("No indicator data is loaded.")
         return None
@@ -332,20 +386,18 @@ def _about_these_figures(pdf: Pdf, records: prov.Provenance,
              "as at the meeting; the headline indicators are the latest published figures.", 9)
 
 
-def _annex(pdf: Pdf, conn: Connection, now: pd.DataFrame, day: dt.date, name: str,
-           directory: AreaDirectory) -> None:
-    """The full action register as at the meeting (for an area: national actions and the
-    area's own)."""
+def _annex(pdf: Pdf, register_view: actions.FilteredView, day: dt.date, name: str) -> None:
+    """The full action register as at the meeting, as the Action register page shows it (for
+    an area: national actions and the area's own)."""
     pdf.add_page()
     pdf.heading(f"Annex: the full action register as at {long_date(day)} - {name}")
-    if now.empty:
+    table = register_view.table
+    if table.empty:
         pdf.para("No action is in the register as at this meeting.")
         return
-    names = dict(zip(workstreams(conn)["code"], workstreams(conn)["name"], strict=True))
-    table = register.register_table(now, names, directory)
     pdf.para(f"{len(table)} actions. Due: the due date in force at the meeting. Last update: "
              "the reporting date of the status shown.", 9)
-    pdf.table(table, (14, 80, 28, 32, 30, 18, 19, 16, 22, 18), size=7)
+    pdf.table(dates_in_words(table), (14, 80, 28, 32, 30, 22, 19, 16, 22, 22), size=7)
 
 
 # --- the archive -------------------------------------------------------------------------------
@@ -362,6 +414,8 @@ class ArchivedPack:
     sha256: str
     bytes: int
     data_changed: bool  # the current data version differs from the pack's
+    figures_release: int | None = None  # the release of the indicators it shows
+    figures_until: dt.date | None = None  # the last period shown (first release standing in)
 
     def as_json(self) -> dict:
         """As `packs --json` (CONTRACT.md)."""
@@ -382,7 +436,8 @@ def archived_packs(conn: Connection, meeting: dt.date | None = None) -> list[Arc
     that date (none when there is no such meeting)."""
     stmt = select(MeetingPack.id, MeetingPack.meeting_date, MeetingPack.area_code,
                   MeetingPack.created_by, MeetingPack.created_at, MeetingPack.data_version,
-                  MeetingPack.sha256, func.length(MeetingPack.pdf))
+                  MeetingPack.sha256, func.length(MeetingPack.pdf),
+                  MeetingPack.figures_release, MeetingPack.figures_until)
     if meeting is not None:
         day = meeting_on_or_before(conn, meeting)
         if day is None:
@@ -390,7 +445,7 @@ def archived_packs(conn: Connection, meeting: dt.date | None = None) -> list[Arc
         stmt = stmt.where(MeetingPack.meeting_date == day)
     current = data_version(conn)
     return [ArchivedPack(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6], int(r[7] or 0),
-                         str(r[5]) != current)
+                         str(r[5]) != current, r[8], r[9])
             for r in conn.execute(stmt.order_by(MeetingPack.id.desc()))]
 
 
@@ -406,13 +461,18 @@ def archived_pdf(conn: Connection, pack_id: int) -> bytes:
 def packs_table(packs: list[ArchivedPack], directory: AreaDirectory) -> pd.DataFrame:
     """The archived packs as a table for people (the Briefing's list)."""
     return pd.DataFrame([{
-        "Pack": p.pack_id, "Meeting": p.meeting.isoformat(), "Area": directory.name(p.area),
+        "Pack": p.pack_id, "Meeting": long_date(p.meeting), "Area": directory.name(p.area),
         "Prepared by": p.user, "Prepared at (UTC)": p.created_at.strftime("%Y-%m-%d %H:%M"),
-        "Data version": p.data_version, "sha256": p.sha256,
+        "Data version": p.data_version,
+        "Indicators": ("not recorded" if p.figures_release is None else
+                       f"release {p.figures_release}" + (
+                           "" if p.figures_until is None else
+                           f", periods ending by {long_date(p.figures_until)}")),
+        "sha256": p.sha256,
         "Data since": ("changed since this pack (it shows the figures of its data version)"
                        if p.data_changed else "unchanged")}
         for p in packs], columns=["Pack", "Meeting", "Area", "Prepared by", "Prepared at (UTC)",
-                                  "Data version", "sha256", "Data since"])
+                                  "Data version", "Indicators", "sha256", "Data since"])
 
 
 PACK_ROLES = ("secretariat", "minister_office")  # any area; a committee its own area only
@@ -476,10 +536,12 @@ def make_and_archive(engine: Engine, meeting: dt.date | None, area: str,
         found = _archived(conn, day, area, version)  # another request archived it meanwhile
         if found is not None:
             return day, found
+        release = release_as_at(conn, day)
         conn.execute(insert(MeetingPack).values(
             meeting_date=day, area_code=area, sha256=sha, data_version=version, pdf=pdf,
             created_by=str(person), created_at=created,
-            once_key=once_key(day, area, version)))
+            once_key=once_key(day, area, version), figures_release=release.version,
+            figures_until=release.periods_until))
         audit.write(conn, person, "pack",
                     f"Meeting pack as at {day.isoformat()} for {area} (sha256 {sha[:12]})")
     return day, pdf

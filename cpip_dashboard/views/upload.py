@@ -6,6 +6,7 @@ database failure comes back as a sentence with nothing changed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from cpip_dashboard.imports.reading import ReadError
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.render import templates
 from cpip_dashboard.render.marking import marked_workbook
+from cpip_dashboard.rules.values import long_date, long_moment
 from cpip_dashboard.store.models import BatchState
 from cpip_dashboard.store.queries import (  # noqa: F401 (the page reads the first and last)
     STATE_LABELS,
@@ -138,6 +140,25 @@ def preview_of(snap: dict) -> Preview:
                    added_sentence, tables["added"], warnings_sentence, tables["warnings"])
 
 
+def where_shown(snap: dict, meetings: list[dt.date]) -> str | None:
+    """Which view will show each action update the file writes: as at the first meeting on or
+    after its reporting date, or, dated after the latest meeting, under Now (CONTRACT.md,
+    `meeting=now`). None when the file writes no update."""
+    dates = sorted(meetings)
+    counted: dict[str, int] = {}
+    for row in snap.get("rag_movements", []):
+        day = dt.date.fromisoformat(str(row["Reporting date"])[:10])
+        later = [m for m in dates if m >= day]
+        place = (f"as at the meeting of {long_date(later[0])}" if later else
+                 "under Now (dated after the latest meeting"
+                 + (f", {long_date(dates[-1])})" if dates else ")"))
+        counted[place] = counted.get(place, 0) + 1
+    if not counted:
+        return None
+    return ("Where these updates will show on the Briefing and the Action register: "
+            + "; ".join(f"{n:,} {place}" for place, n in counted.items()) + ".")
+
+
 def template_bytes(kind: str, codes: list[str]) -> bytes:
     return templates.template_bytes(kind, codes)
 
@@ -174,6 +195,35 @@ def marked_copy(name: str, data: bytes, max_mb: int, report: ImportReport) -> by
         return None
 
 
+ID_HEADERS = {"action id", "ref", "reference", "id"}  # the Action ID column and its synonyms
+
+
+def problems_with_ids(name: str, data: bytes, max_mb: int,
+                      problems: list) -> pd.DataFrame:
+    """The problems table with the row's Action ID beside its row number (the file read
+    again: a rejected file's rows were never stored); blank where the sheet has no Action ID
+    column or the file cannot be read."""
+    table = problems_table(problems)
+    try:
+        sheets = {sheet.name: sheet.rows for sheet in read_file(name, data, max_mb)}
+    except ReadError:
+        sheets = {}
+    ids = []
+    for p in problems:
+        rows = sheets.get(p.sheet) if p.sheet is not None and p.row is not None else None
+        found = ""
+        if rows:
+            header = next(((r, c) for r, row in enumerate(rows[:30]) if r < p.row - 1
+                           for c, cell in enumerate(row)
+                           if str(cell).strip().lower() in ID_HEADERS), None)
+            if header is not None and p.row - 1 < len(rows):
+                row = rows[p.row - 1]
+                found = str(row[header[1]]).strip() if header[1] < len(row) else ""
+        ids.append(found)
+    table.insert(table.columns.get_loc("Row") + 1, "Action ID", ids)
+    return table
+
+
 def current_batches(history: pd.DataFrame) -> pd.DataFrame:
     """The batches that can be rolled back: those whose rows are current."""
     return history[history["State"] == STATE_LABELS[BatchState.COMMITTED]]
@@ -181,6 +231,27 @@ def current_batches(history: pd.DataFrame) -> pd.DataFrame:
 
 def all_rolled_back(history: pd.DataFrame) -> bool:
     return bool((history["State"] == STATE_LABELS[BatchState.ROLLED_BACK]).all())
+
+
+def rollback_question(current: pd.DataFrame, batch_id: int) -> str:
+    """The rollback confirmation: what the batch holds (its file, kinds, who loaded it and
+    when, the rows it added and changed), then what rolling it back does."""
+    row = current.set_index("Batch").loc[batch_id]
+    when = row["Loaded at (UTC)"]
+    try:
+        when_text = long_moment(when if isinstance(when, dt.datetime) else
+                                dt.datetime.fromisoformat(str(when).rstrip("Z")))
+    except ValueError:
+        when_text = str(when)
+    return (f"Roll back batch {batch_id}? It holds {row['File']} ({row['Kinds']}), loaded by "
+            f"{row['Loaded by']} on {when_text}; rows: {row['Added']:,} added, "
+            f"{row['Changed']:,} changed, {row['Unchanged']:,} unchanged. Its rows leave every "
+            "page at once; history keeps them. To restore it, upload the same file again.")
+
+
+def rollback_label(current: pd.DataFrame, batch_id: int) -> str:
+    row = current.set_index("Batch").loc[batch_id]
+    return f"Batch {batch_id}: {row['File']} ({row['Loaded by']})"
 
 
 def roll_back(engine: Engine, batch_id: int, who) -> Any:

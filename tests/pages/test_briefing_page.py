@@ -110,7 +110,9 @@ def test_packs_for_the_meeting_are_listed_and_given_back_byte_for_byte(make_app,
     assert "No pack has been prepared for this meeting yet." in texts(at)
     next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
     listed = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
-    assert list(listed["Meeting"]) == ["2018-10-02"]
+    assert list(listed["Meeting"]) == ["2 October 2018"]
+    # the archived pack records the release of the indicators it shows
+    assert list(listed["Indicators"]) == ["release 1, periods ending by 2 October 2018"]
     assert list(listed["Data since"]) == ["unchanged"]
     served = make_app.download(at, "Download this pack as circulated (PDF)")
     engine = make_engine(sample_url)
@@ -121,13 +123,46 @@ def test_packs_for_the_meeting_are_listed_and_given_back_byte_for_byte(make_app,
     assert hashlib.sha256(served).hexdigest() == sha == listed["sha256"][0]
 
 
-def test_indicators_are_said_to_be_the_latest_not_as_at_the_meeting(make_app, sample_url):
+def test_indicators_are_said_to_be_those_of_the_meeting(make_app, sample_url):
     at = make_app(sample_url, query={"meeting": "2018-10-02"})
     body = texts(at)
-    assert "These are the latest published figures the dashboard held when this briefing was " \
-           "drawn" in body
-    assert "not the figures as they stood at the meeting on 2 October 2018" in body
+    assert "Headline indicators as at 2 October 2018: no release of this dashboard was in " \
+           "force at the meeting" in body
+    assert "for periods ending on or before 2 October 2018" in body
+    assert not any("2023-24" in m.label for m in at.metric)
     # names, never codes, on the tiles and their links
     assert not any(link.label.startswith("More on CP_") for link in at.get("page_link"))
     assert "Children on the child protection register at 31 July" in [
         s.value for s in at.subheader]
+
+
+def test_an_update_after_the_latest_meeting_is_on_the_briefing_under_now(make_app, sample_url):
+    """Issue 22 §3: a Red update dated after the latest meeting appears under Now (and not at
+    the meeting), with movement since the latest meeting."""
+    from cpip_dashboard.batches.pipeline import run_import
+    from tests.files import xlsx
+
+    engine = make_engine(sample_url)
+    report = run_import(engine, "late.xlsx", xlsx({"Updates": [
+        ["Action ID", "Reporting date", "RAG", "Commentary"],
+        ["LEAD-2", "2024-10-15", "Red", "Slipped after the meeting."]]}), user="t")
+    engine.dispose()
+    assert report.outcome == "committed", report.errors
+    at = make_app(sample_url)
+    assert_frame_ran(at)
+    at_meeting = metric_values(at)
+    choices = at.selectbox(key="_meeting_widget").options
+    assert choices[0] == "Now (as at today)" and len(choices) > 2
+    at.selectbox(key="_meeting_widget").set_value("now").run()
+    assert not at.exception
+    now = metric_values(at)
+    assert now["Red"] == at_meeting["Red"] + 1 and now["Green"] == at_meeting["Green"] - 1
+    assert at.title[0].value.startswith("Programme status now (today, ")
+    assert "Movement since the latest meeting" in [h.value for h in at.header]
+    moved = next(frame.value for frame in at.dataframe if "Movement" in frame.value.columns)
+    assert list(moved["Ref"]) == ["LEAD-2"]
+    assert at.query_params["meeting"] == ["now"] or at.query_params["meeting"] == "now"
+    assert "Packs are prepared for meetings, not for Now" in texts(at)
+    # a shared address opens on Now too
+    again = make_app(sample_url, query={"meeting": "now"})
+    assert metric_values(again) == now

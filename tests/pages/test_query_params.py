@@ -61,3 +61,42 @@ def test_known_values_give_no_notice(make_app, sqlite_sample_url):
     assert_frame_ran(at)
     assert at.selectbox(key="_indicator_widget").value == "IRD"
     assert "not known" not in main_text(at) and "not a date" not in main_text(at)
+
+
+@pytest.mark.parametrize(("asked", "area", "notice"), [
+    ("orkney", "S12000023", None),
+    ("Orkney Islands", "S12000023", None),
+    ("Lanarkshire", "S92000003", ("Area 'Lanarkshire' in the address could be North "
+                                 "Lanarkshire, South Lanarkshire")),
+])
+def test_an_area_is_found_by_its_name(make_app, sqlite_sample_url, asked, area, notice):
+    """Issue 22 §4: `?area=orkney` finds the area; an ambiguous name says which it could be;
+    the phone's selector in the main area shows the same choice."""
+    at = arrive(make_app, sqlite_sample_url, "pages/actions.py", {"area": asked})
+    assert_frame_ran(at)
+    assert at.sidebar.selectbox(key="_area_widget").value == area
+    assert at.main.selectbox(key="_area_phone").value == area
+    if notice:
+        assert notice in main_text(at)
+    else:
+        assert "in the address" not in main_text(at)
+
+
+@pytest.mark.parametrize(("asked", "notice"), [
+    ("2017-01-01", "No meeting on 1 January 2017: it is before the first meeting in the record"),
+    ("2030-01-01", ("No meeting on 1 January 2030: it is after the latest meeting, so the "
+                   "latest, 17 September 2024, is shown")),
+    ("2018-12-01", "No meeting on 1 December 2018: it falls between the meetings of "),
+])
+def test_a_date_that_is_not_a_meeting_says_what_is_shown(make_app, sqlite_sample_url, asked,
+                                                         notice):
+    at = arrive(make_app, sqlite_sample_url, "pages/actions.py", {"meeting": asked})
+    assert_frame_ran(at)
+    assert notice in main_text(at)
+
+
+def test_the_phone_area_selector_changes_the_area(make_app, sqlite_sample_url):
+    at = arrive(make_app, sqlite_sample_url, "pages/actions.py", {})
+    at.main.selectbox(key="_area_phone").set_value("S12000047").run()
+    assert at.sidebar.selectbox(key="_area_widget").value == "S12000047"
+    assert at.query_params["area"] in ("S12000047", ["S12000047"])

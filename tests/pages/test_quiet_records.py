@@ -442,7 +442,7 @@ QUIET_PAGES = {
                           "0 worsened; 1 unchanged."), "No action changed status.",
                           "Nothing needs attention at this meeting."],
     "pages/actions.py": ["1 of 1 actions as at 2 October 2018.",
-                         "Latest update, 01 September 2018: ● Green"],
+                         "Latest update, 1 September 2018: ● Green"],
     "pages/indicators.py": ["No figures for this indicator are loaded for these areas."],
     "pages/area_profile.py": [("1 actions apply here: 1 national and 0 naming this area or its "
                               "committee (as at 2 October 2018)."),
@@ -502,6 +502,6 @@ def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, me
     code = cli.main(["pack", "--meeting", meeting, "--user", "test", str(out)])
     assert code == 0, capsys.readouterr()
     text = " ".join(pdf_text(out.read_bytes()).split())  # the PDF read back, as one line
-    assert "Meeting pack: programme status at 2 October 2018 - Scotland" in text
+    assert "Summary: programme status at 2 October 2018" in text
     for sentence in says:
         assert sentence in text, sentence

@@ -4,6 +4,8 @@ restores the old state."""
 
 from __future__ import annotations
 
+import re
+
 from tests.apptest import assert_frame_ran, batch_history, button, shown, texts
 from tests.files import csv, xlsx
 
@@ -77,11 +79,15 @@ def test_bad_file_shows_every_problem_and_changes_nothing(make_app, sample_url):
     upload(at, "round-5.xlsx", BAD)
     assert "4 problems: nothing was loaded" in texts(at)
     problems = at.dataframe[0].value
-    assert list(problems.columns) == ["Level", "Sheet", "Row", "Column", "Value", "Problem"]
+    assert list(problems.columns) == ["Level", "Sheet", "Row", "Action ID", "Column", "Value",
+                                      "Problem"]
     assert set(problems["Level"]) == {"Error"}
     located = set(zip(problems["Row"], problems["Column"], strict=True))
     assert {("2", "RAG"), ("3", "Action ID"), ("3", "Reporting date"),
             ("3", "Commentary")} <= located
+    # the Action ID beside the row number (read from the file: its rows were never stored)
+    assert dict(zip(problems["Row"], problems["Action ID"], strict=False)) == {
+        "2": "NEG-1", "3": "NEG-99"}
     labels = [b.label for b in at.get("download_button")]
     assert "Download the file with problem cells marked" in labels
     assert not [b for b in at.button if b.label == "Load this file as a new batch"]
@@ -98,6 +104,9 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     preview = at.dataframe[0].value
     assert preview.iloc[0]["Added"] == 1
     assert "1 row added:" in body
+    assert "File: round-5.xlsx" in body  # the whole name, as text
+    assert ("Where these updates will show on the Briefing and the Action register: 1 as at "
+            "the meeting of 17 September 2024.") in body
     added = next(d.value for d in at.dataframe if "RAG" in d.value.columns)
     assert added.iloc[0][["Action ID", "RAG"]].tolist() == ["NEG-1", "Red"]
     confirm = button(at, "Load this file as a new batch")
@@ -106,14 +115,24 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
 
     at.switch_page("pages/actions.py").run()
     assert register_rag(at, "NEG-1") == "■ Red"
+    # the action's history says which upload supplied each update
+    at.selectbox(key="actions-history").set_value("NEG-1").run()
+    history = next(d.value for d in at.dataframe if "Upload" in d.value.columns)
+    assert history["Upload"].iloc[-1].startswith("Batch 2: round-5.xlsx (")
+    assert history["Upload"].iloc[0].startswith("Batch 1: ")
 
     at.switch_page("pages/upload.py").run()
-    at.selectbox(key="rollback-batch").set_value(2).run()
+    # the choice starts on the newest batch that can be rolled back (once: the sample, batch 1)
+    assert at.selectbox(key="rollback-batch").value == 2
     button(at, "Roll back…").click().run()
-    assert "Roll back batch 2 (round-5.xlsx)?" in texts(at)
+    question = texts(at)
+    assert "Roll back batch 2? It holds round-5.xlsx (updates), loaded by " in question
+    assert re.search(r"loaded by .+ on \d{1,2} \w+ \d{4} \d\d:\d\d UTC; rows: 1 added, 0 "
+                     r"changed, 0 unchanged\.", question)
     button(at, "Yes, roll it back").click().run()
     assert "Batch 2 (round-5.xlsx) is rolled back" in texts(at)
     assert batch_history(at).set_index("Batch").loc[2, "State"] == "Rolled back"
+    assert at.selectbox(key="rollback-batch").value == 1  # the newest left current
 
     at.switch_page("pages/actions.py").run()
     assert register_rag(at, "NEG-1") == before
@@ -236,3 +255,15 @@ def test_preview_shows_each_actions_previous_rag_and_the_movement(make_app, samp
     row = moves.iloc[0]
     assert (row["Action ID"], row["Previous RAG"], row["New RAG"], row["Movement"]) == (
         "REC-8", "▲ Amber", "■ Red", "Worsened")
+
+
+def test_the_preview_says_an_update_after_the_latest_meeting_shows_under_now(make_app,
+                                                                             sample_url):
+    at = make_app(sample_url, page="pages/upload.py")
+    upload(at, "late.xlsx", xlsx({"Updates": [
+        ["Action ID", "Reporting date", "RAG", "Commentary"],
+        ["NEG-1", "2024-10-20", "Red", "After the meeting"],
+        ["NEG-2", "2024-09-01", "Amber", "Before it"]]}))
+    assert ("Where these updates will show on the Briefing and the Action register: "
+            "1 under Now (dated after the latest meeting, 17 September 2024); 1 as at the "
+            "meeting of 17 September 2024.") in texts(at)
