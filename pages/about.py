@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import about
+from cpip_dashboard.views import about, insight
 
 ui.require("about")
 v = ui.view(about.view)
@@ -25,6 +25,11 @@ for sentence in v.protection:
     st.text("• " + sentence)
 if v.audit_line:
     st.caption(v.audit_line)
+
+st.header("Register and figures; figures to doubt")
+st.write("Where an action's rating and the published figures disagree, and which figures to "
+         "doubt, are decided like this:")
+ui.data_table(insight.HOW_DECIDED_TABLE)
 
 st.header("Indicators")
 ui.data_table(v.catalogue)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import briefing, common, pack
+from cpip_dashboard.views import briefing, common, insight, pack
 
 who = ui.require("briefing")
 area = ui.current_area()
@@ -57,6 +57,16 @@ if v.attention.empty:
 else:
     ui.data_table(v.attention)
     widgets.prepared_downloads(v.attention_download)
+
+i = ui.view(insight.briefing, meeting=v.meeting, area=area)
+st.header("Register and figures")
+st.caption(i.flags_sentence)
+if not i.flags.empty:
+    ui.data_table(i.flags)
+st.header("New since the last meeting")
+st.caption(i.new_window)
+for line in i.new_lines:
+    st.text("• " + line)
 
 widgets.headline_tiles(v, area)
 

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from cpip_dashboard.rules import stats
+from cpip_dashboard.rules.rows import records
 from cpip_dashboard.rules.values import long_date, period_label
 
 LATE, REVISED, JUMP = "Late", "Revised", "Implausible jump"
@@ -134,9 +135,13 @@ def revisions(history: pd.DataFrame, released: dict[int, dt.datetime], places: i
     if history.empty:
         return []
     result = []
-    ordered = history.sort_values(["area_code", "period", "publication_id"], kind="stable")
-    for (area, period), rows in ordered.groupby(["area_code", "period"], sort=False):
-        rows = rows.to_dict("records")
+    # only figures shown in more than one release can have been revised
+    several = history[history.duplicated(["area_code", "period"], keep=False)]
+    grouped: dict[tuple, list[dict]] = {}
+    for one in records(several.sort_values(["area_code", "period", "publication_id"],
+                                           kind="stable")):
+        grouped.setdefault((one["area_code"], one["period"]), []).append(one)
+    for (area, period), rows in grouped.items():
         for old, new in itertools.pairwise(rows):
             if _missing(old["valid_to"]) or int(old["valid_to"]) != new["publication_id"]:
                 continue  # withdrawn and shown again later: not one revision
@@ -265,16 +270,27 @@ def new_since(history: pd.DataFrame, code: str, start: int, end: int) -> NewFigu
     return NewFigures(code, new_periods, revised)
 
 
-def new_sentence(found: NewFigures, name: str, frequency: str) -> str | None:
-    """"Children on the register: 2024-25 first published (33 areas); 2023-24 revised (2
-    figures)."; None when nothing is new."""
+def new_parts(found: NewFigures, frequency: str) -> list[str]:
+    """What is new, in clauses: "2024-25 first published (33 areas)", "2023-24 revised (2
+    figures)"; more than three new periods read as a span."""
     parts = []
-    if found.new_periods:
+    new = sorted(found.new_periods.items())
+    if len(new) > 3:
+        most = max(n for _, n in new)
+        parts.append(f"{len(new)} periods first published, {period_label(new[0][0], frequency)}"
+                     f" to {period_label(new[-1][0], frequency)} (up to {most} areas each)")
+    elif new:
         parts.append(", ".join(f"{period_label(p, frequency)} first published ({n} area"
-                               f"{'' if n == 1 else 's'})"
-                               for p, n in sorted(found.new_periods.items())))
+                               f"{'' if n == 1 else 's'})" for p, n in new))
     if found.revised:
         parts.append(", ".join(f"{period_label(p, frequency)} revised ({n} figure"
                                f"{'' if n == 1 else 's'})"
                                for p, n in sorted(found.revised.items())))
+    return parts
+
+
+def new_sentence(found: NewFigures, name: str, frequency: str) -> str | None:
+    """"Children on the register: 2024-25 first published (33 areas); 2023-24 revised (2
+    figures)."; None when nothing is new."""
+    parts = new_parts(found, frequency)
     return f"{name}: {'; '.join(parts)}." if parts else None

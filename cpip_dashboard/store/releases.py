@@ -12,7 +12,8 @@ from cpip_dashboard.store.models import Publication, PublishedFigure
 
 # the columns a reader of the published figures may see: no `truth` or `den_truth`
 SHOWN = ["indicator_code", "measure", "area_code", "period", "value", "symbol", "status",
-         "suppressed", "count", "population", "base", "publication_id", "valid_to"]
+         "suppressed", "count", "population", "population_year", "base", "publication_id",
+         "valid_to"]
 
 
 def publications(conn: Connection) -> pd.DataFrame:

@@ -1,0 +1,93 @@
+"""Issue 23 on the pages, over the sample data (its cases built on purpose: data/README.md):
+the Briefing's "Register and figures" and "New since the last meeting", an action's history,
+the Area profile's marks, the Indicators page's last release, the About page's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apptest import assert_frame_ran, texts
+
+
+@pytest.fixture(scope="module")
+def url(databases) -> str:
+    return databases.fresh("sqlite", sample=True)
+
+
+def frame_with(at, column: str):
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with a {column} column"
+    return found[0]
+
+
+def test_briefing_lists_the_disagreements_and_what_is_new(make_app, url):
+    at = make_app(url)
+    assert_frame_ran(at)
+    shown = texts(at)
+    assert "Register and figures" in shown and "New since the last meeting" in shown
+    assert "2 actions are rated against what the published figures show" in shown
+    flags = frame_with(at, "Why").set_index("Ref")
+    assert list(flags.index) == ["CH-3", "REC-11"]
+    assert "rising in Glasgow City" in flags.loc["CH-3", "Why"]
+    assert flags.loc["CH-3", "RAG"] == "✔ Complete"
+    assert "may be stale" in flags.loc["REC-11", "Why"]
+    # the sample was loaded in one go, after every meeting
+    assert "Published after the meeting of" in shown and "up to now." in shown
+    assert "(the database was loaded then)" in shown
+
+
+def test_briefing_for_an_area_keeps_its_own_actions(make_app, url):
+    at = make_app(url, query={"area": "S12000042"})  # Dundee: neither flagged action is its own
+    assert_frame_ran(at)
+    flags = frame_with(at, "Why") if any("Why" in d.value.columns for d in at.dataframe) \
+        else None
+    # REC-11 is national, so it shows for every area; CH-3 is Glasgow City's
+    assert flags is not None and list(flags["Ref"]) == ["REC-11"]
+
+
+def test_an_actions_history_says_why_it_is_flagged_and_which_way(make_app, url):
+    at = make_app(url, page="pages/actions.py")
+    at.selectbox(key="actions-history").set_value("CH-3").run()
+    assert_frame_ran(at)
+    assert ("Register and figures disagree: Rated Complete, but Re-registrations during the year "
+            "to 31 July is rising in Glasgow City") in texts(at)
+    ways = frame_with(at, "Way")
+    assert list(ways["Way"]) == ["down (as linked)"]
+
+    at.selectbox(key="actions-history").set_value("NEG-1").run()  # neither, no direction
+    assert "Register and figures disagree" not in texts(at)
+    assert list(frame_with(at, "Way")["Way"]) == ["no direction (polarity neither)"]
+
+
+def test_the_area_profile_marks_the_figures_to_doubt(make_app, url):
+    at = make_app(url, page="pages/area_profile.py", query={"area": "S12000047"})  # Fife
+    assert_frame_ran(at)
+    profile = frame_with(at, "Figures to doubt").set_index("Indicator")
+    marked = profile[profile["Figures to doubt"] != ""]
+    name = "Children on the register with parental mental health recorded as a concern"
+    assert list(marked.index) == [name]
+    assert marked.loc[name, "Figures to doubt"].startswith(
+        "Implausible jump: up from 44 to 93 between 2022-23 and 2023-24")
+
+    at = make_app(url, page="pages/area_profile.py", query={"area": "S12000020"})  # Moray
+    profile = frame_with(at, "Figures to doubt").set_index("Indicator")
+    marks = profile.loc["Initial and pre-birth child protection planning meetings",
+                        "Figures to doubt"]
+    assert marks.startswith("Late: no figure for 2023-24, which 31 of 32 councils have")
+
+
+def test_the_indicators_page_says_what_the_last_release_changed(make_app, url):
+    at = make_app(url, page="pages/indicators.py", query={"indicator": "CP_REGISTER"})
+    assert_frame_ran(at)
+    assert "What changed in the last release" in [e.label for e in at.expander]
+    assert "The last release to change these figures was on" in texts(at)
+    assert "periods first published, 2011-12 to 2023-24" in texts(at)
+
+
+def test_the_about_page_says_how_each_is_decided(make_app, url):
+    at = make_app(url, page="pages/about.py")
+    assert_frame_ran(at)
+    how = frame_with(at, "How it is decided")
+    assert {"Late", "Revised", "Implausible jump", "New since the last meeting"} <= set(
+        how["What"])
+    assert "99.8%" in how.set_index("What").loc["Implausible jump", "How it is decided"]
