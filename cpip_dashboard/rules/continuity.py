@@ -154,7 +154,7 @@ def revisions(history: pd.DataFrame, released: dict[int, dt.datetime], places: i
             when = released.get(int(new["publication_id"]))
             result.append(Doubt(
                 REVISED, str(old["indicator_code"]), area, period,
-                f"revised from {before:,.{places}f} to {after:,.{places}f}"
+                f"from {before:,.{places}f} to {after:,.{places}f}"
                 + (f" on {long_date(when.date())}" if when is not None else ""),
                 old=before, new=after, when=when))
     return result
@@ -248,17 +248,28 @@ class NewFigures:
     code: str
     new_periods: dict[dt.date, int]  # period -> how many areas' figures first published
     revised: dict[dt.date, int]  # period -> how many shown values revised
+    added: dict[dt.date, int] | None = None  # a known period -> areas whose figure is new
 
 
 def new_since(history: pd.DataFrame, code: str, start: int, end: int) -> NewFigures:
     """What releases after `start` up to `end` (publication ids; 0: none before) published of
     one indicator and measure: figures for periods no earlier release had, and revisions."""
     before, after = figures_at(history, start), figures_at(history, end)
+    if len(after):  # a symbol alone (x: not submitted) is no figure: its arrival is new
+        after = after[after["suppressed"] | after["value"].notna()]
     known = set(before["period"]) if len(before) else set()
+    supplied = before[before["suppressed"] | before["value"].notna()] if len(before) else before
+    had = set(zip(supplied["area_code"], supplied["period"], strict=True)) if len(before) \
+        else set()
     new_periods: dict[dt.date, int] = {}
+    added: dict[dt.date, int] = {}
     for period, rows in after.groupby("period"):
         if period not in known:
             new_periods[period] = len(rows)
+            continue
+        fresh = sum((area, period) not in had for area in rows["area_code"])
+        if fresh:
+            added[period] = fresh
     revised: dict[dt.date, int] = {}
     if len(before) and len(after):
         joined = before.merge(after, on=["area_code", "period"], suffixes=("_b", "_a"))
@@ -267,7 +278,7 @@ def new_since(history: pd.DataFrame, code: str, start: int, end: int) -> NewFigu
                          & (joined["value_b"] != joined["value_a"])]
         for period, rows in changed.groupby("period"):
             revised[period] = len(rows)
-    return NewFigures(code, new_periods, revised)
+    return NewFigures(code, new_periods, revised, added)
 
 
 def new_parts(found: NewFigures, frequency: str) -> list[str]:
@@ -282,6 +293,10 @@ def new_parts(found: NewFigures, frequency: str) -> list[str]:
     elif new:
         parts.append(", ".join(f"{period_label(p, frequency)} first published ({n} area"
                                f"{'' if n == 1 else 's'})" for p, n in new))
+    if found.added:
+        parts.append(", ".join(f"{period_label(p, frequency)} figures added ({n} area"
+                               f"{'' if n == 1 else 's'})"
+                               for p, n in sorted(found.added.items())))
     if found.revised:
         parts.append(", ".join(f"{period_label(p, frequency)} revised ({n} figure"
                                f"{'' if n == 1 else 's'})"

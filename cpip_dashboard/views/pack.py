@@ -47,6 +47,7 @@ from cpip_dashboard.store.queries import (
     review_assessments,
     workstreams,
 )
+from cpip_dashboard.views import insight
 from cpip_dashboard.views.common import headline_tiles, register_as_at
 
 PREPARED = "Prepared"  # the start of the one line that differs between two builds
@@ -120,6 +121,7 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     pdf.para(register.headline_sentence(counts, previous_counts, previous), 12)
     pdf.table(summary, (30, 18, 40, 180))
     pdf.para("Action register: " + records.line(), 8)
+    _register_and_figures(pdf, conn, day, area, version)
 
     table = charts.rag_by_workstream_table(now, workstreams(conn))
     sentence = charts.describe_rag_by_workstream(table)
@@ -157,6 +159,25 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     _annex(pdf, conn, now, day, name, directory)
     pdf.set_creation_date(when)
     return day, bytes(pdf.output())
+
+
+def _register_and_figures(pdf: Pdf, conn: Connection, day: dt.date, area: str,
+                          version: str) -> None:
+    """Issue 23's short section: the actions whose rating the published figures contradict,
+    and the figures to doubt, one line per area (`insight.pack_summary`)."""
+    found = insight.pack_summary(conn, day, area)
+    pdf.heading("Register and figures", 12)
+    pdf.para(f"Ratings the published figures (data version {version}) contradict, in the areas "
+             "each action covers:" if found.flags else
+             "No action's rating disagrees with the published figures "
+             f"(data version {version}).", 9)
+    for line in found.flags:
+        pdf.para("- " + line, 9)
+    pdf.para("Figures to doubt (late, revised or an implausible jump; the dashboard's About "
+             "page says how each is decided):" if found.doubts else
+             "No figure is late, revised or an implausible jump.", 9)
+    for line in found.doubts:
+        pdf.para("- " + line, 9)
 
 
 def _cover(pdf: Pdf, meeting_frame: pd.DataFrame, day: dt.date, name: str, status: dict,

@@ -124,6 +124,7 @@ HISTORY = pd.DataFrame([
     published("C", 2023, 5, 1, 2, suppressed=True), published("C", 2023, 7, 2),  # was hidden
     published("D", 2023, 30, 1),  # unchanged
     published("A", 2024, 11, 2), published("B", 2024, 21, 2),  # a new period
+    published("E", 2023, 3, 2),  # a known period, an area's figure added
 ])
 
 
@@ -131,16 +132,18 @@ def test_revisions():
     found = continuity.revisions(HISTORY, AT, places=0)
     assert [(d.area, d.old, d.new) for d in found] == [("A", 10.0, 12.0)]
     assert found[0].kind == REVISED and found[0].when == AT[2]
-    assert found[0].sentence == "revised from 10 to 12 on 9 December 2025"
+    assert found[0].sentence == "from 10 to 12 on 9 December 2025"
     assert continuity.revisions(HISTORY, AT, places=0, since=2) == []
 
 
 def test_new_since():
     found = continuity.new_since(HISTORY, "X", start=1, end=2)
     assert found.new_periods == {Y[2024]: 2}
+    assert found.added == {Y[2023]: 1}  # E
     assert found.revised == {Y[2023]: 2}  # A, and B whose value changed (shown rounded alike)
     assert continuity.new_sentence(found, "Things", "annual") == (
-        "Things: 2023-24 first published (2 areas); 2022-23 revised (2 figures).")
+        "Things: 2023-24 first published (2 areas); 2022-23 figures added (1 area); 2022-23 "
+        "revised (2 figures).")
     first = continuity.new_since(HISTORY, "X", start=0, end=1)
     assert first.new_periods == {Y[2023]: 4} and first.revised == {}
     assert continuity.new_sentence(continuity.new_since(HISTORY, "X", 2, 2), "T", "annual") \
