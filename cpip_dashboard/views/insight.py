@@ -31,7 +31,7 @@ from cpip_dashboard.rules import (
 from cpip_dashboard.rules.measures import COUNT, decimals
 from cpip_dashboard.rules.rows import records
 from cpip_dashboard.rules.values import long_date, period_label
-from cpip_dashboard.store import releases
+from cpip_dashboard.store import queries, releases
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.queries import area_directory, current_indicators
@@ -385,3 +385,65 @@ def with_marks(profile: pd.DataFrame, marks: dict[str, tuple[str, ...]]) -> pd.D
     marked = profile.copy()
     marked.insert(where, MARK_COLUMN, column)
     return marked
+
+
+# --- the Upload preview ---------------------------------------------------------------------
+
+
+def upload_continuity(conn: Connection, report) -> tuple[str, pd.DataFrame]:
+    """The continuity report for what an upload would change, before it is committed: the
+    values it revises (old beside new), the councils late after it, and the jumps its new
+    values make. On the uploaded values (the uploader's own, as the rest of the preview
+    shows them) beside the current ones; `report` is the checked upload
+    (`batches.pipeline.ImportReport`)."""
+    written: dict[tuple, float | None] = {}
+    found: list[continuity.Doubt] = []
+    for changes in report.changes:
+        if changes.records.kind != "indicators":
+            continue
+        columns = changes.records.columns
+        for i in changes.written():
+            key = tuple(columns[f][i] for f in ("indicator_code", "area_code", "period"))
+            value = columns["value"][i]
+            written[key] = value
+            old = changes.old.get(i, {}).get("value")
+            if old is not None and value is not None and not _nan(old) and not _nan(value) \
+                    and float(old) != float(value):
+                found.append(continuity.Doubt(continuity.REVISED, key[0], key[1], key[2],
+                                              f"from {float(old):,g} to {float(value):,g}",
+                                              old=float(old), new=float(value)))
+    if not written:
+        return ("This file changes no indicator figure.", pd.DataFrame(columns=DOUBT_COLUMNS))
+    definitions = _definitions(conn)
+    directory = memo(conn, area_directory)
+    codes = sorted({key[0] for key in written})
+    current = queries.indicator_values(conn, codes=codes)
+    merged = {(r["indicator_code"], r["area_code"], r["period"]): r["value"]
+              for r in records(current[["indicator_code", "area_code", "period", "value"]])}
+    merged.update(written)
+    children = {(r["area_code"], int(r["year"])): r["children"]
+                for r in records(queries.populations(conn))}
+    councils = [a.code for a in directory.councils()]
+    for code in codes:
+        definition = definitions[code]
+        counted = definition["unit"] == "count"
+        rows = [{"area_code": area, "period": period, "value": value, "suppressed": False,
+                 "count": value if counted else None,
+                 "population": children.get((area, period.year))}
+                for (c, area, period), value in merged.items() if c == code]
+        periods = {key[2] for key in written if key[0] == code}
+        found += [d for d in continuity.late(rows, councils, code, definition["frequency"],
+                                             "councils") if d.period in periods]
+        found += [d for d in continuity.jumps(rows, code, definition["frequency"],
+                                              _breaks(code), periods)
+                  if (code, d.area, d.period) in written]
+    table = doubts_table(found, conn)
+    sentence = (f"{len(found)} figure{' is' if len(found) == 1 else 's are'} worth checking "
+                "before you confirm (late, revised or an implausible jump; how each is decided "
+                "is on the About page):" if found else
+                "No figure this file would change is late, revised or an implausible jump.")
+    return sentence, table
+
+
+def _nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)

@@ -91,3 +91,39 @@ def test_the_about_page_says_how_each_is_decided(make_app, url):
     assert {"Late", "Revised", "Implausible jump", "New since the last meeting"} <= set(
         how["What"])
     assert "99.8%" in how.set_index("What").loc["Implausible jump", "How it is decided"]
+
+
+def test_the_upload_preview_shows_the_continuity_report_before_commit(make_app, url):
+    import datetime as dt
+
+    from cpip_dashboard.store.db import make_engine
+    from cpip_dashboard.store.queries import indicator_values
+    from tests.files import xlsx
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        neglect = indicator_values(conn, "CONCERN_NEGLECT")
+    engine.dispose()
+    latest = neglect[neglect["period"] == dt.date(2024, 7, 31)].set_index("area_code")["value"]
+    glasgow, angus = latest["S12000049"], latest["S12000041"]
+    book = xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"],
+                                ["CONCERN_NEGLECT", "Glasgow City", "2023-24", glasgow - 2],
+                                ["CONCERN_NEGLECT", "Angus", "2023-24", angus * 3]]})
+    at = make_app(url, page="pages/upload.py")
+    at.get("file_uploader")[0].upload("neglect.xlsx", book, XLSX).run()
+    assert_frame_ran(at)
+    assert "3 figures are worth checking before you confirm" in texts(at)
+    doubts = frame_with(at, "Doubt")
+    assert set(zip(doubts["Area"], doubts["Doubt"], strict=True)) == {
+        ("Glasgow City", "Revised"), ("Angus", "Revised"), ("Angus", "Implausible jump")}
+    why = doubts.set_index(["Area", "Doubt"])["Why"]
+    assert why[("Glasgow City", "Revised")] == f"from {glasgow:,g} to {glasgow - 2:,g}"
+    # nothing was written: the figures are as they were
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        again = indicator_values(conn, "CONCERN_NEGLECT")
+    engine.dispose()
+    assert again["value"].tolist() == neglect["value"].tolist()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
