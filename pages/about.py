@@ -26,11 +26,6 @@ for sentence in v.protection:
 if v.audit_line:
     st.caption(v.audit_line)
 
-st.header("Register and figures; figures to doubt")
-st.write("Where an action's rating and the published figures disagree, and which figures to "
-         "doubt, are decided like this:")
-ui.data_table(insight.HOW_DECIDED_TABLE)
-
 st.header("Indicators")
 ui.data_table(v.catalogue)
 st.caption("Headline indicators (shown on the Briefing): " + widgets.safe(v.headline_codes))
@@ -73,6 +68,11 @@ st.write("Children's Social Work Statistics (Scottish Government, annual) for ch
          "(2017) and the National Action Plan on Internet Safety (2017) for actions; the "
          "Leadership Group's published minutes for meetings. Each reference file in the "
          "project's data/reference folder keeps its source address.")
+
+st.header("Register and figures; figures to doubt")
+st.write("Where an action's rating and the published figures disagree, and which figures to "
+         "doubt, are decided like this:")
+ui.data_table(insight.HOW_DECIDED_TABLE)
 
 st.header("Accessibility statement")
 st.write("This dashboard aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at "

@@ -376,15 +376,12 @@ MARK_COLUMN = "Figures to doubt"
 
 
 def with_marks(profile: pd.DataFrame, marks: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    """An area profile's table with a column marking the figures to doubt (blank where none)."""
+    """An area profile's table with a last column marking the figures to doubt (blank where
+    none)."""
     if profile.empty or "Indicator" not in profile:
         return profile
-    column = [" ".join(marks.get(name, ())) for name in profile["Indicator"]]
-    where = list(profile.columns).index("This area") + 1 if "This area" in profile else len(
-        profile.columns)
-    marked = profile.copy()
-    marked.insert(where, MARK_COLUMN, column)
-    return marked
+    return profile.assign(**{MARK_COLUMN: [" ".join(marks.get(name, ()))
+                                           for name in profile["Indicator"]]})
 
 
 # --- the Upload preview ---------------------------------------------------------------------
