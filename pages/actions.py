@@ -53,7 +53,7 @@ if h.indicators:
                      query_params={"indicator": code})
 flagged, ways = ui.view(insight.action_flags, meeting=v.meeting, ref=h.ref)
 for sentence in flagged:
-    st.text("Register and figures disagree: " + sentence)
+    st.warning("Register and figures disagree: " + widgets.safe(sentence))
 if not ways.empty:
     st.caption("Which way each linked indicator should move (the link's own, else its "
                "polarity):")

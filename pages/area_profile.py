@@ -24,7 +24,10 @@ else:
     if v.area != common.SCOTLAND:
         st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
-    ui.data_table(insight.with_marks(v.profile, ui.view(insight.area_marks, area=v.area)))
+    marks = ui.view(insight.area_marks, area=v.area)
+    ui.data_table(insight.with_marks(v.profile, marks))
+    for line in insight.mark_lines(marks):
+        st.markdown("- " + widgets.safe(line))
     st.caption(f"{insight.MARK_COLUMN}: late, revised or an implausible jump (how each is "
                "decided is on the About page).")
     st.caption("Status: official (uploaded from the published source) or illustrative "

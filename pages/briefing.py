@@ -61,12 +61,13 @@ else:
 i = ui.view(insight.briefing, meeting=v.meeting, area=area)
 st.header("Register and figures")
 st.caption(i.flags_sentence)
-if not i.flags.empty:
-    ui.data_table(i.flags)
+for flag in i.flags.itertuples(index=False):
+    st.markdown(f"- **{widgets.safe(flag.Ref)}** ({widgets.safe(flag.RAG)}): "
+                + widgets.safe(flag.Why))
 st.header("New since the last meeting")
 st.caption(i.new_window)
 for line in i.new_lines:
-    st.text("• " + line)
+    st.markdown("- " + widgets.safe(line))
 
 widgets.headline_tiles(v, area)
 

@@ -380,8 +380,13 @@ def with_marks(profile: pd.DataFrame, marks: dict[str, tuple[str, ...]]) -> pd.D
     none)."""
     if profile.empty or "Indicator" not in profile:
         return profile
-    return profile.assign(**{MARK_COLUMN: [" ".join(marks.get(name, ()))
+    return profile.assign(**{MARK_COLUMN: ["; ".join(m.split(":")[0] for m in marks.get(name, ()))
                                            for name in profile["Indicator"]]})
+
+
+def mark_lines(marks: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The marks in full, one line each: "Indicator - Implausible jump: up from 44 to 93 ..."."""
+    return tuple(f"{name} - {mark}" for name, items in marks.items() for mark in items)
 
 
 # --- the Upload preview ---------------------------------------------------------------------

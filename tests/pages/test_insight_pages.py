@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest import assert_frame_ran, texts
+from tests.apptest import assert_frame_ran, shown, texts
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +23,24 @@ def frame_with(at, column: str):
 def test_briefing_lists_the_disagreements_and_what_is_new(make_app, url):
     at = make_app(url)
     assert_frame_ran(at)
-    shown = texts(at)
-    assert "Register and figures" in shown and "New since the last meeting" in shown
-    assert "2 actions are rated against what the published figures show" in shown
-    flags = frame_with(at, "Why").set_index("Ref")
-    assert list(flags.index) == ["CH-3", "REC-11"]
-    assert "rising in Glasgow City" in flags.loc["CH-3", "Why"]
-    assert flags.loc["CH-3", "RAG"] == "✔ Complete"
-    assert "may be stale" in flags.loc["REC-11", "Why"]
+    body = texts(at)
+    assert "Register and figures" in body and "New since the last meeting" in body
+    assert "2 actions are rated against what the published figures show" in body
+    lines = [shown(m.value) for m in at.markdown if m.value.startswith("- **")]
+    assert [line.split("**")[1] for line in lines] == ["CH-3", "REC-11"]
+    assert "(✔ Complete): Rated Complete, but" in lines[0] and "rising in Glasgow City" in lines[0]
+    assert "(■ Red): Rated Red, but" in lines[1] and "may be stale" in lines[1]
     # the sample was loaded in one go, after every meeting
-    assert "Published after the meeting of" in shown and "up to now." in shown
-    assert "(the database was loaded then)" in shown
+    assert "Published after the meeting of" in body and "up to now." in body
+    assert "(the database was loaded then)" in body
 
 
 def test_briefing_for_an_area_keeps_its_own_actions(make_app, url):
     at = make_app(url, query={"area": "S12000042"})  # Dundee: neither flagged action is its own
     assert_frame_ran(at)
-    flags = frame_with(at, "Why") if any("Why" in d.value.columns for d in at.dataframe) \
-        else None
+    lines = [shown(m.value) for m in at.markdown if m.value.startswith("- **")]
     # REC-11 is national, so it shows for every area; CH-3 is Glasgow City's
-    assert flags is not None and list(flags["Ref"]) == ["REC-11"]
+    assert [line.split("**")[1] for line in lines] == ["REC-11"]
 
 
 def test_an_actions_history_says_why_it_is_flagged_and_which_way(make_app, url):
@@ -66,14 +64,18 @@ def test_the_area_profile_marks_the_figures_to_doubt(make_app, url):
     marked = profile[profile["Figures to doubt"] != ""]
     name = "Children on the register with parental mental health recorded as a concern"
     assert list(marked.index) == [name]
-    assert marked.loc[name, "Figures to doubt"].startswith(
-        "Implausible jump: up from 44 to 93 between 2022-23 and 2023-24")
+    assert marked.loc[name, "Figures to doubt"] == "Implausible jump"
+    lines = [shown(m.value) for m in at.markdown if m.value.startswith("- ")]
+    assert lines == [(f"- {name} - Implausible jump: up from 44 to 93 between 2022-23 and "
+                     "2023-24: outside the 99.8% limits of chance variation")]
 
     at = make_app(url, page="pages/area_profile.py", query={"area": "S12000020"})  # Moray
     profile = frame_with(at, "Figures to doubt").set_index("Indicator")
     marks = profile.loc["Initial and pre-birth child protection planning meetings",
                         "Figures to doubt"]
-    assert marks.startswith("Late: no figure for 2023-24, which 31 of 32 councils have")
+    assert marks == "Late"
+    assert "Late: no figure for 2023-24, which 31 of 32 councils have; its latest is 2022-23" \
+        in texts(at)
 
 
 def test_the_indicators_page_says_what_the_last_release_changed(make_app, url):
