@@ -72,7 +72,8 @@ st.write("Children's Social Work Statistics (Scottish Government, annual) for ch
 st.header("Register and figures; figures to doubt")
 st.write("Where an action's rating and the published figures disagree, and which figures to "
          "doubt, are decided like this:")
-ui.data_table(insight.HOW_DECIDED_TABLE)
+for what, rule in insight.HOW_DECIDED:
+    st.markdown(f"- **{what}**: {rule}.")
 
 st.header("Accessibility statement")
 st.write("This dashboard aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at "

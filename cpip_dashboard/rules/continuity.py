@@ -236,7 +236,7 @@ def jumps(rows: Iterable[dict], code: str, frequency: str,
                 continue
             result.append(Doubt(
                 JUMP, code, area, current["period"],
-                f"{'up' if z > 0 else 'down'} from {before_count:,.0f} to {now_count:,.0f} "
+                f"count {'up' if z > 0 else 'down'} from {before_count:,.0f} to {now_count:,.0f} "
                 f"between {period_label(previous['period'], frequency)} and "
                 f"{period_label(current['period'], frequency)}: outside the 99.8% limits of "
                 "chance variation"))

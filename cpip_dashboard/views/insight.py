@@ -371,7 +371,6 @@ def pack_summary(conn: Connection, meeting: dt.date | None, area: str) -> PackIn
     return PackInsight(tuple(f"{f.ref}: {f.sentence}" for f in found), lines)
 
 
-HOW_DECIDED_TABLE = pd.DataFrame(list(HOW_DECIDED), columns=["What", "How it is decided"])
 MARK_COLUMN = "Figures to doubt"
 
 

@@ -66,7 +66,7 @@ def test_the_area_profile_marks_the_figures_to_doubt(make_app, url):
     assert list(marked.index) == [name]
     assert marked.loc[name, "Figures to doubt"] == "Implausible jump"
     lines = [shown(m.value) for m in at.markdown if m.value.startswith("- ")]
-    assert lines == [(f"- {name} - Implausible jump: up from 44 to 93 between 2022-23 and "
+    assert lines == [(f"- {name} - Implausible jump: count up from 44 to 93 between 2022-23 and "
                      "2023-24: outside the 99.8% limits of chance variation")]
 
     at = make_app(url, page="pages/area_profile.py", query={"area": "S12000020"})  # Moray
@@ -89,10 +89,11 @@ def test_the_indicators_page_says_what_the_last_release_changed(make_app, url):
 def test_the_about_page_says_how_each_is_decided(make_app, url):
     at = make_app(url, page="pages/about.py")
     assert_frame_ran(at)
-    how = frame_with(at, "How it is decided")
-    assert {"Late", "Revised", "Implausible jump", "New since the last meeting"} <= set(
-        how["What"])
-    assert "99.8%" in how.set_index("What").loc["Implausible jump", "How it is decided"]
+    rules = {line.split("**")[1]: line for line in (shown(m.value) for m in at.markdown)
+             if line.startswith("- **")}
+    assert {"Rated on track, figures moving the wrong way", "Rated Red, figures improving",
+            "Late", "Revised", "Implausible jump", "New since the last meeting"} <= set(rules)
+    assert "two-sided 99.8% limits" in rules["Implausible jump"]
 
 
 def test_the_upload_preview_shows_the_continuity_report_before_commit(make_app, url):
