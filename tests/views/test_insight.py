@@ -21,9 +21,13 @@ GLASGOW, MORAY, SCOTLAND = "S12000049", "S12000020", "S92000003"
 Y2024 = dt.date(2024, 7, 31)
 
 
-@pytest.fixture(scope="module")
-def engine(databases):
-    url = databases.fresh("sqlite", sample=True)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def engine(request, databases):
+    from tests.conftest import PG_ADMIN_URL, require_or_skip
+
+    if request.param == "postgresql":
+        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+    url = databases.fresh(request.param, sample=True)
     made = make_engine(url)
     yield made
     made.dispose()
