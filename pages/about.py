@@ -73,7 +73,7 @@ st.header("Register and figures; figures to doubt")
 st.write("Where an action's rating and the published figures disagree, and which figures to "
          "doubt, are decided like this:")
 for what, rule in insight.HOW_DECIDED:
-    st.markdown(f"- **{what}**: {rule}.")
+    st.markdown(f"- **{what}**: {rule.rstrip('.')}.")
 
 st.header("Accessibility statement")
 st.write("This dashboard aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at "
