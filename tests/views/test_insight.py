@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import update
 
@@ -18,6 +19,7 @@ from tests.files import xlsx
 from tests.pdf import pdf_text
 
 GLASGOW, MORAY, SCOTLAND = "S12000049", "S12000020", "S92000003"
+ABERDEEN = "S12000033"
 Y2024 = dt.date(2024, 7, 31)
 
 
@@ -57,9 +59,9 @@ def test_a_pack_for_an_area_lists_only_its_own(engine):
 @pytest.fixture(scope="module")
 def second_release(engine):
     """The sample's release moved back to 10 January 2024 (before the meeting of 19 March
-    2024), then a second release today: Glasgow's and Scotland's neglect figures for 2023-24
-    revised, and Moray's late planning meetings for 2023-24 arriving (Scotland's total with
-    them)."""
+    2024), then a second release today: Glasgow's, Aberdeen City's (doubled) and Scotland's
+    neglect figures for 2023-24 revised, and Moray's late planning meetings for 2023-24
+    arriving (Scotland's total with them)."""
     with engine.begin() as conn:
         conn.execute(update(Publication).values(at=dt.datetime(2024, 1, 10, 9)))
         neglect = indicator_values(conn, "CONCERN_NEGLECT")
@@ -69,9 +71,11 @@ def second_release(engine):
         return float(frame[(frame["area_code"] == area) & (frame["period"] == Y2024)]
                      ["value"].iloc[0])
 
+    aberdeen = value(neglect, ABERDEEN)
     rows = [["Indicator", "Area", "Period", "Value"],
             ["CONCERN_NEGLECT", GLASGOW, "2023-24", value(neglect, GLASGOW) - 11],
-            ["CONCERN_NEGLECT", SCOTLAND, "2023-24", value(neglect, SCOTLAND) - 11],
+            ["CONCERN_NEGLECT", ABERDEEN, "2023-24", 2 * aberdeen],
+            ["CONCERN_NEGLECT", SCOTLAND, "2023-24", value(neglect, SCOTLAND) - 11 + aberdeen],
             ["CPPM_INITIAL", MORAY, "2023-24", 40],
             ["CPPM_INITIAL", SCOTLAND, "2023-24", value(cppm, SCOTLAND) + 40]]
     report = run_import(engine, "revision.xlsx", xlsx({"Indicators": rows}), user="t")
@@ -115,3 +119,23 @@ def test_new_since_the_last_meeting_names_the_second_release(engine, second_rele
     # the meeting before: only the first release, loaded in January 2024
     assert earlier[1] == (("Every figure: the figures were first published on 10 January 2024, "
                           "after that meeting (the database was loaded then)."),)
+
+
+def test_an_area_that_became_significantly_worse_than_scotland_flags_a_green_action(
+        engine, second_release):
+    """Aberdeen City's neglect rate was similar to Scotland's at the first release; doubled in
+    the second it is significantly higher: a Green action covering it that means to bring
+    neglect down is flagged on the comparison, its recent trend not rising."""
+    action = {"ref": "X-1", "title": "Reduce neglect", "rag": "Green", "areas": ABERDEEN,
+              "indicators": "CONCERN_NEGLECT down"}
+    with engine.connect() as conn:
+        moved = insight._movement(conn, "CONCERN_NEGLECT", ABERDEEN, "down")
+        found = insight.register_flags(conn, pd.DataFrame([action]))
+        neither = insight.register_flags(conn, pd.DataFrame([{**action,
+                                                             "indicators": "CONCERN_NEGLECT"}]))
+    assert (moved.against_before, moved.against_now) == ("Similar", "Significantly higher")
+    assert [f.sentence for f in found] == [
+        ("Rated Green, but Children on the register with neglect recorded as a concern in "
+        "Aberdeen City became significantly higher than Scotland in 2023-24 (similar at the "
+        "previous release), against the action's aim to bring it down.")]
+    assert neither == []  # polarity neither and no direction: never a flag
