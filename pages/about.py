@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import about
+from cpip_dashboard.views import about, insight
 
 ui.require("about")
 v = ui.view(about.view)
@@ -68,6 +68,12 @@ st.write("Children's Social Work Statistics (Scottish Government, annual) for ch
          "(2017) and the National Action Plan on Internet Safety (2017) for actions; the "
          "Leadership Group's published minutes for meetings. Each reference file in the "
          "project's data/reference folder keeps its source address.")
+
+st.header("Register and figures; figures to doubt")
+st.write("Where an action's rating and the published figures disagree, and which figures to "
+         "doubt, are decided like this:")
+for what, rule in insight.HOW_DECIDED:
+    st.markdown(f"- **{what}**: {rule.rstrip('.')}.")
 
 st.header("Accessibility statement")
 st.write("This dashboard aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at "

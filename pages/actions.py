@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import actions, common
+from cpip_dashboard.views import actions, common, insight
 
 ui.require("actions")
 area = ui.current_area()
@@ -51,6 +51,13 @@ if h.indicators:
     for code, name in h.indicators:
         st.page_link("pages/indicators.py", label=widgets.safe(name),
                      query_params={"indicator": code})
+flagged, ways = ui.view(insight.action_flags, meeting=v.meeting, ref=h.ref)
+for sentence in flagged:
+    st.warning("Register and figures disagree: " + widgets.safe(sentence))
+if not ways.empty:
+    st.caption("Which way each linked indicator should move (the link's own, else its "
+               "polarity):")
+    ui.data_table(ways)
 if not h.review_links.empty:
     st.write(f"Planning-review recommendations carried forward by {widgets.safe(h.ref)}:")
     ui.data_table(h.review_links)

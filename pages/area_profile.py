@@ -5,7 +5,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import area_profile, common
+from cpip_dashboard.views import area_profile, common, insight
 
 ui.require("area")
 v = ui.view(area_profile.view, area=ui.current_area())
@@ -24,7 +24,12 @@ else:
     if v.area != common.SCOTLAND:
         st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
-    ui.data_table(v.profile)
+    marks = ui.view(insight.area_marks, area=v.area)
+    ui.data_table(insight.with_marks(v.profile, marks))
+    for line in insight.mark_lines(marks):
+        st.markdown("- " + widgets.safe(line))
+    st.caption(f"{insight.MARK_COLUMN}: late, revised or an implausible jump (how each is "
+               "decided is on the About page).")
     st.caption("Status: official (uploaded from the published source) or illustrative "
                "(generated, not official statistics); a row is illustrative if the area's "
                "figure or Scotland's is, and a committee's sum is illustrative if any council "

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import briefing, common, pack
+from cpip_dashboard.views import briefing, common, insight, pack
 
 who = ui.require("briefing")
 area = ui.current_area()
@@ -59,6 +59,17 @@ if v.attention.empty:
 else:
     ui.data_table(v.attention)
     widgets.prepared_downloads(v.attention_download)
+
+i = ui.view(insight.briefing, meeting=v.meeting, area=area)
+st.header("Register and figures")
+st.caption(i.flags_sentence)
+for flag in i.flags.itertuples(index=False):
+    st.markdown(f"- **{widgets.safe(flag.Ref)}** ({widgets.safe(flag.RAG)}): "
+                + widgets.safe(flag.Why))
+st.header("New since the last meeting")
+st.caption(i.new_window)
+for line in i.new_lines:
+    st.markdown("- " + widgets.safe(line))
 
 widgets.headline_tiles(v, area)
 

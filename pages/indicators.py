@@ -5,7 +5,7 @@ import streamlit as st
 
 from cpip_dashboard import ui
 from cpip_dashboard.ui import frame, widgets
-from cpip_dashboard.views import common
+from cpip_dashboard.views import common, insight
 from cpip_dashboard.views import indicators as views
 
 ui.require("indicators")
@@ -109,6 +109,12 @@ else:
     with st.expander("Table of this comparison"):
         ui.data_table(c.table)
     widgets.prepared_downloads(c.table_download, key="compare-dl")
+
+with st.expander("What changed in the last release", expanded=False):
+    last = ui.view(insight.last_release, code=code, measure=measure)
+    st.write(widgets.safe(last.sentence))
+    if not last.changes.empty:
+        ui.data_table(last.changes)
 
 st.header("Recent trend")
 st.caption(v.trend_rule)

@@ -7,7 +7,7 @@ import streamlit as st
 from cpip_dashboard import ui
 from cpip_dashboard.ui import data as ui_data
 from cpip_dashboard.ui import widgets
-from cpip_dashboard.views import common, upload
+from cpip_dashboard.views import common, insight, upload
 
 who = ui.require("upload")
 try:  # the same secrets the frame reads (none at all in local mode without a file)
@@ -173,6 +173,10 @@ if uploaded is not None:
         where = upload.where_shown(snap, list(ui.view(common.meeting_list)["date"]))
         if where:
             st.write(where)
+        doubt_sentence, doubts = ui.live(insight.upload_continuity, report)
+        st.write(widgets.safe(doubt_sentence))
+        if not doubts.empty:
+            ui.data_table(doubts, key="preview-doubts")
         st.header("3. Confirm")
         if two_person:
             st.caption("Two-person approval: the file is stored and waits for another "

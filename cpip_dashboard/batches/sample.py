@@ -140,6 +140,28 @@ def scotland_totals() -> dict[tuple[str, int], tuple[float, str]]:
     return totals
 
 
+# Cases built on purpose so that the sample shows what only this dashboard says (issue 23;
+# data/README.md lists them and the flags they raise). Illustrative, like every council figure.
+NOT_SUBMITTED = {  # (indicator, year) -> (council, note): a late figure
+    ("IRD", 2024): ("S12000034", "Not submitted for 2023-24"),  # as in the real publication
+    ("CPPM_INITIAL", 2024): ("S12000020", "Illustrative: not submitted for 2023-24"),  # Moray
+}
+# (indicator, council) -> (from year, share then, growth a year): a share rising steadily
+RISING_SHARE = {("CP_REREGISTRATIONS", "S12000049"): (2020, 1.0, 1.15)}  # Glasgow City
+JUMPS = {("CONCERN_PARENTAL_MENTAL_HEALTH", "S12000047", 2024): 2.3}  # Fife: an odd last year
+
+
+def _variation(code: str, council: str, year: int) -> float:
+    """A council's share of Scotland's figure, relative to its need: deterministic noise of
+    up to 15% either way, except for the cases built on purpose (a share rising steadily
+    since a year, without noise; one year's jump)."""
+    rising = RISING_SHARE.get((code, council))
+    if rising is not None and year >= rising[0]:
+        return rising[1] * rising[2] ** (year - rising[0])
+    jump = JUMPS.get((code, council, year), 1.0)
+    return jump * (1 + 0.3 * (_rng(code, council, year).random() - 0.5))
+
+
 def _share_out(total: int, weights: dict[str, float]) -> dict[str, int]:
     """Whole numbers proportional to weights that add up exactly to total (largest remainder)."""
     whole = sum(weights.values())
@@ -161,10 +183,10 @@ def indicator_rows(populations: dict[tuple[str, int], int]) -> list[dict]:
     shares: dict[tuple[str, int], dict[str, int]] = {}
     for (code, year), (total, _note) in sorted(totals.items()):
         members = [c["code"] for c in councils()]
-        if code == "IRD":
-            members.remove("S12000034")  # Aberdeenshire did not submit IRD figures for 2023-24
-        weights = {m: populations[(m, year)] * factors[m]
-                   * (1 + 0.3 * (_rng(code, m, year).random() - 0.5)) for m in members}
+        if (code, year) in NOT_SUBMITTED:
+            members.remove(NOT_SUBMITTED[(code, year)][0])
+        weights = {m: populations[(m, year)] * factors[m] * _variation(code, m, year)
+                   for m in members}
         shares[(code, year)] = _share_out(int(total), weights)
     for year in YEARS:
         if ("CP_REGISTER", year - 1) in shares:
@@ -174,9 +196,10 @@ def indicator_rows(populations: dict[tuple[str, int], int]) -> list[dict]:
         period = f"{year - 1}-{str(year)[2:]}"
         rows.append({"Indicator": code, "Area": "S92000003", "Period": period, "Value": total,
                      "Status": None, "Notes": note})
-        if code == "IRD":
-            rows.append({"Indicator": code, "Area": "S12000034", "Period": period, "Value": "x",
-                         "Status": None, "Notes": "Not submitted for 2023-24"})
+        if (code, year) in NOT_SUBMITTED:
+            council, note = NOT_SUBMITTED[(code, year)]
+            rows.append({"Indicator": code, "Area": council, "Period": period, "Value": "x",
+                         "Status": None, "Notes": note})
         for member, value in shares[(code, year)].items():
             rows.append({"Indicator": code, "Area": member, "Period": period, "Value": value,
                          "Status": None, "Notes": None})
@@ -206,10 +229,15 @@ def _keep_stock_and_flow(shares: dict, totals: dict, year: int) -> None:
 WORKSTREAM_NAMES = {"Child Protection Systems Review": "SYS", "Neglect": "NEG",
                     "Child Sexual Exploitation": "CSE", "Child Internet Safety": "NET",
                     "Leadership, Governance and Accountability": "SYS"}
-LINKED = {"SYS": "CP_REGISTER,CP_REREGISTRATIONS", "NEG": "CONCERN_NEGLECT",
+LINKED = {"SYS": "CP_REGISTER,CP_REREGISTRATIONS down", "NEG": "CONCERN_NEGLECT",
           "CSE": "CONCERN_CSE", "TRAF": "CONCERN_TRAFFICKING", "DATA": "IRD",
-          "CH": "CP_REGISTRATIONS", "LEAD": "CP_REREGISTRATIONS", "INSP": "CP_REGISTER",
+          "CH": "CP_REGISTRATIONS", "LEAD": "CP_REREGISTRATIONS down", "INSP": "CP_REGISTER",
           "NET": "CONCERN_ONLINE"}
+# Built on purpose (issue 23): an action whose own link and areas differ from its workstream's
+# (CH-3 in Glasgow City, where re-registrations rise), and ratings given at the last meeting
+# (REC-11 Red while re-registrations fall in Scotland). data/README.md lists them.
+OWN_LINKS = {"CH-3": ("Glasgow City", "CP_REREGISTRATIONS down")}
+LAST_MEETING = {"REC-11": ("Red", "Key partner capacity withdrawn; a revised plan is needed.")}
 # Actions not found word for word: written in the programme's style, marked illustrative.
 ILLUSTRATIVE_ACTIONS = [
     ("CSE-2", "CSE", "Refresh the National Action Plan to Prevent and Tackle Child Sexual Exploitation with partners.", "National CSE Working Group", "2018-03-31", ""),
@@ -258,8 +286,9 @@ def actions() -> list[dict]:
                        "Indicators": LINKED[ws],
                        "Source": f"{row['document']} ({row['published']}); {row['source_url']}"})
     for ref, ws, text, lead, due, areas in ILLUSTRATIVE_ACTIONS:
+        areas, linked = OWN_LINKS.get(ref, (areas, LINKED[ws]))
         result.append({"Action ID": ref, "Workstream": ws, "Action": text, "Lead": lead,
-                       "Area": areas, "Due date": due, "Indicators": LINKED[ws],
+                       "Area": areas, "Due date": due, "Indicators": linked,
                        "Source": "Illustrative action written for the sample data"})
     for number, text in REC_SUMMARIES.items():
         result.append({"Action ID": f"REC-{number}", "Workstream": "SYS", "Action": text,
@@ -338,6 +367,8 @@ def updates(action_rows: list[dict], meeting_rows: list[dict]) -> list[dict]:
             # A few gaps so the register has stale actions and changes without commentary.
             if index == len(dates) - 1 and ref in ("CSE-4", "TRAF-3"):
                 continue
+            if index == len(dates) - 1 and ref in LAST_MEETING:
+                status, comment = LAST_MEETING[ref]
             if ref == "CH-2" and index == 5 and status in ("Green", "Complete"):
                 comment = ""
             progress = {"Not started": 0, "Complete": 100}.get(

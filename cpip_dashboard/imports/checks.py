@@ -26,7 +26,7 @@ from cpip_dashboard.imports.kinds import (
 )
 from cpip_dashboard.imports.layout import Cell, DataRow, Table
 from cpip_dashboard.imports.problems import Problem
-from cpip_dashboard.rules import rag, relation_forms
+from cpip_dashboard.rules import links, rag, relation_forms
 from cpip_dashboard.rules.values import (
     FREQUENCIES,
     ValueProblem,
@@ -276,18 +276,24 @@ def check_actions(table: Table, ctx: Context, problems: list[Problem]) -> Record
 
 
 def rule_indicator_list(c: RowChecker, ctx: Context) -> str:
-    """Comma-separated known indicator codes."""
+    """Comma-separated known indicator codes, each optionally followed by `up` or `down`
+    (`links`); stored canonical: `CP_REREGISTRATIONS down,CP_REGISTER`."""
     text = c.text("Indicators")
     if text is None:
         return ""
-    codes = []
-    for part in [p.strip().upper() for p in re.split(r"[,;\s]+", text) if p.strip()]:
-        if part not in ctx.indicators:
-            c.error("Indicators", f"{part} is not a known indicator code"
-                    + did_you_mean(part, ctx.indicators))
-        elif part not in codes:
-            codes.append(part)
-    return ",".join(codes)
+    try:
+        parsed = links.parse(text)
+    except links.LinkProblem as problem:
+        c.error("Indicators", str(problem))
+        return ""
+    known = []
+    for link in parsed:
+        if link.code not in ctx.indicators:
+            c.error("Indicators", f"{link.code} is not a known indicator code"
+                    + did_you_mean(link.code, ctx.indicators))
+        else:
+            known.append(link)
+    return links.text(known)
 
 
 UPDATE_FIELDS = ("action_ref", "reporting_date", "rag", "progress", "commentary", "next_steps",

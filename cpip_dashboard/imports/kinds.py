@@ -55,7 +55,7 @@ KINDS: dict[str, Kind] = {
                  Column("Lead", True, "Lead organisation. Not empty.", ("Lead organisation", "Owner"), "Scottish Government"),
                  Column("Area", False, "Scotland, or one or more council or CPC names or codes, comma-separated. Blank means Scotland.", ("Areas",), "Scotland", "area"),
                  Column("Due date", False, DATE_HELP, ("Target date", "Timescale"), "2018-03-31"),
-                 Column("Indicators", False, "Comma-separated indicator codes the action is meant to move.", ("Linked indicators",), "CP_REGISTER"),
+                 Column("Indicators", False, "Comma-separated indicator codes the action is meant to move, each optionally followed by up or down: the way it means to move it.", ("Linked indicators",), "CP_REREGISTRATIONS down"),
                  Column("Source", False, "The document the action comes from.", ("Source document",), "CPIP report 2017"),
              ), ("Action ID",)),
         Kind("updates", "Updates", "One row per action per reporting date.", (

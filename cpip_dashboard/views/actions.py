@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from cpip_dashboard.rules import rag, register
+from cpip_dashboard.rules import links, rag, register
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.queries import area_directory, batches, indicator_catalogue
 from cpip_dashboard.store.queries import workstreams as workstream_list
@@ -108,14 +108,15 @@ def history(conn: Connection, meeting: dt.date | None, area: str, ref: str) -> H
     uploads = {b["batch_id"]: f"Batch {b['batch_id']}: {b['file']} ({b['user']})"
                for b in batches(conn)}
     catalogue = indicator_catalogue(conn).set_index("code")
-    linked = [c for c in str(action["indicators"]).split(",") if c]
-    links = review_for_action(conn, ref)
+    linked = links.codes(action["indicators"])
+    reviewed = review_for_action(conn, ref)
     review_table = pd.DataFrame()
-    if not links.empty:
+    if not reviewed.empty:
         review_table = pd.DataFrame({
-            "Area": links["area_code"].map(directory.name), "Criterion": links["criterion_code"],
-            "Rating": links["rating"], "Recommendation": links["recommendation"].fillna(""),
-            "Progress": links["progress"].fillna("")})
+            "Area": reviewed["area_code"].map(directory.name),
+            "Criterion": reviewed["criterion_code"], "Rating": reviewed["rating"],
+            "Recommendation": reviewed["recommendation"].fillna(""),
+            "Progress": reviewed["progress"].fillna("")})
     return HistoryView(
         ref=ref, title=action["title"],
         about=f"Lead: {action['lead']}. Workstream: {ws.get(action['workstream'])}. "

@@ -52,7 +52,7 @@ from cpip_dashboard.store.queries import (
     meetings,
     review_assessments,
 )
-from cpip_dashboard.views import actions, briefing
+from cpip_dashboard.views import actions, briefing, insight
 from cpip_dashboard.views.common import release_as_at
 
 PREPARED = "Prepared"  # the start of the one line that differs between two builds
@@ -154,6 +154,7 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
                                                                  v.workstream_sentence),
                   170, max_height=105)
     pdf.para(v.workstream_sentence)
+    _register_and_figures(pdf, conn, day, area, version)  # issue 23, after the status
 
     pdf.heading(v.movement_heading)
     if v.movement_sentence is None:
@@ -179,6 +180,25 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
     _annex(pdf, register_view, day, name)
     pdf.set_creation_date(when)
     return day, bytes(pdf.output())
+
+
+def _register_and_figures(pdf: Pdf, conn: Connection, day: dt.date, area: str,
+                          version: str) -> None:
+    """Issue 23's short section: the actions whose rating the published figures contradict,
+    and the figures to doubt, one line per area (`insight.pack_summary`)."""
+    found = insight.pack_summary(conn, day, area)
+    pdf.heading("Register and figures", 12)
+    pdf.para(f"Ratings the published figures (data version {version}) contradict, in the areas "
+             "each action covers:" if found.flags else
+             "No action's rating disagrees with the published figures "
+             f"(data version {version}).", 9)
+    for line in found.flags:
+        pdf.para("- " + line, 9)
+    pdf.para("Figures to doubt (late, revised or an implausible jump; the dashboard's About "
+             "page says how each is decided):" if found.doubts else
+             "No figure is late, revised or an implausible jump.", 9)
+    for line in found.doubts:
+        pdf.para("- " + line, 9)
 
 
 def _names(table: pd.DataFrame, describe, limit: int, where: str) -> list[str]:

@@ -52,6 +52,10 @@ ERROR_CASES = {
     "misspelt linked indicator": ("Actions", [
         ["Action ID", "Workstream", "Action", "Lead", "Indicators"],
         ["NEW-1", "NEG", "One", "SG", "CP_REGISTER, IRDD"]], (2, "Indicators", "did you mean IRD")),
+    "direction with no linked indicator": ("Actions", [
+        ["Action ID", "Workstream", "Action", "Lead", "Indicators"],
+        ["NEW-1", "NEG", "One", "SG", "down, CP_REGISTER"]],
+        (2, "Indicators", "down must follow an indicator code")),
     "unknown action": ("Updates", [UPDATES, ["NEG-99", "2024-10-01", "Green", 10, "x"]],
                        (2, "Action ID", "not an action in the register")),
     "unknown criterion": ("Review", [["Area", "Criterion", "Rating"], ["Fife", "PR-99", "Good"]],

@@ -9,7 +9,8 @@ def test_about_lists_definitions_and_status(make_app, sample_url):
     headers = [h.value for h in at.header]
     assert headers == ["RAG status", "Symbols in tables and charts",
                        "How small numbers are protected", "Indicators", "Data status",
-                       "Where the data comes from", "Accessibility statement"]
+                       "Where the data comes from",
+                       "Register and figures; figures to doubt", "Accessibility statement"]
     rag_table = at.dataframe[0].value
     assert list(rag_table["Status"]) == ["✔ Complete", "● Green", "▲ Amber", "■ Red",
                                          "○ Not started"]

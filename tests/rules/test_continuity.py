@@ -1,0 +1,150 @@
+"""Which figures to doubt: late, revised, implausible jumps, and what is new since a meeting;
+hand-worked examples, including the cases that must not flag."""
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from cpip_dashboard.rules import continuity
+from cpip_dashboard.rules.continuity import JUMP, LATE, REVISED
+
+Y = {year: dt.date(year, 7, 31) for year in range(2015, 2027)}
+NAN = float("nan")
+
+
+def row(area, year, value=None, count=None, suppressed=False, population=None, symbol=None):
+    return {"area_code": area, "period": Y[year], "value": value, "symbol": symbol,
+            "suppressed": suppressed, "count": value if count is None else count,
+            "population": population, "base": None}
+
+
+# --- late -------------------------------------------------------------------------------
+
+LATE_CASES = [
+    ("C has only the year before", [row("A", 2023, 1), row("A", 2024, 1), row("B", 2023, 1),
+                                    row("B", 2024, 1), row("C", 2023, 1)],
+     ["C"], "no figure for 2023-24, which 2 of 3 areas have; its latest is 2022-23"),
+    ("a suppressed figure was supplied", [row("A", 2024, 1), row("B", 2024, 1),
+                                          row("C", 2024, None, suppressed=True)], [], ""),
+    ("x (not submitted) is no figure", [row("A", 2024, 1), row("B", 2024, 1),
+                                        row("C", 2024, None, symbol="x")],
+     ["C"], "it has no figure yet"),
+    ("an area ahead is not late", [row("A", 2024, 1), row("B", 2024, 1), row("C", 2025, 1)],
+     [], ""),
+    ("no period held by more than half", [row("A", 2024, 1), row("B", 2023, 1)], [], ""),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "late", "says"), LATE_CASES,
+                         ids=[c[0] for c in LATE_CASES])
+def test_late(case, rows, late, says):
+    areas = ["A", "B", "C"] if case != "no period held by more than half" else ["A", "B"]
+    found = continuity.late(rows, areas, "X", "annual")
+    assert [d.area for d in found] == late
+    assert all(d.kind == LATE for d in found)
+    if late:
+        assert says in found[0].sentence
+
+
+# --- implausible jumps --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("previous", "current", "e0", "e1", "dispersion", "z"), [
+    (100, 160, None, None, 1.0, 29.5 / math.sqrt(65)),  # n 260, share 1/2: sd 8.062 -> 3.659
+    (100, 125, None, None, 1.0, 12 / 7.5),  # 1.6: a one-off within chance
+    (100, 160, 10_000, 16_000, 1.0, 0.0),  # the population grew as much: nothing to explain
+    (100, 160, None, None, 4.0, 29.5 / math.sqrt(65) / 2),
+    (160, 100, None, None, 1.0, -29.5 / math.sqrt(65)),
+])
+def test_jump_z_by_hand(previous, current, e0, e1, dispersion, z):
+    assert continuity.jump_z(previous, current, e0, e1, dispersion) == pytest.approx(z, abs=1e-9)
+
+
+def series(area, counts, first=2019, **changes):
+    rows = [row(area, first + i, c) for i, c in enumerate(counts)]
+    for year, fields in changes.items():
+        rows[int(year) - first].update(fields)
+    return rows
+
+
+JUMP_CASES = [
+    ("steady then a jump", series("A", [100, 102, 98, 101, 99, 160]), ["A"], "up from 99 to 160"),
+    ("a fall", series("A", [100, 102, 98, 101, 99, 55]), ["A"], "down from 99 to 55"),
+    ("a one-off within chance", series("A", [100, 102, 98, 101, 99, 120]), [], ""),
+    # so variable before that the trend model's dispersion (about 11.6) covers it: 3.66 / 3.4
+    ("within the series' own variation", series("A", [100, 160, 100, 160, 100, 160]), [], "",
+     {Y[2024]}),
+    ("suppressed previous figure", series("A", [100, 102, 98, 101, 99, 160],
+                                          **{"2023": {"suppressed": True, "count": None}}),
+     [], ""),
+    ("a gap: not the previous period",
+     [*series("A", [100, 102, 98, 101, 99]), row("A", 2025, 160)], [], ""),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "areas", "says", "periods"),
+                         [(*c, None) if len(c) == 4 else c for c in JUMP_CASES],
+                         ids=[c[0] for c in JUMP_CASES])
+def test_jumps(case, rows, areas, says, periods):
+    found = continuity.jumps(rows, "X", "annual", periods=periods)
+    assert [d.area for d in found] == areas
+    assert all(d.kind == JUMP for d in found)
+    if says:
+        assert says in found[-1].sentence
+
+
+def test_a_series_break_explains_a_jump():
+    rows = series("A", [100, 102, 98, 101, 99, 160])
+    assert continuity.jumps(rows, "X", "annual", breaks=[Y[2024]]) == []
+    assert len(continuity.jumps(rows, "X", "annual", breaks=[Y[2023]])) == 1  # an older break
+
+
+def test_jumps_only_at_the_periods_asked():
+    rows = series("A", [100, 160, 100, 101, 99, 100])
+    assert [d.period for d in continuity.jumps(rows, "X", "annual")] == [Y[2020], Y[2021]]
+    assert continuity.jumps(rows, "X", "annual", periods={Y[2024]}) == []
+
+
+# --- revisions and what is new ------------------------------------------------------------
+
+AT = {1: dt.datetime(2024, 12, 10, 9), 2: dt.datetime(2025, 12, 9, 9)}
+
+
+def published(area, year, value, first, until=None, suppressed=False):
+    return {"indicator_code": "X", "measure": "count", "area_code": area, "period": Y[year],
+            "value": NAN if suppressed else value, "suppressed": suppressed,
+            "publication_id": first, "valid_to": NAN if until is None else until}
+
+
+HISTORY = pd.DataFrame([
+    published("A", 2023, 10, 1, 2), published("A", 2023, 12, 2),  # revised 10 -> 12
+    published("B", 2023, 20, 1, 2), published("B", 2023, 20.04, 2),  # same as published: no
+    published("C", 2023, 5, 1, 2, suppressed=True), published("C", 2023, 7, 2),  # was hidden
+    published("D", 2023, 30, 1),  # unchanged
+    published("A", 2024, 11, 2), published("B", 2024, 21, 2),  # a new period
+    published("E", 2023, 3, 2),  # a known period, an area's figure added
+])
+
+
+def test_revisions():
+    found = continuity.revisions(HISTORY, AT, places=0)
+    assert [(d.area, d.old, d.new) for d in found] == [("A", 10.0, 12.0)]
+    assert found[0].kind == REVISED and found[0].when == AT[2]
+    assert found[0].sentence == "from 10 to 12 on 9 December 2025"
+    assert continuity.revisions(HISTORY, AT, places=0, since=2) == []
+
+
+def test_new_since():
+    found = continuity.new_since(HISTORY, "X", start=1, end=2)
+    assert found.new_periods == {Y[2024]: 2}
+    assert found.added == {Y[2023]: 1}  # E
+    assert found.revised == {Y[2023]: 2}  # A, and B whose value changed (shown rounded alike)
+    assert continuity.new_sentence(found, "Things", "annual") == (
+        "Things: 2023-24 first published (2 areas); 2022-23 figures added (1 area); 2022-23 "
+        "revised (2 figures).")
+    first = continuity.new_since(HISTORY, "X", start=0, end=1)
+    assert first.new_periods == {Y[2023]: 4} and first.revised == {}
+    assert continuity.new_sentence(continuity.new_since(HISTORY, "X", 2, 2), "T", "annual") \
+        is None
