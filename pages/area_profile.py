@@ -24,13 +24,17 @@ else:
     if v.area != common.SCOTLAND:
         st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
-    ui.data_table(v.profile)
+    if v.profile_chart is not None:
+        widgets.chart(v.profile_chart)
+    if v.profile_sentence:
+        st.caption(widgets.safe(v.profile_sentence))
+    widgets.readable_table(v.profile, key="profile")
     st.caption("Status: official (uploaded from the published source) or illustrative "
                "(generated, not official statistics); a row is illustrative if the area's "
                "figure or Scotland's is, and a committee's sum is illustrative if any council "
                "in it is.")
     widgets.prepared_downloads(v.profile_download)
-    st.caption(v.methods)
+    widgets.method_note(v.methods)
     ui.illustrative_notice(v.batch_ids)
     if st.toggle("Show a small trend chart for each indicator", key="area-small-charts"):
         columns = st.columns(3)
@@ -43,7 +47,7 @@ else:
 st.header("Actions that touch this area")
 st.write(v.actions_sentence)
 if not v.local_actions.empty:
-    ui.data_table(v.local_actions)
+    widgets.readable_table(v.local_actions, key="local-actions")
 
 st.header("Planning review findings")
 if v.area == common.SCOTLAND:
@@ -52,5 +56,5 @@ elif v.review_sentence is None:
     st.write("No planning-review assessment is loaded for this area.")
 else:
     st.write(v.review_sentence)
-    ui.data_table(v.findings)
+    widgets.readable_table(v.findings, key="findings")
     ui.illustrative_notice(v.findings_batches)

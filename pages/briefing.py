@@ -43,10 +43,7 @@ with right:
         if v.moved.empty:
             st.write("No action changed status.")
         else:
-            ui.data_table(v.moved, column_config={
-                "Ref": st.column_config.TextColumn(width="small"),
-                "From": st.column_config.TextColumn(width="small"),
-                "To": st.column_config.TextColumn(width="small")})
+            widgets.readable_table(v.moved, key="moved")
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
@@ -55,7 +52,7 @@ st.caption("Red or Amber, overdue (the due date has passed and it is not complet
 if v.attention.empty:
     st.write("Nothing needs attention at this meeting.")
 else:
-    ui.data_table(v.attention)
+    widgets.readable_table(v.attention, key="attention")
     widgets.prepared_downloads(v.attention_download)
 
 widgets.headline_tiles(v, area)
