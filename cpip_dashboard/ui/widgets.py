@@ -66,10 +66,10 @@ def readable_table(frame: pd.DataFrame, key: str, style=None) -> None:
     if frame is None or frame.empty:
         return
     shown = frame.map(_as_text)
-    shown.columns = [safe(c) for c in frame.columns]
     # short columns (IDs, RAG, dates, periods, figures) never break inside a value
     short = [i for i, c in enumerate(frame.columns, start=1)
-             if shown[c].str.len().max() <= SHORT and len(str(c)) <= SHORT]
+             if frame[c].astype(str).str.len().max() <= SHORT and len(str(c)) <= SHORT]
+    shown.columns = [safe(c) for c in frame.columns]
     labels = "".join(
         f".st-key-table-{key} tbody td:nth-child({i})::before "
         f"{{ content: {_css_text(c)} \":\"; }}"

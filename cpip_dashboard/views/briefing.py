@@ -72,6 +72,14 @@ class BriefingView:
     tiles_note: str
 
 
+def delta_colour(status: str) -> str:
+    """How a count's change is coloured (st.metric's delta_color): more Red, Amber or Not
+    started is bad, more Complete good; Green's change is neither (it falls as actions are
+    completed), so it is grey, never a red down arrow."""
+    return "inverse" if status in WORSE_IF_MORE else "normal" if status in BETTER_IF_MORE \
+        else "off"
+
+
 def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
             previous: dt.date | None) -> tuple[Count, ...]:
     current = register.counts(now)
@@ -84,9 +92,7 @@ def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
             delta = (f"{change:+d} since {meeting_date(previous)}" if change
                      else f"no change since {meeting_date(previous)}")
             if change:
-                colour = ("inverse" if name in WORSE_IF_MORE else
-                          "normal" if name in BETTER_IF_MORE else "off")
-                arrow = "auto"
+                colour, arrow = delta_colour(name), "auto"
         result.append(Count(name, rag.label(name), current[name], delta, colour, arrow,
                             rag.BY_NAME[name].definition))
     return tuple(result)
