@@ -31,8 +31,13 @@ def _base(chart: alt.Chart, description: str, entry_width: int = 110) -> alt.Cha
                        labelLimit=0).configure_view(strokeWidth=0)
 
 
-def _every_label(limit: int = 0, **kwargs) -> alt.Axis:
-    """A band axis that draws every row's label (Streamlit's theme hides overlapping ones)."""
+def _every_label(limit: int = 0, narrow: int | None = None, **kwargs) -> alt.Axis:
+    """A band axis that draws every row's label (Streamlit's theme hides overlapping ones),
+    each up to `limit` pixels (0: whole), or `narrow` pixels in a container narrower than
+    500 (a phone), so the plot keeps room beside the labels."""
+    if narrow is not None:
+        limit = alt.ExprRef(f"containerSize()[0] > 0 && containerSize()[0] < 500 ? {narrow} "
+                            f": {limit}")
     return alt.Axis(labelLimit=limit, labelOverlap=False, **kwargs)
 
 
@@ -65,7 +70,7 @@ def rag_by_workstream(table: pd.DataFrame, description: str) -> alt.Chart:
     colours = [rag.BY_NAME[n].colour for n in order]
     bars = alt.Chart(long).mark_bar(stroke="#ffffff", strokeWidth=1).encode(
         y=alt.Y("Workstream:N", sort=list(table["Workstream"]), title=None,
-                axis=_every_label(320)),
+                axis=_every_label(320, narrow=150)),
         x=alt.X("sum(Actions):Q", title="Actions", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("Status:N", scale=alt.Scale(domain=labels, range=colours),
                         title="Status"),
@@ -241,23 +246,32 @@ def _mark_of(label: str) -> tuple[str, str]:
     return "#9e9e9e", "diamond"
 
 
+PROFILE_ROW = 46  # pixels per indicator: its name on a line of its own, the point below it
+# (the name's baseline 9 px above the row's middle, where the point sits)
+
+
 def profile_chart(points: pd.DataFrame, description: str) -> alt.Chart:
     """An area's indicators against Scotland at a glance (a spine, as Fingertips draws it):
     each indicator's latest figure as a percentage of Scotland's (Scotland = 100, the dashed
     line) with its 95% interval, coloured and shaped by its comparison, named in the
-    legend and the tooltip."""
+    legend and the tooltip. Each indicator's name is written across the chart above its
+    point, so even a phone shows where names differ (an axis beside the points leaves a phone
+    "Children on the regi…" for nine of them)."""
     data = points.copy()
     domain = list(dict.fromkeys(sorted(data["Comparison"])))
     marks = [_mark_of(label) for label in domain]
     order = list(data["Indicator"])
-    y = alt.Y("Indicator:N", sort=order, title=None, axis=_every_label(260))
+    y = alt.Y("Indicator:N", sort=order, title=None, axis=None)
     scale = alt.Scale(zero=False, nice=True)
     tooltip = ["Indicator", "Measure", "Period",
                alt.Tooltip("value:Q", title="This area", format=",.1f"),
                alt.Tooltip("scotland:Q", title="Scotland", format=",.1f"),
                alt.Tooltip("relative:Q", title="Per cent of Scotland's", format=",.0f"),
                "Comparison"]
-    layers = []
+    layers = [alt.Chart(data).mark_text(
+        align="left", baseline="bottom", dy=-9, fontSize=13, font=FONT, color="#333333",
+        limit=alt.ExprRef("width")).encode(
+        y=y, x=alt.value(0), text="Indicator:N", tooltip=tooltip)]
     if data["lower"].notna().any():
         layers.append(alt.Chart(data.dropna(subset=["lower", "upper"])).mark_rule(
             color="#333333", strokeWidth=1.5).encode(
@@ -265,16 +279,15 @@ def profile_chart(points: pd.DataFrame, description: str) -> alt.Chart:
     layers.append(alt.Chart(data).mark_point(filled=True, size=140, opacity=1,
                                              stroke="#000000", strokeWidth=0.5).encode(
         y=y,
-        x=alt.X("relative:Q", scale=scale, title="Per cent of Scotland's figure "
-                "(Scotland = 100)"),
+        x=alt.X("relative:Q", scale=scale, title="% of Scotland's figure (= 100)"),
         color=alt.Color("Comparison:N", title="Compared with Scotland",
                         scale=alt.Scale(domain=domain, range=[m[0] for m in marks])),
-        shape=alt.Shape("Comparison:N", scale=alt.Scale(domain=domain,
-                                                        range=[m[1] for m in marks])),
+        shape=alt.Shape("Comparison:N", title="Compared with Scotland",
+                        scale=alt.Scale(domain=domain, range=[m[1] for m in marks])),
         tooltip=tooltip))
     layers.append(alt.Chart(pd.DataFrame({"Scotland": [100]})).mark_rule(
         color="#000000", strokeDash=[6, 4], strokeWidth=2).encode(x="Scotland:Q"))
-    return _base(alt.layer(*layers).properties(height=ROW_STEP * len(order)), description,
+    return _base(alt.layer(*layers).properties(height=PROFILE_ROW * len(order)), description,
                  entry_width=230)
 
 

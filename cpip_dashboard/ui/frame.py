@@ -26,7 +26,7 @@ from cpip_dashboard.ui.data import (
     secrets,
     shared,
 )
-from cpip_dashboard.ui.widgets import safe
+from cpip_dashboard.ui.widgets import CARDS_BELOW, safe
 from cpip_dashboard.views import frame as frame_view
 
 PAGES = (
@@ -367,11 +367,12 @@ h2 { font-size: 2.2rem !important; }
 </style>"""
 
 
-# Static styling only (no data): tables whose text wraps, so no column is cut off; on a
-# phone each table row becomes a card (`widgets.readable_table` adds its column names as the
-# cards' labels), and method paragraphs fold into an expander (`widgets.method_note`).
+# Static styling only (no data): tables whose text wraps, so no column is cut off; where a
+# table has little room (a phone, or a narrow column of a wide page: a container query) each
+# row becomes a card (`widgets.readable_table` adds its column names as the cards' labels);
+# method paragraphs fold into an expander on a phone (`widgets.method_note`).
 LAYOUT_CSS = """<style>
-[class*="st-key-table-"] [data-testid="stTable"] { overflow-x: visible; }
+[class*="st-key-table-"] { container-type: inline-size; }
 [class*="st-key-table-"] table { table-layout: auto; width: 100%; }
 [class*="st-key-table-"] td, [class*="st-key-table-"] th {
   white-space: normal !important; overflow-wrap: break-word; vertical-align: top; }
@@ -379,6 +380,8 @@ LAYOUT_CSS = """<style>
 @media (max-width: 640px) {
   [class*="st-key-wide-"] { display: none; }
   [class*="st-key-phone-"] { display: flex; }
+}
+@container (max-width: CARDS_BELOWpx) {
   [class*="st-key-table-"] table, [class*="st-key-table-"] tbody,
   [class*="st-key-table-"] tr, [class*="st-key-table-"] td { display: block; width: 100%; }
   [class*="st-key-table-"] thead { position: absolute; width: 1px; height: 1px;
@@ -387,9 +390,8 @@ LAYOUT_CSS = """<style>
     margin: 0 0 0.6rem 0; padding: 0.3rem 0.5rem; }
   [class*="st-key-table-"] td { border: none !important; padding: 0.15rem 0 !important; }
   [class*="st-key-table-"] td::before { font-weight: 600; margin-right: 0.4rem; }
-  [class*="st-key-table-"] td::after { content: none; }
 }
-</style>"""
+</style>""".replace("CARDS_BELOW", str(CARDS_BELOW))
 
 
 # Static styling only (no data): a focus ring anyone can see on every control reached by the

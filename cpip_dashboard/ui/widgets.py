@@ -54,13 +54,14 @@ def _as_text(value: object) -> str:
     return safe(value)
 
 
+CARDS_BELOW = 480  # pixels of room under which a table's rows are cards (`frame.LAYOUT_CSS`)
 SHORT = 12  # characters: a column no longer than this keeps each value on one line
 
 
 def readable_table(frame: pd.DataFrame, key: str, style=None) -> None:
-    """A table whose long text wraps, so every column is on the screen at any width; on a
-    phone (the app's style sheet, `frame.LAYOUT_CSS`) each row is a card of "Column: value"
-    lines, with no sideways scrolling. `st.table` renders Markdown in its cells, so every cell
+    """A table whose long text wraps, so every column is on the screen at any width; where it
+    has little room (a phone, a narrow column: `frame.LAYOUT_CSS`) each row is a card of
+    "Column: value" lines, with no sideways scrolling. `st.table` renders Markdown in its cells, so every cell
     and header is escaped (`safe`): data shows as typed. `style` (a function of the escaped
     frame returning a pandas Styler) colours cells; its values are the escaped text."""
     if frame is None or frame.empty:
@@ -76,10 +77,10 @@ def readable_table(frame: pd.DataFrame, key: str, style=None) -> None:
         for i, c in enumerate(frame.columns, start=1))
     with st.container(key=f"table-{key}"):
         # static: the code's own column names, as the phone layout's labels
-        nowrap = "".join(f".st-key-table-{key} td:nth-child({i}) {{ white-space: nowrap "
+        nowrap = "".join(f".st-key-table-{key} td:nth-child({i}) p {{ white-space: nowrap "
                          "!important; }" for i in short)
-        st.html(f"<style>@media (min-width: 641px) {{ {nowrap} }} "
-                f"@media (max-width: 640px) {{ {labels} }}</style>")
+        st.html(f"<style>@container (min-width: {CARDS_BELOW + 1}px) {{ {nowrap} }} "
+                f"@container (max-width: {CARDS_BELOW}px) {{ {labels} }}</style>")
         st.table(shown if style is None else style(shown), hide_index=True)
 
 

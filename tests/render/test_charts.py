@@ -84,7 +84,9 @@ def test_profile_chart_marks_each_comparison_by_colour_and_shape():
     assert sentence.startswith("Of 3 indicators compared with Scotland, Fife is")
     assert "1 of the 4 indicators" in sentence
     spec = charts.spec(charts.profile_chart(points, sentence))
-    marks = spec["layer"][1]["encoding"]
+    names, points = spec["layer"][0], spec["layer"][2]
+    assert names["mark"]["type"] == "text" and names["encoding"]["text"]["field"] == "Indicator"
+    marks = points["encoding"]
     colours, shapes = marks["color"]["scale"]["range"], marks["shape"]["scale"]["range"]
     assert len(set(colours)) == len(set(shapes)) == 3
-    assert spec["height"] == 3 * charts.ROW_STEP
+    assert spec["height"] == 3 * charts.PROFILE_ROW
