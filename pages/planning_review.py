@@ -56,7 +56,7 @@ detail = v.detail(chosen_area, chosen_crit)
 if detail is None:
     st.write("No assessment for this area and criterion.")
 else:
-    ui.data_table(detail, key="assessment-detail")
+    widgets.readable_table(detail, key="assessment")
 
 st.header(v.themes_header)
 if v.themes_chart is not None:
