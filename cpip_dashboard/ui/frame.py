@@ -374,8 +374,9 @@ h2 { font-size: 2.2rem !important; }
 LAYOUT_CSS = """<style>
 [class*="st-key-table-"] { container-type: inline-size; }
 [class*="st-key-table-"] table { table-layout: auto; width: 100%; }
-[class*="st-key-table-"] td, [class*="st-key-table-"] th {
-  white-space: normal !important; overflow-wrap: break-word; vertical-align: top; }
+[class*="st-key-table-"] td, [class*="st-key-table-"] th { vertical-align: top; }
+[class*="st-key-table-"] td, [class*="st-key-table-"] th, [class*="st-key-table-"] td p,
+[class*="st-key-table-"] th p { white-space: normal !important; overflow-wrap: anywhere !important; }
 [class*="st-key-phone-"] { display: none; }
 @media (max-width: 640px) {
   [class*="st-key-wide-"] { display: none; }
