@@ -28,7 +28,7 @@ with st.container(border=True):
 f = ui.view(actions.filtered, meeting=v.meeting, area=area, workstreams=tuple(chosen_ws),
             leads=tuple(chosen_lead), rags=tuple(chosen_rag), flags=tuple(chosen_flags))
 st.write(f.sentence)
-ui.data_table(f.table)
+widgets.readable_table(f.table, key="register")
 widgets.prepared_downloads(f.download)
 
 st.header("One action's history")

@@ -24,8 +24,12 @@ else:
     if v.area != common.SCOTLAND:
         st.caption(f"This area: {widgets.safe(v.name)}. Councils and committees are shown as rates or "
                    "percentages, comparable with Scotland.")
+    if v.profile_chart is not None:
+        widgets.chart(v.profile_chart)
+    if v.profile_sentence:
+        st.caption(widgets.safe(v.profile_sentence))
     marks = ui.view(insight.area_marks, area=v.area)
-    ui.data_table(insight.with_marks(v.profile, marks))
+    widgets.readable_table(insight.with_marks(v.profile, marks), key="profile")
     for line in insight.mark_lines(marks):
         st.markdown("- " + widgets.safe(line))
     st.caption(f"{insight.MARK_COLUMN}: late, revised or an implausible jump (how each is "
@@ -35,7 +39,7 @@ else:
                "figure or Scotland's is, and a committee's sum is illustrative if any council "
                "in it is.")
     widgets.prepared_downloads(v.profile_download)
-    st.caption(v.methods)
+    widgets.method_note(v.methods)
     ui.illustrative_notice(v.batch_ids)
     if st.toggle("Show a small trend chart for each indicator", key="area-small-charts"):
         columns = st.columns(3)
@@ -48,7 +52,7 @@ else:
 st.header("Actions that touch this area")
 st.write(v.actions_sentence)
 if not v.local_actions.empty:
-    ui.data_table(v.local_actions)
+    widgets.readable_table(v.local_actions, key="local-actions")
 
 st.header("Planning review findings")
 if v.area == common.SCOTLAND:
@@ -57,5 +61,5 @@ elif v.review_sentence is None:
     st.write("No planning-review assessment is loaded for this area.")
 else:
     st.write(v.review_sentence)
-    ui.data_table(v.findings)
+    widgets.readable_table(v.findings, key="findings")
     ui.illustrative_notice(v.findings_batches)

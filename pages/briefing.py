@@ -45,10 +45,7 @@ with right:
         if v.moved.empty:
             st.write("No action changed status.")
         else:
-            ui.data_table(v.moved, column_config={
-                "Ref": st.column_config.TextColumn(width="small"),
-                "From": st.column_config.TextColumn(width="small"),
-                "To": st.column_config.TextColumn(width="small")})
+            widgets.readable_table(v.moved, key="moved")
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
@@ -57,7 +54,7 @@ st.caption("Red or Amber, overdue (the due date has passed and it is not complet
 if v.attention.empty:
     st.write("Nothing needs attention at this meeting.")
 else:
-    ui.data_table(v.attention)
+    widgets.readable_table(v.attention, key="attention")
     widgets.prepared_downloads(v.attention_download)
 
 i = ui.view(insight.briefing, meeting=v.meeting, area=area)

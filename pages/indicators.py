@@ -105,7 +105,7 @@ else:
     if c.chart is not None:
         widgets.chart(c.chart)
     st.caption(c.sentence)
-    st.caption(c.method)
+    widgets.method_note(c.method)
     with st.expander("Table of this comparison"):
         ui.data_table(c.table)
     widgets.prepared_downloads(c.table_download, key="compare-dl")
@@ -117,5 +117,5 @@ with st.expander("What changed in the last release", expanded=False):
         ui.data_table(last.changes)
 
 st.header("Recent trend")
-st.caption(v.trend_rule)
+widgets.method_note(v.trend_rule)
 ui.data_table(v.trend)

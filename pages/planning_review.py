@@ -25,13 +25,16 @@ codes = [c.code for c in v.criteria]
 st.header("Ratings by area and criterion")
 sort = st.radio("Sort areas", ["By name", "Weakest first"], horizontal=True, key="review-sort")
 display = v.matrix_weakest if sort == "Weakest first" else v.matrix_by_name
-event = ui.data_table(
-    display.style.map(views.cell_style, subset=codes),
-    column_config={"Area": st.column_config.TextColumn("Area", pinned=True),
-                   **{c.code: st.column_config.TextColumn(
-                       c.name, help=f"{c.code}: {c.question}", width="medium")
-                      for c in v.criteria}},
-    on_select="rerun", selection_mode="single-cell", key="review-grid")
+with st.container(key="wide-review-grid"):  # the grid, on a screen wide enough for it
+    event = ui.data_table(
+        display.style.map(views.cell_style, subset=codes),
+        column_config={"Area": st.column_config.TextColumn("Area", pinned=True),
+                       **{c.code: st.column_config.TextColumn(
+                           c.name, help=f"{c.code}: {c.question}", width="medium")
+                          for c in v.criteria}},
+        on_select="rerun", selection_mode="single-cell", key="review-grid")
+with st.container(key="phone-review-grid"):  # on a phone: a card per area, no sideways swipe
+    widgets.readable_table(display, key="review-cards")
 picked = list(event.selection.cells) if event else []
 if picked and picked != st.session_state.get("review-picked"):
     st.session_state["review-picked"] = picked
@@ -53,7 +56,7 @@ detail = v.detail(chosen_area, chosen_crit)
 if detail is None:
     st.write("No assessment for this area and criterion.")
 else:
-    ui.data_table(detail, key="assessment-detail")
+    widgets.readable_table(detail, key="assessment")
 
 st.header(v.themes_header)
 if v.themes_chart is not None:
@@ -70,7 +73,7 @@ st.caption(v.support_note)
 if v.support.empty:
     st.write("No area has two or more Weak or Unsatisfactory ratings.")
 else:
-    ui.data_table(v.support)
+    widgets.readable_table(v.support, key="support")
 
 st.header("Progress on recommendations")
 for column, (label, value) in zip(st.columns(4), v.progress.items(), strict=True):

@@ -146,3 +146,35 @@ def button(at: AppTest, label: str):
 def batch_history(at: AppTest):
     """The Upload page's table of batches."""
     return next(d.value for d in at.dataframe if "Batch" in d.value.columns)
+
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def unescaped(text: object) -> str:
+    """A cell of `widgets.readable_table` as the reader sees it: `safe`'s escapes undone."""
+    return _ESCAPE.sub(r"\1", str(text)).replace("\u200b", "")
+
+
+def tables(at) -> list:
+    """Every table the page shows to a wide screen, in page order: `st.dataframe` grids and
+    `st.table` tables (the latter as the reader sees them, escapes undone); tables shown only
+    on a phone (in a `phone-` container) are left out."""
+    found = []
+
+    def walk(node) -> None:
+        if str(getattr(node, "key", "") or "").startswith("phone-"):
+            return
+        kind = getattr(node, "type", None)
+        if kind == "dataframe":
+            found.append(node.value)
+        elif kind == "table":
+            value = node.value
+            frame = value.map(unescaped)
+            frame.columns = [unescaped(c) for c in value.columns]
+            found.append(frame)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return found

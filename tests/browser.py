@@ -113,3 +113,86 @@ def choose_option(page, label: str, typed: str, expect_heading: str | None = Non
             page.keyboard.press("Escape")
             page.wait_for_load_state("networkidle")
     raise AssertionError(f"could not choose {typed!r} in {label!r}")
+
+
+# --- readable on every screen (issue 22 §1) ----------------------------------------------------
+
+# the readable tables (`widgets.readable_table`, by key) of each page, with the columns that
+# must always be in view, by the page's path without its query
+READABLE_COLUMNS = {
+    "/": {"moved": ("Ref", "To", "Action"),
+          "attention": ("Ref", "RAG", "Flags", "Latest commentary")},
+    "/actions": {"register": ("Ref", "Action", "RAG", "Flags")},
+    "/area": {"profile": ("Indicator", "This area", "Scotland", "Compared with Scotland"),
+              "findings": ("Criterion", "Rating", "Recommendation")},
+    "/review": {"support": ("Area", "Criterion", "Rating", "Recommendation")},
+}
+
+# Each named column's cells: how many, and how many lie outside the screen sideways (or are
+# not drawn at all). A column is found by its header's text.
+COLUMNS = """([key, names]) => {
+  const table = document.querySelector(`.st-key-table-${key} table`);
+  if (!table) return null;
+  const headers = [...table.querySelectorAll('thead th')].map(th => th.innerText.trim());
+  const width = window.innerWidth;
+  const result = {};
+  for (const name of names) {
+    const index = headers.indexOf(name);
+    if (index < 0) { result[name] = 'no such column: ' + headers.join(' | '); continue; }
+    const cells = [...table.querySelectorAll(`tbody tr td:nth-child(${index + 1})`)];
+    const out = cells.filter(td => { const r = td.getBoundingClientRect();
+      return r.width === 0 || r.left < -1 || r.right > width + 1; }).length;
+    result[name] = {cells: cells.length, out};
+  }
+  return result;
+}"""
+
+# Every drawn chart: its plot's height, and per axis its labels (the drawn ones) and, for a
+# discrete axis, how many rows its scale has (Vega says so in the axis's aria-label).
+CHARTS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')]
+  .filter(svg => svg.getBoundingClientRect().width > 0).map(svg => {
+    const frame = svg.querySelector('g.role-frame path.background');
+    return {height: frame ? frame.getBoundingClientRect().height : 0,
+      axes: [...svg.querySelectorAll('g.role-axis')].map(a => {
+        const aria = a.getAttribute('aria-label') || '';
+        const rows = aria.match(/discrete scale with (\\d+) value/);
+        return {aria: aria.slice(0, 80), rows: rows ? Number(rows[1]) : null,
+          drawn: [...a.querySelectorAll('g.role-axis-label text')]
+            .filter(t => (t.getAttribute('opacity') ?? '1') !== '0'
+                         && t.getBoundingClientRect().width > 0)
+            .map(t => t.textContent)}; }).filter(a => a.aria)};
+  })"""
+
+
+
+def check_columns(page, path: str, where: str) -> None:
+    """The named columns of the page's readable tables lie inside the screen, every cell."""
+    for key, columns in READABLE_COLUMNS.get(path.split("?")[0], {}).items():
+        page.locator(f".st-key-table-{key} table").first.wait_for(state="attached",
+                                                                  timeout=60_000)
+        found = page.evaluate(COLUMNS, [key, list(columns)])
+        assert found is not None, f"{where}: table {key} not drawn"
+        for column, seen in found.items():
+            assert isinstance(seen, dict), f"{where}, {key}: {seen}"
+            assert seen["cells"] > 0 and seen["out"] == 0, (
+                f"{where}, {key}: {seen['out']} of {seen['cells']} {column!r} cells off the "
+                "screen")
+
+
+def check_charts(page, where: str) -> int:
+    """Every chart drawn with a plot of some height, every row of a discrete axis labelled,
+    and no axis drawing the same label twice; the number of charts checked."""
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '[data-testid=stVegaLiteChart]')].every(c => c.querySelector('svg'))""",
+                           timeout=60_000)
+    charts = page.evaluate(CHARTS)
+    for index, chart in enumerate(charts):
+        assert chart["height"] > 40, f"{where}: chart {index} is flat ({chart['height']} px)"
+        for axis in chart["axes"]:
+            if axis["rows"] is not None:
+                assert len(axis["drawn"]) == axis["rows"], (
+                    f"{where}: chart {index} labels {len(axis['drawn'])} of {axis['rows']} "
+                    f"rows ({axis['aria']})")
+            assert len(axis["drawn"]) == len(set(axis["drawn"])), (
+                f"{where}: chart {index} repeats a label: {axis['drawn']}")
+    return len(charts)

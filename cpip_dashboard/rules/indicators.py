@@ -236,33 +236,68 @@ def shown_value(value: object, symbol: object, places: int) -> str:
     return symbol if isinstance(symbol, str) else ".."
 
 
+def _latest_against(definition: dict, measure: str, frame: pd.DataFrame, area: str,
+                    directory: AreaDirectory) -> tuple[list[dict], list[dict], dict | None]:
+    """The area's rows, Scotland's rows for the area's latest period, and the latest figure
+    against Scotland (`_against`) where a rate or percentage of a council or committee can be
+    compared (else None). Empty rows when the area has no figure."""
+    rows = records(frame)  # an area's and Scotland's: a few hundred rows
+    mine = _area_rows(rows, area)
+    if not mine:
+        return [], [], None
+    latest = mine[-1]
+    scot = [r for r in _area_rows(rows, SCOTLAND) if r["period"] == latest["period"]]
+    if area == SCOTLAND or measure not in (RATE, PERCENT) or area not in directory.areas:
+        return mine, scot, None
+    shown = [latest, *scot]  # as `comparison` decides: a base shown means a percentage
+    percent = any(not _missing(r.get("base")) for r in shown)
+    reference = scotland_reference(scot[0], percent) if scot else None
+    return mine, scot, {**_against(latest, percent, reference), "reference": reference}
+
+
 def profile_row(definition: dict, measure: str, frame: pd.DataFrame, area: str,
                 directory: AreaDirectory, places: int) -> dict | None:
     """One indicator's line on an area profile: latest figure, Scotland's, the comparison and
     the recent trend. None when the area has no figure for it."""
-    rows = records(frame)  # an area's and Scotland's: a few hundred rows
-    mine = _area_rows(rows, area)
+    mine, scot, against = _latest_against(definition, measure, frame, area, directory)
     if not mine:
         return None
     latest = mine[-1]
-    period = latest["period"]
-    scot = [r for r in _area_rows(rows, SCOTLAND) if r["period"] == period]
-    against = "-"
-    if area != SCOTLAND and measure in (RATE, PERCENT) and area in directory.areas:
-        shown = [latest, *scot]  # as `comparison` decides: a base shown means a percentage
-        percent = any(not _missing(r.get("base")) for r in shown)
-        reference = scotland_reference(scot[0], percent) if scot else None
-        against = stats.comparison_label(_against(latest, percent, reference)["comparison"],
-                                         definition["polarity"])
     trend_class, _ = _trend_of(mine, definition.get("code"), definition.get("frequency"),
                                counted_series(definition, measure))
     return {"Indicator": definition["name"],
-            "Period": period_label(period, definition["frequency"]),
+            "Period": period_label(latest["period"], definition["frequency"]),
             "Measure": measure_label(definition, measure),
             # a committee's long name as a header would push Scotland off screen
             "This area": shown_value(latest["value"], latest["symbol"], places),
             "Scotland": shown_value(scot[0]["value"], None, places) if scot else "..",
-            "Compared with Scotland": against, "Recent trend": trend_class}
+            "Compared with Scotland": "-" if against is None else stats.comparison_label(
+                against["comparison"], definition["polarity"]),
+            "Recent trend": trend_class}
+
+
+def profile_point(definition: dict, measure: str, frame: pd.DataFrame, area: str,
+                  directory: AreaDirectory) -> dict | None:
+    """The profile chart's point for one indicator: the area's latest rate or percentage and
+    its 95% interval as percentages of Scotland's (Scotland = 100), and the comparison. None
+    where nothing can be placed against Scotland (a count, no figure shown, or no Scotland
+    figure)."""
+    mine, _, against = _latest_against(definition, measure, frame, area, directory)
+    if against is None or against["reference"] in (None, 0) or _missing(against["value"]):
+        return None
+    reference = against["reference"]
+
+    def relative(value: float | None) -> float | None:
+        return None if value is None or _missing(value) else value / reference * 100
+
+    return {"Indicator": definition["name"], "Measure": measure_label(definition, measure),
+            "Period": period_label(mine[-1]["period"], definition["frequency"]),
+            "value": float(against["value"]), "scotland": float(reference),
+            "relative": relative(float(against["value"])),
+            "lower": relative(against["lower"]), "upper": relative(against["upper"]),
+            "comparison": against["comparison"],
+            "Comparison": stats.comparison_label(against["comparison"],
+                                                 definition["polarity"])}
 
 
 def comparison_method(measure: str) -> str:

@@ -27,7 +27,7 @@ from cpip_dashboard.ui.data import (
     secrets,
     shared,
 )
-from cpip_dashboard.ui.widgets import safe
+from cpip_dashboard.ui.widgets import CARDS_BELOW, safe
 from cpip_dashboard.views import frame as frame_view
 from cpip_dashboard.views.common import NOW
 
@@ -423,13 +423,48 @@ def current_area() -> str:
     return st.session_state.get("area", SCOTLAND)
 
 
-# Static styling only (no data): larger type for a projector in presentation mode.
+# Static styling only (no data): larger type for a projector in presentation mode - the
+# text, tables, captions and counts (the charts' own type is enlarged in `widgets.chart`).
 PRESENTATION_CSS = """<style>
 [data-testid="stMainBlockContainer"] { font-size: 1.25rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stTable"] td,
+[data-testid="stTable"] th, [data-testid="stWidgetLabel"] p,
+[data-testid="stExpander"] summary p { font-size: 1.25rem !important; }
 [data-testid="stMetricValue"] { font-size: 3.2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+[data-testid="stMetricDelta"] div { font-size: 1.2rem; }
 h1 { font-size: 3rem !important; }
+h2 { font-size: 2.2rem !important; }
 </style>"""
+
+
+# Static styling only (no data): tables whose text wraps, so no column is cut off; where a
+# table has little room (a phone, or a narrow column of a wide page: a container query) each
+# row becomes a card (`widgets.readable_table` adds its column names as the cards' labels);
+# method paragraphs fold into an expander on a phone (`widgets.method_note`).
+LAYOUT_CSS = """<style>
+[class*="st-key-table-"] { container-type: inline-size; }
+[class*="st-key-table-"] table { table-layout: auto; width: 100%; }
+[class*="st-key-table-"] td, [class*="st-key-table-"] th { vertical-align: top; }
+[class*="st-key-table-"] td, [class*="st-key-table-"] th, [class*="st-key-table-"] td p,
+[class*="st-key-table-"] th p { white-space: normal !important; overflow-wrap: anywhere !important; }
+[class*="st-key-phone-"] { display: none; }
+@media (max-width: 640px) {
+  [class*="st-key-wide-"] { display: none; }
+  [class*="st-key-phone-"] { display: flex; }
+}
+@container (max-width: CARDS_BELOWpx) {
+  [class*="st-key-table-"] table, [class*="st-key-table-"] tbody,
+  [class*="st-key-table-"] tr, [class*="st-key-table-"] td { display: block; width: 100%; }
+  [class*="st-key-table-"] thead { position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  [class*="st-key-table-"] tr { border: 1px solid #b1b4b6; border-radius: 0.4rem;
+    margin: 0 0 0.6rem 0; padding: 0.3rem 0.5rem; }
+  [class*="st-key-table-"] td { border: none !important; padding: 0.15rem 0 !important; }
+  [class*="st-key-table-"] td::before { font-weight: 600; margin-right: 0.4rem; }
+}
+</style>""".replace("CARDS_BELOW", str(CARDS_BELOW))
 
 
 # Static styling only (no data): a focus ring anyone can see on every control reached by the
@@ -450,6 +485,7 @@ def presentation_toggle() -> None:
                       help="Larger type and the sidebar folded away, for a projector. The "
                            "address keeps it (present=1), so a shared link opens the same way.")
     st.html(FOCUS_CSS)
+    st.html(LAYOUT_CSS)
     if st.session_state.get("present"):
         st.html(PRESENTATION_CSS)
 

@@ -4,6 +4,7 @@ captions built from plain strings; never HTML, and never markdown made from data
 from __future__ import annotations
 
 import logging
+import zlib
 
 import pandas as pd
 import streamlit as st
@@ -46,17 +47,92 @@ def data_table(frame, **kwargs):
     return st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
+def _css_text(text: str) -> str:
+    """A column name as a CSS string: letters, digits, spaces and plain punctuation only."""
+    kept = "".join(ch for ch in str(text) if ch.isalnum() or ch in " %()/,.-'&")
+    return '"' + kept.replace("'", "\\'") + '"'
+
+
+def _as_text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return safe(value)
+
+
+CARDS_BELOW = 480  # pixels of room under which a table's rows are cards (`frame.LAYOUT_CSS`)
+SHORT = 12  # characters: a column no longer than this keeps each value on one line
+
+
+def readable_table(frame: pd.DataFrame, key: str, style=None) -> None:
+    """A table whose long text wraps, so every column is on the screen at any width; where it
+    has little room (a phone, a narrow column: `frame.LAYOUT_CSS`) each row is a card of
+    "Column: value" lines, with no sideways scrolling. `st.table` renders Markdown in its cells, so every cell
+    and header is escaped (`safe`): data shows as typed. `style` (a function of the escaped
+    frame returning a pandas Styler) colours cells; its values are the escaped text."""
+    if frame is None or frame.empty:
+        return
+    shown = frame.map(_as_text)
+    # short columns (IDs, RAG, dates, periods, figures) never break inside a value
+    short = [i for i, c in enumerate(frame.columns, start=1)
+             if frame[c].astype(str).str.len().max() <= SHORT and len(str(c)) <= SHORT]
+    shown.columns = [safe(c) for c in frame.columns]
+    labels = "".join(
+        f".st-key-table-{key} tbody td:nth-child({i})::before "
+        f"{{ content: {_css_text(c)} \":\"; }}"
+        for i, c in enumerate(frame.columns, start=1))
+    with st.container(key=f"table-{key}"):
+        # static: the code's own column names, as the phone layout's labels
+        nowrap = "".join(f".st-key-table-{key} td:nth-child({i}) p {{ white-space: nowrap "
+                         "!important; }" for i in short)
+        st.html(f"<style>@container (min-width: {CARDS_BELOW + 1}px) {{ {nowrap} }} "
+                f"@container (max-width: {CARDS_BELOW}px) {{ {labels} }}</style>")
+        st.table(shown if style is None else style(shown), hide_index=True)
+
+
+def method_note(text: str, label: str = "How this is worked out") -> None:
+    """A method paragraph (Byar, Wilson, quasi-Poisson): open beside the figures on a wide
+    screen, folded into an expander on a phone (`frame.LAYOUT_CSS` shows one or the other)."""
+    name = f"{slug(label)}-{zlib.crc32(text.encode())}"
+    with st.container(key=f"wide-{name}"):
+        st.caption(safe(text))
+    with st.container(key=f"phone-{name}"), \
+            st.expander(label):
+        st.caption(safe(text))
+
+
 
 def data_version() -> str:
     """The data version every download and pack names."""
     return version()
 
 
+PRESENTED = 1.4  # presentation mode: the charts' type and rows this much larger
+
+
+def presented(spec: dict, scale: float = PRESENTED) -> dict:
+    """The specification with its axis, legend and mark type and its row height enlarged (for
+    a projector); the data and the rest shared with the original, which is left as it was."""
+    config = dict(spec.get("config", {}))
+    for part in ("axis", "legend"):
+        if part in config:
+            config[part] = {k: (v * scale if k.endswith("FontSize") else v)
+                            for k, v in config[part].items()}
+    result = {**spec, "config": config}
+    height = spec.get("height")
+    if isinstance(height, dict) and "step" in height:
+        result["height"] = {"step": round(height["step"] * scale)}
+    elif isinstance(height, int | float):
+        result["height"] = round(height * scale)
+    return result
+
+
 def chart(spec: dict, **kwargs) -> None:
     """A chart from its prepared specification (a view built it once per data version; its
     sentence is the specification's description, which names it for screen readers). The
-    page gets a shallow copy: drawing moves the data out of the top level."""
-    st.vega_lite_chart(spec={**spec}, width="stretch", **kwargs)
+    page gets a shallow copy: drawing moves the data out of the top level. In presentation
+    mode its type is enlarged too (`presented`)."""
+    shown = presented(spec) if st.session_state.get("present") else {**spec}
+    st.vega_lite_chart(spec=shown, width="stretch", **kwargs)
 
 
 def prepared_downloads(prepared, key: str | None = None) -> None:

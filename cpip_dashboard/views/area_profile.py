@@ -42,6 +42,8 @@ class AreaProfileView:
     title: str
     kind_note: str | None  # the councils a committee covers
     profile: pd.DataFrame  # empty when no indicator has a figure here
+    profile_chart: dict | None  # every comparable indicator against Scotland
+    profile_sentence: str
     profile_download: Download | None
     methods: str
     batch_ids: frozenset[int]
@@ -58,6 +60,7 @@ def view(conn: Connection, area: str) -> AreaProfileView:
     name = directory.name(area)
     catalogue = indicator_catalogue(conn)
     rows, flags, definitions, measures, small, batches = [], [], [], [], [], set()
+    points = []
     chosen = _indicators(catalogue, area)
     series = area_series(conn, [(d["code"], m) for d, m in chosen], config.suppress_below(),
                          _shown(area))
@@ -69,11 +72,16 @@ def view(conn: Connection, area: str) -> AreaProfileView:
             continue
         batches |= {int(b) for b in frame["batch_id"].dropna()}
         rows.append(row)
+        point = indicators.profile_point(definition, measure, frame, area, directory)
+        if point is not None:
+            points.append(point)
         flags.append(provenance.for_profile(frame, area))
         definitions.append(definition)
         measures.append(measure)
         small.append((definition, measure))
     profile = provenance.with_status(pd.DataFrame(rows), flags) if rows else pd.DataFrame()
+    spine = pd.DataFrame(points)
+    profile_sentence = charts.describe_profile(spine, name, len(rows)) if rows else ""
 
     data = memo(conn, register_as_at, None)
     actions = register.for_area(data["now"], area, directory)
@@ -100,6 +108,9 @@ def view(conn: Connection, area: str) -> AreaProfileView:
                                                       for m in directory.members(area)))
         if kind == "cpc" else None,
         profile=profile,
+        profile_chart=charts.spec(charts.profile_chart(spine, profile_sentence))
+        if points else None,
+        profile_sentence=profile_sentence,
         profile_download=download(profile, f"area-profile-{area}", provenance.figures(
             flags, definitions, data_version(conn), suppression_rule(), measures,
             about=[("Area profile", (f"{name}: every indicator's latest figure against "
@@ -150,8 +161,11 @@ def small_charts(conn: Connection, area: str) -> tuple[SmallChart, ...]:
             continue
         sentence = charts.describe_trend(shown, names, unit_text(measure),
                                          definition["frequency"], decimals(measure, definition))
+        # the legend names the area shortly: a committee's full name would not fit beside
+        # a small chart (the sentence below it names it in full)
+        short = {code: ("This area" if code == area else label) for code, label in names.items()}
         result.append(SmallChart(definition["name"], charts.spec(charts.trend_chart(
-            shown, names, unit_title(definition, measure), [], sentence, height=150)),
+            shown, short, unit_title(definition, measure), [], sentence, height=130)),
             sentence))
     return tuple(result)
 

@@ -28,6 +28,8 @@ from cpip_dashboard.views.common import (
 )
 
 WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
+# more Complete is good; Green can fall because actions completed, so its change is neutral
+BETTER_IF_MORE = frozenset({"Complete"})
 STATUS_ORDER = rag.NAMES  # best first, as `rag.LEVELS` lists them
 
 
@@ -81,6 +83,14 @@ class BriefingView:
     support_areas: tuple[str, ...]  # their names
 
 
+def delta_colour(status: str) -> str:
+    """How a count's change is coloured (st.metric's delta_color): more Red, Amber or Not
+    started is bad, more Complete good; Green's change is neither (it falls as actions are
+    completed), so it is grey, never a red down arrow."""
+    return "inverse" if status in WORSE_IF_MORE else "normal" if status in BETTER_IF_MORE \
+        else "off"
+
+
 def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
             previous: dt.date | None) -> tuple[Count, ...]:
     current = register.counts(now)
@@ -93,7 +103,7 @@ def _counts(now: pd.DataFrame, before: pd.DataFrame | None,
             delta = (f"{change:+d} since {meeting_date(previous)}" if change
                      else f"no change since {meeting_date(previous)}")
             if change:
-                colour, arrow = ("inverse" if name in WORSE_IF_MORE else "normal"), "auto"
+                colour, arrow = delta_colour(name), "auto"
         result.append(Count(name, rag.label(name), current[name], delta, colour, arrow,
                             rag.BY_NAME[name].definition))
     return tuple(result)
@@ -118,8 +128,7 @@ def sparkline(tile: tiles.Tile) -> tuple[dict | None, str]:
                          "End": pd.to_datetime([p.period for p in points])})
     chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2,
                                       color="#0065bd").encode(
-        x=alt.X("End:T", title=None, axis=alt.Axis(format="%Y", labelFontSize=11,
-                                                   tickCount=4, grid=False)),
+        x=alt.X("End:T", title=None, axis=charts.year_axis(labelFontSize=11, grid=False)),
         y=alt.Y("Value:Q", title=None, scale=alt.Scale(zero=False),
                 axis=alt.Axis(labelFontSize=11, tickCount=3,
                               format=",.0f" if decimals == 0 else ",.1f")),

@@ -35,7 +35,7 @@ from cpip_dashboard.store import queries, releases
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.queries import area_directory, current_indicators
-from cpip_dashboard.views.common import meeting_date, memo, register_as_at
+from cpip_dashboard.views.common import Now, meeting_date, memo, register_as_at
 
 FLAG_COLUMNS = ["Ref", "Action", "RAG", "Why"]
 DOUBT_COLUMNS = ["Area", "Indicator", "Period", "Doubt", "Why"]
@@ -281,8 +281,12 @@ def briefing(conn: Connection, meeting: dt.date | None, area: str) -> BriefingIn
     sentence += (f" (figures of data version {data_version(conn)}, in the areas each action "
                  "covers; how this is decided is on the About page).")
     dates = list(data["meetings"]["date"])
-    window, lines = new_since_meeting(conn, data["meeting"], data["previous"],
-                                      bool(dates) and data["meeting"] == dates[-1])
+    shown = data["meeting"]
+    if isinstance(shown, Now):  # as at today: what is new since the latest meeting
+        window, lines = new_since_meeting(conn, shown.day, data["previous"], True)
+    else:
+        window, lines = new_since_meeting(conn, shown, data["previous"],
+                                          bool(dates) and shown == dates[-1])
     return BriefingInsight(flags_table(found), sentence, window, lines)
 
 

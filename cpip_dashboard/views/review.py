@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -57,16 +56,7 @@ class ReviewView:
 
 
 def _themes_chart(themes: pd.DataFrame, sentence: str) -> dict:
-    data = themes.head(17).assign(Criterion=lambda t: t["code"] + " " + t["criterion"])
-    chart = alt.Chart(data).mark_bar(color="#d94801").encode(
-        y=alt.Y("Criterion:N", sort=list(data["Criterion"]), title=None,
-                axis=alt.Axis(labelLimit=0)),
-        x=alt.X("weak:Q", title="Areas rated Weak or Unsatisfactory",
-                axis=alt.Axis(tickMinStep=1)),
-        tooltip=["Criterion", alt.Tooltip("weak:Q", title="Weak or Unsatisfactory"),
-                 alt.Tooltip("assessed:Q", title="Areas assessed")],
-    ).properties(height=alt.Step(18), description=sentence)
-    return charts.spec(chart)
+    return charts.spec(charts.themes_chart(themes.head(17), sentence))
 
 
 def view(conn: Connection, meeting: dt.date | None, area: str) -> ReviewView:

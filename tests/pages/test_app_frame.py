@@ -72,14 +72,14 @@ def test_signed_out_visitor_cannot_reach_a_page_by_file(monkeypatch, sample_url,
     at = page_alone(monkeypatch, ROOT, sample_url, page, SIGNED_OUT, AUTH_SECRETS)
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"]
-    assert not at.dataframe and not at.get("vega_lite_chart")
+    assert not at.dataframe and not at.table and not at.get("vega_lite_chart")
 
 
 def test_person_in_no_list_is_told_whom_to_ask(make_app, sample_url):
     at = make_app(sample_url, user=STRANGER, secrets=AUTH_SECRETS)
     assert [t.value for t in at.title] == ["No access yet"]
     assert "Ask the secretariat" in texts(at)
-    assert not at.dataframe
+    assert not at.dataframe and not at.table
 
 
 @pytest.mark.parametrize("user,sees_upload", [(SECRETARIAT, True), (MINISTER, False),

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from cpip_dashboard.rules import rag
 from cpip_dashboard.store.db import make_engine
-from tests.apptest import assert_frame_ran, texts
+from tests.apptest import assert_frame_ran, tables, texts
 
 
 def independent_counts(url: str, day: dt.date) -> Counter:
@@ -159,7 +159,7 @@ def test_an_update_after_the_latest_meeting_is_on_the_briefing_under_now(make_ap
     assert now["Red"] == at_meeting["Red"] + 1 and now["Green"] == at_meeting["Green"] - 1
     assert at.title[0].value.startswith("Programme status now (today, ")
     assert "Movement since the latest meeting" in [h.value for h in at.header]
-    moved = next(frame.value for frame in at.dataframe if "Movement" in frame.value.columns)
+    moved = next(frame for frame in tables(at) if "Movement" in frame.columns)
     assert list(moved["Ref"]) == ["LEAD-2"]
     assert at.query_params["meeting"] == ["now"] or at.query_params["meeting"] == "now"
     assert "Packs are prepared for meetings, not for Now" in texts(at)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest import assert_frame_ran, shown, texts
+from tests.apptest import assert_frame_ran, shown, tables, texts
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def url(databases) -> str:
 
 
 def frame_with(at, column: str):
-    found = [d.value for d in at.dataframe if column in d.value.columns]
+    found = [frame for frame in tables(at) if column in frame.columns]
     assert found, f"no table with a {column} column"
     return found[0]
 

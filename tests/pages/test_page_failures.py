@@ -118,7 +118,7 @@ def test_a_database_stopped_after_start_gives_every_page_one_sentence(make_app, 
             shown = texts(at)
             assert str(forwarder.port) not in shown and "refused" not in shown
             assert "server at" not in shown and "Traceback" not in shown
-            assert not at.dataframe and not at.get("vega_lite_chart")
+            assert not at.dataframe and not at.table and not at.get("vega_lite_chart")
     finally:
         forwarder.close()
         databases.drop(url.render_as_string(False))

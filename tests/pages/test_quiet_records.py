@@ -29,7 +29,7 @@ from cpip_dashboard.rules import rag, register, review
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.views import common
-from tests.apptest import assert_frame_ran, texts
+from tests.apptest import assert_frame_ran, tables, texts
 
 D = dt.date
 FIRST, LAST = D(2018, 1, 1), D(2019, 12, 31)
@@ -407,7 +407,7 @@ def test_register_stale_filter_on_a_meeting_with_no_updates(make_app, fresh):
     at = page(make_app, url, "pages/actions.py")
     at.multiselect(key="actions-flags").set_value(["Stale"]).run()
     assert not at.exception
-    assert list(at.dataframe[0].value["Ref"]) == ["NEG-1"]  # not Complete, not Not started
+    assert list(tables(at)[0]["Ref"]) == ["NEG-1"]  # not Complete, not Not started
 
 
 def test_planning_review_lists_an_area_whose_recommendations_are_all_done(make_app, fresh):
@@ -416,8 +416,8 @@ def test_planning_review_lists_an_area_whose_recommendations_are_all_done(make_a
     at = page(make_app, url, "pages/planning_review.py")
     body = texts(at)
     assert "No area has two or more Weak or Unsatisfactory ratings." not in body
-    support = next(d.value for d in at.dataframe if "Weak or unsatisfactory" in d.value.columns
-                   and "Recommendation" in d.value.columns)
+    support = next(t for t in tables(at) if "Weak or unsatisfactory" in t.columns
+                   and "Recommendation" in t.columns)
     assert set(support["Area"]) == {"Fife"}
     assert set(support["Progress"]) == {"Done"}
 

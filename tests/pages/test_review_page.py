@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import text
 
 from cpip_dashboard.store.db import make_engine
-from tests.apptest import assert_frame_ran, texts
+from tests.apptest import assert_frame_ran, tables, texts
 
 
 def test_joint_cpc_shows_both_councils_as_words(make_app, sample_url):
@@ -32,7 +32,7 @@ def test_choosing_a_cell_shows_that_assessment(make_app, sample_url):
             "SELECT evidence, rating FROM review_assessment WHERE area_code = 'S12000030' AND "
             "criterion_code = 'PR-07' ORDER BY assessed_on DESC")).first()
     engine.dispose()
-    detail = at.dataframe[1].value.set_index("Field")
+    detail = tables(at)[1].set_index("Field")
     assert detail.loc["Evidence", "Text"] == evidence
     assert detail.loc["Rating", "Text"] == rating
 
@@ -49,9 +49,9 @@ def test_as_at_shows_the_earlier_ratings(make_app, sample_url):
     engine.dispose()
     at = make_app(sample_url, page="pages/planning_review.py", query={"area": area})
     at.selectbox(key="review-criterion").set_value(criterion).run()
-    assert at.dataframe[1].value.set_index("Field").loc["Rating", "Text"] == later
+    assert tables(at)[1].set_index("Field").loc["Rating", "Text"] == later
     at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
-    assert at.dataframe[1].value.set_index("Field").loc[
+    assert tables(at)[1].set_index("Field").loc[
         "Rating", "Text"] == earlier
 
 

@@ -31,7 +31,7 @@ def test_local_mode_is_refused_on_another_address(make_app, sqlite_sample_url,
         at = make_app(sqlite_sample_url, page=page)
         assert not at.exception
         assert REFUSED in texts(at)
-        assert not at.dataframe and not at.get("vega_lite_chart") and not at.sidebar.selectbox
+        assert not at.dataframe and not at.table and not at.get("vega_lite_chart") and not at.sidebar.selectbox
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "localhost", "::1"])

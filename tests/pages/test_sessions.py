@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from tests.apptest import assert_frame_ran
+from tests.apptest import assert_frame_ran, tables
 from tests.conftest import ROOT
 from tests.files import xlsx
 
@@ -21,7 +21,7 @@ ROUND = xlsx({
 
 
 def neg1(at) -> str:
-    return at.dataframe[0].value.set_index("Ref").loc["NEG-1", "RAG"]
+    return tables(at)[0].set_index("Ref").loc["NEG-1", "RAG"]
 
 
 def fife_periods(at) -> list[str]:

@@ -19,7 +19,7 @@ from cpip_dashboard.rules import indicators, provenance
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.queries import area_directory, current_indicators
-from tests.apptest import assert_frame_ran, chart_rows, shown, texts
+from tests.apptest import assert_frame_ran, chart_rows, shown, tables, texts
 
 FIFE = "S12000047"
 TAIL = ["Status", "Source", "Data version"]
@@ -116,7 +116,7 @@ def test_comparison_download_carries_provenance(make_app, sample_url, served):
 def test_area_profile_download_carries_provenance(make_app, sample_url, served):
     at = make_app(sample_url, page="pages/area_profile.py", query={"area": FIFE})
     assert_frame_ran(at)
-    profile = at.dataframe[0].value
+    profile = tables(at)[0]
     assert set(profile["Status"]) == {"illustrative"}
     csv = read_csv(served[f"area-profile-{FIFE.lower()}.csv"])
     assert list(csv.columns[-3:]) == TAIL
@@ -132,7 +132,7 @@ def test_register_download_says_its_records_are_illustrative(make_app, sample_ur
     name = next(n for n in served if n.startswith("action-register") and n.endswith(".csv"))
     csv = read_csv(served[name])
     assert list(csv.columns[-3:]) == TAIL
-    assert list(csv.columns[:-3]) == list(at.dataframe[0].value.columns)
+    assert list(csv.columns[:-3]) == list(tables(at)[0].columns)
     assert set(csv["Status"]) == {"illustrative"}
     assert set(csv["Source"]) == {provenance.ILLUSTRATIVE_RECORDS_SOURCE}
 

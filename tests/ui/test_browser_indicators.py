@@ -21,5 +21,7 @@ def test_page_draws_and_passes_axe(server, page, path, heading):
     page.get_by_test_id("stVegaLiteChart").first.wait_for(state="attached", timeout=60_000)
     assert page.get_by_text("Page not found").count() == 0
     page.wait_for_load_state("networkidle")
+    # the run has finished: a rerun fades the elements it will replace (low contrast to axe)
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=60_000)
     assert axe_violations(page) == []
     assert watcher.errors == [] and watcher.failed == []

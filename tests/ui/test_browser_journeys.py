@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import Watcher, axe_violations, open_page
+from tests.browser import Watcher, axe_violations, check_charts, check_columns, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,9 @@ def test_every_page_at_every_width(server, browser, path, heading, width):
     overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
         return m.scrollWidth - m.clientWidth; }""")
     assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+    # readable (issue 22 §1): the columns always in view, every row of a bar chart labelled
+    check_columns(page, path, f"{path} at {width}")
+    check_charts(page, f"{path} at {width}")
     folded = page.get_by_test_id("stSidebar").get_attribute("data-collapsed")
     assert folded == ("true" if width == "phone" else "false")
     # the classification is in the main area, whatever the sidebar does

@@ -27,8 +27,9 @@ def shows(page, label: str, value: str) -> None:
 
 
 def detail_cell(page, row: int):
-    """A cell of the assessment detail (the second grid): its text column."""
-    return page.get_by_test_id("stDataFrame").nth(1).locator(f"[id='glide-cell-1-{row}']")
+    """A cell of the assessment detail (a table below the grid): its text column."""
+    return page.locator(f".st-key-table-assessment tbody tr:nth-child({row + 1}) "
+                        "td:nth-child(2)")
 
 
 def test_clicking_a_matrix_cell_opens_that_assessment(server, page):

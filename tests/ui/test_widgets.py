@@ -23,3 +23,17 @@ def test_visible_text_is_unchanged():
     shown = safe("Fife (1) - 2,129 at 10:00").replace("\\", "")
     assert shown == "Fife (1) - 2,129 at 10:00"
     assert safe(None) == ""
+
+
+def test_presentation_enlarges_a_charts_type_and_rows_not_the_original():
+    from cpip_dashboard.ui.widgets import PRESENTED, presented
+
+    spec = {"height": 240, "config": {"axis": {"labelFontSize": 13, "labelColor": "#333"},
+                                      "legend": {"titleFontSize": 13}}, "datasets": {"d": 1}}
+    shown = presented(spec)
+    assert shown["height"] == round(240 * PRESENTED)
+    assert shown["config"]["axis"] == {"labelFontSize": 13 * PRESENTED, "labelColor": "#333"}
+    assert shown["config"]["legend"]["titleFontSize"] == 13 * PRESENTED
+    assert shown["datasets"] is spec["datasets"]  # the data is shared, not copied
+    assert spec["height"] == 240 and spec["config"]["axis"]["labelFontSize"] == 13
+
