@@ -51,7 +51,7 @@ bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures
 
 mutate: $(VENV)/.dev ## mutation score of one rule module: MODULE=rag (BUDGET s, WORKERS; never in CI)
 	@test -n "$(MODULE)" || { $(PY) tools/mutate.py --list; echo "Name one: make mutate MODULE=rag"; exit 2; }
-	$(PY) tools/mutate.py $(MODULE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SHOW),--show) $(if $(RESUME),--resume)
+	$(PY) tools/mutate.py $(MODULE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SHOW),--show) $(if $(RESUME),--resume) $(if $(ONLY),--only $(ONLY))
 
 clean: ## remove the virtual environment and the local database
 	rm -rf $(VENV) node_modules mutants data/cpip.sqlite data/cpip.sqlite-*

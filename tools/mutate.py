@@ -125,6 +125,9 @@ def main() -> int:
                         default=os.environ.get("RESUME", "") not in ("", "0"),
                         help="carry on the last run of this module: mutants already judged "
                              "keep their result, the budget goes to the rest")
+    parser.add_argument("--only", default=os.environ.get("ONLY", ""),
+                        help="only these functions, comma-separated (e.g. figures,source_of): "
+                             "a module measured in parts; the others count as not checked")
     parser.add_argument("--score-only", action="store_true",
                         help="print the score of the last run without running")
     parser.add_argument("--show", action="store_true",
@@ -153,12 +156,13 @@ def main() -> int:
         # ...and keeps the template databases its first session builds for every later one
         # (a session per mutant: building the sample once per mutant took most of the time)
         env["CPIP_TEST_TEMPLATES"] = str(ROOT / "mutants" / "templates")
+        only = [f"*.x*{name.strip()}__mutmut_*" for name in args.only.split(",") if name.strip()]
         started = time.monotonic()
         print(f"mutmut on {MODULES[args.module][0]} (budget {args.budget} s, "
               f"{args.workers} worker(s)); its output goes to {log.relative_to(ROOT)}")
         with log.open("a" if args.resume else "w") as out:
             child = subprocess.Popen(
-                [sys.executable, __file__, args.module, "--inner", "run", "--max-children",
+                [sys.executable, __file__, args.module, "--inner", "run", *only, "--max-children",
                  str(args.workers)], env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         try:

@@ -273,3 +273,33 @@ def test_conflicts_with_pending_batches(engine):
         approval.store_preview(conn, 10, {}, definitions("IRD"))
         assert [p.message for p in approval.conflicts(conn, values_of(("IRD", ANGUS)), names)
                 ] == [conflict(10, "definition IRD")]
+
+
+def test_withdraw_and_reject_as_stored(engine):
+    from sqlalchemy import select
+
+    from cpip_dashboard.db import utcnow
+
+    bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
+                        subject="bob")
+    with engine.begin() as conn:
+        add_batch(conn, 4)  # uploaded by "ann" on the command line
+        add_batch(conn, 6, "committed")
+    assert approval.withdraw(engine, 4, bob) == approval.Decision(
+        False, "Only ann, who uploaded batch 4, can withdraw it; another secretariat member "
+               "can reject it with a reason.")
+    assert approval.reject(engine, 6, bob, "no") == approval.Decision(
+        False, "Batch 6 is not awaiting approval: it is already current.")
+    assert approval.reject(engine, 99, bob, "no") == approval.Decision(
+        False, "Batch 99 does not exist.")
+    before = utcnow()
+    assert approval.reject(engine, 4, bob, " Wrong figures ") == approval.Decision(
+        True, "Batch 4 (round-4.xlsx) is rejected: it stays in the history and never shows on "
+              "any page.")
+    with engine.connect() as conn:
+        row = conn.execute(select(UploadBatch).where(UploadBatch.id == 4)).one()
+    assert (row.state, row.rejected_by, row.rejected_by_id, row.rejected_reason) == (
+        "rejected", "Bob <bob@gov.scot>", "https://i|bob", "Wrong figures")
+    assert before <= row.rejected_at <= utcnow()
+    assert approval.withdraw(engine, 4, "ann") == approval.Decision(
+        False, "Batch 4 is not awaiting approval: it is rejected.")

@@ -271,6 +271,10 @@ REVIEW = ["Area", "Criterion", "Rating", "Assessed on", "Evidence", "Finding", "
       (2, "Progress", "Half", "Progress must be one of Not started, In progress, Done"),
       (2, "Action ID", "NOPE-1", ("NOPE-1 is not an action in the register or in this file; "
                                  "did you mean NEG-1?"))]),
+    # one refused value refuses the row
+    (["Fife", "PR-01", "Fine", "", "", "", "", "", "", "", ""], None,
+     [(2, "Rating", "Fine", ("Rating must be one of Excellent, Very good, Good, Adequate, "
+                             "Weak, Unsatisfactory"))]),
     (["", "", "", "", "", "", "", "", "", "", ""], None,
      [(2, "Area", None, "Area is required"), (2, "Criterion", None, "Criterion is required"),
       (2, "Rating", None, "Rating is required")]),
@@ -294,6 +298,7 @@ def test_review(row, values, problems):
                                     "chair": None}, []),
     (["", "", "x"], None, [(2, "Date", None, "Date is required"),
                            (2, "Title", None, "Title is required")]),
+    (["2026-03-02", "", "x"], None, [(2, "Title", None, "Title is required")]),
 ])
 def test_meetings(row, values, problems):
     records, found = check("meetings", [["Date", "Title", "Chair"], row])
@@ -320,11 +325,22 @@ POPULATIONS = ["Area", "Year", "Children aged 0-17", "Source"]
                               (2, "Year", None, "Year is required"),
                               (2, "Children aged 0-17", None,
                                "Children aged 0-17 is required")]),
+    (["Fife", 2024, "", ""], None, [(2, "Children aged 0-17", None,
+                                     "Children aged 0-17 is required")]),
+    # Scotland has a population (a review assessment cannot be of Scotland)
+    (["scotland", 2024, 1000, ""], {"area_code": SCOTLAND, "year": 2024, "children": 1000.0,
+                                    "source": POPULATION_SOURCE}, []),
+    (["Fyfe", 2024, 1, ""], None, [(2, "Area", "Fyfe", (
+        "Fyfe is not a known council, CPC or Scotland; did you mean Fife or Fife CPC?"))]),
+    (["Nowhere at all", 2024, 1, ""], None, [(2, "Area", "Nowhere at all", (
+        "Nowhere at all is not a known council, CPC or Scotland"))]),
 ])
 def test_populations(row, values, problems):
     records, found = check("populations", [POPULATIONS, row], decimal_comma=True)
     assert errors(found, "Populations") == problems
     assert accepted(records) == ([values] if values else [])
+    if values:
+        assert records.keys == [(values["area_code"], values["year"])]
 
 
 # --- definitions and relations ----------------------------------------------------------------
