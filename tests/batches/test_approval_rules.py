@@ -278,7 +278,7 @@ def test_conflicts_with_pending_batches(engine):
 def test_withdraw_and_reject_as_stored(engine):
     from sqlalchemy import select
 
-    from cpip_dashboard.db import utcnow
+    from cpip_dashboard.store.db import utcnow
 
     bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
                         subject="bob")
