@@ -17,6 +17,7 @@ from tests.apptest import (
     button,
     person,
     shown,
+    tables,
     texts,
 )
 from tests.files import xlsx
@@ -43,7 +44,7 @@ def as_user(at, user: dict, page: str):
 
 
 def neg1_rag(at) -> str:
-    as_page = at.dataframe[0].value
+    as_page = next(frame for frame in tables(at) if "Ref" in frame.columns)
     return as_page.set_index("Ref").loc["NEG-1", "RAG"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.apptest import assert_frame_ran, batch_history, button, shown, texts
+from tests.apptest import assert_frame_ran, batch_history, button, shown, tables, texts
 from tests.files import csv, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,7 +69,7 @@ def test_preview_shows_changes_in_the_sheets_words(make_app, sample_url):
 
 
 def register_rag(at, ref: str) -> str:
-    table = at.dataframe[0].value
+    table = next(frame for frame in tables(at) if "Ref" in frame.columns)
     return table.set_index("Ref").loc[ref, "RAG"]
 
 
