@@ -15,7 +15,8 @@ decimal places and thousands separator they were shown with; anything else (`12.
 Given a `provenance.Provenance`, every file says what its figures are inside it: the columns
 `Status` (official / illustrative), `Source` and `Data version` after the columns shown, and in
 Excel a Notes sheet (the statement, sources with links, suppression rule, data version, when it
-was produced). Every download the pages offer passes one (`ui.widgets.download_buttons`).
+was produced). Every download the pages offer passes one (a view's `Download`, drawn by
+`ui.widgets.prepared_downloads`).
 """
 
 from __future__ import annotations

@@ -3,13 +3,12 @@ shared widgets the pages draw with."""
 
 from cpip_dashboard.ui.data import engine, live, q, view
 from cpip_dashboard.ui.frame import current_area, directory, require
-from cpip_dashboard.ui.widgets import data_table, download_buttons, illustrative_notice, page_header
+from cpip_dashboard.ui.widgets import data_table, illustrative_notice, page_header
 
 __all__ = [
     "current_area",
     "data_table",
     "directory",
-    "download_buttons",
     "engine",
     "illustrative_notice",
     "live",

@@ -50,7 +50,6 @@ ALIASES = {
     "indicator": "indicators", "planning-review": "review", "reviews": "review",
     "uploads": "upload", "help": "about",
 }
-SHARED_PARAMS = ("area", "meeting", "indicator", "present")
 log = logging.getLogger(__name__)
 DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try again in a few "
                  "minutes; if it persists, tell whoever runs the dashboard.")

@@ -11,8 +11,6 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from cpip_dashboard import auth
-from cpip_dashboard.render import downloads
-from cpip_dashboard.rules import provenance as prov
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.ui.data import engine, identity, shared, version
@@ -146,28 +144,6 @@ def prepared_downloads(prepared, key: str | None = None) -> None:
         "Download Excel", prepared.xlsx, f"{prepared.name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
         on_click=audit_download, args=(f"{prepared.name}.xlsx",))
-
-
-def download_buttons(frame: pd.DataFrame, name: str, notes: list[str] | None = None,
-                     key: str | None = None,
-                     provenance: prov.Provenance | None = None) -> None:
-    """CSV and Excel of exactly the frame shown, formula-safe, with its provenance inside the
-    file (Status, Source, Data version; in Excel a Notes sheet too). Tables of figures pass
-    their `provenance.figures(...)`; a table passed without one is records of the programme
-    (`provenance.records`), marked from the batches current."""
-    key = key or slug(name)
-    if provenance is None:
-        provenance = prov.records(len(frame), shared().status, data_version(), slug(name))
-    left, right = st.columns(2)
-    left.download_button("Download CSV", downloads.to_csv(frame, provenance),
-                         f"{slug(name)}.csv",
-                         "text/csv", key=f"{key}-csv", on_click=audit_download,
-                         args=(f"{slug(name)}.csv",))
-    right.download_button(
-        "Download Excel", downloads.to_excel(frame, notes=notes, provenance=provenance),
-        f"{slug(name)}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
-        on_click=audit_download, args=(f"{slug(name)}.xlsx",))
 
 
 def audit_download(file_name: str) -> None:

@@ -251,7 +251,7 @@ def _withheld() -> tuple[list, list]:
 
 
 def _small_in_stock_and_flow() -> tuple[list, list]:
-    from tests.test_figures import stock_and_flow as orkney_flow  # Orkney de-registers 3
+    from tests.protection.test_figures import stock_and_flow as orkney_flow  # Orkney de-registers 3
 
     values = orkney_flow()
     protected = run(values)
