@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from cpip_dashboard.protection import figures
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory, AreaInfo
@@ -210,7 +210,6 @@ def release_attacker(releases: list[tuple[pd.DataFrame, dict]], target: tuple,
     tolerance, parts within totals, and `extra` ((code, [(code, lag)...]) sums: code = the sum
     of the others over the same area, `lag` periods back). Written from CONTRACT.md's
     relations alone, with scipy's MILP, independently of the code under test."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
 
     areas = [SCOTLAND, *COUNCILS, *CPCS]
     codes = sorted({c for c in DEFINITIONS if DEFINITIONS[c]["unit"] == "count"}

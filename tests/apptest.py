@@ -13,6 +13,7 @@ import re
 import time
 from pathlib import Path
 
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -133,7 +134,6 @@ def page_alone(monkeypatch, root: Path, db_url: str, page: str, user: dict,
 
 def chart_rows(element) -> list[dict]:
     """The rows a chart on a page was given (Streamlit sends them beside the spec, as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
     return [row for dataset in element.proto.datasets
             for row in convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from cpip_dashboard.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "python -m cpip_dashboard"
 
@@ -29,7 +31,6 @@ def cli(url: str, *args: str, env: dict[str, str] | None = None
     environment (`DATABASE_URL=url` and `env`), the working directory and `sys.argv` (the CLI's
     argument errors read it) are set for the call and restored after it; an exit by
     `SystemExit` (argparse) gives its code, as the process would."""
-    from cpip_dashboard.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):

@@ -59,7 +59,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cpip_dashboard.batches.setup import init_db
+from cpip_dashboard.store.audit import app_role_grants
 from cpip_dashboard.store.db import make_engine
+from tests.apptest import AppFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -187,7 +189,6 @@ class Databases:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:  # then grants the app role its privileges (copied with the template)
-            from cpip_dashboard.store.audit import app_role_grants
 
             with engine.begin() as conn:
                 for statement in app_role_grants(APP_ROLE):
@@ -329,8 +330,6 @@ def page_failures_fail_the_test(request):
 
 @pytest.fixture
 def make_app(monkeypatch):
-    from tests.apptest import AppFactory
-
     return AppFactory(monkeypatch, ROOT)
 
 

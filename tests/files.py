@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import struct
+import zipfile
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -69,8 +72,6 @@ def bomb_xlsx(expand_mib: int, lie: bool = False, method: int | None = None) -> 
     comment of `expand_mib` MiB of spaces: a small file that unzips hugely (a decompression
     bomb), built a MiB at a time. With `lie`, the zip's local header and central directory
     declare the sheet part 1,000 bytes long. `method` re-zips every part with that method."""
-    import struct
-    import zipfile
 
     base = zipfile.ZipFile(io.BytesIO(xlsx({"Updates": [["Action ID"]]})))
     buffer = io.BytesIO()
@@ -133,8 +134,6 @@ def far_cell_xlsx(dimension: str | None = "keep", cells: tuple[str, ...] = ("A1"
     XFD1048576 (the issue's crafted file). `dimension` rewrites the sheet's `<dimension ref>`
     (None removes it); `cells` replaces the two cells' references (to `A1` and something else:
     a range that lies); `prefix` writes every element with that namespace prefix."""
-    import re
-    import zipfile
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -169,7 +168,6 @@ def doctype_xlsx(kind: str) -> bytes:
     entities each ten times the one before (the "billion laughs": 10^9 characters once
     expanded) and uses the last in a cell; `external` declares an entity read from
     /etc/passwd (an external entity) and uses it."""
-    import zipfile
 
     if kind == "laughs":
         entities = '<!ENTITY l0 "lol">' + "".join(

@@ -6,10 +6,18 @@ of `test_import_json_for_every_outcome`) and 2 (`test_import_of_a_missing_file_.
 
 from __future__ import annotations
 
+import io
 import json
 
+import pandas as pd
 import pytest
+import python_calamine
+from sqlalchemy import select
 
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.render.downloads import guard, to_csv, to_excel
+from cpip_dashboard.render.templates import template_bytes
+from cpip_dashboard.store.models import IndicatorValue
 from tests.cli_helpers import cli, run_cli
 from tests.files import csv, xlsx
 from tests.snapshots import snapshot
@@ -95,7 +103,6 @@ UPDATES_HEADERS = ["Action ID", "Reporting date", "RAG", "Progress %", "Commenta
 def assert_updates_template(path) -> None:
     """The blank updates template: the contract's headers and no rows, and a notes sheet
     explaining each column (required or not, and its rule)."""
-    import python_calamine
 
     book = python_calamine.CalamineWorkbook.from_path(str(path))
     assert book.sheet_names[0] == "Updates" and "Notes" in book.sheet_names
@@ -109,8 +116,6 @@ def assert_updates_template(path) -> None:
 
 
 def test_template_round_trips_and_has_notes_and_lists(sample_url, tmp_path):
-    import python_calamine
-
     out = tmp_path / "review.xlsx"
     assert cli(sample_url, "template", "review", str(out)).returncode == 0
     book = python_calamine.CalamineWorkbook.from_path(str(out))
@@ -127,9 +132,6 @@ def test_template_round_trips_and_has_notes_and_lists(sample_url, tmp_path):
 @pytest.mark.parametrize("kind", ["actions", "updates", "indicators", "review", "meetings",
                                   "populations", "definitions"])
 def test_every_kind_has_a_template(sample_engine, kind):
-    from cpip_dashboard.batches.pipeline import run_import
-    from cpip_dashboard.render.templates import template_bytes
-
     data = template_bytes(kind, ["CP_REGISTER"])
     report = run_import(sample_engine, f"{kind}.xlsx", data, user="t", dry_run=True)
     assert report.outcome == "no_change"
@@ -147,20 +149,11 @@ def test_init_db_on_a_configured_database_adds_no_sample(db_url):
 
 
 def test_guard_marks_every_formula_start():
-    from cpip_dashboard.render.downloads import guard
-
     assert [guard(v) for v in ["=1+1", "+44", "-x", "@SUM", "\tA", "\rB", "-", "plain", 5]] == [
         "'=1+1", "'+44", "'-x", "'@SUM", "'\tA", "'\rB", "-", "plain", 5]
 
 
 def test_downloads_keep_symbols_and_guard_formulas():
-    import io
-
-    import pandas as pd
-    import python_calamine
-
-    from cpip_dashboard.render.downloads import to_csv, to_excel
-
     frame = pd.DataFrame({"Area": ["=HYPERLINK(\"http://x\")", "Fife"], "2024": ["[c]", "-"]})
     text = to_csv(frame).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "[c]" in text and ",-" in text
@@ -171,8 +164,6 @@ def test_downloads_keep_symbols_and_guard_formulas():
 
 
 def test_xlsm_values_only(sample_engine, tmp_path):
-    from cpip_dashboard.batches.pipeline import run_import
-
     data = xlsx({"Meetings": [["Date", "Title"], ["2025-01-20", "From a macro workbook"]]})
     report = run_import(sample_engine, "book.xlsm", data, user="t", dry_run=True)
     assert report.outcome == "would_commit"
@@ -197,10 +188,6 @@ PUBLISHED = xlsx({"Table 3": [["Local authority", "2023-24"], ["Fife", 321], ["A
 
 def test_import_indicator_names_a_published_tables_indicator(sample_url, sample_engine,
                                                              tmp_path):
-    from sqlalchemy import select
-
-    from cpip_dashboard.store.models import IndicatorValue
-
     table = tmp_path / "table.xlsx"
     table.write_bytes(PUBLISHED)
     without = cli(sample_url, "import", str(table), "--json")
@@ -259,8 +246,6 @@ def test_batches_lists_newest_first(sample_url, tmp_path):
 
 
 def test_current_updates_template_lists_every_current_action(sample_url, tmp_path):
-    import python_calamine
-
     out = tmp_path / "round.xlsx"
     made = cli(sample_url, "template", "updates", str(out), "--current")
     assert made.returncode == 0, made.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from cpip_dashboard import auth
 from cpip_dashboard.batches import approval, pipeline
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.imports import preview
 from cpip_dashboard.protection import series
 from cpip_dashboard.rules import register
 from cpip_dashboard.store import queries
@@ -429,8 +431,6 @@ def test_single_mode_commits_directly_and_the_sample_is_never_pending(sample_eng
 
 
 def test_the_pending_batch_keeps_the_preview_its_uploader_saw(sample_engine):
-    from cpip_dashboard.imports import preview
-
     data = both_changes(sample_engine)
     dry = upload(sample_engine, data, dry_run=True)
     with sample_engine.connect() as conn:
@@ -475,8 +475,6 @@ def test_a_second_pending_batch_elsewhere_is_fine_and_the_notice_counts_both(sam
 
 def test_settings_problems_are_logged_once_and_the_notice_is_for_the_secretariat(
         sample_engine, monkeypatch, caplog):
-    import logging
-
     monkeypatch.setattr(auth, "_warned", set())  # as in a freshly started process
     one = secrets(["a@gov.scot"])
     upload(sample_engine, UPDATE)

@@ -11,12 +11,14 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from cpip_dashboard import auth, config
 from cpip_dashboard.batches import approval
 from cpip_dashboard.imports.checks import Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
 from cpip_dashboard.store import audit
+from cpip_dashboard.store.db import utcnow
 from cpip_dashboard.store.models import BatchPreview, UploadBatch
 from cpip_dashboard.views import upload
 
@@ -276,10 +278,6 @@ def test_conflicts_with_pending_batches(engine):
 
 
 def test_withdraw_and_reject_as_stored(engine):
-    from sqlalchemy import select
-
-    from cpip_dashboard.store.db import utcnow
-
     bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
                         subject="bob")
     with engine.begin() as conn:

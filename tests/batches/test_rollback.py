@@ -8,12 +8,16 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from cpip_dashboard.auth import Identity
+from cpip_dashboard.batches.approval import reject
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
 from cpip_dashboard.protection import series
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.models import ActionUpdate, AuditEvent, Publication, UploadBatch
 from cpip_dashboard.views import common
+from tests.apptest import batch_history, button, shown
+from tests.cli_helpers import cli
 from tests.files import csv, xlsx
 
 
@@ -131,8 +135,6 @@ REFUSAL = "Batch 2 cannot be rolled back while later batches depend on it: " \
 
 def test_rollback_refused_through_the_cli_names_every_blocking_batch(sample_url,
                                                                     sample_engine):
-    from tests.cli_helpers import cli
-
     assert _three_rounds_of_one_meeting(sample_engine) == [2, 3, 4]
     refused = cli(sample_url, "rollback", "2", "--user", "ana")
     assert refused.returncode == 1
@@ -144,8 +146,6 @@ def test_rollback_refused_through_the_cli_names_every_blocking_batch(sample_url,
 
 def test_rollback_refused_on_the_upload_page_names_every_blocking_batch(make_app, sample_url,
                                                                         sample_engine):
-    from tests.apptest import batch_history, button, shown
-
     _three_rounds_of_one_meeting(sample_engine)
     at = make_app(sample_url, page="pages/upload.py")
     at.selectbox(key="rollback-batch").set_value(2).run()
@@ -228,8 +228,6 @@ def test_refused_while_a_pending_batch_builds_on_it_in_either_way(engine):
 
 
 def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
-    from cpip_dashboard.batches.approval import reject
-
     missing = rollback(engine, 99, "t")
     assert (missing.ok, missing.message) == (False, "Batch 99 does not exist.")
     pending = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]],
@@ -270,8 +268,6 @@ def test_refusals_for_batches_that_were_never_current_or_are_gone(engine):
 
 
 def test_only_a_secretariat_member_or_a_named_user_rolls_back(engine):
-    from cpip_dashboard.auth import Identity
-
     batch = _upload(engine, "meeting.csv", [["Date", "Title"], ["2025-01-20", "A"]])
     committee = rollback(engine, batch, Identity(True, "cpc@fife.gov.uk", "Fife", "committee",
                                                  "CPC14"))

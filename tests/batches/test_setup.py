@@ -6,6 +6,8 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
@@ -13,7 +15,7 @@ from cpip_dashboard.batches.setup import init_db
 from cpip_dashboard.rules import rag
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.current import current_kind
-from cpip_dashboard.store.models import ActionUpdate, IndicatorValue, UploadBatch
+from cpip_dashboard.store.models import ActionUpdate, Base, IndicatorValue, UploadBatch
 from cpip_dashboard.store.queries import area_directory, meetings
 from tests.snapshots import snapshot
 
@@ -117,10 +119,7 @@ def test_every_council_has_every_criterion_assessed(sample_engine):
 def test_migrations_build_exactly_the_models(engine):
     """Alembic's migrations and the SQLAlchemy models describe the same schema, indexes
     included (an index dropped from a model needs its migration, and the other way round)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
 
-    from cpip_dashboard.store.models import Base
 
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -5,15 +5,16 @@ table."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from sqlalchemy import select
 
-from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.pipeline import gc_paused, run_import
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import ActionUpdate, IndicatorValue
 from tests.conftest import PG_ADMIN_URL, require_or_skip
-from tests.files import build
+from tests.files import build, csv, xlsx
 from tests.snapshots import snapshot
 
 D = dt.date
@@ -208,8 +209,6 @@ def test_oversized_file_is_refused(sample_engine):
 
 
 def test_file_with_no_sheet_of_any_kind_is_rejected(sample_engine):
-    from tests.files import xlsx
-
     data = xlsx({"Sheet1": [["Colour", "Shape"], ["red", "round"]],
                  "Notes": [["anything"]]})
     report = run_import(sample_engine, "other.xlsx", data, user="tester")
@@ -288,8 +287,6 @@ def test_number_formats(sample_engine, data, delimiter, expected):
 
 @pytest.mark.parametrize("encoding,bom", [("utf-8", False), ("utf-8", True), ("cp1252", False)])
 def test_csv_encodings(sample_engine, encoding, bom):
-    from tests.files import csv
-
     rows = [UPDATES, ["NEG-1", "2024-10-01", "Amber", 40, "Costs up: £12k; café closed"]]
     report = run_import(sample_engine, "updates.csv", csv(rows, encoding=encoding, bom=bom),
                         user="tester")
@@ -301,8 +298,6 @@ def test_csv_encodings(sample_engine, encoding, bom):
 
 
 def test_progress_percentages(sample_engine):
-    from tests.files import xlsx
-
     rows = [UPDATES, ["NEG-1", "2024-10-01", "Green", 0.45, "x"],
             ["NEG-2", "2024-10-01", "Green", 0.5, "x"]]
     report = run_import(sample_engine, "u.xlsx", xlsx({"Updates": rows}), user="t")
@@ -316,7 +311,6 @@ def test_progress_percentages(sample_engine):
 def test_warnings_from_the_comparison(sample_engine):
     """Revised figure; RAG two steps; RAG changed without commentary; due date moved; a value
     far from the previous period's."""
-    from tests.files import xlsx
 
     with sample_engine.connect() as conn:
         fife = conn.execute(select(IndicatorValue.value).where(
@@ -346,8 +340,6 @@ def test_warnings_from_the_comparison(sample_engine):
 
 
 def test_all_seven_kinds_load_in_one_workbook(engine):
-    from tests.files import xlsx
-
     book = xlsx({
         "Definitions": [["Code", "Name", "Unit", "Frequency", "Definition", "Polarity",
                          "Source", "Headline", "Relation"],
@@ -375,8 +367,6 @@ def test_all_seven_kinds_load_in_one_workbook(engine):
 
 
 def test_published_table_layout(sample_engine):
-    from tests.files import xlsx
-
     book = xlsx({"Table 1.1": [
         ["Children on the child protection register at 31 July, by local authority"],
         ["Source: Children's Social Work Statistics"],
@@ -398,8 +388,6 @@ def test_published_table_layout(sample_engine):
 
 
 def test_published_table_without_an_indicator_asks_for_one(sample_engine):
-    from tests.files import xlsx
-
     book = xlsx({"Table": [["Local authority", "2024"], ["Fife", 10]]})
     report = run_import(sample_engine, "t.xlsx", book, user="tester")
     assert report.outcome == "rejected"
@@ -437,7 +425,6 @@ def test_an_empty_template_says_it_has_no_rows(engine):
 def test_indicators_of_different_frequencies_in_one_sheet(engine):
     """Each row's period is read by its own indicator's frequency, and a period that does not
     fit its indicator is located."""
-    from tests.files import xlsx
 
     definitions = [DEFINITIONS, ["CP_CALLS", "Calls to the helpline", "count", "monthly",
                                  "Calls received", "neither", "Helpline", "none"]]
@@ -464,7 +451,6 @@ def test_indicators_of_different_frequencies_in_one_sheet(engine):
 ])
 def test_same_key_on_two_sheets(engine, second, level, fragment):
     """A key on two sheets of one kind: once if identical, otherwise an error naming both."""
-    from tests.files import xlsx
 
     book = xlsx({"Indicators": [INDICATORS, ["CP_REGISTER", "Fife", "2024", 10]],
                  "More figures": [INDICATORS, ["CP_REGISTER", "Fife", "2023-24", second],
@@ -481,10 +467,6 @@ def test_same_key_on_two_sheets(engine, second, level, fragment):
 
 @pytest.mark.parametrize("enabled_before", [True, False])
 def test_collector_pause_is_counted_and_restored(enabled_before):
-    import gc
-
-    from cpip_dashboard.batches.pipeline import gc_paused
-
     (gc.enable if enabled_before else gc.disable)()
     try:
         with gc_paused():

@@ -13,8 +13,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from cpip_dashboard.batches.pipeline import PAUSE_POINTS, run_import
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import IndicatorValue, UploadBatch
+from cpip_dashboard.store.queries import batches as batch_list
 from tests.conftest import ROOT
 from tests.files import csv
 from tests.snapshots import snapshot
@@ -86,7 +88,6 @@ def test_an_import_killed_inside_its_commit_leaves_the_database_as_before(db_url
     killed there (SIGKILL), leaves every table exactly as before. The same file then commits
     whole. The four imports start together (interpreter starts overlap) and take the write
     lock in turn as each holder is killed."""
-    from cpip_dashboard.batches.pipeline import PAUSE_POINTS, run_import
 
     engine = make_engine(db_url)
     assert run_import(engine, "def.csv", DEFINITION, user="t").outcome == "committed"
@@ -140,8 +141,6 @@ def test_two_imports_at_the_same_moment_both_end_whole(db_url, tmp_path):
     """Two files over the same 5,000 keys, differing in every fifth value, imported at once.
     Whichever commits second must have been compared with the first inside its own write
     transaction: 1,000 changed and 4,000 unchanged, not 5,000 added against stale data."""
-    from cpip_dashboard.batches.pipeline import run_import
-    from cpip_dashboard.store.queries import batches as batch_list
 
     engine = make_engine(db_url)
     assert run_import(engine, "def.csv", DEFINITION, user="t").outcome == "committed"

@@ -7,7 +7,15 @@ module's limit is a sentence too."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +25,7 @@ from cpip_dashboard.imports.reading import ReadError, read_here
 from cpip_dashboard.imports.worker import read_file
 from cpip_dashboard.store.db import make_engine
 from tests.cli_helpers import cli, run_cli
+from tests.conftest import ROOT
 from tests.files import far_cell_xlsx, xlsx
 from tests.snapshots import snapshot
 
@@ -64,8 +73,6 @@ def test_a_range_at_the_limits_is_read(cells):
 def test_a_cell_below_the_last_row_tag_counts():
     """A row tag that says row 2 holding a cell at B300000: the cell's own reference counts."""
     book = far_cell_xlsx(dimension="A1:B2", cells=("A1", "B2"))
-    import io
-    import zipfile
 
     source = zipfile.ZipFile(io.BytesIO(book))
     out = io.BytesIO()
@@ -116,7 +123,6 @@ def test_a_csv_field_over_the_csv_limit_is_a_sentence():
 
 def test_the_worker_reads_what_this_process_reads():
     """Values of every type come back from the worker as they are read here."""
-    import datetime as dt
 
     book = xlsx({"Updates": [["Action ID", "Date", "Value", "Flag"],
                              ["NEG-1", dt.date(2024, 3, 31), 4.5, "=1+1"]]})
@@ -159,7 +165,6 @@ def test_a_fork_of_the_reader_server_over_its_time_is_killed_and_the_server_serv
         monkeypatch, caplog):
     """The fork reading the file is killed; the server that forked it stays, and serves the
     next file (its forks start in milliseconds: one server for the process)."""
-    import time
 
     monkeypatch.setattr(worker, "USE_SERVER", True)
     assert read_file("first.csv", b"Action ID\r\nNEG-1\r\n", 20)
@@ -196,13 +201,7 @@ def test_a_reader_server_that_died_is_started_again(monkeypatch):
 @pytest.mark.parametrize("how", ["exits", "is killed", "is stopped with its group"])
 def test_the_reader_server_ends_with_the_process_that_started_it(how):
     """Nothing is left behind: neither the server nor its socket folder."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
 
-    from tests.conftest import ROOT
 
     script = ("import sys, time; from cpip_dashboard.imports import worker; "
               "worker.read_file('a.csv', b'Action ID\\r\\nNEG-1\\r\\n', 20); "

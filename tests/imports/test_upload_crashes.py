@@ -11,9 +11,13 @@ import io
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from cpip_dashboard.batches import pipeline
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.imports.checks import ACTION_ID
 from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.imports.reading import RawSheet, read_here
 from cpip_dashboard.render import downloads, marking, templates
@@ -125,8 +129,6 @@ def test_a_nul_byte_is_a_located_error(sample_url, sample_engine, tmp_path):
     ("NÉG-3", False), ("-", False),
 ])
 def test_action_ids_follow_the_pattern(ref, ok):
-    from cpip_dashboard.imports.checks import ACTION_ID
-
     assert bool(ACTION_ID.fullmatch(ref)) is ok
 
 
@@ -185,8 +187,6 @@ def test_the_prefilled_template_guards_action_and_lead_and_reads_back_the_same()
 
 
 def test_downloads_and_the_marked_copy_use_the_quote_prefix():
-    import pandas as pd
-
     frame = pd.DataFrame({"=Name": ["- Delayed", "plain", "-"], "Count": [1, 2, 3]})
     prefixed = _quote_prefixed(downloads.to_excel(frame))["Data"]
     assert prefixed == [("A1", "=Name"), ("A2", "- Delayed")]
@@ -200,7 +200,6 @@ def test_downloads_and_the_marked_copy_use_the_quote_prefix():
 
 def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path, monkeypatch):
     """An error nobody foresaw in the pipeline: exit 2, one JSON object, no traceback."""
-    from cpip_dashboard.batches import pipeline
 
     def broken(*_args, **_kwargs):
         raise IndexError("list index out of range")
@@ -217,7 +216,6 @@ def test_the_command_line_prints_json_whatever_fails(sqlite_sample_url, tmp_path
 def test_batches_escapes_terminal_control_characters(sqlite_sample_url):
     """A file name with escape codes (clear the screen, retitle the terminal) is listed with
     them shown, not sent to the terminal."""
-    from cpip_dashboard.batches.pipeline import run_import
 
     engine = make_engine(sqlite_sample_url)
     name = "round\x1b[2J\x1b]0;owned\x07\x9b5.csv"

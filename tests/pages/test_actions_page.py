@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import openpyxl
 import pandas as pd
 
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.store.db import make_engine
 from tests.apptest import assert_frame_ran, tables, texts
 from tests.files import Formula, xlsx
 
@@ -83,10 +86,7 @@ def test_formula_cells_in_the_workbook_are_guarded_in_downloads(make_app, sample
     """A workbook whose cells would run as formulas in a spreadsheet (a real formula cell whose
     cached value starts with `=`, text starting with `@` and `+`) loads, and the register's
     own downloads write them with a leading `'`: no spreadsheet runs them."""
-    import openpyxl
 
-    from cpip_dashboard.batches.pipeline import run_import
-    from cpip_dashboard.store.db import make_engine
 
     book = xlsx({
         "Actions": [["Action ID", "Workstream", "Action", "Lead", "Source"],

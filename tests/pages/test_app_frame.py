@@ -2,7 +2,11 @@
 shared selections come from (and go back to) the address."""
 
 import pytest
+from sqlalchemy import text
 
+from cpip_dashboard.store import audit
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.ui.frame import ALIASES
 from tests.apptest import (
     AUTH_SECRETS,
     COMMITTEE,
@@ -42,7 +46,6 @@ def test_the_navigation_serves_the_contracts_seven_addresses(make_app, sqlite_sa
     at = make_app(sqlite_sample_url)
     assert_frame_ran(at)
     # AppTest keeps the pages the last st.navigation registered (Streamlit 1.67)
-    from cpip_dashboard.ui.frame import ALIASES
 
     served = {info["url_pathname"]: info["script_path"].removeprefix(f"{ROOT}/")
               for info in at._registered_pages.values()}
@@ -142,10 +145,6 @@ def test_presentation_mode_from_the_address_and_the_toggle(make_app, sample_url)
 
 
 def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
-    from sqlalchemy import text
-
-    from cpip_dashboard.store.db import make_engine
-
     at = make_app(sample_url, user=MINISTER, secrets=AUTH_SECRETS)
     at.switch_page("pages/about.py").run()
     engine = make_engine(sample_url)
@@ -160,9 +159,6 @@ def test_sign_in_is_recorded_once_per_session(make_app, sample_url):
 
 
 def test_audit_trail_shown_to_the_secretariat(make_app, sample_url):
-    from cpip_dashboard.store import audit
-    from cpip_dashboard.store.db import make_engine
-
     engine = make_engine(sample_url)
     audit.record(engine, "ana", "download", "action-register-2024-09-17.csv")
     engine.dispose()

@@ -7,7 +7,12 @@ their own batch; with one secretariat member the page says approval cannot work.
 from __future__ import annotations
 
 import copy
+import csv
+import io
 
+from cpip_dashboard import auth
+from cpip_dashboard.batches import approval
+from cpip_dashboard.store.db import make_engine
 from tests.apptest import (
     AUTH_SECRETS,
     MINISTER,
@@ -148,12 +153,7 @@ def test_one_secretariat_member_cannot_approve_and_the_page_says_so(make_app,
 def test_downloads_hold_back_a_pending_figure_until_it_is_approved(make_app, sqlite_sample_url):
     """The Indicators page's CSV of the register counts is byte for byte the same while a
     changed Fife figure is pending, and carries it once approved."""
-    import csv
-    import io
 
-    from cpip_dashboard import auth
-    from cpip_dashboard.batches import approval
-    from cpip_dashboard.store.db import make_engine
 
     query = {"indicator": "CP_REGISTER", "area": "S12000047", "measure": "count"}
 

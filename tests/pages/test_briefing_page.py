@@ -4,15 +4,18 @@ changes them to the historical ones, and every chart has its sentence and table.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 
 import pytest
 from sqlalchemy import text
 
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.rules import rag
 from cpip_dashboard.store.db import make_engine
 from tests.apptest import assert_frame_ran, tables, texts
+from tests.files import xlsx
 
 
 def independent_counts(url: str, day: dt.date) -> Counter:
@@ -104,8 +107,6 @@ def test_meeting_pack_from_the_briefing(make_app, sample_url):
 
 
 def test_packs_for_the_meeting_are_listed_and_given_back_byte_for_byte(make_app, sample_url):
-    import hashlib
-
     at = make_app(sample_url, query={"meeting": "2018-10-02"})
     assert "No pack has been prepared for this meeting yet." in texts(at)
     next(b for b in at.button if b.label == "Prepare the meeting pack").click().run()
@@ -139,8 +140,6 @@ def test_indicators_are_said_to_be_those_of_the_meeting(make_app, sample_url):
 def test_an_update_after_the_latest_meeting_is_on_the_briefing_under_now(make_app, sample_url):
     """Issue 22 §3: a Red update dated after the latest meeting appears under Now (and not at
     the meeting), with movement since the latest meeting."""
-    from cpip_dashboard.batches.pipeline import run_import
-    from tests.files import xlsx
 
     engine = make_engine(sample_url)
     report = run_import(engine, "late.xlsx", xlsx({"Updates": [

@@ -4,15 +4,23 @@ pages say what they show."""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pandas as pd
 import pytest
+import python_calamine
 
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection import disclosure
 from cpip_dashboard.protection.series import indicator_series
+from cpip_dashboard.render.downloads import shown_number
 from cpip_dashboard.rules import indicators, stats
 from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.queries import current_indicators
 from tests.apptest import assert_frame_ran, chart_rows, tables, texts
+from tests.files import xlsx
 from tests.oracles import area_equations
 
 EQUATIONS = area_equations()
@@ -70,11 +78,8 @@ PROVENANCE_COLUMNS = {"Status", "Source", "Data version"}  # may follow the colu
 def assert_download_is(table: pd.DataFrame, csv_bytes: bytes, xlsx_bytes: bytes) -> None:
     """Both files hold exactly the table shown (its columns first, its cells as shown), and
     nothing after them but provenance columns."""
-    import io
 
-    import python_calamine
 
-    from cpip_dashboard.render.downloads import shown_number
 
     def as_number(value: object) -> object:
         """In Excel a number as shown ("2,129", "0") is a number cell: compare numbers."""
@@ -142,9 +147,6 @@ def _compared(make_app, url: str, code: str) -> dict[str, str]:
 
 def _set_polarity(url: str, code: str, polarity: str) -> None:
     """A new version of the indicator's definition, uploaded, with only its polarity changed."""
-    from cpip_dashboard.batches.pipeline import run_import
-    from cpip_dashboard.store.db import make_engine
-    from tests.files import xlsx
 
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -211,7 +213,6 @@ def test_area_profile(make_app, sample_url, area):
     at.toggle(key="area-small-charts").set_value(True).run()
     small = at.get("vega_lite_chart")[1:]
     assert len(small) >= 10
-    import json
 
     for chart in small:
         assert json.loads(chart.proto.spec)["description"] in texts(at)

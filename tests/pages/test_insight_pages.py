@@ -4,9 +4,14 @@ the Area profile's marks, the Indicators page's last release, the About page's r
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.queries import indicator_values
 from tests.apptest import assert_frame_ran, shown, tables, texts
+from tests.files import xlsx
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +102,6 @@ def test_the_about_page_says_how_each_is_decided(make_app, url):
 
 
 def test_the_upload_preview_shows_the_continuity_report_before_commit(make_app, url):
-    import datetime as dt
-
-    from cpip_dashboard.store.db import make_engine
-    from cpip_dashboard.store.queries import indicator_values
-    from tests.files import xlsx
-
     engine = make_engine(url)
     with engine.connect() as conn:
         neglect = indicator_values(conn, "CONCERN_NEGLECT")

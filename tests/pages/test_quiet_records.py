@@ -23,13 +23,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from cpip_dashboard import cli
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.imports.reading import RawSheet
 from cpip_dashboard.rules import rag, register, review
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.reference import directory
 from cpip_dashboard.views import common
 from tests.apptest import assert_frame_ran, tables, texts
+from tests.pdf import pdf_text
 
 D = dt.date
 FIRST, LAST = D(2018, 1, 1), D(2019, 12, 31)
@@ -287,7 +290,6 @@ _DIRECTORY = []
 
 def queries_directory():
     if not _DIRECTORY:
-        from cpip_dashboard.store.reference import directory
         _DIRECTORY.append(directory())
     return _DIRECTORY[0]
 
@@ -492,9 +494,6 @@ def test_every_page_says_what_the_quiet_meeting_holds(make_app, quiet_url, path)
         "NEG-1 Action NEG-1 Scottish Government ● Green Stale Reported"]),
 ])
 def test_pack_on_quiet_records(fresh, monkeypatch, tmp_path, capsys, records, meeting, says):
-    from cpip_dashboard import cli
-    from tests.pdf import pdf_text
-
     url = fresh()
     load(url, record_sheets(records))
     monkeypatch.setenv("DATABASE_URL", url)

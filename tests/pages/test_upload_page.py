@@ -4,8 +4,15 @@ restores the old state."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 
+import openpyxl
+from sqlalchemy import select
+
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import IndicatorValue
 from tests.apptest import assert_frame_ran, batch_history, button, shown, tables, texts
 from tests.files import csv, xlsx
 
@@ -38,12 +45,8 @@ def test_rejected_file_lists_errors_and_warnings_by_level(make_app, sample_url):
 
 def test_preview_shows_changes_in_the_sheets_words(make_app, sample_url):
     """Column names as in the template, areas by name, numbers as written (112, not 112.0)."""
-    import datetime as dt
 
-    from sqlalchemy import select
 
-    from cpip_dashboard.store.db import make_engine
-    from cpip_dashboard.store.models import IndicatorValue
 
     engine = make_engine(sample_url)
     with engine.connect() as conn:
@@ -203,9 +206,7 @@ def test_cancel_leaves_the_batch_alone(make_app, sample_url):
 def test_marked_copy_of_a_rejected_workbook_marks_each_problem_cell(make_app, sample_url):
     """The marked copy: the file's own cells as values, each problem cell filled and carrying
     its message as a comment, and a Problems sheet listing every problem first."""
-    import io
 
-    import openpyxl
 
     at = make_app(sample_url, page="pages/upload.py")
     upload(at, "round-5.xlsx", BAD)
@@ -235,8 +236,6 @@ def test_marked_copy_of_a_rejected_workbook_marks_each_problem_cell(make_app, sa
 
 
 def _saved(book) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -244,7 +243,6 @@ def _saved(book) -> bytes:
 
 def test_preview_shows_each_actions_previous_rag_and_the_movement(make_app, sample_url):
     """Amber -> Red is visible before anyone confirms (REC-8 is Amber at the latest meeting)."""
-    import datetime as dt
 
     book = xlsx({"Updates": [["Action ID", "Reporting date", "RAG", "Commentary"],
                              ["REC-8", dt.date(2024, 10, 1), "Red", "Slipped again."]]})

@@ -11,8 +11,11 @@ is protected when that interval is at least the threshold (5) wide.
 from __future__ import annotations
 
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from cpip_dashboard.protection import figures
+from cpip_dashboard.rules import indicators
+from cpip_dashboard.rules.indicators import proportion_interval
 from cpip_dashboard.store.areas import SCOTLAND
 from tests.adversary import (
     CLACKS,
@@ -221,10 +224,6 @@ def test_the_threshold_is_configurable():
 
 @pytest.mark.parametrize("count,base", [(3, 12), (0, 40), (40, 40), (61, 420)])
 def test_percentages_are_compared_by_wilsons_interval(count, base):
-    from statsmodels.stats.proportion import proportion_confint
-
-    from cpip_dashboard.rules.indicators import proportion_interval
-
     percent, low, high = proportion_interval(count, base)
     expected_low, expected_high = proportion_confint(count, base, alpha=0.05, method="wilson")
     assert percent == pytest.approx(count / base * 100)
@@ -233,8 +232,6 @@ def test_percentages_are_compared_by_wilsons_interval(count, base):
 
 
 def test_area_profile_row_of_a_percentage_says_so_and_is_compared():
-    from cpip_dashboard.rules import indicators
-
     values = table("CP_REGISTRATIONS", Y2, {ORKNEY: 60, SHETLAND: 40, SIAR: 30, CLACKS: 70,
                                             STIRLING: 90, FIFE: 400})
     values |= table("CP_REREGISTRATIONS", Y2, {ORKNEY: 30, SHETLAND: 6, SIAR: 7, CLACKS: 9,

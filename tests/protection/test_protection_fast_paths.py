@@ -18,6 +18,7 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
+from cpip_dashboard.batches.setup import init_db
 from cpip_dashboard.protection import figures, sdc
 from cpip_dashboard.store.db import make_engine
 from tests.adversary import (
@@ -54,8 +55,6 @@ def same_result(fast, plain) -> bool:
 
 @pytest.fixture(scope="module")
 def sample_inputs(tmp_path_factory):
-    from cpip_dashboard.batches.setup import init_db
-
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fast') / 'sample.sqlite'}")
     init_db(engine, sample=True, user="test")
     with engine.connect() as conn:

@@ -13,9 +13,24 @@ from sqlalchemy import func, select, update
 from cpip_dashboard import cli
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.batches.rollback import rollback
+from cpip_dashboard.batches.setup import init_db
 from cpip_dashboard.protection import figures, publication, series
 from cpip_dashboard.store.db import data_version
-from cpip_dashboard.store.models import IndicatorValue, Publication, PublishedFigure
+from cpip_dashboard.store.models import Indicator, IndicatorValue, Publication, PublishedFigure
+from tests.adversary import (
+    CLACKS,
+    FIFE,
+    JOINT,
+    ORKNEY,
+    SHETLAND,
+    SIAR,
+    STIRLING,
+    Y2,
+    attacker_interval,
+    release_rows,
+    run,
+    table,
+)
 from tests.conftest import behind_the_dashboard
 from tests.files import xlsx
 
@@ -33,7 +48,6 @@ def test_the_sample_data_passes_the_audit(sample_url, sample_engine, monkeypatch
     # checked against the stored figures themselves, not the audit's own account of them:
     # every uploaded council count from 1 to 4 is published suppressed, without its value,
     # and the audit's totals are the stored publication's
-    from cpip_dashboard.store.models import Indicator
 
     with sample_engine.connect() as conn:
         current = publication.latest(conn).figures_from
@@ -151,8 +165,6 @@ def test_pages_read_the_stored_figures(sample_engine):
 
 
 def test_a_stale_method_is_rebuilt_on_start(sample_engine):
-    from cpip_dashboard.batches.setup import init_db
-
     with sample_engine.begin() as conn:
         latest = publication.latest(conn)
         conn.execute(update(Publication).where(Publication.id == latest.id).values(
@@ -168,20 +180,6 @@ def test_figures_of_an_earlier_release_stay_known():
     """An earlier data version (a pack archived then, say) hid Clackmannanshire's 3 another way
     (Orkney and the joint committee as companions, Stirling shown). Today's pattern shows the
     joint committee: with the pack's Stirling, that pins the 3, so protection must hide more."""
-    from tests.adversary import (
-        CLACKS,
-        FIFE,
-        JOINT,
-        ORKNEY,
-        SHETLAND,
-        SIAR,
-        STIRLING,
-        Y2,
-        attacker_interval,
-        release_rows,
-        run,
-        table,
-    )
 
     counts = {ORKNEY: 40, SHETLAND: 30, SIAR: 25, CLACKS: 3, STIRLING: 80, FIFE: 300}
     values = table("CP_REGISTER", Y2, counts)

@@ -7,16 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import insert, select
 
 from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.config import PROJECT_ROOT
 from cpip_dashboard.imports import preview
 from cpip_dashboard.imports.checks import RELATION_REQUIRED, relation_problem
+from cpip_dashboard.imports.worker import read_file
+from cpip_dashboard.render.templates import template_bytes
 from cpip_dashboard.rules.relation_forms import Declared, parse
 from cpip_dashboard.store import queries
-from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.db import make_engine, migrate, write_transaction
 from cpip_dashboard.store.models import Indicator, UploadBatch
-from tests.conftest import PG_ADMIN_URL, require_or_skip
+from tests.conftest import PG_ADMIN_URL, as_role, require_or_skip
 from tests.files import xlsx
 from tests.snapshots import snapshot
 
@@ -265,12 +271,7 @@ def test_stored_relations_and_the_fields_figures_read(engine):
 def test_migration_gives_earlier_uploads_none(db_url):
     """Down to 0005, an indicator uploaded then (and a new version of a built-in), up again:
     the uploaded indicator counts as `none`; built-ins, uploaded or not, keep no relation."""
-    from alembic import command
-    from alembic.config import Config
 
-    from cpip_dashboard.config import PROJECT_ROOT
-    from cpip_dashboard.store.db import make_engine, migrate, write_transaction
-    from tests.conftest import as_role
 
     # migrations are the owner's (on PostgreSQL the tests' own role is the app's)
     engine = make_engine(as_role(db_url, "owner") if db_url.startswith("postgresql") else db_url)
@@ -291,7 +292,6 @@ def test_migration_gives_earlier_uploads_none(db_url):
             for code in ("CP_OLD", "CP_REGISTRATIONS"):
                 conn.execute(insert(table).values(dict(zip(columns, [
                     code, code, "count", "annual", "d", "neither", "s", batch], strict=True))))
-        from alembic.script import ScriptDirectory
 
         assert migrate(engine)[1] == ScriptDirectory.from_config(cfg).get_current_head()
         with engine.connect() as conn:
@@ -306,9 +306,6 @@ def test_migration_gives_earlier_uploads_none(db_url):
 
 
 def test_the_definitions_template_has_the_column_and_its_forms():
-    from cpip_dashboard.imports.worker import read_file
-    from cpip_dashboard.render.templates import template_bytes
-
     sheets = {s.name: s.rows for s in read_file(
         "t.xlsx", template_bytes("definitions", ["CP_REGISTER"]), 20)}
     assert sheets["Definitions"][0][-1] == "Relation"

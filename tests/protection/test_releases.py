@@ -11,7 +11,7 @@ from collections import OrderedDict
 import pandas as pd
 import pytest
 
-from cpip_dashboard.protection import figures
+from cpip_dashboard.protection import figures, sdc
 from tests.adversary import (
     CLACKS,
     COUNCILS,
@@ -33,6 +33,7 @@ from tests.adversary import (
     table,
     truth_of,
 )
+from tests.protection.test_figures import stock_and_flow as orkney_flow  # Orkney de-registers 3
 
 T = 5
 
@@ -226,8 +227,6 @@ def _off_publisher_suppressions(monkeypatch):
 
 
 def _off_attacker_suppressions(monkeypatch):
-    from cpip_dashboard.protection import sdc
-
     monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
     # what protecting the same blocks gave, remembered in this process: a memory of its own
     # for this test, so that nothing protected without the attacker is remembered after it
@@ -251,8 +250,6 @@ def _withheld() -> tuple[list, list]:
 
 
 def _small_in_stock_and_flow() -> tuple[list, list]:
-    from tests.protection.test_figures import stock_and_flow as orkney_flow  # Orkney de-registers 3
-
     values = orkney_flow()
     protected = run(values)
     return [(protected.frame, truth_of(values))], [protected]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cpip_dashboard.render import downloads
+from cpip_dashboard.rules import provenance as prov
 
 
 def cells(data: bytes, sheet: str = "Data") -> list[list]:
@@ -56,8 +57,6 @@ def test_numeric_columns_dates_and_blanks():
 
 
 def test_a_whole_download_keeps_provenance_text_and_numbers():
-    from cpip_dashboard.rules import provenance as prov
-
     frame = pd.DataFrame({"Period": ["2022-23", "2023-24"], "Fife": ["0.5", "[c]"],
                           "Scotland": ["2,077", "2,129"]})
     made = prov.figures([True, True], {"source": "SG", "source_url": ""}, "12", "rule")

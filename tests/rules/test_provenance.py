@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 
 import pandas as pd
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection.disclosure import suppression_rule
 from cpip_dashboard.protection.series import indicator_series
 from cpip_dashboard.render import charts, downloads
@@ -19,7 +22,10 @@ from cpip_dashboard.rules import indicators, provenance
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import data_version
 from cpip_dashboard.store.queries import area_directory, current_indicators
+from cpip_dashboard.views.pack import build
 from tests.apptest import assert_frame_ran, chart_rows, shown, tables, texts
+from tests.files import xlsx
+from tests.pdf import pdf_text
 
 FIFE = "S12000047"
 TAIL = ["Status", "Source", "Data version"]
@@ -29,7 +35,6 @@ TAIL = ["Status", "Source", "Data version"]
 def served(monkeypatch) -> dict[str, bytes]:
     """The bytes of every file a page offers for download, by file name (AppTest keeps them in
     its in-memory media store; this records them as the page hands them over)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     files: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
@@ -186,9 +191,6 @@ def test_markers_legend_names_only_the_markers_present(statuses, expected):
 
 
 def _upload(engine, rows: list[list[object]]) -> None:
-    from cpip_dashboard.batches.pipeline import run_import
-    from tests.files import xlsx
-
     report = run_import(engine, "official.xlsx",
                         xlsx({"Indicators": [["Indicator", "Area", "Period", "Value"], *rows]}),
                         user="statistician")
@@ -257,9 +259,6 @@ def test_a_committee_sum_with_one_illustrative_council_is_illustrative(sample_en
 
 
 def test_pack_says_beside_its_figures_what_they_are(sample_engine):
-    from cpip_dashboard.views.pack import build
-    from tests.pdf import pdf_text
-
     with sample_engine.connect() as conn:
         _, pdf = build(conn, None, SCOTLAND)
         version = data_version(conn)
@@ -480,8 +479,6 @@ def test_notes_rows_in_order():
 
 
 def test_notes_say_when_they_were_produced_in_utc_whatever_the_machines_zone(monkeypatch):
-    import time
-
     prov = provenance.figures([False], {"source": "PHS"}, "1", "r")
     monkeypatch.setenv("TZ", "Asia/Tokyo")  # nine hours ahead of UTC, no summer time
     time.tzset()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 
 import pandas as pd
 import pytest
@@ -557,8 +558,6 @@ def test_committed_exactly_at_midnight_uk_time_belongs_to_the_next_day():
 
 
 def test_day_start_is_uk_midnight_whatever_the_machines_time_zone(monkeypatch):
-    import time
-
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     time.tzset()
     try:

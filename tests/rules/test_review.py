@@ -6,8 +6,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from sqlalchemy import update
 
+from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.batches.sample import _sheet
 from cpip_dashboard.rules import review
+from cpip_dashboard.store import queries
+from cpip_dashboard.store.models import UploadBatch
 from cpip_dashboard.store.reference import directory
 from tests.conftest import behind_the_dashboard
 
@@ -166,12 +171,7 @@ def test_matrix_is_words_and_sorts_weakest_first():
 def test_progress_as_at_a_meeting_through_the_database(engine):
     """Two uploads of one assessment; the second, Done, committed at 23:30 UTC on a summer
     meeting day (00:30 BST the next day): that meeting still saw In progress."""
-    from sqlalchemy import update
 
-    from cpip_dashboard.batches.pipeline import run_import
-    from cpip_dashboard.batches.sample import _sheet
-    from cpip_dashboard.store import queries
-    from cpip_dashboard.store.models import UploadBatch
 
     def upload(progress: str) -> int:
         sheet = _sheet("Review", [{"Area": FIFE, "Criterion": "PR-01", "Rating": "Weak",

@@ -4,6 +4,7 @@ leaves the machine), and no axe-core violation of any impact."""
 import pytest
 
 from tests.browser import Watcher, axe_violations, open_page
+from tests.conftest import start_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,6 @@ def test_first_visitor_gets_the_frame_even_from_plain_streamlit_run(databases, t
     get Streamlit's own "Page not found" notice on that first visit: `make run` uses
     `cpip_dashboard.ui.serve`, which avoids it; see docs/decisions.md.)"""
     path, heading = "/about", "About this dashboard"
-    from tests.conftest import start_server
 
     proc, base = start_server(databases.fresh("sqlite", sample=True), tmp_path / "log",
                               plain=True)

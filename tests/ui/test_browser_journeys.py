@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser import Watcher, axe_violations, check_charts, check_columns, open_page
 
@@ -183,8 +184,6 @@ class Runs:
     (the page's "running" marker can go and come back within one frame and be missed)."""
 
     def __init__(self, page):
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         self.page, self.done, self._msg = page, 0, ForwardMsg
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 

@@ -13,11 +13,13 @@ button, HTTP for the redirects.
 from __future__ import annotations
 
 import asyncio
+import json as json_module
 import os
 import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,8 +31,12 @@ from http.cookiejar import Cookie, CookieJar
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from cpip_dashboard.store.models import Publication
 from cpip_dashboard.ui.client import Visitor, visit
 from cpip_dashboard.ui.frame import PAGE_FAILED
 from deploy.serve_cluster import main as serve_cluster_main
@@ -62,7 +68,6 @@ ROUND_FILE = "cluster-round-5.csv"
 
 def consecutive_free_ports(n: int) -> int:
     """The first of n consecutive ports free on 127.0.0.1."""
-    import socket
 
     for _ in range(50):
         first = free_port()
@@ -332,10 +337,7 @@ def test_two_processes_starting_at_once_migrate_a_fresh_database_once(kind, tmp_
         migrated = [out for out, _err, _code in results if "Migrated the database" in out]
         assert len(migrated) == 1 and "from no schema to" in migrated[0]
 
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
 
-        from cpip_dashboard.store.models import Publication
 
         cfg = Config(str(ROOT / "alembic.ini"))
         cfg.set_main_option("script_location", str(ROOT / "migrations"))
@@ -376,9 +378,7 @@ def test_the_upload_route_is_only_for_a_signed_in_secretariat(cluster, signed_in
     """nginx asks deploy/upload_check.py first: signed out, or with a cookie signed by another
     secret, the upload is refused by nginx (no process sees it); with a secretariat sign-in
     cookie it goes on to a process."""
-    import json as json_module
 
-    from itsdangerous import URLSafeTimedSerializer
 
     app_ports = {f"127.0.0.1:{port}" for port, _ in cluster.apps.values()}
     claims = {"email": SECRETARY["email"], "sub": "sec", "iat": int(time.time()),

@@ -3,9 +3,11 @@ warm-up), so the first person to arrive finds the caches warm (benchmarks/load.p
 
 from __future__ import annotations
 
+import platform
 import time
 
-from cpip_dashboard.ui.client import visit
+from cpip_dashboard.ui.client import Visitor, visit
+from cpip_dashboard.ui.serve import limit_malloc_arenas
 from tests.conftest import SERVER_LOGS, run_async
 
 WARMED = "Warm-up: every page opened once in"
@@ -36,9 +38,7 @@ def test_the_server_opens_every_page_once_at_start(server):
 def test_the_server_limits_malloc_arenas_on_glibc():
     """Sessions run in threads of their own; unlimited glibc arenas kept each one's freed
     memory apart (658 MB against 445 MB at a million values, 20 area profiles at once)."""
-    import platform
 
-    from cpip_dashboard.ui.serve import limit_malloc_arenas
 
     assert limit_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
 
@@ -46,7 +46,6 @@ def test_the_server_limits_malloc_arenas_on_glibc():
 def test_a_clear_cache_message_is_refused(server):
     """Streamlit's clear-cache message over the websocket, as any signed-out visitor may send
     it: the server logs it and clears nothing; the visitor is served as before."""
-    from cpip_dashboard.ui.client import Visitor
 
     log = SERVER_LOGS[server]
     _wait_for_line(log, (WARMED, "Warm-up: some pages failed"))

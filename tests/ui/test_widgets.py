@@ -2,7 +2,7 @@
 
 import pytest
 
-from cpip_dashboard.ui.widgets import safe
+from cpip_dashboard.ui.widgets import PRESENTED, presented, safe
 
 
 @pytest.mark.parametrize("text,not_in", [
@@ -26,8 +26,6 @@ def test_visible_text_is_unchanged():
 
 
 def test_presentation_enlarges_a_charts_type_and_rows_not_the_original():
-    from cpip_dashboard.ui.widgets import PRESENTED, presented
-
     spec = {"height": 240, "config": {"axis": {"labelFontSize": 13, "labelColor": "#333"},
                                       "legend": {"titleFontSize": 13}}, "datasets": {"d": 1}}
     shown = presented(spec)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.ui.frame import ALIASES, PAGES
 from cpip_dashboard.views import frame
 
 SCOTLAND = "S92000003"
@@ -54,8 +55,6 @@ def test_a_committee_member_falls_back_to_their_own_area(shared):
 
 
 def test_every_likely_page_name_reaches_a_page():
-    from cpip_dashboard.ui.frame import ALIASES, PAGES
-
     slugs = {slug for slug, _, _, _ in PAGES}
     reserved = {url or path.rsplit("/", 1)[-1].removesuffix(".py") for _, path, _, url in PAGES}
     assert {"dashboard", "area-profile"} <= set(ALIASES)

@@ -15,7 +15,7 @@ from cpip_dashboard.store.models import Publication
 from cpip_dashboard.store.queries import indicator_values
 from cpip_dashboard.views import insight
 from cpip_dashboard.views.pack import build
-from tests.conftest import behind_the_dashboard
+from tests.conftest import PG_ADMIN_URL, behind_the_dashboard, require_or_skip
 from tests.files import xlsx
 from tests.pdf import pdf_text
 
@@ -26,8 +26,6 @@ Y2024 = dt.date(2024, 7, 31)
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(request, databases):
-    from tests.conftest import PG_ADMIN_URL, require_or_skip
-
     if request.param == "postgresql":
         require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
     url = databases.fresh(request.param, sample=True)

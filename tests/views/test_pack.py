@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import json
 import re
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.rules import register
 from cpip_dashboard.rules.tiles import Point
+from cpip_dashboard.store.db import data_version, make_engine
 from cpip_dashboard.store.models import AuditEvent, MeetingPack
-from cpip_dashboard.views.pack import PackError, build, make_and_archive
+from cpip_dashboard.store.queries import area_directory
+from cpip_dashboard.views.common import headline_tiles, register_as_at
+from cpip_dashboard.views.pack import (
+    PackError,
+    archived_packs,
+    archived_pdf,
+    build,
+    make_and_archive,
+    packs_table,
+    sparkline,
+)
 from tests.cli_helpers import cli
+from tests.conftest import PG_ADMIN_URL, require_or_skip
+from tests.files import xlsx
 from tests.pdf import pdf_text
 
 
@@ -29,8 +46,6 @@ def test_pack_cli_exit_codes(sample_url, tmp_path):
 
 
 def test_pack_is_archived_and_audited(sample_engine):
-    from cpip_dashboard.store.db import data_version
-
     with sample_engine.connect() as conn:
         version = data_version(conn)
     day, pdf = make_and_archive(sample_engine, None, "S12000047", "ana")
@@ -70,8 +85,6 @@ def _official_indicators(engine, with_2026_population: bool) -> bytes:
     """An official-looking indicators file for 2024-25 (and one rate for 2025-26): Orkney has
     3 children on the register, 30 registrations, and an uploaded register rate for 2025-26
     that implies 4 children; every other council has large counts."""
-    from cpip_dashboard.store.queries import area_directory
-    from tests.files import xlsx
 
     with engine.connect() as conn:
         councils = [a.code for a in area_directory(conn).councils()]
@@ -110,8 +123,6 @@ def _orkney_pack_text(engine, with_2026_population: bool) -> str:
 def orkney_pack(request, databases) -> str:
     """Orkney's pack with the official 2024-25 file and its 2026 population: built once per
     database for the module (two tests read it; each built it again before)."""
-    from cpip_dashboard.store.db import make_engine
-    from tests.conftest import PG_ADMIN_URL, require_or_skip
 
     if request.param == "postgresql":
         require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
@@ -167,11 +178,8 @@ def pack_2018(databases) -> tuple[str, list[str]]:
     """The Scotland pack as at 2 October 2018: its text as one line, and its pages' texts.
     Built once for the module (on SQLite: the tests only read it; building the same PDF for
     every test and both databases took a minute of the suite)."""
-    import io
 
-    from pypdf import PdfReader
 
-    from cpip_dashboard.store.db import make_engine
 
     engine = make_engine(databases.fresh("sqlite", sample=True))
     try:
@@ -186,9 +194,7 @@ def pack_2018(databases) -> tuple[str, list[str]]:
 def test_the_cover_names_the_meeting_its_date_and_chair(sample_engine):
     with sample_engine.connect() as conn:
         _, pdf = build(conn, dt.date(2019, 9, 17), "S12000047", prepared_by="ana")
-    import io
 
-    from pypdf import PdfReader
 
     cover = _normal(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
     for expected in ("National Child Protection Leadership Group",
@@ -208,7 +214,6 @@ def test_a_meeting_without_a_recorded_chair_says_so(pack_2018):
 def test_no_action_title_is_cut(sample_engine, pack_2018):
     """Every title wraps whole: in Movement and Needs attention as in the annex (once they were
     cut at 110 and 90 characters mid-word)."""
-    from cpip_dashboard.views.common import register_as_at
 
     text, _ = pack_2018
     with sample_engine.connect() as conn:
@@ -219,7 +224,6 @@ def test_no_action_title_is_cut(sample_engine, pack_2018):
     attention = _section(text, "Needs attention", "Planning review headlines")
     for ref, title in titles.items():
         assert f"{ref} {title}" in annex, ref
-    from cpip_dashboard.rules import register
 
     for ref in register.exceptions(now)["ref"]:
         assert titles[ref] in attention, ref
@@ -264,8 +268,6 @@ def test_the_planning_review_headlines_are_in_the_pack(pack_2018):
 
 
 def test_the_annex_holds_the_whole_register_as_at_the_meeting(sample_engine, pack_2018):
-    from cpip_dashboard.views.common import register_as_at
-
     text, _ = pack_2018
     annex = _section(text, "Annex: the full action register as at 2 October 2018 - Scotland")
     with sample_engine.connect() as conn:
@@ -276,8 +278,6 @@ def test_the_annex_holds_the_whole_register_as_at_the_meeting(sample_engine, pac
 
 
 def test_an_areas_pack_has_a_scotland_column(sample_engine):
-    from cpip_dashboard.views.common import headline_tiles
-
     with sample_engine.connect() as conn:
         _, pdf = build(conn, None, "CPC14")
         scotland = {t.code: t for t in headline_tiles(conn, "S92000003")}
@@ -316,8 +316,6 @@ P = Point
     ([], 0, 0),
 ])
 def test_sparkline_draws_published_values_with_gaps(values, lines, dots):
-    from cpip_dashboard.views.pack import sparkline
-
     points = tuple(P(dt.date(2010 + i, 7, 31), str(i), v, v is None)
                    for i, v in enumerate(values))
     svg = sparkline(points)
@@ -333,10 +331,6 @@ def test_sparkline_draws_published_values_with_gaps(values, lines, dots):
 
 
 def test_archived_packs_are_listed_and_given_back_byte_for_byte(sample_engine):
-    from cpip_dashboard.store.queries import area_directory
-    from cpip_dashboard.views.pack import archived_packs, archived_pdf, packs_table
-    from tests.files import xlsx
-
     first_day, first = make_and_archive(sample_engine, dt.date(2018, 10, 5), "S92000003", "ana")
     _, second = make_and_archive(sample_engine, None, "S12000047", "ben")
     with sample_engine.connect() as conn:
@@ -369,8 +363,6 @@ def test_archived_packs_are_listed_and_given_back_byte_for_byte(sample_engine):
 
 
 def test_packs_and_archived_pack_on_the_command_line(sample_url, tmp_path):
-    import json
-
     out = tmp_path / "pack.pdf"
     assert cli(sample_url, "pack", "--meeting", "2018-10-05", "--user", "ana",
                str(out)).returncode == 0

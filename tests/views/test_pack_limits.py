@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from cpip_dashboard.auth import Identity
 from cpip_dashboard.rules import register
+from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import AuditEvent, MeetingPack
 from cpip_dashboard.views.common import register_as_at
 from cpip_dashboard.views.pack import PackError, make_and_archive, pack_refusal
@@ -19,7 +20,6 @@ from tests.pdf import pdf_text
 @pytest.mark.parametrize("length", [4_000, 32_767])
 def test_a_long_commentary_continues_onto_the_next_pages(sqlite_sample_url, length):
     """On main: "row too high" for every meeting and every role."""
-    from cpip_dashboard.store.db import make_engine
 
     engine = make_engine(sqlite_sample_url)
     words = ("word" + " ") * (length // 5)

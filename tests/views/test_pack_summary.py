@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.cli import main
 from cpip_dashboard.rules import rag
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import Publication
@@ -184,7 +185,6 @@ def test_an_update_after_the_latest_meeting_counts_for_now(databases):
 def test_the_cli_names_the_pack_by_default(databases, monkeypatch, tmp_path, capsys):
     """`pack` without OUT.pdf writes NCPLG-pack-YYYY-MM-DD-AREA.pdf (CONTRACT.md) here; so
     does `pack --archived ID`, named from the archived pack's meeting and area."""
-    from cpip_dashboard.cli import main
 
     monkeypatch.setenv("DATABASE_URL", databases.fresh("sqlite", sample=True))
     monkeypatch.chdir(tmp_path)
