@@ -39,11 +39,11 @@ with left:
 with right:
     st.header(v.movement_heading)
     if v.movement_sentence is None:
-        st.write("This is the first meeting in the record: there is nothing to compare with.")
+        st.write(briefing.FIRST_MEETING)
     else:
         st.write(v.movement_sentence)
         if v.moved.empty:
-            st.write("No action changed status.")
+            st.write(briefing.NO_MOVES)
         else:
             widgets.readable_table(v.moved, key="moved")
 

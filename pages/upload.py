@@ -28,18 +28,9 @@ def _preview(snapshot: dict, key: str) -> None:
     """The preview the uploader sees, and the approver sees the same (stored with the batch)."""
     p = upload.preview_of(snapshot)
     ui.data_table(p.sheets, key=f"{key}-sheets")
-    if p.rag_sentence:
-        st.write(p.rag_sentence)
-        ui.data_table(p.rag_movements, key=f"{key}-rag")
-    if p.changed_sentence:
-        st.write(p.changed_sentence)
-        ui.data_table(p.changed, key=f"{key}-changed")
-    if p.added_sentence:
-        st.write(p.added_sentence)
-        ui.data_table(p.added, key=f"{key}-added")
-    if p.warnings_sentence:
-        st.write(p.warnings_sentence)
-        ui.data_table(p.warnings, key=f"{key}-warnings")
+    for sentence, table, suffix in p.sections():
+        st.write(sentence)
+        ui.data_table(table, key=f"{key}-{suffix}")
 
 
 def _decide(decision, *args) -> None:
@@ -137,6 +128,7 @@ if uploaded is not None:
     if st.session_state.get("upload-report-key") != key:
         st.session_state["upload-report-key"] = key
         st.session_state["upload-report"] = _import(uploaded.name, data, dry_run=True)
+        st.session_state.pop("upload-doubts", None)  # worked out once per checked file, below
         st.session_state.pop("upload-result", None)
     report = st.session_state["upload-report"]
     result = st.session_state.get("upload-result")
@@ -173,7 +165,9 @@ if uploaded is not None:
         where = upload.where_shown(snap, list(ui.view(common.meeting_list)["date"]))
         if where:
             st.write(where)
-        doubt_sentence, doubts = ui.live(insight.upload_continuity, report)
+        if "upload-doubts" not in st.session_state:
+            st.session_state["upload-doubts"] = ui.live(insight.upload_continuity, report)
+        doubt_sentence, doubts = st.session_state["upload-doubts"]
         st.write(widgets.safe(doubt_sentence))
         if not doubts.empty:
             ui.data_table(doubts, key="preview-doubts")

@@ -31,6 +31,9 @@ WORSE_IF_MORE = frozenset({"Red", "Amber", "Not started"})
 # more Complete is good; Green can fall because actions completed, so its change is neutral
 BETTER_IF_MORE = frozenset({"Complete"})
 STATUS_ORDER = rag.NAMES  # best first, as `rag.LEVELS` lists them
+# what the movement section says when it has nothing to list (the page and the pack alike)
+FIRST_MEETING = "This is the first meeting in the record: there is nothing to compare with."
+NO_MOVES = "No action changed status."
 
 
 @dataclass(frozen=True)

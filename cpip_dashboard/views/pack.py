@@ -158,11 +158,11 @@ def build(conn: Connection, meeting: dt.date | None, area: str = SCOTLAND,
 
     pdf.heading(v.movement_heading)
     if v.movement_sentence is None:
-        pdf.para("This is the first meeting in the record: there is nothing to compare with.")
+        pdf.para(briefing.FIRST_MEETING)
     else:
         pdf.para(v.movement_sentence)
         if v.moved.empty:
-            pdf.para("No action changed status.")
+            pdf.para(briefing.NO_MOVES)
         else:
             pdf.table(v.moved[["Ref", "Action", "From", "To", "Movement"]],
                       (18, 150, 28, 28, 45))

@@ -113,6 +113,14 @@ class Preview:
     warnings_sentence: str | None
     warnings: pd.DataFrame
 
+    def sections(self) -> list[tuple[str, pd.DataFrame, str]]:
+        """(sentence, table, key suffix) of each part that has something to show, in order."""
+        return [(sentence, table, suffix) for sentence, table, suffix in (
+            (self.rag_sentence, self.rag_movements, "rag"),
+            (self.changed_sentence, self.changed, "changed"),
+            (self.added_sentence, self.added, "added"),
+            (self.warnings_sentence, self.warnings, "warnings")) if sentence]
+
 
 def preview_of(snap: dict) -> Preview:
     tables = preview.frames(snap)
