@@ -89,11 +89,9 @@ st.download_button(f"Download the {upload.KINDS[kind].sheet} template",
                    upload.template_bytes(kind, list(catalogue["code"])),
                    f"cpip-template-{kind}.xlsx", upload.XLSX, key="upload-template")
 if kind == "updates":
-    def _prefilled() -> bytes:  # built when clicked: it reads every current action
-        return upload.prefilled_updates(ui.engine(), list(catalogue["code"]))
-
     st.download_button("Download the Updates template pre-filled with the current actions",
-                       _prefilled, "cpip-template-updates-current.xlsx", upload.XLSX,
+                       ui.q(upload.prefilled_updates, tuple(catalogue["code"])),
+                       "cpip-template-updates-current.xlsx", upload.XLSX,
                        key="upload-template-current",
                        help="Each current action's ID, title, lead and last RAG are filled "
                             "in: type only the new reporting date, RAG and commentary. Rows "

@@ -11,6 +11,7 @@ import re
 import openpyxl
 from sqlalchemy import select
 
+from cpip_dashboard.store.current import current_kind
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import IndicatorValue
 from tests.apptest import assert_frame_ran, batch_history, button, shown, tables, texts
@@ -177,8 +178,13 @@ def test_template_downloads_for_every_kind(make_app, sample_url):
     assert at.selectbox(key="upload-template-kind").value == "updates"
     assert any(b.label.startswith("Download the Updates template")
                for b in at.get("download_button"))
-    assert "Download the Updates template pre-filled with the current actions" in [
-        b.proto.label for b in at.get("download_button")]
+    # the pre-filled one serves every current action (built once per data version, plain bytes)
+    book = openpyxl.load_workbook(io.BytesIO(make_app.download(
+        at, "Download the Updates template pre-filled with the current actions")))
+    refs = [row[0] for row in book["Updates"].iter_rows(min_row=2, values_only=True)]
+    with make_engine(sample_url).connect() as conn:
+        current = [row.ref for row in conn.execute(current_kind("actions"))]
+    assert len(refs) == 47 and sorted(refs) == sorted(current)
     at.selectbox(key="upload-template-kind").set_value("actions").run()
     assert any(b.label.startswith("Download the Actions template")
                for b in at.get("download_button"))

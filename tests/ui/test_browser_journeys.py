@@ -15,7 +15,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -162,18 +161,9 @@ def test_keyboard_planning_review(server, page):
 
 def test_keyboard_upload(server, page):
     arrive(page, server, "/upload", "Upload")
-    for attempt in (1, 2):
-        tab_to(page, "Download the Updates template pre-filled")
-        try:
-            with page.expect_download(timeout=20_000) as download:  # built on the click
-                page.keyboard.press("Enter")
-            break
-        except PlaywrightTimeoutError:
-            # once in three CI runs the Enter was lost while a run redrew the button (seen
-            # 2026-12-06); a person presses again, and so does the test, once
-            if attempt == 2:
-                raise
-            settle(page, "Upload")
+    tab_to(page, "Download the Updates template pre-filled")
+    with page.expect_download(timeout=20_000) as download:
+        page.keyboard.press("Enter")
     assert download.value.suggested_filename == "cpip-template-updates-current.xlsx"
     with open(download.value.path(), "rb") as handle:
         book = openpyxl.load_workbook(io.BytesIO(handle.read()))
