@@ -28,8 +28,8 @@ with st.container(border=True):
 f = ui.view(actions.filtered, meeting=v.meeting, area=area, workstreams=tuple(chosen_ws),
             leads=tuple(chosen_lead), rags=tuple(chosen_rag), flags=tuple(chosen_flags))
 st.write(f.sentence)
-widgets.readable_table(f.table, key="register")
-widgets.prepared_downloads(f.download)
+widgets.readable_table(f.table, key="actions-register")
+widgets.prepared_downloads(f.download, key="actions-register")
 
 st.header("One action's history")
 if not f.refs:

@@ -29,7 +29,7 @@ else:
     if v.profile_sentence:
         st.caption(widgets.safe(v.profile_sentence))
     marks = ui.view(insight.area_marks, area=v.area)
-    widgets.readable_table(insight.with_marks(v.profile, marks), key="profile")
+    widgets.readable_table(insight.with_marks(v.profile, marks), key="area-profile")
     for line in insight.mark_lines(marks):
         st.markdown("- " + widgets.safe(line))
     st.caption(f"{insight.MARK_COLUMN}: late, revised or an implausible jump (how each is "
@@ -38,7 +38,7 @@ else:
                "(generated, not official statistics); a row is illustrative if the area's "
                "figure or Scotland's is, and a committee's sum is illustrative if any council "
                "in it is.")
-    widgets.prepared_downloads(v.profile_download)
+    widgets.prepared_downloads(v.profile_download, key="area-profile")
     widgets.method_note(v.methods)
     ui.illustrative_notice(v.batch_ids)
     if st.toggle("Show a small trend chart for each indicator", key="area-small-charts"):
@@ -52,7 +52,7 @@ else:
 st.header("Actions that touch this area")
 st.write(v.actions_sentence)
 if not v.local_actions.empty:
-    widgets.readable_table(v.local_actions, key="local-actions")
+    widgets.readable_table(v.local_actions, key="area-local-actions")
 
 st.header("Planning review findings")
 if v.area == common.SCOTLAND:
@@ -61,5 +61,5 @@ elif v.review_sentence is None:
     st.write("No planning-review assessment is loaded for this area.")
 else:
     st.write(v.review_sentence)
-    widgets.readable_table(v.findings, key="findings")
+    widgets.readable_table(v.findings, key="area-findings")
     ui.illustrative_notice(v.findings_batches)

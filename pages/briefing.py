@@ -35,7 +35,7 @@ with left:
     st.caption(v.workstream_sentence)
     with st.expander("Table: RAG by workstream"):
         ui.data_table(v.workstream_table)
-        widgets.prepared_downloads(v.workstream_download)
+        widgets.prepared_downloads(v.workstream_download, key="briefing-workstreams")
 with right:
     st.header(v.movement_heading)
     if v.movement_sentence is None:
@@ -45,7 +45,7 @@ with right:
         if v.moved.empty:
             st.write(briefing.NO_MOVES)
         else:
-            widgets.readable_table(v.moved, key="moved")
+            widgets.readable_table(v.moved, key="briefing-moved")
 
 st.header("Needs attention")
 st.caption("Red or Amber, overdue (the due date has passed and it is not complete), or stale "
@@ -54,8 +54,8 @@ st.caption("Red or Amber, overdue (the due date has passed and it is not complet
 if v.attention.empty:
     st.write("Nothing needs attention at this meeting.")
 else:
-    widgets.readable_table(v.attention, key="attention")
-    widgets.prepared_downloads(v.attention_download)
+    widgets.readable_table(v.attention, key="briefing-attention")
+    widgets.prepared_downloads(v.attention_download, key="briefing-attention")
 
 i = ui.view(insight.briefing, meeting=v.meeting, area=area)
 st.header("Register and figures")

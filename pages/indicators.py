@@ -14,55 +14,17 @@ area = ui.current_area()
 ui.page_header("Indicators", "Child protection statistics over time for the areas you choose, "
                "against Scotland. Small numbers are suppressed to protect children.")
 
-wanted = st.session_state.get("indicator")
-if wanted not in cat.codes:
-    if wanted:
-        st.warning(widgets.safe(f"Indicator {wanted!r} in the address is not known: showing "
-                                f"{cat.labels[cat.codes[0]]}."))
-    wanted = cat.codes[0]
-st.session_state["_indicator_widget"] = wanted
-
-
-def _indicator_changed() -> None:
-    st.session_state["indicator"] = st.session_state["_indicator_widget"]
-
-
-widgets.default(indicator=cat.codes[0])
-code = st.selectbox("Indicator", cat.codes, key="_indicator_widget",
-                    on_change=_indicator_changed, format_func=cat.labels.get)
-st.session_state["indicator"] = code
-
-options = cat.measures[code]
+code = frame.indicator_selector(cat.codes, cat.labels)
 others = {a: label for a, label in cat.area_labels.items() if a != area}
-measure, compare = frame.indicator_params(options, cat.default_measure(code, area), others)
-st.session_state["_shown_measure"] = measure
-widgets.default(measure=cat.default_measure(code, area))
-st.session_state["compare"] = compare
-st.session_state["_compare_widget"] = compare
-st.session_state["_measure_widget"] = measure
-
-
-def _compare_changed() -> None:
-    st.session_state["compare"] = list(st.session_state["_compare_widget"])
-
-
-def _measure_changed() -> None:
-    st.session_state["measure"] = st.session_state["_measure_widget"]
-
-
 controls = st.columns([3, 1])
-controls[0].multiselect(
+measure, compare = frame.measure_and_compare(
+    cat.measures[code], cat.default_measure(code, area), others,
     "Add areas to compare (" + ("Scotland is" if area == common.SCOTLAND else
                                 f"{cat.area_labels.get(area, area)} and Scotland are")
-    + " always shown)", list(others), key="_compare_widget", on_change=_compare_changed,
-    format_func=others.get)
-if len(options) > 1:
-    controls[1].radio("Show", options, horizontal=True, key="_measure_widget",
-                      on_change=_measure_changed,
-                      format_func=lambda m: cat.measure_labels[(code, m)])
-    if area != common.SCOTLAND and measure == "count":
-        controls[1].caption("Counts of a small area sit near zero beside Scotland's: the rate "
-                            "or percentage compares areas of any size.")
+    + " always shown)", lambda m: cat.measure_labels[(code, m)], (controls[0], controls[1]))
+if len(cat.measures[code]) > 1 and area != common.SCOTLAND and measure == "count":
+    controls[1].caption("Counts of a small area sit near zero beside Scotland's: the rate "
+                        "or percentage compares areas of any size.")
 
 areas = tuple(([area] if area != common.SCOTLAND else []) + compare)
 v = ui.view(views.series, code=code, measure=measure, areas=areas)
@@ -80,7 +42,7 @@ with left:
         st.caption("Status: official (uploaded from the published source) or illustrative "
                    "(generated, not official statistics); a row is illustrative if any figure "
                    "in it is, and a committee's sum is illustrative if any council in it is.")
-    widgets.prepared_downloads(v.table_download)
+    widgets.prepared_downloads(v.table_download, key="indicators-series")
 with right:
     st.header("About this indicator")
     st.text(v.definition["definition"])
@@ -94,9 +56,9 @@ else:
     compare_cols = st.columns([1, 1, 2])
     period = compare_cols[0].selectbox(
         "Period", list(reversed(v.periods)),
-        format_func=lambda p: views.period_label(p, v.definition["frequency"]), key="compare-period")
+        format_func=lambda p: views.period_label(p, v.definition["frequency"]), key="indicators-period")
     level = compare_cols[1].radio(
-        "Areas", list(views.LEVELS), horizontal=True, key="compare-level",
+        "Areas", list(views.LEVELS), horizontal=True, key="indicators-level",
         format_func=lambda key: views.LEVELS[key][0],
         index=1 if ui.directory().areas.get(area) and
         ui.directory().areas[area].kind == "cpc" else 0)
@@ -108,7 +70,7 @@ else:
     widgets.method_note(c.method)
     with st.expander("Table of this comparison"):
         ui.data_table(c.table)
-    widgets.prepared_downloads(c.table_download, key="compare-dl")
+    widgets.prepared_downloads(c.table_download, key="indicators-comparison")
 
 with st.expander("What changed in the last release", expanded=False):
     last = ui.view(insight.last_release, code=code, measure=measure)

@@ -56,7 +56,7 @@ detail = v.detail(chosen_area, chosen_crit)
 if detail is None:
     st.write("No assessment for this area and criterion.")
 else:
-    widgets.readable_table(detail, key="assessment")
+    widgets.readable_table(detail, key="review-assessment")
 
 st.header(v.themes_header)
 if v.themes_chart is not None:
@@ -73,7 +73,7 @@ st.caption(v.support_note)
 if v.support.empty:
     st.write("No area has two or more Weak or Unsatisfactory ratings.")
 else:
-    widgets.readable_table(v.support, key="support")
+    widgets.readable_table(v.support, key="review-support")
 
 st.header("Progress on recommendations")
 for column, (label, value) in zip(st.columns(4), v.progress.items(), strict=True):

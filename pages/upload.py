@@ -36,13 +36,13 @@ def _preview(snapshot: dict, key: str) -> None:
 def _decide(decision, *args) -> None:
     """Approve, reject or withdraw (the function checks who acts); a database failure is a
     sentence, and nothing changed (the transaction rolled back)."""
-    st.session_state["approval-result"] = upload.decide(decision, ui.engine(), *args)
+    st.session_state["upload-approval-result"] = upload.decide(decision, ui.engine(), *args)
     ui_data.clear()
     st.rerun()
 
 
 view = upload.batches(ui.engine())
-result = st.session_state.pop("approval-result", None)
+result = st.session_state.pop("upload-approval-result", None)
 if result is not None:
     (st.success if result.ok else st.error)(widgets.safe(result.message))
 if view["pending"]:
@@ -61,20 +61,20 @@ for batch in view["pending"]:
                  f"{totals['added']:,} added, {totals['changed']:,} changed, "
                  f"{totals['unchanged']:,} unchanged.")
         if batch["preview"] is not None:
-            _preview(batch["preview"], key=f"pending-{batch_id}")
+            _preview(batch["preview"], key=f"upload-pending-{batch_id}")
         if mine:
             st.caption("You uploaded this batch, so another secretariat member must approve "
                        "it. You can withdraw it.")
-            reason = st.text_input("Why withdraw it (optional)", key=f"withdraw-reason-{batch_id}")
-            if st.button("Withdraw this upload", key=f"withdraw-{batch_id}"):
+            reason = st.text_input("Why withdraw it (optional)", key=f"upload-withdraw-reason-{batch_id}")
+            if st.button("Withdraw this upload", key=f"upload-withdraw-{batch_id}"):
                 _decide(upload.withdraw, batch_id, who, reason)
             continue
         left, right = st.columns(2)
-        if left.button("Approve: make it current", type="primary", key=f"approve-{batch_id}"):
+        if left.button("Approve: make it current", type="primary", key=f"upload-approve-{batch_id}"):
             _decide(upload.approve, batch_id, who)
         reason = right.text_input("Reason for rejecting (the uploader reads it)",
-                                  key=f"reject-reason-{batch_id}")
-        if right.button("Reject", key=f"reject-{batch_id}"):
+                                  key=f"upload-reject-reason-{batch_id}")
+        if right.button("Reject", key=f"upload-reject-{batch_id}"):
             _decide(upload.reject, batch_id, who, reason)
 
 catalogue = ui.q(upload.indicator_catalogue)
@@ -142,7 +142,7 @@ if uploaded is not None:
             st.caption("Errors stop the file loading; warnings alone would not.")
         # the Problem column wraps: taller rows, the widest column
         ui.data_table(upload.problems_with_ids(uploaded.name, data, max_mb,
-                                               report.errors + report.warnings), key="problems",
+                                               report.errors + report.warnings), key="upload-problems",
                       row_height=64, column_config={
                           "Problem": st.column_config.TextColumn(width="large")})
         marked = upload.marked_copy(uploaded.name, data, max_mb, report)
@@ -159,7 +159,7 @@ if uploaded is not None:
                    "below.")
         st.subheader("What would change")
         snap = upload.snapshot(report, ui.directory().name, ui.live(upload.action_updates))
-        _preview(snap, key="preview")
+        _preview(snap, key="upload-preview")
         where = upload.where_shown(snap, list(ui.view(common.meeting_list)["date"]))
         if where:
             st.write(where)
@@ -168,7 +168,7 @@ if uploaded is not None:
         doubt_sentence, doubts = st.session_state["upload-doubts"]
         st.write(widgets.safe(doubt_sentence))
         if not doubts.empty:
-            ui.data_table(doubts, key="preview-doubts")
+            ui.data_table(doubts, key="upload-preview-doubts")
         st.header("3. Confirm")
         if two_person:
             st.caption("Two-person approval: the file is stored and waits for another "
@@ -181,17 +181,17 @@ if uploaded is not None:
             st.rerun()
 
 st.header("Batch history")
-result = st.session_state.pop("rollback-result", None)
+result = st.session_state.pop("upload-rollback-result", None)
 if result is not None:
     (st.success if result.ok else st.error)(widgets.safe(result.message))
 batches = view["history"]
 if batches.empty:
     st.write("No batches yet.")
     st.stop()
-ui.data_table(batches, key="batches")
+ui.data_table(batches, key="upload-batches")
 with st.expander("Recent activity (audit trail): uploads, approvals, rollbacks, packs, "
                  "downloads, sign-ins"):
-    ui.data_table(view["audit"], key="audit")
+    ui.data_table(view["audit"], key="upload-audit")
 current = upload.current_batches(batches)
 if current.empty:
     st.write("Every batch is rolled back." if upload.all_rolled_back(batches)
@@ -200,19 +200,19 @@ if current.empty:
 
 
 def _forget_pending() -> None:
-    st.session_state.pop("rollback-pending", None)
+    st.session_state.pop("upload-rollback-pending", None)
 
 
 @st.dialog("Roll back a batch", on_dismiss=_forget_pending)
 def _confirm_rollback(batch_id: int, question: str) -> None:
     st.text(question)  # the file name and who loaded it are data: shown as text
     yes, no = st.columns(2)
-    if yes.button("Yes, roll it back", type="primary", key="rollback-yes"):
+    if yes.button("Yes, roll it back", type="primary", key="upload-rollback-yes"):
         _forget_pending()
-        st.session_state["rollback-result"] = upload.roll_back(ui.engine(), batch_id, who)
+        st.session_state["upload-rollback-result"] = upload.roll_back(ui.engine(), batch_id, who)
         ui_data.clear()
         st.rerun()
-    if no.button("Cancel", key="rollback-no"):
+    if no.button("Cancel", key="upload-rollback-no"):
         _forget_pending()
         st.rerun()
 
@@ -220,13 +220,13 @@ def _confirm_rollback(batch_id: int, question: str) -> None:
 # the choice starts on the newest batch that can be rolled back, and again whenever the batches
 # change (a commit, a rollback): never on an old batch left chosen from before
 newest = int(current["Batch"].iloc[0])
-if st.session_state.get("rollback-newest") != newest:
-    st.session_state["rollback-newest"] = newest
-    st.session_state["rollback-batch"] = newest
-choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="rollback-batch",
+if st.session_state.get("upload-rollback-newest") != newest:
+    st.session_state["upload-rollback-newest"] = newest
+    st.session_state["upload-rollback-batch"] = newest
+choice = st.selectbox("Batch to roll back", list(current["Batch"]), key="upload-rollback-batch",
                       format_func=lambda b: upload.rollback_label(current, b))
-if st.button("Roll back…", key="rollback"):
-    st.session_state["rollback-pending"] = int(choice)
-pending = st.session_state.get("rollback-pending")
+if st.button("Roll back…", key="upload-rollback"):
+    st.session_state["upload-rollback-pending"] = int(choice)
+pending = st.session_state.get("upload-rollback-pending")
 if pending is not None and pending in set(current["Batch"]):
     _confirm_rollback(pending, upload.rollback_question(current, pending))

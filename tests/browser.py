@@ -120,12 +120,12 @@ def choose_option(page, label: str, typed: str, expect_heading: str | None = Non
 # the readable tables (`widgets.readable_table`, by key) of each page, with the columns that
 # must always be in view, by the page's path without its query
 READABLE_COLUMNS = {
-    "/": {"moved": ("Ref", "To", "Action"),
-          "attention": ("Ref", "RAG", "Flags", "Latest commentary")},
-    "/actions": {"register": ("Ref", "Action", "RAG", "Flags")},
-    "/area": {"profile": ("Indicator", "This area", "Scotland", "Compared with Scotland"),
-              "findings": ("Criterion", "Rating", "Recommendation")},
-    "/review": {"support": ("Area", "Criterion", "Rating", "Recommendation")},
+    "/": {"briefing-moved": ("Ref", "To", "Action"),
+          "briefing-attention": ("Ref", "RAG", "Flags", "Latest commentary")},
+    "/actions": {"actions-register": ("Ref", "Action", "RAG", "Flags")},
+    "/area": {"area-profile": ("Indicator", "This area", "Scotland", "Compared with Scotland"),
+              "area-findings": ("Criterion", "Rating", "Recommendation")},
+    "/review": {"review-support": ("Area", "Criterion", "Rating", "Recommendation")},
 }
 
 # Each named column's cells: how many, and how many lie outside the screen sideways (or are

@@ -22,9 +22,8 @@ from sqlalchemy import Engine
 from cpip_dashboard import auth, config
 from cpip_dashboard.batches.setup import init_db
 from cpip_dashboard.store.db import data_version, make_engine
+from cpip_dashboard.ui import keys
 from cpip_dashboard.views import frame as frame_view
-
-RUN_SECRETS = "_run_secrets"
 
 
 def read_secrets() -> dict:
@@ -37,7 +36,7 @@ def read_secrets() -> dict:
 def secrets() -> dict:
     """The secrets, parsed once per run (the frame keeps them for the run; parsing them is a
     measurable share of a page's run)."""
-    cached = st.session_state.get(RUN_SECRETS)
+    cached = st.session_state.get(keys.RUN_SECRETS)
     return cached if cached is not None else read_secrets()
 
 
@@ -68,28 +67,27 @@ def read_version() -> str:
         return data_version(conn)
 
 
-RUN_VERSION = "_run_data_version"
 
 
 def begin_run() -> str:
     """The frame calls this first in every run: the one read of the data version per run."""
     value = read_version()
-    st.session_state[RUN_VERSION] = value
+    st.session_state[keys.RUN_VERSION] = value
     return value
 
 
 def begin_secrets() -> None:
-    st.session_state[RUN_SECRETS] = read_secrets()
+    st.session_state[keys.RUN_SECRETS] = read_secrets()
 
 
 def end_run() -> None:
-    st.session_state.pop(RUN_VERSION, None)
-    st.session_state.pop(RUN_SECRETS, None)
+    st.session_state.pop(keys.RUN_VERSION, None)
+    st.session_state.pop(keys.RUN_SECRETS, None)
 
 
 def version() -> str:
     """This run's data version (read once by the frame; a page run alone reads it itself)."""
-    value = st.session_state.get(RUN_VERSION)
+    value = st.session_state.get(keys.RUN_VERSION)
     return value if value is not None else read_version()
 
 
@@ -144,8 +142,8 @@ def live(fn, *args):
 def clear() -> None:
     """After this session changed the data (upload, rollback): this run's version is stale."""
     _cached.clear()
-    if RUN_VERSION in st.session_state:
-        st.session_state[RUN_VERSION] = read_version()
+    if keys.RUN_VERSION in st.session_state:
+        st.session_state[keys.RUN_VERSION] = read_version()
 
 
 def shared() -> frame_view.FrameView:

@@ -18,6 +18,7 @@ from cpip_dashboard import auth, config
 from cpip_dashboard.batches import approval
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory
+from cpip_dashboard.ui import keys
 from cpip_dashboard.ui.data import (
     begin_run,
     begin_secrets,
@@ -27,7 +28,7 @@ from cpip_dashboard.ui.data import (
     secrets,
     shared,
 )
-from cpip_dashboard.ui.widgets import CARDS_BELOW, safe
+from cpip_dashboard.ui.widgets import CARDS_BELOW, default, safe
 from cpip_dashboard.views import frame as frame_view
 from cpip_dashboard.views.common import NOW
 
@@ -56,7 +57,6 @@ DATABASE_DOWN = ("The dashboard cannot reach its database just now ({}). Try aga
 PAGE_FAILED = ("Something went wrong while drawing this page, so it stopped. Try again, or "
                "go back to the Briefing; if it persists, tell whoever runs the dashboard (the "
                "details are in its log).")
-INDICATOR_PARAMS = ("measure", "compare")  # the Indicators page's own (CONTRACT.md)
 
 
 def _local_mode_unsafe(who: auth.Identity) -> bool:
@@ -174,7 +174,7 @@ def navigation() -> st.navigation:
 def _unknown_page(who: auth.Identity, page_path: str) -> None:
     """An address naming no page opens the Briefing (Streamlit's own "Page not found"): say,
     once per session, which pages there are (the query is kept)."""
-    if page_path or st.session_state.get("_unknown_page_noted"):
+    if page_path or st.session_state.get(keys.UNKNOWN_PAGE_NOTED):
         return
     try:
         asked = urlparse(st.context.url or "").path
@@ -187,7 +187,7 @@ def _unknown_page(who: auth.Identity, page_path: str) -> None:
     known = {url or slug for slug, _, _, url in PAGES} | set(ALIASES) | {"briefing"}
     if not asked or asked in known:
         return
-    st.session_state["_unknown_page_noted"] = True
+    st.session_state[keys.UNKNOWN_PAGE_NOTED] = True
     pages = "; ".join(f"{title} (/{url})" for slug, _, title, url in PAGES if who.may_use(slug))
     _notice(f"There is no page {_echo('/' + asked)}, so the Briefing is shown. The pages are: "
             f"{pages}.")
@@ -222,7 +222,7 @@ def area_label(code: str) -> str:
 
 
 def _notice(text: str) -> None:
-    st.session_state.setdefault("_notices", []).append(text)
+    st.session_state.setdefault(keys.NOTICES, []).append(text)
 
 
 def _echo(value: str, limit: int = 40) -> str:
@@ -251,21 +251,21 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
     new address): an address this session has already had on this page is such a copy, and
     is ignored rather than undoing the selections made since. True when the address must be
     written before the page draws (`run_frame`)."""
-    first = not st.session_state.get("_frame_initialised")
+    first = not st.session_state.get(keys.INITIALISED)
     history = _history_navigation()
-    moved = st.session_state.get("_run_page") != page_path
+    moved = st.session_state.get(keys.RUN_PAGE) != page_path
     params = st.query_params
     address = params.to_dict()
-    had = [] if moved else st.session_state.get("_addresses", [])
-    st.session_state.update(_frame_initialised=True, _run_page=page_path,
-                            _addresses=[*had[-20:], address])
+    had = [] if moved else st.session_state.get(keys.ADDRESSES, [])
+    st.session_state.update({keys.INITIALISED: True, keys.RUN_PAGE: page_path,
+                             keys.ADDRESSES: [*had[-20:], address]})
     options = area_options()
     default_area = who.area if who.area in options else SCOTLAND
     if first:
-        st.session_state["area"] = default_area
+        st.session_state[keys.AREA] = default_area
     if history is False and not (first or moved) and address in had:
         return False
-    synced = st.session_state.setdefault("_synced", {})
+    synced = st.session_state.setdefault(keys.SYNCED, {})
     same_page = not moved
 
     def changed(key: str) -> str | None:
@@ -280,42 +280,46 @@ def adopt_url(who: auth.Identity, page_path: str) -> bool:
 
     wanted = changed("area")
     if wanted == "":
-        st.session_state["area"] = default_area if default_area != SCOTLAND else SCOTLAND
+        st.session_state[keys.AREA] = default_area
     elif wanted is not None:
         chosen, notice = frame_view.address_area(directory(), tuple(options), wanted,
                                                  default_area)
         if notice:
             _notice(notice)
-        st.session_state["area"] = chosen
+        st.session_state[keys.AREA] = chosen
     meeting = changed("meeting")
     if meeting == "":
-        st.session_state.pop("meeting", None)
+        st.session_state.pop(keys.MEETING, None)
     elif meeting is not None and meeting.strip().lower() == NOW:
-        st.session_state["meeting"] = NOW
+        st.session_state[keys.MEETING] = NOW
     elif meeting is not None:
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting):  # not 20240917, 2024-W38-2
                 raise ValueError(meeting)
-            st.session_state["meeting"] = dt.date.fromisoformat(meeting)
+            st.session_state[keys.MEETING] = dt.date.fromisoformat(meeting)
         except ValueError:
             _notice(f"Meeting date {_echo(meeting)} in the address is not a date (YYYY-MM-DD); "
                     "showing the latest meeting.")
-            st.session_state.pop("meeting", None)
+            st.session_state.pop(keys.MEETING, None)
     indicator = changed("indicator")
     if indicator == "":
-        st.session_state.pop("indicator", None)
+        st.session_state.pop(keys.INDICATOR, None)
     elif indicator is not None:
-        st.session_state["indicator"] = indicator.upper()
+        st.session_state[keys.INDICATOR] = indicator.upper()
     present = changed("present")
     if present is not None:
-        st.session_state["present"] = present == "1"
+        st.session_state[keys.PRESENT] = present == "1"
     # the Indicators page checks these against the indicator shown (`indicator_params`)
-    for key in INDICATOR_PARAMS:
-        value = changed(key)
-        if value == "":
-            st.session_state.pop("measure" if key == "measure" else "compare", None)
-        elif value is not None:
-            st.session_state[f"_address_{key}"] = value
+    measure = changed("measure")
+    if measure == "":
+        st.session_state.pop(keys.MEASURE, None)
+    elif measure is not None:
+        st.session_state[keys.ADDRESS_MEASURE] = measure
+    compare = changed("compare")
+    if compare == "":
+        st.session_state.pop(keys.COMPARE, None)
+    elif compare is not None:
+        st.session_state[keys.ADDRESS_COMPARE] = compare
     # a move by a link: Streamlit has already put the new page in the browser's history
     # without the selections; give the view its own entry before any control on the page can
     # be used (a control used during this run would otherwise stop it before `sync_url`, and
@@ -327,26 +331,73 @@ def indicator_params(measures: tuple[str, ...], default_measure: str,
                      areas: dict[str, str]) -> tuple[str, list[str]]:
     """The Indicators page's measure and added areas: from the address when it changed from
     outside, else the visitor's own choice; an unknown value gets a short notice."""
-    wanted = st.session_state.pop("_address_measure", None)
+    wanted = st.session_state.pop(keys.ADDRESS_MEASURE, None)
     if wanted is not None:
         if wanted.lower() in measures:
-            st.session_state["measure"] = wanted.lower()
+            st.session_state[keys.MEASURE] = wanted.lower()
         else:
             st.warning(safe(f"Measure {wanted!r} in the address is not available for this "
                             f"indicator; showing {default_measure}."))
-            st.session_state.pop("measure", None)
-    listed = st.session_state.pop("_address_compare", None)
+            st.session_state.pop(keys.MEASURE, None)
+    listed = st.session_state.pop(keys.ADDRESS_COMPARE, None)
     if listed is not None:
         codes = [c.strip().upper() for c in listed.split(",") if c.strip()]
         unknown = [c for c in codes if c not in areas]
         if unknown:
             st.warning(safe(f"Area{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} in "
                             "the address (compare) not known; showing the others."))
-        st.session_state["compare"] = [c for c in dict.fromkeys(codes) if c in areas]
-    measure = st.session_state.get("measure")
+        st.session_state[keys.COMPARE] = [c for c in dict.fromkeys(codes) if c in areas]
+    measure = st.session_state.get(keys.MEASURE)
     if measure not in measures:
         measure = default_measure
-    compare = [c for c in st.session_state.get("compare", []) if c in areas]
+    compare = [c for c in st.session_state.get(keys.COMPARE, []) if c in areas]
+    return measure, compare
+
+
+def indicator_selector(codes: list[str], labels: dict[str, str]) -> str:
+    """The Indicators page's indicator, kept in the address: an unknown code there gets a
+    notice and the first indicator."""
+    wanted = st.session_state.get(keys.INDICATOR)
+    if wanted not in codes:
+        if wanted:
+            st.warning(safe(f"Indicator {wanted!r} in the address is not known: showing "
+                            f"{labels[codes[0]]}."))
+        wanted = codes[0]
+    st.session_state[keys.INDICATOR_CONTROL] = wanted
+
+    def changed() -> None:
+        st.session_state[keys.INDICATOR] = st.session_state[keys.INDICATOR_CONTROL]
+
+    default(indicator=codes[0])
+    code = st.selectbox("Indicator", codes, key=keys.INDICATOR_CONTROL, on_change=changed,
+                        format_func=labels.get)
+    st.session_state[keys.INDICATOR] = code
+    return code
+
+
+def measure_and_compare(measures: tuple[str, ...], default_measure: str, areas: dict[str, str],
+                        compare_label: str, measure_label: Callable[[str], str],
+                        places: tuple) -> tuple[str, list[str]]:
+    """The Indicators page's added areas (a multiselect in `places[0]`) and its measure (a
+    radio in `places[1]`, when there is more than one), both kept in the address."""
+    measure, compare = indicator_params(measures, default_measure, areas)
+    st.session_state[keys.SHOWN_MEASURE] = measure
+    default(measure=default_measure)
+    st.session_state[keys.COMPARE] = compare
+    st.session_state[keys.COMPARE_CONTROL] = compare
+    st.session_state[keys.MEASURE_CONTROL] = measure
+
+    def compare_changed() -> None:
+        st.session_state[keys.COMPARE] = list(st.session_state[keys.COMPARE_CONTROL])
+
+    def measure_changed() -> None:
+        st.session_state[keys.MEASURE] = st.session_state[keys.MEASURE_CONTROL]
+
+    places[0].multiselect(compare_label, list(areas), key=keys.COMPARE_CONTROL,
+                          on_change=compare_changed, format_func=areas.get)
+    if len(measures) > 1:
+        places[1].radio("Show", measures, horizontal=True, key=keys.MEASURE_CONTROL,
+                        on_change=measure_changed, format_func=measure_label)
     return measure, compare
 
 
@@ -354,24 +405,24 @@ def sync_url(page_path: str = "") -> None:
     """Write the selections back to the address once per run, after the page, so the view
     can be shared and each change is one step in the browser's history."""
     values = {
-        "area": st.session_state.get("area"),
-        "meeting": st.session_state.get("meeting").isoformat()
-        if isinstance(st.session_state.get("meeting"), dt.date)
-        else NOW if st.session_state.get("meeting") == NOW else None,
-        "indicator": st.session_state.get("indicator"),
-        "present": "1" if st.session_state.get("present") else None,
+        "area": st.session_state.get(keys.AREA),
+        "meeting": st.session_state.get(keys.MEETING).isoformat()
+        if isinstance(st.session_state.get(keys.MEETING), dt.date)
+        else NOW if st.session_state.get(keys.MEETING) == NOW else None,
+        "indicator": st.session_state.get(keys.INDICATOR),
+        "present": "1" if st.session_state.get(keys.PRESENT) else None,
     }
     on_indicators = page_path == "indicators"
-    values["measure"] = st.session_state.get("_shown_measure") if on_indicators else None
-    values["compare"] = ",".join(st.session_state.get("compare", [])) if on_indicators \
+    values["measure"] = st.session_state.get(keys.SHOWN_MEASURE) if on_indicators else None
+    values["compare"] = ",".join(st.session_state.get(keys.COMPARE, [])) if on_indicators \
         else None
     # only what differs from the defaults: a first visit adds no entry to the history, so Back
     # leaves the page instead of returning to the same view
-    defaults = {"area": SCOTLAND, **st.session_state.get("_defaults", {})}
+    defaults = {"area": SCOTLAND, **st.session_state.get(keys.DEFAULTS, {})}
     target = {key: value for key, value in values.items()
               if value and value != defaults.get(key)}
-    st.session_state["_synced"] = {key: target.get(key) for key in values}
-    st.session_state["_addresses"] = [*st.session_state.get("_addresses", [])[-20:], target]
+    st.session_state[keys.SYNCED] = {key: target.get(key) for key in values}
+    st.session_state[keys.ADDRESSES] = [*st.session_state.get(keys.ADDRESSES, [])[-20:], target]
     if st.query_params.to_dict() != target:
         st.query_params.from_dict(target)  # one message: one entry in the browser's history
 
@@ -380,18 +431,18 @@ def area_selector() -> str:
     """The shared area selector in the sidebar; every page reads `current_area()`."""
     shared = frame()
     options = shared.options
-    if st.session_state.get("area") not in options:
-        st.session_state["area"] = SCOTLAND
-    st.session_state["_area_widget"] = st.session_state["area"]
+    if st.session_state.get(keys.AREA) not in options:
+        st.session_state[keys.AREA] = SCOTLAND
+    st.session_state[keys.AREA_CONTROL] = st.session_state[keys.AREA]
 
     def changed() -> None:
-        st.session_state["area"] = st.session_state["_area_widget"]
+        st.session_state[keys.AREA] = st.session_state[keys.AREA_CONTROL]
 
-    st.sidebar.selectbox("Area", options, key="_area_widget", format_func=shared.labels.get,
+    st.sidebar.selectbox("Area", options, key=keys.AREA_CONTROL, format_func=shared.labels.get,
                          on_change=changed,
                          help="Scotland, a council, or a child protection committee (CPC). "
                               "Every page uses this choice.")
-    return st.session_state["area"]
+    return st.session_state[keys.AREA]
 
 
 def phone_area_selector() -> None:
@@ -399,13 +450,13 @@ def phone_area_selector() -> None:
     area, shown only on a narrow screen (PHONE_AREA_CSS)."""
     shared = frame()
     options = shared.options
-    st.session_state["_area_phone"] = st.session_state["area"]
+    st.session_state[keys.AREA_PHONE_CONTROL] = st.session_state[keys.AREA]
 
     def changed_here() -> None:
-        st.session_state["area"] = st.session_state["_area_phone"]
+        st.session_state[keys.AREA] = st.session_state[keys.AREA_PHONE_CONTROL]
 
-    with st.container(key="phone-area"):
-        st.selectbox("Area", options, key="_area_phone", format_func=shared.labels.get,
+    with st.container(key=keys.AREA_PHONE_BOX):
+        st.selectbox("Area", options, key=keys.AREA_PHONE_CONTROL, format_func=shared.labels.get,
                      on_change=changed_here,
                      help="The same choice as the sidebar's, here for a narrow screen.")
     st.html(PHONE_AREA_CSS)
@@ -413,13 +464,13 @@ def phone_area_selector() -> None:
 
 # Static styling only (no data): the main area's area selector shows on a narrow screen only.
 PHONE_AREA_CSS = """<style>
-.st-key-phone-area { display: none; }
-@media (max-width: 640px) { .st-key-phone-area { display: block; } }
-</style>"""
+.st-key-AREA_PHONE_BOX { display: none; }
+@media (max-width: 640px) { .st-key-AREA_PHONE_BOX { display: block; } }
+</style>""".replace("AREA_PHONE_BOX", keys.AREA_PHONE_BOX)
 
 
 def current_area() -> str:
-    return st.session_state.get("area", SCOTLAND)
+    return st.session_state.get(keys.AREA, SCOTLAND)
 
 
 # Static styling only (no data): larger type for a projector in presentation mode - the
@@ -475,17 +526,17 @@ FOCUS_CSS = """<style>
 
 
 def presentation_toggle() -> None:
-    st.session_state["_present_widget"] = bool(st.session_state.get("present"))
+    st.session_state[keys.PRESENT_CONTROL] = bool(st.session_state.get(keys.PRESENT))
 
     def changed() -> None:
-        st.session_state["present"] = st.session_state["_present_widget"]
+        st.session_state[keys.PRESENT] = st.session_state[keys.PRESENT_CONTROL]
 
-    st.sidebar.toggle("Presentation mode", key="_present_widget", on_change=changed,
+    st.sidebar.toggle("Presentation mode", key=keys.PRESENT_CONTROL, on_change=changed,
                       help="Larger type and the sidebar folded away, for a projector. The "
                            "address keeps it (present=1), so a shared link opens the same way.")
     st.html(FOCUS_CSS)
     st.html(LAYOUT_CSS)
-    if st.session_state.get("present"):
+    if st.session_state.get(keys.PRESENT):
         st.html(PRESENTATION_CSS)
 
 
@@ -511,7 +562,7 @@ def banners(who: auth.Identity) -> None:
     for text in approval.frame_notices(engine(), who, secrets()):
         st.info(safe(text))
     # an unknown value in the address: a short notice in the page's main area (CONTRACT.md)
-    for text in st.session_state.pop("_notices", []):
+    for text in st.session_state.pop(keys.NOTICES, []):
         st.warning(safe(text))
 
 
@@ -539,8 +590,8 @@ def _run_framed() -> None:
               and not _local_mode_unsafe(who))
     if framed:
         begin_run()  # the one read of the data version in this run
-    if framed and not who.local_mode and not st.session_state.get("_signed_in_recorded"):
-        st.session_state["_signed_in_recorded"] = True
+    if framed and not who.local_mode and not st.session_state.get(keys.SIGNED_IN_RECORDED):
+        st.session_state[keys.SIGNED_IN_RECORDED] = True
         audit.record(engine(), auth.who(who), "sign-in", f"{who.email} as {who.role}")
     if framed:
         _unknown_page(who, page.url_path)

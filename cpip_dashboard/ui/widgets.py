@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cpip_dashboard import auth
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.ui import keys
 from cpip_dashboard.ui.data import engine, identity, shared, version
 from cpip_dashboard.views.common import NOW, meeting_choice, meeting_date, now, slug
 from cpip_dashboard.views.pack import PackError, make_and_archive
@@ -90,7 +91,7 @@ def readable_table(frame: pd.DataFrame, key: str, style=None) -> None:
 def method_note(text: str, label: str = "How this is worked out") -> None:
     """A method paragraph (Byar, Wilson, quasi-Poisson): open beside the figures on a wide
     screen, folded into an expander on a phone (`frame.LAYOUT_CSS` shows one or the other)."""
-    name = f"{slug(label)}-{zlib.crc32(text.encode())}"
+    name = f"{keys.NOTE_PREFIX}{slug(label)}-{zlib.crc32(text.encode())}"
     with st.container(key=f"wide-{name}"):
         st.caption(safe(text))
     with st.container(key=f"phone-{name}"), \
@@ -129,13 +130,13 @@ def chart(spec: dict, **kwargs) -> None:
     sentence is the specification's description, which names it for screen readers). The
     page gets a shallow copy: drawing moves the data out of the top level. In presentation
     mode its type is enlarged too (`presented`)."""
-    shown = presented(spec) if st.session_state.get("present") else {**spec}
+    shown = presented(spec) if st.session_state.get(keys.PRESENT) else {**spec}
     st.vega_lite_chart(spec=shown, width="stretch", **kwargs)
 
 
-def prepared_downloads(prepared, key: str | None = None) -> None:
-    """CSV and Excel buttons for a view's prepared `Download`."""
-    key = key or prepared.name
+def prepared_downloads(prepared, key: str) -> None:
+    """CSV and Excel buttons for a view's prepared `Download`; `key` is the page's own
+    (`ui.keys`): the buttons are `key`-csv and `key`-xlsx."""
     left, right = st.columns(2)
     left.download_button("Download CSV", prepared.csv, f"{prepared.name}.csv", "text/csv",
                          key=f"{key}-csv", on_click=audit_download,
@@ -158,7 +159,7 @@ def audit_download(file_name: str) -> None:
 
 def default(**values: str) -> None:
     """This run's defaults of address parameters: `sync_url` leaves them out of the address."""
-    st.session_state.setdefault("_defaults", {}).update(values)
+    st.session_state.setdefault(keys.DEFAULTS, {}).update(values)
 
 
 NOW_LABEL = "Now (as at today)"
@@ -176,7 +177,7 @@ def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting",
     dates = list(reversed(list(meetings["date"])))
     titles = dict(zip(meetings["date"], meetings["title"], strict=True))
     default(meeting=dates[0].isoformat())  # the latest meeting is not written to the address
-    wanted = st.session_state.get("meeting")
+    wanted = st.session_state.get(keys.MEETING)
     if wanted == NOW and not offer_now:
         wanted = dates[0]  # this page shows meetings only; the session keeps Now
     else:
@@ -184,13 +185,13 @@ def meeting_selector(meetings: pd.DataFrame, label: str = "As at meeting",
             wanted, notice = meeting_choice(dates, wanted)
             if notice:
                 st.warning(notice)
-        st.session_state["meeting"] = wanted
-    st.session_state["_meeting_widget"] = wanted
+        st.session_state[keys.MEETING] = wanted
+    st.session_state[keys.MEETING_CONTROL] = wanted
 
     def changed() -> None:
-        st.session_state["meeting"] = st.session_state["_meeting_widget"]
+        st.session_state[keys.MEETING] = st.session_state[keys.MEETING_CONTROL]
 
-    st.selectbox(label, [NOW, *dates] if offer_now else dates, key="_meeting_widget",
+    st.selectbox(label, [NOW, *dates] if offer_now else dates, key=keys.MEETING_CONTROL,
                  on_change=changed,
                  format_func=lambda d: NOW_LABEL if d == NOW else meeting_date(d) + (
                      "" if "illustrative" not in titles[d] else " (illustrative)"),

@@ -148,7 +148,7 @@ def test_rollback_refused_on_the_upload_page_names_every_blocking_batch(make_app
                                                                         sample_engine):
     _three_rounds_of_one_meeting(sample_engine)
     at = make_app(sample_url, page="pages/upload.py")
-    at.selectbox(key="rollback-batch").set_value(2).run()
+    at.selectbox(key="upload-rollback-batch").set_value(2).run()
     button(at, "Roll back…").click().run()
     button(at, "Yes, roll it back").click().run()
     assert [shown(e.value) for e in at.error] == [REFUSAL]

@@ -74,9 +74,9 @@ def test_as_at_changes_the_register(make_app, sample_url):
     at = make_app(sample_url, page="pages/actions.py")
     rag = register_table(at).set_index("Ref")["RAG"]
     assert rag["NEG-4"] == "✔ Complete"
-    at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 6, 21)).run()
+    at.selectbox(key="frame-meeting-control").set_value(dt.date(2018, 6, 21)).run()
     assert register_table(at).set_index("Ref").loc["NEG-4", "RAG"] == "■ Red"
-    at.selectbox(key="_meeting_widget").set_value(dt.date(2017, 9, 21)).run()
+    at.selectbox(key="frame-meeting-control").set_value(dt.date(2017, 9, 21)).run()
     early = register_table(at).set_index("Ref")
     assert early.loc["NEG-4", "RAG"] == "● Green"
     assert early.loc["CSE-4", "RAG"] == "● Green"  # Complete from 2019-01-22

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.ui import keys
 from cpip_dashboard.ui.frame import ALIASES
 from tests.apptest import (
     AUTH_SECRETS,
@@ -40,6 +41,11 @@ def test_every_page_renders_through_the_frame(make_app, sample_url, page, title)
     at = make_app(sample_url, page=page)
     assert_frame_ran(at)
     assert [t.value for t in at.title] == [title]
+    # every key the run left in the session is in the register (`ui.keys`), and is the
+    # frame's or this page's (the app opened on the Briefing first)
+    stray = {k for k in at.session_state
+             if keys.owner(k) not in {"frame", "pages/briefing.py", page}}
+    assert not stray and keys.AREA in at.session_state
 
 
 def test_the_navigation_serves_the_contracts_seven_addresses(make_app, sqlite_sample_url):
@@ -113,32 +119,32 @@ def test_committee_defaults_to_its_own_area(make_app, sample_url):
     at = make_app(sample_url, user=COMMITTEE, secrets=AUTH_SECRETS,
                   page="pages/about.py")
     assert_frame_ran(at)
-    assert at.sidebar.selectbox(key="_area_widget").value == "CPC14"
+    assert at.sidebar.selectbox(key="frame-area-control").value == "CPC14"
     assert at.query_params["area"] == "CPC14"  # one value: a string (AppTest)
 
 
 def test_area_from_the_address_and_unknown_area_notice(make_app, sample_url):
     at = make_app(sample_url, query={"area": "S12000047"}, page="pages/about.py")
-    assert at.sidebar.selectbox(key="_area_widget").value == "S12000047"
+    assert at.sidebar.selectbox(key="frame-area-control").value == "S12000047"
     at = make_app(sample_url, query={"area": "NOWHERE"})  # the notice shows on arrival
-    assert at.sidebar.selectbox(key="_area_widget").value == "S92000003"
+    assert at.sidebar.selectbox(key="frame-area-control").value == "S92000003"
     assert "not known" in texts(at)
 
 
 def test_area_choice_survives_moving_between_pages(make_app, sample_url):
     at = make_app(sample_url, page="pages/about.py")
-    at.sidebar.selectbox(key="_area_widget").set_value("CPC05").run()
+    at.sidebar.selectbox(key="frame-area-control").set_value("CPC05").run()
     at.switch_page(PAGE_FILES[0]).run()
     assert_frame_ran(at)
-    assert at.sidebar.selectbox(key="_area_widget").value == "CPC05"
+    assert at.sidebar.selectbox(key="frame-area-control").value == "CPC05"
 
 
 def test_presentation_mode_from_the_address_and_the_toggle(make_app, sample_url):
     at = make_app(sample_url, query={"present": "1"})
     assert_frame_ran(at)
-    assert at.sidebar.toggle(key="_present_widget").value is True
+    assert at.sidebar.toggle(key="frame-present-control").value is True
     assert any("font-size" in str(h.proto) for h in at.get("html"))
-    at.sidebar.toggle(key="_present_widget").set_value(False).run()
+    at.sidebar.toggle(key="frame-present-control").set_value(False).run()
     assert "present" not in at.query_params
     # only the focus ring's styles remain: the projector's larger type is gone
     assert not any("font-size" in str(h.proto) for h in at.get("html"))

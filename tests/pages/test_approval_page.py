@@ -109,7 +109,7 @@ def test_another_member_rejects_it_with_a_reason(make_app, sqlite_sample_url):
     at = as_user(at, SECOND, "pages/upload.py")
     button(at, "Reject").click().run()
     assert "Give a reason for rejecting batch 2: its uploader reads it." in texts(at)
-    at.text_input(key="reject-reason-2").input("NEG-1 was not escalated").run()
+    at.text_input(key="upload-reject-reason-2").input("NEG-1 was not escalated").run()
     button(at, "Reject").click().run()
     assert "Batch 2 (round-5.xlsx) is rejected" in texts(at)
     assert batch_history(at).set_index("Batch").loc[2, "State"] == (
@@ -124,7 +124,7 @@ def test_the_uploader_withdraws_and_is_never_offered_approval(make_app, sqlite_s
     # the same person signed in again, their address in another case: still their own batch
     at = as_user(at, dict(SECRETARIAT, email="SECRETARIAT@gov.scot"), "pages/upload.py")
     assert not [b for b in at.button if b.label.startswith("Approve")]
-    at.text_input(key="withdraw-reason-2").input("Wrong round").run()
+    at.text_input(key="upload-withdraw-reason-2").input("Wrong round").run()
     button(at, "Withdraw this upload").click().run()
     assert "Batch 2 (round-5.xlsx) is withdrawn" in texts(at)
     assert batch_history(at).set_index("Batch").loc[2, "State"] == "Withdrawn: Wrong round"

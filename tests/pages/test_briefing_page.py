@@ -55,7 +55,7 @@ def test_counts_equal_an_independent_count(make_app, sample_url, meeting):
 def test_as_at_selector_changes_to_historical_counts(make_app, sample_url):
     at = make_app(sample_url)
     latest = metric_values(at)
-    at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
+    at.selectbox(key="frame-meeting-control").set_value(dt.date(2018, 10, 2)).run()
     historical = metric_values(at)
     assert historical != latest
     assert historical == {n: independent_counts(sample_url, dt.date(2018, 10, 2)).get(n, 0)
@@ -150,9 +150,9 @@ def test_an_update_after_the_latest_meeting_is_on_the_briefing_under_now(make_ap
     at = make_app(sample_url)
     assert_frame_ran(at)
     at_meeting = metric_values(at)
-    choices = at.selectbox(key="_meeting_widget").options
+    choices = at.selectbox(key="frame-meeting-control").options
     assert choices[0] == "Now (as at today)" and len(choices) > 2
-    at.selectbox(key="_meeting_widget").set_value("now").run()
+    at.selectbox(key="frame-meeting-control").set_value("now").run()
     assert not at.exception
     now = metric_values(at)
     assert now["Red"] == at_meeting["Red"] + 1 and now["Green"] == at_meeting["Green"] - 1

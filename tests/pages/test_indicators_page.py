@@ -54,8 +54,8 @@ def test_indicators_page_never_shows_a_small_count(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CONCERN_CSE", "area": "S12000023"})
     assert_frame_ran(at)
-    assert at.selectbox(key="_indicator_widget").value == "CONCERN_CSE"
-    at.multiselect(key="_compare_widget").set_value(["S12000005", "CPC05"]).run()
+    assert at.selectbox(key="frame-indicator-control").value == "CONCERN_CSE"
+    at.multiselect(key="frame-compare-control").set_value(["S12000005", "CPC05"]).run()
     table = at.dataframe[0].value
     for column in table.columns[1:]:
         if column == "Scotland":
@@ -107,7 +107,7 @@ def test_download_is_exactly_the_table_shown(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CONCERN_CSE", "area": "S12000023"})
     assert_frame_ran(at)
-    at.multiselect(key="_compare_widget").set_value(["S12000005"]).run()
+    at.multiselect(key="frame-compare-control").set_value(["S12000005"]).run()
     table = at.dataframe[0].value
     assert list(table.columns[:4]) == ["Period", "Orkney Islands", "Clackmannanshire",
                                        "Scotland"]
@@ -120,7 +120,7 @@ def test_download_is_exactly_the_table_shown(make_app, sample_url):
 def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py",
                   query={"indicator": "CP_REGISTER", "area": "S12000047"})
-    measure = at.radio(key="_measure_widget")
+    measure = at.radio(key="frame-measure-control")
     assert measure.options == ["Count", "Rate per 1,000"]
     assert measure.value == "rate"  # a council starts on the rate: comparable with Scotland
     assert "per 1,000" in texts(at)
@@ -129,9 +129,9 @@ def test_count_and_rate_toggle_and_comparison(make_app, sample_url):
     assert len(comparison) == 32
     assert set(comparison["Compared with Scotland"]) <= {
         "Significantly higher", "Similar", "Significantly lower", "Not compared"}
-    at.radio(key="compare-level").set_value("cpcs").run()
+    at.radio(key="indicators-level").set_value("cpcs").run()
     assert len(at.dataframe[1].value) == 30
-    at.radio(key="_measure_widget").set_value("count").run()
+    at.radio(key="frame-measure-control").set_value("count").run()
     assert at.query_params["measure"] == "count"
     assert "Counts of a small area sit near zero" in texts(at)
     trend = at.dataframe[2].value
@@ -186,7 +186,7 @@ def test_series_break_explained_beside_the_chart(make_app, sample_url):
 
 def test_unknown_indicator_in_the_address_falls_back(make_app, sample_url):
     at = make_app(sample_url, page="pages/indicators.py", query={"indicator": "NOPE"})
-    assert at.selectbox(key="_indicator_widget").value == "CP_REGISTER"
+    assert at.selectbox(key="frame-indicator-control").value == "CP_REGISTER"
     assert "is not known" in texts(at)
 
 
@@ -229,13 +229,13 @@ def test_measure_and_compared_areas_come_from_the_address_and_go_back_to_it(make
         "indicator": "CP_REGISTER", "area": "S12000047", "measure": "count",
         "compare": "S12000005,cpc05"})
     assert_frame_ran(at)
-    assert at.radio(key="_measure_widget").value == "count"
-    assert at.multiselect(key="_compare_widget").value == ["S12000005", "CPC05"]
+    assert at.radio(key="frame-measure-control").value == "count"
+    assert at.multiselect(key="frame-compare-control").value == ["S12000005", "CPC05"]
     table = at.dataframe[0].value
     assert list(table.columns[:5]) == [
         "Period", "Fife", "Clackmannanshire",
         "Clackmannanshire and Stirling Child Protection Committee", "Scotland"]
-    at.multiselect(key="_compare_widget").set_value(["CPC05"]).run()
+    at.multiselect(key="frame-compare-control").set_value(["CPC05"]).run()
     assert at.query_params["compare"] == "CPC05"
 
 
@@ -249,4 +249,4 @@ def test_unknown_measure_or_compared_area_falls_back_with_a_notice(make_app, sam
                   query={"indicator": "CP_REGISTER", "area": "S12000047", **query})
     assert_frame_ran(at)
     assert notice in texts(at)
-    assert at.radio(key="_measure_widget").value in ("rate", "count")
+    assert at.radio(key="frame-measure-control").value in ("rate", "count")

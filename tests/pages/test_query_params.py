@@ -32,7 +32,7 @@ def test_unknown_area_falls_back_with_a_notice_in_the_main_area(make_app, sqlite
                                                                  page):
     at = arrive(make_app, sqlite_sample_url, page, {"area": "S99999999"})
     assert_frame_ran(at)
-    assert at.sidebar.selectbox(key="_area_widget").value == "S92000003"
+    assert at.sidebar.selectbox(key="frame-area-control").value == "S92000003"
     assert "Area 'S99999999' in the address is not known" in main_text(at)
 
 
@@ -43,7 +43,7 @@ def test_malformed_meeting_falls_back_with_a_notice_in_the_main_area(make_app,
                                                                      meeting):
     at = arrive(make_app, sqlite_sample_url, page, {"meeting": meeting})
     assert_frame_ran(at)
-    assert at.selectbox(key="_meeting_widget").value == dt.date(2024, 9, 17)  # the latest
+    assert at.selectbox(key="frame-meeting-control").value == dt.date(2024, 9, 17)  # the latest
     assert f"Meeting date '{meeting}' in the address is not a date" in main_text(at)
 
 
@@ -51,7 +51,7 @@ def test_unknown_indicator_falls_back_with_a_notice_in_the_main_area(make_app,
                                                                      sqlite_sample_url):
     at = arrive(make_app, sqlite_sample_url, "pages/indicators.py", {"indicator": "NOPE"})
     assert_frame_ran(at)
-    assert at.selectbox(key="_indicator_widget").value == "CP_REGISTER"
+    assert at.selectbox(key="frame-indicator-control").value == "CP_REGISTER"
     assert "Indicator 'NOPE' in the address is not known" in main_text(at)
 
 
@@ -59,7 +59,7 @@ def test_known_values_give_no_notice(make_app, sqlite_sample_url):
     at = arrive(make_app, sqlite_sample_url, "pages/indicators.py",
                 {"area": "S12000047", "meeting": "2018-10-02", "indicator": "IRD"})
     assert_frame_ran(at)
-    assert at.selectbox(key="_indicator_widget").value == "IRD"
+    assert at.selectbox(key="frame-indicator-control").value == "IRD"
     assert "not known" not in main_text(at) and "not a date" not in main_text(at)
 
 
@@ -74,8 +74,8 @@ def test_an_area_is_found_by_its_name(make_app, sqlite_sample_url, asked, area, 
     the phone's selector in the main area shows the same choice."""
     at = arrive(make_app, sqlite_sample_url, "pages/actions.py", {"area": asked})
     assert_frame_ran(at)
-    assert at.sidebar.selectbox(key="_area_widget").value == area
-    assert at.main.selectbox(key="_area_phone").value == area
+    assert at.sidebar.selectbox(key="frame-area-control").value == area
+    assert at.main.selectbox(key="frame-area-phone-control").value == area
     if notice:
         assert notice in main_text(at)
     else:
@@ -97,6 +97,6 @@ def test_a_date_that_is_not_a_meeting_says_what_is_shown(make_app, sqlite_sample
 
 def test_the_phone_area_selector_changes_the_area(make_app, sqlite_sample_url):
     at = arrive(make_app, sqlite_sample_url, "pages/actions.py", {})
-    at.main.selectbox(key="_area_phone").set_value("S12000047").run()
-    assert at.sidebar.selectbox(key="_area_widget").value == "S12000047"
+    at.main.selectbox(key="frame-area-phone-control").set_value("S12000047").run()
+    assert at.sidebar.selectbox(key="frame-area-control").value == "S12000047"
     assert at.query_params["area"] in ("S12000047", ["S12000047"])

@@ -50,7 +50,7 @@ def test_as_at_shows_the_earlier_ratings(make_app, sample_url):
     at = make_app(sample_url, page="pages/planning_review.py", query={"area": area})
     at.selectbox(key="review-criterion").set_value(criterion).run()
     assert tables(at)[1].set_index("Field").loc["Rating", "Text"] == later
-    at.selectbox(key="_meeting_widget").set_value(dt.date(2018, 10, 2)).run()
+    at.selectbox(key="frame-meeting-control").set_value(dt.date(2018, 10, 2)).run()
     assert tables(at)[1].set_index("Field").loc[
         "Rating", "Text"] == earlier
 

@@ -60,7 +60,7 @@ def test_someone_in_several_lists_has_the_widest_role(make_app, sqlite_sample_ur
     at = make_app(sqlite_sample_url, user=both, secrets=secrets)
     assert_frame_ran(at)
     assert signed_in_as(at) == "Signed in as Bo Both (Secretariat)"
-    assert at.sidebar.selectbox(key="_area_widget").value == "S92000003"  # not the committee's
+    assert at.sidebar.selectbox(key="frame-area-control").value == "S92000003"  # not the committee's
     at.switch_page("pages/upload.py").run()
     assert at.get("file_uploader")
 
@@ -93,7 +93,7 @@ def test_roles_from_the_group_claim_take_the_widest(make_app, sqlite_sample_url,
     at = make_app(sqlite_sample_url, user=person, secrets=secrets)
     assert_frame_ran(at)
     assert signed_in_as(at) == f"Signed in as Gro Up ({label})"
-    assert at.sidebar.selectbox(key="_area_widget").value == area
+    assert at.sidebar.selectbox(key="frame-area-control").value == area
 
 
 def test_the_group_claim_name_is_configurable(make_app, sqlite_sample_url):
@@ -114,6 +114,6 @@ def test_someone_in_two_committee_groups_gets_the_first_and_is_told(make_app, sq
                                               **{"cpip-committee-angus": "committee:CPC03"})
     at = make_app(sqlite_sample_url, user=person, secrets=secrets)
     assert_frame_ran(at)
-    assert at.sidebar.selectbox(key="_area_widget").value == "CPC14"  # first in the secrets
+    assert at.sidebar.selectbox(key="frame-area-control").value == "CPC14"  # first in the secrets
     assert ("You are mapped to 2 committees (CPC14, CPC03): the dashboard starts on CPC14, the "
             "first in its configuration.") in texts(at)

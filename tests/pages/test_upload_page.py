@@ -127,7 +127,7 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
 
     at.switch_page("pages/upload.py").run()
     # the choice starts on the newest batch that can be rolled back (once: the sample, batch 1)
-    assert at.selectbox(key="rollback-batch").value == 2
+    assert at.selectbox(key="upload-rollback-batch").value == 2
     button(at, "Roll back…").click().run()
     question = texts(at)
     assert "Roll back batch 2? It holds round-5.xlsx (updates), loaded by " in question
@@ -136,7 +136,7 @@ def test_good_file_preview_confirm_and_see_it_then_roll_back(make_app, sample_ur
     button(at, "Yes, roll it back").click().run()
     assert "Batch 2 (round-5.xlsx) is rolled back" in texts(at)
     assert batch_history(at).set_index("Batch").loc[2, "State"] == "Rolled back"
-    assert at.selectbox(key="rollback-batch").value == 1  # the newest left current
+    assert at.selectbox(key="upload-rollback-batch").value == 1  # the newest left current
 
     at.switch_page("pages/actions.py").run()
     assert register_rag(at, "NEG-1") == before

@@ -28,7 +28,7 @@ def shows(page, label: str, value: str) -> None:
 
 def detail_cell(page, row: int):
     """A cell of the assessment detail (a table below the grid): its text column."""
-    return page.locator(f".st-key-table-assessment tbody tr:nth-child({row + 1}) "
+    return page.locator(f".st-key-table-review-assessment tbody tr:nth-child({row + 1}) "
                         "td:nth-child(2)")
 
 

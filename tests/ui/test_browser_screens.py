@@ -72,10 +72,10 @@ def test_presentation_mode_enlarges_tables_and_chart_type(server, browser):
     for present in ("", "&present=1"):
         context, page = open_at(browser, server, AREA[0] + present, AREA[1], "projector")
         page.get_by_test_id("stVegaLiteChart").first.locator("svg").wait_for(timeout=60_000)
-        page.locator(".st-key-table-profile tbody td p").first.wait_for(timeout=60_000)
+        page.locator(".st-key-table-area-profile tbody td p").first.wait_for(timeout=60_000)
         sizes[present] = page.evaluate("""() => ({
             cell: parseFloat(getComputedStyle(document.querySelector(
-                '.st-key-table-profile tbody td p')).fontSize),
+                '.st-key-table-area-profile tbody td p')).fontSize),
             axis: parseFloat(document.querySelector('[data-testid=stVegaLiteChart] svg '
                 + 'g.role-axis-label text').getAttribute('font-size'))})""")
         context.close()
