@@ -240,17 +240,30 @@ class Databases:
         admin.dispose()
 
 
+# Folders whose tests run on SQLite only (unless marked `both_databases`): the rules never
+# query, and the views and renderers read through `store`, whose SQL runs on both databases in
+# tests/store, tests/imports, tests/batches and tests/protection and in one smoke run of every
+# page on PostgreSQL (tests/pages/test_pages_postgresql.py).
+ABOVE_THE_STORE = ("tests/views/", "tests/rules/", "tests/render/")
+
+
 def pytest_collection_modifyitems(config, items):
     """Page (AppTest) tests run on SQLite only: PostgreSQL gets every database-layer test and
     one smoke run of every page (test_pages_postgresql.py). The page runs are the same code on
-    both databases; running them twice doubled the suite's time."""
+    both databases; running them twice doubled the suite's time. Likewise the tests of the
+    layers above the store (ABOVE_THE_STORE), and a test marked `one_database` (its reason says
+    why the database cannot change what it tests)."""
     keep, dropped = [], []
     mutating = os.environ.get("CPIP_MUTATION") == "1"  # tools/mutate.py: rules, not pages
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_postgresql = callspec is not None and callspec.params.get("backend") == "postgresql"
+        on_postgresql = callspec is not None and "postgresql" in callspec.params.values()
         page = "make_app" in getattr(item, "fixturenames", ())
-        if page and (on_postgresql or mutating):
+        where = Path(str(item.path)).relative_to(ROOT).as_posix()
+        above = where.startswith(ABOVE_THE_STORE) and not item.get_closest_marker(
+            "both_databases")
+        if (page and mutating) or (on_postgresql and (
+                page or above or item.get_closest_marker("one_database"))):
             dropped.append(item)
         else:
             keep.append(item)

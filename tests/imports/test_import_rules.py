@@ -243,6 +243,9 @@ def test_exact_duplicate_rows_load_once(engine, fmt):
     assert any("loaded once" in w.message and w.row == 3 for w in report.warnings)
 
 
+@pytest.mark.one_database(
+    "a spelling is read before the database sees it; every other import test commits "
+    "on both")
 @pytest.mark.parametrize("cell", [D(2024, 7, 31), "2024-07-31", "31/07/2024", "31 July 2024",
                                   "31-Jul-2024", 45504, "2024", "2023-24", "2023/24"])
 def test_every_period_spelling_means_the_same_year(sample_engine, cell):
@@ -271,6 +274,9 @@ def test_missing_value_symbols_are_stored_as_no_value(sample_engine, fmt):
     assert all(v is None for v, _ in stored)
 
 
+@pytest.mark.one_database(
+    "a number format is read before the database sees it; every other import test "
+    "commits on both")
 @pytest.mark.parametrize("data,delimiter,expected", [
     ('Indicator,Area,Period,Value\nCP_REGISTER,Fife,2024,"2,129"\n', ",", 2129.0),
     ("Indicator;Area;Period;Value\nCP_REGISTER_RATE;Fife;2024;8,6\n", ";", 8.6),

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import pytest
 from sqlalchemy import func, select, update
 
 from cpip_dashboard import cli
@@ -91,6 +92,9 @@ def show_a_small_count(engine) -> IndicatorValue:
     return small
 
 
+@pytest.mark.one_database(
+    "a shown small count is found by the computation; the audit reads figures on both "
+    "in test_the_sample_data_passes_the_audit")
 def test_switching_off_a_protection_fails_the_audit_naming_the_cell(sample_url, sample_engine,
                                                                     monkeypatch, capsys):
     code, result = audit(sample_url, monkeypatch, capsys)
@@ -105,6 +109,7 @@ def test_switching_off_a_protection_fails_the_audit_naming_the_cell(sample_url, 
     assert cell["interval"] == [int(small.value), int(small.value)]
 
 
+@pytest.mark.one_database("the audit's sentences, from the same findings on either database")
 def test_the_audit_in_words_names_the_cell(sample_url, sample_engine, monkeypatch, capsys):
     small = show_a_small_count(sample_engine)
     monkeypatch.setenv("DATABASE_URL", sample_url)

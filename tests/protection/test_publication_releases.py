@@ -104,6 +104,9 @@ def test_a_change_whose_figures_cannot_be_protected_is_refused(sample_url, tmp_p
     assert now == version
 
 
+@pytest.mark.one_database(
+    "switching a protection off changes the computation, not the SQL: the audit reads "
+    "and stores figures on both in test_the_sample_is_protected_in_every_release")
 def test_audit_disclosure_fails_naming_the_cell_when_a_protection_is_off(
         sample_url, monkeypatch):
     """With the attacker problem's extra suppressions switched off (and the refusal with

@@ -45,6 +45,7 @@ def test_pack_cli_exit_codes(sample_url, tmp_path):
     assert cli(sample_url, "pack", "--area", "NOWHERE", str(out)).returncode == 1
 
 
+@pytest.mark.both_databases  # the archive is kept in the database
 def test_pack_is_archived_and_audited(sample_engine):
     with sample_engine.connect() as conn:
         version = data_version(conn)
@@ -330,6 +331,7 @@ def test_sparkline_draws_published_values_with_gaps(values, lines, dots):
 # --- the archive: packs can be found again ---------------------------------------------------
 
 
+@pytest.mark.both_databases  # the archive is kept in the database
 def test_archived_packs_are_listed_and_given_back_byte_for_byte(sample_engine):
     first_day, first = make_and_archive(sample_engine, dt.date(2018, 10, 5), "S92000003", "ana")
     _, second = make_and_archive(sample_engine, None, "S12000047", "ben")

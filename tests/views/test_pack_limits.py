@@ -58,6 +58,7 @@ def test_who_may_prepare_a_pack(actor, area, allowed):
     assert (pack_refusal(actor, area) is None) is allowed
 
 
+@pytest.mark.both_databases  # the archive and the roles are the database's
 def test_the_archive_refuses_a_role_on_the_server_and_keeps_one_pack(sample_engine):
     """The check is in the function that archives (not only the page); asking again for the
     same meeting, area and data version returns the pack archived, and archives nothing."""
