@@ -6,7 +6,9 @@ through a file in test_import_rules.py."""
 
 from __future__ import annotations
 
+import pandera.pandas as pa
 import pytest
+from pandera.errors import SchemaErrors
 
 from cpip_dashboard.imports import schemas
 from cpip_dashboard.imports.checks import Records
@@ -189,3 +191,14 @@ def test_no_records():
     problems: list[Problem] = []
     assert schemas.validate(records, problems) is records
     assert problems == []
+
+
+def test_a_failure_that_names_no_cell_is_raised_not_reported(monkeypatch):
+    """A failure of the frame itself (here a check over the whole frame) is a bug in the
+    schema, not a problem in a cell: it is raised, not reported against a row."""
+    schema = schemas.SCHEMAS["populations"]
+    monkeypatch.setitem(schemas.SCHEMAS, "populations", pa.DataFrameSchema(
+        schema.columns, checks=[pa.Check(lambda frame: False, error="the frame")]))
+    records, _ = check("populations", [POPULATIONS, ["Fife", 2024, -1, ""]])
+    with pytest.raises(SchemaErrors):
+        schemas.validate(records, [])
