@@ -467,11 +467,15 @@ def test_compute_on_the_sample(sample):
     ]
     with sample.connect() as conn:
         current = diff.load_current(conn, "updates", [record_sets[2]])
+        values = diff.load_current(conn, "indicators", [record_sets[3]])
         result = diff.compute(conn, record_sets, NAMES.__getitem__)
     # only the touched action's updates, keyed by (action, date), in the records' field order
     assert {ref for ref, _ in current} == {"CH-1"}
     assert current[("CH-1", D(2024, 9, 10))] == ("CH-1", D(2024, 9, 10), "Complete", 100.0,
                                                  "Delivered.", None, None)
+    # only the touched indicators' values (every area and period of them)
+    assert {code for code, _, _ in values} == {"CP_REGISTER"}
+    assert values[("CP_REGISTER", SCOTLAND, D(2024, 7, 31))][3:5] == (2129.0, None)
     assert [(s.kind, s.added, s.changed, s.unchanged) for s in result.sheets] == [
         ("definitions", [1], [0], 0),  # built-in CP_REGISTER counts as current
         ("actions", [], [0], 0),
