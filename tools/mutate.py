@@ -48,6 +48,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "checks": ("cpip_dashboard/imports/checks.py",
                ("tests/imports/test_import_checks.py", "tests/imports/test_import_rules.py",
                 "tests/imports/test_import_promises.py")),
+    "schemas": ("cpip_dashboard/imports/schemas.py", ("tests/imports/test_schemas.py",)),
+    "diff": ("cpip_dashboard/imports/diff.py", ("tests/imports/test_diff.py",)),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",

@@ -23,7 +23,7 @@ from cpip_dashboard.store.models import Indicator
 def _same(old: object, new: object) -> bool:
     if isinstance(old, float) and isinstance(new, float):
         return abs(old - new) <= 1e-9 * max(1.0, abs(old), abs(new))
-    if isinstance(old, dt.datetime) and isinstance(new, dt.date):
+    if isinstance(old, dt.datetime) and type(new) is dt.date:  # not two datetimes
         return old.date() == new
     return old == new
 

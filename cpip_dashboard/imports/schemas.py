@@ -3,8 +3,10 @@
 Reading a cell (a UK date, `2,129`, a missing-value symbol) is the parsers' job in `values`;
 the limits on the typed value are here, one check per rule with its message beside it. In a
 message, `{value}` is the cell as written. Each column names the sheet column its problems
-point at (`metadata["column"]`). Rules that need the database or other rows (known areas,
-actions, duplicate keys) are named functions in `checks`.
+point at (`metadata["column"]`). Every column is nullable: a required cell left blank is the
+checks' sentence ("Code is required"), not a second problem from the schema. Rules that need
+the database or other rows (known areas, actions, duplicate keys) are named functions in
+`checks`.
 """
 
 from __future__ import annotations
@@ -44,13 +46,13 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "children": pa.Column(float, [
             pa.Check.ge(0, error=NEGATIVE),
             pa.Check(_whole, error="{value} is not a whole number of children"),
-        ], metadata={"column": "Children aged 0-17"}),
+        ], nullable=True, metadata={"column": "Children aged 0-17"}),
     }),
     "definitions": pa.DataFrameSchema({
         "code": pa.Column(None, pa.Check.str_matches(
             r"^[A-Z][A-Z0-9_]{1,63}$",
             error="Code must be upper-case letters, digits and _ (e.g. CP_REGISTER)"),
-            metadata={"column": "Code"}),
+            nullable=True, metadata={"column": "Code"}),
     }),
 }
 
