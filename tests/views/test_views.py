@@ -5,14 +5,28 @@ with the register's rules, not how a page draws it."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
+from cpip_dashboard import config
 from cpip_dashboard.rules import rag, register
 from cpip_dashboard.rules.values import long_date
+from cpip_dashboard.store.current import current_kind
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.queries import area_directory, criteria, meetings
-from cpip_dashboard.views import about, actions, area_profile, briefing, common, frame, review
+from cpip_dashboard.views import (
+    about,
+    actions,
+    area_profile,
+    briefing,
+    common,
+    frame,
+    indicators,
+    review,
+    upload,
+)
 
 SCOTLAND, FIFE, ORKNEY, FIFE_CPC = "S92000003", "S12000047", "S12000023", "CPC14"
 
@@ -115,3 +129,72 @@ def test_the_about_and_frame_views_describe_what_is_loaded(engine):
     assert a.last_update is not None and "UTC" in a.last_update
     assert set(f.options) == set(directory.areas)
     assert f.illustrative_batches  # the sample is marked illustrative
+
+
+# --- the Indicators page's views ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_a_series_draws_the_area_then_scotland_and_never_a_small_count(engine, area):
+    """Every indicator's count series for the area: the columns are the area then Scotland,
+    each period once, and no shown count of 1 to 4 (suppressed or primary-protected)."""
+    threshold = config.suppress_below()
+    with engine.connect() as conn:
+        cat = indicators.catalogue(conn)
+        name = area_directory(conn).name(area)
+        counted = [code for code in cat.codes if "count" in cat.measures[code]]
+        assert len(counted) == 16  # every indicator but the published rate
+        for code in counted:
+            v = indicators.series(conn, code, "count", (area,))
+            drawn = (() if area == SCOTLAND else (area,)) + (SCOTLAND,)
+            assert v.areas == drawn
+            names = [name] if area != SCOTLAND else []
+            assert list(v.table.columns) == ["Period", *names, "Scotland", "Status"], code
+            assert v.table["Period"].is_unique
+            assert v.has_figures == (v.chart is not None) == bool(v.periods)
+            assert list(v.periods) == sorted(v.periods)
+            for column in names:
+                shown = [int(c.replace(",", "")) for c in v.table[column]
+                         if isinstance(c, str) and c.replace(",", "").isdigit()]
+                assert not [n for n in shown if 0 < n < threshold], (code, area)
+
+
+@pytest.mark.parametrize("level,kind,count", [("councils", "council", 32), ("cpcs", "cpc", 30)])
+@pytest.mark.parametrize("highlight", [FIFE, FIFE_CPC])
+def test_a_comparison_ranks_one_level_against_scotland(engine, level, kind, count, highlight):
+    with engine.connect() as conn:
+        directory = area_directory(conn)
+        latest = indicators.series(conn, "CP_REGISTER", "rate", (FIFE,)).periods[-1]
+        v = indicators.comparison(conn, "CP_REGISTER", "count", latest, level, highlight)
+    names = {directory.name(a) for a, info in directory.areas.items() if info.kind == kind}
+    assert len(v.table) == count and {a.removesuffix(" (chosen)") for a in v.table["Area"]} \
+        <= names
+    assert set(v.table["Compared with Scotland"]) <= {
+        "Significantly higher", "Similar", "Significantly lower"}
+    assert v.period_text == "2023-24" and v.sentence.startswith("In 2023-24, compared with")
+    chosen = directory.areas[highlight].kind == kind
+    assert v.sentence.endswith(f"{directory.name(highlight)} is outlined and labelled "
+                               "(chosen).") == chosen
+    assert b"Area,Rate per 1,000" in v.table_download.csv.replace(b'"', b"")
+
+
+# --- the Upload page's view ---------------------------------------------------------------
+
+
+def test_the_upload_view_lists_the_sample_batch_and_what_rolling_it_back_does(engine):
+    shown = upload.batches(engine)
+    assert len(shown["pending"]) == 0
+    history = shown["history"]
+    current = upload.current_batches(history)
+    assert list(current["Batch"]) == [1] and not upload.all_rolled_back(history)
+    assert upload.rollback_label(current, 1).startswith("Batch 1: ")
+    question = upload.rollback_question(current, 1)
+    assert question.startswith("Roll back batch 1? It holds ") and question.endswith(
+        "To restore it, upload the same file again.")
+    assert (upload.rows(1), upload.rows(2), upload.rows(1234)) == ("1 row", "2 rows",
+                                                                   "1,234 rows")
+    with engine.connect() as conn:
+        book = openpyxl.load_workbook(io.BytesIO(upload.prefilled_updates(conn, ())))
+        refs = sorted(row.ref for row in conn.execute(current_kind("actions")))
+    listed = [r[0] for r in book["Updates"].iter_rows(min_row=2, values_only=True)]
+    assert listed == refs and len(refs) == 47
