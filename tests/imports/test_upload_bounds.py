@@ -20,6 +20,9 @@ from tests.cli_helpers import cli
 from tests.files import bomb_xlsx
 from tests.snapshots import snapshot
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("upload_bounds")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_LIMIT = 10 * 20 * MIB  # ten times the default 20 MB upload limit
 

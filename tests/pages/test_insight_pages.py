@@ -13,6 +13,9 @@ from cpip_dashboard.store.queries import indicator_values
 from tests.apptest import assert_frame_ran, shown, tables, texts
 from tests.files import xlsx
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("insight_pages")
+
 
 @pytest.fixture(scope="module")
 def url(databases) -> str:

@@ -11,6 +11,9 @@ import pytest
 from tests.apptest import assert_frame_ran, texts
 from tests.conftest import PG_ADMIN_URL, require_or_skip
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("pages_postgresql")
+
 # CONTRACT.md "Pages and shareable addresses": file, and words only that page writes
 PAGES = [
     ("pages/briefing.py", {}, "Programme status at"),

@@ -34,6 +34,9 @@ from cpip_dashboard.views import common
 from tests.apptest import assert_frame_ran, tables, texts
 from tests.pdf import pdf_text
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("quiet_records")
+
 D = dt.date
 FIRST, LAST = D(2018, 1, 1), D(2019, 12, 31)
 REFS = ("NEG-1", "CSE-2", "DATA-3", "SYS-4")

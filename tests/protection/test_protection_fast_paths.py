@@ -34,6 +34,9 @@ from tests.adversary import (
     table,
 )
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("protection_fast_paths")
+
 
 @pytest.fixture(autouse=True)
 def forgetful(monkeypatch):

@@ -26,6 +26,9 @@ from tests.conftest import PG_ADMIN_URL, as_role, require_or_skip
 from tests.files import xlsx
 from tests.snapshots import snapshot
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("relations")
+
 DEFINITIONS = ["Code", "Name", "Unit", "Frequency", "Definition", "Polarity", "Source",
                "Relation"]
 

@@ -25,6 +25,9 @@ from cpip_dashboard.views.pack import make_and_archive
 from tests.conftest import APP_ROLE, OWNER_ROLE, PG_ADMIN_URL, as_role, require_or_skip
 from tests.files import csv
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("app_role")
+
 ANN = auth.Identity(True, "ann@gov.scot", "Ann", "secretariat",
                     issuer="https://login.example", subject="ann")
 BOB = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat",

@@ -12,7 +12,7 @@ from tests.browser import Watcher, open_page
 from tests.conftest import auth_secrets, free_port, start_oidc_provider, start_server
 from tests.files import xlsx
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("approval")]  # one worker: one server
 
 COMMENT = "Escalated in the approval journey: partner withdrew"
 USERS = [

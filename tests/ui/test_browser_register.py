@@ -13,7 +13,7 @@ from tests.browser import Watcher, axe_violations, choose_option, open_page
 from tests.conftest import start_server
 from tests.files import xlsx
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("register")]  # one worker: one server
 
 HOSTILE = "<script>window.pwned=1</script> See [the plan](http://evil.example/) **now**"
 HOSTILE_LEAD = "Lead :red[org] <img src=x onerror=window.pwned=2> www.evil.example"

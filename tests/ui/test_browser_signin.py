@@ -9,7 +9,7 @@ import pytest
 from tests.browser import open_page
 from tests.conftest import auth_secrets, free_port, start_oidc_provider, start_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("signin")]  # one worker: one server
 
 USERS = [{"sub": "fife", "email": "cpc.lead@fife.gov.uk", "email_verified": True,
           "name": "Fife Lead"},

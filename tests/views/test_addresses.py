@@ -9,6 +9,9 @@ from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.ui.frame import ALIASES, PAGES
 from cpip_dashboard.views import frame
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("addresses")
+
 SCOTLAND = "S92000003"
 
 

@@ -19,6 +19,9 @@ from tests.conftest import PG_ADMIN_URL, behind_the_dashboard, require_or_skip
 from tests.files import xlsx
 from tests.pdf import pdf_text
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("insight")
+
 GLASGOW, MORAY, SCOTLAND = "S12000049", "S12000020", "S92000003"
 ABERDEEN = "S12000033"
 Y2024 = dt.date(2024, 7, 31)

@@ -34,6 +34,9 @@ from tests.conftest import PG_ADMIN_URL, require_or_skip
 from tests.files import xlsx
 from tests.pdf import pdf_text
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("pack")
+
 
 def test_pack_cli_exit_codes(sample_url, tmp_path):
     out = tmp_path / "pack.pdf"

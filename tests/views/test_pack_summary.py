@@ -22,6 +22,9 @@ from cpip_dashboard.views.common import Now, meeting_choice, release_as_at
 from cpip_dashboard.views.pack import build, file_name
 from tests.files import xlsx
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("pack_summary")
+
 D = dt.date
 LATEST = D(2024, 9, 17)
 

@@ -28,6 +28,9 @@ from cpip_dashboard.views import (
     upload,
 )
 
+# its module-scoped fixtures are built once, on one worker (`--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("views")
+
 SCOTLAND, FIFE, ORKNEY, FIFE_CPC = "S92000003", "S12000047", "S12000023", "CPC14"
 
 # (the meeting asked for, the meeting shown): the latest by default, a meeting's own date, a
