@@ -50,7 +50,7 @@ from scipy.sparse import hstack as sparse_hstack
 from scipy.sparse import identity as sparse_identity
 from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import connected_components
-from sqlalchemy import Connection
+from sqlalchemy import Connection, String, type_coerce
 
 from cpip_dashboard.protection import disclosure, sdc
 from cpip_dashboard.rules import relation_forms
@@ -171,11 +171,17 @@ def _current_values(conn: Connection, codes: set[str] | None) -> pd.DataFrame:
     """`queries.indicator_values(conn, codes=codes)`, read a column at a time (only the
     columns it gives: a 100,000-row upload is read back in a third of the time)."""
     where = () if codes is None else (IndicatorValue.indicator_code.in_(sorted(codes)),)
+    # periods as the driver gives them (SQLite: ISO text), each distinct one made a date once
     rows = conn.execute(current_kind("indicators", *where).with_only_columns(
-        *[getattr(IndicatorValue, c) for c in VALUE_COLUMNS])).all()
+        *[type_coerce(IndicatorValue.period, String) if c == "period"
+          else getattr(IndicatorValue, c) for c in VALUE_COLUMNS])).all()
     if rows:
-        frame = pd.DataFrame({name: list(values) for name, values in zip(
-            VALUE_COLUMNS, zip(*rows, strict=True), strict=True)}, columns=VALUE_COLUMNS)
+        columns = {name: list(values) for name, values in zip(
+            VALUE_COLUMNS, zip(*rows, strict=True), strict=True)}
+        dates = {p: dt.date.fromisoformat(p[:10]) if isinstance(p, str) else p
+                 for p in set(columns["period"])}
+        columns["period"] = list(map(dates.__getitem__, columns["period"]))
+        frame = pd.DataFrame(columns, columns=VALUE_COLUMNS)
     else:
         frame = pd.DataFrame([], columns=VALUE_COLUMNS)
     frame["illustrative"] = frame["batch_id"].isin(illustrative_batches(conn)).astype(bool)
@@ -1882,21 +1888,31 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     hidden = frame["suppressed"]
     frame.loc[hidden, "value"] = np.nan
     frame.loc[hidden, "symbol"] = SUPPRESSED_SYMBOL
-    # A count shown beside a rate or percentage only where its own figure is shown.
-    counts = frame[(frame["measure"] == COUNT) & frame["value"].notna()]
-    shown_counts = dict(zip(counts["var"].tolist(), counts["value"].tolist(), strict=True))
-    frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
+    # A count shown beside a rate or percentage only where its own figure is shown; and the
+    # counts behind each figure, kept with it (never shown): what a later release's attacker
+    # problem ties its earlier quantities to (`_Releases`). Each count variable's row is its
+    # count figure's (every true count has one, with the true value before suppression).
+    variables = frame["var"].tolist()
+    rows = np.flatnonzero(frame["measure"].to_numpy(dtype=object) == COUNT).tolist()
+    count_at = dict(zip([variables[i] for i in rows], rows, strict=True))
+    shown_value = frame["value"].to_numpy(dtype=float)
+    true_value = built.frame["value"].to_numpy(dtype=float)
+
+    def of_counts(column: list, values: np.ndarray) -> np.ndarray:
+        at = np.fromiter((count_at.get(v, -1) if isinstance(v, tuple) else -1 for v in column),
+                         dtype=np.int64, count=len(column))
+        return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
+
+    frame["count"] = of_counts(variables, shown_value)
+    frame["truth"] = of_counts(variables, true_value)
     dens = frame["den_var"].tolist()
-    frame["base"] = [shown_counts.get(v) if v is not None else None for v in dens] \
-        if any(v is not None for v in dens) else np.nan
-    frame = frame.astype({"count": "float64", "base": "float64"})
-    # the counts behind each figure, kept with it (never shown): what a later release's
-    # attacker problem ties its earlier quantities to (`_Releases`)
-    truth = built.truth
-    frame["truth"] = [truth.get(v) if isinstance(v, tuple) else None for v in frame["var"]]
-    frame["den_truth"] = [truth.get(v) if isinstance(v, tuple) else None
-                          for v in dens] if any(v is not None for v in dens) else np.nan
-    frame = frame.astype({"truth": "float64", "den_truth": "float64"})
+    if any(v is not None for v in dens):
+        frame["base"] = of_counts(dens, shown_value)
+        frame["den_truth"] = of_counts(dens, true_value)
+    else:
+        frame["base"] = frame["den_truth"] = np.nan
+    frame = frame.astype({"count": "float64", "base": "float64", "truth": "float64",
+                          "den_truth": "float64"})
     return Protected(frame[[*COLUMNS, "truth", "den_truth"]].reset_index(drop=True), findings,
                      list(built.relation_notes),
                      int(shown.sum()), int(hidden.sum()), first_pass_unprotected)
