@@ -48,6 +48,13 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "checks": ("cpip_dashboard/imports/checks.py",
                ("tests/imports/test_import_checks.py", "tests/imports/test_import_rules.py",
                 "tests/imports/test_import_promises.py")),
+    "figures": ("cpip_dashboard/protection/figures.py",
+                ("tests/protection/test_figures.py", "tests/protection/test_relations.py",
+                 "tests/protection/test_figure_storage.py")),
+    "publication": ("cpip_dashboard/protection/publication.py",
+                    ("tests/protection/test_publication.py",
+                     "tests/protection/test_figure_storage.py",
+                     "tests/protection/test_publication_releases.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",
