@@ -1586,7 +1586,21 @@ class _Attack:
         self.notes: list[str] = []
         self.carried = pd.Series(False, index=frame.index)
         self.only: set | None = None  # the groups to work on (None: all)
-        self.tables, self.group = self._tables()
+        self._grouped: tuple[list, dict] | None = None  # `tables` and `group`, when first asked
+
+    @property
+    def tables(self) -> list:
+        """Each frame row's table (indicator, period)."""
+        if self._grouped is None:
+            self._grouped = self._tables()
+        return self._grouped[0]
+
+    @property
+    def group(self) -> dict:
+        """Every table's group (tables linked, transitively)."""
+        if self._grouped is None:
+            self._grouped = self._tables()
+        return self._grouped[1]
 
     def _tables(self) -> tuple[list, dict]:
         """Each frame row's table, and every table's group (tables linked, transitively)."""
@@ -1669,6 +1683,9 @@ class _Attack:
 
     def run(self, protect: bool, remember: bool) -> None:
         frame = self.frame
+        hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
+        if not hidden.any() and not self.sensitive and not self.earlier.targets:
+            return  # nothing hidden and nothing sensitive: nothing for the attacker to find
         tables, group = self.tables, self.group
         row_group = [group.get(t) for t in tables]
 
@@ -1682,7 +1699,6 @@ class _Attack:
         for figure in self.earlier.figures:
             earlier[group_of(figure.target)].append(figure)
         # groups with something to protect: a hidden figure or a sensitive expression
-        hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
         targets = {row_group[i] for i in np.flatnonzero(hidden)} | set(expressions)
         targets.discard(None)
         if self.only is not None:
@@ -1898,17 +1914,18 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     shown_value = frame["value"].to_numpy(dtype=float)
     true_value = built.frame["value"].to_numpy(dtype=float)
 
-    def of_counts(column: list, values: np.ndarray) -> np.ndarray:
+    def of_counts(column: list) -> tuple[np.ndarray, np.ndarray]:
+        """The shown and the true count of each variable in `column` (NaN: none)."""
         at = np.fromiter((count_at.get(v, -1) if isinstance(v, tuple) else -1 for v in column),
                          dtype=np.int64, count=len(column))
-        return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
+        found, at = at >= 0, np.maximum(at, 0)
+        return (np.where(found, shown_value[at], np.nan),
+                np.where(found, true_value[at], np.nan))
 
-    frame["count"] = of_counts(variables, shown_value)
-    frame["truth"] = of_counts(variables, true_value)
+    frame["count"], frame["truth"] = of_counts(variables)
     dens = frame["den_var"].tolist()
     if any(v is not None for v in dens):
-        frame["base"] = of_counts(dens, shown_value)
-        frame["den_truth"] = of_counts(dens, true_value)
+        frame["base"], frame["den_truth"] = of_counts(dens)
     else:
         frame["base"] = frame["den_truth"] = np.nan
     frame = frame.astype({"count": "float64", "base": "float64", "truth": "float64",
