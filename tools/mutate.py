@@ -50,6 +50,13 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                 "tests/imports/test_import_promises.py")),
     "schemas": ("cpip_dashboard/imports/schemas.py", ("tests/imports/test_schemas.py",)),
     "diff": ("cpip_dashboard/imports/diff.py", ("tests/imports/test_diff.py",)),
+    "figures": ("cpip_dashboard/protection/figures.py",
+                ("tests/protection/test_figures.py", "tests/protection/test_relations.py",
+                 "tests/protection/test_figure_storage.py")),
+    "publication": ("cpip_dashboard/protection/publication.py",
+                    ("tests/protection/test_publication.py",
+                     "tests/protection/test_figure_storage.py",
+                     "tests/protection/test_publication_releases.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",

@@ -153,11 +153,19 @@ _CELL_COLUMN = re.compile(_PREFIX + rb"c\s[^>]*?(?<=\s)r\s*=\s*[\"']\$?([A-Za-z]
 _CELL_ROW = re.compile(_PREFIX + rb"c\s[^>]*?(?<=\s)r\s*=\s*[\"']\$?[A-Za-z]{1,4}\$?(\d{1,9})")
 _CELL_ANY = re.compile(_PREFIX + rb"c[\s/>]")
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
-# ... and the form every spreadsheet program writes, scanned several times faster
-_FAST_ROW_R = re.compile(rb'<row r="(\d{1,9})"')
+# ... and the form every spreadsheet program writes, scanned several times faster: each row
+# tag and cell with its reference first, no namespace prefix (found by one search for the
+# colon, rare in a sheet's XML) and no tag without attributes
+_FAST_ROW = b'<row r="'
+_FAST_ROW_R = re.compile(rb'<row r="(\d{1,9})')
 _FAST_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,4})')
-_OTHER_FORMS = (b"<c>", b"<c/>", b"<row>", b"<row/>", b":c ", b":c>", b":c/", b":row ",
-                b":row>", b":row/")
+_FAST_CELL = b'<c r="'
+_PREFIXED = re.compile(rb":(?:c|row)[ >/]")
+_OTHER_ROW = re.compile(rb'<row(?:[>/]| (?!r="\d))')  # no attributes, or not r= first
+_OTHER_CELL = re.compile(rb'<c(?:[>/]| (?!r="[A-Z]))')
+_NUMBER = re.compile(rb"0*(\d{1,12})")
+_LETTERS = re.compile(rb"[A-Z]{1,4}")
+_SEARCHES = 16  # greater rows or columns looked for one by one, before counting them all
 
 
 def _greater_than(number: int) -> bytes:
@@ -169,6 +177,34 @@ def _greater_than(number: int) -> bytes:
             options.append(digits[:i].encode() + b"[%d-9]" % (int(digit) + 1)
                            + (rb"\d{%d}" % (len(digits) - i - 1)))
     return b"(?:" + b"|".join(options) + b")"
+
+
+def _above(number: int) -> bytes:
+    """A pattern for the row numbers greater than `number`, leading zeros allowed."""
+    return b"0*" + _greater_than(number)
+
+
+def _columns_above(number: int) -> bytes:
+    """A pattern for the column letters after column `number` (`A` is 1): more letters, or
+    as many and later in the alphabet."""
+    letters = b""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    options = [rb"[A-Z]{%d}" % (len(letters) + 1)]
+    for i, letter in enumerate(letters):
+        if letter != ord("Z"):
+            options.append(letters[:i] + b"[%c-Z]" % (letter + 1)
+                           + rb"[A-Z]" * (len(letters) - i - 1))
+    return b"(?:" + b"|".join(options) + b")"
+
+
+def _number_at(text: bytes, position: int) -> bytes:
+    return _NUMBER.match(text, position)[1]
+
+
+def _letters_at(text: bytes, position: int) -> bytes:
+    return _LETTERS.match(text, position)[0]
 
 
 def _column_number(letters: bytes) -> int:
@@ -217,23 +253,44 @@ class _RangeScan:
 
     def _feed_fast(self, text: bytes) -> bool:
         """When every row and cell is unprefixed, with its reference first (as spreadsheet
-        programs write them): the rows from the row tags, then only cells below the last row
-        are looked for (none, in a sheet a program wrote), and the columns from the cells'
-        letters. False (nothing counted) for any other form."""
-        if any(form in text for form in _OTHER_FORMS):
+        programs write them): the last row, then any row greater than the greatest so far
+        (none, in a sheet a program wrote, whose rows come in order), then only cells below
+        the last row are looked for (none, in a sheet a program wrote), and the columns from
+        any cell's letters greater than the widest so far. False (nothing counted) for any
+        other form."""
+        if _PREFIXED.search(text) or _OTHER_ROW.search(text) or _OTHER_CELL.search(text):
             return False
-        rows = _FAST_ROW_R.findall(text)
-        columns = _FAST_CELL_COLUMN.findall(text)
-        if len(rows) != text.count(b"<row ") or len(columns) != text.count(b"<c "):
-            return False
-        if rows:
-            self.rows = max(self.rows, max(map(int, set(rows))))
+        last = text.rfind(_FAST_ROW)
+        if last >= 0:
+            self.rows = max(self.rows, int(_number_at(text, last + len(_FAST_ROW))))
+            self.rows = self._greatest(text, _FAST_ROW, self.rows, _above, _number_at, int,
+                                       lambda: map(int, _FAST_ROW_R.findall(text)))
+        if _FAST_CELL not in text or not re.compile(
+                re.escape(_FAST_CELL) + b"(?:" + _columns_above(self.columns)
+                + rb"|[A-Z]{1,4}0*" + _greater_than(self.rows) + b")").search(text):
+            return True  # no cell below the last row or right of the widest column
         below = re.compile(rb'<c r="[A-Z]{1,4}(%s)"' % _greater_than(self.rows))
         if below.search(text):
             self.rows = max(self.rows, max(map(int, set(below.findall(text)))))
-        if columns:
-            self.columns = max(self.columns, max(map(_column_number, set(columns))))
+        self.columns = self._greatest(
+            text, _FAST_CELL, self.columns, _columns_above, _letters_at, _column_number,
+            lambda: map(_column_number, _FAST_CELL_COLUMN.findall(text)))
         return True
+
+    @staticmethod
+    def _greatest(text: bytes, tag: bytes, found: int, above, at, value, every) -> int:
+        """The greatest of `found` and every row number (or column) after `tag` in `text`:
+        each one greater than the greatest so far is searched for from where the last was
+        found (in a sheet a program wrote, one search that finds nothing); after
+        `_SEARCHES` of them, all of them are counted at once (`every`)."""
+        start = 0
+        for _ in range(_SEARCHES):
+            match = re.compile(re.escape(tag) + above(found)).search(text, start)
+            if match is None:
+                return found
+            found = max(found, value(at(text, match.start() + len(tag))))
+            start = match.start() + 1
+        return max(found, max(every(), default=0))
 
     def _feed_general(self, text: bytes) -> None:
         numbered_rows = _ROW_R.findall(text)

@@ -38,6 +38,7 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -49,7 +50,7 @@ from scipy.sparse import hstack as sparse_hstack
 from scipy.sparse import identity as sparse_identity
 from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import connected_components
-from sqlalchemy import Connection
+from sqlalchemy import Connection, String, type_coerce
 
 from cpip_dashboard.protection import disclosure, sdc
 from cpip_dashboard.rules import relation_forms
@@ -170,11 +171,17 @@ def _current_values(conn: Connection, codes: set[str] | None) -> pd.DataFrame:
     """`queries.indicator_values(conn, codes=codes)`, read a column at a time (only the
     columns it gives: a 100,000-row upload is read back in a third of the time)."""
     where = () if codes is None else (IndicatorValue.indicator_code.in_(sorted(codes)),)
+    # periods as the driver gives them (SQLite: ISO text), each distinct one made a date once
     rows = conn.execute(current_kind("indicators", *where).with_only_columns(
-        *[getattr(IndicatorValue, c) for c in VALUE_COLUMNS])).all()
+        *[type_coerce(IndicatorValue.period, String) if c == "period"
+          else getattr(IndicatorValue, c) for c in VALUE_COLUMNS])).all()
     if rows:
-        frame = pd.DataFrame({name: list(values) for name, values in zip(
-            VALUE_COLUMNS, zip(*rows, strict=True), strict=True)}, columns=VALUE_COLUMNS)
+        columns = {name: list(values) for name, values in zip(
+            VALUE_COLUMNS, zip(*rows, strict=True), strict=True)}
+        dates = {p: dt.date.fromisoformat(p[:10]) if isinstance(p, str) else p
+                 for p in set(columns["period"])}
+        columns["period"] = list(map(dates.__getitem__, columns["period"]))
+        frame = pd.DataFrame(columns, columns=VALUE_COLUMNS)
     else:
         frame = pd.DataFrame([], columns=VALUE_COLUMNS)
     frame["illustrative"] = frame["batch_id"].isin(illustrative_batches(conn)).astype(bool)
@@ -344,7 +351,7 @@ class Built:
     frame: pd.DataFrame  # COLUMNS plus var, den_var (for percentages), exact, implied
     truth: dict[Var, float]
     known_vars: set[Var]
-    relation_rows: list[sdc.Linear] = field(default_factory=list)
+    relation_rows: _Relations = field(default_factory=lambda: _Relations([], None, []))
     relation_notes: list[str] = field(default_factory=list)
     sensitive: list[sdc.Sensitive] = field(default_factory=list)
     # relations across tables (an indicator's areas in one period): the variables they link
@@ -511,6 +518,7 @@ def build(inputs: Inputs) -> Built:
         present = ~np.isnan(values)
         truth.update(zip([v for v, ok in zip(variables, present.tolist(), strict=True) if ok],
                          values[present].tolist(), strict=True))
+    counted = set(known)
     chunks: list[dict] = []
     columns: dict[str, list] = {name: [] for name in _BUILT}
     appenders = [columns[name].append for name in _BUILT]
@@ -603,47 +611,32 @@ def build(inputs: Inputs) -> Built:
                     None if value is None or pd.isna(value) else published(value), var,
                     den_var=den_var if var else None)
     frame = _frame_of([*chunks, columns])
+    # the counts named beyond the count indicators' own (built a row at a time, above)
+    others = {v for chunk in [*chunks, columns] if isinstance(chunk["var"], list)
+              for v in chunk["var"] + chunk["den_var"] if v is not None} - counted
     built = Built(frame, truth, known)
-    _instantiate_relations(built, inputs, counts)
+    _instantiate_relations(built, inputs, counts, count_vars, others)
     return built
 
 
-def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.DataFrame]) -> None:
-    directory = inputs.directory
-    councils = [a.code for a in directory.councils()]
-    cpcs = [a.code for a in directory.cpcs()]
-    members = {cpc: directory.members(cpc) for cpc in cpcs}
-    local_areas = councils + cpcs
-    referenced = set(built.frame["var"].dropna()) | set(built.frame["den_var"].dropna())
-    variables = built.known_vars | referenced
-    periods_of: dict[str, set] = defaultdict(set)
-    for var in variables:
-        periods_of[var[1]].add(var[3])
-    rows: list[sdc.Linear] = []
-    codes = list(counts)
+def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.DataFrame],
+                           count_vars: dict[str, list], others: set) -> None:
+    """The relation rows over the counts (`Built.relation_rows`). `count_vars`: each count
+    indicator's counts, in the order of its figures; `others`: every other count the figures
+    name (an uploaded rate's numerator, a percentage's numerator and base)."""
+    variables = built.known_vars | others if others else built.known_vars
     frequency = {c: inputs.definitions[c]["frequency"] for c in inputs.definitions}
-    by_code: dict[str, list] = defaultdict(list)
-    for var in variables:  # in the set's order, as a scan of it per code would give
-        by_code[var[1]].append(var)
-    local_set = set(local_areas)
-    with_local = {(v[1], v[3]) for v in variables if v[2] in local_set}
-    linear = sdc.Linear
+    by_code: dict[str, list] = {code: list(found) for code, found in count_vars.items()}
+    for var in sorted(others, key=str):
+        by_code.setdefault(var[1], []).append(var)
+    codes = list(counts)
+    before: list[sdc.Linear] = []
+    after: list[sdc.Linear] = []
+    areas = None
     for relation in relations():
+        rows = before if areas is None else after
         if relation.kind == "areas":
-            for code in sorted(periods_of):
-                for period in sorted(periods_of[code]):
-                    if (code, period) not in with_local:
-                        continue
-                    total = ("n", code, SCOTLAND, period)
-                    label = f"{relation.id}: {code} {period}"
-                    term = {a: (("n", code, a, period), -1.0) for a in local_areas}
-                    first = (total, 1.0)
-                    rows.append(linear((first, *[term[c] for c in councils]), 0.0, 0.0, label))
-                    rows.append(linear((first, *[term[c] for c in cpcs]), 0.0, 0.0, label))
-                    for cpc in cpcs:
-                        rows.append(linear(((term[cpc][0], 1.0),
-                                            *[term[m] for m in members[cpc]]), 0.0, 0.0,
-                                           label))
+            areas = _AreaRows(relation.id, inputs.directory, counts, by_code)
             continue
         if relation.kind == "part":
             left, right = relation.expression.split("<=")
@@ -674,61 +667,239 @@ def _instantiate_relations(built: Built, inputs: Inputs, counts: dict[str, pd.Da
                 built.links.append(tuple(v for v, _ in instance))
                 rows.append(sdc.Linear(tuple(instance), relation.low, relation.high,
                                        f"{relation.id}: {area} {period}"))
-    rows += _declared_rows(built, inputs, by_code, variables, frequency)
+    (before if areas is None else after).extend(
+        _declared_rows(built, inputs, by_code, variables, frequency))
     # Ratio relations (rates and percentages) are carried by the figures themselves.
-    built.relation_rows = _fit_unknowns(*_widened_to_truth(rows, built), built)
+    built.relation_rows = _Relations(before, areas, after)
+    _fit_unknowns(_widened_to_truth(built.relation_rows, built), built)
 
 
+class _AreaRows:
+    """The area sums of every table (an indicator's counts in one period: Scotland = its
+    councils, Scotland = its committees, each committee = its councils), as arrays: each
+    table's rows are made only when asked for (`of_table`). A hundred thousand uploaded
+    counts are about 100,000 such rows of 33 terms; the attacker problem needs the rows of
+    the tables with something to protect, and the checks of the rows against the data
+    (`_widened_to_truth`, `_fit_unknowns`) are made a column at a time. The rows the data
+    made wider are kept as rows (`wider`, by position)."""
+
+    def __init__(self, relation_id: str, directory: AreaDirectory,
+                 counts: dict[str, pd.DataFrame], by_code: dict[str, list]):
+        self.id = relation_id
+        councils = [a.code for a in directory.councils()]
+        cpcs = [a.code for a in directory.cpcs()]
+        self.areas = [SCOTLAND, *councils, *cpcs]
+        at = {a: i for i, a in enumerate(self.areas)}
+        self.template = [((0, 1.0), *((at[c], -1.0) for c in councils)),
+                         ((0, 1.0), *((at[c], -1.0) for c in cpcs))]
+        self.template += [((at[cpc], 1.0), *((at[m], -1.0) for m in directory.members(cpc)))
+                          for cpc in cpcs]
+        self.per_table = len(self.template)
+        self.term_row = np.array([r for r, terms in enumerate(self.template) for _ in terms],
+                                 dtype=np.int64)
+        self.term_area = np.array([a for terms in self.template for a, _ in terms],
+                                  dtype=np.int64)
+        self.term_coef = np.array([c for terms in self.template for _, c in terms],
+                                  dtype=float)
+        # the tables: an indicator and a period with a count of a council or committee
+        local = set(councils) | set(cpcs)
+        periods: dict[str, set] = defaultdict(set)
+        for code, found in by_code.items():
+            frame = counts.get(code)
+            if frame is not None:
+                mine = frame["area_code"].isin(local).to_numpy()
+                periods[code].update(frame["period"].to_numpy(dtype=object)[mine].tolist())
+                found = found[len(frame):]  # the counts beyond its figures'
+            periods[code].update(v[3] for v in found if v[2] in local)
+        self.tables = [(code, period) for code in sorted(periods)
+                       for period in sorted(periods[code])]
+        # each table's true counts, by area (NaN: unknown; only count indicators have them)
+        self.value = np.full((len(self.tables), len(self.areas)), np.nan)
+        index = {table: t for t, table in enumerate(self.tables)}
+        area_index = pd.Index(self.areas)
+        for code, frame in counts.items():
+            if code not in periods or frame.empty:
+                continue
+            rows = frame.drop_duplicates(["area_code", "period"], keep="last")
+            t = np.fromiter((index.get((code, p), -1) for p in rows["period"].tolist()),
+                            dtype=np.int64, count=len(rows))
+            a = area_index.get_indexer(rows["area_code"].to_numpy(dtype=object))
+            value = rows["value"].to_numpy(dtype=float, na_value=np.nan)
+            ok = (t >= 0) & (a >= 0)
+            self.value[t[ok], a[ok]] = value[ok]
+        self.wider: dict[int, sdc.Linear] = {}
+
+    def __len__(self) -> int:
+        return len(self.tables) * self.per_table
+
+    def of_table(self, t: int) -> list[sdc.Linear]:
+        code, period = self.tables[t]
+        label = f"{self.id}: {code} {period}"
+        variables = [("n", code, area, period) for area in self.areas]
+        first = t * self.per_table
+        return [self.wider.get(first + r) or sdc.Linear(
+            tuple((variables[a], c) for a, c in terms), 0.0, 0.0, label)
+            for r, terms in enumerate(self.template)]
+
+    def row(self, i: int) -> sdc.Linear:
+        return self.of_table(i // self.per_table)[i % self.per_table]
+
+    def terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term's value (tables by rows, terms in order; NaN: unknown) and its row."""
+        values = self.value[:, self.term_area]
+        rows = (np.arange(len(self.tables), dtype=np.int64)[:, None] * self.per_table
+                + self.term_row[None, :])
+        return values, rows
+
+    def var_of(self, t: int, k: int) -> Var:
+        code, period = self.tables[t]
+        return ("n", code, self.areas[self.term_area[k]], period)
+
+
+class _Relations:
+    """The relation rows over the counts, in order: those of the relations before the area
+    sums, the area sums (`_AreaRows`, made per table on demand), then the rest. Iterating
+    gives every row; `where` only the area sums of the tables asked for."""
+
+    def __init__(self, before: list[sdc.Linear], areas: _AreaRows | None,
+                 after: list[sdc.Linear]):
+        self.before, self.areas, self.after = before, areas, after
+
+    def __len__(self) -> int:
+        return len(self.before) + (len(self.areas) if self.areas else 0) + len(self.after)
+
+    def __iter__(self):
+        yield from self.before
+        if self.areas is not None:
+            for t in range(len(self.areas.tables)):
+                yield from self.areas.of_table(t)
+        yield from self.after
+
+    def where(self, keep: Callable[[tuple], bool]) -> list[sdc.Linear]:
+        """Every row but the area sums of the tables (indicator, period) `keep` refuses."""
+        rows = list(self.before)
+        if self.areas is not None:
+            for t, table in enumerate(self.areas.tables):
+                if keep(table):
+                    rows.extend(self.areas.of_table(t))
+        return rows + self.after
+
+    def _place(self, i: int) -> tuple[object, int]:
+        if i < len(self.before):
+            return self.before, i
+        i -= len(self.before)
+        size = len(self.areas) if self.areas else 0
+        if i < size:
+            return self.areas, i
+        return self.after, i - size
+
+    def row(self, i: int) -> sdc.Linear:
+        part, at = self._place(i)
+        return part.row(at) if isinstance(part, _AreaRows) else part[at]
+
+    def replace(self, i: int, row: sdc.Linear) -> None:
+        part, at = self._place(i)
+        if isinstance(part, _AreaRows):
+            part.wider[at] = row
+        else:
+            part[at] = row
+
+
+@dataclass
 class _Terms:
-    """Every term of some relation rows as arrays: each term's row, variable (a column) and
-    coefficient, and each variable's true value (NaN when unknown): what `_widen_to_truth`
-    and `_fit_unknowns` need of a hundred thousand rows, a column at a time."""
+    """Every term of the relation rows as arrays, in order: each row's known part (summed in
+    the order of its terms), bounds and unknowns, and the unknown terms themselves (row,
+    count, coefficient): what `_widened_to_truth` and `_fit_unknowns` need of a hundred
+    thousand rows, a column at a time."""
 
-    def __init__(self, rows: list[sdc.Linear], truth: dict):
+    known: np.ndarray
+    unknowns: np.ndarray
+    unknown_up: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    cell_row: np.ndarray
+    cell_var: list
+    cell_coef: np.ndarray
+
+    @classmethod
+    def of(cls, relations: _Relations, truth: dict) -> _Terms:
+        parts = [cls._of_rows(relations.before, truth)]
+        if relations.areas is not None:
+            parts.append(cls._of_areas(relations.areas))
+        parts.append(cls._of_rows(relations.after, truth))
+        offset = 0
+        for part in parts:
+            part["cell_row"] = part["cell_row"] + offset
+            offset += len(part["known"])
+        return cls(**{name: np.concatenate([p[name] for p in parts]) if name != "cell_var"
+                      else [v for p in parts for v in p[name]]
+                      for name in parts[0]})
+
+    @staticmethod
+    def _of_rows(rows: list[sdc.Linear], truth: dict) -> dict:
         lengths = np.fromiter((len(row.terms) for row in rows), dtype=np.int64,
                               count=len(rows))
         flat = [term for row in rows for term in row.terms]
-        variables = [var for var, _ in flat]
-        self.index = {var: i for i, var in enumerate(dict.fromkeys(variables))}
-        self.row = np.repeat(np.arange(len(rows)), lengths)
-        self.column = np.fromiter(map(self.index.__getitem__, variables), dtype=np.int64,
-                                  count=len(variables))
-        self.coef = np.fromiter((coef for _, coef in flat), dtype=float, count=len(flat))
-        value = np.fromiter((truth.get(var, np.nan) for var in self.index), dtype=float,
-                            count=len(self.index))
-        self.unknown = np.isnan(value[self.column])
-        self.count = len(rows)
-        # the known part of each row, summed in the order of its terms
-        self.known = np.bincount(self.row, weights=np.where(
-            self.unknown, 0.0, self.coef * np.nan_to_num(value[self.column])),
-            minlength=len(rows))
-        self.unknowns = np.bincount(self.row, weights=self.unknown, minlength=len(rows))
-        self.unknown_up = np.bincount(self.row, weights=self.unknown & (self.coef > 0),
-                                      minlength=len(rows))
+        row = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        coef = np.fromiter((c for _, c in flat), dtype=float, count=len(flat))
+        value = np.fromiter((truth.get(var, np.nan) for var, _ in flat), dtype=float,
+                            count=len(flat))
+        unknown = np.isnan(value)
+        cells = np.flatnonzero(unknown)
+        return _Terms._sums(row, coef, value, unknown, len(rows)) | {
+            "low": np.array([r.low for r in rows], dtype=float),
+            "high": np.array([r.high for r in rows], dtype=float),
+            "cell_row": row[cells], "cell_var": [flat[i][0] for i in cells.tolist()],
+            "cell_coef": coef[cells]}
+
+    @staticmethod
+    def _of_areas(areas: _AreaRows) -> dict:
+        values, rows = areas.terms()
+        coef = np.broadcast_to(areas.term_coef, values.shape)
+        unknown = np.isnan(values)
+        sums = _Terms._sums(rows.ravel(), coef.ravel(), values.ravel(), unknown.ravel(),
+                            len(areas))
+        tables, terms = np.nonzero(unknown)
+        low, high = np.zeros(len(areas)), np.zeros(len(areas))
+        for i, row in areas.wider.items():
+            low[i], high[i] = row.low, row.high
+        return sums | {"low": low, "high": high, "cell_row": rows[tables, terms],
+                       "cell_var": [areas.var_of(t, k) for t, k in zip(
+                           tables.tolist(), terms.tolist(), strict=True)],
+                       "cell_coef": coef[tables, terms]}
+
+    @staticmethod
+    def _sums(row: np.ndarray, coef: np.ndarray, value: np.ndarray, unknown: np.ndarray,
+              count: int) -> dict:
+        return {"known": np.bincount(row, weights=np.where(unknown, 0.0,
+                                                           coef * np.nan_to_num(value)),
+                                     minlength=count),
+                "unknowns": np.bincount(row, weights=unknown, minlength=count),
+                "unknown_up": np.bincount(row, weights=unknown & (coef > 0), minlength=count)}
 
 
-def _widened_to_truth(rows: list[sdc.Linear], built: Built) -> tuple[list, _Terms]:
+def _widened_to_truth(relations: _Relations, built: Built) -> _Terms | None:
     """`_widen_to_truth` of every row (the rows it may widen found a column at a time, then
     each of them given to it, in order, so that its notes come in the same order)."""
-    if not rows:
-        return rows, None
-    terms = _Terms(rows, built.truth)
-    low = np.array([row.low for row in rows], dtype=float)
-    high = np.array([row.high for row in rows], dtype=float)
+    if not len(relations):
+        return None
+    terms = _Terms.of(relations, built.truth)
     # its tests on the same sums (added in the same order, so the same doubles); it decides
-    below, above = terms.known < low - 1e-9, terms.known > high + 1e-9
+    below, above = terms.known < terms.low - 1e-9, terms.known > terms.high + 1e-9
     down = terms.unknowns - terms.unknown_up
     maybe = np.where(terms.unknowns > 0,
                      ((terms.unknown_up == 0) & below) | ((down == 0) & above),
                      below | above)
-    rows = list(rows)
     for i in np.flatnonzero(maybe).tolist():
-        rows[i] = _widen_to_truth(rows[i], built)
-    return rows, terms
+        row = relations.row(i)
+        wider = _widen_to_truth(row, built)
+        if wider is not row:
+            relations.replace(i, wider)
+            terms.low[i], terms.high[i] = wider.low, wider.high
+    return terms
 
 
-def _fit_unknowns(rows: list[sdc.Linear], terms: _Terms | None, built: Built
-                  ) -> list[sdc.Linear]:
+def _fit_unknowns(terms: _Terms | None, built: Built) -> None:
     """Relations over counts nobody knows (withheld by the publisher, or not uploaded) may be
     impossible together when the data around them break the relations (a Scotland total
     uploaded beside councils of another vintage): no count >= 0 fits every row. Then the
@@ -737,27 +908,24 @@ def _fit_unknowns(rows: list[sdc.Linear], terms: _Terms | None, built: Built
     widened by its slack, with a note, so that no relation is skipped and none is impossible
     (docs/decisions.md)."""
     if terms is None:
-        return rows
+        return
+    relations = built.relation_rows
     open_rows = np.flatnonzero(terms.unknowns > 0)
     if not len(open_rows):
-        return rows
+        return
     # the unknowns as columns, numbered in the order they first appear
-    unknown = terms.unknown
-    first_seen = np.unique(terms.column[unknown], return_index=True)
-    order = np.argsort(first_seen[1], kind="stable")
-    renumber = np.empty(len(terms.index), dtype=np.int64)
-    renumber[first_seen[0][order]] = np.arange(len(order))
-    position = np.full(terms.count, -1, dtype=np.int64)
+    number = {var: i for i, var in enumerate(dict.fromkeys(terms.cell_var))}
+    position = np.full(len(terms.known), -1, dtype=np.int64)
     position[open_rows] = np.arange(len(open_rows))
-    cells_r = position[terms.row[unknown]]
-    cells_c = renumber[terms.column[unknown]]
-    cells_v = terms.coef[unknown]
+    cells_r = position[terms.cell_row]
+    cells_c = np.fromiter(map(number.__getitem__, terms.cell_var), dtype=np.int64,
+                          count=len(terms.cell_var))
+    cells_v = terms.cell_coef
     known = terms.known[open_rows]
-    lows = (np.array([rows[i].low for i in open_rows.tolist()], dtype=float) - known).tolist()
-    highs = (np.array([rows[i].high for i in open_rows.tolist()], dtype=float)
-             - known).tolist()
+    lows = (terms.low[open_rows] - known).tolist()
+    highs = (terms.high[open_rows] - known).tolist()
     open_rows = open_rows.tolist()
-    n, m = len(order), len(open_rows)
+    n, m = len(number), len(open_rows)
     # columns: the unknowns, then each row's slack below and above
     a = csr_array((cells_v, (cells_r, cells_c)), shape=(m, n)).tocsc()
     eye = sparse_identity(m, format="csc")
@@ -772,19 +940,17 @@ def _fit_unknowns(rows: list[sdc.Linear], terms: _Terms | None, built: Built
     cost = np.concatenate([np.zeros(n), np.ones(2 * m)])
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if result.status != 0 or result.fun <= 1e-7:
-        return rows
-    fitted = list(rows)
+        return
     below, above = result.x[n:n + m], result.x[n + m:]
     for k, i in enumerate(open_rows):
         if below[k] > 1e-7 or above[k] > 1e-7:
-            row = rows[i]
+            row = relations.row(i)
             low = row.low - math.ceil(below[k] - 1e-9) if below[k] > 1e-7 else row.low
             high = row.high + math.ceil(above[k] - 1e-9) if above[k] > 1e-7 else row.high
             built.relation_notes.append(
                 f"{row.label} does not hold as declared with counts nobody knows >= 0 "
                 f"(widened to {low:g} to {high:g})")
-            fitted[i] = sdc.Linear(row.terms, low, high, row.label)
-    return fitted
+            relations.replace(i, sdc.Linear(row.terms, low, high, row.label))
 
 
 def _declared_rows(built: Built, inputs: Inputs, by_code: dict, variables: set,
@@ -990,7 +1156,8 @@ def _small_totals(built: Built, frame: pd.DataFrame, threshold: int) -> dict:
     if not small:
         return {}
     caps: dict = {}
-    for row in built.relation_rows:
+    tables = {_table(v) for v in small}
+    for row in built.relation_rows.where(tables.__contains__):
         if row.low != 0.0 or row.high != 0.0 or not row.terms or row.terms[0][1] != 1.0:
             continue
         total = small.get(row.terms[0][0])
@@ -1177,7 +1344,8 @@ class _Releases:
         if not changed:
             return
         seen: set = set()
-        for row in built.relation_rows:
+        tables = {_table(v) for v in changed}  # (an area sum is over one table's counts)
+        for row in built.relation_rows.where(tables.__contains__):
             vars_ = [v for v, _ in row.terms]
             if not any(v in changed for v in vars_):
                 continue
@@ -1418,7 +1586,21 @@ class _Attack:
         self.notes: list[str] = []
         self.carried = pd.Series(False, index=frame.index)
         self.only: set | None = None  # the groups to work on (None: all)
-        self.tables, self.group = self._tables()
+        self._grouped: tuple[list, dict] | None = None  # `tables` and `group`, when first asked
+
+    @property
+    def tables(self) -> list:
+        """Each frame row's table (indicator, period)."""
+        if self._grouped is None:
+            self._grouped = self._tables()
+        return self._grouped[0]
+
+    @property
+    def group(self) -> dict:
+        """Every table's group (tables linked, transitively)."""
+        if self._grouped is None:
+            self._grouped = self._tables()
+        return self._grouped[1]
 
     def _tables(self) -> tuple[list, dict]:
         """Each frame row's table, and every table's group (tables linked, transitively)."""
@@ -1501,15 +1683,15 @@ class _Attack:
 
     def run(self, protect: bool, remember: bool) -> None:
         frame = self.frame
+        hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
+        if not hidden.any() and not self.sensitive and not self.earlier.targets:
+            return  # nothing hidden and nothing sensitive: nothing for the attacker to find
         tables, group = self.tables, self.group
         row_group = [group.get(t) for t in tables]
 
         def group_of(terms) -> object:
             return group.get(_table(terms[0][0])) if terms else None
 
-        relations: dict = defaultdict(list)
-        for row in [*self.built.relation_rows, *self.earlier.relation_rows]:
-            relations[group_of(row.terms)].append(row)
         expressions: dict = defaultdict(list)
         for expression in [*self.sensitive, *self.earlier.targets]:
             expressions[group_of(expression.terms)].append(expression)
@@ -1517,11 +1699,16 @@ class _Attack:
         for figure in self.earlier.figures:
             earlier[group_of(figure.target)].append(figure)
         # groups with something to protect: a hidden figure or a sensitive expression
-        hidden = (frame["suppressed"] & frame["value"].notna()).to_numpy()
         targets = {row_group[i] for i in np.flatnonzero(hidden)} | set(expressions)
         targets.discard(None)
         if self.only is not None:
             targets &= self.only
+        # the relations of those groups only (the area sums of the other tables are never
+        # made into rows)
+        relations: dict = defaultdict(list)
+        for row in [*self.built.relation_rows.where(lambda t: group.get(t) in targets),
+                    *self.earlier.relation_rows]:
+            relations[group_of(row.terms)].append(row)
         size = Counter(row_group)
         positions = defaultdict(list)
         for i, g in enumerate(row_group):
@@ -1717,21 +1904,32 @@ def _published(built: Built, frame: pd.DataFrame, findings: list, shown: pd.Seri
     hidden = frame["suppressed"]
     frame.loc[hidden, "value"] = np.nan
     frame.loc[hidden, "symbol"] = SUPPRESSED_SYMBOL
-    # A count shown beside a rate or percentage only where its own figure is shown.
-    counts = frame[(frame["measure"] == COUNT) & frame["value"].notna()]
-    shown_counts = dict(zip(counts["var"].tolist(), counts["value"].tolist(), strict=True))
-    frame["count"] = [shown_counts.get(v) if v is not None else None for v in frame["var"]]
+    # A count shown beside a rate or percentage only where its own figure is shown; and the
+    # counts behind each figure, kept with it (never shown): what a later release's attacker
+    # problem ties its earlier quantities to (`_Releases`). Each count variable's row is its
+    # count figure's (every true count has one, with the true value before suppression).
+    variables = frame["var"].tolist()
+    rows = np.flatnonzero(frame["measure"].to_numpy(dtype=object) == COUNT).tolist()
+    count_at = dict(zip([variables[i] for i in rows], rows, strict=True))
+    shown_value = frame["value"].to_numpy(dtype=float)
+    true_value = built.frame["value"].to_numpy(dtype=float)
+
+    def of_counts(column: list) -> tuple[np.ndarray, np.ndarray]:
+        """The shown and the true count of each variable in `column` (NaN: none)."""
+        at = np.fromiter((count_at.get(v, -1) if isinstance(v, tuple) else -1 for v in column),
+                         dtype=np.int64, count=len(column))
+        found, at = at >= 0, np.maximum(at, 0)
+        return (np.where(found, shown_value[at], np.nan),
+                np.where(found, true_value[at], np.nan))
+
+    frame["count"], frame["truth"] = of_counts(variables)
     dens = frame["den_var"].tolist()
-    frame["base"] = [shown_counts.get(v) if v is not None else None for v in dens] \
-        if any(v is not None for v in dens) else np.nan
-    frame = frame.astype({"count": "float64", "base": "float64"})
-    # the counts behind each figure, kept with it (never shown): what a later release's
-    # attacker problem ties its earlier quantities to (`_Releases`)
-    truth = built.truth
-    frame["truth"] = [truth.get(v) if isinstance(v, tuple) else None for v in frame["var"]]
-    frame["den_truth"] = [truth.get(v) if isinstance(v, tuple) else None
-                          for v in dens] if any(v is not None for v in dens) else np.nan
-    frame = frame.astype({"truth": "float64", "den_truth": "float64"})
+    if any(v is not None for v in dens):
+        frame["base"], frame["den_truth"] = of_counts(dens)
+    else:
+        frame["base"] = frame["den_truth"] = np.nan
+    frame = frame.astype({"count": "float64", "base": "float64", "truth": "float64",
+                          "den_truth": "float64"})
     return Protected(frame[[*COLUMNS, "truth", "den_truth"]].reset_index(drop=True), findings,
                      list(built.relation_notes),
                      int(shown.sum()), int(hidden.sum()), first_pass_unprotected)

@@ -167,9 +167,12 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
     written, ended = _store_changes(conn, publication_id, current, protected.frame)
     summary.update(rows_written=written, rows_ended=ended,
                    seconds=round(time.perf_counter() - started, 2))
-    if codes is not None and not stale:  # what the rest of the figures were last protected by
-        summary["figures"] = _count_current(conn)
-        summary["suppressed"] = _count_current(conn, suppressed=True)
+    if codes is not None and not stale:  # with what the rest were last protected by
+        frame = protected.frame  # (the current rows of `codes` now)
+        summary["figures"] = int((frame["value"].notna() | frame["suppressed"]).sum()) \
+            + _count_current(conn, besides=codes)
+        summary["suppressed"] = int(frame["suppressed"].sum()) \
+            + _count_current(conn, suppressed=True, besides=codes)
     conn.execute(Publication.__table__.update().where(Publication.id == publication_id)
                  .values(figures_from=publication_id,
                          summary_json=json.dumps(summary, default=str)))
@@ -279,8 +282,13 @@ def figures_of(conn: Connection, version: int | None = None) -> list[dict] | Non
     return result
 
 
-def _count_current(conn: Connection, suppressed: bool = False) -> int:
+def _count_current(conn: Connection, suppressed: bool = False,
+                   besides: set[str] | None = None) -> int:
+    """The current figures shown or suppressed (`suppressed`: suppressed only), of every
+    indicator but those `besides`."""
     where = [PublishedFigure.valid_to.is_(None)]
+    if besides:
+        where.append(PublishedFigure.indicator_code.not_in(sorted(besides)))
     if suppressed:
         where.append(PublishedFigure.suppressed.is_(True))
     else:
@@ -484,8 +492,9 @@ def _empty_rates_kept(keep: list[int], frame: pd.DataFrame) -> tuple[list[int], 
         return keep, []
     same = np.ones(len(rate), dtype=bool)
     for name in ("status", "batch_id", "illustrative", "truth", "count"):
-        values = frame[name].to_numpy(dtype=object)
-        gone = frame[name].isna().to_numpy()
+        column = frame[name]
+        gone = column.isna().to_numpy()
+        values = column.to_numpy()  # (missing ones are not compared)
         same &= (gone[rate] & gone[count]) | (~gone[rate] & ~gone[count]
                                                & (values[rate] == values[count]))
     # the rate's symbol: its count's, else `..` (`_rate_symbol`)

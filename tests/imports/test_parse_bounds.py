@@ -239,3 +239,45 @@ def test_a_bad_setting_is_a_sentence_not_a_traceback(sqlite_sample_url, tmp_path
                  env={name: value})
     assert result.returncode == 2
     assert json.loads(result.stdout)["message"] == message
+
+
+def _rows(*rows: tuple[int, tuple[str, ...]]) -> bytes:
+    return b"<sheetData>" + b"".join(
+        b'<row r="%s">' % str(r).encode() + b"".join(b'<c r="%s"/>' % c.encode() for c in cells)
+        + b"</row>" for r, cells in rows) + b"</sheetData>"
+
+
+ASCENDING = tuple((r, (f"A{r}",)) for r in range(1, 60))
+
+
+@pytest.mark.parametrize("xml,spanned", [
+    (_rows((1, ("A1", "B1")), (2, ("A2", "F2"))), (2, 6)),  # as programs write them
+    (_rows((1, ("A1",)), (5, ("C5",)), (3, ("AB3",))), (5, 28)),  # rows out of order
+    (_rows((1, ("A1",)), (300000, ("C5",)), (3, ("B3",))), (300_000, 3)),
+    (_rows(*ASCENDING, (2, ("Z2",))), (59, 26)),  # the last row is not the greatest
+    (_rows(*reversed(ASCENDING)), (59, 1)),  # each row smaller: past the searches, counted
+    (_rows(*((r, (f"{'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[r % 26]}{r}",)) for r in range(1, 40))),
+     (39, 26)),  # wider and wider: past the searches, counted
+    (_rows((4, ("A4", "B9"))), (9, 2)),  # a cell below its row
+    (_rows((4, ("ZZ4", "AAA9", "B9"))), (9, 703)),
+    (_rows((4, ("A04",)), (3, ("A3",))), (4, 1)),
+    (b'<sheetData><row r="07"><c r="B7"/></row><row r="3"><c r="A3"/></row></sheetData>',
+     (7, 2)),  # a leading zero
+])
+def test_the_fast_range_scan_finds_what_the_general_one_does(xml, spanned):
+    fast, general = reading._RangeScan(), reading._RangeScan()
+    assert fast._feed_fast(xml)
+    general._feed_general(xml)
+    assert fast.spanned == general.spanned == spanned
+
+
+@pytest.mark.parametrize("xml", [
+    b'<sheetData><row><c r="A1"/></row></sheetData>',
+    b'<sheetData><row r="1"><c>1</c></row></sheetData>',
+    b'<sheetData><row r="1"><c t="s" r="A1"/></row></sheetData>',
+    b'<sheetData><x:row r="1"><x:c r="A1"/></x:row></sheetData>',
+    b'<sheetData><row r="1"><c r="$A$1"/></row></sheetData>',
+    b'<sheetData><row spans="1:2" r="1"><c r="A1"/></row></sheetData>',
+])
+def test_any_other_form_is_left_to_the_general_scan(xml):
+    assert not reading._RangeScan()._feed_fast(xml)

@@ -244,3 +244,51 @@ def test_area_profile_row_of_a_percentage_says_so_and_is_compared():
                                  data.directory, 1)
     assert row["Measure"] == "Per cent" and row["This area"] == "50.0"
     assert row["Compared with Scotland"] == "Significantly higher"
+
+
+def area_rows(built, period=Y2, code="CP_REGISTER"):
+    """The area sums of one table, as iterating the relations gives them."""
+    return [r for r in built.relation_rows if r.label == f"areas: {code} {period}"]
+
+
+def test_an_area_sum_the_data_break_is_widened_in_its_place():
+    """Scotland uploaded as 10 more than its councils: both of its area sums are widened to
+    the data, noted, and given back widened wherever the rows are read."""
+    values = table("CP_REGISTER", Y2, {ORKNEY: 3, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    values[("CP_REGISTER", SCOTLAND, Y2)] += 10
+    data = inputs(values)
+    built = figures.build(data)
+    notes = [n for n in built.relation_notes if n.startswith(f"areas: CP_REGISTER {Y2}")]
+    assert len(notes) == 2 and all("the data give 10" in n for n in notes)
+    rows = area_rows(built)
+    assert len(rows) == 2 + 5  # Scotland = councils, = committees; each committee
+    assert [(r.low, r.high) for r in rows[:2]] == [(0.0, 10.0), (0.0, 10.0)]
+    assert all((r.low, r.high) == (0.0, 0.0) for r in rows[2:])
+    assert built.relation_rows.where(lambda t: t == ("CP_REGISTER", Y2))[:7] == rows
+    assert not [r for r in built.relation_rows.where(lambda t: False)
+                if r.label.startswith("areas")]
+    protected = figures.protect(built, data.directory, T)
+    assert value_of(protected, "CP_REGISTER", "count", ORKNEY) is None
+    assert not protected.unprotected
+
+
+def test_area_sums_no_unknown_count_can_fit_are_widened_by_the_least():
+    """Scotland not uploaded, a committee uploaded as 50 beside councils adding up to 140:
+    Scotland = its councils and Scotland = its committees cannot both hold for any Scotland;
+    the least widening (90, on one of them) is found and kept with the row."""
+    counts = {ORKNEY: 3, SHETLAND: 30, SIAR: 25, CLACKS: 60, STIRLING: 80, FIFE: 300}
+    values = {("CP_REGISTER", a, Y2): v for a, v in counts.items()}
+    values[("CP_REGISTER", JOINT, Y2)] = 50
+    data = inputs(values)
+    built = figures.build(data)
+    fitted = [n for n in built.relation_notes if "nobody knows" in n]
+    assert len(fitted) == 1 and fitted[0].startswith(f"areas: CP_REGISTER {Y2}")
+    rows = area_rows(built)
+    widened = [r for r in rows[:2] if (r.low, r.high) != (0.0, 0.0)]
+    assert len(widened) == 1 and widened[0].high - widened[0].low == 90
+    joint = next(r for r in rows[2:] if r.terms[0][0][2] == JOINT)
+    assert (joint.low, joint.high) == (-90.0, 0.0)  # all known: widened to the data
+    protected = figures.protect(built, data.directory, T)
+    assert value_of(protected, "CP_REGISTER", "count", ORKNEY) is None
+    assert not protected.unprotected
