@@ -142,6 +142,9 @@ def main() -> None:
     case(f"sample, {packs} archived packs", sample, data, changed, workdir)
     if args.url:
         path = Path(args.url.removeprefix("sqlite:///"))
+        kept = make_engine(args.url)
+        init_db(kept, sample=False, user="bench")  # a cache built by older code is migrated
+        kept.dispose()
         scale = workdir / "scale.sqlite"
         shutil.copyfile(path, scale)
         engine = make_engine(f"sqlite:///{scale}")
