@@ -15,7 +15,7 @@ indicator loaded, built and protected from scratch, as every publication did bef
 incremental publication saves. Nothing is asserted; figures are printed.
 
     python benchmarks/revision.py
-    python benchmarks/revision.py --url sqlite:///benchmarks/.cache/scale.sqlite
+    python benchmarks/revision.py --url sqlite:///benchmarks/.cache/scale-2.sqlite   # as load.py keeps it
 """
 
 from __future__ import annotations
