@@ -48,6 +48,23 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "checks": ("cpip_dashboard/imports/checks.py",
                ("tests/imports/test_import_checks.py", "tests/imports/test_import_rules.py",
                 "tests/imports/test_import_promises.py")),
+    # the disclosure solver: its own unit and property tests, then the attacker tests through
+    # figures and releases, then the fast paths on the sample (slowest, so checked last)
+    "sdc": ("cpip_dashboard/protection/sdc.py",
+            ("tests/protection/test_sdc_edges.py", "tests/protection/test_sdc.py",
+             "tests/protection/test_figures.py",
+             "tests/protection/test_releases.py", "tests/protection/test_disclosure.py",
+             "tests/protection/test_protection_fast_paths.py")),
+    "figures": ("cpip_dashboard/protection/figures.py",
+                ("tests/protection/test_figures.py", "tests/protection/test_disclosure.py",
+                 "tests/protection/test_releases.py", "tests/protection/test_committee_figures.py",
+                 "tests/protection/test_figure_storage.py",
+                 "tests/protection/test_protection_fast_paths.py")),
+    "publication": ("cpip_dashboard/protection/publication.py",
+                    ("tests/protection/test_publication.py",
+                     "tests/protection/test_publication_releases.py",
+                     "tests/protection/test_figure_storage.py",
+                     "tests/protection/test_releases.py")),
 }
 
 PYTEST_ARGS = ["-n", "0", "-W", "ignore", "-p", "no:randomly", "-m", "not browser and not slow",
