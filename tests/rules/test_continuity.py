@@ -148,3 +148,82 @@ def test_new_since():
     assert first.new_periods == {Y[2023]: 4} and first.revised == {}
     assert continuity.new_sentence(continuity.new_since(HISTORY, "X", 2, 2), "T", "annual") \
         is None
+
+
+# --- the sentences in full and the edges (mutation testing: docs/mutation.md) -----------------
+
+@pytest.mark.parametrize(("periods", "common"), [
+    ({}, (None, 0)),
+    ({"A": {Y[2024]}, "B": {Y[2024]}, "C": {Y[2023]}, "D": {Y[2023]}}, (None, 0)),  # half: not more
+    ({"A": {Y[2024], Y[2023]}, "B": {Y[2024], Y[2023]}, "C": {Y[2023]}}, (Y[2024], 2)),
+    ({"A": {Y[2023]}, "B": {Y[2023]}, "C": {Y[2023]}}, (Y[2023], 3)),
+])
+def test_latest_common_period(periods, common):
+    assert continuity.latest_common_period(periods) == common
+
+
+def test_late_in_full_and_what_the_areas_are_called():
+    rows = [row("A", 2024, 1), row("B", 2024, 1), row("C", 2022, 1), row("Z", 2024, 1)]
+    (doubt,) = continuity.late(rows, ["A", "B", "C"], "X", "annual", what="councils")
+    assert doubt == continuity.Doubt(LATE, "X", "C", Y[2024],
+                                     "no figure for 2023-24, which 2 of 3 councils have; its "
+                                     "latest is 2021-22")
+
+
+def test_a_nan_value_is_no_figure():
+    rows = [row("A", 2024, 1), row("B", 2024, 1), row("C", 2024, NAN)]
+    assert [d.area for d in continuity.late(rows, ["A", "B", "C"], "X", "annual")] == ["C"]
+
+
+def test_a_jump_in_full():
+    (doubt,) = continuity.jumps(series("A", [1000, 1020, 980, 1010, 990, 1600]), "X", "annual")
+    assert doubt == continuity.Doubt(
+        JUMP, "X", "A", Y[2024], "count up from 990 to 1,600 between 2022-23 and 2023-24: "
+        "outside the 99.8% limits of chance variation")
+
+
+def test_a_jump_the_population_explains_is_none():
+    rows = series("A", [100, 102, 98, 101, 99, 160])
+    for r, population in zip(rows, [10_000] * 5 + [16_000], strict=True):
+        r["population"] = population
+    assert continuity.jumps(rows, "X", "annual") == []
+
+
+@pytest.mark.parametrize(("row_fields", "exposure"), [
+    ({"base": 50, "population": 1000}, 50), ({"base": None, "population": 1000}, 1000),
+    ({"base": 0, "population": 1000}, 1000), ({"base": NAN, "population": NAN}, None),
+    ({"base": -1, "population": 0}, None), ({}, None),
+])
+def test_exposure_is_the_base_else_the_population(row_fields, exposure):
+    assert continuity._exposure(row_fields) == exposure
+
+
+def test_revisions_to_one_place_without_a_release_time():
+    history = pd.DataFrame([published("A", 2023, 1234.51, 1, 2), published("A", 2023, 1234.44, 2),
+                            published("B", 2023, 7.0, 1, 2), published("B", 2023, 9.0, 3)])  # withdrawn, back later
+    (doubt,) = continuity.revisions(history, {}, places=1)
+    assert (doubt.area, doubt.old, doubt.new, doubt.when) == ("A", 1234.51, 1234.44, None)
+    assert doubt.sentence == "from 1,234.5 to 1,234.4"
+    assert continuity.revisions(history.iloc[0:0], {}, places=1) == []
+
+
+def test_many_new_periods_read_as_a_span_and_one_of_each_in_the_singular():
+    found = continuity.NewFigures(
+        "X", {Y[y]: n for y, n in ((2020, 3), (2021, 5), (2022, 4), (2023, 1))},
+        {Y[2019]: 1}, {Y[2019]: 1})
+    assert continuity.new_sentence(found, "Things", "annual") == (
+        "Things: 4 periods first published, 2019-20 to 2022-23 (up to 5 areas each); 2018-19 "
+        "figures added (1 area); 2018-19 revised (1 figure).")
+    three = continuity.NewFigures("X", {Y[2020]: 1, Y[2021]: 2, Y[2022]: 2}, {})
+    assert continuity.new_parts(three, "annual") == [(
+        "2019-20 first published (1 area), 2020-21 first published (2 areas), 2021-22 first "
+        "published (2 areas)")]
+
+
+def test_figures_at_a_release():
+    history = pd.DataFrame([published("A", 2023, 1, 1, 2), published("A", 2023, 2, 2),
+                            published("B", 2023, 3, 3)])
+    assert list(continuity.figures_at(history, 1)["value"]) == [1]
+    assert list(continuity.figures_at(history, 2)["value"]) == [2]
+    assert list(continuity.figures_at(history, 3)["value"]) == [2, 3]
+    assert continuity.figures_at(history.iloc[0:0], 3).empty
