@@ -46,6 +46,21 @@ def test_a_fractional_lp_optimum_is_replaced_by_the_whole_number_one(low, high, 
         assert x.note == "bounded by: x + y; x is twice y"
 
 
+@pytest.mark.parametrize("low", [0, 2])
+def test_the_whole_number_check_keeps_the_bounds_shown_figures_give(low):
+    # y confined to [low, 3] by a figure of its own, 2x - y <= 0.5: the LP's greatest x is 1.75
+    # (y = 3), the whole-number one 1; without y's bounds the MILP would be unbounded
+    figures = [count("x", 1, suppressed=True),
+               Figure("y shown", (Linear((("y", 1),), low, 3, f"y from {low} to 3"),),
+                      (("y", 1),), 1.0)]
+    relations = [Linear((("x", 2), ("y", -1)), -math.inf, 0.5, "2x - y at most 0.5")]
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert (x.low, x.high, x.protected) == (0, 1, False)
+    assert x.note == f"bounded by: 2x - y at most 0.5; y from {low} to 3"
+    assert messages == []
+
+
 def test_no_whole_number_point_leaves_the_lp_bound_and_no_message():
     # 3.5 <= 3y <= 5.5 has no whole-number y: the MILP is infeasible (not a failure), the LP's
     # rounded interval stands and proves nothing
