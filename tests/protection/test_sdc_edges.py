@@ -200,3 +200,20 @@ def test_an_inequality_between_hidden_counts_is_named_as_binding():
     found = audit(figures, [Linear((("x", 1), ("y", 1)), 0, 3, "x + y at most 3")], T)
     assert found == [Finding("x", 0, 3, False, True, "bounded by: x + y at most 3"),
                      Finding("y", 0, 3, False, True, "bounded by: x + y at most 3")]
+
+
+def test_the_bounds_of_a_lone_variable_are_named_by_the_figures_that_give_them():
+    # S = x + y = 10 shown, x hidden, y shown only as at least 6 and at most 8: x is 2 to 4,
+    # bound at its minimum by y's upper bound and at its maximum by y's lower one
+    def half(key, low, high, label):
+        return Figure(key, (Linear((("y", 1),), low, high, label),), (("y", 1),), 1.0)
+
+    figures = [count("S", 10), count("x", 3, suppressed=True),
+               half("y low", 6, math.inf, "y at least 6"), half("y high", -math.inf, 8, "y at most 8")]
+    relations = [total("S", ["x", "y"])]
+    assert audit(figures, relations, T) == [
+        Finding("x", 2, 4, False, True, "bounded by: S = x + y; y at least 6; y at most 8")]
+    assert protect(figures, relations, T) == {"y low"}  # cost 1 each: the first
+    x, y = audit(figures, relations, T, exact=True)
+    assert (x.key, x.low, x.high, x.protected) == ("x", 2, 10, True)
+    assert (y.key, y.low, y.high, y.protected) == ("y low", 0, 8, True)
