@@ -217,3 +217,27 @@ def test_the_bounds_of_a_lone_variable_are_named_by_the_figures_that_give_them()
     x, y = audit(figures, relations, T, exact=True)
     assert (x.key, x.low, x.high, x.protected) == ("x", 2, 10, True)
     assert (y.key, y.low, y.high, y.protected) == ("y low", 0, 8, True)
+
+
+# --- which figures protect() may hide ------------------------------------------------------
+
+def upper_bound(key: str, var: str, high: float, cost: float) -> Figure:
+    return Figure(key, (Linear(((var, 1),), -math.inf, high, key),), ((var, 1),), cost)
+
+
+def test_a_loose_bound_on_a_variable_of_a_binding_row_is_not_a_candidate():
+    # x in [0, 3] is bound by S = x + y alone: the cheaper figure bounding y (at 100) binds
+    # nothing, so S (the pinned variable's own figure) is hidden, not it
+    figures = [count("S", 3, cost=5), count("x", 1, suppressed=True),
+               count("y", 2, suppressed=True), upper_bound("y at most 100", "y", 100, 0.1)]
+    assert protect(figures, [total("S", ["x", "y"])], T) == {"S"}
+
+
+def test_with_nothing_binding_suppressible_a_figure_touching_the_component_is_tried():
+    # S (unsuppressible) binds x; y is no figure's, and z touches x's component only through
+    # r = y + z: protect hides z (which cannot help here) and leaves x to the audit
+    figures = [count("S", 3, can_suppress=False), count("x", 1, suppressed=True), count("z", 4)]
+    relations = [total("S", ["x", "y"]), Linear((("y", 1), ("z", 1), ("r", -1)), 0, 0, "r")]
+    assert protect(figures, relations, T) == {"z"}
+    assert [(f.key, f.protected) for f in audit(figures, relations, T)] == [
+        ("x", False), ("z", True)]
