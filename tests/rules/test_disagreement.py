@@ -100,6 +100,10 @@ SENTENCES = [
      ("Rated Red, but every linked figure moved significantly the way the action means: "
      "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "
      "falling in Fife. The rating may be stale.")),
+    ("Red", [move(trend=stats.FALLING)] * 4,
+     ("Rated Red, but every linked figure moved significantly the way the action means: "
+     "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "
+     "falling in Fife and 1 more. The rating may be stale.")),
     ("Red", [move(trend=stats.FALLING)] * 5,
      ("Rated Red, but every linked figure moved significantly the way the action means: "
      "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "

@@ -13,6 +13,7 @@ from cpip_dashboard.rules.measures import COUNT, PERCENT, RATE
 ])
 def test_published_rounds_half_away_from_zero_to_one_place(value, shown):
     assert measures.published(value) == shown
+    assert f"{measures.published(value)}" == f"{shown}"  # never "-0.0"
     assert measures.PLACES == 1
 
 
