@@ -164,6 +164,8 @@ def test_fraction_columns(column, expected):
     ("31/02/2024", "31/02/2024 is not a real date (dates are day first, e.g. 31/07/2024)"),
     ("2024-02-30", "2024-02-30 is not a real date (dates are day first, e.g. 31/07/2024)"),
     ("31 Julember 2024", "31 Julember 2024 is not a date: 'Julember' is not a month"),
+    ("30 February 2024", ("30 February 2024 is not a real date (dates are day first, e.g. "
+                         "31/07/2024)")),
     ("yesterday", "yesterday is not a date: write it as 2024-07-31, 31/07/2024 or 31 July 2024"),
     (True, "True is not a date"),
     (1.5, "1.5 is not a date"),
@@ -222,9 +224,15 @@ def test_more_periods(cell, frequency, expected):
     assert parse_period(cell, frequency) == expected
 
 
-def test_true_is_not_an_annual_period():
-    with pytest.raises(ValueProblem):
-        parse_period(True, "annual")
+@pytest.mark.parametrize("cell,sentence", [
+    (2024.5, "2024.5 is not a reporting year (expected e.g. 2023-24)"),
+    (1999.9, "1999.9 is not a reporting year (expected e.g. 2023-24)"),
+    (True, "True is not a annual period: write it as 2024, 2023-24 or 31/07/2024"),
+])
+def test_a_number_that_is_no_whole_year_is_not_an_annual_period(cell, sentence):
+    with pytest.raises(ValueProblem) as caught:
+        parse_period(cell, "annual")
+    assert str(caught.value) == sentence
 
 
 @pytest.mark.parametrize("period,frequency,label", [
@@ -238,7 +246,8 @@ def test_more_period_labels(period, frequency, label):
 
 @pytest.mark.parametrize("cell,decimal_comma,expected", [
     ("-2,129", False, -2129.0), ("-8,6", True, -8.6), ("-1.234.567,25", True, -1234567.25),
-    ("1\u00a0234", False, 1234.0), ("12", True, 12.0), ("1,234.5", False, 1234.5),
+    ("1\u00a0234", False, 1234.0), ("1 234", False, 1234.0), (" 1 234 567 ", False, 1234567.0),
+    ("12", True, 12.0), ("1,234.5", False, 1234.5),
     (2.5, False, 2.5), ("1.5", True, 1.5),
 ])
 def test_more_numbers(cell, decimal_comma, expected):
@@ -265,6 +274,8 @@ def test_a_percentage_in_a_comma_file_and_rounding_to_six_places():
 @pytest.mark.parametrize("column,expected", [
     ([], False), (["", None, "n/a"], False), ([0.5, "n/a"], True), ([1.5, 0.5], False),
     ([-0.5, 0.5], False), (["0,5"], False),
+    (["n/a", 0.5, 0.25], True),  # an unreadable cell is passed over, not the end
+    ([0, 0.5], True), ([0.5, 1], True),
 ])
 def test_more_fraction_columns(column, expected):
     assert fraction_column(column) is expected
