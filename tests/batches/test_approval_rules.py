@@ -19,7 +19,7 @@ from cpip_dashboard.imports.checks import Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import utcnow
-from cpip_dashboard.store.models import BatchPreview, UploadBatch
+from cpip_dashboard.store.models import AuditEvent, BatchPreview, UploadBatch
 from cpip_dashboard.views import upload
 
 FIFE, ANGUS = "S12000047", "S12000041"
@@ -301,3 +301,24 @@ def test_withdraw_and_reject_as_stored(engine):
     assert before <= row.rejected_at <= utcnow()
     assert approval.withdraw(engine, 4, "ann") == approval.Decision(
         False, "Batch 4 is not awaiting approval: it is rejected.")
+
+
+def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine):
+    bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
+                        subject="bob")
+    with engine.begin() as conn:
+        add_batch(conn, 4)
+        add_batch(conn, 5)
+    assert approval.reject(engine, 4, bob, " Wrong figures ").ok
+    assert approval.withdraw(engine, 5, "ann") == approval.Decision(
+        True, "Batch 5 (round-5.xlsx) is withdrawn: it stays in the history and never shows on "
+              "any page.")
+    with engine.connect() as conn:
+        events = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.batch_id,
+                                     AuditEvent.detail).order_by(AuditEvent.id)).all()
+        withdrawn = conn.execute(select(UploadBatch.rejected_reason).where(
+            UploadBatch.id == 5)).scalar_one()
+    assert [tuple(e) for e in events] == [
+        ("reject", "Bob <bob@gov.scot>", 4, "Rejected batch 4 (round-4.xlsx): Wrong figures"),
+        ("withdraw", "ann", 5, "Withdrew batch 5 (round-5.xlsx)")]
+    assert withdrawn is None  # no reason given: none stored
