@@ -303,7 +303,9 @@ def test_withdraw_and_reject_as_stored(engine):
         False, "Batch 4 is not awaiting approval: it is rejected.")
 
 
-def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine):
+def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine, monkeypatch):
+    decided = dt.datetime(2026, 3, 2, 10, 0)
+    monkeypatch.setattr(approval, "utcnow", lambda: decided)  # the decision's clock only
     bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
                         subject="bob")
     with engine.begin() as conn:
@@ -316,8 +318,11 @@ def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine):
     with engine.connect() as conn:
         events = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.batch_id,
                                      AuditEvent.detail).order_by(AuditEvent.id)).all()
-        withdrawn = conn.execute(select(UploadBatch.rejected_reason).where(
-            UploadBatch.id == 5)).scalar_one()
+        times = conn.execute(select(AuditEvent.at).order_by(AuditEvent.id)).scalars().all()
+        batches = conn.execute(select(UploadBatch.rejected_at, UploadBatch.rejected_reason)
+                               .order_by(UploadBatch.id)).all()
+    assert times == [at for at, _ in batches] == [decided, decided]  # the decision's time
+    withdrawn = batches[1].rejected_reason
     assert [tuple(e) for e in events] == [
         ("reject", "Bob <bob@gov.scot>", 4, "Rejected batch 4 (round-4.xlsx): Wrong figures"),
         ("withdraw", "ann", 5, "Withdrew batch 5 (round-5.xlsx)")]
