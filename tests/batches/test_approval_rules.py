@@ -327,3 +327,72 @@ def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine, mon
         ("reject", "Bob <bob@gov.scot>", 4, "Rejected batch 4 (round-4.xlsx): Wrong figures"),
         ("withdraw", "ann", 5, "Withdrew batch 5 (round-5.xlsx)")]
     assert withdrawn is None  # no reason given: none stored
+
+
+BOB = auth.Identity(True, "Bob@Gov.Scot", "Bob", "secretariat", issuer="https://i", subject="bob")
+
+
+@pytest.mark.parametrize("actor,stored_id,stored_name,same", [
+    (BOB, "https://i|bob", "Bob <bob@gov.scot>", True),  # the same identity
+    (BOB, "https://i|ann", "Bob <bob@gov.scot>", False),  # another identity: only it counts
+    (BOB, "https://j|bob", "bob@gov.scot", False),
+    (BOB, None, "bob@gov.scot", True),  # recorded by email before identities were kept
+    (BOB, "bob@gov.scot", "bob@gov.scot", True),  # recorded by name: the name counts
+    (BOB, None, " BOB@gov.scot ", True),
+    (BOB, None, "ann@gov.scot", False),
+    (BOB, None, None, False),
+    ("ann", "ann", "ann", True),  # the command line: the name
+    ("Ann@Gov.Scot", "ann@gov.scot", "ann@gov.scot", True),  # the same email, any case
+    ("bob", "ann", "ann", False),
+    ("bob", "https://i|bob", "Bob <bob@gov.scot>", False),
+    ("ann", None, "ann", True),
+    ("Ann@Gov.Scot", "ann@gov.scot", "Ann", True),  # the identity, whatever the name says
+    (BOB, "HTTPS://I|BOB", "Bob", False),  # a signed-in identity is compared exactly
+])
+def test_same_person(actor, stored_id, stored_name, same):
+    assert approval.same_person(actor, stored_id, stored_name) is same
+
+
+@pytest.mark.parametrize("actor,refusal", [
+    (BOB, None),
+    (auth.Identity(True, "c@x.scot", "Cat", None), ("Only the secretariat can approve uploads: "
+     "Cat has no role on this dashboard.")),
+    (auth.Identity(True, "c@x.scot", "Cat", "committee"), ("Only the secretariat can approve "
+     "uploads: Cat has the Child protection committee role.")),
+    (auth.Identity(True, "c@x.scot", "Cat", "unknown"), ("Only the secretariat can approve "
+     "uploads: Cat has no role on this dashboard.")),
+    ("ann", None),
+    ("  ", "Say who you are to approve uploads (--user)."),
+])
+def test_writer_refusal_in_full(actor, refusal):
+    assert approval.writer_refusal(actor, "approve uploads") == refusal
+
+
+@pytest.mark.parametrize("state,rejected_by,says", [
+    ("committed", None, "already current"),
+    ("rolled_back", None, "rolled back"),
+    ("rejected", "bob", "rejected"),
+    ("rejected", "ann", "withdrawn"),  # rejected by its uploader
+])
+def test_a_batch_no_longer_pending_says_what_it_is(engine, state, rejected_by, says):
+    with engine.begin() as conn:
+        add_batch(conn, 4, state)
+        conn.execute(UploadBatch.__table__.update().values(rejected_by=rejected_by,
+                                                           rejected_by_id=rejected_by))
+    assert approval.approve(engine, 4, "bob") == approval.Decision(
+        False, f"Batch 4 is not awaiting approval: it is {says}.")
+
+
+def test_four_things_in_common_name_three_and_one_more_and_the_preview_keeps_its_snapshot(
+        engine):
+    with engine.begin() as conn:
+        add_batch(conn, 5)
+        approval.store_preview(conn, 5, {"sheets": [], "as_at": dt.date(2026, 3, 2)},
+                               actions("NEG-1", "NEG-2", "NEG-3", "NEG-4"))
+    with engine.connect() as conn:
+        assert [p.message for p in approval.conflicts(conn, actions("NEG-1", "NEG-2", "NEG-3",
+                                                                    "NEG-4"))] == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3 and 1 more")]
+        stored = json.loads(conn.execute(select(BatchPreview.preview_json)).scalar_one())
+    assert stored == {"sheets": [], "as_at": "2026-03-02",
+                      "touches": [["action", f"NEG-{i}"] for i in range(1, 5)], "uses": []}
