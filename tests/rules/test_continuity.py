@@ -332,3 +332,39 @@ def test_new_since_back_filled_periods_and_several_added_and_revised():
         "2020-21 first published (1 area)",
         "2022-23 figures added (2 areas), 2023-24 figures added (1 area)",
         "2022-23 revised (2 figures), 2023-24 revised (1 figure)"]
+
+
+def test_a_suppressed_figure_never_flags_nor_counts_in_the_variation_even_with_its_count():
+    # the internal series may keep a suppressed figure's count: it must still not be used
+    rows = series("A", [100, 102, 98, 101, 99, 160])
+    rows[-1]["suppressed"] = True
+    assert continuity.jumps(rows, "X", "annual") == []
+    rows = series("A", [100, 102, 300, 101, 99, 160])
+    assert [d.period for d in continuity.jumps(rows, "X", "annual")] == [Y[2021]]  # 300 counts
+    rows[2]["suppressed"] = True  # hidden: no jumps beside it, and no part of the variation
+    assert [d.period for d in continuity.jumps(rows, "X", "annual")] == [Y[2024]]
+
+
+def test_a_quarterly_jump():
+    quarters = [dt.date(2023, 3, 31), dt.date(2023, 6, 30), dt.date(2023, 9, 30),
+                dt.date(2023, 12, 31), dt.date(2024, 3, 31), dt.date(2024, 6, 30)]
+    rows = [{"area_code": "A", "period": p, "value": c, "suppressed": False, "count": c,
+             "population": None, "base": None}
+            for p, c in zip(quarters, [100, 102, 98, 101, 99, 160], strict=True)]
+    (doubt,) = continuity.jumps(rows, "X", "quarterly")
+    assert doubt.sentence == ("count up from 99 to 160 between 2024 Q1 and 2024 Q2: outside "
+                              "the 99.8% limits of chance variation")
+
+
+@pytest.mark.parametrize(("counts", "years"), [
+    ([100, 160, 100, 200], [2020, 2021]),
+    ([100, 130, 100, 200], []),  # the first three years' variation covers the fourth
+])
+def test_the_variation_from_the_first_period_on(counts, years):
+    found = continuity.jumps(series("A", counts), "X", "annual")
+    assert [d.period for d in found] == [Y[y] for y in years]
+
+
+def test_no_fit_gives_the_poisson_variation():
+    assert continuity._dispersion([row("A", 2019 + i, 0) for i in range(3)], [0, 1, 2]) == 1.0
+    assert continuity._exposure({"base": 1, "population": 1000}) == 1
