@@ -19,7 +19,7 @@ from cpip_dashboard.imports.checks import Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import utcnow
-from cpip_dashboard.store.models import AuditEvent, BatchPreview, UploadBatch
+from cpip_dashboard.store.models import AuditEvent, BatchPreview, Publication, UploadBatch
 from cpip_dashboard.views import upload
 
 FIFE, ANGUS = "S12000047", "S12000041"
@@ -396,3 +396,24 @@ def test_four_things_in_common_name_three_and_one_more_and_the_preview_keeps_its
         stored = json.loads(conn.execute(select(BatchPreview.preview_json)).scalar_one())
     assert stored == {"sheets": [], "as_at": "2026-03-02",
                       "touches": [["action", f"NEG-{i}"] for i in range(1, 5)], "uses": []}
+
+
+def test_an_approval_is_published_for_its_batch_and_rebuilds_figures_only_for_their_kinds(
+        engine, monkeypatch):
+    decided = dt.datetime(2026, 3, 2, 10, 0)
+    monkeypatch.setattr(approval, "utcnow", lambda: decided)
+    with engine.begin() as conn:
+        add_batch(conn, 4)  # an updates sheet: no figure can change
+    assert approval.approve(engine, 4, BOB) == approval.Decision(
+        True, "Batch 4 (round-4.xlsx) is approved and current: every page shows it now.")
+    with engine.connect() as conn:
+        published = conn.execute(select(Publication).order_by(Publication.id.desc())).first()
+        batch = conn.execute(select(UploadBatch).where(UploadBatch.id == 4)).one()
+        events = conn.execute(select(AuditEvent.event, AuditEvent.batch_id, AuditEvent.detail,
+                                     AuditEvent.at)).all()
+    assert (published.event, published.batch_id) == ("approve", 4)
+    assert published.figures_from != published.id  # the figures it had stand
+    assert (batch.state, batch.approved_by, batch.approved_by_id, batch.approved_at) == (
+        "committed", "Bob <Bob@Gov.Scot>", "https://i|bob", decided)
+    assert [tuple(e) for e in events] == [
+        ("approve", 4, "Approved batch 4 (round-4.xlsx) uploaded by ann", decided)]
