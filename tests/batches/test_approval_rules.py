@@ -178,9 +178,10 @@ def test_configured_mode_reads_the_secrets_file(monkeypatch, secrets, environ, c
     assert approval.configured_mode(environ) == chosen
 
 
-def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None) -> None:
+def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None,
+              kinds: str = "updates") -> None:
     conn.execute(UploadBatch.__table__.insert().values(
-        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds="updates",
+        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds=kinds,
         uploaded_by="ann", uploaded_by_id="ann", committed_at=dt.datetime(2026, 3, 2, 9),
         changes_json="{}", state=state))
     if preview is not None:
@@ -398,22 +399,25 @@ def test_four_things_in_common_name_three_and_one_more_and_the_preview_keeps_its
                       "touches": [["action", f"NEG-{i}"] for i in range(1, 5)], "uses": []}
 
 
+@pytest.mark.parametrize("kinds,rebuilt", [("updates", False), ("updates,indicators", True)])
 def test_an_approval_is_published_for_its_batch_and_rebuilds_figures_only_for_their_kinds(
-        engine, monkeypatch):
+        engine, monkeypatch, kinds, rebuilt):
     decided = dt.datetime(2026, 3, 2, 10, 0)
     monkeypatch.setattr(approval, "utcnow", lambda: decided)
     with engine.begin() as conn:
-        add_batch(conn, 4)  # an updates sheet: no figure can change
+        add_batch(conn, 4, kinds=kinds)
     assert approval.approve(engine, 4, BOB) == approval.Decision(
         True, "Batch 4 (round-4.xlsx) is approved and current: every page shows it now.")
     with engine.connect() as conn:
         published = conn.execute(select(Publication).order_by(Publication.id.desc())).first()
         batch = conn.execute(select(UploadBatch).where(UploadBatch.id == 4)).one()
-        events = conn.execute(select(AuditEvent.event, AuditEvent.batch_id, AuditEvent.detail,
-                                     AuditEvent.at)).all()
+        events = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.batch_id,
+                                     AuditEvent.detail, AuditEvent.at)).all()
     assert (published.event, published.batch_id) == ("approve", 4)
-    assert published.figures_from != published.id  # the figures it had stand
+    # an updates sheet changes no figure: the figures it had stand; indicators rebuild them
+    assert (published.figures_from == published.id) is rebuilt
     assert (batch.state, batch.approved_by, batch.approved_by_id, batch.approved_at) == (
         "committed", "Bob <Bob@Gov.Scot>", "https://i|bob", decided)
     assert [tuple(e) for e in events] == [
-        ("approve", 4, "Approved batch 4 (round-4.xlsx) uploaded by ann", decided)]
+        ("approve", "Bob <Bob@Gov.Scot>", 4, "Approved batch 4 (round-4.xlsx) uploaded by ann",
+         decided)]
