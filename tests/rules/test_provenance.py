@@ -294,7 +294,8 @@ def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
 
 
 @pytest.mark.parametrize("value,expected", [(True, True), (False, False), (None, True),
-                                            (float("nan"), True)])
+                                            (float("nan"), True), (pd.NA, True), (0, False),
+                                            (1, True)])
 def test_a_missing_flag_is_never_called_official(value, expected):
     assert provenance.flag(value) is expected
 
@@ -490,3 +491,22 @@ def test_notes_say_when_they_were_produced_in_utc_whatever_the_machines_zone(mon
         monkeypatch.undo()
         time.tzset()
     assert produced in {f"{t.day} {t:%B %Y %H:%M} UTC" for t in (before, after)}
+
+
+def test_source_of_a_computed_rate_names_the_populations():
+    definition = {"source": "PHS", "unit": "count"}
+    assert provenance.source_of(definition, "rate", "NRS mid-year estimates") == (
+        f"PHS ({provenance.COMPUTED_RATE_NOTE}: NRS mid-year estimates)")
+    assert provenance.source_of(definition, "count", "NRS mid-year estimates") == "PHS"
+
+
+def test_figures_with_a_definition_and_a_measure_per_row():
+    count_def = {"source": "PHS", "unit": "count", "source_url": "https://phs"}
+    rate_def = {"source": "SG", "unit": "rate", "source_url": "https://sg"}
+    prov = provenance.figures([False, False, True], [count_def, count_def, rate_def], "v1",
+                              "rule", measures=["count", "rate", "rate"],
+                              populations="NRS mid-year estimates")
+    assert prov.sources == (
+        "PHS", f"PHS ({provenance.COMPUTED_RATE_NOTE}: NRS mid-year estimates)", "SG")
+    assert prov.links == (("PHS", "https://phs"),)  # not the illustrative row's
+    assert prov.illustrative == (False, False, True)
