@@ -510,3 +510,16 @@ def test_figures_with_a_definition_and_a_measure_per_row():
         "PHS", f"PHS ({provenance.COMPUTED_RATE_NOTE}: NRS mid-year estimates)", "SG")
     assert prov.links == (("PHS", "https://phs"),)  # not the illustrative row's
     assert prov.illustrative == (False, False, True)
+
+
+def test_by_period_an_illustrative_figure_first_still_marks_its_period():
+    frame = _figures(("S12000005", Y1, True), (FIFE, Y1, False))  # the official one last
+    assert provenance.by_period(["2021-22"], frame, [FIFE, "S12000005"], "annual") == [True]
+
+
+def test_a_line_names_every_source_once():
+    prov = provenance.figures([True, False, False, False], [
+        {"source": "A"}, {"source": "PHS"}, {"source": "SG"}, {"source": "PHS"}], "v9", "rule")
+    assert prov.line() == (
+        f"Status: 1 of 4 rows {provenance.ILLUSTRATIVE}, the others {provenance.OFFICIAL}. "
+        f"Source: {prov.illustrative_source}; PHS; SG. Suppression rule: rule. Data version v9.")
