@@ -523,3 +523,18 @@ def test_a_line_names_every_source_once():
     assert prov.line() == (
         f"Status: 1 of 4 rows {provenance.ILLUSTRATIVE}, the others {provenance.OFFICIAL}. "
         f"Source: {prov.illustrative_source}; PHS; SG. Suppression rule: rule. Data version v9.")
+
+
+def test_the_exact_words_of_a_legend_a_blanket_note_an_attached_version_and_a_caption():
+    assert provenance.markers_legend(["revised", "provisional", 3]) == (
+        "p provisional: marked provisional by its publisher in the uploaded file; it may be "
+        "revised; r revised: marked revised by its publisher in the uploaded file")
+    blanket = provenance.records(1, {"illustrative_batches": [1]}, "7", "register.csv")
+    assert (blanket.version, blanket.how) == ("7", (
+        "Rows are not traced one by one to their upload batch: every row is marked "
+        "illustrative while any illustrative batch is current."))
+    out = provenance.attach(pd.DataFrame({"Area": ["Fife"]}), blanket)
+    assert out["Data version"].tolist() == ["7"]
+    caption = provenance.source_caption([False], {"source": "PHS", "unit": "count"}, "rate",
+                                        "NRS")
+    assert caption == f"Source: PHS ({provenance.COMPUTED_RATE_NOTE}: NRS)."
