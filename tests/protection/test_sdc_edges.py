@@ -241,3 +241,15 @@ def test_with_nothing_binding_suppressible_a_figure_touching_the_component_is_tr
     assert protect(figures, relations, T) == {"z"}
     assert [(f.key, f.protected) for f in audit(figures, relations, T)] == [
         ("x", False), ("z", True)]
+
+
+def test_a_protected_finding_is_witnessed_by_two_whole_number_points():
+    # Scotland 20 = A + B + C with A and C hidden: each is 0 to 10. Without exact=True the
+    # finding is proven by two whole-number points the LPs met, not solved to its extremes
+    figures = [count("Scotland", 20, can_suppress=False), count("A", 3, suppressed=True),
+               count("B", 10), count("C", 7, suppressed=True)]
+    relations = [total("Scotland", ["A", "B", "C"])]
+    for finding in audit(figures, relations, T):
+        assert (finding.protected, finding.exact) == (True, False)
+        assert 0 <= finding.low < finding.high <= 10 and finding.high - finding.low >= T
+        assert float(finding.low).is_integer() and float(finding.high).is_integer()
