@@ -253,3 +253,16 @@ def test_a_protected_finding_is_witnessed_by_two_whole_number_points():
         assert (finding.protected, finding.exact) == (True, False)
         assert 0 <= finding.low < finding.high <= 10 and finding.high - finding.low >= T
         assert float(finding.low).is_integer() and float(finding.high).is_integer()
+
+
+@pytest.mark.parametrize(("shown", "contradiction"), [(1_000_000, False), (1_000, True)])
+def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contradiction):
+    # x shown as shown + 1 and as shown: one apart, within the relative tolerance (1e-6 of
+    # the value) only for a million
+    again = Figure("x again", (Linear((("x", 1),), shown, shown, "x again"),), (("x", 1),), 1.0)
+    figures = [count("x", shown + 1), again, count("y", 2, suppressed=True)]
+    messages: list[str] = []
+    audit(figures, [Linear((("x", 1), ("y", 1), ("S", -1)), 0, 0, "S = x + y")], T,
+          messages=messages)
+    said = any(m.startswith("contradictory bounds on 'x'") for m in messages)
+    assert said is contradiction
