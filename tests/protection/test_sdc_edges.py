@@ -12,7 +12,7 @@ import math
 import pytest
 
 from cpip_dashboard.protection import sdc
-from cpip_dashboard.protection.sdc import Figure, Finding, Linear, audit, protect
+from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
 from tests.protection.test_sdc import T, count, total
 
 # --- whole numbers: an LP optimum between whole-number points is solved again as a MILP --------
@@ -266,3 +266,8 @@ def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contrad
           messages=messages)
     said = any(m.startswith("contradictory bounds on 'x'") for m in messages)
     assert said is contradiction
+
+
+def test_an_expression_whose_only_coefficient_is_zero_has_nothing_to_hide():
+    (zero,) = audit([count("x", 2)], [], T, [Sensitive("nothing", (("x", 0),))])
+    assert (zero.key, zero.low, zero.high, zero.protected) == ("nothing", 0, 0, True)
