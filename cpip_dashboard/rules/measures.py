@@ -16,7 +16,7 @@ PLACES = 1  # published precision of rates and percentages: one decimal place
 SERIES_COLUMNS = ["area_code", "period", "value", "symbol", "status", "batch_id", "suppressed",
                   "count", "population", "population_year", "base", "illustrative"]
 
-_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 def published(value: float) -> float:
@@ -29,7 +29,7 @@ def denominator_code(definition: dict) -> str | None:
     """The indicator whose count a percentage is taken of (e.g. re-registrations as a % of
     registrations), when the definition names one."""
     denominator = definition.get("denominator")
-    return denominator if isinstance(denominator, str) and _CODE.match(denominator) else None
+    return denominator if isinstance(denominator, str) and _CODE.fullmatch(denominator) else None
 
 
 def measures(definition: dict) -> list[str]:

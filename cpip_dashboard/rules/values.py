@@ -130,6 +130,8 @@ def parse_period(value: object, frequency: str) -> dt.date:
     text = as_text(value) or ""
     if frequency == "annual":
         if isinstance(value, int | float) and not isinstance(value, bool) and 1900 <= value <= 2200:
+            if not float(value).is_integer():  # 2024.5 is no year (it was read as 2024)
+                raise ValueProblem(f"{text} is not a reporting year (expected e.g. 2023-24)")
             return dt.date(int(value), 7, 31)
         if m := _YEAR.match(text):
             return dt.date(int(m[1]), 7, 31)

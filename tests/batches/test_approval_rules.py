@@ -19,7 +19,7 @@ from cpip_dashboard.imports.checks import Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
 from cpip_dashboard.store import audit
 from cpip_dashboard.store.db import utcnow
-from cpip_dashboard.store.models import BatchPreview, UploadBatch
+from cpip_dashboard.store.models import AuditEvent, BatchPreview, Publication, UploadBatch
 from cpip_dashboard.views import upload
 
 FIFE, ANGUS = "S12000047", "S12000041"
@@ -178,9 +178,10 @@ def test_configured_mode_reads_the_secrets_file(monkeypatch, secrets, environ, c
     assert approval.configured_mode(environ) == chosen
 
 
-def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None) -> None:
+def add_batch(conn, batch_id: int, state: str = "pending", preview: dict | None = None,
+              kinds: str = "updates") -> None:
     conn.execute(UploadBatch.__table__.insert().values(
-        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds="updates",
+        id=batch_id, file_name=f"round-{batch_id}.xlsx", sha256="0" * 64, kinds=kinds,
         uploaded_by="ann", uploaded_by_id="ann", committed_at=dt.datetime(2026, 3, 2, 9),
         changes_json="{}", state=state))
     if preview is not None:
@@ -301,3 +302,122 @@ def test_withdraw_and_reject_as_stored(engine):
     assert before <= row.rejected_at <= utcnow()
     assert approval.withdraw(engine, 4, "ann") == approval.Decision(
         False, "Batch 4 is not awaiting approval: it is rejected.")
+
+
+def test_each_refusal_and_withdrawal_is_in_the_audit_trail_as_itself(engine, monkeypatch):
+    decided = dt.datetime(2026, 3, 2, 10, 0)
+    monkeypatch.setattr(approval, "utcnow", lambda: decided)  # the decision's clock only
+    bob = auth.Identity(True, "bob@gov.scot", "Bob", "secretariat", issuer="https://i",
+                        subject="bob")
+    with engine.begin() as conn:
+        add_batch(conn, 4)
+        add_batch(conn, 5)
+    assert approval.reject(engine, 4, bob, " Wrong figures ").ok
+    assert approval.withdraw(engine, 5, "ann") == approval.Decision(
+        True, "Batch 5 (round-5.xlsx) is withdrawn: it stays in the history and never shows on "
+              "any page.")
+    with engine.connect() as conn:
+        events = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.batch_id,
+                                     AuditEvent.detail).order_by(AuditEvent.id)).all()
+        times = conn.execute(select(AuditEvent.at).order_by(AuditEvent.id)).scalars().all()
+        batches = conn.execute(select(UploadBatch.rejected_at, UploadBatch.rejected_reason)
+                               .order_by(UploadBatch.id)).all()
+    assert times == [at for at, _ in batches] == [decided, decided]  # the decision's time
+    withdrawn = batches[1].rejected_reason
+    assert [tuple(e) for e in events] == [
+        ("reject", "Bob <bob@gov.scot>", 4, "Rejected batch 4 (round-4.xlsx): Wrong figures"),
+        ("withdraw", "ann", 5, "Withdrew batch 5 (round-5.xlsx)")]
+    assert withdrawn is None  # no reason given: none stored
+
+
+BOB = auth.Identity(True, "Bob@Gov.Scot", "Bob", "secretariat", issuer="https://i", subject="bob")
+
+
+@pytest.mark.parametrize("actor,stored_id,stored_name,same", [
+    (BOB, "https://i|bob", "Bob <bob@gov.scot>", True),  # the same identity
+    (BOB, "https://i|ann", "Bob <bob@gov.scot>", False),  # another identity: only it counts
+    (BOB, "https://j|bob", "bob@gov.scot", False),
+    (BOB, None, "bob@gov.scot", True),  # recorded by email before identities were kept
+    (BOB, "bob@gov.scot", "bob@gov.scot", True),  # recorded by name: the name counts
+    (BOB, None, " BOB@gov.scot ", True),
+    (BOB, None, "ann@gov.scot", False),
+    (BOB, None, None, False),
+    ("ann", "ann", "ann", True),  # the command line: the name
+    ("Ann@Gov.Scot", "ann@gov.scot", "ann@gov.scot", True),  # the same email, any case
+    ("bob", "ann", "ann", False),
+    ("bob", "https://i|bob", "Bob <bob@gov.scot>", False),
+    ("ann", None, "ann", True),
+    ("Ann@Gov.Scot", "ann@gov.scot", "Ann", True),  # the identity, whatever the name says
+    (BOB, "HTTPS://I|BOB", "Bob", False),  # a signed-in identity is compared exactly
+])
+def test_same_person(actor, stored_id, stored_name, same):
+    assert approval.same_person(actor, stored_id, stored_name) is same
+
+
+@pytest.mark.parametrize("actor,refusal", [
+    (BOB, None),
+    (auth.Identity(True, "c@x.scot", "Cat", None), ("Only the secretariat can approve uploads: "
+     "Cat has no role on this dashboard.")),
+    (auth.Identity(True, "c@x.scot", "Cat", "committee"), ("Only the secretariat can approve "
+     "uploads: Cat has the Child protection committee role.")),
+    (auth.Identity(True, "c@x.scot", "Cat", "unknown"), ("Only the secretariat can approve "
+     "uploads: Cat has no role on this dashboard.")),
+    ("ann", None),
+    ("  ", "Say who you are to approve uploads (--user)."),
+])
+def test_writer_refusal_in_full(actor, refusal):
+    assert approval.writer_refusal(actor, "approve uploads") == refusal
+
+
+@pytest.mark.parametrize("state,rejected_by,says", [
+    ("committed", None, "already current"),
+    ("rolled_back", None, "rolled back"),
+    ("rejected", "bob", "rejected"),
+    ("rejected", "ann", "withdrawn"),  # rejected by its uploader
+])
+def test_a_batch_no_longer_pending_says_what_it_is(engine, state, rejected_by, says):
+    with engine.begin() as conn:
+        add_batch(conn, 4, state)
+        conn.execute(UploadBatch.__table__.update().values(rejected_by=rejected_by,
+                                                           rejected_by_id=rejected_by))
+    assert approval.approve(engine, 4, "bob") == approval.Decision(
+        False, f"Batch 4 is not awaiting approval: it is {says}.")
+
+
+def test_four_things_in_common_name_three_and_one_more_and_the_preview_keeps_its_snapshot(
+        engine):
+    with engine.begin() as conn:
+        add_batch(conn, 5)
+        approval.store_preview(conn, 5, {"sheets": [], "as_at": dt.date(2026, 3, 2)},
+                               actions("NEG-1", "NEG-2", "NEG-3", "NEG-4"))
+    with engine.connect() as conn:
+        assert [p.message for p in approval.conflicts(conn, actions("NEG-1", "NEG-2", "NEG-3",
+                                                                    "NEG-4"))] == [
+            conflict(5, "action NEG-1, action NEG-2, action NEG-3 and 1 more")]
+        stored = json.loads(conn.execute(select(BatchPreview.preview_json)).scalar_one())
+    assert stored == {"sheets": [], "as_at": "2026-03-02",
+                      "touches": [["action", f"NEG-{i}"] for i in range(1, 5)], "uses": []}
+
+
+@pytest.mark.parametrize("kinds,rebuilt", [("updates", False), ("updates,indicators", True)])
+def test_an_approval_is_published_for_its_batch_and_rebuilds_figures_only_for_their_kinds(
+        engine, monkeypatch, kinds, rebuilt):
+    decided = dt.datetime(2026, 3, 2, 10, 0)
+    monkeypatch.setattr(approval, "utcnow", lambda: decided)
+    with engine.begin() as conn:
+        add_batch(conn, 4, kinds=kinds)
+    assert approval.approve(engine, 4, BOB) == approval.Decision(
+        True, "Batch 4 (round-4.xlsx) is approved and current: every page shows it now.")
+    with engine.connect() as conn:
+        published = conn.execute(select(Publication).order_by(Publication.id.desc())).first()
+        batch = conn.execute(select(UploadBatch).where(UploadBatch.id == 4)).one()
+        events = conn.execute(select(AuditEvent.event, AuditEvent.user, AuditEvent.batch_id,
+                                     AuditEvent.detail, AuditEvent.at)).all()
+    assert (published.event, published.batch_id) == ("approve", 4)
+    # an updates sheet changes no figure: the figures it had stand; indicators rebuild them
+    assert (published.figures_from == published.id) is rebuilt
+    assert (batch.state, batch.approved_by, batch.approved_by_id, batch.approved_at) == (
+        "committed", "Bob <Bob@Gov.Scot>", "https://i|bob", decided)
+    assert [tuple(e) for e in events] == [
+        ("approve", "Bob <Bob@Gov.Scot>", 4, "Approved batch 4 (round-4.xlsx) uploaded by ann",
+         decided)]

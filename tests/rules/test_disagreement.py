@@ -75,3 +75,73 @@ def test_several_reasons_are_counted_and_order_kept():
     assert [f.ref for f in found] == ["B", "A"]
     assert "(and 1 more)" in found[0].sentence
     assert "more" not in found[1].sentence
+
+
+SENTENCES = [
+    ("Green", [move(trend=stats.RISING, change="+8.0% a year")],
+     ("Rated Green, but Re-registrations is rising in Fife (+8.0% a year), against the action's "
+     "aim to bring it down.")),
+    ("Complete", [move("up", stats.FALLING)],
+     ("Rated Complete, but Re-registrations is falling in Fife, against the action's aim to "
+     "raise it.")),
+    ("Green", [move(against_now=stats.HIGHER, against_before=stats.SIMILAR)],
+     ("Rated Green, but Re-registrations in Fife became significantly higher than Scotland in "
+     "2023-24 (similar at the previous release), against the action's aim to bring it down.")),
+    ("Green", [move("up", against_now=stats.LOWER, against_before=stats.HIGHER),
+               move(trend=stats.RISING), move(trend=stats.RISING)],
+     ("Rated Green, but Re-registrations in Fife became significantly lower than Scotland in "
+     "2023-24 (significantly higher at the previous release), against the action's aim to "
+     "raise it (and 2 more).")),
+    ("Red", [move(trend=stats.FALLING, change="-6.0% a year"), move("up", stats.RISING)],
+     ("Rated Red, but every linked figure moved significantly the way the action means: "
+     "Re-registrations falling in Fife (-6.0% a year); Re-registrations rising in Fife. The "
+     "rating may be stale.")),
+    ("Red", [move(trend=stats.FALLING)] * 3,
+     ("Rated Red, but every linked figure moved significantly the way the action means: "
+     "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "
+     "falling in Fife. The rating may be stale.")),
+    ("Red", [move(trend=stats.FALLING)] * 4,
+     ("Rated Red, but every linked figure moved significantly the way the action means: "
+     "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "
+     "falling in Fife and 1 more. The rating may be stale.")),
+    ("Red", [move(trend=stats.FALLING)] * 5,
+     ("Rated Red, but every linked figure moved significantly the way the action means: "
+     "Re-registrations falling in Fife; Re-registrations falling in Fife; Re-registrations "
+     "falling in Fife and 2 more. The rating may be stale.")),
+]
+
+
+@pytest.mark.parametrize(("status", "movements", "sentence"), SENTENCES)
+def test_each_flag_in_full(status, movements, sentence):
+    (flag,) = disagreement.flags([{"ref": "X-1", "title": "An action", "rag": status}],
+                                 {"X-1": movements, "other": [move(trend=stats.RISING)]})
+    assert flag == disagreement.Flag("X-1", "An action", status,
+                                     RED_KIND if status == "Red" else GREEN_KIND, sentence)
+
+
+@pytest.mark.parametrize(("movement", "right"), [
+    (move(trend=stats.FALLING), True),
+    (move("up", stats.RISING), True),
+    (move("up", stats.FALLING), False),
+    (move(trend=stats.FALLING, suppressed=True), False),
+    (move(None, stats.FALLING), False),
+    (move("sideways", stats.FALLING), False),
+    (move(trend=stats.NO_CLEAR), False),
+])
+def test_right_way(movement, right):
+    assert disagreement.right_way(movement) is right
+
+
+@pytest.mark.parametrize("movement", [
+    move("sideways", stats.RISING),  # not a way: never flags
+    move(None, stats.RISING, against_now=stats.HIGHER, against_before=stats.SIMILAR),
+    move(trend=stats.RISING, suppressed=True),
+])
+def test_wrong_way_needs_a_way_and_a_figure(movement):
+    assert disagreement.wrong_way(movement) is None
+
+
+def test_an_action_without_movements_and_unknown_ratings_never_flag():
+    actions = [{"ref": r, "title": r, "rag": rag}
+               for r, rag in (("A", "Green"), ("B", "Red"), ("C", "Not started"))]
+    assert disagreement.flags(actions, {"C": [move(trend=stats.RISING)]}) == []

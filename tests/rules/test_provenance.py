@@ -294,7 +294,8 @@ def test_attach_puts_provenance_last_and_replaces_an_on_screen_status():
 
 
 @pytest.mark.parametrize("value,expected", [(True, True), (False, False), (None, True),
-                                            (float("nan"), True)])
+                                            (float("nan"), True), (pd.NA, True), (0, False),
+                                            (1, True)])
 def test_a_missing_flag_is_never_called_official(value, expected):
     assert provenance.flag(value) is expected
 
@@ -490,3 +491,50 @@ def test_notes_say_when_they_were_produced_in_utc_whatever_the_machines_zone(mon
         monkeypatch.undo()
         time.tzset()
     assert produced in {f"{t.day} {t:%B %Y %H:%M} UTC" for t in (before, after)}
+
+
+def test_source_of_a_computed_rate_names_the_populations():
+    definition = {"source": "PHS", "unit": "count"}
+    assert provenance.source_of(definition, "rate", "NRS mid-year estimates") == (
+        f"PHS ({provenance.COMPUTED_RATE_NOTE}: NRS mid-year estimates)")
+    assert provenance.source_of(definition, "count", "NRS mid-year estimates") == "PHS"
+
+
+def test_figures_with_a_definition_and_a_measure_per_row():
+    count_def = {"source": "PHS", "unit": "count", "source_url": "https://phs"}
+    rate_def = {"source": "SG", "unit": "rate", "source_url": "https://sg"}
+    prov = provenance.figures([False, False, True], [count_def, count_def, rate_def], "v1",
+                              "rule", measures=["count", "rate", "rate"],
+                              populations="NRS mid-year estimates")
+    assert prov.sources == (
+        "PHS", f"PHS ({provenance.COMPUTED_RATE_NOTE}: NRS mid-year estimates)", "SG")
+    assert prov.links == (("PHS", "https://phs"),)  # not the illustrative row's
+    assert prov.illustrative == (False, False, True)
+
+
+def test_by_period_an_illustrative_figure_first_still_marks_its_period():
+    frame = _figures(("S12000005", Y1, True), (FIFE, Y1, False))  # the official one last
+    assert provenance.by_period(["2021-22"], frame, [FIFE, "S12000005"], "annual") == [True]
+
+
+def test_a_line_names_every_source_once():
+    prov = provenance.figures([True, False, False, False], [
+        {"source": "A"}, {"source": "PHS"}, {"source": "SG"}, {"source": "PHS"}], "v9", "rule")
+    assert prov.line() == (
+        f"Status: 1 of 4 rows {provenance.ILLUSTRATIVE}, the others {provenance.OFFICIAL}. "
+        f"Source: {prov.illustrative_source}; PHS; SG. Suppression rule: rule. Data version v9.")
+
+
+def test_the_exact_words_of_a_legend_a_blanket_note_an_attached_version_and_a_caption():
+    assert provenance.markers_legend(["revised", "provisional", 3]) == (
+        "p provisional: marked provisional by its publisher in the uploaded file; it may be "
+        "revised; r revised: marked revised by its publisher in the uploaded file")
+    blanket = provenance.records(1, {"illustrative_batches": [1]}, "7", "register.csv")
+    assert (blanket.version, blanket.how) == ("7", (
+        "Rows are not traced one by one to their upload batch: every row is marked "
+        "illustrative while any illustrative batch is current."))
+    out = provenance.attach(pd.DataFrame({"Area": ["Fife"]}), blanket)
+    assert out["Data version"].tolist() == ["7"]
+    caption = provenance.source_caption([False], {"source": "PHS", "unit": "count"}, "rate",
+                                        "NRS")
+    assert caption == f"Source: PHS ({provenance.COMPUTED_RATE_NOTE}: NRS)."

@@ -1,0 +1,273 @@
+"""Edges of the disclosure solver (cpip_dashboard.protection.sdc) that the worked tables in
+test_sdc.py do not reach: LP optima that are not whole-number points (the MILP check), big
+components in protect() (the local relaxation), the notes and log of an infeasible component,
+relations with no unknown, and the binding rows an LP names. Each case is tiny and worked by
+hand; found by mutation testing (docs/mutation.md)."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import pytest
+
+from cpip_dashboard.protection import sdc
+from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
+from tests.protection.test_sdc import T, count, total
+
+# --- whole numbers: an LP optimum between whole-number points is solved again as a MILP --------
+
+
+def twice(low: float, high: float) -> tuple[list[Figure], list[Linear]]:
+    """x hidden, x = 2y and low <= x + y <= high: the LP's extremes of x are 2/3 of the bounds
+    (fractional), the whole-number ones the even numbers with 3y inside them."""
+    return ([count("x", 4, suppressed=True)],
+            [Linear((("x", 1), ("y", -2)), 0, 0, "x is twice y"),
+             Linear((("x", 1), ("y", 1)), low, high, "x + y")])
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize(("low", "high", "interval", "protected"), [
+    # LP: x up to 5.67 (rounded: [0, 5], protected); whole numbers: y <= 2, so x <= 4
+    (0, 8.5, (0, 4), False),
+    # LP: 2.33 to 8.33 (rounded [3, 8]); whole numbers: y from 2 to 4, so x from 4 to 8
+    (3.5, 12.5, (4, 8), False),
+    # LP: up to 8.33; whole numbers up to 8: the MILP confirms "protected"
+    (0, 12.5, (0, 8), True),
+])
+def test_a_fractional_lp_optimum_is_replaced_by_the_whole_number_one(low, high, interval,
+                                                                     protected, exact):
+    figures, relations = twice(low, high)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, exact=exact, messages=messages)
+    assert ((x.low, x.high), x.protected, x.exact) == (interval, protected, True)
+    assert messages == []
+    if not protected:
+        assert x.note == "bounded by: x + y; x is twice y"
+
+
+@pytest.mark.parametrize("low", [0, 2])
+def test_the_whole_number_check_keeps_the_bounds_shown_figures_give(low):
+    # y confined to [low, 3] by a figure of its own, 2x - y <= 0.5: the LP's greatest x is 1.75
+    # (y = 3), the whole-number one 1; without y's bounds the MILP would be unbounded
+    figures = [count("x", 1, suppressed=True),
+               Figure("y shown", (Linear((("y", 1),), low, 3, f"y from {low} to 3"),),
+                      (("y", 1),), 1.0)]
+    relations = [Linear((("x", 2), ("y", -1)), -math.inf, 0.5, "2x - y at most 0.5")]
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert (x.low, x.high, x.protected) == (0, 1, False)
+    assert x.note == f"bounded by: 2x - y at most 0.5; y from {low} to 3"
+    assert messages == []
+
+
+def test_no_whole_number_point_leaves_the_lp_bound_and_no_message():
+    # 3.5 <= 3y <= 5.5 has no whole-number y: the MILP is infeasible (not a failure), the LP's
+    # rounded interval stands and proves nothing
+    figures, relations = twice(3.5, 5.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert ((x.low, x.high), x.protected) == ((3, 3), False)
+    assert messages == []
+
+
+def test_a_failed_whole_number_check_proves_nothing_and_says_so(monkeypatch):
+    # [3, 8] from the LP is wide enough, but neither end is a whole-number point and the MILP
+    # runs out of time: fail closed
+    monkeypatch.setattr(sdc, "_MILP_SECONDS", 0.0)
+    figures, relations = twice(3.5, 12.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert ((x.low, x.high), bool(x.protected)) == ((3, 8), False)
+    assert len(messages) == 2
+    assert all(m.startswith("whole-number check failed (Time limit reached") for m in messages)
+
+
+# --- protect() in a big component: the local relaxation first ---------------------------------
+
+def chain(n: int = 160) -> tuple[list[Figure], list[Linear]]:
+    """n hidden counts in one component: each neighbouring pair's sum is shown (s_i = x_i +
+    x_i+1), so every count is bounded by its neighbours' sums, and some are narrow."""
+    values = [(7 * i) % 13 for i in range(n)]
+    figures = [count(f"x{i}", v, suppressed=True) for i, v in enumerate(values)]
+    relations = []
+    for i in range(n - 1):
+        s = values[i] + values[i + 1]
+        figures.append(count(f"s{i}", s, cost=s + 0.5))
+        relations.append(total(f"s{i}", [f"x{i}", f"x{i + 1}"]))
+    return figures, relations
+
+
+def test_a_big_component_is_first_tried_on_the_rows_near_each_expression(monkeypatch):
+    calls: list[bool] = []
+    local_check = sdc._LP._local_check
+
+    def spy(self, *args):
+        found = local_check(self, *args)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(sdc._LP, "_local_check", spy)
+    figures, relations = chain()
+    added = protect(figures, relations, T)
+    assert all(f.protected for f in audit(figures, relations, T))
+    assert calls and sum(calls) > 0  # the relaxation decided some expressions itself
+    # The sums hidden: those the local relaxation binds (two steps from each narrow count),
+    # pinned here so that a change to which rows it takes or what it returns shows.
+    assert len(added) == 69
+    assert {"s12", "s13", "s15", "s17", "s19", "s21", "s25", "s26"} <= added
+    assert not any(k.startswith("x") for k in added)
+
+
+def test_below_the_size_the_whole_component_is_solved_and_hides_fewer(monkeypatch):
+    monkeypatch.setattr(sdc, "_LOCAL_MIN", 10**9)
+    figures, relations = chain()
+    added = protect(figures, relations, T)
+    assert all(f.protected for f in audit(figures, relations, T))
+    assert len(added) < 69
+
+
+# --- an infeasible component: its note and the log --------------------------------------------
+
+def contradiction(k: int) -> tuple[list[Figure], list[Linear]]:
+    """Ten hidden parts of a shown total of 5, with p0 + p1 = 4 and k shown pair sums q_i = 3
+    (p_i + p_i+1): together impossible (q_0 says p0 + p1 = 3); p9 is also confined by a row of
+    its own. k + 3 labels in all."""
+    parts = [f"p{i}" for i in range(10)]
+    figures = [count("S", 5, can_suppress=False),
+               *(count(p, 1, suppressed=True) for p in parts),
+               *(count(f"q{i}", 3) for i in range(k)),
+               Figure("p9 at most 2", (Linear((("p9", 1),), 0, 2, "p9 at most 2"),),
+                      (("p9", 1),), 1.0)]
+    relations = [total("S", parts), Linear((("p0", 1), ("p1", 1)), 4, 4, "p0 + p1 = 4"),
+                 *(Linear(((f"p{i}", 1), (f"p{i + 1}", 1), (f"q{i}", -1)), 0, 0,
+                          f"q{i} = p{i} + p{i + 1}") for i in range(k))]
+    return figures, relations
+
+
+@pytest.mark.parametrize(("k", "tail"), [(5, ""), (6, " and 1 more"), (8, " and 3 more")])
+def test_an_infeasible_components_note_names_eight_constraints_then_counts(k, tail, caplog):
+    figures, relations = contradiction(k)
+    labels = sorted(["S = " + " + ".join(f"p{i}" for i in range(10)), "p0 + p1 = 4",
+                     "p9 at most 2", *(f"q{i} = p{i} + p{i + 1}" for i in range(k))])
+    expected = "infeasible: " + "; ".join(labels[:8]) + tail
+    messages: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="cpip_dashboard.protection.sdc"):
+        findings = audit(figures, relations, T, messages=messages)
+    assert len(findings) == 10
+    for f in findings:
+        assert math.isnan(f.low) and math.isnan(f.high)
+        assert (f.protected, f.exact, f.note) == (False, True, expected)
+    assert messages == [expected]
+    assert [r.getMessage() for r in caplog.records] == [f"sdc: {expected}"]
+
+
+# --- relations with no unknown: checks, met or not ---------------------------------------------
+
+@pytest.mark.parametrize(("low", "high", "message"), [
+    (0, 0, None),   # met exactly
+    (-2, 0, None),  # met on its upper bound
+    (0, 3, None),   # met on its lower bound
+    (1, 2, "check not met: A - A in [1, 2] (0 not in [1, 2])"),
+    (-2, -1, "check not met: A - A in [-2, -1] (0 not in [-2, -1])"),
+])
+def test_a_relation_whose_terms_cancel_is_a_check_on_zero(low, high, message):
+    relation = Linear((("A", 1), ("A", -1)), low, high, f"A - A in [{low}, {high}]")
+    messages: list[str] = []
+    assert audit([count("A", 2)], [relation], T, messages=messages) == []
+    assert messages == ([message] if message else [])
+
+
+@pytest.mark.parametrize(("shown", "message"), [(20, None), (21, "(1 not in [0, 0])")])
+def test_a_relation_between_shown_figures_is_a_check(shown, message):
+    figures = [count("S", shown), count("A", 10), count("B", 10)]
+    messages: list[str] = []
+    assert audit(figures, [total("S", ["A", "B"])], T, messages=messages) == []
+    assert messages == ([f"check not met: S = A + B {message}"] if message else [])
+
+
+# --- the rows an LP names ----------------------------------------------------------------------
+
+def test_an_equality_between_hidden_counts_is_named_as_binding():
+    figures = [count("S", 3), count("x", 1, suppressed=True), count("y", 2, suppressed=True)]
+    found = audit(figures, [total("S", ["x", "y"])], T)
+    assert found == [Finding("x", 0, 3, False, True, "bounded by: S = x + y"),
+                     Finding("y", 0, 3, False, True, "bounded by: S = x + y")]
+
+
+def test_an_inequality_between_hidden_counts_is_named_as_binding():
+    figures = [count("x", 1, suppressed=True), count("y", 2, suppressed=True)]
+    found = audit(figures, [Linear((("x", 1), ("y", 1)), 0, 3, "x + y at most 3")], T)
+    assert found == [Finding("x", 0, 3, False, True, "bounded by: x + y at most 3"),
+                     Finding("y", 0, 3, False, True, "bounded by: x + y at most 3")]
+
+
+def test_the_bounds_of_a_lone_variable_are_named_by_the_figures_that_give_them():
+    # S = x + y = 10 shown, x hidden, y shown only as at least 6 and at most 8: x is 2 to 4,
+    # bound at its minimum by y's upper bound and at its maximum by y's lower one
+    def half(key, low, high, label):
+        return Figure(key, (Linear((("y", 1),), low, high, label),), (("y", 1),), 1.0)
+
+    figures = [count("S", 10), count("x", 3, suppressed=True),
+               half("y low", 6, math.inf, "y at least 6"), half("y high", -math.inf, 8, "y at most 8")]
+    relations = [total("S", ["x", "y"])]
+    assert audit(figures, relations, T) == [
+        Finding("x", 2, 4, False, True, "bounded by: S = x + y; y at least 6; y at most 8")]
+    assert protect(figures, relations, T) == {"y low"}  # cost 1 each: the first
+    x, y = audit(figures, relations, T, exact=True)
+    assert (x.key, x.low, x.high, x.protected) == ("x", 2, 10, True)
+    assert (y.key, y.low, y.high, y.protected) == ("y low", 0, 8, True)
+
+
+# --- which figures protect() may hide ------------------------------------------------------
+
+def upper_bound(key: str, var: str, high: float, cost: float) -> Figure:
+    return Figure(key, (Linear(((var, 1),), -math.inf, high, key),), ((var, 1),), cost)
+
+
+def test_a_loose_bound_on_a_variable_of_a_binding_row_is_not_a_candidate():
+    # x in [0, 3] is bound by S = x + y alone: the cheaper figure bounding y (at 100) binds
+    # nothing, so S (the pinned variable's own figure) is hidden, not it
+    figures = [count("S", 3, cost=5), count("x", 1, suppressed=True),
+               count("y", 2, suppressed=True), upper_bound("y at most 100", "y", 100, 0.1)]
+    assert protect(figures, [total("S", ["x", "y"])], T) == {"S"}
+
+
+def test_with_nothing_binding_suppressible_a_figure_touching_the_component_is_tried():
+    # S (unsuppressible) binds x; y is no figure's, and z touches x's component only through
+    # r = y + z: protect hides z (which cannot help here) and leaves x to the audit
+    figures = [count("S", 3, can_suppress=False), count("x", 1, suppressed=True), count("z", 4)]
+    relations = [total("S", ["x", "y"]), Linear((("y", 1), ("z", 1), ("r", -1)), 0, 0, "r")]
+    assert protect(figures, relations, T) == {"z"}
+    assert [(f.key, f.protected) for f in audit(figures, relations, T)] == [
+        ("x", False), ("z", True)]
+
+
+def test_a_protected_finding_is_witnessed_by_two_whole_number_points():
+    # Scotland 20 = A + B + C with A and C hidden: each is 0 to 10. Without exact=True the
+    # finding is proven by two whole-number points the LPs met, not solved to its extremes
+    figures = [count("Scotland", 20, can_suppress=False), count("A", 3, suppressed=True),
+               count("B", 10), count("C", 7, suppressed=True)]
+    relations = [total("Scotland", ["A", "B", "C"])]
+    for finding in audit(figures, relations, T):
+        assert (finding.protected, finding.exact) == (True, False)
+        assert 0 <= finding.low < finding.high <= 10 and finding.high - finding.low >= T
+        assert float(finding.low).is_integer() and float(finding.high).is_integer()
+
+
+@pytest.mark.parametrize(("shown", "contradiction"), [(1_000_000, False), (1_000, True)])
+def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contradiction):
+    # x shown as shown + 1 and as shown: one apart, within the relative tolerance (1e-6 of
+    # the value) only for a million
+    again = Figure("x again", (Linear((("x", 1),), shown, shown, "x again"),), (("x", 1),), 1.0)
+    figures = [count("x", shown + 1), again, count("y", 2, suppressed=True)]
+    messages: list[str] = []
+    audit(figures, [Linear((("x", 1), ("y", 1), ("S", -1)), 0, 0, "S = x + y")], T,
+          messages=messages)
+    said = any(m.startswith("contradictory bounds on 'x'") for m in messages)
+    assert said is contradiction
+
+
+def test_an_expression_whose_only_coefficient_is_zero_has_nothing_to_hide():
+    (zero,) = audit([count("x", 2)], [], T, [Sensitive("nothing", (("x", 0),))])
+    assert (zero.key, zero.low, zero.high, zero.protected) == ("nothing", 0, 0, True)
