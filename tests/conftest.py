@@ -257,7 +257,9 @@ def pytest_collection_modifyitems(config, items):
     mutating = os.environ.get("CPIP_MUTATION") == "1"  # tools/mutate.py: rules, not pages
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_postgresql = callspec is not None and "postgresql" in callspec.params.values()
+        on_postgresql = callspec is not None and any(  # a parameter may be pd.NA: no ==
+            isinstance(value, str) and value == "postgresql"
+            for value in callspec.params.values())
         page = "make_app" in getattr(item, "fixturenames", ())
         where = Path(str(item.path)).relative_to(ROOT).as_posix()
         above = where.startswith(ABOVE_THE_STORE) and not item.get_closest_marker(
