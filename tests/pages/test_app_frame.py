@@ -103,6 +103,16 @@ def test_upload_is_secretariat_only_on_the_server(monkeypatch, sample_url, user,
     assert bool(page.get("file_uploader")) is sees_upload
 
 
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_offers_log_out_to_a_signed_in_person(make_app, sample_url, page):
+    """The frame's Log out is in the sidebar of every page (the browser signs out from the
+    Briefing and the Upload page: tests/ui/test_browser_approval.py)."""
+    at = make_app(sample_url, page=page, user=SECRETARIAT, secrets=AUTH_SECRETS)
+    assert_frame_ran(at)
+    assert [b.label for b in at.sidebar.button] == ["Log out"]
+    assert "Signed in as" in " ".join(c.value for c in at.sidebar.caption)
+
+
 @pytest.mark.parametrize("user,listed", [(SECRETARIAT, True), (MINISTER, False)])
 def test_upload_is_listed_only_for_the_secretariat(make_app, sample_url, user, listed):
     at = make_app(sample_url, user=user, secrets=AUTH_SECRETS)
