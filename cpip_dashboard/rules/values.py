@@ -179,7 +179,8 @@ def _period_date(value: object, text: str, frequency: str) -> dt.date:
         return parse_date(value)
     except ValueProblem:
         raise ValueProblem(
-            f"{text} is not a {frequency} period: write it as {examples[frequency]}") from None
+            f"{text} is not {'an' if frequency[0] in 'aeiou' else 'a'} {frequency} period: "
+            f"write it as {examples[frequency]}") from None
 
 
 def period_label(period: dt.date, frequency: str) -> str:

@@ -194,7 +194,7 @@ def test_more_dates_read(cell, expected):
     ("30/06/2024", "annual",
      "30/06/2024 is not a child protection year end: annual periods end on 31 July"),
     ("2023-25", "annual", "2023-25 is not a reporting year (expected e.g. 2023-24)"),
-    ("soon", "annual", "soon is not a annual period: write it as 2024, 2023-24 or 31/07/2024"),
+    ("soon", "annual", "soon is not an annual period: write it as 2024, 2023-24 or 31/07/2024"),
     ("2024-13", "monthly", "2024-13 is not a month"),
     ("2024-0", "monthly", "2024-0 is not a month"),
     ("Smarch 2024", "monthly", "Smarch 2024 is not a month"),
@@ -227,7 +227,7 @@ def test_more_periods(cell, frequency, expected):
 @pytest.mark.parametrize("cell,sentence", [
     (2024.5, "2024.5 is not a reporting year (expected e.g. 2023-24)"),
     (1999.9, "1999.9 is not a reporting year (expected e.g. 2023-24)"),
-    (True, "True is not a annual period: write it as 2024, 2023-24 or 31/07/2024"),
+    (True, "True is not an annual period: write it as 2024, 2023-24 or 31/07/2024"),
 ])
 def test_a_number_that_is_no_whole_year_is_not_an_annual_period(cell, sentence):
     with pytest.raises(ValueProblem) as caught:
