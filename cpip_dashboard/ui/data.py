@@ -67,8 +67,6 @@ def read_version() -> str:
         return data_version(conn)
 
 
-
-
 def begin_run() -> str:
     """The frame calls this first in every run: the one read of the data version per run."""
     value = read_version()

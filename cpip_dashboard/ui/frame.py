@@ -447,7 +447,7 @@ def area_selector() -> str:
 
 def phone_area_selector() -> None:
     """On a phone the sidebar covers the page: the same choice under the banners of the main
-    area, shown only on a narrow screen (PHONE_AREA_CSS)."""
+    area, shown only on a narrow screen (its container's "phone-" key: `LAYOUT_CSS`)."""
     shared = frame()
     options = shared.options
     st.session_state[keys.AREA_PHONE_CONTROL] = st.session_state[keys.AREA]
@@ -459,14 +459,6 @@ def phone_area_selector() -> None:
         st.selectbox("Area", options, key=keys.AREA_PHONE_CONTROL, format_func=shared.labels.get,
                      on_change=changed_here,
                      help="The same choice as the sidebar's, here for a narrow screen.")
-    st.html(PHONE_AREA_CSS)
-
-
-# Static styling only (no data): the main area's area selector shows on a narrow screen only.
-PHONE_AREA_CSS = """<style>
-.st-key-AREA_PHONE_BOX { display: none; }
-@media (max-width: 640px) { .st-key-AREA_PHONE_BOX { display: block; } }
-</style>""".replace("AREA_PHONE_BOX", keys.AREA_PHONE_BOX)
 
 
 def current_area() -> str:

@@ -86,6 +86,8 @@ def test_every_page_at_every_width(server, browser, path, heading, width):
     check_charts(page, f"{path} at {width}")
     folded = page.get_by_test_id("stSidebar").get_attribute("data-collapsed")
     assert folded == ("true" if width == "phone" else "false")
+    # the area choice is in the main area too on a phone only (its "phone-" container)
+    assert page.locator(".st-key-phone-frame-area").is_visible() is (width == "phone")
     # the classification is in the main area, whatever the sidebar does
     page.get_by_test_id("stMain").get_by_text("OFFICIAL-SENSITIVE").first.wait_for()
     shoot(page, f"{path.strip('/').split('?')[0] or 'briefing'}-{width}")

@@ -77,8 +77,7 @@ def test_each_page_uses_only_its_own_keys(page):
 def test_the_frame_uses_only_the_registers_frame_keys(module):
     seen = written_keys(module)
     wrong = [(line, text) for line, key, text in seen
-             if key is None or keys.owner(key) != "frame"
-             or (not text.startswith("keys.") and not text.startswith("f"))]
+             if key is None or keys.owner(key) != "frame" or not text.startswith("keys.")]
     assert not wrong, f"{module.name}: keys not from the register's frame keys: {wrong}"
 
 
