@@ -338,6 +338,17 @@ def sample_engine(sample_url):
     eng.dispose()
 
 
+@pytest.fixture(scope="module")
+def shared_sample(databases):
+    """A sample database on SQLite for one module's tests, shared by them (they read it, or
+    each leaves it as it found it)."""
+    url = databases.fresh("sqlite", sample=True)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
 @pytest.fixture
 def sqlite_sample_url(databases) -> str:
     """A sample database on SQLite only (for page tests that need not run twice)."""

@@ -15,7 +15,6 @@ from cpip_dashboard.imports import diff
 from cpip_dashboard.imports.checks import Context, Records
 from cpip_dashboard.imports.diff import Diff, SheetChanges
 from cpip_dashboard.store.areas import SCOTLAND
-from cpip_dashboard.store.db import make_engine
 from tests.imports.sheets import ANGUS, FIFE, D, check, context, definition, header
 
 DT = dt.datetime
@@ -437,16 +436,7 @@ def test_a_new_due_date_where_there_was_none():
 # --- load_current and compute on the sample database ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample(databases):
-    url = databases.fresh("sqlite", sample=True)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
-
-
-def test_compute_on_the_sample(sample):
+def test_compute_on_the_sample(shared_sample):
     """The sample holds the official Scotland register (2,077 children in 2023, 2,129 in
     2024), action CH-1 due 2019-06-30 with updates to 2024-09-10 (Complete since 2023-09-12),
     and the built-in definitions (no definition uploaded)."""
@@ -465,7 +455,7 @@ def test_compute_on_the_sample(sample):
                        notes="Official figure (first published, CSWS CP 2023-24)"),
                 figure("CP_REGISTER", "Scotland", "2025", 4000.0)),
     ]
-    with sample.connect() as conn:
+    with shared_sample.connect() as conn:
         current = diff.load_current(conn, "updates", [record_sets[2]])
         values = diff.load_current(conn, "indicators", [record_sets[3]])
         result = diff.compute(conn, record_sets, NAMES.__getitem__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.ui.frame import ALIASES, PAGES
 from cpip_dashboard.views import frame
 
@@ -16,12 +15,9 @@ SCOTLAND = "S92000003"
 
 
 @pytest.fixture(scope="module")
-def shared(databases):
-    engine = make_engine(databases.fresh("sqlite", sample=True))
-    with engine.connect() as conn:
-        made = frame.view(conn)
-    engine.dispose()
-    return made
+def shared(shared_sample):
+    with shared_sample.connect() as conn:
+        return frame.view(conn)
 
 
 @pytest.mark.parametrize(("asked", "area", "notice"), [

@@ -34,22 +34,15 @@ def _normal(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample(databases):
-    engine = make_engine(databases.fresh("sqlite", sample=True))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def latest_pack(sample) -> list[str]:
-    with sample.connect() as conn:
+def latest_pack(shared_sample) -> list[str]:
+    with shared_sample.connect() as conn:
         _, pdf = build(conn, None, "S92000003", prepared_by="ana")
     return [_normal(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def test_the_first_page_is_the_summary(sample, latest_pack):
+def test_the_first_page_is_the_summary(shared_sample, latest_pack):
     first = latest_pack[0]
-    with sample.connect() as conn:
+    with shared_sample.connect() as conn:
         v = briefing.view(conn, LATEST, "S92000003")
     # the cover facts above it
     for expected in ("National Child Protection Leadership Group: meeting pack",
@@ -84,8 +77,8 @@ def test_no_page_is_mostly_blank(latest_pack):
     assert all(n > 900 for n in lengths[:-1]), lengths
 
 
-def test_a_pack_for_an_earlier_meeting_carries_its_figures(sample, latest_pack):
-    with sample.connect() as conn:
+def test_a_pack_for_an_earlier_meeting_carries_its_figures(shared_sample, latest_pack):
+    with shared_sample.connect() as conn:
         _, pdf = build(conn, D(2019, 9, 17), "S92000003")
     text = _normal(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     block = text[text.index("Headline indicators: Scotland"):text.index("About these figures")]

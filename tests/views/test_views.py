@@ -14,7 +14,6 @@ from cpip_dashboard import config
 from cpip_dashboard.rules import rag, register
 from cpip_dashboard.rules.values import long_date
 from cpip_dashboard.store.current import current_kind
-from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.queries import area_directory, criteria, meetings
 from cpip_dashboard.views import (
     about,
@@ -44,15 +43,6 @@ MEETINGS = [
 AREAS = [SCOTLAND, FIFE, ORKNEY, FIFE_CPC]
 
 
-@pytest.fixture(scope="module")
-def engine(databases):
-    url = databases.fresh("sqlite", sample=True)
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
-    databases.drop(url)
-
-
 def _shown(conn, asked: dt.date | None, expected: dt.date | None) -> dt.date:
     if expected is not None:
         return expected
@@ -61,8 +51,8 @@ def _shown(conn, asked: dt.date | None, expected: dt.date | None) -> dt.date:
 
 @pytest.mark.parametrize("area", AREAS)
 @pytest.mark.parametrize(("asked", "expected"), MEETINGS)
-def test_briefing_and_register_agree_as_at_a_meeting(engine, asked, expected, area):
-    with engine.connect() as conn:
+def test_briefing_and_register_agree_as_at_a_meeting(shared_sample, asked, expected, area):
+    with shared_sample.connect() as conn:
         shown = _shown(conn, asked, expected)
         b = briefing.view(conn, asked, area)
         a = actions.view(conn, asked, area)
@@ -80,8 +70,8 @@ def test_briefing_and_register_agree_as_at_a_meeting(engine, asked, expected, ar
 
 
 @pytest.mark.parametrize(("asked", "expected"), MEETINGS)
-def test_an_area_sees_the_national_actions_and_its_own(engine, asked, expected):
-    with engine.connect() as conn:
+def test_an_area_sees_the_national_actions_and_its_own(shared_sample, asked, expected):
+    with shared_sample.connect() as conn:
         totals = {area: actions.view(conn, asked, area).total for area in AREAS}
     # every area sees the national actions; Scotland's register is every action
     assert all(0 < totals[area] <= totals[SCOTLAND] for area in AREAS)
@@ -91,8 +81,8 @@ def test_an_area_sees_the_national_actions_and_its_own(engine, asked, expected):
 
 @pytest.mark.parametrize("area", AREAS)
 @pytest.mark.parametrize(("asked", "expected"), MEETINGS)
-def test_the_review_shows_the_areas_councils_only(engine, asked, expected, area):
-    with engine.connect() as conn:
+def test_the_review_shows_the_areas_councils_only(shared_sample, asked, expected, area):
+    with shared_sample.connect() as conn:
         v = review.view(conn, asked, area)
         directory = area_directory(conn)
         count = len(criteria(conn))
@@ -112,8 +102,8 @@ def test_the_review_shows_the_areas_councils_only(engine, asked, expected, area)
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_an_area_profile_names_its_area(engine, area):
-    with engine.connect() as conn:
+def test_an_area_profile_names_its_area(shared_sample, area):
+    with shared_sample.connect() as conn:
         v = area_profile.view(conn, area)
         name = area_directory(conn).name(area)
     assert v.area == area and v.name == name
@@ -121,8 +111,8 @@ def test_an_area_profile_names_its_area(engine, area):
     assert len(v.profile) <= 17
 
 
-def test_the_about_and_frame_views_describe_what_is_loaded(engine):
-    with engine.connect() as conn:
+def test_the_about_and_frame_views_describe_what_is_loaded(shared_sample):
+    with shared_sample.connect() as conn:
         a = about.view(conn)
         f = frame.view(conn)
         directory = area_directory(conn)
@@ -138,11 +128,11 @@ def test_the_about_and_frame_views_describe_what_is_loaded(engine):
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_a_series_draws_the_area_then_scotland_and_never_a_small_count(engine, area):
+def test_a_series_draws_the_area_then_scotland_and_never_a_small_count(shared_sample, area):
     """Every indicator's count series for the area: the columns are the area then Scotland,
     each period once, and no shown count of 1 to 4 (suppressed or primary-protected)."""
     threshold = config.suppress_below()
-    with engine.connect() as conn:
+    with shared_sample.connect() as conn:
         cat = indicators.catalogue(conn)
         name = area_directory(conn).name(area)
         counted = [code for code in cat.codes if "count" in cat.measures[code]]
@@ -164,8 +154,9 @@ def test_a_series_draws_the_area_then_scotland_and_never_a_small_count(engine, a
 
 @pytest.mark.parametrize("level,kind,count", [("councils", "council", 32), ("cpcs", "cpc", 30)])
 @pytest.mark.parametrize("highlight", [FIFE, FIFE_CPC])
-def test_a_comparison_ranks_one_level_against_scotland(engine, level, kind, count, highlight):
-    with engine.connect() as conn:
+def test_a_comparison_ranks_one_level_against_scotland(shared_sample, level, kind, count,
+                                                       highlight):
+    with shared_sample.connect() as conn:
         directory = area_directory(conn)
         latest = indicators.series(conn, "CP_REGISTER", "rate", (FIFE,)).periods[-1]
         v = indicators.comparison(conn, "CP_REGISTER", "count", latest, level, highlight)
@@ -184,8 +175,8 @@ def test_a_comparison_ranks_one_level_against_scotland(engine, level, kind, coun
 # --- the Upload page's view ---------------------------------------------------------------
 
 
-def test_the_upload_view_lists_the_sample_batch_and_what_rolling_it_back_does(engine):
-    shown = upload.batches(engine)
+def test_the_upload_view_lists_the_sample_batch_and_what_rolling_it_back_does(shared_sample):
+    shown = upload.batches(shared_sample)
     assert len(shown["pending"]) == 0
     history = shown["history"]
     current = upload.current_batches(history)
@@ -196,7 +187,7 @@ def test_the_upload_view_lists_the_sample_batch_and_what_rolling_it_back_does(en
         "To restore it, upload the same file again.")
     assert (upload.rows(1), upload.rows(2), upload.rows(1234)) == ("1 row", "2 rows",
                                                                    "1,234 rows")
-    with engine.connect() as conn:
+    with shared_sample.connect() as conn:
         book = openpyxl.load_workbook(io.BytesIO(upload.prefilled_updates(conn, ())))
         refs = sorted(row.ref for row in conn.execute(current_kind("actions")))
     listed = [r[0] for r in book["Updates"].iter_rows(min_row=2, values_only=True)]
