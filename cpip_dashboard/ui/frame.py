@@ -526,8 +526,7 @@ def presentation_toggle() -> None:
     st.sidebar.toggle("Presentation mode", key=keys.PRESENT_CONTROL, on_change=changed,
                       help="Larger type and the sidebar folded away, for a projector. The "
                            "address keeps it (present=1), so a shared link opens the same way.")
-    st.html(FOCUS_CSS)
-    st.html(LAYOUT_CSS)
+    st.html(FOCUS_CSS + LAYOUT_CSS)  # one element: the layout's rules arrive with the ring
     if st.session_state.get(keys.PRESENT):
         st.html(PRESENTATION_CSS)
 

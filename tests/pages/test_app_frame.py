@@ -103,14 +103,17 @@ def test_upload_is_secretariat_only_on_the_server(monkeypatch, sample_url, user,
     assert bool(page.get("file_uploader")) is sees_upload
 
 
-@pytest.mark.parametrize("page", PAGE_FILES)
-def test_every_page_offers_log_out_to_a_signed_in_person(make_app, sample_url, page):
-    """The frame's Log out is in the sidebar of every page (the browser signs out from the
-    Briefing and the Upload page: tests/ui/test_browser_approval.py)."""
-    at = make_app(sample_url, page=page, user=SECRETARIAT, secrets=AUTH_SECRETS)
+@pytest.mark.parametrize("user,page", [(SECRETARIAT, p) for p in PAGE_FILES]
+                         + [(MINISTER, p) for p in PAGE_FILES if p != "pages/upload.py"])
+def test_every_page_offers_log_out_to_a_signed_in_person(make_app, sample_url, user, page):
+    """The frame's Log out is in the sidebar of every page a person may open, and the page is
+    theirs (the browser signs out from the Briefing and the Upload page, and the Minister's
+    office's menu is read there: tests/ui/test_browser_approval.py)."""
+    at = make_app(sample_url, page=page, user=user, secrets=AUTH_SECRETS)
     assert_frame_ran(at)
     assert [b.label for b in at.sidebar.button] == ["Log out"]
     assert "Signed in as" in " ".join(c.value for c in at.sidebar.caption)
+    assert "You do not have access" not in texts(at)
 
 
 @pytest.mark.parametrize("user,listed", [(SECRETARIAT, True), (MINISTER, False)])

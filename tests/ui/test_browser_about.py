@@ -1,22 +1,13 @@
-"""The About page in a real browser: loads with no console errors, no failed requests (nothing
-leaves the machine), and no axe-core violation of any impact."""
+"""The About page from a bare `streamlit run app.py` in a real browser. (That the About page
+loads with no console errors, no failed requests and no axe-core violation, and says it runs
+in local mode, is checked at every width in `test_browser_journeys.test_every_page_at_every_width`.)"""
 
 import pytest
 
-from tests.browser import Watcher, axe_violations, open_page
+from tests.browser import open_page
 from tests.conftest import start_server
 
 pytestmark = pytest.mark.browser
-
-
-def test_about_page_loads_cleanly_and_passes_axe(server, page):
-    watcher = Watcher(page, server)
-    open_page(page, server, "/about", heading="About this dashboard")
-    page.get_by_role("heading", name="Accessibility statement").wait_for()
-    assert page.get_by_text("Local mode").first.is_visible()
-    assert axe_violations(page) == []
-    assert watcher.failed == []
-    assert watcher.errors == []
 
 
 def test_first_visitor_gets_the_frame_even_from_plain_streamlit_run(databases, tmp_path, page):

@@ -12,9 +12,10 @@ looped inside each test. Screenshots go to `CPIP_SCREENSHOTS` when it is set."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import check_charts, check_columns
-from tests.ui.test_browser_journeys import WIDTHS, settle, shoot
+from tests.ui.test_browser_journeys import WIDTHS, resize, settle, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -32,39 +33,43 @@ def open_at(browser, server: str, path: str, heading: str, width: str):
 
 
 def test_small_trend_charts_and_themes_chart_at_every_width(server, browser):
+    """Each page opened once at the widest screen, then narrowed (`resize`)."""
+    context, page = open_at(browser, server, *AREA, "projector")
+    console: list[str] = []
+    page.on("console", lambda message, seen=console: seen.append(message.text))
+    page.get_by_text("Show a small trend chart for each indicator").click()
+    page.get_by_test_id("stVegaLiteChart").nth(5).wait_for(timeout=60_000)
+    settle(page, AREA[1])
     for width in WIDTHS:
-        context, page = open_at(browser, server, *AREA, width)
-        console: list[str] = []
-        page.on("console", lambda message, seen=console: seen.append(message.text))
-        page.get_by_text("Show a small trend chart for each indicator").click()
-        page.get_by_test_id("stVegaLiteChart").nth(5).wait_for(timeout=60_000)
-        settle(page, AREA[1])
+        resize(page, width)
         assert check_charts(page, f"small charts at {width}") >= 11  # the profile's, 10 small
-        # Vega drops a fitted height it cannot keep, with a warning: none here
-        assert not [m for m in console if "Dropping" in m], console
         shoot(page, f"screens-area-small-{width}")
-        context.close()
+    # Vega drops a fitted height it cannot keep, with a warning: none here
+    assert not [m for m in console if "Dropping" in m], console
+    context.close()
 
-        context, page = open_at(browser, server, "/review", "Planning review", width)
-        page.get_by_role("heading", name="National themes").wait_for(timeout=60_000)
-        page.get_by_test_id("stVegaLiteChart").first.locator("svg").wait_for(timeout=60_000)
+    context, page = open_at(browser, server, "/review", "Planning review", "projector")
+    page.get_by_role("heading", name="National themes").wait_for(timeout=60_000)
+    page.get_by_test_id("stVegaLiteChart").first.locator("svg").wait_for(timeout=60_000)
+    for width in WIDTHS:
+        resize(page, width)
         assert check_charts(page, f"review themes at {width}") == 1
         check_columns(page, "/review", f"review (every area) at {width}")
         shoot(page, f"screens-review-scotland-{width}")
-        context.close()
+    context.close()
 
 
 def test_method_paragraphs_fold_on_a_phone(server, browser):
+    context, page = open_at(browser, server, "/indicators?area=S12000023", "Indicators",
+                            "laptop")
+    method = page.get_by_text("Byar's method").first
+    folded = page.get_by_test_id("stExpander").filter(has_text="How this is worked out")
     for width in ("laptop", "phone"):
-        context, page = open_at(browser, server, "/indicators?area=S12000023", "Indicators",
-                                width)
-        method = page.get_by_text("Byar's method").first
-        folded = page.get_by_test_id("stExpander").filter(has_text="How this is worked out")
-        if width == "phone":
-            assert not method.is_visible() and folded.first.is_visible()
-        else:
-            assert method.is_visible() and not folded.first.is_visible()
-        context.close()
+        resize(page, width)
+        shown, hidden = (folded.first, method) if width == "phone" else (method, folded.first)
+        expect(shown).to_be_visible()  # waits (5 s at most) for the styles to apply
+        expect(hidden).to_be_hidden()
+    context.close()
 
 
 def test_presentation_mode_enlarges_tables_and_chart_type(server, browser):
