@@ -163,12 +163,14 @@ def test_downloads_keep_symbols_and_guard_formulas():
     assert rows[1][0].startswith("=HYPERLINK") and rows[1][1] == "[c]" and rows[2][1] == "-"
 
 
+@pytest.mark.one_database("the workbook's format is read before the database is used")
 def test_xlsm_values_only(sample_engine, tmp_path):
     data = xlsx({"Meetings": [["Date", "Title"], ["2025-01-20", "From a macro workbook"]]})
     report = run_import(sample_engine, "book.xlsm", data, user="t", dry_run=True)
     assert report.outcome == "would_commit"
 
 
+@pytest.mark.one_database("a missing file is refused before the database is used")
 def test_import_of_a_missing_file_is_exit_2_with_one_json_object(sample_url, tmp_path):
     missing = tmp_path / "round-9.xlsx"
     result = run_cli(sample_url, "import", str(missing), "--json")  # the real entry point: exit 2
@@ -206,6 +208,9 @@ def test_import_indicator_names_a_published_tables_indicator(sample_url, sample_
                             ("CP_DEREGISTRATIONS", "S12000047", 321.0)]
 
 
+@pytest.mark.one_database(
+    "who is recorded comes from the environment; both databases store and list batch users "
+    "in test_import_json_for_every_outcome and test_batches_lists_newest_first")
 def test_user_defaults_to_the_operating_system_user(sample_url, tmp_path):
     meetings = tmp_path / "meetings.csv"
     meetings.write_bytes(csv([["Date", "Title"], ["2025-01-20", "Extra"]]))
@@ -220,6 +225,7 @@ def test_user_defaults_to_the_operating_system_user(sample_url, tmp_path):
     assert listing[-1]["rolled_back_by"] == "os-login"
 
 
+@pytest.mark.one_database("a malformed date is refused before the database is used")
 @pytest.mark.parametrize("meeting", ["17/09/2024", "2024-13-01", "latest"])
 def test_pack_with_a_malformed_meeting_is_a_bad_argument(sample_url, tmp_path, meeting):
     out = tmp_path / "pack.pdf"
