@@ -76,7 +76,8 @@ def axe_violations(page) -> list[dict]:
     """Every axe-core violation of any impact on the page, less the listed Streamlit ones."""
     if not AXE.exists():
         raise FileNotFoundError(f"{AXE} is missing: run `npm install` (make test does)")
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):  # once per page load
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
