@@ -421,3 +421,35 @@ def test_an_approval_is_published_for_its_batch_and_rebuilds_figures_only_for_th
     assert [tuple(e) for e in events] == [
         ("approve", "Bob <Bob@Gov.Scot>", 4, "Approved batch 4 (round-4.xlsx) uploaded by ann",
          decided)]
+
+
+def test_an_approval_whose_figures_cannot_be_protected_changes_nothing(engine, monkeypatch):
+    """The protection refusing the approval's publication (`Unpublishable`, raised as the
+    protection raises it: a revision against earlier releases that pins a hidden count is
+    refused on commit in tests/protection/test_publication_releases.py) leaves the batch
+    pending, unapproved, with no publication and no audit event, and says why in words."""
+    cells = [{"indicator": "CP_REGISTER", "measure": "count", "area": area,
+              "period": "2024-07-31", "interval": [2, 2], "relations": ["Scotland total"]}
+             for area in ("S12000047", "S12000005", "S12000041", "S12000033")]
+
+    def refuses(conn, event, batch_id, kinds):
+        assert (event, batch_id, kinds) == ("approve", 4, {"updates", "indicators"})
+        raise approval.Unpublishable(cells, [])
+
+    monkeypatch.setattr(approval, "publish", refuses)
+    with engine.begin() as conn:
+        add_batch(conn, 4, kinds="updates,indicators")
+        published = conn.execute(select(Publication.id)).all()
+    assert approval.approve(engine, 4, BOB) == approval.Decision(
+        False, "Batch 4 cannot be approved: the figures left would not be protected from "
+               "disclosure: "
+               + "; ".join(f"CP_REGISTER (count) for {area}, period ending 2024-07-31 could be "
+                           "worked out to 2 to 2 from what would be published (Scotland total)"
+                           for area in ("S12000047", "S12000005", "S12000041"))
+               + "; and 1 more.")
+    with engine.connect() as conn:
+        batch = conn.execute(select(UploadBatch).where(UploadBatch.id == 4)).one()
+        assert conn.execute(select(Publication.id)).all() == published
+        assert conn.execute(select(AuditEvent.event)).all() == []
+    assert (batch.state, batch.approved_by, batch.approved_by_id, batch.approved_at) == (
+        "pending", None, None, None)
