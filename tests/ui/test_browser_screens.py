@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import check_charts, check_columns
+from tests.browser import axe_violations, check_charts, check_columns
 from tests.ui.test_browser_journeys import WIDTHS, resize, settle, shoot
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,8 @@ def test_small_trend_charts_and_themes_chart_at_every_width(server, browser):
     for width in WIDTHS:
         resize(page, width)
         assert check_charts(page, f"small charts at {width}") >= 11  # the profile's, 10 small
+        # with every small chart drawn: no axe-core violation of any impact at any width
+        assert axe_violations(page) == [], f"small charts at {width}"
         shoot(page, f"screens-area-small-{width}")
     # Vega drops a fitted height it cannot keep, with a warning: none here
     assert not [m for m in console if "Dropping" in m], console
