@@ -65,8 +65,11 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "disagreement": ("cpip_dashboard/rules/disagreement.py",
                      ("tests/rules/test_disagreement.py",)),
     "continuity": ("cpip_dashboard/rules/continuity.py", ("tests/rules/test_continuity.py",)),
+    # the builder's helpers and a small set's frame without a database first (about a second
+    # in all), then the attacker tests, then the sample's (slowest)
     "figures": ("cpip_dashboard/protection/figures.py",
-                ("tests/protection/test_figures.py", "tests/protection/test_relations.py",
+                ("tests/protection/test_figures_edges.py",
+                 "tests/protection/test_figures.py", "tests/protection/test_relations.py",
                  "tests/protection/test_disclosure.py",
                  "tests/protection/test_releases.py", "tests/protection/test_committee_figures.py",
                  "tests/protection/test_figure_storage.py",

@@ -30,6 +30,7 @@ from tests.adversary import (
     Y2,
     table,
 )
+from tests.adversary import directory as six_councils
 from tests.adversary import inputs as adversary_inputs
 
 A, B, D = "S1", "S2", "S3"  # councils: A and B in committee C1, D in C2
@@ -829,3 +830,167 @@ def test_a_rate_implying_a_small_count_is_sensitive(rate, population, small):
     _, found = figures._sensitive(built, built.frame, 5)
     # Scotland's implied count is never small: it is published
     assert found == ({n("CP_REGISTER", ORKNEY)} if small else set())
+
+
+# --- primary suppression, the audit and the published frame ---------------------------------
+
+
+def hidden_keys(protected: figures.Protected) -> set:
+    f = protected.frame
+    return {(r.indicator_code, r.measure, r.area_code) for r in f[f["suppressed"]].itertuples()}
+
+
+# what primary suppression hides of `register_values` (threshold 5): small counts (Orkney's
+# and its committee's 3 de-registrations and 2 re-registrations, Stirling's and its joint
+# committee's 1 neglect concern), the parts whose complement is small (Orkney's 22 of 24 and
+# Siar's 27 of 27 concerns, and their committees'), each with its rate or percentage
+PRIMARY = {(code, measure, area) for code, measure, areas in [
+    ("CP_DEREGISTRATIONS", "rate", [ORKNEY, "CPC22"]),
+    ("CP_REREGISTRATIONS", "percent", [ORKNEY, "CPC22"]),
+    ("CONCERN_NEGLECT", "rate", [ORKNEY, SIAR, STIRLING, "CPC22", "CPC24", "CPC05"])]
+    for area in areas for measure in ("count", measure)}
+
+
+@pytest.fixture(scope="module")
+def primary(register_built) -> figures.Protected:
+    return figures.protect(register_built, six_councils(), 5, first_pass=False,
+                           audit_only=True)
+
+
+def test_primary_suppression_and_its_audit(primary, register_built):
+    assert hidden_keys(primary) == PRIMARY
+    assert primary.suppressed_count == 20
+    assert primary.figure_count == int(register_built.frame["value"].notna().sum()) == 148
+    # the de-registrations are pinned by the area sums (nothing else hidden in their table):
+    # two figures each, and the two small counts
+    unprotected = [f.key for f in primary.findings if not f.protected]
+    assert unprotected == [("CP_DEREGISTRATIONS", m, a, Y2) for a in (ORKNEY, "CPC22")
+                           for m in ("count", "rate")] + [
+        ("small", n("CP_DEREGISTRATIONS", a)) for a in ("CPC22", ORKNEY)]
+    assert primary.first_pass_unprotected == 6
+    assert all(f.low == f.high == 3.0 for f in primary.findings if not f.protected)
+    assert primary.unprotected == [f for f in primary.findings if not f.protected]
+    assert primary.blocking == primary.unprotected  # nothing earlier releases gave away
+    assert primary.earlier_only == set()
+    assert primary.protected_afresh == len(register_built.frame)
+    assert primary.notes == register_built.relation_notes
+    # the findings: hidden figures in frame order, then the sensitive expressions
+    keys = [f.key for f in primary.findings]
+    hidden_in_order = [(r.indicator_code, r.measure, r.area_code, r.period)
+                       for r in primary.frame[primary.frame["suppressed"]].itertuples()]
+    assert keys[:20] == hidden_in_order
+    assert [k[0] for k in keys[20:]] == ["complement"] * 4 + ["small"] * 6 + ["withheld"]
+
+
+def test_the_published_frame_hides_values_and_keeps_the_truth(primary, register_built):
+    frame = primary.frame
+    assert list(frame.columns) == [*figures.COLUMNS, "truth", "den_truth"]
+    assert list(frame.index) == list(range(len(register_built.frame)))
+    hidden = frame[frame["suppressed"]]
+    assert hidden["value"].isna().all() and (hidden["symbol"] == "[c]").all()
+    assert hidden["count"].isna().all()  # a hidden count is not shown beside its rate either
+    shown = frame[~frame["suppressed"]]
+    built = register_built.frame
+    assert shown["value"].fillna(-1).tolist() == built.loc[shown.index, "value"].fillna(-1) \
+        .tolist()
+    # each row's true count (its count figure's value before suppression) and its base's
+    row = frame[(frame["indicator_code"] == "CP_REREGISTRATIONS")
+                & (frame["measure"] == "percent") & (frame["area_code"] == ORKNEY)].iloc[0]
+    assert (row["truth"], row["den_truth"]) == (2.0, 7.0)
+    assert pd.isna(row["count"]) and row["base"] == 7.0  # its base is shown, its count not
+    rate = frame[(frame["indicator_code"] == "CP_REGISTER") & (frame["measure"] == "rate")
+                 & (frame["area_code"] == FIFE) & (frame["period"] == Y2)].iloc[0]
+    assert (rate["count"], rate["truth"]) == (310.0, 310.0) and pd.isna(rate["den_truth"])
+    assert pd.isna(rate["base"])
+    withheld = frame[(frame["indicator_code"] == "CP_REREGISTRATIONS")
+                     & (frame["area_code"] == SHETLAND)]
+    assert withheld["truth"].isna().all() and not withheld["suppressed"].any()
+    for name in ("count", "base", "truth", "den_truth"):
+        assert frame[name].dtype == np.float64
+
+
+def test_a_set_without_percentages_has_no_bases():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 20, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 3})
+    built = figures.build(adversary_inputs(values))
+    protected = figures.protect(built, six_councils(), 5, first_pass=False, audit_only=True)
+    frame = protected.frame
+    assert frame["base"].isna().all() and frame["den_truth"].isna().all()
+    # the count, its rate and the rate indicator's figure of it
+    assert hidden_keys(protected) == {(c, m, a) for c, m in [
+        ("CP_REGISTER", "count"), ("CP_REGISTER", "rate"), ("CP_REGISTER_RATE", "rate")]
+        for a in (FIFE, "CPC14")}
+
+
+def test_the_first_pass_hides_a_second_count_in_each_table(register_built):
+    protected = figures.protect(register_built, six_councils(), 5, audit_only=True)
+    hidden = hidden_keys(protected)
+    assert PRIMARY < hidden
+    assert not any(area == SCOTLAND for _, _, area in hidden)
+    # every count or rate it adds rests on a count it hides
+    for code, _measure, area in hidden - PRIMARY:
+        assert (code, "count", area) in hidden
+    # no local count of the de-registrations is alone hidden among its councils now
+    councils = {a for c, m, a in hidden if c == "CP_DEREGISTRATIONS" and m == "count"
+                and a in COMMITTEE_OF}
+    assert len(councils) >= 2
+
+
+def test_protection_leaves_every_finding_protected(register_built):
+    protected = figures.protect(register_built, six_councils(), 5)
+    assert PRIMARY <= hidden_keys(protected)
+    assert protected.unprotected == [] and protected.blocking == []
+    assert not any(area == SCOTLAND for _, _, area in hidden_keys(protected))
+    # the audit of what it published finds the same
+    findings, earlier_only = figures.audit(register_built, protected.frame, 5)
+    assert [f.key for f in findings] == [f.key for f in protected.findings]
+    assert all(f.protected for f in findings) and earlier_only == set()
+    # and of the primary suppression alone, the same unprotected de-registrations
+    primary = figures.protect(register_built, six_councils(), 5, first_pass=False,
+                              audit_only=True)
+    findings, _ = figures.audit(register_built, primary.frame, 5)
+    assert [f.key for f in findings if not f.protected] == [
+        f.key for f in primary.findings if not f.protected]
+
+
+def test_nothing_small_nothing_hidden():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 20, SHETLAND: 30, SIAR: 25, CLACKS: 60,
+                                       STIRLING: 80, FIFE: 300})
+    built = figures.build(adversary_inputs(values))
+    protected = figures.protect(built, six_councils(), 5)
+    assert hidden_keys(protected) == set() and protected.findings == []
+    assert protected.suppressed_count == 0 and protected.first_pass_unprotected == 0
+    assert figures.audit(built, protected.frame, 5) == ([], set())
+
+
+# --- small published totals --------------------------------------------------------------------
+
+
+def test_parts_of_a_small_scotland_total_are_capped_by_it():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 2, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})  # Scotland 3
+    built = figures.build(adversary_inputs(values))
+    caps = figures._small_totals(built, built.frame, 5)
+    # Scotland = councils and Scotland = committees: each part at most 3
+    assert caps == {n("CP_REGISTER", a): 3.0 for a in [*COMMITTEE_OF, *set(
+        COMMITTEE_OF.values())]}
+    assert figures._small_totals(built, built.frame, 3) == {}  # 3 is not below 3
+    assert figures._small_totals(built, built.frame, 4) == caps
+    values = table("CP_REGISTER", Y2, {ORKNEY: 0, SHETLAND: 0, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})  # Scotland 0: nothing to cap
+    built = figures.build(adversary_inputs(values))
+    assert figures._small_totals(built, built.frame, 5) == {}
+
+
+def test_a_finding_under_a_small_total_is_given_in_counts():
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 2, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})
+    built = figures.build(adversary_inputs(values))
+    protected = figures.protect(built, six_councils(), 5)
+    assert protected.unprotected == []
+    for finding in protected.findings:
+        # every hidden count lies in 0 to Scotland's 3, in counts (not scaled by 5 / 3)
+        assert 0.0 <= finding.low <= finding.high <= 3.0, finding
+    small = [f for f in protected.findings if f.key[0] == "small"]
+    assert {f.key[1][2] for f in small} == {ORKNEY, SHETLAND, "CPC22", "CPC23"}
+    assert all((f.low, f.high) == (0.0, 3.0) for f in small)
