@@ -994,3 +994,89 @@ def test_a_finding_under_a_small_total_is_given_in_counts():
     small = [f for f in protected.findings if f.key[0] == "small"]
     assert {f.key[1][2] for f in small} == {ORKNEY, SHETLAND, "CPC22", "CPC23"}
     assert all((f.low, f.high) == (0.0, 3.0) for f in small)
+
+
+# --- what earlier releases published ----------------------------------------------------------
+
+
+def earlier_rows() -> pd.DataFrame:
+    """An earlier release's rows beside `register_values`' Y2 (threshold 5)."""
+    def row(code, measure, area, value, truth, **more):
+        return {"indicator_code": code, "measure": measure, "area_code": area, "period": Y2,
+                "value": value, "truth": truth, **more}
+
+    rows = [
+        row("CP_REGISTER", "count", ORKNEY, 24.0, 24.0),    # shown at today's value: public
+        row("CP_REGISTER", "count", SHETLAND, 26.0, 26.0),  # shown, revised since (28 now)
+        row("CP_REGISTER", "count", SHETLAND, 26.0, 26.0, publication_id=2),  # the same again
+        row("CP_REGISTER", "count", SIAR, None, 27.0),      # hidden at today's value
+        row("CP_REGISTER", "count", CLACKS, None, 50.0, valid_to=3),  # hidden, since revised
+        row("CP_REGISTER", "count", CLACKS, None, 52.0, publication_id=3),
+        row("CP_REGISTER", "rate", STIRLING, 5.3, 90.0, population=17_000.0),
+        row("CP_REGISTER", "count", "CPC05", 140.0, 140.0),  # 145 now
+        row("CP_REREGISTRATIONS", "count", SHETLAND, None, None),  # withheld then and now
+        row("NOT_AN_INDICATOR", "count", SHETLAND, 1.0, 1.0),
+    ]
+    from tests.adversary import release_rows  # noqa: PLC0415 (one helper, here only)
+
+    frame = pd.concat([release_rows([r], r.pop("publication_id", 1), r.pop("valid_to", None))
+                       for r in rows], ignore_index=True)
+    return frame
+
+
+def test_earlier_releases_as_the_attacker_holds_them(register_built):
+    releases = figures._Releases.of(register_built, earlier_rows())
+    assert releases.public == {n("CP_REGISTER", ORKNEY)}
+    assert releases.shown_before == {("CP_REGISTER", "count", ORKNEY, Y2),
+                                     ("CP_REGISTER", "rate", STIRLING, Y2)}
+    assert releases.hidden_before == {("CP_REGISTER", "count", SIAR, Y2),
+                                      ("CP_REREGISTRATIONS", "count", SHETLAND, Y2)}
+    assert releases.stay_hidden() == releases.hidden_before
+    was_shetland = ("was", n("CP_REGISTER", SHETLAND), 26.0)
+    was_cpc = ("was", n("CP_REGISTER", "CPC05"), 140.0)
+    assert [(f.key, f.target, f.cost, f.suppressed, f.can_suppress) for f in releases.figures] == [
+        (("earlier", "CP_REGISTER", "count", SHETLAND, Y2, 0), ((was_shetland, 1.0),), math.inf,
+         False, False),
+        (("earlier", "CP_REGISTER", "rate", STIRLING, Y2, 1),
+         ((n("CP_REGISTER", STIRLING), 1.0),), math.inf, False, False),
+        (("earlier", "CP_REGISTER", "count", "CPC05", Y2, 2), ((was_cpc, 1.0),), math.inf,
+         False, False)]
+    assert releases.figures[0].shows == (sdc.Linear(((was_shetland, 1.0),), 26.0, 26.0,
+                                                    f"CP_REGISTER count {SHETLAND} {Y2}"),)
+    rate = releases.figures[1].shows[0]
+    assert (rate.low, rate.high) == pytest.approx((89.25, 90.95))
+    assert [(t.key, t.terms, t.label) for t in releases.targets] == [
+        (("earlier", "CP_REGISTER", "count", CLACKS, Y2, value),
+         ((("was", n("CP_REGISTER", CLACKS), value), 1.0),),
+         f"hidden in an earlier release: CP_REGISTER count {CLACKS} {Y2}")
+        for value in (50.0, 52.0)]
+    # the joint committee's area sum as it stood at each release: 140 = 50 + 90, then
+    # 140 against 52 + 90 (a revision: widened to hold it)
+    rows = releases.relation_rows
+    label = f"areas: CP_REGISTER {Y2} (an earlier release)"
+    assert rows == [
+        sdc.Linear(((was_cpc, 1.0), (("was", n("CP_REGISTER", CLACKS), 50.0), -1.0),
+                    (n("CP_REGISTER", STIRLING), -1.0)), 0.0, 0.0, label),
+        sdc.Linear(((was_cpc, 1.0), (("was", n("CP_REGISTER", CLACKS), 52.0), -1.0),
+                    (n("CP_REGISTER", STIRLING), -1.0)), -2.0, 0.0, label)]
+
+
+def test_no_earlier_release_is_no_history(register_built):
+    for known in (None, earlier_rows().iloc[0:0]):
+        releases = figures._Releases.of(register_built, known)
+        assert (releases.figures, releases.targets, releases.relation_rows, releases.public,
+                releases.hidden_before, releases.shown_before) == ([], [], [], set(), set(),
+                                                                   set())
+
+
+def test_a_figure_hidden_before_stays_hidden_unless_shown_before(register_built):
+    known = earlier_rows()
+    protected = figures.protect(register_built, six_councils(), 5, known=known)
+    assert ("CP_REGISTER", "count", SIAR) in hidden_keys(protected)
+    assert protected.unprotected == []
+    # shown once at today's value as well: public, so not kept hidden for having been hidden
+    also_shown = pd.concat([known, known[known["area_code"] == SIAR].assign(
+        value=27.0, suppressed=False)], ignore_index=True)
+    releases = figures._Releases.of(register_built, also_shown)
+    assert ("CP_REGISTER", "count", SIAR, Y2) in releases.shown_before
+    assert releases.stay_hidden() == {("CP_REREGISTRATIONS", "count", SHETLAND, Y2)}
