@@ -1084,3 +1084,115 @@ def test_a_figure_hidden_before_stays_hidden_unless_shown_before(register_built)
     releases = figures._Releases.of(register_built, also_shown)
     assert ("CP_REGISTER", "count", SIAR, Y2) in releases.shown_before
     assert releases.stay_hidden() == {("CP_REREGISTRATIONS", "count", SHETLAND, Y2)}
+
+
+# --- protecting again only what changed ------------------------------------------------------
+
+
+def small_set(values=SMALL_VALUES, populations=SMALL_POPULATIONS) -> figures.Built:
+    return figures.build(figures.Inputs(small_definitions(), input_frame(values), populations,
+                                        small_directory()))
+
+
+@pytest.fixture(scope="module")
+def small_protected(small_built) -> figures.Protected:
+    return figures.protect(small_built, small_directory(), 5)
+
+
+REG_GROUP = {("REG", m) for m in ("count", "rate")} | {("REG_RATE", "rate")}
+# re-registrations as a share of registrations, uploaded or computed: one group
+REGS_GROUP = {("REGS", "count"), ("REGS", "rate"), ("REREG", "count"), ("REREG", "percent"),
+              ("SHARE", "percent")}
+
+
+def replaced(rows, index, row):
+    rows = list(rows)
+    rows[index] = row
+    return rows
+
+
+def work_of(built, previous) -> tuple[set, set, object]:
+    attack = figures._Attack(built, built.frame.copy(), figures._Releases(), 5, {}, None)
+    work = attack.rows_to_protect(previous).to_numpy()
+    frame = built.frame
+    kinds = {(r.indicator_code, r.measure) for r in frame[work].itertuples()}
+    carried = {(r.indicator_code, r.measure, r.area_code)
+               for r in frame[attack.carried.to_numpy()].itertuples()}
+    assert not (work & attack.carried.to_numpy()).any()
+    return kinds, carried, attack.only
+
+
+def hidden_of(protected, kinds) -> set:
+    return {k for k in hidden_keys(protected) if k[:2] in kinds}
+
+
+def test_nothing_changed_nothing_protected_afresh(small_built, small_protected):
+    kinds, carried, only = work_of(small_built, small_protected.frame)
+    assert kinds == set() and only == set()
+    assert carried == hidden_keys(small_protected)
+    again = figures.protect(small_built, small_directory(), 5, previous=small_protected.frame)
+    assert again.protected_afresh == 0
+    assert hidden_keys(again) == hidden_keys(small_protected)
+    kinds, carried, only = work_of(small_built, None)
+    assert len(kinds) == 9 and carried == set() and only is None
+    kinds, _, _ = work_of(small_built, small_protected.frame.iloc[0:0])
+    assert len(kinds) == 9
+
+
+@pytest.mark.parametrize(("change", "touched"), [
+    # B's register 10 -> 11 (and Scotland's 33 -> 34): the register's group
+    (lambda: small_set(replaced(replaced(SMALL_VALUES, 1, ("REG", B, P2, 11, None, "revised", 2,
+                                                          False)),
+                                3, ("REG", SCOTLAND, P2, 34, None, None, 1, False))), REG_GROUP),
+    # only a status: no figure changes
+    (lambda: small_set(replaced(SMALL_VALUES, 1, ("REG", B, P2, 10, None, None, 2, False))),
+     set()),
+    # A's children: the rates of both count indicators, so both groups
+    (lambda: small_set(populations=SMALL_POPULATIONS.assign(
+        children=[2100, 1000, 500])), REG_GROUP | REGS_GROUP),
+    # D's children: and the uploaded rate without a count, in its own group
+    (lambda: small_set(populations=SMALL_POPULATIONS.assign(children=[2000, 1000, 400])),
+     REG_GROUP | REGS_GROUP | {("UPRATE", "rate")}),
+    # that rate uploaded again at another value: hidden before, it stays hidden (carried)
+    (lambda: small_set(replaced(SMALL_VALUES, 14, ("UPRATE", D, P2, 1.45, None, None, 1,
+                                                   False))), set()),
+    # a re-registration count gone (A's 1 withheld now)
+    (lambda: small_set(replaced(SMALL_VALUES, 9, ("REREG", A, P2, None, "c", None, 1, False))),
+     REGS_GROUP),
+])
+def test_a_change_is_protected_afresh_in_its_group_only(small_protected, change, touched):
+    built = change()
+    kinds, carried, _ = work_of(built, small_protected.frame)
+    assert kinds == touched
+    assert carried == {k for k in hidden_keys(small_protected) if k[:2] not in touched}
+
+
+def test_a_figure_shown_before_at_another_value_or_gone_touches_its_table(small_built,
+                                                                         small_protected):
+    previous = small_protected.frame.copy()
+    at = previous.index[(previous["indicator_code"] == "REG") & (previous["area_code"] == D)
+                        & (previous["measure"] == "rate")][0]
+    previous.loc[at, "value"] = 39.9  # shown before as 39.9, 40.0 now
+    kinds, _, _ = work_of(small_built, previous)
+    assert kinds == REG_GROUP
+    previous.loc[at, ["value", "suppressed"]] = [np.nan, True]  # hidden before: not compared
+    kinds, _, _ = work_of(small_built, previous)
+    assert kinds == set()
+    # a figure of the previous release that is gone now
+    previous = small_protected.frame.copy()
+    extra = previous[previous["indicator_code"] == "REGS"].iloc[[0]].assign(area_code=SCOTLAND)
+    kinds, _, _ = work_of(small_built, pd.concat([previous, extra], ignore_index=True))
+    assert kinds == REGS_GROUP
+    # a figure that is new
+    kinds, _, _ = work_of(small_built, previous[previous["indicator_code"] != "SHARE"])
+    assert kinds == REGS_GROUP
+
+
+def test_protecting_only_what_changed_gives_what_protecting_all_gives(small_protected):
+    built = small_set(replaced(SMALL_VALUES, 6, ("REGS", A, P2, 2, None, None, 1, False)))
+    afresh = figures.protect(built, small_directory(), 5)
+    again = figures.protect(built, small_directory(), 5, previous=small_protected.frame)
+    assert hidden_keys(again) == hidden_keys(afresh)
+    assert again.unprotected == [] and afresh.unprotected == []
+    assert again.protected_afresh == sum(1 for r in built.frame.itertuples()
+                                         if (r.indicator_code, r.measure) in REGS_GROUP)
