@@ -183,6 +183,10 @@ def main() -> int:
         log.parent.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "CI")}
         env["HYPOTHESIS_PROFILE"] = "ci"
+        # no tracebacks: mutmut reads only the exit code, and pytest parses the source of each
+        # frame it shows; a mutated module is megabytes (figures: 13 MB), so a failure through
+        # it took seconds to report. (Not in PYTEST_ARGS: a change there resets every result.)
+        env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + " --tb=no").strip()
         env["CPIP_MUTATION"] = "1"  # tests/conftest.py leaves the page (AppTest) tests out
         # ...and keeps the template databases its first session builds for every later one
         # (a session per mutant: building the sample once per mutant took most of the time)

@@ -456,6 +456,8 @@ X1, X2, X3 = ("n", "X", A, P2), ("n", "X", B, P2), ("n", "X", SCOTLAND, P2)
     ({X1: 3, X2: 4, X3: 7}, 0.0, 0.0, (0.0, 0.0), None),
     ({X1: 3, X2: 4, X3: 9}, 0.0, 0.0, (-2.0, 0.0), "the data give -2, declared 0 to 0"),
     ({X1: 3, X2: 4, X3: 5}, 0.0, 0.0, (0.0, 2.0), "the data give 2, declared 0 to 0"),
+    ({X1: 3, X2: 4, X3: 8}, 0.0, 0.0, (-1.0, 0.0), "the data give -1, declared 0 to 0"),
+    ({X1: 3, X2: 4, X3: 6}, 0.0, 0.0, (0.0, 1.0), "the data give 1, declared 0 to 0"),
     ({X1: 3, X2: 4, X3: 5}, -2.0, 2.0, (-2.0, 2.0), None),
     ({X1: 3, X2: 4, X3: 4}, -2.0, 2.0, (-2.0, 3.0), "the data give 3, declared -2 to 2"),
     ({X1: 3, X2: 4, X3: 7.0000000005}, 0.0, 0.0, (0.0, 0.0), None),  # within 1e-9
@@ -1197,3 +1199,31 @@ def test_protecting_only_what_changed_gives_what_protecting_all_gives(small_prot
     assert again.unprotected == [] and afresh.unprotected == []
     assert again.protected_afresh == sum(1 for r in built.frame.itertuples()
                                          if (r.indicator_code, r.measure) in REGS_GROUP)
+
+
+def test_the_first_relation_after_the_area_sums_widened_in_place():
+    """Orkney's stock and flow (the first row after the area sums) broken by 10: that row is
+    widened, and no other."""
+    values = register_values()
+    values |= table("CP_DEREGISTRATIONS", Y2, {ORKNEY: 13, SHETLAND: 22, SIAR: 20, CLACKS: 75,
+                                               STIRLING: 90, FIFE: 380})
+    built = figures.build(adversary_inputs(values))
+    relations = built.relation_rows
+    before = len(relations.before)
+    areas = len(relations.areas)
+    assert before == 0  # the area sums are the first relation of relations.csv
+    first = relations.row(before + areas)
+    assert first.label == f"stock_flow: {ORKNEY} {Y2}"
+    assert (first.low, first.high) == (-2.0, 10.0)
+    assert relations.row(before + areas - 1).label.startswith("areas: ")
+    assert (relations.row(before + areas - 1).low, relations.row(before + areas - 1).high) == (
+        0.0, 0.0)
+    assert [r.label for r in relations.after[:2]] == [f"stock_flow: {ORKNEY} {Y2}",
+                                                      f"stock_flow: {SHETLAND} {Y2}"]
+    assert (relations.after[1].low, relations.after[1].high) == (-2.0, 2.0)
+    assert built.relation_notes[0] == (f"stock_flow: {ORKNEY} {Y2} does not hold as declared "
+                                       "(the data give 10, declared -2 to 2)")
+    # every area sum holds as declared
+    for i in range(areas):
+        row = relations.row(before + i)
+        assert (row.low, row.high) == (0.0, 0.0) and row.label.startswith("areas: ")
