@@ -583,12 +583,14 @@ def input_frame(rows) -> pd.DataFrame:
 SMALL_VALUES = [
     ("REG", A, P2, 3, None, None, 1, False), ("REG", B, P2, 10, None, "revised", 2, False),
     ("REG", D, P2, 20, None, None, 1, True), ("REG", SCOTLAND, P2, 33, None, None, 1, False),
-    ("REG_RATE", A, P2, 2.5, None, None, 3, False), ("REG_RATE", B, P2, None, "c", None, 3, False),
+    ("REG_RATE", A, P2, 2.5, None, "revised", 3, False), ("REG_RATE", B, P2, None, "c", None, 3,
+                                                                            False),
     ("REGS", A, P2, 4, None, None, 1, False), ("REGS", B, P2, 0, None, None, 1, False),
     ("REGS", D, P2, None, "*", None, 1, False),
-    ("REREG", A, P2, 1, None, None, 1, False), ("REREG", B, P2, 0, None, None, 1, False),
+    ("REREG", A, P2, 1, None, "provisional", 1, False), ("REREG", B, P2, 0, None, None, 1, False),
     ("REREG", D, P2, None, "c", None, 1, False),
-    ("SHARE", A, P2, 25.04, None, None, 1, False), ("SHARE", B, P2, None, "..", None, 1, False),
+    ("SHARE", A, P2, 25.04, None, None, 1, False),
+    ("SHARE", B, P2, None, "..", "provisional", 1, False),
     ("UPRATE", D, P2, 1.25, None, None, 1, False)]
 # A's and B's children in 2024 (B's illustrative), D's in 2022 only (two years away: used)
 SMALL_POPULATIONS = pd.DataFrame({"area_code": [A, B, D], "year": [2024, 2024, 2022],
@@ -610,7 +612,8 @@ SMALL_BUILT = [
     ("REG", "rate", C1, 4.3, _, _, 2, 13.0, 3000, 2024, _, True, "REG", C1, _, False, _),
     ("REG", "count", C2, 20.0, _, _, 1, 20.0, _, _, _, True, "REG", C2, _, True, _),
     ("REG", "rate", C2, 40.0, _, _, 1, 20.0, 500, 2022, _, True, "REG", C2, _, False, _),
-    ("REG_RATE", "rate", A, 2.5, _, _, 3, 3.0, 2000, 2024, _, False, "REG", A, _, False, 5.0),
+    ("REG_RATE", "rate", A, 2.5, _, "revised", 3, 3.0, 2000, 2024, _, False, "REG", A, _, False,
+     5.0),
     ("REG_RATE", "rate", B, _, "c", _, 3, _, 1000, 2024, _, True, "REG", B, _, False, _),
     ("REG_RATE", "rate", D, 40.0, _, _, 1, 20.0, 500, 2022, _, True, "REG", D, _, False, _),
     ("REG_RATE", "rate", SCOTLAND, _, _, _, 1, _, _, _, _, False, "REG", SCOTLAND, _, False, _),
@@ -626,8 +629,9 @@ SMALL_BUILT = [
     ("REGS", "rate", C1, 1.3, _, _, 1, 4.0, 3000, 2024, _, True, "REGS", C1, _, False, _),
     ("REGS", "count", C2, _, "..", _, _, _, _, _, _, False, "REGS", C2, _, False, _),
     ("REGS", "rate", C2, _, "..", _, _, _, 500, 2022, _, False, "REGS", C2, _, False, _),
-    ("REREG", "count", A, 1.0, _, _, 1, 1.0, _, _, _, False, "REREG", A, _, True, _),
-    ("REREG", "percent", A, 25.0, _, _, 1, 1.0, _, _, 4.0, False, "REREG", A, "REGS", False, _),
+    ("REREG", "count", A, 1.0, _, "provisional", 1, 1.0, _, _, _, False, "REREG", A, _, True, _),
+    ("REREG", "percent", A, 25.0, _, "provisional", 1, 1.0, _, _, 4.0, False, "REREG", A, "REGS",
+     False, _),
     ("REREG", "count", B, 0.0, _, _, 1, 0.0, _, _, _, False, "REREG", B, _, True, _),
     # a percentage of nothing (0 of 0) is not shown
     ("REREG", "percent", B, _, _, _, 1, _, _, _, _, False, "REREG", B, "REGS", False, _),
@@ -639,7 +643,8 @@ SMALL_BUILT = [
     ("REREG", "count", C2, _, "..", _, _, _, _, _, _, False, "REREG", C2, _, False, _),
     ("REREG", "percent", C2, _, "..", _, _, _, _, _, _, False, "REREG", C2, "REGS", False, _),
     ("SHARE", "percent", A, 25.0, _, _, 1, _, _, _, _, False, "REREG", A, "REGS", False, _),
-    ("SHARE", "percent", B, _, "..", _, 1, _, _, _, _, False, "REREG", B, "REGS", False, _),
+    ("SHARE", "percent", B, _, "..", "provisional", 1, _, _, _, _, False, "REREG", B, "REGS",
+     False, _),
     ("UPRATE", "rate", D, 1.3, _, _, 1, _, 500, 2022, _, False, "UPRATE", D, _, False, 0.625),
 ]
 
