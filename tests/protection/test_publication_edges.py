@@ -9,14 +9,20 @@ own tests go through a database and the sample; these pin each branch in well un
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import delete, select
 
 from cpip_dashboard.protection import publication
 from cpip_dashboard.protection.sdc import Finding
+from cpip_dashboard.rules.measures import SERIES_COLUMNS
+from cpip_dashboard.store.areas import SCOTLAND
+from cpip_dashboard.store.db import make_engine
+from cpip_dashboard.store.models import Publication, PublishedFigure
 
 P = dt.date(2024, 7, 31)
 V = ("n", "CP_REGISTER", "S1", P)
@@ -283,3 +289,94 @@ def test_typed():
     assert [str(typed[c].dtype) for c in frame.columns] == [
         "float64", "float64", "float64", "float64", "object", "object", "bool", "bool"]
     assert typed["illustrative"].tolist() == [True] and typed["suppressed"].tolist() == [False]
+
+
+# --- what a database gives back (module-scoped: one empty database, the shared sample) -------
+
+
+@pytest.fixture(scope="module")
+def empty_engine(databases):
+    url = databases.fresh("sqlite", sample=False)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+def test_before_the_first_figures(empty_engine):
+    with empty_engine.connect() as conn:
+        # the first publication (on setting up) has no figures
+        assert publication.version(conn) == "1"
+        assert publication.summary(conn)["figures"] == 0
+        pairs = [("CP_REGISTER", "rate"), ("CP_REGISTER", "count")]
+        found = publication.area_series(conn, pairs, ("S12000047",))
+        assert list(found) == pairs
+        for frame in found.values():
+            assert frame.empty and list(frame.columns) == SERIES_COLUMNS
+        assert publication.area_series(conn, [], ("S12000047",)) == {}
+        series = publication.series(conn, "CP_REGISTER", "count")
+        assert series.empty and list(series.columns) == SERIES_COLUMNS
+        # and before any publication at all
+        conn.execute(delete(Publication))
+        assert publication.latest(conn) is None
+        assert publication.version(conn) == "0"
+        assert publication.summary(conn) == {}
+        assert publication.area_series(conn, pairs, ("S12000047",))[pairs[0]].empty
+        assert publication.series(conn, "CP_REGISTER", "count").empty
+        conn.rollback()
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def test_the_summary_of_the_latest_publication(shared_sample):
+    with shared_sample.connect() as conn:
+        current = publication.latest(conn)
+        summary = publication.summary(conn)
+        assert summary["data_version"] == publication.version(conn) == str(current.id) != "0"
+        assert summary["figures_from"] == current.figures_from is not None
+        assert summary["threshold"] == current.threshold == 5
+        assert summary["at"] == current.at
+        assert summary["method"] == publication.METHOD
+        assert json.loads(current.summary_json)["method"] == publication.METHOD
+
+
+def test_an_area_profile_reads_what_each_series_reads(shared_sample):
+    """`area_series` (one query for several indicators and measures) gives, for each pair,
+    exactly what `series` gives for it alone, ordered by period then area."""
+    with shared_sample.connect() as conn:
+        codes = sorted({code for code, in conn.execute(select(PublishedFigure.indicator_code)
+                                                       .distinct())})[:4]
+        pairs = [(code, measure) for code in codes for measure in ("count", "rate", "percent")]
+        areas = ("S12000047", SCOTLAND)
+        found = publication.area_series(conn, [*pairs, ("NOT_AN_INDICATOR", "count")], areas)
+        assert list(found) == [*pairs, ("NOT_AN_INDICATOR", "count")]
+        shown = 0
+        for code, measure in pairs:
+            alone = publication.series(conn, code, measure, areas)
+            got = found[(code, measure)]
+            assert list(got.columns) == SERIES_COLUMNS
+            pd.testing.assert_frame_equal(plain(got), plain(alone))
+            assert list(got.index) == list(range(len(got)))
+            keys = list(zip(got["period"], got["area_code"], strict=True))
+            assert keys == sorted(keys)
+            shown += len(got)
+            every = publication.series(conn, code, measure)
+            assert set(every["area_code"]) >= set(got["area_code"])
+        assert shown > 0
+        assert found[("NOT_AN_INDICATOR", "count")].empty
+        # a rate asked for alone still gives the empty rates its counts carry
+        rates = publication.area_series(conn, [(codes[0], "rate")], areas)[(codes[0], "rate")]
+        pd.testing.assert_frame_equal(plain(rates),
+                                      plain(publication.series(conn, codes[0], "rate", areas)))
+
+
+def test_ensure_publishes_again_only_for_another_method_or_threshold(shared_sample):
+    with shared_sample.connect() as conn:
+        before = publication.version(conn)
+        publication.ensure(conn, 5)
+        assert publication.version(conn) == before  # the same method and threshold
+        publication.ensure(conn)  # the configured threshold, 5 by default
+        assert publication.version(conn) == before
+        conn.rollback()
