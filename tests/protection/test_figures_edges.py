@@ -1002,6 +1002,9 @@ def test_a_finding_under_a_small_total_is_given_in_counts():
     small = [f for f in protected.findings if f.key[0] == "small"]
     assert {f.key[1][2] for f in small} == {ORKNEY, SHETLAND, "CPC22", "CPC23"}
     assert all((f.low, f.high) == (0.0, 3.0) for f in small)
+    # the audit of what was published gives the same findings, in counts too
+    findings, _ = figures.audit(built, protected.frame, 5)
+    assert findings == protected.findings
 
 
 # --- what earlier releases published ----------------------------------------------------------
