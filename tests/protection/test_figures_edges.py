@@ -607,7 +607,8 @@ SMALL_BUILT = [
     ("REG", "count", D, 20.0, _, _, 1, 20.0, _, _, _, True, "REG", D, _, True, _),
     ("REG", "rate", D, 40.0, _, _, 1, 20.0, 500, 2022, _, True, "REG", D, _, False, _),
     ("REG", "count", SCOTLAND, 33.0, _, _, 1, 33.0, _, _, _, False, "REG", SCOTLAND, _, True, _),
-    ("REG", "rate", SCOTLAND, _, _, _, 1, _, _, _, _, False, "REG", SCOTLAND, _, False, _),
+    # no child population for Scotland: no rate, `..`
+    ("REG", "rate", SCOTLAND, _, "..", _, 1, _, _, _, _, False, "REG", SCOTLAND, _, False, _),
     ("REG", "count", C1, 13.0, _, _, 2, 13.0, _, _, _, False, "REG", C1, _, True, _),
     ("REG", "rate", C1, 4.3, _, _, 2, 13.0, 3000, 2024, _, True, "REG", C1, _, False, _),
     ("REG", "count", C2, 20.0, _, _, 1, 20.0, _, _, _, True, "REG", C2, _, True, _),
@@ -616,7 +617,8 @@ SMALL_BUILT = [
      5.0),
     ("REG_RATE", "rate", B, _, "c", _, 3, _, 1000, 2024, _, True, "REG", B, _, False, _),
     ("REG_RATE", "rate", D, 40.0, _, _, 1, 20.0, 500, 2022, _, True, "REG", D, _, False, _),
-    ("REG_RATE", "rate", SCOTLAND, _, _, _, 1, _, _, _, _, False, "REG", SCOTLAND, _, False, _),
+    ("REG_RATE", "rate", SCOTLAND, _, "..", _, 1, _, _, _, _, False, "REG", SCOTLAND, _, False,
+     _),
     ("REG_RATE", "rate", C1, 4.3, _, _, 2, 13.0, 3000, 2024, _, True, "REG", C1, _, False, _),
     ("REG_RATE", "rate", C2, 40.0, _, _, 1, 20.0, 500, 2022, _, True, "REG", C2, _, False, _),
     ("REGS", "count", A, 4.0, _, _, 1, 4.0, _, _, _, False, "REGS", A, _, True, _),
@@ -634,7 +636,7 @@ SMALL_BUILT = [
      False, _),
     ("REREG", "count", B, 0.0, _, _, 1, 0.0, _, _, _, False, "REREG", B, _, True, _),
     # a percentage of nothing (0 of 0) is not shown
-    ("REREG", "percent", B, _, _, _, 1, _, _, _, _, False, "REREG", B, "REGS", False, _),
+    ("REREG", "percent", B, _, "..", _, 1, _, _, _, _, False, "REREG", B, "REGS", False, _),
     ("REREG", "count", D, _, "c", _, 1, _, _, _, _, False, "REREG", D, _, False, _),
     ("REREG", "percent", D, _, "c", _, 1, _, _, _, _, False, "REREG", D, "REGS", False, _),
     ("REREG", "count", C1, 1.0, _, _, 1, 1.0, _, _, _, False, "REREG", C1, _, True, _),
@@ -1235,3 +1237,22 @@ def test_the_first_relation_after_the_area_sums_widened_in_place():
     for i in range(areas):
         row = relations.row(before + i)
         assert (row.low, row.high) == (0.0, 0.0) and row.label.startswith("areas: ")
+
+
+def test_a_percentage_of_nothing_reads_two_dots():
+    """Scotland's figures alone (no committee sums added): a percentage of 0 re-registrations
+    over 0 registrations cannot be computed, and says so with `..`; a count's own symbol is
+    kept."""
+    values = input_frame([("REGS", SCOTLAND, P2, 0, None, None, 1, False),
+                          ("REREG", SCOTLAND, P2, 0, None, None, 1, False),
+                          ("REGS", SCOTLAND, P1, 4, None, None, 1, False),
+                          ("REREG", SCOTLAND, P1, None, "*", None, 1, False)])
+    definitions = {"REGS": definition("REGS"), "REREG": definition("REREG", denominator="REGS")}
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS.iloc[0:0],
+                                         small_directory()))
+    frame = built.frame
+    percent = frame[frame["measure"] == "percent"]
+    assert [(r.period, r.symbol) for r in percent.itertuples()] == [(P2, ".."), (P1, "*")]
+    assert percent["value"].isna().all()
+    rates = frame[frame["measure"] == "rate"]
+    assert set(rates["symbol"]) == {".."}  # no child population: no rate
