@@ -18,6 +18,8 @@ import pytest
 
 from cpip_dashboard.protection import figures, sdc
 from cpip_dashboard.store.areas import SCOTLAND, AreaDirectory, AreaInfo
+from cpip_dashboard.store.queries import VALUE_COLUMNS as VALUE_COLUMNS_STORED
+from cpip_dashboard.store.queries import illustrative_batches
 from tests.adversary import (
     CLACKS,
     DEFINITIONS,
@@ -1256,3 +1258,26 @@ def test_a_percentage_of_nothing_reads_two_dots():
     assert percent["value"].isna().all()
     rates = frame[frame["measure"] == "rate"]
     assert set(rates["symbol"]) == {".."}  # no child population: no rate
+
+
+# --- the current data, read from the sample database (shared, module-scoped) ----------------
+
+
+def test_load_reads_the_current_values_with_their_illustrative_marks(shared_sample):
+    with shared_sample.connect() as conn:
+        every = figures.load(conn)
+        illustrative = illustrative_batches(conn)
+        register = figures.load(conn, {"CP_REGISTER"})
+    values = every.values
+    assert list(values.columns) == [*VALUE_COLUMNS_STORED, "illustrative"]
+    assert values["illustrative"].dtype == bool
+    assert values["illustrative"].tolist() == values["batch_id"].isin(illustrative).tolist()
+    assert values["illustrative"].any()  # the sample has illustrative figures
+    assert all(isinstance(p, dt.date) for p in values["period"])
+    assert values["value"].dtype == np.float64
+    # of some indicators only: their definitions and values, nothing else
+    assert set(register.definitions) == {"CP_REGISTER"}
+    assert set(register.values["indicator_code"]) == {"CP_REGISTER"}
+    mine = values[values["indicator_code"] == "CP_REGISTER"].reset_index(drop=True)
+    assert register.values["value"].fillna(-1).tolist() == mine["value"].fillna(-1).tolist()
+    assert len(register.populations) == len(every.populations) > 0
