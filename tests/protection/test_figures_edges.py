@@ -1093,6 +1093,10 @@ def test_a_figure_hidden_before_stays_hidden_unless_shown_before(register_built)
     assert protected.blocking == []
     assert ("CP_REGISTER", "count", STIRLING, Y2) in protected.earlier_only
     assert {f.key for f in protected.unprotected} == protected.earlier_only
+    # the audit of what was published, against the same earlier release, says the same
+    findings, earlier_only = figures.audit(register_built, protected.frame, 5, known=known)
+    assert earlier_only == protected.earlier_only
+    assert [f.key for f in findings] == [f.key for f in protected.findings]
     # shown once at today's value as well: public, so not kept hidden for having been hidden
     also_shown = pd.concat([known, known[known["area_code"] == SIAR].assign(
         value=27.0, suppressed=False)], ignore_index=True)

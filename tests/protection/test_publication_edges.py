@@ -17,14 +17,18 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
+from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection import publication
 from cpip_dashboard.protection.sdc import Finding
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import Publication, PublishedFigure
+from cpip_dashboard.store.reference import directory
+from tests.files import csv
 
 P = dt.date(2024, 7, 31)
+FIFE = "S12000047"
 V = ("n", "CP_REGISTER", "S1", P)
 
 
@@ -380,3 +384,45 @@ def test_ensure_publishes_again_only_for_another_method_or_threshold(shared_samp
         publication.ensure(conn)  # the configured threshold, 5 by default
         assert publication.version(conn) == before
         conn.rollback()
+
+
+@pytest.fixture(scope="module")
+def revised_engine(databases):
+    """Register counts for every council and no child population (every rate empty, carried
+    by its count), then Fife's count revised: a second release, the first's rows ended."""
+    url = databases.fresh("sqlite", sample=False)
+    engine = make_engine(url)
+    councils = [a.code for a in directory().councils()]
+    for fife in (400, 401):
+        values = [["Indicator", "Area", "Period", "Value"]] + [
+            ["CP_REGISTER", code, "2023-24", fife if code == FIFE else 100 + k]
+            for k, code in enumerate(councils)]
+        result = run_import(engine, "v.csv", csv(values), user="t")
+        assert result.outcome == "committed", result.as_json()
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+def test_an_area_profile_of_rates_alone_gives_the_empty_rates_of_the_current_release(
+        revised_engine):
+    with revised_engine.connect() as conn:
+        ended = conn.execute(select(PublishedFigure.id).where(
+            PublishedFigure.valid_to.is_not(None))).all()
+        assert ended  # the revision ended Fife's first rows
+        areas = (FIFE, "S12000005")  # Fife's and Clackmannanshire's
+        found = publication.area_series(conn, [("CP_REGISTER", "rate")], areas)
+        rates = found[("CP_REGISTER", "rate")]
+        pd.testing.assert_frame_equal(plain(rates), plain(publication.series(
+            conn, "CP_REGISTER", "rate", areas)))
+        # one rate per area (the current release only), each `..` with its count beside it
+        assert sorted(rates["area_code"]) == sorted(areas)
+        assert set(rates["symbol"]) == {".."} and rates["value"].isna().all()
+        fife = rates[rates["area_code"] == FIFE].iloc[0]
+        assert fife["count"] == 401
+        counts = publication.area_series(conn, [("CP_REGISTER", "count")], areas)
+        assert counts[("CP_REGISTER", "count")]["value"].tolist()[
+            list(counts[("CP_REGISTER", "count")]["area_code"]).index(FIFE)] == 401
+        both = publication.area_series(conn, [("CP_REGISTER", "count"), ("OTHER", "count")],
+                                       areas)
+        assert both[("OTHER", "count")].empty
