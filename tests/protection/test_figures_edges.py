@@ -1029,6 +1029,7 @@ def earlier_rows() -> pd.DataFrame:
         row("CP_REGISTER", "count", CLACKS, None, 52.0, publication_id=3),
         row("CP_REGISTER", "rate", STIRLING, 5.3, 90.0, population=17_000.0),
         row("CP_REGISTER", "count", "CPC05", 140.0, 140.0),  # 145 now
+        row("CP_REGISTER", "count", "CPC23", 26.0, 26.0),  # Shetland's committee, 28 now
         row("CP_REREGISTRATIONS", "count", SHETLAND, None, None),  # withheld then and now
         row("NOT_AN_INDICATOR", "count", SHETLAND, 1.0, 1.0),
     ]
@@ -1055,7 +1056,9 @@ def test_earlier_releases_as_the_attacker_holds_them(register_built):
         (("earlier", "CP_REGISTER", "rate", STIRLING, Y2, 1),
          ((n("CP_REGISTER", STIRLING), 1.0),), math.inf, False, False),
         (("earlier", "CP_REGISTER", "count", "CPC05", Y2, 2), ((was_cpc, 1.0),), math.inf,
-         False, False)]
+         False, False),
+        (("earlier", "CP_REGISTER", "count", "CPC23", Y2, 3),
+         ((("was", n("CP_REGISTER", "CPC23"), 26.0), 1.0),), math.inf, False, False)]
     assert releases.figures[0].shows == (sdc.Linear(((was_shetland, 1.0),), 26.0, 26.0,
                                                     f"CP_REGISTER count {SHETLAND} {Y2}"),)
     rate = releases.figures[1].shows[0]
@@ -1065,11 +1068,14 @@ def test_earlier_releases_as_the_attacker_holds_them(register_built):
          ((("was", n("CP_REGISTER", CLACKS), value), 1.0),),
          f"hidden in an earlier release: CP_REGISTER count {CLACKS} {Y2}")
         for value in (50.0, 52.0)]
+    # Shetland's committee = Shetland, both revised since (every term an earlier quantity);
     # the joint committee's area sum as it stood at each release: 140 = 50 + 90, then
     # 140 against 52 + 90 (a revision: widened to hold it)
     rows = releases.relation_rows
     label = f"areas: CP_REGISTER {Y2} (an earlier release)"
     assert rows == [
+        sdc.Linear(((("was", n("CP_REGISTER", "CPC23"), 26.0), 1.0), (was_shetland, -1.0)),
+                   0.0, 0.0, label),
         sdc.Linear(((was_cpc, 1.0), (("was", n("CP_REGISTER", CLACKS), 50.0), -1.0),
                     (n("CP_REGISTER", STIRLING), -1.0)), 0.0, 0.0, label),
         sdc.Linear(((was_cpc, 1.0), (("was", n("CP_REGISTER", CLACKS), 52.0), -1.0),
