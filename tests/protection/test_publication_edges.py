@@ -426,3 +426,41 @@ def test_an_area_profile_of_rates_alone_gives_the_empty_rates_of_the_current_rel
         both = publication.area_series(conn, [("CP_REGISTER", "count"), ("OTHER", "count")],
                                        areas)
         assert both[("OTHER", "count")].empty
+
+
+def test_the_figures_of_a_data_version_as_pages_and_downloads_show_them(shared_sample,
+                                                                        revised_engine):
+    """`figures_of` against the stored rows it reads: whole counts as integers, each row's
+    marker and status word, a symbol only without a value, ordered by indicator, measure,
+    period and area; None for a version that does not exist."""
+    for engine in (shared_sample, revised_engine):
+        with engine.connect() as conn:
+            version = int(publication.version(conn))
+            shown = publication.figures_of(conn)
+            assert shown == publication.figures_of(conn, version)
+            assert publication.figures_of(conn, version + 1) is None
+            rows = publication.stored_rows(conn, version=version)
+        assert len(shown) == len(rows) > 0
+        keys = [(f["indicator"], f["measure"], f["period"], f["area"]) for f in shown]
+        assert keys == sorted(keys)
+        stored = {(r.indicator_code, r.measure, r.period.isoformat(), r.area_code): r
+                  for r in rows.itertuples()}
+        for figure in shown:
+            row = stored[(figure["indicator"], figure["measure"], figure["period"],
+                          figure["area"])]
+            assert figure["data_version"] == str(version)
+            assert figure["status"] == ("illustrative" if row.illustrative else "official")
+            assert figure["marker"] == {"provisional": "p", "revised": "r"}.get(row.status)
+            if pd.isna(row.value):
+                assert figure["value"] is None
+                assert figure["symbol"] == (None if row.symbol is None else str(row.symbol))
+            else:
+                assert figure["symbol"] is None and figure["value"] == row.value
+                whole = row.measure == "count" and float(row.value).is_integer()
+                assert type(figure["value"]) is (int if whole else float)
+    with revised_engine.connect() as conn:
+        # the release before the revision: Fife's 400; every figure an official one
+        first = publication.figures_of(conn, int(publication.version(conn)) - 1)
+        fife = [f for f in first if f["area"] == FIFE and f["measure"] == "count"]
+        assert [f["value"] for f in fife] == [400] and fife[0]["status"] == "official"
+        assert {f["status"] for f in first} == {"official"}
