@@ -393,9 +393,10 @@ def revised_engine(databases):
     url = databases.fresh("sqlite", sample=False)
     engine = make_engine(url)
     councils = [a.code for a in directory().councils()]
-    for fife in (400, 401):
-        values = [["Indicator", "Area", "Period", "Value"]] + [
-            ["CP_REGISTER", code, "2023-24", fife if code == FIFE else 100 + k]
+    for fife, status in ((400, "provisional"), (401, "revised")):
+        values = [["Indicator", "Area", "Period", "Value", "Status"]] + [
+            ["CP_REGISTER", code, "2023-24", fife if code == FIFE else 100 + k,
+             status if code == FIFE else ""]
             for k, code in enumerate(councils)]
         result = run_import(engine, "v.csv", csv(values), user="t")
         assert result.outcome == "committed", result.as_json()
@@ -463,4 +464,9 @@ def test_the_figures_of_a_data_version_as_pages_and_downloads_show_them(shared_s
         first = publication.figures_of(conn, int(publication.version(conn)) - 1)
         fife = [f for f in first if f["area"] == FIFE and f["measure"] == "count"]
         assert [f["value"] for f in fife] == [400] and fife[0]["status"] == "official"
+        assert fife[0]["marker"] == "p"
+    with revised_engine.connect() as conn:
+        now = [f for f in publication.figures_of(conn)
+               if f["area"] == FIFE and f["measure"] == "count"]
+        assert [(f["value"], f["marker"]) for f in now] == [(401, "r")]
         assert {f["status"] for f in first} == {"official"}
