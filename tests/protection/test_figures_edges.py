@@ -1030,6 +1030,9 @@ def earlier_rows() -> pd.DataFrame:
         row("CP_REGISTER", "rate", STIRLING, 5.3, 90.0, population=17_000.0),
         row("CP_REGISTER", "count", "CPC05", 140.0, 140.0),  # 145 now
         row("CP_REGISTER", "count", "CPC23", 26.0, 26.0),  # Shetland's committee, 28 now
+        # percentages: 2 of 7 re-registrations (as now), 2 of 6 (the base revised since)
+        row("CP_REREGISTRATIONS", "percent", ORKNEY, 28.6, 2.0, den_truth=7.0),
+        row("CP_REREGISTRATIONS", "percent", "CPC22", 33.3, 2.0, den_truth=6.0),
         row("CP_REREGISTRATIONS", "count", SHETLAND, None, None),  # withheld then and now
         row("NOT_AN_INDICATOR", "count", SHETLAND, 1.0, 1.0),
     ]
@@ -1044,7 +1047,9 @@ def test_earlier_releases_as_the_attacker_holds_them(register_built):
     releases = figures._Releases.of(register_built, earlier_rows())
     assert releases.public == {n("CP_REGISTER", ORKNEY)}
     assert releases.shown_before == {("CP_REGISTER", "count", ORKNEY, Y2),
-                                     ("CP_REGISTER", "rate", STIRLING, Y2)}
+                                     ("CP_REGISTER", "rate", STIRLING, Y2),
+                                     ("CP_REREGISTRATIONS", "percent", ORKNEY, Y2),
+                                     ("CP_REREGISTRATIONS", "percent", "CPC22", Y2)}
     assert releases.hidden_before == {("CP_REGISTER", "count", SIAR, Y2),
                                       ("CP_REREGISTRATIONS", "count", SHETLAND, Y2)}
     assert releases.stay_hidden() == releases.hidden_before
@@ -1058,7 +1063,22 @@ def test_earlier_releases_as_the_attacker_holds_them(register_built):
         (("earlier", "CP_REGISTER", "count", "CPC05", Y2, 2), ((was_cpc, 1.0),), math.inf,
          False, False),
         (("earlier", "CP_REGISTER", "count", "CPC23", Y2, 3),
-         ((("was", n("CP_REGISTER", "CPC23"), 26.0), 1.0),), math.inf, False, False)]
+         ((("was", n("CP_REGISTER", "CPC23"), 26.0), 1.0),), math.inf, False, False),
+        (("earlier", "CP_REREGISTRATIONS", "percent", ORKNEY, Y2, 4),
+         ((n("CP_REREGISTRATIONS", ORKNEY), 1.0),), math.inf, False, False),
+        (("earlier", "CP_REREGISTRATIONS", "percent", "CPC22", Y2, 5),
+         ((n("CP_REREGISTRATIONS", "CPC22"), 1.0),), math.inf, False, False)]
+    # a percentage ties its count to its base: today's base, or the base as it was then
+    was_base = ("was", n("CP_REGISTRATIONS", "CPC22"), 6.0)
+    for figure, base, (low, high) in [
+            (releases.figures[4], n("CP_REGISTRATIONS", ORKNEY), (0.2855, 0.2865)),
+            (releases.figures[5], was_base, (0.3325, 0.3335))]:
+        upper, lower = figure.shows
+        assert [t[0] for t in upper.terms] == [t[0] for t in lower.terms] == [
+            figure.target[0][0], base]
+        assert (-upper.terms[1][1], -lower.terms[1][1]) == pytest.approx((high, low))
+        assert (upper.low, upper.high, lower.low, lower.high) == (-math.inf, 0.0, 0.0,
+                                                                  math.inf)
     assert releases.figures[0].shows == (sdc.Linear(((was_shetland, 1.0),), 26.0, 26.0,
                                                     f"CP_REGISTER count {SHETLAND} {Y2}"),)
     rate = releases.figures[1].shows[0]
