@@ -470,3 +470,11 @@ def test_the_figures_of_a_data_version_as_pages_and_downloads_show_them(shared_s
                if f["area"] == FIFE and f["measure"] == "count"]
         assert [(f["value"], f["marker"]) for f in now] == [(401, "r")]
         assert {f["status"] for f in first} == {"official"}
+
+
+def test_an_empty_rate_follows_its_count_wherever_it_is():
+    rows = [(i, "A", "count", f"S{i}", P, float(i), None, False, None, None, None, None,
+             float(i), i == 4) for i in range(1, 5)]
+    result = publication._with_empty_rates(stored(rows))
+    assert result["id"].tolist() == [1, 2, 3, 4, -4]
+    assert result["measure"].tolist() == ["count"] * 4 + ["rate"]
