@@ -65,14 +65,18 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "disagreement": ("cpip_dashboard/rules/disagreement.py",
                      ("tests/rules/test_disagreement.py",)),
     "continuity": ("cpip_dashboard/rules/continuity.py", ("tests/rules/test_continuity.py",)),
+    # the builder's helpers and a small set's frame without a database first (about a second
+    # in all), then the attacker tests, then the sample's (slowest)
     "figures": ("cpip_dashboard/protection/figures.py",
-                ("tests/protection/test_figures.py", "tests/protection/test_relations.py",
+                ("tests/protection/test_figures_edges.py",
+                 "tests/protection/test_figures.py", "tests/protection/test_relations.py",
                  "tests/protection/test_disclosure.py",
                  "tests/protection/test_releases.py", "tests/protection/test_committee_figures.py",
                  "tests/protection/test_figure_storage.py",
                  "tests/protection/test_protection_fast_paths.py")),
     "publication": ("cpip_dashboard/protection/publication.py",
-                    ("tests/protection/test_publication.py",
+                    ("tests/protection/test_publication_edges.py",
+                     "tests/protection/test_publication.py",
                      "tests/protection/test_publication_releases.py",
                      "tests/protection/test_figure_storage.py",
                      "tests/protection/test_releases.py")),
@@ -180,6 +184,10 @@ def main() -> int:
         log.parent.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "CI")}
         env["HYPOTHESIS_PROFILE"] = "ci"
+        # no tracebacks: mutmut reads only the exit code, and pytest parses the source of each
+        # frame it shows; a mutated module is megabytes (figures: 13 MB), so a failure through
+        # it took seconds to report. (Not in PYTEST_ARGS: a change there resets every result.)
+        env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + " --tb=no").strip()
         env["CPIP_MUTATION"] = "1"  # tests/conftest.py leaves the page (AppTest) tests out
         # ...and keeps the template databases its first session builds for every later one
         # (a session per mutant: building the sample once per mutant took most of the time)

@@ -383,6 +383,13 @@ class _PopulationFor:
 _BUILT = [*COLUMNS, "var", "den_var", "exact", "implied"]
 
 
+def _unavailable(symbol: object) -> str:
+    """The symbol of a figure that cannot be computed: its count's own (a suppression, a
+    reason), else `..`. A count without a symbol may carry None or NaN (pandas reads a column
+    of text with gaps as NaN), and NaN is not a symbol."""
+    return symbol if isinstance(symbol, str) and symbol else ".."
+
+
 def _published_array(values: np.ndarray) -> np.ndarray:
     """`published` of every element (the same arithmetic, so the same doubles)."""
     scale = 10 ** PLACES
@@ -430,7 +437,7 @@ def _counts_and_rates(code: str, counts: pd.DataFrame, variables: list, truth: d
     nothing = np.full(n, None, dtype=object)
     count_symbol = np.array(symbols, dtype=object)
     count_symbol[present] = None
-    rate_symbol = np.array([s or ".." for s in symbols], dtype=object)
+    rate_symbol = np.array([_unavailable(s) for s in symbols], dtype=object)
     rate_symbol[rated] = None
     var = np.empty(n, dtype=object)
     var[:] = variables
@@ -560,7 +567,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, PERCENT, row, percent, var, count=value, base=den,
                             den_var=den_var)
                     else:
-                        add(code, PERCENT, {**row, "symbol": row.get("symbol") or ".."},
+                        add(code, PERCENT, {**row, "symbol": _unavailable(row.get("symbol"))},
                             None, var, den_var=den_var)
                 else:
                     population, year = population_for(pop, row["area_code"], row["period"])
@@ -568,7 +575,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, RATE, row, published(value / population * 1000), var,
                             count=value, population=population, population_year=year)
                     else:
-                        symbol = row.get("symbol") or ".."
+                        symbol = _unavailable(row.get("symbol"))
                         add(code, RATE, {**row, "symbol": symbol}, None, var,
                             population=population, population_year=year)
         elif unit.startswith("rate"):
@@ -598,7 +605,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, RATE, row, published(value / population * 1000), var,
                             count=value, population=population, population_year=year)
                     else:
-                        add(code, RATE, {**row, "symbol": row.get("symbol") or ".."}, None,
+                        add(code, RATE, {**row, "symbol": _unavailable(row.get("symbol"))}, None,
                             var, population=population, population_year=year)
         else:  # percentages as uploaded
             numerator = definition.get("numerator")

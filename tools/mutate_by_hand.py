@@ -1,0 +1,83 @@
+"""Check mutants against chosen test files, one warm process and a fork per mutant.
+
+`make mutate` measures a module with every test that covers it; a survivor there runs them
+all (the sample-database tests: a minute or two each under load). To see which of a run's
+survivors, or of the mutants a budget did not reach, a fast test file kills, run this inside
+`mutants/` (left by the last `make mutate`), with the mutant names on standard input:
+
+    cd mutants && python ../tools/mutate_by_hand.py tests/protection/test_figures_edges.py \\
+        < names.txt > results.txt
+
+Each line of the output is `NAME killed|survived|timeout|exitN SECONDS`. The imports, the
+conftest and the test files are loaded once; each mutant is a fork running pytest with
+`MUTANT_UNDER_TEST` set (mutmut's own switch), stopping at the first failure, without
+tracebacks. A mutant still running after LIMIT seconds (default 40) is stopped and reported
+as a timeout (mutmut counts a timeout as killed). Set CPIP_TEST_TEMPLATES to
+`mutants/templates` so that the database templates are not built again per mutant.
+
+Names: `python ../tools/mutate.py MODULE --score-only` lists a run's survivors; the names of
+every mutant of a function are the `def x_FUNCTION__mutmut_N` in `mutants/<module path>`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+
+def main() -> int:
+    tests = sys.argv[1:]
+    if not tests:
+        print(__doc__)
+        return 2
+    sys.path.insert(0, os.getcwd())
+    os.environ.setdefault("CPIP_MUTATION", "1")
+    os.environ.pop("TEST_DATABASE_URL", None)
+    os.environ["HYPOTHESIS_PROFILE"] = "ci"
+    import pytest  # noqa: PLC0415 (after the environment is set)
+
+    limit = float(os.environ.get("LIMIT", "40"))
+    args = [*tests, "-x", "-q", "-n", "0", "-p", "no:randomly", "-p", "no:cacheprovider",
+            "-W", "ignore", "--no-header", "--tb=no", "-o", "console_output_style=classic",
+            "-m", "not browser and not slow"]
+    # warm: the conftest, the test files and what they import, once, in this process
+    null = os.open(os.devnull, os.O_WRONLY)
+    out, err = os.dup(1), os.dup(2)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    pytest.main([*tests, "--collect-only", "-q", "-n", "0", "-p", "no:randomly", "-p",
+                 "no:cacheprovider"])
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    for line in sys.stdin:
+        name = line.strip().split(" ")[0]
+        if not name:
+            continue
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            os.environ["MUTANT_UNDER_TEST"] = name
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os._exit(int(pytest.main(args)))
+        status = None
+        while time.monotonic() < started + limit:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(raw)
+                break
+            time.sleep(0.05)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            result = "timeout"
+        else:
+            result = {0: "survived", 1: "killed"}.get(status, f"exit{status}")
+        print(f"{name} {result} {time.monotonic() - started:.1f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
