@@ -34,6 +34,7 @@ from tests.adversary import (
 )
 from tests.adversary import directory as six_councils
 from tests.adversary import inputs as adversary_inputs
+from tests.protection.test_figures import stock_and_flow
 
 A, B, D = "S1", "S2", "S3"  # councils: A and B in committee C1, D in C2
 C1, C2 = "C1", "C2"
@@ -721,16 +722,12 @@ def test_build_knows_the_true_counts_and_the_named_ones(small_built):
 
 def register_values() -> dict:
     """Fife's (and so Scotland's and its committee's) register moves by 10 more than its
-    flows say; Orkney's concerns are all but two of its register, Siar's all of it."""
-    values = {}
-    values |= table("CP_REGISTER", Y1, {ORKNEY: 20, SHETLAND: 30, SIAR: 25, CLACKS: 60,
-                                        STIRLING: 80, FIFE: 300})
-    values |= table("CP_REGISTER", Y2, {ORKNEY: 24, SHETLAND: 28, SIAR: 27, CLACKS: 55,
-                                        STIRLING: 90, FIFE: 310})
-    values |= table("CP_REGISTRATIONS", Y2, {ORKNEY: 7, SHETLAND: 20, SIAR: 22, CLACKS: 70,
-                                             STIRLING: 100, FIFE: 400})
+    flows say; Orkney's concerns are all but two of its register, Siar's all of it. The
+    register and its flows are test_figures' stock-and-flow set with Fife's de-registrations
+    at 380."""
+    values = stock_and_flow()
     values |= table("CP_DEREGISTRATIONS", Y2, {ORKNEY: 3, SHETLAND: 22, SIAR: 20, CLACKS: 75,
-                                               STIRLING: 90, FIFE: 380})
+                                               STIRLING: 90, FIFE: 380})  # and Scotland's
     values |= table("CONCERN_NEGLECT", Y2, {ORKNEY: 22, SHETLAND: 5, SIAR: 27, CLACKS: 0,
                                             STIRLING: 1, FIFE: 100})
     values[("CP_REREGISTRATIONS", ORKNEY, Y2)] = 2
