@@ -383,8 +383,9 @@ class _PopulationFor:
 _BUILT = [*COLUMNS, "var", "den_var", "exact", "implied"]
 
 
-def _unavailable(symbol: object) -> str:
-    """The symbol of a figure that cannot be computed: its count's own (a suppression, a
+def unavailable_symbol(symbol: object) -> str:
+    """The symbol of a figure that cannot be computed (a rate or percentage without its base;
+    an empty rate stored with its count: `publication`): its count's own (a suppression, a
     reason), else `..`. A count without a symbol may carry None or NaN (pandas reads a column
     of text with gaps as NaN), and NaN is not a symbol."""
     return symbol if isinstance(symbol, str) and symbol else ".."
@@ -437,7 +438,7 @@ def _counts_and_rates(code: str, counts: pd.DataFrame, variables: list, truth: d
     nothing = np.full(n, None, dtype=object)
     count_symbol = np.array(symbols, dtype=object)
     count_symbol[present] = None
-    rate_symbol = np.array([_unavailable(s) for s in symbols], dtype=object)
+    rate_symbol = np.array([unavailable_symbol(s) for s in symbols], dtype=object)
     rate_symbol[rated] = None
     var = np.empty(n, dtype=object)
     var[:] = variables
@@ -567,7 +568,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, PERCENT, row, percent, var, count=value, base=den,
                             den_var=den_var)
                     else:
-                        add(code, PERCENT, {**row, "symbol": _unavailable(row.get("symbol"))},
+                        add(code, PERCENT, {**row, "symbol": unavailable_symbol(row.get("symbol"))},
                             None, var, den_var=den_var)
                 else:
                     population, year = population_for(pop, row["area_code"], row["period"])
@@ -575,7 +576,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, RATE, row, published(value / population * 1000), var,
                             count=value, population=population, population_year=year)
                     else:
-                        symbol = _unavailable(row.get("symbol"))
+                        symbol = unavailable_symbol(row.get("symbol"))
                         add(code, RATE, {**row, "symbol": symbol}, None, var,
                             population=population, population_year=year)
         elif unit.startswith("rate"):
@@ -605,7 +606,7 @@ def build(inputs: Inputs) -> Built:
                         add(code, RATE, row, published(value / population * 1000), var,
                             count=value, population=population, population_year=year)
                     else:
-                        add(code, RATE, {**row, "symbol": _unavailable(row.get("symbol"))}, None,
+                        add(code, RATE, {**row, "symbol": unavailable_symbol(row.get("symbol"))}, None,
                             var, population=population, population_year=year)
         else:  # percentages as uploaded
             numerator = definition.get("numerator")

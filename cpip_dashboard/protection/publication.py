@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 FIGURE_KINDS = frozenset({"indicators", "populations", "definitions"})
 # Bump when the way figures are built or protected changes: stored figures are rebuilt on start.
-METHOD = "figures-4"  # 4: an uncomputable rate or percentage reads ".." whatever its count's symbol column holds
+# figures-4: an uncomputable rate or percentage reads ".." whatever its count's symbols hold
+METHOD = "figures-4"
 BUDGET_SECONDS = 60.0  # the attacker problem's time budget per publication (then a fallback)
 _UPDATE_CHUNK = 5_000  # rows whose validity ends, per UPDATE
 
@@ -227,11 +228,6 @@ _EMPTY_RATE = {"measure": "rate", "value": None, "suppressed": False, "populatio
                "population_year": None, "base": None, "den_truth": None}
 
 
-def _rate_symbol(symbol: object) -> str:
-    """An empty rate's symbol: its count's (when missing), else `..`."""
-    return symbol if isinstance(symbol, str) and symbol else ".."
-
-
 def _with_empty_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Stored rows with, after each count row that also stands for its empty rate
     (`rate_empty`), that rate's row (its id the count's, negated): the rows as written."""
@@ -242,7 +238,7 @@ def _with_empty_rates(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     rates = frame[flagged].copy()
     rates["id"] = -rates["id"]
-    rates["symbol"] = [_rate_symbol(symbol) for symbol in rates["symbol"].tolist()]
+    rates["symbol"] = [figures.unavailable_symbol(symbol) for symbol in rates["symbol"].tolist()]
     for name, value in _EMPTY_RATE.items():
         rates[name] = value
     order = np.concatenate([np.arange(len(frame)) * 2, np.flatnonzero(flagged) * 2 + 1])
@@ -497,7 +493,7 @@ def _empty_rates_kept(keep: list[int], frame: pd.DataFrame) -> tuple[list[int], 
         values = column.to_numpy()  # (missing ones are not compared)
         same &= (gone[rate] & gone[count]) | (~gone[rate] & ~gone[count]
                                                & (values[rate] == values[count]))
-    # the rate's symbol: its count's, else `..` (`_rate_symbol`)
+    # the rate's symbol: its count's, else `..` (`figures.unavailable_symbol`)
     symbols = frame["symbol"].to_numpy(dtype=object)
     gone = frame["symbol"].isna().to_numpy()
     blank = gone[count] | (symbols[count] == "")
@@ -603,7 +599,7 @@ def _series_rows(rows, columns: list[str], measures: set[str]) -> pd.DataFrame:
             rate = list(values)
             for name, position in names.items():
                 rate[position] = _EMPTY_RATE[name]
-            rate[symbol] = _rate_symbol(values[symbol])
+            rate[symbol] = figures.unavailable_symbol(values[symbol])
             result.append(rate)
         if values[at] in measures:
             result.append(values)

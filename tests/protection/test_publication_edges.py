@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from cpip_dashboard.batches.pipeline import run_import
-from cpip_dashboard.protection import publication
+from cpip_dashboard.protection import figures, publication
 from cpip_dashboard.protection.sdc import Finding
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
 from cpip_dashboard.store.areas import SCOTLAND
@@ -131,7 +131,7 @@ def test_finding_json_and_text(finding, json):
     (None, ".."), ("", ".."), (math.nan, ".."), ("c", "c"), ("*", "*"), ("..", ".."),
     (3, "..")])
 def test_rate_symbol(symbol, shown):
-    assert publication._rate_symbol(symbol) == shown
+    assert figures.unavailable_symbol(symbol) == shown
 
 
 STORED = ["id", "indicator_code", "measure", "area_code", "period", "value", "symbol",

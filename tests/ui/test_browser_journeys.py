@@ -78,11 +78,17 @@ SETTLED_CHARTS = """() => { const now = [...document.querySelectorAll(
   return window.__cpipWidths.length === 3 && window.__cpipWidths.every(w => w === now); }"""
 
 
+def viewport(width: str) -> dict[str, int]:
+    """One of `WIDTHS` as Playwright's viewport."""
+    w, h = WIDTHS[width]
+    return {"width": w, "height": h}
+
+
 def resize(page, width: str) -> None:
     """The page at another of `WIDTHS`, as if loaded there: the layout is the browser's alone
     (media and container queries; the server never asks the width), and Streamlit folds the
     sidebar when a window narrows past a tablet's width as it does when one opens that narrow."""
-    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
+    page.set_viewport_size(viewport(width))
     page.evaluate("() => { window.__cpipWidths = []; }")
     page.wait_for_function(SETTLED_CHARTS, polling=100, timeout=30_000)
 
@@ -91,8 +97,7 @@ def resize(page, width: str) -> None:
 def test_every_page_at_every_width(server, browser, path, heading):
     """Each page opened once, then seen at each width from the widest down (a window narrowed
     on a projector, a laptop, a phone): a page load costs more than the checks at a width."""
-    context = browser.new_context(viewport=dict(zip(("width", "height"), WIDTHS["projector"],
-                                                    strict=True)))
+    context = browser.new_context(viewport=viewport("projector"))
     page = context.new_page()
     watcher = Watcher(page, server)
     page.goto(f"{server}{path}")

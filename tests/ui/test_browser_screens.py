@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import axe_violations, check_charts, check_columns
-from tests.ui.test_browser_journeys import WIDTHS, resize, settle, shoot
+from tests.ui.test_browser_journeys import WIDTHS, resize, settle, shoot, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,7 @@ AREA = ("/area?area=CPC10",
 
 
 def open_at(browser, server: str, path: str, heading: str, width: str):
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h})
+    context = browser.new_context(viewport=viewport(width))
     page = context.new_page()
     page.goto(f"{server}{path}")
     settle(page, heading)
