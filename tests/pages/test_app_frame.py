@@ -38,9 +38,15 @@ PAGE_FILES = [file for file, _, _ in CONTRACT_PAGES]
 
 @pytest.mark.parametrize("page,title", [(f, t) for f, _, t in CONTRACT_PAGES])
 def test_every_page_renders_through_the_frame(make_app, sample_url, page, title):
-    at = make_app(sample_url, page=page)
+    """Each page as the secretariat (who may open every one) meets it: its title, the frame's
+    Log out in the sidebar, and the page theirs (the local mode, with no sign-in, is met on
+    every page in the browser: tests/ui/test_browser_journeys.py)."""
+    at = make_app(sample_url, page=page, user=SECRETARIAT, secrets=AUTH_SECRETS)
     assert_frame_ran(at)
     assert [t.value for t in at.title] == [title]
+    assert [b.label for b in at.sidebar.button] == ["Log out"]
+    assert "Signed in as" in " ".join(c.value for c in at.sidebar.caption)
+    assert "You do not have access" not in texts(at)
     # every key the run left in the session is in the register (`ui.keys`), and is the
     # frame's or this page's (the app opened on the Briefing first)
     stray = {k for k in at.session_state
@@ -103,13 +109,13 @@ def test_upload_is_secretariat_only_on_the_server(monkeypatch, sample_url, user,
     assert bool(page.get("file_uploader")) is sees_upload
 
 
-@pytest.mark.parametrize("user,page", [(SECRETARIAT, p) for p in PAGE_FILES]
-                         + [(MINISTER, p) for p in PAGE_FILES if p != "pages/upload.py"])
-def test_every_page_offers_log_out_to_a_signed_in_person(make_app, sample_url, user, page):
-    """The frame's Log out is in the sidebar of every page a person may open, and the page is
-    theirs (the browser signs out from the Briefing and the Upload page, and the Minister's
-    office's menu is read there: tests/ui/test_browser_approval.py)."""
-    at = make_app(sample_url, page=page, user=user, secrets=AUTH_SECRETS)
+@pytest.mark.parametrize("page", [p for p in PAGE_FILES if p != "pages/upload.py"])
+def test_every_page_offers_log_out_to_the_ministers_office(make_app, sample_url, page):
+    """The frame's Log out is in the sidebar of every page the Minister's office may open, and
+    the page is theirs (the secretariat's are above; the browser signs out from the Briefing
+    and the Upload page, and the Minister's office's menu is read there:
+    tests/ui/test_browser_approval.py)."""
+    at = make_app(sample_url, page=page, user=MINISTER, secrets=AUTH_SECRETS)
     assert_frame_ran(at)
     assert [b.label for b in at.sidebar.button] == ["Log out"]
     assert "Signed in as" in " ".join(c.value for c in at.sidebar.caption)

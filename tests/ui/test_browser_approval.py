@@ -128,7 +128,7 @@ def test_secretariat_uploads_a_second_member_approves_and_the_briefing_shows_it(
 def test_the_ministers_office_sees_every_page_but_upload(groups_server, page):
     """The menu a real sign-in gives (that each of those pages opens for this role, on the
     server, is checked without a browser: tests/pages/test_app_frame.py
-    ::test_every_page_offers_log_out_to_a_signed_in_person), one page opened from it, and the
+    ::test_every_page_offers_log_out_to_the_ministers_office), one page opened from it, and the
     Upload page's address refused."""
     sign_in(page, groups_server, "po", "Pat Office (Minister's office)")  # from the group claim
     nav = page.get_by_test_id("stSidebarNav")
