@@ -41,10 +41,13 @@ lint: $(VENV)/.dev ## ruff (style, imports, Streamlit kept out of the package) a
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# Byte code is written even where the environment asks Python not to (PYTHONDONTWRITEBYTECODE):
+# each test worker would otherwise rewrite every test module's asserts again (about 6 s of CPU
+# per worker before its first test), and each server the tests start compiles the app again.
 test: $(VENV)/.dev node_modules/axe-core/axe.min.js ## lint, then the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 bench: $(VENV)/.dev ## run the benchmarks in benchmarks/ and print their figures (QUICK=1: shorter load run)
 	$(PY) benchmarks/run_all.py $(if $(QUICK),--quick)
