@@ -76,14 +76,17 @@ def _supplied(row: dict) -> bool:
 
 def latest_common_period(periods_by_area: dict[str, set[dt.date]]) -> tuple[dt.date | None, int]:
     """The latest period that more than half of the areas have, and how many have it."""
-    if not periods_by_area:
-        return None, 0
     tally: dict[dt.date, int] = {}
     for periods in periods_by_area.values():
         for period in periods:
             tally[period] = tally.get(period, 0) + 1
-    half = len(periods_by_area) / 2
-    common = [p for p, n in tally.items() if n > half]
+    return common_period(tally, len(periods_by_area))
+
+
+def common_period(tally: dict[dt.date, int], areas: int) -> tuple[dt.date | None, int]:
+    """The latest period that more than half of `areas` areas have, from how many have each
+    period (`tally`), and how many have it."""
+    common = [p for p, n in tally.items() if n > areas / 2]
     if not common:
         return None, 0
     chosen = max(common)
@@ -99,20 +102,22 @@ def late(rows: Iterable[dict], areas: Sequence[str], code: str, frequency: str,
         if row["area_code"] in periods and _supplied(row):
             periods[row["area_code"]].add(row["period"])
     chosen, having = latest_common_period(periods)
-    if chosen is None:
-        return []
-    label = period_label(chosen, frequency)
-    result = []
-    for area in areas:
-        own = periods[area]
-        if chosen in own or any(p > chosen for p in own):
-            continue
-        before = max(own) if own else None
-        result.append(Doubt(LATE, code, area, chosen,
-                             f"no figure for {label}, which {having} of {len(areas)} {what} "
-                             "have; " + (f"its latest is {period_label(before, frequency)}"
-                                         if before else "it has no figure yet")))
-    return result
+    found = (late_area(area, periods[area], chosen, having, len(areas), code, frequency, what)
+             for area in areas)
+    return [doubt for doubt in found if doubt is not None]
+
+
+def late_area(area: str, own: set[dt.date], chosen: dt.date | None, having: int, areas: int,
+              code: str, frequency: str, what: str = "areas") -> Doubt | None:
+    """One area late with the latest common period `chosen` (which `having` of `areas` areas
+    have), given the periods it has figures for (`own`); None if it is not late."""
+    if chosen is None or chosen in own or any(p > chosen for p in own):
+        return None
+    before = max(own) if own else None
+    return Doubt(LATE, code, area, chosen,
+                 f"no figure for {period_label(chosen, frequency)}, which {having} of {areas} "
+                 f"{what} have; " + (f"its latest is {period_label(before, frequency)}"
+                                     if before else "it has no figure yet"))
 
 
 def figures_at(history: pd.DataFrame, version: int) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from cpip_dashboard.store.models import Publication, PublishedFigure
 
@@ -26,17 +26,23 @@ def publications(conn: Connection) -> pd.DataFrame:
                         columns=["id", "at", "event", "batch_id", "figures_from"])
 
 
-def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None = None
-                   ) -> pd.DataFrame:
-    """Every figure ever published (of the (indicator, measure) `pairs`, or all), with the
-    publication that first showed it and the one that replaced it (`valid_to`, NaN while
-    shown). A suppressed figure has no value here, as on the pages."""
+def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None = None,
+                   areas: Collection[str] | None = None) -> pd.DataFrame:
+    """Every figure ever published (of the (indicator, measure) `pairs`, or all; of the
+    `areas`, or all), with the publication that first showed it and the one that replaced it
+    (`valid_to`, NaN while shown). A suppressed figure has no value here, as on the pages."""
     where = []
     if pairs is not None:
         codes = sorted({code for code, _ in pairs})
         measures = sorted({measure for _, measure in pairs})
         where = [PublishedFigure.indicator_code.in_(codes),
                  PublishedFigure.measure.in_(measures)]
+    if areas is not None:
+        where.append(PublishedFigure.area_code.in_(sorted(areas)))
+    if where:  # by the index that leads with valid_to: the current rows, then each release's
+        ended = list(conn.execute(select(Publication.id)).scalars())
+        where.append(or_(PublishedFigure.valid_to.is_(None),
+                         PublishedFigure.valid_to.in_(ended)))
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SHOWN]).where(*where)
                         .order_by(PublishedFigure.id))
     frame = pd.DataFrame([tuple(r) for r in rows], columns=SHOWN)

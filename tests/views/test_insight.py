@@ -51,6 +51,20 @@ def test_the_pack_lists_the_flags_and_one_line_per_area(engine):
             "implausible jump.") in text
 
 
+def each_area_has_its_own_doubts(conn) -> list[str]:
+    """`area_doubts` (an area's own figures) gives, for every area, exactly the doubts of
+    `all_doubts` (every area's figures) about it, in the same order; the kinds seen."""
+    every = insight.all_doubts(conn)
+    for area in insight.memo(conn, insight.area_directory).areas:
+        assert insight.area_doubts(conn, area) == tuple(d for d in every if d.area == area), area
+    return sorted({d.kind for d in every})
+
+
+def test_an_areas_doubts_are_all_doubts_about_it(engine):
+    with engine.connect() as conn:
+        assert each_area_has_its_own_doubts(conn) == ["Implausible jump", "Late"]
+
+
 def test_a_pack_for_an_area_lists_only_its_own(engine):
     with engine.connect() as conn:
         found = insight.pack_summary(conn, None, GLASGOW)
@@ -98,6 +112,8 @@ def test_a_revision_is_a_doubt_with_old_new_and_when(engine, second_release):
     assert revised[0].when.date() == dt.datetime.now(dt.UTC).date()
     assert marks["Children on the register with neglect recorded as a concern"][0].startswith(
         f"Revised: from {old:,.0f} to {old - 11:,.0f} on ")
+    with engine.connect() as conn:
+        assert "Revised" in each_area_has_its_own_doubts(conn)
     # Moray's figure arrived: it is late no more
     assert not [d for d in doubts if d.kind == "Late" and d.area == MORAY]
     changes = last.changes.set_index("Area")
