@@ -200,11 +200,14 @@ def all_doubts(conn: Connection) -> tuple[continuity.Doubt, ...]:
     return tuple(result)
 
 
-def area_doubts(conn: Connection, area: str) -> tuple[continuity.Doubt, ...]:
+def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | None = None
+                ) -> tuple[continuity.Doubt, ...]:
     """The doubts of `all_doubts` about one area, read from that area's own figures and
     history and two tallies over the others (how many councils have each period; every area's
     latest period), not from every area's figures: at a million values `all_doubts` reads
-    them all (minutes), an area's takes seconds."""
+    them all (minutes), an area's takes seconds. With `at` (indicator -> a period, or None),
+    only the revisions and jumps of that period are looked for (late ones always): what the
+    area's profile line shows."""
     directory = memo(conn, area_directory)
     councils = tuple(a.code for a in directory.councils())
     threshold = config.suppress_below()
@@ -234,10 +237,14 @@ def area_doubts(conn: Connection, area: str) -> tuple[continuity.Doubt, ...]:
             late = continuity.late_area(area, set(supplied["period"]), chosen, having,
                                         len(councils), code, frequency, "councils")
             found += [late] if late is not None else []
-        found += continuity.revisions(histories.get(code, history.iloc[0:0]), released,
-                                      decimals(own, definition))
+        own_history = histories.get(code, history.iloc[0:0])
+        periods = latest[(code, count_measure)]
+        if at is not None:
+            own_history = own_history[own_history["period"] == at.get(code)]
+            periods = periods & {at.get(code)}
+        found += continuity.revisions(own_history, released, decimals(own, definition))
         found += continuity.jumps(records(mine[(code, count_measure)]), code, frequency,
-                                  _breaks(code), latest[(code, count_measure)])
+                                  _breaks(code), periods)
     return tuple(found)
 
 
@@ -254,15 +261,14 @@ def area_marks(conn: Connection, area: str) -> dict[str, tuple[str, ...]]:
     """Indicator name -> the doubts about the area's latest figure on its profile line (late:
     about the area's missing latest period)."""
     definitions = _definitions(conn)
+    headline = [(code, indicators.headline_measure(d, area)) for code, d in definitions.items()]
+    lines = area_series(conn, headline, config.suppress_below(), (area,))
+    # each indicator's latest period on the profile line
+    shown = {code: None if lines[(code, m)].empty else max(lines[(code, m)]["period"])
+             for code, m in headline}
     marks: dict[str, list[str]] = {}
-    shown: dict[str, dt.date | None] = {}  # an indicator's latest period on the profile line
-    for doubt in area_doubts(conn, area):
+    for doubt in area_doubts(conn, area, shown):
         definition = definitions[doubt.code]
-        if doubt.code not in shown:
-            mine = indicator_series(conn, doubt.code,
-                                    indicators.headline_measure(definition, area),
-                                    config.suppress_below(), (area,))
-            shown[doubt.code] = None if mine.empty else max(mine["period"])
         if doubt.kind != continuity.LATE and doubt.period != shown[doubt.code]:
             continue  # about an older figure than the one on the profile
         marks.setdefault(definition["name"], []).append(f"{doubt.kind}: {doubt.sentence}")

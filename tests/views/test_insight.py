@@ -9,11 +9,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
+from cpip_dashboard import config
 from cpip_dashboard.batches.pipeline import run_import
+from cpip_dashboard.protection.series import indicator_series
+from cpip_dashboard.rules import indicators
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import Publication
-from cpip_dashboard.store.queries import indicator_values
+from cpip_dashboard.store.queries import area_directory, current_indicators, indicator_values
 from cpip_dashboard.views import insight
+from cpip_dashboard.views.common import memo
 from cpip_dashboard.views.pack import build
 from tests.conftest import PG_ADMIN_URL, behind_the_dashboard, require_or_skip
 from tests.files import xlsx
@@ -51,12 +55,37 @@ def test_the_pack_lists_the_flags_and_one_line_per_area(engine):
             "implausible jump.") in text
 
 
+def marks_from_every_doubt(conn, every, area: str) -> dict[str, tuple[str, ...]]:
+    """An area's profile marks as first built: from every area's doubts, keeping the area's
+    late ones and those about the latest period of its profile line."""
+    definitions = current_indicators(conn)
+    marks: dict[str, list[str]] = {}
+    for doubt in every:
+        if doubt.area != area:
+            continue
+        definition = definitions[doubt.code]
+        own = indicator_series(conn, doubt.code,
+                               indicators.headline_measure(definition, area),
+                               config.suppress_below())
+        mine = own[own["area_code"] == area]
+        if doubt.kind != "Late" and (mine.empty or doubt.period != max(mine["period"])):
+            continue
+        marks.setdefault(definition["name"], []).append(f"{doubt.kind}: {doubt.sentence}")
+    return {name: tuple(items) for name, items in marks.items()}
+
+
 def each_area_has_its_own_doubts(conn) -> list[str]:
     """`area_doubts` (an area's own figures) gives, for every area, exactly the doubts of
-    `all_doubts` (every area's figures) about it, in the same order; the kinds seen."""
+    `all_doubts` (every area's figures) about it, in the same order, and the profile's marks
+    are those every doubt gives; the kinds seen."""
     every = insight.all_doubts(conn)
-    for area in insight.memo(conn, insight.area_directory).areas:
+    marked = 0
+    for area in memo(conn, area_directory).areas:
         assert insight.area_doubts(conn, area) == tuple(d for d in every if d.area == area), area
+        marks = insight.area_marks(conn, area)
+        assert marks == marks_from_every_doubt(conn, every, area), area
+        marked += len(marks)
+    assert marked  # some area has a mark, so the comparison can fail
     return sorted({d.kind for d in every})
 
 
