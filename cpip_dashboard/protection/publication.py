@@ -426,7 +426,7 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
     columns = _store_columns(publication_id, frame if len(rows_kept) == count
                              else frame.iloc[rows_kept])
     columns["rate_empty"] = np.isin(np.asarray(rows_kept), flagged).tolist()
-    insert_rows(conn, PublishedFigure.__table__, columns)
+    insert_rows(conn, PublishedFigure.__table__, columns, binary=True)
     return len(keep), len(ended)
 
 
