@@ -42,6 +42,7 @@ from cpip_dashboard.imports.problems import Problem
 from cpip_dashboard.imports.reading import RawSheet, ReadError
 from cpip_dashboard.imports.schemas import validate
 from cpip_dashboard.imports.worker import read_file
+from cpip_dashboard.protection.figures import Held
 from cpip_dashboard.protection.publication import (
     FIGURE_KINDS,
     Unpublishable,
@@ -366,8 +367,8 @@ def _publication_check(conn: Connection, report: ImportReport, tables: list[Tabl
 
 
 def _publish(conn: Connection, event: str, batch_id: int, kinds: set[str],
-             check_only: bool) -> None:
-    publish(conn, event, batch_id, kinds, check_only=check_only)
+             check_only: bool, held: Held | None = None) -> None:
+    publish(conn, event, batch_id, kinds, check_only=check_only, held=held)
 
 
 def _unpublishable(report: ImportReport, refused) -> ImportReport:
@@ -417,6 +418,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
     pause = _no_step if check_only else commit_step
     pause("batch", batch_id)
     indicators = None
+    held = Held(batch_id, {name: [] for name in HELD_COLUMNS})  # the values written
     for changes in diff.sheets:
         records, written = changes.records, changes.written()
         if not written:
@@ -424,6 +426,9 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         columns = list(records.columns.values())
         if len(written) != len(records):
             columns = [[column[i] for i in written] for column in columns]
+        if records.kind == "indicators":
+            for name in HELD_COLUMNS:
+                held.columns[name] += columns[records.fields.index(name)]
         names = [*records.fields, "batch_id"]
         columns.append([batch_id] * len(written))
         if records.kind == "definitions":
@@ -437,7 +442,7 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
         approvals.store_preview(conn, batch_id, snapshot(report, area_name,
                                                          action_updates(conn)), diff)
     else:
-        _publish(conn, "commit", batch_id, set(kinds), check_only)
+        _publish(conn, "commit", batch_id, set(kinds), check_only, held)
     pause("published", batch_id)
     totals = report.totals()
     audit.write(conn, user, "upload", f"{report.file} ({', '.join(kinds)}): {totals['added']} "
@@ -446,6 +451,9 @@ def _write(conn: Connection, report: ImportReport, tables: list[Table], diff: Di
     pause("audited", batch_id)
     return batch_id
 
+
+# the indicator values' columns a publication takes from the import (`figures.Held`)
+HELD_COLUMNS = ("indicator_code", "area_code", "period", "value", "symbol", "status")
 
 PAUSE_POINTS = ("batch", "values", "published", "audited")
 

