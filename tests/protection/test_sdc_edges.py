@@ -271,3 +271,51 @@ def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contrad
 def test_an_expression_whose_only_coefficient_is_zero_has_nothing_to_hide():
     (zero,) = audit([count("x", 2)], [], T, [Sensitive("nothing", (("x", 0),))])
     assert (zero.key, zero.low, zero.high, zero.protected) == ("nothing", 0, 0, True)
+
+
+# --- another scipy: linprog itself instead of scipy's own HiGHS binding -----------------------
+
+def test_without_scipys_highs_binding_linprog_gives_the_same_findings(monkeypatch):
+    # four components of two hidden counts, each bounded by one kind of LP argument: an
+    # inequality (x + y at most 6), an equality (a + b = 10 shown), the caller's bound on c
+    # (c = d, c at most 3) and a shown rate's bound on e (e + f = 10 shown, e from 2 to 4)
+    figures = [count("x", 1, suppressed=True), count("y", 2, suppressed=True),
+               count("S", 10), count("a", 4, suppressed=True), count("b", 6, suppressed=True),
+               count("c", 2, suppressed=True), count("d", 2, suppressed=True),
+               count("S2", 10), count("e", 3, suppressed=True), count("f", 7, suppressed=True),
+               Figure("e rate", (Linear((("e", 1),), 2, 4, "e from 2 to 4"),), (("e", 1),), 1.0)]
+    relations = [Linear((("x", 1), ("y", 1)), -math.inf, 6, "x + y at most 6"),
+                 total("S", ["a", "b"]), Linear((("c", 1), ("d", -1)), 0, 0, "c = d"),
+                 total("S2", ["e", "f"])]
+    bounds = {"c": (0, 3)}
+    expected = audit(figures, relations, T, bounds=bounds, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in expected] == [
+        ("x", 0, 6, True), ("y", 0, 6, True), ("a", 0, 10, True), ("b", 0, 10, True),
+        ("c", 0, 3, False), ("d", 0, 3, False), ("e", 2, 4, False), ("f", 6, 8, False)]
+    monkeypatch.setattr(sdc, "_highs", None)
+    assert audit(figures, relations, T, bounds=bounds, exact=True) == expected
+
+
+# --- protect(): the caller's bounds, and small figures last ------------------------------------
+
+@pytest.mark.parametrize(("bounds", "added"), [(None, set()), ({"y": (0, 2)}, {"S"})])
+def test_protect_keeps_to_the_callers_bounds(bounds, added):
+    # S = x + y = 10 with both hidden: x is 0 to 10, unless y is known to be at most 2
+    figures = [count("S", 10), count("x", 9, suppressed=True), count("y", 1, suppressed=True)]
+    assert protect(figures, [total("S", ["x", "y"])], T, bounds=bounds) == added
+
+
+@pytest.mark.parametrize(("y", "z", "added"), [
+    # y a zero (cost 1), z 9 (cost 2): hiding y would leave a zero to protect and x still
+    # within [0, 1]; z alone protects x
+    ((0, 1), (9, 2), {"z"}),
+    # y exactly the threshold (cost 2) is not small, z 4 (cost 1) is: y is hidden
+    ((5, 2), (4, 1), {"y"}),
+])
+def test_protect_hides_a_figure_known_to_be_small_last(y, z, added):
+    # x pinned by S = x + y + z (S unsuppressible): which of y and z goes first
+    figures = [count("S", 1 + y[0] + z[0], can_suppress=False), count("x", 1, suppressed=True),
+               count("y", y[0], cost=y[1]), count("z", z[0], cost=z[1])]
+    relations = [total("S", ["x", "y", "z"])]
+    assert protect(figures, relations, T) == added
+    assert all(f.protected for f in audit(figures, relations, T))
