@@ -319,3 +319,18 @@ def test_protect_hides_a_figure_known_to_be_small_last(y, z, added):
     relations = [total("S", ["x", "y", "z"])]
     assert protect(figures, relations, T) == added
     assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_none_for_a_bound_is_no_bound():
+    # the caller's bounds: y at most 2 and maybe negative (None below), z at least 1 (None
+    # above); a relation with None below is "at most": S = x + y shown 10, z + w = 3 shown,
+    # u + v at most 6
+    figures = [count("S", 10), count("x", 9, suppressed=True), count("y", 1, suppressed=True),
+               count("S2", 3), count("z", 2, suppressed=True), count("w", 1, suppressed=True),
+               count("u", 1, suppressed=True), count("v", 2, suppressed=True)]
+    relations = [total("S", ["x", "y"]), total("S2", ["z", "w"]),
+                 Linear((("u", 1), ("v", 1)), None, 6, "u + v at most 6")]
+    found = audit(figures, relations, T, bounds={"y": (None, 2), "z": (1, None)}, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("x", 8, math.inf, True), ("y", -math.inf, 2, True), ("z", 1, 3, False),
+        ("w", 0, 2, False), ("u", 0, 6, True), ("v", 0, 6, True)]
