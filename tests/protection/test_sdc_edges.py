@@ -329,8 +329,38 @@ def test_none_for_a_bound_is_no_bound():
                count("S2", 3), count("z", 2, suppressed=True), count("w", 1, suppressed=True),
                count("u", 1, suppressed=True), count("v", 2, suppressed=True)]
     relations = [total("S", ["x", "y"]), total("S2", ["z", "w"]),
-                 Linear((("u", 1), ("v", 1)), None, 6, "u + v at most 6")]
+                 Linear((("u", 1), ("v", 1)), None, 6, "u + v at most 6"),
+                 Linear((("u", 1), ("v", -1)), -6, None, "u - v at least -6")]
     found = audit(figures, relations, T, bounds={"y": (None, 2), "z": (1, None)}, exact=True)
     assert [(f.key, f.low, f.high, f.protected) for f in found] == [
         ("x", 8, math.inf, True), ("y", -math.inf, 2, True), ("z", 1, 3, False),
         ("w", 0, 2, False), ("u", 0, 6, True), ("v", 0, 6, True)]
+
+
+def test_rows_without_a_label_are_named_by_their_figure_or_as_a_relation():
+    # the first figure's row and the relation have no label of their own
+    figures = [Figure("y shown", (Linear((("y", 1),), 2, 2),), (("y", 1),), 1.0),
+               count("y", 4), count("A", 1), count("B", 2)]
+    messages: list[str] = []
+    audit(figures, [Linear((("A", 1), ("B", -1)), 0, 0)], T, messages=messages)
+    assert sorted(messages) == ["check not met: relation (-1 not in [0, 0])",
+                                "contradictory bounds on 'y': 'y shown'; y = 4"]
+
+
+def test_a_target_with_nothing_to_hide_first_leaves_the_others_judged():
+    # a hidden figure with no target comes first; y after it is pinned by S = y + z
+    figures = [Figure("empty", (), (), 1.0, suppressed=True), count("S", 3),
+               count("y", 1, suppressed=True), count("z", 2)]
+    empty, y = audit(figures, [total("S", ["y", "z"])], T)
+    assert (empty.key, empty.protected) == ("empty", True)
+    assert (y.key, y.low, y.high, y.protected) == ("y", 1, 1, False)
+
+
+def test_an_expression_over_two_components_adds_their_intervals():
+    # x in [0, 10] (S = x + w) and y in [0, 2] (S2 = y + v), apart: x + y is 0 to 12
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("w", 6, suppressed=True),
+               count("S2", 2), count("y", 1, suppressed=True), count("v", 1, suppressed=True)]
+    relations = [total("S", ["x", "w"]), total("S2", ["y", "v"])]
+    found = audit(figures, relations, T, [Sensitive("x + y", (("x", 1), ("y", 1)))],
+                  exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found][-1] == ("x + y", 0, 12, True)
