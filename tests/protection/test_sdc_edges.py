@@ -364,3 +364,15 @@ def test_an_expression_over_two_components_adds_their_intervals():
     found = audit(figures, relations, T, [Sensitive("x + y", (("x", 1), ("y", 1)))],
                   exact=True)
     assert [(f.key, f.low, f.high, f.protected) for f in found][-1] == ("x + y", 0, 12, True)
+
+
+def test_an_expression_sharing_a_candidate_chosen_this_round_waits():
+    # x pinned by R1 = x + a + b, y by R2 = y + a + c (R1 and R2 unsuppressible). x's cheapest
+    # candidate is a (cost 2), which y shares, so y waits for the next round rather than
+    # hiding its own cheapest, c (cost 1): hiding a alone protects both
+    figures = [count("R1", 15, can_suppress=False), count("R2", 14, can_suppress=False),
+               count("x", 1, suppressed=True), count("y", 1, suppressed=True),
+               count("a", 6, cost=2), count("b", 8, cost=3), count("c", 7, cost=1)]
+    relations = [total("R1", ["x", "a", "b"]), total("R2", ["y", "a", "c"])]
+    assert protect(figures, relations, T) == {"a"}
+    assert all(f.protected for f in audit(figures, relations, T))
