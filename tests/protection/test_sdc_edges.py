@@ -270,7 +270,7 @@ def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contrad
 
 def test_an_expression_whose_only_coefficient_is_zero_has_nothing_to_hide():
     (zero,) = audit([count("x", 2)], [], T, [Sensitive("nothing", (("x", 0),))])
-    assert (zero.key, zero.low, zero.high, zero.protected) == ("nothing", 0, 0, True)
+    assert zero == Finding("nothing", 0, 0, True, True, "no target")
 
 
 # --- another scipy: linprog itself instead of scipy's own HiGHS binding -----------------------
@@ -357,13 +357,16 @@ def test_a_target_with_nothing_to_hide_first_leaves_the_others_judged():
 
 
 def test_an_expression_over_two_components_adds_their_intervals():
-    # x in [0, 10] (S = x + w) and y in [0, 2] (S2 = y + v), apart: x + y is 0 to 12
+    # x in [0, 10] (S = x + w) and y in [1, 2] (S2 = y + v, v at most 1), apart, and k shown
+    # as 3: x + y + k is 4 to 15
     figures = [count("S", 10), count("x", 4, suppressed=True), count("w", 6, suppressed=True),
-               count("S2", 2), count("y", 1, suppressed=True), count("v", 1, suppressed=True)]
+               count("S2", 2), count("y", 1, suppressed=True), count("v", 1, suppressed=True),
+               count("k", 3)]
     relations = [total("S", ["x", "w"]), total("S2", ["y", "v"])]
-    found = audit(figures, relations, T, [Sensitive("x + y", (("x", 1), ("y", 1)))],
-                  exact=True)
-    assert [(f.key, f.low, f.high, f.protected) for f in found][-1] == ("x + y", 0, 12, True)
+    found = audit(figures, relations, T, [Sensitive("x + y + k", (("x", 1), ("y", 1), ("k", 1)))],
+                  bounds={"v": (0, 1)}, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found][-1] == (
+        "x + y + k", 4, 15, True)
 
 
 def test_an_expression_sharing_a_candidate_chosen_this_round_waits():
@@ -375,4 +378,17 @@ def test_an_expression_sharing_a_candidate_chosen_this_round_waits():
                count("a", 6, cost=2), count("b", 8, cost=3), count("c", 7, cost=1)]
     relations = [total("R1", ["x", "a", "b"]), total("R2", ["y", "a", "c"])]
     assert protect(figures, relations, T) == {"a"}
+    assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_an_expression_proven_protected_stays_so_and_the_rest_are_still_judged():
+    # A and A2 (first) are protected from the start; x, pinned both by S = x + y and by
+    # T2 = x + z (S and T2 unsuppressible), needs y hidden, then z in the next round, while A
+    # is not judged again (nor anything near it, S1, hidden)
+    figures = [count("A", 3, suppressed=True), count("A2", 4, suppressed=True),
+               count("S1", 7, cost=10), count("S", 10, can_suppress=False),
+               count("x", 1, suppressed=True), count("y", 9, cost=1),
+               count("T2", 10, can_suppress=False), count("z", 9, cost=2)]
+    relations = [total("S1", ["A", "A2"]), total("S", ["x", "y"]), total("T2", ["x", "z"])]
+    assert protect(figures, relations, T) == {"y", "z"}
     assert all(f.protected for f in audit(figures, relations, T))
