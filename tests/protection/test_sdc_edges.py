@@ -392,3 +392,15 @@ def test_an_expression_proven_protected_stays_so_and_the_rest_are_still_judged()
     relations = [total("S1", ["A", "A2"]), total("S", ["x", "y"]), total("T2", ["x", "z"])]
     assert protect(figures, relations, T) == {"y", "z"}
     assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_an_expression_over_two_components_is_protected_by_what_binds_it():
+    # x + y (x and w no figures' own, S = x + w shown as 1; y and v likewise with S2 = 1) is
+    # at most 2: S (cost 5) and S2 (cost 6) bind it; the cheaper bound on w (at most 100)
+    # binds nothing and stays shown
+    figures = [count("S", 1, cost=5), count("S2", 1, cost=6),
+               upper_bound("w at most 100", "w", 100, 0.1)]
+    relations = [total("S", ["x", "w"]), total("S2", ["y", "v"])]
+    sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
+    assert protect(figures, relations, T, sensitive) == {"S"}
+    assert all(f.protected for f in audit(figures, relations, T, sensitive))
