@@ -404,3 +404,14 @@ def test_an_expression_over_two_components_is_protected_by_what_binds_it():
     sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
     assert protect(figures, relations, T, sensitive) == {"S"}
     assert all(f.protected for f in audit(figures, relations, T, sensitive))
+
+
+def test_a_relation_left_with_no_unknown_by_substitution_is_checked():
+    # x is pinned by one relation (x + z = 5, z shown) as the other is substituted (S = x + y,
+    # S and y shown): the second has no unknown left, and is not met
+    figures = [count("S", 10), count("y", 4), count("z", 2), count("x", 1, suppressed=True)]
+    relations = [total("S", ["x", "y"]), Linear((("x", 1), ("z", 1)), 5, 5, "x + z = 5")]
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert (x.low, x.high, x.protected) == (3, 3, False)
+    assert messages == ["check not met: S = x + y (3 not in [0, 0])"]
