@@ -415,3 +415,14 @@ def test_a_relation_left_with_no_unknown_by_substitution_is_checked():
     (x,) = audit(figures, relations, T, messages=messages)
     assert (x.low, x.high, x.protected) == (3, 3, False)
     assert messages == ["check not met: S = x + y (3 not in [0, 0])"]
+
+
+@pytest.mark.parametrize("a", [2, -2])
+def test_a_shown_row_of_one_variable_with_a_coefficient_bounds_it_divided(a):
+    # 2y (or -2y) shown from 4 to 6 confines y to [2, 3]; S = x + y = 10: x is 7 to 8
+    low, high = sorted((4 * a / 2, 6 * a / 2))
+    shown = Figure("2y", (Linear((("y", a),), low, high, "2y from 4 to 6"),), (("y", 1),), 1.0)
+    figures = [count("S", 10), count("x", 7, suppressed=True), shown]
+    (x,) = audit(figures, [total("S", ["x", "y"])], T)
+    assert (x.low, x.high, x.protected) == (7, 8, False)
+    assert x.note == "bounded by: 2y from 4 to 6; S = x + y"
