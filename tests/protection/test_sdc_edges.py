@@ -426,3 +426,19 @@ def test_a_shown_row_of_one_variable_with_a_coefficient_bounds_it_divided(a):
     (x,) = audit(figures, [total("S", ["x", "y"])], T)
     assert (x.low, x.high, x.protected) == (7, 8, False)
     assert x.note == "bounded by: 2y from 4 to 6; S = x + y"
+
+
+@pytest.mark.parametrize(("n", "tail"), [(8, ""), (9, " and 1 more"), (10, " and 2 more")])
+def test_a_note_names_every_figure_giving_the_same_bound_eight_then_counts(n, tail):
+    # x hidden, n shown figures each saying x is at most 3
+    figures = [count("x", 1, suppressed=True),
+               *(upper_bound(f"x at most 3 ({i})", "x", 3, 1.0) for i in range(n))]
+    (x,) = audit(figures, [], T)
+    labels = sorted(f"x at most 3 ({i})" for i in range(n))
+    assert (x.low, x.high, x.protected) == (0, 3, False)
+    assert x.note == "bounded by: " + "; ".join(labels[:8]) + tail
+
+
+def test_a_note_when_only_the_callers_bounds_bind():
+    (x,) = audit([count("x", 1, suppressed=True)], [], T, bounds={"x": (0, 3)})
+    assert (x.low, x.high, x.note) == (0, 3, "bounded by the variable bounds only")
