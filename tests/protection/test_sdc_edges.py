@@ -13,7 +13,7 @@ import pytest
 
 from cpip_dashboard.protection import sdc
 from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
-from tests.protection.test_sdc import T, count, total
+from tests.protection.test_sdc import T, count, percent, total
 
 # --- whole numbers: an LP optimum between whole-number points is solved again as a MILP --------
 
@@ -442,3 +442,14 @@ def test_a_note_names_every_figure_giving_the_same_bound_eight_then_counts(n, ta
 def test_a_note_when_only_the_callers_bounds_bind():
     (x,) = audit([count("x", 1, suppressed=True)], [], T, bounds={"x": (0, 3)})
     assert (x.low, x.high, x.note) == (0, 3, "bounded by the variable bounds only")
+
+
+def test_a_hidden_percentages_rows_stay_out_when_its_denominator_is_pinned():
+    # D = A + B is pinned (50) once A and B are substituted; N (hidden, at most D) is 0 to
+    # 50. The hidden percentage N / D = 20.0% would pin N to 10 if its rows were used
+    figures = [count("A", 30), count("B", 20), count("N", 10, suppressed=True),
+               percent("P", "N", "D", 20.0, suppressed=True)]
+    relations = [total("D", ["A", "B"]), Linear((("N", 1), ("D", -1)), -math.inf, 0, "N <= D")]
+    found = audit(figures, relations, T, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("N", 0, 50, True), ("P", 0, 50, True)]
