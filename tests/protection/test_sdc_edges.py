@@ -453,3 +453,11 @@ def test_a_hidden_percentages_rows_stay_out_when_its_denominator_is_pinned():
     found = audit(figures, relations, T, exact=True)
     assert [(f.key, f.low, f.high, f.protected) for f in found] == [
         ("N", 0, 50, True), ("P", 0, 50, True)]
+
+
+def test_an_expression_over_a_component_and_a_lone_variable():
+    # x in [0, 10] (S = x + w shown) and y alone, shown as at most 2: x + y is 0 to 12, exactly
+    figures = [count("S", 10), upper_bound("y at most 2", "y", 2, 1.0)]
+    sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
+    (found,) = audit(figures, [total("S", ["x", "w"])], T, sensitive, exact=True)
+    assert found == Finding("x + y", 0, 12, True, True, "")
