@@ -461,3 +461,16 @@ def test_an_expression_over_a_component_and_a_lone_variable():
     sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
     (found,) = audit(figures, [total("S", ["x", "w"])], T, sensitive, exact=True)
     assert found == Finding("x + y", 0, 12, True, True, "")
+
+
+def test_a_note_names_each_figure_giving_the_same_lower_bound_and_no_looser_one():
+    # x at least 1 (twice) and at most 3; a looser "at most 5" shown after binds nothing
+    def lower(key, low):
+        return Figure(key, (Linear((("x", 1),), low, math.inf, key),), (("x", 1),), 1.0)
+
+    figures = [count("x", 2, suppressed=True), upper_bound("x at most 3", "x", 3, 1.0),
+               upper_bound("x at most 5", "x", 5, 1.0), lower("x at least 1 (a)", 1),
+               lower("x at least 1 (b)", 1)]
+    (x,) = audit(figures, [], T)
+    assert (x.low, x.high, x.protected) == (1, 3, False)
+    assert x.note == "bounded by: x at least 1 (a); x at least 1 (b); x at most 3"
