@@ -136,11 +136,6 @@ class RowChecker:
             self.table.sheet, self.row.number, cell.header, as_text(cell.value), message))
         self.ok = False
 
-    def warning(self, column: str, message: str) -> None:
-        cell = self.cell(column)
-        self.problems.append(Problem.warning(
-            self.table.sheet, self.row.number, cell.header, as_text(cell.value), message))
-
     def required(self, column: str) -> str | None:
         text = self.text(column)
         if text is None:

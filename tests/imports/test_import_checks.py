@@ -73,6 +73,11 @@ ACTIONS = ["Action ID", "Workstream", "Action", "Lead", "Area", "Due date", "Ind
       (2, "Area", "Nowhere at all, Fife", ("Nowhere at all is not a known council, CPC or "
                                           "Scotland")),
       (2, "Indicators", "XYZ", "XYZ is not a known indicator code")]),
+    # every unknown area of a list is named, not only the first
+    (["NEG-4", "NEG", "Train", "SG", "Nowhere, Fife, Fyfe", "", "", ""], None,
+     [(2, "Area", "Nowhere, Fife, Fyfe", "Nowhere is not a known council, CPC or Scotland"),
+      (2, "Area", "Nowhere, Fife, Fyfe", ("Fyfe is not a known council, CPC or Scotland; did "
+                                         "you mean Fife or Fife CPC?"))]),
     # an area list of commas only is no area
     (["NEG-4", "NEG", "Train", "SG", " , ;", "", "", ""],
      {"ref": "NEG-4", "workstream_code": "NEG", "title": "Train", "lead": "SG", "areas": None,
@@ -145,6 +150,19 @@ def test_progress_as_fractions_when_the_whole_column_is():
     assert records.columns["progress"] == [50.0, 100.0]
 
 
+@pytest.mark.parametrize("cells,progress", [
+    # a decimal comma, in a column of fractions and in percentages with and without `%`
+    (["0,5", 1], [50.0, 100.0]),
+    (["45,5", "12,5%"], [45.5, 12.5]),
+])
+def test_progress_with_a_decimal_comma(cells, progress):
+    rows = [UPDATES, *([ref, "2026-01-31", "Green", cell, "", "", ""]
+                       for ref, cell in zip(("NEG-1", "NEG-2"), cells, strict=True))]
+    records, found = check("updates", rows, decimal_comma=True)
+    assert found == []
+    assert records.columns["progress"] == progress
+
+
 # --- indicators -------------------------------------------------------------------------------
 
 INDICATORS = ["Indicator", "Area", "Period", "Value", "Status", "Notes"]
@@ -166,7 +184,7 @@ INDICATORS = ["Indicator", "Area", "Period", "Value", "Status", "Notes"]
 def test_indicator_columns(rows, columns, problems):
     records, found = check("indicators", [INDICATORS, *rows], decimal_comma=True)
     assert found == problems
-    assert records.positions == list(range(len(rows)))
+    assert (records.kind, records.positions) == ("indicators", list(range(len(rows))))
     for name, column in columns.items():
         assert records.columns[name] == column, name
     assert records.keys == list(zip(records.columns["indicator_code"],
@@ -199,6 +217,19 @@ def test_indicator_problems_in_row_and_column_order():
     assert records.rejected == {0, 1, 2, 3}
     assert records.columns["symbol"] == [None, None, None, ".."]
     assert records.accepted().positions == []
+
+
+def test_indicator_problems_of_one_frequency():
+    # every indicator annual: the periods are read as one column, and still located; an area
+    # with no close match is named without a hint
+    rows = [INDICATORS, ["CP_REGISTER", "Fife", "two thousand", 1.0, "", ""],
+            ["CP_RATE", "Nowhere at all", "2024", 1.0, "", ""]]
+    records, found = check("indicators", rows)
+    assert errors(found, "Indicators") == [
+        (2, "Period", "two thousand", found[0][-1]),
+        (3, "Area", "Nowhere at all", "Nowhere at all is not a known council, CPC or Scotland")]
+    assert found[0][-1].startswith("two thousand is not a")
+    assert (records.kind, records.rejected) == ("indicators", {0, 1})
 
 
 def test_one_frequency_the_period_of_an_unknown_indicator_is_not_judged():
@@ -431,7 +462,10 @@ def test_no_nul_names_each_cell():
     assert [(p.level, p.sheet, p.row, p.column, p.value) for p in problems] == [
         ("error", "Meetings", 4, "Meeting title", "Spr\u2400ing"),
         ("error", "Meetings", 5, "Chair", "B\u2400")]
-    assert problems[0].message.startswith("This cell holds a NUL character")
+    assert problems[0].message == (
+        "This cell holds a NUL character (an invisible control code that a damaged export "
+        "leaves behind), which cannot be stored: delete the character, or retype the cell, and "
+        "upload the file again")
 
 
 @pytest.mark.parametrize("text,known,hint", [
@@ -487,6 +521,22 @@ def test_the_same_key_twice():
     assert [r.sheet for r in kept] == ["Meetings", "More meetings"]
 
 
+def test_a_clean_sheet_is_compared_with_the_next_of_its_kind():
+    # the first sheet has no key twice (nothing to compare yet), the second repeats its keys
+    a = meeting_records([["2026-03-02", "Spring", "A"], ["2026-04-01", "April", ""]])
+    b = meeting_records([["2026-04-01", "April", ""], ["2026-03-02", "Spring", "B"]],
+                        sheet="More meetings", first_row=7)
+    problems: list[Problem] = []
+    kept = checks.rule_same_key_once([a, b], problems)
+    assert [(p.level, p.sheet, p.row, p.message) for p in problems] == [
+        ("warning", "More meetings", 7,
+         "Row 7 repeats row 3 of Meetings exactly (2026-04-01); it was loaded once"),
+        ("error", "More meetings", 8,
+         ("2026-03-02 appears twice with different values (rows 2 and 8 of Meetings): keep "
+          "one"))]
+    assert kept[0] is a and [r.positions for r in kept] == [[0, 1], []]
+
+
 def test_keys_of_several_parts_and_of_other_kinds_are_apart():
     rows = [REVIEW, ["Fife", "PR-01", "Good", "2026-01-15", "", "", "", "", "", "", ""],
             ["Fife", "PR-01", "Weak", "2026-01-15", "", "", "", "", "", "", ""]]
@@ -506,5 +556,6 @@ def test_records_subset_and_accepted():
     assert records.accepted() is records
     assert records.accepted({1}).columns["title"] == ["a", "c"]
     assert records.accepted({1}).keys == [(D(2026, 3, 2),), (D(2026, 3, 4),)]
+    assert (records.accepted({1}).kind, records.accepted({1}).sheet) == ("meetings", "Meetings")
     assert records.tuples()[1] == (D(2026, 3, 3), "b", None)
     assert (records.row(2), records.cell(2, "Title")) == (4, checks.Cell("Title", "c"))

@@ -13,7 +13,7 @@ import pytest
 
 from cpip_dashboard.protection import sdc
 from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
-from tests.protection.test_sdc import T, count, total
+from tests.protection.test_sdc import T, count, percent, total
 
 # --- whole numbers: an LP optimum between whole-number points is solved again as a MILP --------
 
@@ -270,4 +270,207 @@ def test_bounds_that_cross_by_one_contradict_only_below_a_million(shown, contrad
 
 def test_an_expression_whose_only_coefficient_is_zero_has_nothing_to_hide():
     (zero,) = audit([count("x", 2)], [], T, [Sensitive("nothing", (("x", 0),))])
-    assert (zero.key, zero.low, zero.high, zero.protected) == ("nothing", 0, 0, True)
+    assert zero == Finding("nothing", 0, 0, True, True, "no target")
+
+
+# --- another scipy: linprog itself instead of scipy's own HiGHS binding -----------------------
+
+def test_without_scipys_highs_binding_linprog_gives_the_same_findings(monkeypatch):
+    # four components of two hidden counts, each bounded by one kind of LP argument: an
+    # inequality (x + y at most 6), an equality (a + b = 10 shown), the caller's bound on c
+    # (c = d, c at most 3) and a shown rate's bound on e (e + f = 10 shown, e from 2 to 4)
+    figures = [count("x", 1, suppressed=True), count("y", 2, suppressed=True),
+               count("S", 10), count("a", 4, suppressed=True), count("b", 6, suppressed=True),
+               count("c", 2, suppressed=True), count("d", 2, suppressed=True),
+               count("S2", 10), count("e", 3, suppressed=True), count("f", 7, suppressed=True),
+               Figure("e rate", (Linear((("e", 1),), 2, 4, "e from 2 to 4"),), (("e", 1),), 1.0)]
+    relations = [Linear((("x", 1), ("y", 1)), -math.inf, 6, "x + y at most 6"),
+                 total("S", ["a", "b"]), Linear((("c", 1), ("d", -1)), 0, 0, "c = d"),
+                 total("S2", ["e", "f"])]
+    bounds = {"c": (0, 3)}
+    expected = audit(figures, relations, T, bounds=bounds, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in expected] == [
+        ("x", 0, 6, True), ("y", 0, 6, True), ("a", 0, 10, True), ("b", 0, 10, True),
+        ("c", 0, 3, False), ("d", 0, 3, False), ("e", 2, 4, False), ("f", 6, 8, False)]
+    monkeypatch.setattr(sdc, "_highs", None)
+    assert audit(figures, relations, T, bounds=bounds, exact=True) == expected
+
+
+# --- protect(): the caller's bounds, and small figures last ------------------------------------
+
+@pytest.mark.parametrize(("bounds", "added"), [(None, set()), ({"y": (0, 2)}, {"S"})])
+def test_protect_keeps_to_the_callers_bounds(bounds, added):
+    # S = x + y = 10 with both hidden: x is 0 to 10, unless y is known to be at most 2
+    figures = [count("S", 10), count("x", 9, suppressed=True), count("y", 1, suppressed=True)]
+    assert protect(figures, [total("S", ["x", "y"])], T, bounds=bounds) == added
+
+
+@pytest.mark.parametrize(("y", "z", "added"), [
+    # y a zero (cost 1), z 9 (cost 2): hiding y would leave a zero to protect and x still
+    # within [0, 1]; z alone protects x
+    ((0, 1), (9, 2), {"z"}),
+    # y exactly the threshold (cost 2) is not small, z 4 (cost 1) is: y is hidden
+    ((5, 2), (4, 1), {"y"}),
+])
+def test_protect_hides_a_figure_known_to_be_small_last(y, z, added):
+    # x pinned by S = x + y + z (S unsuppressible): which of y and z goes first
+    figures = [count("S", 1 + y[0] + z[0], can_suppress=False), count("x", 1, suppressed=True),
+               count("y", y[0], cost=y[1]), count("z", z[0], cost=z[1])]
+    relations = [total("S", ["x", "y", "z"])]
+    assert protect(figures, relations, T) == added
+    assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_none_for_a_bound_is_no_bound():
+    # the caller's bounds: y at most 2 and maybe negative (None below), z at least 1 (None
+    # above); a relation with None below is "at most": S = x + y shown 10, z + w = 3 shown,
+    # u + v at most 6
+    figures = [count("S", 10), count("x", 9, suppressed=True), count("y", 1, suppressed=True),
+               count("S2", 3), count("z", 2, suppressed=True), count("w", 1, suppressed=True),
+               count("u", 1, suppressed=True), count("v", 2, suppressed=True)]
+    relations = [total("S", ["x", "y"]), total("S2", ["z", "w"]),
+                 Linear((("u", 1), ("v", 1)), None, 6, "u + v at most 6"),
+                 Linear((("u", 1), ("v", -1)), -6, None, "u - v at least -6")]
+    found = audit(figures, relations, T, bounds={"y": (None, 2), "z": (1, None)}, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("x", 8, math.inf, True), ("y", -math.inf, 2, True), ("z", 1, 3, False),
+        ("w", 0, 2, False), ("u", 0, 6, True), ("v", 0, 6, True)]
+
+
+def test_rows_without_a_label_are_named_by_their_figure_or_as_a_relation():
+    # the first figure's row and the relation have no label of their own
+    figures = [Figure("y shown", (Linear((("y", 1),), 2, 2),), (("y", 1),), 1.0),
+               count("y", 4), count("A", 1), count("B", 2)]
+    messages: list[str] = []
+    audit(figures, [Linear((("A", 1), ("B", -1)), 0, 0)], T, messages=messages)
+    assert sorted(messages) == ["check not met: relation (-1 not in [0, 0])",
+                                "contradictory bounds on 'y': 'y shown'; y = 4"]
+
+
+def test_a_target_with_nothing_to_hide_first_leaves_the_others_judged():
+    # a hidden figure with no target comes first; y after it is pinned by S = y + z
+    figures = [Figure("empty", (), (), 1.0, suppressed=True), count("S", 3),
+               count("y", 1, suppressed=True), count("z", 2)]
+    empty, y = audit(figures, [total("S", ["y", "z"])], T)
+    assert (empty.key, empty.protected) == ("empty", True)
+    assert (y.key, y.low, y.high, y.protected) == ("y", 1, 1, False)
+
+
+def test_an_expression_over_two_components_adds_their_intervals():
+    # x in [0, 10] (S = x + w) and y in [1, 2] (S2 = y + v, v at most 1), apart, and k shown
+    # as 3: x + y + k is 4 to 15
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("w", 6, suppressed=True),
+               count("S2", 2), count("y", 1, suppressed=True), count("v", 1, suppressed=True),
+               count("k", 3)]
+    relations = [total("S", ["x", "w"]), total("S2", ["y", "v"])]
+    found = audit(figures, relations, T, [Sensitive("x + y + k", (("x", 1), ("y", 1), ("k", 1)))],
+                  bounds={"v": (0, 1)}, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found][-1] == (
+        "x + y + k", 4, 15, True)
+
+
+def test_an_expression_sharing_a_candidate_chosen_this_round_waits():
+    # x pinned by R1 = x + a + b, y by R2 = y + a + c (R1 and R2 unsuppressible). x's cheapest
+    # candidate is a (cost 2), which y shares, so y waits for the next round rather than
+    # hiding its own cheapest, c (cost 1): hiding a alone protects both
+    figures = [count("R1", 15, can_suppress=False), count("R2", 14, can_suppress=False),
+               count("x", 1, suppressed=True), count("y", 1, suppressed=True),
+               count("a", 6, cost=2), count("b", 8, cost=3), count("c", 7, cost=1)]
+    relations = [total("R1", ["x", "a", "b"]), total("R2", ["y", "a", "c"])]
+    assert protect(figures, relations, T) == {"a"}
+    assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_an_expression_proven_protected_stays_so_and_the_rest_are_still_judged():
+    # A and A2 (first) are protected from the start; x, pinned both by S = x + y and by
+    # T2 = x + z (S and T2 unsuppressible), needs y hidden, then z in the next round, while A
+    # is not judged again (nor anything near it, S1, hidden)
+    figures = [count("A", 3, suppressed=True), count("A2", 4, suppressed=True),
+               count("S1", 7, cost=10), count("S", 10, can_suppress=False),
+               count("x", 1, suppressed=True), count("y", 9, cost=1),
+               count("T2", 10, can_suppress=False), count("z", 9, cost=2)]
+    relations = [total("S1", ["A", "A2"]), total("S", ["x", "y"]), total("T2", ["x", "z"])]
+    assert protect(figures, relations, T) == {"y", "z"}
+    assert all(f.protected for f in audit(figures, relations, T))
+
+
+def test_an_expression_over_two_components_is_protected_by_what_binds_it():
+    # x + y (x and w no figures' own, S = x + w shown as 1; y and v likewise with S2 = 1) is
+    # at most 2: S (cost 5) and S2 (cost 6) bind it; the cheaper bound on w (at most 100)
+    # binds nothing and stays shown
+    figures = [count("S", 1, cost=5), count("S2", 1, cost=6),
+               upper_bound("w at most 100", "w", 100, 0.1)]
+    relations = [total("S", ["x", "w"]), total("S2", ["y", "v"])]
+    sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
+    assert protect(figures, relations, T, sensitive) == {"S"}
+    assert all(f.protected for f in audit(figures, relations, T, sensitive))
+
+
+def test_a_relation_left_with_no_unknown_by_substitution_is_checked():
+    # x is pinned by one relation (x + z = 5, z shown) as the other is substituted (S = x + y,
+    # S and y shown): the second has no unknown left, and is not met
+    figures = [count("S", 10), count("y", 4), count("z", 2), count("x", 1, suppressed=True)]
+    relations = [total("S", ["x", "y"]), Linear((("x", 1), ("z", 1)), 5, 5, "x + z = 5")]
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert (x.low, x.high, x.protected) == (3, 3, False)
+    assert messages == ["check not met: S = x + y (3 not in [0, 0])"]
+
+
+@pytest.mark.parametrize("a", [2, -2])
+def test_a_shown_row_of_one_variable_with_a_coefficient_bounds_it_divided(a):
+    # 2y (or -2y) shown from 4 to 6 confines y to [2, 3]; S = x + y = 10: x is 7 to 8
+    low, high = sorted((4 * a / 2, 6 * a / 2))
+    shown = Figure("2y", (Linear((("y", a),), low, high, "2y from 4 to 6"),), (("y", 1),), 1.0)
+    figures = [count("S", 10), count("x", 7, suppressed=True), shown]
+    (x,) = audit(figures, [total("S", ["x", "y"])], T)
+    assert (x.low, x.high, x.protected) == (7, 8, False)
+    assert x.note == "bounded by: 2y from 4 to 6; S = x + y"
+
+
+@pytest.mark.parametrize(("n", "tail"), [(8, ""), (9, " and 1 more"), (10, " and 2 more")])
+def test_a_note_names_every_figure_giving_the_same_bound_eight_then_counts(n, tail):
+    # x hidden, n shown figures each saying x is at most 3
+    figures = [count("x", 1, suppressed=True),
+               *(upper_bound(f"x at most 3 ({i})", "x", 3, 1.0) for i in range(n))]
+    (x,) = audit(figures, [], T)
+    labels = sorted(f"x at most 3 ({i})" for i in range(n))
+    assert (x.low, x.high, x.protected) == (0, 3, False)
+    assert x.note == "bounded by: " + "; ".join(labels[:8]) + tail
+
+
+def test_a_note_when_only_the_callers_bounds_bind():
+    (x,) = audit([count("x", 1, suppressed=True)], [], T, bounds={"x": (0, 3)})
+    assert (x.low, x.high, x.note) == (0, 3, "bounded by the variable bounds only")
+
+
+def test_a_hidden_percentages_rows_stay_out_when_its_denominator_is_pinned():
+    # D = A + B is pinned (50) once A and B are substituted; N (hidden, at most D) is 0 to
+    # 50. The hidden percentage N / D = 20.0% would pin N to 10 if its rows were used
+    figures = [count("A", 30), count("B", 20), count("N", 10, suppressed=True),
+               percent("P", "N", "D", 20.0, suppressed=True)]
+    relations = [total("D", ["A", "B"]), Linear((("N", 1), ("D", -1)), -math.inf, 0, "N <= D")]
+    found = audit(figures, relations, T, exact=True)
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("N", 0, 50, True), ("P", 0, 50, True)]
+
+
+def test_an_expression_over_a_component_and_a_lone_variable():
+    # x in [0, 10] (S = x + w shown) and y alone, shown as at most 2: x + y is 0 to 12, exactly
+    figures = [count("S", 10), upper_bound("y at most 2", "y", 2, 1.0)]
+    sensitive = [Sensitive("x + y", (("x", 1), ("y", 1)))]
+    (found,) = audit(figures, [total("S", ["x", "w"])], T, sensitive, exact=True)
+    assert found == Finding("x + y", 0, 12, True, True, "")
+
+
+def test_a_note_names_each_figure_giving_the_same_lower_bound_and_no_looser_one():
+    # x at least 1 (twice) and at most 3; a looser "at most 5" shown after binds nothing
+    def lower(key, low):
+        return Figure(key, (Linear((("x", 1),), low, math.inf, key),), (("x", 1),), 1.0)
+
+    figures = [count("x", 2, suppressed=True), upper_bound("x at most 3", "x", 3, 1.0),
+               upper_bound("x at most 5", "x", 5, 1.0), lower("x at least 1 (a)", 1),
+               lower("x at least 1 (b)", 1)]
+    (x,) = audit(figures, [], T)
+    assert (x.low, x.high, x.protected) == (1, 3, False)
+    assert x.note == "bounded by: x at least 1 (a); x at least 1 (b); x at most 3"
