@@ -108,7 +108,7 @@ def late(rows: Iterable[dict], areas: Sequence[str], code: str, frequency: str,
 
 
 def late_area(area: str, own: set[dt.date], chosen: dt.date | None, having: int, areas: int,
-              code: str, frequency: str, what: str = "areas") -> Doubt | None:
+              code: str, frequency: str, what: str) -> Doubt | None:
     """One area late with the latest common period `chosen` (which `having` of `areas` areas
     have), given the periods it has figures for (`own`); None if it is not late."""
     if chosen is None or chosen in own or any(p > chosen for p in own):
