@@ -125,6 +125,8 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
     `held`: the indicator values batch `batch_id` wrote, as its import holds them (not read
     back: `figures.load`)."""
     threshold = threshold or config.suppress_below()
+    if held is not None and held.batch_id != batch_id:
+        held = None  # another batch's values: read them back
     previous = latest(conn)
     stale = previous is None or _summary(previous).get("method") != METHOD \
         or previous.threshold != threshold
@@ -142,8 +144,7 @@ def publish(conn: Connection, event: str, batch_id: int | None, kinds: set[str] 
     if codes is not None:
         definitions = current_indicators(conn)
         codes = figures.family(definitions, codes)
-    inputs = figures.load(conn, codes, held if held is not None and held.batch_id == batch_id
-                          else None)
+    inputs = figures.load(conn, codes, held)
     built = figures.build(inputs)
     stored = stored_rows(conn, codes=codes)
     current = stored[stored["valid_to"].isna()]
