@@ -218,8 +218,11 @@ def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | Non
     # one scan of the stored figures rather than one per indicator), its current figures, how
     # many councils have each period, every area's latest period
     history = releases.figure_history(conn, owns, (area,))
+    # only a figure in more than one release can have been revised: the indicators with none
+    # are not looked at (one pass here rather than one per indicator)
+    several = history[history.duplicated(["indicator_code", "area_code", "period"], keep=False)]
     histories = {code: rows.reset_index(drop=True)
-                 for code, rows in history.groupby("indicator_code", sort=False)}
+                 for code, rows in several.groupby("indicator_code", sort=False)}
     mine = area_series(conn, sorted(set(owns) | set(counted)), threshold, (area,))
     # the same for every area: once per data version
     tallies = memo(conn, supplied_counts, tuple(owns), threshold, councils) \
@@ -237,12 +240,14 @@ def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | Non
             late = continuity.late_area(area, set(supplied["period"]), chosen, having,
                                         len(councils), code, frequency, "councils")
             found += [late] if late is not None else []
-        own_history = histories.get(code, history.iloc[0:0])
         periods = latest[(code, count_measure)]
         if at is not None:
-            own_history = own_history[own_history["period"] == at.get(code)]
             periods = periods & {at.get(code)}
-        found += continuity.revisions(own_history, released, decimals(own, definition))
+        if code in histories:
+            own_history = histories[code]
+            if at is not None:
+                own_history = own_history[own_history["period"] == at.get(code)]
+            found += continuity.revisions(own_history, released, decimals(own, definition))
         found += continuity.jumps(records(mine[(code, count_measure)]), code, frequency,
                                   _breaks(code), periods)
     return tuple(found)

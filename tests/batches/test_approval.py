@@ -393,27 +393,45 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_an_upload_touching_what_a_pending_batch_touches_is_refused(sample_engine, case):
-    first, second, touched = CASES[case]
-    kind = "first.xlsx" if first.startswith(b"PK") else "first.csv"
-    assert upload(sample_engine, first, name=kind).outcome == "pending"
-    name = "second.xlsx" if second.startswith(b"PK") else "second.csv"
-    dry = upload(sample_engine, second, user=BOB, name=name, dry_run=True)
-    if touched is None:
-        assert dry.outcome == "would_commit", dry.errors
-        return
+def file_name(stem: str, data: bytes) -> str:
+    return f"{stem}.xlsx" if data.startswith(b"PK") else f"{stem}.csv"
+
+
+def test_an_upload_touching_what_a_pending_batch_touches_is_refused(sample_engine):
+    """Every first file of `CASES` awaits approval at once (each touches something of its own),
+    then each second file is checked against them all: refused, naming the one batch it shares
+    something with and what, or accepted. The refused files change nothing, and each loads
+    once the batch it waited for is withdrawn."""
+    firsts: dict[bytes, int] = {}
+    for first, _, _ in CASES.values():
+        if first not in firsts:
+            pending = upload(sample_engine, first, name=file_name("first", first))
+            assert pending.outcome == "pending", pending.errors
+            firsts[first] = pending.batch_id
+    assert len(firsts) == 6
     before = snapshot(sample_engine)
-    report = upload(sample_engine, second, user=BOB, name=name)
-    for checked in (dry, report):
-        assert checked.outcome == "rejected" and checked.exit_code == 1
-        assert [(p.sheet, p.row, p.message) for p in checked.errors] == [(
-            None, None, (f"Batch 2 ({kind}, uploaded by Ann <ann@gov.scot>) is awaiting approval and "
-                        f"changes {touched} too: this file can be loaded once that batch is "
-                        "approved, rejected or withdrawn"))]
+    waiting = []
+    for case, (first, second, touched) in CASES.items():
+        name = file_name("second", second)
+        dry = upload(sample_engine, second, user=BOB, name=name, dry_run=True)
+        if touched is None:
+            assert dry.outcome == "would_commit", (case, dry.errors)
+            continue
+        report = upload(sample_engine, second, user=BOB, name=name)
+        for checked in (dry, report):
+            assert checked.outcome == "rejected" and checked.exit_code == 1, case
+            assert [(p.sheet, p.row, p.message) for p in checked.errors] == [(
+                None, None, (f"Batch {firsts[first]} ({file_name('first', first)}, uploaded by "
+                             f"Ann <ann@gov.scot>) is awaiting approval and changes {touched} "
+                             "too: this file can be loaded once that batch is approved, "
+                             "rejected or withdrawn"))], case
+        waiting.append((case, second, name))
+    assert len(waiting) == 6
     assert snapshot(sample_engine) == before
-    approval.withdraw(sample_engine, 2, ANN)
-    assert upload(sample_engine, second, user=BOB, name=name).outcome == "pending"
+    for batch_id in firsts.values():
+        assert approval.withdraw(sample_engine, batch_id, ANN).ok
+    for case, second, name in waiting:
+        assert upload(sample_engine, second, user=BOB, name=name).outcome == "pending", case
 
 
 def test_rollback_refuses_a_batch_a_pending_one_builds_on(sample_engine):

@@ -17,26 +17,30 @@ from cpip_dashboard.views.pack import PackError, make_and_archive, pack_refusal
 from tests.pdf import pdf_text
 
 
-@pytest.mark.parametrize("length", [4_000, 32_767])
-def test_a_long_commentary_continues_onto_the_next_pages(sqlite_sample_url, length):
-    """On main: "row too high" for every meeting and every role."""
-
-    engine = make_engine(sqlite_sample_url)
+def long_commentary(length: int, end: str) -> str:
     words = ("word" + " ") * (length // 5)
-    commentary = (words + "x" * length)[:length - 3] + "END"
+    return (words + "x" * length)[:length - len(end)] + end
+
+
+def test_a_long_commentary_continues_onto_the_next_pages(sqlite_sample_url):
+    """On main: "row too high" for every meeting and every role. Two actions the pack lists
+    with commentary, in one pack: one of 4,000 characters, one of a spreadsheet cell's most
+    (32,767) ending in an unbroken word, under a title of one word wider than its column."""
+    engine = make_engine(sqlite_sample_url)
     with engine.begin() as conn:
-        ref = register.exceptions(register_as_at(conn, None)["now"])["ref"].iloc[0]
-        conn.execute(text("UPDATE action_update SET commentary = :c WHERE action_ref = :r"),
-                     {"c": commentary, "r": ref})  # an action the pack lists with commentary
+        refs = register.exceptions(register_as_at(conn, None)["now"])["ref"].iloc[:2].tolist()
+        for ref, length, end in zip(refs, (4_000, 32_767), ("ENDONE", "ENDTWO"), strict=True):
+            conn.execute(text("UPDATE action_update SET commentary = :c WHERE action_ref = :r"),
+                         {"c": long_commentary(length, end), "r": ref})
         conn.execute(text("UPDATE action SET title = :t WHERE ref = :r"),
-                     {"t": "T" * 2_000, "r": ref})  # one unbroken word, wider than its column
+                     {"t": "T" * 2_000, "r": refs[1]})  # one unbroken word, wider than its column
     try:
         _, pdf = make_and_archive(engine, None, "S92000003", "ana")
     finally:
         engine.dispose()
     assert pdf.startswith(b"%PDF")
-    shown = pdf_text(pdf)
-    assert "END" in shown.replace("\n", "")
+    shown = pdf_text(pdf).replace("\n", "")
+    assert "ENDONE" in shown and "ENDTWO" in shown
 
 
 def _person(role, area=None, signed_in=True):
