@@ -200,20 +200,29 @@ def all_doubts(conn: Connection) -> tuple[continuity.Doubt, ...]:
     return tuple(result)
 
 
-def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | None = None
+def _doubt_pairs(definitions: dict[str, dict]) -> tuple[list[tuple[str, str]],
+                                                      list[tuple[str, str]]]:
+    """(each indicator's own measure, each indicator's counted measure): what its doubts are
+    about."""
+    return ([(code, indicators.measures(d)[0]) for code, d in definitions.items()],
+            [(code, _count_measure(d)) for code, d in definitions.items()])
+
+
+def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | None = None,
+                series: dict[tuple[str, str], pd.DataFrame] | None = None
                 ) -> tuple[continuity.Doubt, ...]:
     """The doubts of `all_doubts` about one area, read from that area's own figures and
     history and two tallies over the others (how many councils have each period; every area's
     latest period), not from every area's figures: at a million values `all_doubts` reads
     them all (minutes), an area's takes seconds. With `at` (indicator -> a period, or None),
     only the revisions and jumps of that period are looked for (late ones always): what the
-    area's profile line shows."""
+    area's profile line shows. `series`: the area's figures (`area_series`) when read already,
+    holding at least the pairs of `_doubt_pairs`."""
     directory = memo(conn, area_directory)
     councils = tuple(a.code for a in directory.councils())
     threshold = config.suppress_below()
     definitions = _definitions(conn)
-    owns = [(code, indicators.measures(d)[0]) for code, d in definitions.items()]
-    counted = [(code, _count_measure(d)) for code, d in definitions.items()]
+    owns, counted = _doubt_pairs(definitions)
     # each read once for every indicator: the area's history (no index leads with the area:
     # one scan of the stored figures rather than one per indicator), its current figures, how
     # many councils have each period, every area's latest period
@@ -223,7 +232,8 @@ def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | Non
     several = history[history.duplicated(["indicator_code", "area_code", "period"], keep=False)]
     histories = {code: rows.reset_index(drop=True)
                  for code, rows in several.groupby("indicator_code", sort=False)}
-    mine = area_series(conn, sorted(set(owns) | set(counted)), threshold, (area,))
+    mine = series if series is not None else area_series(
+        conn, sorted(set(owns) | set(counted)), threshold, (area,))
     # the same for every area: once per data version
     tallies = memo(conn, supplied_counts, tuple(owns), threshold, councils) \
         if area in councils else {}
@@ -267,12 +277,15 @@ def area_marks(conn: Connection, area: str) -> dict[str, tuple[str, ...]]:
     about the area's missing latest period)."""
     definitions = _definitions(conn)
     headline = [(code, indicators.headline_measure(d, area)) for code, d in definitions.items()]
-    lines = area_series(conn, headline, config.suppress_below(), (area,))
+    owns, counted = _doubt_pairs(definitions)
+    # the profile lines and the figures the doubts are about, in one read
+    lines = area_series(conn, sorted(set(headline) | set(owns) | set(counted)),
+                        config.suppress_below(), (area,))
     # each indicator's latest period on the profile line
     shown = {code: None if lines[(code, m)].empty else max(lines[(code, m)]["period"])
              for code, m in headline}
     marks: dict[str, list[str]] = {}
-    for doubt in area_doubts(conn, area, shown):
+    for doubt in area_doubts(conn, area, shown, lines):
         definition = definitions[doubt.code]
         if doubt.kind != continuity.LATE and doubt.period != shown[doubt.code]:
             continue  # about an older figure than the one on the profile
