@@ -7,11 +7,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from cpip_dashboard import config
 from cpip_dashboard.batches.pipeline import run_import
-from cpip_dashboard.protection.series import indicator_series
+from cpip_dashboard.protection.series import indicator_series, series_of_release
 from cpip_dashboard.rules import indicators
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import Publication
@@ -149,6 +149,25 @@ def test_a_revision_is_a_doubt_with_old_new_and_when(engine, second_release):
     assert changes.loc["Glasgow City", "Old"] == f"{old:,.0f}"
     assert changes.loc["Glasgow City", "New"] == f"{old - 11:,.0f}"
     assert "2023-24 revised (" in last.sentence
+
+
+def test_each_release_is_read_as_it_was_published(engine, second_release):
+    """`series_of_release` (the Briefing and the pack as at a meeting): the first release still
+    gives Glasgow City's neglect figure as first published, though the second replaced it, and
+    the second its revised value; Angus's, never revised, is the same in both."""
+    old = second_release
+    with engine.connect() as conn:
+        first, second = sorted(conn.execute(select(Publication.id)).scalars())
+        releases = [series_of_release(conn, "CONCERN_NEGLECT", "count", r)
+                    for r in (first, second)]
+
+    def shown(frame, area) -> float:
+        [value] = frame[(frame["area_code"] == area) & (frame["period"] == Y2024)]["value"]
+        return float(value)
+
+    assert [shown(f, GLASGOW) for f in releases] == [old, old - 11]
+    assert shown(releases[0], "S12000041") == shown(releases[1], "S12000041")
+    assert len(releases[0]) == len(releases[1])
 
 
 def test_new_since_the_last_meeting_names_the_second_release(engine, second_release):
