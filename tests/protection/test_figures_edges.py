@@ -64,6 +64,7 @@ def test_parse_terms(expression, terms):
 
 @pytest.mark.parametrize(("pattern", "found"), [
     ("CONCERN_*", ["CONCERN_A", "CONCERN_B"]),
+    ("CONCERN_A*", ["CONCERN_A"]),  # the whole prefix, not one character less
     ("CONCERN_A", ["CONCERN_A"]),
     ("CONCERN", []),
     ("OTHER", []),

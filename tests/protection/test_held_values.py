@@ -60,6 +60,12 @@ def test_values_held_are_the_values_read_back(sample_engine, monkeypatch):
         held = figures._current_values(conn, codes, _held(conn, report.batch_id))
         pd.testing.assert_frame_equal(held, read)
         assert len(read) > len(seen[-1].columns["indicator_code"])  # others read too
+        # indicators the batch did not write: none of its rows added to theirs
+        others = codes - {"CP_REGISTER"}
+        assert others
+        pd.testing.assert_frame_equal(
+            figures._current_values(conn, others, _held(conn, report.batch_id)),
+            figures._current_values(conn, others))
         # an earlier batch is not the latest committed one: read back, the same values
         earlier = _held(conn, report.batch_id)
         earlier.batch_id = 1
