@@ -263,6 +263,7 @@ def test_with_committees_sums_complete_committees_only():
     assert result["value"].dtype == np.float64
     added = result.iloc[len(values):]
     assert added["status"].isna().all()
+    assert list(result.index) == list(range(len(result)))  # one index, not two joined
 
 
 def test_with_committees_keeps_an_uploaded_committee_and_the_last_row():
@@ -687,6 +688,23 @@ def test_build_gives_every_figure_of_a_small_set(small_built):
                         ("base", "float64"), ("symbol", "object"), ("status", "object"),
                         ("suppressed", "bool"), ("exact", "bool"), ("illustrative", "bool")]:
         assert frame[name].dtype == dtype, name
+
+
+def test_the_rates_of_one_area_take_each_years_population():
+    """An area's counts in two years: each rate on the children of its own year (the
+    populations are looked up once per area and year)."""
+    early = dt.date(2020, 7, 31)
+    values = input_frame([("REG", A, early, 4, None, None, 1, False),
+                          ("REG", A, P2, 4, None, None, 1, False)])
+    populations = pd.DataFrame({"area_code": [A, A], "year": [2021, 2024],
+                                "children": [1000, 2000], "illustrative": [False, False]})
+    built = figures.build(figures.Inputs({"REG": definition("REG")}, values, populations,
+                                         small_directory()))
+    frame = built.frame
+    rates = frame[(frame["measure"] == "rate") & (frame["area_code"] == A)]
+    assert list(zip(rates["period"], rates["value"], rates["population"],
+                    rates["population_year"], strict=True)) == [
+        (early, 4.0, 1000, 2021), (P2, 2.0, 2000, 2024)]
 
 
 def test_build_knows_the_true_counts_and_the_named_ones(small_built):
