@@ -695,9 +695,10 @@ def test_the_rates_of_one_area_take_each_years_population():
     populations are looked up once per area and year)."""
     early = dt.date(2020, 7, 31)
     values = input_frame([("REG", A, early, 4, None, None, 1, False),
-                          ("REG", A, P2, 4, None, None, 1, False)])
-    populations = pd.DataFrame({"area_code": [A, A], "year": [2021, 2024],
-                                "children": [1000, 2000], "illustrative": [False, False]})
+                          ("REG", A, P2, 4, None, None, 1, False),
+                          ("REG", B, P2, 4, None, None, 1, False)])
+    populations = pd.DataFrame({"area_code": [A, A, B], "year": [2021, 2024, 2024],
+                                "children": [1000, 2000, 0], "illustrative": [False] * 3})
     built = figures.build(figures.Inputs({"REG": definition("REG")}, values, populations,
                                          small_directory()))
     frame = built.frame
@@ -705,6 +706,9 @@ def test_the_rates_of_one_area_take_each_years_population():
     assert list(zip(rates["period"], rates["value"], rates["population"],
                     rates["population_year"], strict=True)) == [
         (early, 4.0, 1000, 2021), (P2, 2.0, 2000, 2024)]
+    # no children: no rate (`..`), not a division by 0
+    rate = frame[(frame["measure"] == "rate") & (frame["area_code"] == B)].iloc[0]
+    assert pd.isna(rate["value"]) and rate["symbol"] == ".."
 
 
 def test_build_knows_the_true_counts_and_the_named_ones(small_built):
