@@ -694,7 +694,7 @@ def test_the_rates_of_one_area_take_each_years_population():
     """An area's counts in two years: each rate on the children of its own year (the
     populations are looked up once per area and year)."""
     early = dt.date(2020, 7, 31)
-    values = input_frame([("REG", A, early, 4, None, None, 1, False),
+    values = input_frame([("REG", A, early, 150, None, None, 1, False),
                           ("REG", A, P2, 4, None, None, 1, False),
                           ("REG", B, P2, 4, None, None, 1, False)])
     populations = pd.DataFrame({"area_code": [A, A, B], "year": [2021, 2024, 2024],
@@ -705,7 +705,7 @@ def test_the_rates_of_one_area_take_each_years_population():
     rates = frame[(frame["measure"] == "rate") & (frame["area_code"] == A)]
     assert list(zip(rates["period"], rates["value"], rates["population"],
                     rates["population_year"], strict=True)) == [
-        (early, 4.0, 1000, 2021), (P2, 2.0, 2000, 2024)]
+        (early, 150.0, 1000, 2021), (P2, 2.0, 2000, 2024)]  # per 1,000 exactly
     # no children: no rate (`..`), not a division by 0
     rate = frame[(frame["measure"] == "rate") & (frame["area_code"] == B)].iloc[0]
     assert pd.isna(rate["value"]) and rate["symbol"] == ".."
