@@ -711,6 +711,14 @@ def test_the_rates_of_one_area_take_each_years_population():
     assert pd.isna(rate["value"]) and rate["symbol"] == ".."
 
 
+def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
+    built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.frame.empty
+    assert list(built.frame.columns) == [*figures.COLUMNS, "var", "den_var", "exact", "implied"]
+    assert built.frame["value"].dtype == "float64" and built.truth == {}
+
+
 def test_build_knows_the_true_counts_and_the_named_ones(small_built):
     def named(code, area):
         return ("n", code, area, P2)
