@@ -332,8 +332,9 @@ def test_before_the_first_figures(empty_engine):
         assert publication.latest(conn) is None
         assert publication.version(conn) == "0"
         assert publication.summary(conn) == {}
-        assert publication.area_series(conn, pairs, ("S12000047",))[pairs[0]].empty
-        assert publication.series(conn, "CP_REGISTER", "count").empty
+        for frame in [*publication.area_series(conn, pairs, ("S12000047",)).values(),
+                      publication.series(conn, "CP_REGISTER", "count")]:
+            assert frame.empty and list(frame.columns) == SERIES_COLUMNS
         conn.rollback()
 
 
