@@ -498,13 +498,19 @@ def test_the_current_figures_counted(shared_sample):
 def test_ensure_publishes_again_for_another_threshold_with_it(revised_engine):
     with revised_engine.connect() as conn:
         before = publication.latest(conn)
-        publication.ensure(conn, 4)
+        publication.ensure(conn, 105)
         again = publication.latest(conn)
         assert again.id == before.id + 1
         assert (again.event, again.batch_id, again.threshold, again.figures_from) == (
-            "start", None, 4, again.id)
+            "start", None, 105, again.id)
         assert json.loads(again.summary_json)["indicators"] == "all"
-        publication.ensure(conn, 4)  # now the same method and threshold: nothing again
+        # every figure protected afresh at the new threshold: the counts under 105 (councils'
+        # 100 to 104 among them), all shown at 5, are hidden now
+        rows = publication.stored_rows(conn)
+        now = rows[rows["valid_to"].isna() & (rows["measure"] == "count")]
+        small = now[now["truth"] < 105]
+        assert len(small) >= 5 and small["suppressed"].all() and small["value"].isna().all()
+        publication.ensure(conn, 105)  # now the same method and threshold: nothing again
         assert publication.latest(conn).id == again.id
         conn.rollback()
 
