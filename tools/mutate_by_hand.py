@@ -17,10 +17,15 @@ reported as a timeout (mutmut counts a timeout as killed). Set CPIP_TEST_TEMPLAT
 
 Names: `python ../tools/mutate.py MODULE --score-only` lists a run's survivors; the names of
 every mutant of a function are the `def x_FUNCTION__mutmut_N` in `mutants/<module path>`.
+
+TESTMAP=map.json (made by `tools/mutate_map.py`): each mutant runs only the tests of the files
+given that call its function (in the map's order); a function no such test calls is reported
+`notests` without a run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -61,17 +66,30 @@ def main() -> int:
                  "no:cacheprovider"])
     os.dup2(out, 1)
     os.dup2(err, 2)
+    testmap = None
+    if os.environ.get("TESTMAP"):
+        with open(os.environ["TESTMAP"]) as given:
+            testmap = json.load(given)
     for line in sys.stdin:
         name = line.strip().split(" ")[0]
         if not name:
             continue
+        run = args
+        if testmap is not None:  # "pkg.module.x_f__mutmut_3" -> "module:x_f"
+            path, _, function = name.rpartition("__mutmut_")[0].rpartition(".")
+            ids = [t for t in testmap.get(f"{path.rpartition('.')[2]}:{function}", ())
+                   if t.split("::")[0] in tests]
+            if not ids:
+                print(f"{name} notests 0.0", flush=True)
+                continue
+            run = [*ids, *args[len(tests):]]
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
             os.environ["MUTANT_UNDER_TEST"] = name
             os.dup2(null, 1)
             os.dup2(null, 2)
-            os._exit(int(pytest.main(args)))
+            os._exit(int(pytest.main(run)))
         status = None
         # the limit is on the mutant's CPU time, not the clock: on a shared machine a process
         # may be paused or starved for minutes, which is not a mutant that loops (a wall-clock

@@ -64,6 +64,7 @@ def test_parse_terms(expression, terms):
 
 @pytest.mark.parametrize(("pattern", "found"), [
     ("CONCERN_*", ["CONCERN_A", "CONCERN_B"]),
+    ("CONCERN_A*", ["CONCERN_A"]),  # the whole prefix, not one character less
     ("CONCERN_A", ["CONCERN_A"]),
     ("CONCERN", []),
     ("OTHER", []),
@@ -262,6 +263,7 @@ def test_with_committees_sums_complete_committees_only():
     assert result["value"].dtype == np.float64
     added = result.iloc[len(values):]
     assert added["status"].isna().all()
+    assert list(result.index) == list(range(len(result)))  # one index, not two joined
 
 
 def test_with_committees_keeps_an_uploaded_committee_and_the_last_row():
@@ -686,6 +688,35 @@ def test_build_gives_every_figure_of_a_small_set(small_built):
                         ("base", "float64"), ("symbol", "object"), ("status", "object"),
                         ("suppressed", "bool"), ("exact", "bool"), ("illustrative", "bool")]:
         assert frame[name].dtype == dtype, name
+
+
+def test_the_rates_of_one_area_take_each_years_population():
+    """An area's counts in two years: each rate on the children of its own year (the
+    populations are looked up once per area and year)."""
+    early = dt.date(2020, 7, 31)
+    values = input_frame([("REG", A, early, 150, None, None, 1, False),
+                          ("REG", A, P2, 4, None, None, 1, False),
+                          ("REG", B, P2, 4, None, None, 1, False)])
+    populations = pd.DataFrame({"area_code": [A, A, B], "year": [2021, 2024, 2024],
+                                "children": [1000, 2000, 0], "illustrative": [False] * 3})
+    built = figures.build(figures.Inputs({"REG": definition("REG")}, values, populations,
+                                         small_directory()))
+    frame = built.frame
+    rates = frame[(frame["measure"] == "rate") & (frame["area_code"] == A)]
+    assert list(zip(rates["period"], rates["value"], rates["population"],
+                    rates["population_year"], strict=True)) == [
+        (early, 150.0, 1000, 2021), (P2, 2.0, 2000, 2024)]  # per 1,000 exactly
+    # no children: no rate (`..`), not a division by 0
+    rate = frame[(frame["measure"] == "rate") & (frame["area_code"] == B)].iloc[0]
+    assert pd.isna(rate["value"]) and rate["symbol"] == ".."
+
+
+def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
+    built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.frame.empty
+    assert list(built.frame.columns) == [*figures.COLUMNS, "var", "den_var", "exact", "implied"]
+    assert built.frame["value"].dtype == "float64" and built.truth == {}
 
 
 def test_build_knows_the_true_counts_and_the_named_ones(small_built):

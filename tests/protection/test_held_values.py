@@ -60,6 +60,16 @@ def test_values_held_are_the_values_read_back(sample_engine, monkeypatch):
         held = figures._current_values(conn, codes, _held(conn, report.batch_id))
         pd.testing.assert_frame_equal(held, read)
         assert len(read) > len(seen[-1].columns["indicator_code"])  # others read too
+        # indicators the batch did not write: none of its rows added to theirs
+        others = codes - {"CP_REGISTER"}
+        assert others
+        pd.testing.assert_frame_equal(
+            figures._current_values(conn, others, _held(conn, report.batch_id)),
+            figures._current_values(conn, others))
+        # every indicator (a publication from scratch): the same as reading them all back
+        pd.testing.assert_frame_equal(
+            figures._current_values(conn, None, _held(conn, report.batch_id)),
+            figures._current_values(conn, None))
         # an earlier batch is not the latest committed one: read back, the same values
         earlier = _held(conn, report.batch_id)
         earlier.batch_id = 1
@@ -82,3 +92,16 @@ def test_held_values_come_in_key_order(sample_engine, order):
     assert keys == sorted(keys)
     assert frame[frame["period"].astype(str) == "2031-07-31"]["value"].tolist() == [
         50.0 + COUNCILS.index(code) for code in sorted(COUNCILS)]
+
+
+def test_two_values_come_in_key_order(engine):
+    """One value read back and one held, the held one first by key: still in key order."""
+    first, second = sorted(COUNCILS)[:2]
+    for area in (second, first):
+        report = pipeline.run_import(engine, "one.csv", csv(
+            [["Indicator", "Area", "Period", "Value"], ["CP_REGISTER", area, "2031-07-31", 50]]),
+            user="t", approval="single")
+        assert report.outcome == "committed", report.as_json()
+    with engine.connect() as conn:
+        frame = figures._current_values(conn, None, _held(conn, report.batch_id))
+    assert frame["area_code"].tolist() == [first, second]

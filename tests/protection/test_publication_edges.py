@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection import figures, publication
@@ -23,7 +24,13 @@ from cpip_dashboard.protection.sdc import Finding
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
 from cpip_dashboard.store.areas import SCOTLAND
 from cpip_dashboard.store.db import make_engine
-from cpip_dashboard.store.models import Publication, PublishedFigure
+from cpip_dashboard.store.models import (
+    Indicator,
+    IndicatorValue,
+    Publication,
+    PublishedFigure,
+    UploadBatch,
+)
 from cpip_dashboard.store.reference import directory
 from tests.files import csv
 
@@ -325,8 +332,9 @@ def test_before_the_first_figures(empty_engine):
         assert publication.latest(conn) is None
         assert publication.version(conn) == "0"
         assert publication.summary(conn) == {}
-        assert publication.area_series(conn, pairs, ("S12000047",))[pairs[0]].empty
-        assert publication.series(conn, "CP_REGISTER", "count").empty
+        for frame in [*publication.area_series(conn, pairs, ("S12000047",)).values(),
+                      publication.series(conn, "CP_REGISTER", "count")]:
+            assert frame.empty and list(frame.columns) == SERIES_COLUMNS
         conn.rollback()
 
 
@@ -427,6 +435,107 @@ def test_an_area_profile_of_rates_alone_gives_the_empty_rates_of_the_current_rel
         both = publication.area_series(conn, [("CP_REGISTER", "count"), ("OTHER", "count")],
                                        areas)
         assert both[("OTHER", "count")].empty
+        # ordered by area within a period, not as written: Fife's row, written again by the
+        # revision, comes before a council's with a later code written before it
+        last = max(a.code for a in directory().councils())
+        assert last > FIFE
+        for measure in ("count", "rate"):
+            found = publication.area_series(conn, [("CP_REGISTER", measure)], (last, FIFE))
+            assert found[("CP_REGISTER", measure)]["area_code"].tolist() == [FIFE, last]
+            alone = publication.series(conn, "CP_REGISTER", measure, (last, FIFE))
+            assert alone["area_code"].tolist() == [FIFE, last]
+
+
+def test_the_indicators_a_batch_touched(revised_engine):
+    """The codes a batch's values and definitions name, its own only (None: every indicator,
+    for a population change or a change of unknown extent)."""
+    with revised_engine.connect() as conn:
+        first, second = sorted(conn.execute(select(UploadBatch.id)).scalars())
+        # beside Fife's revision (the second batch): a value of the first batch under another
+        # code, and a definition uploaded by each batch
+        row = conn.execute(select(IndicatorValue.id).where(
+            IndicatorValue.batch_id == first).limit(1)).scalar()
+        conn.execute(update(IndicatorValue).where(IndicatorValue.id == row).values(
+            indicator_code="CP_DEREGISTRATIONS"))
+        for code, batch in (("CP_REGISTRATIONS", second), ("CPPM_INITIAL", first)):
+            conn.execute(update(Indicator).where(Indicator.code == code).values(batch_id=batch))
+        touched = publication.touched_codes
+        assert touched(conn, second, {"indicators"}) == {"CP_REGISTER", "CP_REGISTRATIONS"}
+        assert touched(conn, first, {"indicators", "definitions"}) == {
+            "CP_REGISTER", "CP_DEREGISTRATIONS", "CPPM_INITIAL"}
+        # the values its import holds, when they are that batch's (else read back)
+        held = figures.Held(second, {"indicator_code": ["IRD", "IRD"]})
+        assert touched(conn, second, {"indicators"}, held) == {"IRD", "CP_REGISTRATIONS"}
+        held.batch_id = first
+        assert touched(conn, second, {"indicators"}, held) == {"CP_REGISTER",
+                                                                "CP_REGISTRATIONS"}
+        for batch, kinds in ((None, {"indicators"}), (second, None),
+                             (second, {"indicators", "populations"}), (second, {"populations"})):
+            assert touched(conn, batch, kinds) is None, (batch, kinds)
+        conn.rollback()
+
+
+def test_the_current_figures_counted(shared_sample):
+    """What a publication of some indicators counts of the others: their current figures
+    shown or suppressed, and those suppressed."""
+    with shared_sample.connect() as conn:
+        rows = publication.stored_rows(conn)
+        counts = {besides: (publication._count_current(conn, besides=besides),
+                            publication._count_current(conn, suppressed=True, besides=besides))
+                  for besides in (None, frozenset({"CP_REGISTER"}),
+                                  frozenset({"CP_REGISTER", "IRD"}))}
+    now = rows[rows["valid_to"].isna() & (rows["id"] > 0)]  # (not the empty rates' own rows)
+    shown = now["value"].notna() | now["suppressed"]
+    assert now["suppressed"].any() and (~shown).any()
+    for besides, (figures_counted, suppressed) in counts.items():
+        kept = ~now["indicator_code"].isin(besides or ())
+        assert (figures_counted, suppressed) == (int((shown & kept).sum()),
+                                                 int((now["suppressed"] & kept).sum()))
+    assert counts[None][0] > counts[frozenset({"CP_REGISTER"})][0] > counts[
+        frozenset({"CP_REGISTER", "IRD"})][0]
+
+
+def test_ensure_publishes_again_for_another_threshold_with_it(revised_engine):
+    with revised_engine.connect() as conn:
+        before = publication.latest(conn)
+        publication.ensure(conn, 105)
+        again = publication.latest(conn)
+        assert again.id == before.id + 1
+        assert (again.event, again.batch_id, again.threshold, again.figures_from) == (
+            "start", None, 105, again.id)
+        assert json.loads(again.summary_json)["indicators"] == "all"
+        # every figure protected afresh at the new threshold: the counts under 105 (councils'
+        # 100 to 104 among them), all shown at 5, are hidden now
+        rows = publication.stored_rows(conn)
+        now = rows[rows["valid_to"].isna() & (rows["measure"] == "count")]
+        small = now[now["truth"] < 105]
+        assert len(small) >= 5 and small["suppressed"].all() and small["value"].isna().all()
+        publication.ensure(conn, 105)  # now the same method and threshold: nothing again
+        assert publication.latest(conn).id == again.id
+        conn.rollback()
+
+
+def test_ensure_logs_why_it_could_not_publish_and_writes_nothing(revised_engine, monkeypatch,
+                                                                 caplog):
+    cells = [cell(area=f"S{i}") for i in range(6)]
+
+    def refused(conn, event, batch_id, kinds, threshold):
+        conn.execute(Publication.__table__.insert().values(
+            at=dt.datetime(2026, 1, 1), event=event, batch_id=None, figures_from=None,
+            threshold=threshold, summary_json="{}"))
+        raise publication.Unpublishable(cells, ["a note"])
+
+    monkeypatch.setattr(publication, "publish", refused)
+    with revised_engine.connect() as conn, caplog.at_level(
+            logging.ERROR, logger=publication.__name__):
+        before = publication.version(conn)
+        publication.ensure(conn, 4)
+        assert publication.version(conn) == before  # what it wrote is undone
+        conn.rollback()
+    sentences = publication.Unpublishable(cells, []).sentences()
+    assert [r.getMessage() for r in caplog.records] == [
+        "The figures could not be protected, so they were not published again: "
+        + "; ".join(sentences[:5])]
 
 
 def test_the_figures_of_a_data_version_as_pages_and_downloads_show_them(shared_sample,
