@@ -474,3 +474,142 @@ def test_a_note_names_each_figure_giving_the_same_lower_bound_and_no_looser_one(
     (x,) = audit(figures, [], T)
     assert (x.low, x.high, x.protected) == (1, 3, False)
     assert x.note == "bounded by: x at least 1 (a); x at least 1 (b); x at most 3"
+
+
+# --- eighth round: the fifth round's survivors that small cases reach --------------------------
+
+def at_least(key: str, var: str, low: float, cost: float = 1.0) -> Figure:
+    return Figure(key, (Linear(((var, 1),), low, math.inf, key),), ((var, 1),), cost)
+
+
+HALF_X = Sensitive("x / 2", (("x", 0.5),))  # not whole: x's value shows, not rounded
+
+
+@pytest.mark.parametrize(("figures", "relations", "bounds", "half"), [
+    # shown as at least 2,000,000 and at most 1,999,999: one apart, within the tolerance above
+    # a million, so x is pinned at the midpoint, 1,999,999.5
+    ([at_least("x from 2,000,000", "x", 2_000_000), upper_bound("x below", "x", 1_999_999, 1)],
+     [], None, 999_999.75),
+    # the same, x's lower bound found through x = s (s shown) rather than a row of its own
+    ([count("s", 2_000_000), upper_bound("x below", "x", 1_999_999, 1)],
+     [Linear((("x", 1), ("s", -1)), 0, 0, "x = s")], None, 999_999.75),
+    # the caller's bounds 5 to 5.000000001: pinned, at 5 (its lower bound), not the midpoint
+    ([], [], {"x": (5, 5.000000001)}, 2.5),
+    # the same, 5 found through x = s
+    ([count("s", 5)], [Linear((("x", 1), ("s", -1)), 0, 0, "x = s")], {"x": (0, 5.000000001)},
+     2.5),
+])
+def test_a_pinned_variables_value_is_its_lower_bound_or_where_bounds_cross_the_midpoint(
+        figures, relations, bounds, half):
+    messages: list[str] = []
+    (found,) = audit(figures, relations, T, [HALF_X], bounds=bounds, messages=messages)
+    assert (found.low, found.high, found.protected) == (half, half, False)
+    assert messages == []
+
+
+def test_protect_names_a_lower_bound_by_its_own_figure_in_a_later_round():
+    # N (hidden) is pinned at 2 by the percentage P of D (20, unsuppressible): P is hidden
+    # first. Then N is bound by "N at least 1" (cost 1) and "N at most 4" (cost 2) alone: the
+    # cheaper, the lower bound, is hidden, then the upper one
+    figures = [count("N", 2, suppressed=True), count("D", 20, can_suppress=False),
+               percent("P", "N", "D", 10.0, cost=1.0), at_least("N at least 1", "N", 1, 1.0),
+               upper_bound("N at most 4", "N", 4, 2.0)]
+    assert protect(figures, [], T) == {"P", "N at least 1", "N at most 4"}
+
+
+def shown_and_part() -> tuple[list[Figure], list[Linear], list[Sensitive]]:
+    # x + y with x shown (10, cost 5) and y a part of T = y + z (6, cost 1), z at least 3
+    # (unsuppressible); z's loose bound (at most 100, cost 0.1) binds nothing
+    z_low = Figure("z at least 3", (Linear((("z", 1),), 3, math.inf, "z at least 3"),),
+                   (("z", 1),), 1.0, can_suppress=False)
+    figures = [count("x", 10, cost=5), count("T", 6, cost=1), z_low,
+               upper_bound("z at most 100", "z", 100, 0.1)]
+    return figures, [total("T", ["y", "z"])], [Sensitive("x + y", (("x", 1), ("y", 1)))]
+
+
+def test_a_note_names_the_binding_rows_and_the_figures_pinning_the_expressions_variables():
+    figures, relations, sensitive = shown_and_part()
+    (found,) = audit(figures, relations, T, sensitive)
+    assert (found.low, found.high, found.protected) == (10, 13, False)
+    assert found.note == "bounded by: T = y + z; x = 10; z at least 3"
+
+
+def test_protect_chooses_among_the_binding_rows_and_the_pinned_variables_figures():
+    # both T and x bind x + y: T is cheaper (and z's bound, cheaper still, binds nothing)
+    figures, relations, sensitive = shown_and_part()
+    assert protect(figures, relations, T, sensitive) == {"T"}
+
+
+def test_with_nothing_binding_suppressible_a_figure_on_a_pinned_variable_is_tried():
+    # x + y: x pinned (10) and y at most 2, both by unsuppressible figures; the only shown
+    # figure touching the expression is x's loose bound (at most 100), on its pinned variable
+    figures = [count("x", 10, can_suppress=False), upper_bound("x at most 100", "x", 100, 1.0),
+               Figure("y at most 2", (Linear((("y", 1),), -math.inf, 2, "y at most 2"),),
+                      (("y", 1),), 1.0, can_suppress=False)]
+    assert protect(figures, [], T, [Sensitive("x + y", (("x", 1), ("y", 1)))]) == {
+        "x at most 100"}
+
+
+def test_a_component_whose_rows_changed_is_solved_again_in_protect():
+    # A + B = 10 (T shown, cost 5) and F (cost 1, nothing of its own to protect) shows that A
+    # is B to B + 2: A is 5 or 6. Hiding F leaves the same variables, bounds and targets but
+    # fewer rows: A is then 0 to 10, so F alone is enough
+    f = Figure("F", (Linear((("A", 1), ("B", -1)), 0, 2, "A - B from 0 to 2"),), (), 1.0)
+    figures = [count("A", 5, suppressed=True), count("T", 10, cost=5), f]
+    assert protect(figures, [total("T", ["A", "B"])], T) == {"F"}
+
+
+def test_a_whole_number_check_stopped_with_a_point_proves_nothing(monkeypatch):
+    # the MILP stops at its time limit having found a point (status 1): that point is no
+    # extreme, so the LP's bound stands unconfirmed, as when no point is found
+    real = sdc.milp
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        assert res.x is not None
+        res.status, res.message = 1, "Time limit reached"
+        return res
+
+    monkeypatch.setattr(sdc, "milp", stopped)
+    figures, relations = twice(3.5, 12.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert ((x.low, x.high), bool(x.protected)) == ((3, 8), False)
+    assert messages == ["whole-number check failed (Time limit reached)"] * 2
+
+
+def test_an_expression_over_two_infeasible_components_names_both():
+    relations = [Linear((("a", 1), ("b", 1)), 5, 5, "a + b = 5"),
+                 Linear((("a", 1), ("b", 1)), 7, 7, "a + b = 7"),
+                 Linear((("c", 1), ("d", 1)), 5, 5, "c + d = 5"),
+                 Linear((("c", 1), ("d", 1)), 7, 7, "c + d = 7")]
+    (found,) = audit([], relations, T, [Sensitive("a + c", (("a", 1), ("c", 1)))])
+    assert math.isnan(found.low) and math.isnan(found.high) and not found.protected
+    assert found.note == ("infeasible: a + b = 5; a + b = 7; "
+                          "infeasible: c + d = 5; c + d = 7")
+
+
+def test_an_expression_over_two_components_is_rounded_before_it_is_judged():
+    # a from 0.5 to 2.8 and b from 0 to 2.8 (the caller's bounds): a + b is 0.5 to 5.6, 5.1
+    # wide, but as a whole number 1 to 5: not protected
+    (found,) = audit([], [], T, [Sensitive("a + b", (("a", 1), ("b", 1)))],
+                     bounds={"a": (0.5, 2.8), "b": (0, 2.8)})
+    assert found == Finding("a + b", 1, 5, False, True, "bounded by the variable bounds only")
+
+
+def test_the_figure_that_shows_an_expression_has_its_coefficients_too():
+    # a - b with a shown (6, cost 1) and a + b shown (10, cost 9): "a + b" has the same
+    # variables but is not the figure that shows a - b, so the cheaper a is hidden
+    both = Figure("a + b", (Linear((("a", 1), ("b", 1)), 10, 10, "a + b = 10"),),
+                  (("a", 1), ("b", 1)), 9.0)
+    sensitive = [Sensitive("a - b", (("a", 1), ("b", -1)))]
+    assert protect([count("a", 6, cost=1), both], [], T, sensitive) == {"a"}
+
+
+def test_an_expression_that_is_not_whole_is_judged_unrounded_in_a_component():
+    # a + b = 11 (T shown) and a at least 1: a / 2 is 0.5 to 5.5, 5 wide (rounded it would be
+    # 1 to 5, not protected)
+    figures = [count("T", 11), at_least("a at least 1", "a", 1)]
+    (found,) = audit(figures, [total("T", ["a", "b"])], T, [Sensitive("a / 2", (("a", 0.5),))],
+                     exact=True)
+    assert found == Finding("a / 2", 0.5, 5.5, True, True, "")
