@@ -613,3 +613,20 @@ def test_an_expression_that_is_not_whole_is_judged_unrounded_in_a_component():
     (found,) = audit(figures, [total("T", ["a", "b"])], T, [Sensitive("a / 2", (("a", 0.5),))],
                      exact=True)
     assert found == Finding("a / 2", 0.5, 5.5, True, True, "")
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exact):
+    # a = b, a + b = 500 and a + 2b = 800: bound tightening leaves a and b wide after its
+    # passes; the first LP (every expression pushed down) has no point
+    relations = [Linear((("a", 1), ("b", 1)), 500, 500, "a + b = 500"),
+                 Linear((("a", 1), ("b", -1)), 0, 0, "a = b"),
+                 Linear((("a", 1), ("b", 2)), 800, 800, "a + 2b = 800")]
+    messages: list[str] = []
+    found = audit([], relations, T, [Sensitive("a", (("a", 1),)), Sensitive("b", (("b", 1),))],
+                  exact=exact, messages=messages)
+    note = "infeasible: a + 2b = 800; a + b = 500; a = b"
+    for finding in found:
+        assert math.isnan(finding.low) and math.isnan(finding.high)
+        assert (finding.protected, finding.note) == (False, note)
+    assert messages == [note]
