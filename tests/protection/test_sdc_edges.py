@@ -615,10 +615,15 @@ def test_an_expression_that_is_not_whole_is_judged_unrounded_in_a_component():
     assert found == Finding("a / 2", 0.5, 5.5, True, True, "")
 
 
-@pytest.mark.parametrize("exact", [False, True])
-def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exact):
+@pytest.mark.parametrize(("exact", "lps"), [(False, 2), (True, 1)])
+def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exact, lps,
+                                                                           monkeypatch):
     # a = b, a + b = 500 and a + 2b = 800: bound tightening leaves a and b wide after its
-    # passes; the first LP (every expression pushed down) has no point
+    # passes; the first LP (every expression pushed down) has no point, and says so at once:
+    # one LP (and, without exact, the shared LP over many components before it)
+    calls = []
+    real = sdc._solve_lp
+    monkeypatch.setattr(sdc, "_solve_lp", lambda *args: calls.append(1) or real(*args))
     relations = [Linear((("a", 1), ("b", 1)), 500, 500, "a + b = 500"),
                  Linear((("a", 1), ("b", -1)), 0, 0, "a = b"),
                  Linear((("a", 1), ("b", 2)), 800, 800, "a + 2b = 800")]
@@ -630,3 +635,30 @@ def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exac
         assert math.isnan(finding.low) and math.isnan(finding.high)
         assert (finding.protected, finding.note) == (False, note)
     assert messages == [note]
+    assert len(calls) == lps
+
+
+def test_a_failed_lp_proves_nothing_and_says_so(monkeypatch):
+    # every LP fails (HiGHS's status 4, numerical trouble): x and y (S = x + y = 10) are 0 to
+    # 10, but nothing is proven
+    def failing(*args):
+        res = sdc._LPResult()
+        res.x = res.fun = None
+        res.status, res.message = 4, "numerical trouble"
+        return res
+
+    monkeypatch.setattr(sdc, "_solve_lp", failing)
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
+    messages: list[str] = []
+    found = audit(figures, [total("S", ["x", "y"])], T, exact=True, messages=messages)
+    assert [(f.key, f.protected) for f in found] == [("x", False), ("y", False)]
+    assert messages == ["LP failed (numerical trouble); not proven"] * 4
+
+
+def test_a_whole_number_extreme_keeps_the_shown_part_of_the_expression():
+    # x + k with k shown (10): x's whole-number interval (4 to 8, the MILP's) moved by 10
+    figures, relations = twice(3.5, 12.5)
+    figures.append(count("k", 10))
+    found = audit(figures, relations, T, [Sensitive("x + k", (("x", 1), ("k", 1)))])
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("x", 4, 8, False), ("x + k", 14, 18, False)]
