@@ -662,3 +662,14 @@ def test_a_whole_number_extreme_keeps_the_shown_part_of_the_expression():
     found = audit(figures, relations, T, [Sensitive("x + k", (("x", 1), ("k", 1)))])
     assert [(f.key, f.low, f.high, f.protected) for f in found] == [
         ("x", 4, 8, False), ("x + k", 14, 18, False)]
+
+
+def test_a_failed_whole_number_check_with_a_whole_point_seen_proves_nothing(monkeypatch):
+    # x = 2y, x + y at most 12.5: x = 0 is a whole-number point (seen), x's LP maximum 8.33
+    # is not, and the MILP that would confirm it runs out of time: not proven
+    monkeypatch.setattr(sdc, "_MILP_SECONDS", 0.0)
+    figures, relations = twice(0, 12.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, exact=True, messages=messages)
+    assert (x.low, x.high, bool(x.protected)) == (0, 8, False)
+    assert [m[:33] for m in messages] == ["whole-number check failed (Time l"]
