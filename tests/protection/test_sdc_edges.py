@@ -673,3 +673,21 @@ def test_a_failed_whole_number_check_with_a_whole_point_seen_proves_nothing(monk
     (x,) = audit(figures, relations, T, exact=True, messages=messages)
     assert (x.low, x.high, bool(x.protected)) == (0, 8, False)
     assert [m[:33] for m in messages] == ["whole-number check failed (Time l"]
+
+def test_a_component_whose_row_moved_by_half_is_solved_again_in_protect():
+    # u is pinned at 1,999,999.5 by "at least 2,000,000" and "at most 1,999,999" (bounds
+    # that cross within the tolerance), so a + b at least 2,000,010 - u is 10.5: a + b is 11
+    # to 15, not protected. Hiding "at most 1,999,999" pins u at 2,000,000 ("at most
+    # 2,000,000" stays): a + b is 10 to 15, protected. Only the row's lower end moved (its
+    # upper is infinite): the component is solved again, and a's loose bound stays shown
+    def bound(key, low, high, **kwargs):
+        return Figure(key, (Linear((("u", 1),), low, high, key),), (("u", 1),), 1.0, **kwargs)
+
+    figures = [bound("u at least 2,000,000", 2_000_000, math.inf, can_suppress=False),
+               bound("u at most 1,999,999", -math.inf, 1_999_999),
+               bound("u at most 2,000,000", -math.inf, 2_000_000, can_suppress=False),
+               upper_bound("a at most 100", "a", 100, 0.1)]
+    relations = [Linear((("u", 1), ("a", 1), ("b", 1)), 2_000_010, math.inf, "u + a + b"),
+                 Linear((("a", 1), ("b", 1)), -math.inf, 15, "a + b at most 15")]
+    sensitive = [Sensitive("a + b", (("a", 1), ("b", 1)))]
+    assert protect(figures, relations, T, sensitive) == {"u at most 1,999,999"}
