@@ -691,3 +691,55 @@ def test_a_component_whose_row_moved_by_half_is_solved_again_in_protect():
                  Linear((("a", 1), ("b", 1)), -math.inf, 15, "a + b at most 15")]
     sensitive = [Sensitive("a + b", (("a", 1), ("b", 1)))]
     assert protect(figures, relations, T, sensitive) == {"u at most 1,999,999"}
+
+
+# --- bound tightening (`_LP._propagate`): the outer bounds it gives, worked by hand ---------
+
+def outer(relations: list[Linear], bounds=None) -> dict | None:
+    """The bounds propagation gives each variable of the one component of `relations`."""
+    model = sdc._Model([], relations, [], bounds)
+    state = sdc._State(model, [])
+    (root,) = state.comp_rows
+    vs = state.vars_of(root)
+    lp = sdc._LP(state, vs, sorted(state.comp_rows[root]), [state.lo[j] for j in vs],
+                 [state.hi[j] for j in vs])
+    found = lp._propagate()
+    if found is None:
+        return None
+    return {model.keys[j]: (found[0][k], found[1][k]) for k, j in enumerate(vs)}
+
+
+INF = math.inf
+
+
+@pytest.mark.parametrize(("terms", "low", "high", "bounds", "expected"), [
+    # x - y at least 3: x at least 3 (y's least, 0, with the sum's lower end)
+    ((("x", 1), ("y", -1)), 3, INF, None, {"x": (3, INF), "y": (0, INF)}),
+    # y - x at most -3: the same, through the terms' least values (x's, -inf, the only one)
+    ((("y", 1), ("x", -1)), -INF, -3, None, {"x": (3, INF), "y": (0, INF)}),
+    # x + y at most 10: each at most 10
+    ((("x", 1), ("y", 1)), -INF, 10, None, {"x": (0, 10), "y": (0, 10)}),
+    # x + y at least 4 with y at most 1: x at least 3
+    ((("x", 1), ("y", 1)), 4, INF, {"y": (0, 1)}, {"x": (3, INF), "y": (0, 1)}),
+    # 2x + y at most 9: x at most 4.5 (divided by its coefficient)
+    ((("x", 2), ("y", 1)), -INF, 9, None, {"x": (0, 4.5), "y": (0, 9)}),
+    # y - 2x at least -9: the same, with the coefficient negative
+    ((("y", 1), ("x", -2)), -9, INF, None, {"x": (0, INF), "y": (0, INF)}),
+    # y - 2x at least -9 with y at most 1: x at most 5
+    ((("y", 1), ("x", -2)), -9, INF, {"y": (0, 1)}, {"x": (0, 5), "y": (0, 1)}),
+    # x - y - z at least 0: two terms with no least value, so nothing is learnt
+    ((("x", 1), ("y", -1), ("z", -1)), 0, INF, None,
+     {"x": (0, INF), "y": (0, INF), "z": (0, INF)}),
+    # x - y - z at most 5: two terms with no least value, so again nothing
+    ((("x", 1), ("y", -1), ("z", -1)), -INF, 5, None,
+     {"x": (0, INF), "y": (0, INF), "z": (0, INF)}),
+    # x - y - z at most 0 with y and z at most 1: x at most 2
+    ((("x", 1), ("y", -1), ("z", -1)), -INF, 0, {"y": (0, 1), "z": (0, 1)},
+     {"x": (0, 2), "y": (0, 1), "z": (0, 1)}),
+])
+def test_bound_tightening_over_one_row(terms, low, high, bounds, expected):
+    assert outer([Linear(terms, low, high, "row")], bounds) == expected
+
+
+def test_bound_tightening_finds_rows_that_contradict():
+    assert outer([Linear((("x", 1), ("y", 1)), -INF, -1, "x + y below 0")]) is None
