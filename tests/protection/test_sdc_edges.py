@@ -741,5 +741,9 @@ def test_bound_tightening_over_one_row(terms, low, high, bounds, expected):
     assert outer([Linear(terms, low, high, "row")], bounds) == expected
 
 
-def test_bound_tightening_finds_rows_that_contradict():
-    assert outer([Linear((("x", 1), ("y", 1)), -INF, -1, "x + y below 0")]) is None
+@pytest.mark.parametrize(("low", "high", "bounds"), [
+    (-INF, -1, None),          # x + y below 0: an upper bound below the lower
+    (5, INF, {"x": (0, 2), "y": (0, 2)}),  # x + y at least 5, each at most 2: the reverse
+])
+def test_bound_tightening_finds_rows_that_contradict(low, high, bounds):
+    assert outer([Linear((("x", 1), ("y", 1)), low, high, "x + y")], bounds) is None
