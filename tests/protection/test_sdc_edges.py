@@ -747,3 +747,14 @@ def test_bound_tightening_over_one_row(terms, low, high, bounds, expected):
 ])
 def test_bound_tightening_finds_rows_that_contradict(low, high, bounds):
     assert outer([Linear((("x", 1), ("y", 1)), low, high, "x + y")], bounds) is None
+
+
+def test_a_lower_bound_that_does_not_bind_is_not_named():
+    # S = x + y = 10 with y at least 7: x is 0 to 3, bound by S and y's lower bound. w = y + 2
+    # is at least 9 then, far above its own shown lower bound (1), which binds nothing
+    figures = [count("S", 10), count("x", 1, suppressed=True), at_least("y at least 7", "y", 7),
+               at_least("w at least 1", "w", 1)]
+    relations = [total("S", ["x", "y"]), Linear((("w", 1), ("y", -1)), 2, 2, "w = y + 2")]
+    (x,) = audit(figures, relations, T)
+    assert (x.low, x.high, x.protected) == (0, 3, False)
+    assert x.note == "bounded by: S = x + y; y at least 7"
