@@ -53,7 +53,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # the disclosure solver: its own unit and property tests, then the attacker tests through
     # figures and releases, then the fast paths on the sample (slowest, so checked last)
     "sdc": ("cpip_dashboard/protection/sdc.py",
-            ("tests/protection/test_sdc_edges.py", "tests/protection/test_sdc.py",
+            ("tests/protection/test_sdc_edges.py", "tests/protection/test_sdc_paths.py",
+             "tests/protection/test_sdc.py",
              "tests/protection/test_figures.py",
              "tests/protection/test_releases.py", "tests/protection/test_disclosure.py",
              "tests/protection/test_protection_fast_paths.py")),

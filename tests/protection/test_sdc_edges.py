@@ -474,3 +474,287 @@ def test_a_note_names_each_figure_giving_the_same_lower_bound_and_no_looser_one(
     (x,) = audit(figures, [], T)
     assert (x.low, x.high, x.protected) == (1, 3, False)
     assert x.note == "bounded by: x at least 1 (a); x at least 1 (b); x at most 3"
+
+
+# --- eighth round: the fifth round's survivors that small cases reach --------------------------
+
+def at_least(key: str, var: str, low: float, cost: float = 1.0) -> Figure:
+    return Figure(key, (Linear(((var, 1),), low, math.inf, key),), ((var, 1),), cost)
+
+
+HALF_X = Sensitive("x / 2", (("x", 0.5),))  # not whole: x's value shows, not rounded
+
+
+@pytest.mark.parametrize(("figures", "relations", "bounds", "half"), [
+    # shown as at least 2,000,000 and at most 1,999,999: one apart, within the tolerance above
+    # a million, so x is pinned at the midpoint, 1,999,999.5
+    ([at_least("x from 2,000,000", "x", 2_000_000), upper_bound("x below", "x", 1_999_999, 1)],
+     [], None, 999_999.75),
+    # the same, x's lower bound found through x = s (s shown) rather than a row of its own
+    ([count("s", 2_000_000), upper_bound("x below", "x", 1_999_999, 1)],
+     [Linear((("x", 1), ("s", -1)), 0, 0, "x = s")], None, 999_999.75),
+    # the caller's bounds 5 to 5.000000001: pinned, at 5 (its lower bound), not the midpoint
+    ([], [], {"x": (5, 5.000000001)}, 2.5),
+    # the same, 5 found through x = s
+    ([count("s", 5)], [Linear((("x", 1), ("s", -1)), 0, 0, "x = s")], {"x": (0, 5.000000001)},
+     2.5),
+])
+def test_a_pinned_variables_value_is_its_lower_bound_or_where_bounds_cross_the_midpoint(
+        figures, relations, bounds, half):
+    messages: list[str] = []
+    (found,) = audit(figures, relations, T, [HALF_X], bounds=bounds, messages=messages)
+    assert (found.low, found.high, found.protected) == (half, half, False)
+    assert messages == []
+
+
+def test_protect_names_a_lower_bound_by_its_own_figure_in_a_later_round():
+    # N (hidden) is pinned at 2 by the percentage P of D (20, unsuppressible): P is hidden
+    # first. Then N is bound by "N at least 1" (cost 1) and "N at most 4" (cost 2) alone: the
+    # cheaper, the lower bound, is hidden, then the upper one
+    figures = [count("N", 2, suppressed=True), count("D", 20, can_suppress=False),
+               percent("P", "N", "D", 10.0, cost=1.0), at_least("N at least 1", "N", 1, 1.0),
+               upper_bound("N at most 4", "N", 4, 2.0)]
+    assert protect(figures, [], T) == {"P", "N at least 1", "N at most 4"}
+
+
+def shown_and_part() -> tuple[list[Figure], list[Linear], list[Sensitive]]:
+    # x + y with x shown (10, cost 5) and y a part of T = y + z (6, cost 1), z at least 3
+    # (unsuppressible); z's loose bound (at most 100, cost 0.1) binds nothing
+    z_low = Figure("z at least 3", (Linear((("z", 1),), 3, math.inf, "z at least 3"),),
+                   (("z", 1),), 1.0, can_suppress=False)
+    figures = [count("x", 10, cost=5), count("T", 6, cost=1), z_low,
+               upper_bound("z at most 100", "z", 100, 0.1)]
+    return figures, [total("T", ["y", "z"])], [Sensitive("x + y", (("x", 1), ("y", 1)))]
+
+
+def test_a_note_names_the_binding_rows_and_the_figures_pinning_the_expressions_variables():
+    figures, relations, sensitive = shown_and_part()
+    (found,) = audit(figures, relations, T, sensitive)
+    assert (found.low, found.high, found.protected) == (10, 13, False)
+    assert found.note == "bounded by: T = y + z; x = 10; z at least 3"
+
+
+def test_protect_chooses_among_the_binding_rows_and_the_pinned_variables_figures():
+    # both T and x bind x + y: T is cheaper (and z's bound, cheaper still, binds nothing)
+    figures, relations, sensitive = shown_and_part()
+    assert protect(figures, relations, T, sensitive) == {"T"}
+
+
+def test_with_nothing_binding_suppressible_a_figure_on_a_pinned_variable_is_tried():
+    # x + y: x pinned (10) and y at most 2, both by unsuppressible figures; the only shown
+    # figure touching the expression is x's loose bound (at most 100), on its pinned variable
+    figures = [count("x", 10, can_suppress=False), upper_bound("x at most 100", "x", 100, 1.0),
+               Figure("y at most 2", (Linear((("y", 1),), -math.inf, 2, "y at most 2"),),
+                      (("y", 1),), 1.0, can_suppress=False)]
+    assert protect(figures, [], T, [Sensitive("x + y", (("x", 1), ("y", 1)))]) == {
+        "x at most 100"}
+
+
+def test_a_component_whose_rows_changed_is_solved_again_in_protect():
+    # A + B = 10 (T shown, cost 5) and F (cost 1, nothing of its own to protect) shows that A
+    # is B to B + 2: A is 5 or 6. Hiding F leaves the same variables, bounds and targets but
+    # fewer rows: A is then 0 to 10, so F alone is enough
+    f = Figure("F", (Linear((("A", 1), ("B", -1)), 0, 2, "A - B from 0 to 2"),), (), 1.0)
+    figures = [count("A", 5, suppressed=True), count("T", 10, cost=5), f]
+    assert protect(figures, [total("T", ["A", "B"])], T) == {"F"}
+
+
+def test_a_whole_number_check_stopped_with_a_point_proves_nothing(monkeypatch):
+    # the MILP stops at its time limit having found a point (status 1): that point is no
+    # extreme, so the LP's bound stands unconfirmed, as when no point is found
+    real = sdc.milp
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        assert res.x is not None
+        res.status, res.message = 1, "Time limit reached"
+        return res
+
+    monkeypatch.setattr(sdc, "milp", stopped)
+    figures, relations = twice(3.5, 12.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, messages=messages)
+    assert ((x.low, x.high), bool(x.protected)) == ((3, 8), False)
+    assert messages == ["whole-number check failed (Time limit reached)"] * 2
+
+
+def test_an_expression_over_two_infeasible_components_names_both():
+    relations = [Linear((("a", 1), ("b", 1)), 5, 5, "a + b = 5"),
+                 Linear((("a", 1), ("b", 1)), 7, 7, "a + b = 7"),
+                 Linear((("c", 1), ("d", 1)), 5, 5, "c + d = 5"),
+                 Linear((("c", 1), ("d", 1)), 7, 7, "c + d = 7")]
+    (found,) = audit([], relations, T, [Sensitive("a + c", (("a", 1), ("c", 1)))])
+    assert math.isnan(found.low) and math.isnan(found.high) and not found.protected
+    assert found.note == ("infeasible: a + b = 5; a + b = 7; "
+                          "infeasible: c + d = 5; c + d = 7")
+
+
+def test_an_expression_over_two_components_is_rounded_before_it_is_judged():
+    # a from 0.5 to 2.8 and b from 0 to 2.8 (the caller's bounds): a + b is 0.5 to 5.6, 5.1
+    # wide, but as a whole number 1 to 5: not protected
+    (found,) = audit([], [], T, [Sensitive("a + b", (("a", 1), ("b", 1)))],
+                     bounds={"a": (0.5, 2.8), "b": (0, 2.8)})
+    assert found == Finding("a + b", 1, 5, False, True, "bounded by the variable bounds only")
+
+
+def test_the_figure_that_shows_an_expression_has_its_coefficients_too():
+    # a - b with a shown (6, cost 1) and a + b shown (10, cost 9): "a + b" has the same
+    # variables but is not the figure that shows a - b, so the cheaper a is hidden
+    both = Figure("a + b", (Linear((("a", 1), ("b", 1)), 10, 10, "a + b = 10"),),
+                  (("a", 1), ("b", 1)), 9.0)
+    sensitive = [Sensitive("a - b", (("a", 1), ("b", -1)))]
+    assert protect([count("a", 6, cost=1), both], [], T, sensitive) == {"a"}
+
+
+def test_an_expression_that_is_not_whole_is_judged_unrounded_in_a_component():
+    # a + b = 11 (T shown) and a at least 1: a / 2 is 0.5 to 5.5, 5 wide (rounded it would be
+    # 1 to 5, not protected)
+    figures = [count("T", 11), at_least("a at least 1", "a", 1)]
+    (found,) = audit(figures, [total("T", ["a", "b"])], T, [Sensitive("a / 2", (("a", 0.5),))],
+                     exact=True)
+    assert found == Finding("a / 2", 0.5, 5.5, True, True, "")
+
+
+@pytest.mark.parametrize(("exact", "lps"), [(False, 2), (True, 1)])
+def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exact, lps,
+                                                                           monkeypatch):
+    # a = b, a + b = 500 and a + 2b = 800: bound tightening leaves a and b wide after its
+    # passes; the first LP (every expression pushed down) has no point, and says so at once:
+    # one LP (and, without exact, the shared LP over many components before it)
+    calls = []
+    real = sdc._solve_lp
+    monkeypatch.setattr(sdc, "_solve_lp", lambda *args: calls.append(1) or real(*args))
+    relations = [Linear((("a", 1), ("b", 1)), 500, 500, "a + b = 500"),
+                 Linear((("a", 1), ("b", -1)), 0, 0, "a = b"),
+                 Linear((("a", 1), ("b", 2)), 800, 800, "a + 2b = 800")]
+    messages: list[str] = []
+    found = audit([], relations, T, [Sensitive("a", (("a", 1),)), Sensitive("b", (("b", 1),))],
+                  exact=exact, messages=messages)
+    note = "infeasible: a + 2b = 800; a + b = 500; a = b"
+    for finding in found:
+        assert math.isnan(finding.low) and math.isnan(finding.high)
+        assert (finding.protected, finding.note) == (False, note)
+    assert messages == [note]
+    assert len(calls) == lps
+
+
+def test_a_failed_lp_proves_nothing_and_says_so(monkeypatch):
+    # every LP fails (HiGHS's status 4, numerical trouble): x and y (S = x + y = 10) are 0 to
+    # 10, but nothing is proven
+    def failing(*args):
+        res = sdc._LPResult()
+        res.x = res.fun = None
+        res.status, res.message = 4, "numerical trouble"
+        return res
+
+    monkeypatch.setattr(sdc, "_solve_lp", failing)
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
+    messages: list[str] = []
+    found = audit(figures, [total("S", ["x", "y"])], T, exact=True, messages=messages)
+    assert [(f.key, f.protected) for f in found] == [("x", False), ("y", False)]
+    assert messages == ["LP failed (numerical trouble); not proven"] * 4
+
+
+def test_a_whole_number_extreme_keeps_the_shown_part_of_the_expression():
+    # x + k with k shown (10): x's whole-number interval (4 to 8, the MILP's) moved by 10
+    figures, relations = twice(3.5, 12.5)
+    figures.append(count("k", 10))
+    found = audit(figures, relations, T, [Sensitive("x + k", (("x", 1), ("k", 1)))])
+    assert [(f.key, f.low, f.high, f.protected) for f in found] == [
+        ("x", 4, 8, False), ("x + k", 14, 18, False)]
+
+
+def test_a_failed_whole_number_check_with_a_whole_point_seen_proves_nothing(monkeypatch):
+    # x = 2y, x + y at most 12.5: x = 0 is a whole-number point (seen), x's LP maximum 8.33
+    # is not, and the MILP that would confirm it runs out of time: not proven
+    monkeypatch.setattr(sdc, "_MILP_SECONDS", 0.0)
+    figures, relations = twice(0, 12.5)
+    messages: list[str] = []
+    (x,) = audit(figures, relations, T, exact=True, messages=messages)
+    assert (x.low, x.high, bool(x.protected)) == (0, 8, False)
+    assert [m[:33] for m in messages] == ["whole-number check failed (Time l"]
+
+def test_a_component_whose_row_moved_by_half_is_solved_again_in_protect():
+    # u is pinned at 1,999,999.5 by "at least 2,000,000" and "at most 1,999,999" (bounds
+    # that cross within the tolerance), so a + b at least 2,000,010 - u is 10.5: a + b is 11
+    # to 15, not protected. Hiding "at most 1,999,999" pins u at 2,000,000 ("at most
+    # 2,000,000" stays): a + b is 10 to 15, protected. Only the row's lower end moved (its
+    # upper is infinite): the component is solved again, and a's loose bound stays shown
+    def bound(key, low, high, **kwargs):
+        return Figure(key, (Linear((("u", 1),), low, high, key),), (("u", 1),), 1.0, **kwargs)
+
+    figures = [bound("u at least 2,000,000", 2_000_000, math.inf, can_suppress=False),
+               bound("u at most 1,999,999", -math.inf, 1_999_999),
+               bound("u at most 2,000,000", -math.inf, 2_000_000, can_suppress=False),
+               upper_bound("a at most 100", "a", 100, 0.1)]
+    relations = [Linear((("u", 1), ("a", 1), ("b", 1)), 2_000_010, math.inf, "u + a + b"),
+                 Linear((("a", 1), ("b", 1)), -math.inf, 15, "a + b at most 15")]
+    sensitive = [Sensitive("a + b", (("a", 1), ("b", 1)))]
+    assert protect(figures, relations, T, sensitive) == {"u at most 1,999,999"}
+
+
+# --- bound tightening (`_LP._propagate`): the outer bounds it gives, worked by hand ---------
+
+def outer(relations: list[Linear], bounds=None) -> dict | None:
+    """The bounds propagation gives each variable of the one component of `relations`."""
+    model = sdc._Model([], relations, [], bounds)
+    state = sdc._State(model, [])
+    (root,) = state.comp_rows
+    vs = state.vars_of(root)
+    lp = sdc._LP(state, vs, sorted(state.comp_rows[root]), [state.lo[j] for j in vs],
+                 [state.hi[j] for j in vs])
+    found = lp._propagate()
+    if found is None:
+        return None
+    return {model.keys[j]: (found[0][k], found[1][k]) for k, j in enumerate(vs)}
+
+
+INF = math.inf
+
+
+@pytest.mark.parametrize(("terms", "low", "high", "bounds", "expected"), [
+    # x - y at least 3: x at least 3 (y's least, 0, with the sum's lower end)
+    ((("x", 1), ("y", -1)), 3, INF, None, {"x": (3, INF), "y": (0, INF)}),
+    # y - x at most -3: the same, through the terms' least values (x's, -inf, the only one)
+    ((("y", 1), ("x", -1)), -INF, -3, None, {"x": (3, INF), "y": (0, INF)}),
+    # x + y at most 10: each at most 10
+    ((("x", 1), ("y", 1)), -INF, 10, None, {"x": (0, 10), "y": (0, 10)}),
+    # x + y at least 4 with y at most 1: x at least 3
+    ((("x", 1), ("y", 1)), 4, INF, {"y": (0, 1)}, {"x": (3, INF), "y": (0, 1)}),
+    # 2x + y at most 9: x at most 4.5 (divided by its coefficient)
+    ((("x", 2), ("y", 1)), -INF, 9, None, {"x": (0, 4.5), "y": (0, 9)}),
+    # y - 2x at least -9: the same, with the coefficient negative
+    ((("y", 1), ("x", -2)), -9, INF, None, {"x": (0, INF), "y": (0, INF)}),
+    # y - 2x at least -9 with y at most 1: x at most 5
+    ((("y", 1), ("x", -2)), -9, INF, {"y": (0, 1)}, {"x": (0, 5), "y": (0, 1)}),
+    # x - y - z at least 0: two terms with no least value, so nothing is learnt
+    ((("x", 1), ("y", -1), ("z", -1)), 0, INF, None,
+     {"x": (0, INF), "y": (0, INF), "z": (0, INF)}),
+    # x - y - z at most 5: two terms with no least value, so again nothing
+    ((("x", 1), ("y", -1), ("z", -1)), -INF, 5, None,
+     {"x": (0, INF), "y": (0, INF), "z": (0, INF)}),
+    # x - y - z at most 0 with y and z at most 1: x at most 2
+    ((("x", 1), ("y", -1), ("z", -1)), -INF, 0, {"y": (0, 1), "z": (0, 1)},
+     {"x": (0, 2), "y": (0, 1), "z": (0, 1)}),
+])
+def test_bound_tightening_over_one_row(terms, low, high, bounds, expected):
+    assert outer([Linear(terms, low, high, "row")], bounds) == expected
+
+
+@pytest.mark.parametrize(("low", "high", "bounds"), [
+    (-INF, -1, None),          # x + y below 0: an upper bound below the lower
+    (5, INF, {"x": (0, 2), "y": (0, 2)}),  # x + y at least 5, each at most 2: the reverse
+])
+def test_bound_tightening_finds_rows_that_contradict(low, high, bounds):
+    assert outer([Linear((("x", 1), ("y", 1)), low, high, "x + y")], bounds) is None
+
+
+def test_a_lower_bound_that_does_not_bind_is_not_named():
+    # S = x + y = 10 with y at least 7: x is 0 to 3, bound by S and y's lower bound. w = y + 2
+    # is at least 9 then, far above its own shown lower bound (1), which binds nothing
+    figures = [count("S", 10), count("x", 1, suppressed=True), at_least("y at least 7", "y", 7),
+               at_least("w at least 1", "w", 1)]
+    relations = [total("S", ["x", "y"]), Linear((("w", 1), ("y", -1)), 2, 2, "w = y + 2")]
+    (x,) = audit(figures, relations, T)
+    assert (x.low, x.high, x.protected) == (0, 3, False)
+    assert x.note == "bounded by: S = x + y; y at least 7"
