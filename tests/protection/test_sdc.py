@@ -57,16 +57,12 @@ def all_protected(figures, relations, sensitive=()) -> bool:
     return all(f.protected for f in audit(figures, relations, T, sensitive))
 
 
-def naive_interval(figures, relations, terms, bounds=None) -> tuple[float, float]:
-    """The attacker's LP over every variable at once: no substitution, no components."""
-    keys = sorted({k for lin in relations for k, _ in lin.terms}
-                  | {k for f in figures for lin in f.shows for k, _ in lin.terms}
-                  | {k for k, _ in terms}, key=repr)
-    pos = {k: i for i, k in enumerate(keys)}
-    rows = list(relations) + [lin for f in figures if not f.suppressed for lin in f.shows]
+def inequalities(rows, pos: dict) -> tuple[list, list]:
+    """(A_ub, b_ub) of `linprog` for the rows (`Linear`): each finite end an inequality over
+    the variables numbered by `pos`."""
     a_ub, b_ub = [], []
     for lin in rows:
-        vec = np.zeros(len(keys))
+        vec = np.zeros(len(pos))
         for k, c in lin.terms:
             vec[pos[k]] += c
         if math.isfinite(lin.high):
@@ -75,6 +71,17 @@ def naive_interval(figures, relations, terms, bounds=None) -> tuple[float, float
         if math.isfinite(lin.low):
             a_ub.append(-vec)
             b_ub.append(-lin.low)
+    return a_ub, b_ub
+
+
+def naive_interval(figures, relations, terms, bounds=None) -> tuple[float, float]:
+    """The attacker's LP over every variable at once: no substitution, no components."""
+    keys = sorted({k for lin in relations for k, _ in lin.terms}
+                  | {k for f in figures for lin in f.shows for k, _ in lin.terms}
+                  | {k for k, _ in terms}, key=repr)
+    pos = {k: i for i, k in enumerate(keys)}
+    rows = list(relations) + [lin for f in figures if not f.suppressed for lin in f.shows]
+    a_ub, b_ub = inequalities(rows, pos)
     c = np.zeros(len(keys))
     for k, v in terms:
         c[pos[k]] += v

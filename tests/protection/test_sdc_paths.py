@@ -23,7 +23,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from cpip_dashboard.protection import sdc
 from cpip_dashboard.protection.sdc import Figure, Linear, Sensitive, audit, protect
-from tests.protection.test_sdc import T, count, percent, total
+from tests.protection.test_sdc import T, count, inequalities, percent, total
 
 
 def table(seed: int) -> tuple[list[Figure], list[Linear], list[Sensitive]]:
@@ -75,17 +75,7 @@ def truth(figures, relations, terms) -> tuple[float, float]:
     rows = [*relations, *(lin for f in figures if not f.suppressed for lin in f.shows)]
     keys = sorted({k for lin in rows for k, _ in lin.terms} | {k for k, _ in terms})
     pos = {k: i for i, k in enumerate(keys)}
-    a_ub, b_ub = [], []
-    for lin in rows:
-        vec = np.zeros(len(keys))
-        for k, c in lin.terms:
-            vec[pos[k]] += c
-        if math.isfinite(lin.high):
-            a_ub.append(vec)
-            b_ub.append(lin.high)
-        if math.isfinite(lin.low):
-            a_ub.append(-vec)
-            b_ub.append(-lin.low)
+    a_ub, b_ub = inequalities(rows, pos)
     c = np.zeros(len(keys))
     for k, v in terms:
         c[pos[k]] += v
