@@ -39,6 +39,7 @@ from cpip_dashboard.rules.measures import SERIES_COLUMNS
 from cpip_dashboard.store.db import insert_rows
 from cpip_dashboard.store.models import Indicator, IndicatorValue, Publication, PublishedFigure
 from cpip_dashboard.store.queries import current_indicators
+from cpip_dashboard.store.releases import shown_in
 
 log = logging.getLogger(__name__)
 
@@ -216,8 +217,7 @@ def stored_rows(conn: Connection, codes: set[str] | None = None,
     if codes is not None:
         where.append(PublishedFigure.indicator_code.in_(sorted(codes)))
     if version is not None:
-        where += [PublishedFigure.publication_id <= version,
-                  or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to > version)]
+        where += shown_in(conn, version)
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in KNOWN],
                                PublishedFigure.rate_empty).where(*where)
                         .order_by(PublishedFigure.id))

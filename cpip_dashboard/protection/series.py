@@ -11,7 +11,8 @@ from sqlalchemy import Connection, func, or_, select
 
 from cpip_dashboard.protection import figures, publication
 from cpip_dashboard.rules.measures import SERIES_COLUMNS
-from cpip_dashboard.store.models import Publication, PublishedFigure
+from cpip_dashboard.store.models import PublishedFigure
+from cpip_dashboard.store.releases import shown_in
 
 
 def area_series(conn: Connection, pairs: list[tuple[str, str]], threshold: int,
@@ -48,13 +49,7 @@ def series_of_release(conn: Connection, code: str, measure: str, release: int,
     them (the rows stored from a publication on or before it and not replaced by then; see
     `publication`), for periods ending on or before `periods_until` when given: what a meeting
     saw (CONTRACT.md, Time)."""
-    # `valid_to > release` as the publications after it, so that the index leading with
-    # valid_to is used: a seek for the current rows and one per later release, not a scan of
-    # every figure ever stored (at a million values, 0.3 s an indicator)
-    later = list(conn.execute(select(Publication.id).where(Publication.id > release))
-                 .scalars())
-    where = [PublishedFigure.publication_id <= release,
-             or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to.in_(later)),
+    where = [*shown_in(conn, release),
              PublishedFigure.indicator_code == code, PublishedFigure.measure == measure]
     if periods_until is not None:
         where.append(PublishedFigure.period <= periods_until)
@@ -66,7 +61,6 @@ def series_of_release(conn: Connection, code: str, measure: str, release: int,
     return pd.DataFrame([tuple(r) for r in rows], columns=SERIES_COLUMNS).astype(
         {"value": "float64", "count": "float64", "population": "float64", "base": "float64",
          "symbol": object, "status": object, "suppressed": bool, "illustrative": bool})
-
 
 
 def supplied_counts(conn: Connection, pairs: list[tuple[str, str]], threshold: int,

@@ -26,6 +26,22 @@ def publications(conn: Connection) -> pd.DataFrame:
                         columns=["id", "at", "event", "batch_id", "figures_from"])
 
 
+def _not_replaced_by(conn: Connection, version: int):
+    """The stored figure rows not replaced by data version `version` (`valid_to` NULL, or a
+    later publication), written as `valid_to IN (the publications after it)` rather than
+    `valid_to > version`, so that the index leading with `valid_to` is used: a seek for the
+    current rows and one per later release, not a scan of every figure ever stored (0.1-0.3 s
+    an indicator at a million values)."""
+    later = conn.execute(select(Publication.id).where(Publication.id > version)).scalars()
+    return or_(PublishedFigure.valid_to.is_(None), PublishedFigure.valid_to.in_(list(later)))
+
+
+def shown_in(conn: Connection, version: int) -> list:
+    """The conditions on `PublishedFigure` of the rows data version `version` showed: stored by
+    a publication up to it and not replaced by then (`publication`)."""
+    return [PublishedFigure.publication_id <= version, _not_replaced_by(conn, version)]
+
+
 def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None = None,
                    areas: Collection[str] | None = None) -> pd.DataFrame:
     """Every figure ever published (of the (indicator, measure) `pairs`, or all; of the
@@ -39,10 +55,8 @@ def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None =
                  PublishedFigure.measure.in_(measures)]
     if areas is not None:
         where.append(PublishedFigure.area_code.in_(sorted(areas)))
-    if where:  # by the index that leads with valid_to: the current rows, then each release's
-        ended = list(conn.execute(select(Publication.id)).scalars())
-        where.append(or_(PublishedFigure.valid_to.is_(None),
-                         PublishedFigure.valid_to.in_(ended)))
+    if where:  # every row, asked for through the index that leads with valid_to
+        where.append(_not_replaced_by(conn, 0))
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SHOWN]).where(*where)
                         .order_by(PublishedFigure.id))
     frame = pd.DataFrame([tuple(r) for r in rows], columns=SHOWN)
