@@ -338,15 +338,28 @@ def sample_engine(sample_url):
     eng.dispose()
 
 
+@contextmanager
+def fresh_engine(databases, kind: str, sample: bool):
+    """An engine on a fresh database of `kind` ("sqlite" or "postgresql": skipped, or failed in
+    CI, without PostgreSQL), with the sample data or none, dropped afterwards: what a module's
+    tests share (its fixture, module-scoped and often parametrised by kind, yields it)."""
+    if kind == "postgresql":
+        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
+    url = databases.fresh(kind, sample=sample)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        databases.drop(url)
+
+
 @pytest.fixture(scope="module")
 def shared_sample(databases):
     """A sample database on SQLite for one module's tests, shared by them (they read it, or
     each leaves it as it found it)."""
-    url = databases.fresh("sqlite", sample=True)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
+    with fresh_engine(databases, "sqlite", sample=True) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from cpip_dashboard.batches.pipeline import gc_paused, run_import
-from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import ActionUpdate, IndicatorValue
-from tests.conftest import PG_ADMIN_URL, require_or_skip
+from tests.conftest import fresh_engine
 from tests.files import build, csv, xlsx
 from tests.snapshots import snapshot
 
@@ -114,11 +113,8 @@ def shared_sample_engine(request, databases):
     """One sample database per database kind for the rejected files of this module: a
     rejection is decided before anything is written, which
     `test_no_rejected_file_writes_anything` proves for all of them at once."""
-    if request.param == "postgresql":
-        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
-    engine = make_engine(databases.fresh(request.param, sample=True))
-    yield engine
-    engine.dispose()
+    with fresh_engine(databases, request.param, sample=True) as engine:
+        yield engine
 
 
 def _assert_located(report, fmt: str, case: str) -> None:

@@ -22,7 +22,7 @@ from cpip_dashboard.rules.relation_forms import Declared, parse
 from cpip_dashboard.store import queries
 from cpip_dashboard.store.db import make_engine, migrate, write_transaction
 from cpip_dashboard.store.models import Indicator, UploadBatch
-from tests.conftest import PG_ADMIN_URL, as_role, require_or_skip
+from tests.conftest import as_role, fresh_engine
 from tests.files import xlsx
 from tests.snapshots import snapshot
 
@@ -151,11 +151,8 @@ def test_relation_rules(relation, code, unit, frequency, fragment):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_engine(request, databases):
     """One empty database per kind for the refused files (nothing is written: proved below)."""
-    if request.param == "postgresql":
-        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
-    engine = make_engine(databases.fresh(request.param, sample=False))
-    yield engine
-    engine.dispose()
+    with fresh_engine(databases, request.param, sample=False) as engine:
+        yield engine
 
 
 def definition(code: str, unit: str = "count", relation: str | None = None,

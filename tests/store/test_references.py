@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import (
     Area,
     IndicatorValue,
@@ -19,20 +18,15 @@ from cpip_dashboard.store.models import (
     PublishedFigure,
     UploadBatch,
 )
-from tests.conftest import PG_ADMIN_URL, behind_the_dashboard, require_or_skip
+from tests.conftest import behind_the_dashboard, fresh_engine
 
 COUNCIL = "S12000047"  # Fife
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def refs_engine(request, databases):
-    if request.param == "postgresql":
-        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
-    url = databases.fresh(request.param, sample=True)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
+    with fresh_engine(databases, request.param, sample=True) as engine:
+        yield engine
 
 
 def _ids(engine) -> tuple[int, int]:

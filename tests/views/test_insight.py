@@ -13,13 +13,12 @@ from cpip_dashboard import config
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection.series import indicator_series, series_of_release
 from cpip_dashboard.rules import indicators
-from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import Publication
 from cpip_dashboard.store.queries import area_directory, current_indicators, indicator_values
 from cpip_dashboard.views import insight
 from cpip_dashboard.views.common import memo
 from cpip_dashboard.views.pack import build
-from tests.conftest import PG_ADMIN_URL, behind_the_dashboard, require_or_skip
+from tests.conftest import behind_the_dashboard, fresh_engine
 from tests.files import xlsx
 from tests.pdf import pdf_text
 
@@ -33,13 +32,8 @@ Y2024 = dt.date(2024, 7, 31)
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(request, databases):
-    if request.param == "postgresql":
-        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
-    url = databases.fresh(request.param, sample=True)
-    made = make_engine(url)
-    yield made
-    made.dispose()
-    databases.drop(url)
+    with fresh_engine(databases, request.param, sample=True) as made:
+        yield made
 
 
 def test_the_pack_lists_the_flags_and_one_line_per_area(engine):

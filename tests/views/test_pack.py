@@ -30,7 +30,7 @@ from cpip_dashboard.views.pack import (
     sparkline,
 )
 from tests.cli_helpers import cli
-from tests.conftest import PG_ADMIN_URL, require_or_skip
+from tests.conftest import fresh_engine
 from tests.files import xlsx
 from tests.pdf import pdf_text
 
@@ -125,15 +125,8 @@ def orkney_pack(request, databases) -> str:
     """Orkney's pack with the official 2024-25 file and its 2026 population: built once per
     database for the module (two tests read it; each built it again before)."""
 
-    if request.param == "postgresql":
-        require_or_skip(bool(PG_ADMIN_URL), "PostgreSQL (set TEST_DATABASE_URL)")
-    url = databases.fresh(request.param, sample=True)
-    engine = make_engine(url)
-    try:
+    with fresh_engine(databases, request.param, sample=True) as engine:
         return _orkney_pack_text(engine, with_2026_population=True)
-    finally:
-        engine.dispose()
-        databases.drop(url)
 
 
 def test_pack_for_an_area_never_shows_a_small_count(orkney_pack):
