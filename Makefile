@@ -14,10 +14,11 @@ help: ## list the targets
 
 # Installed without byte-compiling every module of every package (pip's default: half the
 # install's time, mostly test suites and modules the dashboard never imports); the modules it
-# does import are compiled once after the install, by importing them with byte code written.
+# does import are compiled once after the install, by importing them with byte code written
+# (the app's own `ui` modules at its first start: imported outside a server they log a warning).
 # The venv's own pip installs the pinned wheels (upgrading it first was 8-11 s of every fresh
 # install).
-WARM_RUNTIME := import cpip_dashboard.cli, cpip_dashboard.ui.frame, cpip_dashboard.views.pack
+WARM_RUNTIME := import cpip_dashboard.cli, cpip_dashboard.views.pack, streamlit.web.bootstrap
 WARM_DEV := import pytest, xdist, hypothesis, playwright.sync_api, streamlit.testing.v1, mutmut
 
 $(VENV)/.runtime: requirements.txt
