@@ -3,6 +3,7 @@ a suppressed figure). What the continuity report and "new since the last meeting
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 import pandas as pd
@@ -43,10 +44,12 @@ def shown_in(conn: Connection, version: int) -> list:
 
 
 def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None = None,
-                   areas: Collection[str] | None = None) -> pd.DataFrame:
+                   areas: Collection[str] | None = None,
+                   periods: Collection[dt.date] | None = None) -> pd.DataFrame:
     """Every figure ever published (of the (indicator, measure) `pairs`, or all; of the
-    `areas`, or all), with the publication that first showed it and the one that replaced it
-    (`valid_to`, NaN while shown). A suppressed figure has no value here, as on the pages."""
+    `areas`, or all; of the `periods`, or all), with the publication that first showed it and
+    the one that replaced it (`valid_to`, NaN while shown). A suppressed figure has no value
+    here, as on the pages."""
     where = []
     if pairs is not None:
         codes = sorted({code for code, _ in pairs})
@@ -55,6 +58,8 @@ def figure_history(conn: Connection, pairs: Collection[tuple[str, str]] | None =
                  PublishedFigure.measure.in_(measures)]
     if areas is not None:
         where.append(PublishedFigure.area_code.in_(sorted(areas)))
+    if periods is not None:  # an area's profile line: its latest periods, not its whole past
+        where.append(PublishedFigure.period.in_(sorted(periods)))
     if where:  # every row, asked for through the index that leads with valid_to
         where.append(_not_replaced_by(conn, 0))
     rows = conn.execute(select(*[getattr(PublishedFigure, c) for c in SHOWN]).where(*where)

@@ -224,9 +224,12 @@ def area_doubts(conn: Connection, area: str, at: dict[str, dt.date | None] | Non
     definitions = _definitions(conn)
     owns, counted = _doubt_pairs(definitions)
     # each read once for every indicator: the area's history (no index leads with the area:
-    # one scan of the stored figures rather than one per indicator), its current figures, how
-    # many councils have each period, every area's latest period
-    history = releases.figure_history(conn, owns, (area,))
+    # one scan of the stored figures rather than one per indicator; with `at`, of those
+    # periods only: a profile line's revisions are of its own period, and at a million values
+    # the area's whole past is 65,000 rows, its latest periods' a few hundred), its current
+    # figures, how many councils have each period, every area's latest period
+    history = releases.figure_history(
+        conn, owns, (area,), None if at is None else {p for p in at.values() if p is not None})
     # only a figure in more than one release can have been revised: the indicators with none
     # are not looked at (one pass here rather than one per indicator)
     several = history[history.duplicated(["indicator_code", "area_code", "period"], keep=False)]

@@ -13,6 +13,7 @@ from cpip_dashboard import config
 from cpip_dashboard.batches.pipeline import run_import
 from cpip_dashboard.protection.series import indicator_series, series_of_release
 from cpip_dashboard.rules import indicators
+from cpip_dashboard.store import releases as releases_store
 from cpip_dashboard.store.models import Publication
 from cpip_dashboard.store.queries import area_directory, current_indicators, indicator_values
 from cpip_dashboard.views import insight
@@ -162,6 +163,23 @@ def test_each_release_is_read_as_it_was_published(engine, second_release):
     assert [shown(f, GLASGOW) for f in releases] == [old, old - 11]
     assert shown(releases[0], "S12000041") == shown(releases[1], "S12000041")
     assert len(releases[0]) == len(releases[1])
+
+
+def test_an_areas_history_of_some_periods_is_its_history_in_those_periods(engine,
+                                                                          second_release):
+    """`figure_history(periods=...)` (an area profile's revisions, read for its latest
+    periods only) gives exactly the rows of the whole history in those periods: Glasgow
+    City's first and revised neglect figures for 2023-24, and nothing of other years."""
+    pairs = [("CONCERN_NEGLECT", "count"), ("CPPM_INITIAL", "count")]
+    with engine.connect() as conn:
+        whole = releases_store.figure_history(conn, pairs, (GLASGOW,))
+        some = releases_store.figure_history(conn, pairs, (GLASGOW,), {Y2024})
+        none = releases_store.figure_history(conn, pairs, (GLASGOW,), set())
+    expected = whole[whole["period"] == Y2024].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    assert len(whole) > len(some) > 0 and none.empty
+    neglect = some[some["indicator_code"] == "CONCERN_NEGLECT"]
+    assert list(neglect["value"]) == [second_release, second_release - 11]
 
 
 def test_new_since_the_last_meeting_names_the_second_release(engine, second_release):
