@@ -42,6 +42,37 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def fork_as(name: str, null: int) -> int:
+    """Fork: in the child (0 returned) mutmut's switch chooses mutant `name` and the output
+    goes to `null`; in the parent, the child's pid."""
+    pid = os.fork()
+    if pid == 0:
+        os.environ["MUTANT_UNDER_TEST"] = name
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+    return pid
+
+
+def verdict(pid: int, limit: float, started: float) -> str:
+    """Wait for the fork `pid` running a mutant's tests: killed (a test failed), survived,
+    exitN, or timeout once it has used `limit` seconds of CPU time (then it is stopped). The
+    limit is on CPU time, not the clock: on a shared machine a process may be paused or starved
+    for minutes, which is not a mutant that loops (a wall-clock bound of 20 times the limit
+    still stops one that waits on something forever)."""
+    status = None
+    while cpu_seconds(pid) < limit and time.monotonic() < started + 20 * limit:
+        done, raw = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = os.waitstatus_to_exitcode(raw)
+            break
+        time.sleep(0.02)
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return "timeout"
+    return {0: "survived", 1: "killed"}.get(status, f"exit{status}")
+
+
 def main() -> int:
     tests = sys.argv[1:]
     if not tests:
@@ -84,28 +115,10 @@ def main() -> int:
                 continue
             run = [*ids, *args[len(tests):]]
         started = time.monotonic()
-        pid = os.fork()
+        pid = fork_as(name, null)
         if pid == 0:
-            os.environ["MUTANT_UNDER_TEST"] = name
-            os.dup2(null, 1)
-            os.dup2(null, 2)
             os._exit(int(pytest.main(run)))
-        status = None
-        # the limit is on the mutant's CPU time, not the clock: on a shared machine a process
-        # may be paused or starved for minutes, which is not a mutant that loops (a wall-clock
-        # bound of 20 times the limit still stops one that waits on something forever)
-        while cpu_seconds(pid) < limit and time.monotonic() < started + 20 * limit:
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = os.waitstatus_to_exitcode(raw)
-                break
-            time.sleep(0.05)
-        if status is None:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            result = "timeout"
-        else:
-            result = {0: "survived", 1: "killed"}.get(status, f"exit{status}")
+        result = verdict(pid, limit, started)
         print(f"{name} {result} {time.monotonic() - started:.1f}", flush=True)
     return 0
 

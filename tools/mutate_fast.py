@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import time
 
-from mutate_by_hand import cpu_seconds
+from mutate_by_hand import fork_as, verdict
 
 
 class _Runner:
@@ -54,11 +53,8 @@ class _Runner:
                 print(f"{name} notests 0.0", file=self.out, flush=True)
                 continue
             started = time.monotonic()
-            pid = os.fork()
+            pid = fork_as(name, null)
             if pid == 0:
-                os.environ["MUTANT_UNDER_TEST"] = name
-                os.dup2(null, 1)
-                os.dup2(null, 2)
                 failed = False
                 try:
                     for index, item in enumerate(chosen):
@@ -70,19 +66,7 @@ class _Runner:
                 except BaseException:  # noqa: BLE001 (anything a mutant raises kills it)
                     failed = True
                 os._exit(1 if failed else 0)
-            status = None
-            while cpu_seconds(pid) < self.limit and time.monotonic() < started + 20 * self.limit:
-                done, raw = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    status = os.waitstatus_to_exitcode(raw)
-                    break
-                time.sleep(0.02)
-            if status is None:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                result = "timeout"
-            else:
-                result = {0: "survived", 1: "killed"}.get(status, f"exit{status}")
+            result = verdict(pid, self.limit, started)
             print(f"{name} {result} {time.monotonic() - started:.1f}", file=self.out, flush=True)
         return True
 
