@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
 import pytest
 
 from cpip_dashboard.protection import sdc
@@ -758,3 +759,55 @@ def test_a_lower_bound_that_does_not_bind_is_not_named():
     (x,) = audit(figures, relations, T)
     assert (x.low, x.high, x.protected) == (0, 3, False)
     assert x.note == "bounded by: S = x + y; y at least 7"
+
+
+# --- one component's LP (`_LP.__init__`, `_LP._paired`): its matrices and capped bounds ------
+
+def lp_of(relations: list[Linear], bounds=None) -> tuple[list[str], sdc._LP]:
+    """The LP of the one component of `relations`, and its variables' names in column order."""
+    model = sdc._Model([], relations, [], bounds)
+    state = sdc._State(model, [])
+    (root,) = state.comp_rows
+    vs = state.vars_of(root)
+    lp = sdc._LP(state, vs, sorted(state.comp_rows[root]), [state.lo[j] for j in vs],
+                 [state.hi[j] for j in vs])
+    return [model.keys[j] for j in vs], lp
+
+
+def test_the_equalities_span_every_column_of_the_component():
+    # x + y = 5, and z (in no equality) only in y + z <= 7: the equality matrix still has a
+    # column for each of the three, wherever z comes
+    for z in ("a", "z"):
+        names, lp = lp_of([Linear((("x", 1), ("y", 1)), 5, 5, "x + y = 5"),
+                           Linear((("y", 1), (z, 1)), -INF, 7, "y + z <= 7")])
+        assert lp.A_eq.shape == (1, 3) and lp.A_ub.shape == (1, 3), names
+        res = lp._run(-lp.A_ub.toarray()[0], capped=False)  # y + z at its greatest: 7
+        assert res.status == 0 and -res.fun == pytest.approx(7)
+
+
+@pytest.mark.parametrize(("low", "high", "capped"), [
+    (0, INF, (0, 1e7)),                   # no upper bound: ten million stands in for it
+    (2e7, INF, (2e7, 3e7)),               # above ten million: ten million above the lower
+    (-INF, 5, (-1e7, 5)),                 # no lower bound: minus ten million
+    (-INF, -2e7, (-3e7, -2e7)),           # below minus ten million: ten million below
+    (-3, 4, (-3, 4)),                     # both bounds: as they are
+])
+def test_the_capped_bounds_stand_in_for_infinite_ones(low, high, capped):
+    names, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 100, "x + y <= 100")],
+                      {"x": (low, high)})
+    x = names.index("x")
+    assert tuple(lp.capped[x]) == capped
+    assert tuple(lp.bounds[x]) == (low, high)
+
+
+def test_two_points_far_apart_in_a_component_of_inequalities_only():
+    # three expressions (more than a pair), no equality: the paired LP still finds two points,
+    # each within the rows, as far apart as the caps allow
+    _, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 10, "x + y <= 10"),
+                   Linear((("y", 1), ("z", 1)), -INF, 10, "y + z <= 10")])
+    assert lp.A_eq is None
+    pair = lp._paired(np.eye(3), [0, 1, 2], np.ones(3), [True] * 3, 5.0)
+    assert pair is not None
+    for x in pair:
+        assert (x >= -1e-9).all() and (lp.A_ub @ x <= lp.b_ub + 1e-9).all()
+    assert (pair[0] - pair[1]).sum() == pytest.approx(15)  # x and z 5 apart each, y 5
