@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.optimize._linprog_util import _check_result
 
 from cpip_dashboard.protection import sdc
 from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
@@ -811,3 +812,43 @@ def test_two_points_far_apart_in_a_component_of_inequalities_only():
     for x in pair:
         assert (x >= -1e-9).all() and (lp.A_ub @ x <= lp.b_ub + 1e-9).all()
     assert (pair[0] - pair[1]).sum() == pytest.approx(15)  # x and z 5 apart each, y 5
+
+
+@pytest.mark.parametrize("up", [True, False])
+def test_the_spread_point_keeps_to_the_rows_of_a_component_of_inequalities_only(up):
+    # x + y <= 10 and y + z <= 10, each expression seen only at 0 (up) or only at 10 (down):
+    # the spread LP moves all three as far as the cap (5) allows, within the rows
+    _, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 10, "x + y <= 10"),
+                   Linear((("y", 1), ("z", 1)), -INF, 10, "y + z <= 10")])
+    seen = np.full(3, 0.0 if up else 10.0)
+    x = lp._spread(np.eye(3), np.zeros(3), [0, 1, 2], seen, seen, [True] * 3, 5.0, up=up)
+    assert (x >= -1e-9).all() and (lp.A_ub @ x <= lp.b_ub + 1e-9).all()
+    assert np.minimum(abs(x - seen), 5).sum() == pytest.approx(15)
+
+
+# --- the check of HiGHS's answer (`_check`): scipy's own, as linprog applies it ---------------
+
+_TOL = sdc._CHECK_TOL
+_BOUNDS = np.array([[0.0, 10.0], [0.0, 10.0]])
+_CASES = [  # (x, fun, slack, con): a point, then each way it can fail the check, at the edge
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),
+    (np.array([-_TOL, 10 + _TOL]), 3.0, np.array([-_TOL]), np.array([_TOL])),  # just within
+    (np.array([-2 * _TOL, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),   # below a bound
+    (np.array([1.0, 10 + 2 * _TOL]), 3.0, np.array([0.0]), np.array([0.0])),  # above one
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0, -2 * _TOL]), np.array([0.0])),  # a row broken
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([2 * _TOL])),   # an equality off
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([-2 * _TOL])),  # the other way
+    (np.array([np.nan, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),
+    (np.array([1.0, 2.0]), np.nan, np.array([0.0]), np.array([0.0])),
+    (np.array([1.0, 2.0]), 3.0, np.array([np.nan]), np.array([0.0])),
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([np.nan])),
+    (None, None, None, None),  # no point
+]
+
+
+@pytest.mark.parametrize("status", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("case", range(len(_CASES)))
+def test_the_check_of_an_answer_is_scipys(case, status):
+    x, fun, slack, con = _CASES[case]
+    ours = sdc._check(x, fun, status, slack, con, _BOUNDS, "as given")
+    assert ours == _check_result(x, fun, status, slack, con, _BOUNDS, 1e-9, "as given", None)
