@@ -619,7 +619,13 @@ def _published(conn, *args, **kwargs) -> tuple[Publication, dict]:
     return latest, json.loads(latest.summary_json)
 
 
-def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monkeypatch):
+SUMMARY = {"method", "figures", "suppressed", "unprotected_after_first_pass", "unprotected",
+           "checked", "notes", "indicators", "protected_afresh", "rows_written", "rows_ended",
+           "seconds"}
+
+
+def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monkeypatch,
+                                                            caplog):
     """A change that moves no figure is recorded with its batch and carries the figures; a
     batch's own change is protected over its family, whoever's values are held; a change of
     method or threshold protects every figure again, whatever kind of change comes with it.
@@ -637,6 +643,14 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
         assert carried.at.tzinfo is None and carried.at.microsecond == 0
         assert abs(carried.at - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
             minutes=5)
+        # another indicator, outside that family, published from the first batch's values
+        definitions = publication.current_indicators(conn)
+        unrelated = min(set(definitions) - set(family))
+        conn.execute(IndicatorValue.__table__.insert().values(
+            indicator_code=unrelated, area_code=FIFE, period=dt.date(2024, 3, 31), value=7.0,
+            batch_id=first))
+        _, summary = _published(conn, "other", first, {"indicators"})
+        assert unrelated in summary["indicators"] and summary["rows_written"] > 0
         # the batch's indicators: over their family, another batch's held values read back
         other = figures.Held(first, {"indicator_code": ["IRD"]})
         for held in (None, other):
@@ -654,9 +668,17 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
             again, summary = _published(conn, "again", second, kinds, threshold)
             assert (again.figures_from, again.threshold) == (again.id, threshold), kinds
             assert summary["indicators"] == "all" and summary["method"] == publication.METHOD
+            assert set(summary) == SUMMARY
+            assert (summary["figures"], summary["suppressed"]) == (
+                publication._count_current(conn), publication._count_current(conn, True))
         # at 105 the councils' counts under it are hidden now: every row they replace ended
         assert summary["rows_ended"] >= 5
         rows = publication.stored_rows(conn)
         now = rows[rows["valid_to"].isna()]
         assert not now.duplicated(["indicator_code", "measure", "area_code", "period"]).any()
+        # out of time: what could not be protected in it is hidden, and the log says so
+        with caplog.at_level(logging.WARNING, logger=publication.__name__):
+            _, summary = _published(conn, "late", second, {"indicators"}, 106, budget=0)
+        late = [n for n in summary["notes"] if n.startswith("protection ran past")]
+        assert late and [r.getMessage() for r in caplog.records] == late
         conn.rollback()
