@@ -676,9 +676,14 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
         rows = publication.stored_rows(conn)
         now = rows[rows["valid_to"].isna()]
         assert not now.duplicated(["indicator_code", "measure", "area_code", "period"]).any()
-        # out of time: what could not be protected in it is hidden, and the log says so
-        with caplog.at_level(logging.WARNING, logger=publication.__name__):
-            _, summary = _published(conn, "late", second, {"indicators"}, 106, budget=0)
-        late = [n for n in summary["notes"] if n.startswith("protection ran past")]
-        assert late and [r.getMessage() for r in caplog.records] == late
+        # out of time (the budget given, else the default): what could not be protected in it
+        # is hidden, and the log says so
+        for threshold, default, budget in ((106, 0, None), (107, 600, 0)):
+            monkeypatch.setattr(publication, "BUDGET_SECONDS", default)
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger=publication.__name__):
+                _, summary = _published(conn, "late", second, {"indicators"}, threshold,
+                                        budget=budget)
+            late = [n for n in summary["notes"] if n.startswith("protection ran past")]
+            assert late and [r.getMessage() for r in caplog.records] == late, budget
         conn.rollback()
