@@ -659,9 +659,16 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
             assert summary["indicators"] == family, held
             # nothing of them changed: no row written or ended (rows in proportion)
             assert (summary["rows_written"], summary["rows_ended"]) == (0, 0), held
+            # its counts: the family's figures and the rest as they were, all current figures
+            assert (summary["figures"], summary["suppressed"]) == (
+                publication._count_current(conn), publication._count_current(conn, True))
             assert rebuilt.at.microsecond == 0
+        # a change of unknown extent: every figure, counted once
+        everything, summary = _published(conn, "all", None, None)
+        assert summary["indicators"] == "all" and (summary["figures"], summary["suppressed"]) == (
+            publication._count_current(conn), publication._count_current(conn, True))
         # another method (alone) or another threshold: every figure, whatever the kinds
-        conn.execute(update(Publication).where(Publication.id == rebuilt.id).values(
+        conn.execute(update(Publication).where(Publication.id == everything.id).values(
             summary_json=json.dumps({**summary, "method": "figures-0"})))
         monkeypatch.setattr(publication, "_UPDATE_CHUNK", 2)  # the rows ended, two at a time
         for kinds, threshold in (({"actions"}, 5), ({"indicators"}, 105)):
