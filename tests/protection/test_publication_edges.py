@@ -36,6 +36,7 @@ from tests.files import csv
 
 P = dt.date(2024, 7, 31)
 FIFE = "S12000047"
+CLACKS = "S12000005"
 V = ("n", "CP_REGISTER", "S1", P)
 
 
@@ -646,9 +647,9 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
         # another indicator, outside that family, published from the first batch's values
         definitions = publication.current_indicators(conn)
         unrelated = min(set(definitions) - set(family))
-        conn.execute(IndicatorValue.__table__.insert().values(
-            indicator_code=unrelated, area_code=FIFE, period=dt.date(2024, 3, 31), value=7.0,
-            batch_id=first))
+        conn.execute(IndicatorValue.__table__.insert(), [  # one hidden (under 5), one shown
+            dict(indicator_code=unrelated, area_code=area, period=dt.date(2024, 3, 31),
+                 value=value, batch_id=first) for area, value in ((FIFE, 2.0), (CLACKS, 70.0))])
         _, summary = _published(conn, "other", first, {"indicators"})
         assert unrelated in summary["indicators"] and summary["rows_written"] > 0
         # the batch's indicators: over their family, another batch's held values read back
@@ -680,6 +681,11 @@ def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monk
                 publication._count_current(conn), publication._count_current(conn, True))
         # at 105 the councils' counts under it are hidden now: every row they replace ended
         assert summary["rows_ended"] >= 5
+        # the batch's family again, at 105: the hidden ones among the family's and the rest's
+        _, summary = _published(conn, "values", second, {"indicators"}, 105)
+        assert summary["indicators"] == family and summary["suppressed"] > 1
+        assert (summary["figures"], summary["suppressed"]) == (
+            publication._count_current(conn), publication._count_current(conn, True))
         rows = publication.stored_rows(conn)
         now = rows[rows["valid_to"].isna()]
         assert not now.duplicated(["indicator_code", "measure", "area_code", "period"]).any()
