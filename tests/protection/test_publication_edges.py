@@ -262,8 +262,9 @@ def test_an_empty_rate_is_carried_by_its_count(rows, carried):
 
 
 def test_an_empty_rate_beside_a_count_not_written_is_written_itself():
-    frame = built_rows(rate_and_count("S1"))  # the count unchanged, the rate written
-    assert publication._empty_rates_kept([1], frame) == ([1], [])
+    frame = built_rows(rate_and_count("S1") + rate_and_count("S2"))
+    # S1's count unchanged (not written), its rate written; S2's both
+    assert publication._empty_rates_kept([1, 2, 3], frame) == ([1, 2], [2])
 
 
 def test_empty_rates_paired_by_key_when_not_beside_their_count():
