@@ -333,6 +333,9 @@ def test_before_the_first_figures(empty_engine):
         # the first publication (on setting up) has no figures
         assert publication.version(conn) == "1"
         assert publication.summary(conn)["figures"] == 0
+        nothing = {"ok": True, "data_version": "1", "threshold": 5, "cells": 0,
+                   "suppressed": 0, "checked": 0, "unprotected": []}
+        assert publication.audit_current(conn) == {**nothing, "releases": 1}  # `audit-disclosure`
         # no rows: the stored columns all the same, typed
         none = publication.stored_rows(conn)
         assert none.empty and list(none.columns) == publication.KNOWN
@@ -350,6 +353,7 @@ def test_before_the_first_figures(empty_engine):
         assert publication.latest(conn) is None
         assert publication.version(conn) == "0"
         assert publication.summary(conn) == {}
+        assert publication.audit_current(conn) == {**nothing, "data_version": "0"}
         for frame in [*publication.area_series(conn, pairs, ("S12000047",)).values(),
                       publication.series(conn, "CP_REGISTER", "count")]:
             assert frame.empty and list(frame.columns) == SERIES_COLUMNS
