@@ -657,6 +657,28 @@ def test_a_failed_lp_proves_nothing_and_says_so(monkeypatch):
     assert messages == ["LP failed (numerical trouble); not proven"] * 4
 
 
+def test_an_lp_failed_one_way_only_proves_nothing(monkeypatch):
+    # every maximisation fails, every minimisation is solved: x's least value (0) is all that
+    # is known of it when it is judged, so it is not proven; y is, by the two whole-number
+    # points the minimisations found (x, y = 0, 10 and 10, 0)
+    real = sdc._solve_lp
+
+    def half(c, *args):
+        if (np.asarray(c) < 0).any():
+            res = sdc._LPResult()
+            res.x = res.fun = None
+            res.status, res.message = 4, "numerical trouble"
+            return res
+        return real(c, *args)
+
+    monkeypatch.setattr(sdc, "_solve_lp", half)
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
+    messages: list[str] = []
+    found = audit(figures, [total("S", ["x", "y"])], T, exact=True, messages=messages)
+    assert [(f.key, f.protected) for f in found] == [("x", False), ("y", True)]
+    assert messages == ["LP failed (numerical trouble); not proven"] * 2
+
+
 def test_a_whole_number_extreme_keeps_the_shown_part_of_the_expression():
     # x + k with k shown (10): x's whole-number interval (4 to 8, the MILP's) moved by 10
     figures, relations = twice(3.5, 12.5)
