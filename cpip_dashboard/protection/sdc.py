@@ -499,7 +499,7 @@ class _Model:
 
     # -----------------------------------------------------------------------------------------
 
-    def analyse(self, hidden: list[bool], threshold: float, *, binders: bool, exact: bool,
+    def analyse(self, hidden: list[bool], threshold: float, *, exact: bool,
                 cache: dict | None = None, messages: list[str] | None = None,
                 known: set[int] = frozenset(), quick: bool = False
                 ) -> tuple[dict[int, _Result], _State]:
@@ -544,8 +544,7 @@ class _Model:
         for root, subs in jobs.items():
             got = found.get(root)
             if got is None:
-                got = _solve_component(st, root, subs, threshold, binders=binders, exact=exact,
-                                       quick=quick)
+                got = _solve_component(st, root, subs, threshold, exact=exact, quick=quick)
             if cache is not None:
                 cache[signatures[root]] = got
             for tid, part in got.items():
@@ -578,7 +577,7 @@ class _Model:
                 res = _Result(low, high, exact_all, protected, binding=binding)
             res.fixed_vars = fixed
             res.roots = tuple(roots)
-            if not res.protected and not res.infeasible and binders:
+            if not res.protected and not res.infeasible:
                 res.note = st.describe(res)
             results[tid] = res
         if messages is not None:
@@ -809,8 +808,8 @@ class _State:
 # One component
 
 
-def _solve_component(st: _State, root: int, subs: list, threshold: float, *, binders: bool,
-                     exact: bool, quick: bool = False) -> dict[int, _Part]:
+def _solve_component(st: _State, root: int, subs: list, threshold: float, *, exact: bool,
+                     quick: bool = False) -> dict[int, _Part]:
     vs = st.vars_of(root)
     rows = sorted(st.comp_rows.get(root, []))
     lo = [st.lo[j] for j in vs]
@@ -821,7 +820,7 @@ def _solve_component(st: _State, root: int, subs: list, threshold: float, *, bin
         return _infeasible(st, vs, rows, out)
     if not rows:  # one variable: interval intersection is exact
         j = vs[0]
-        binding = st.fixers(j) if binders else set()
+        binding = st.fixers(j)
         for tid, coefs, const, integer, mode in subs:
             a = coefs[j]
             low, high = (a * lo[0], a * hi[0]) if a > 0 else (a * hi[0], a * lo[0])
@@ -834,8 +833,7 @@ def _solve_component(st: _State, root: int, subs: list, threshold: float, *, bin
             else:
                 part.binding = set(binding)
         return out
-    return _LP(st, vs, rows, lo, hi).solve(subs, out, threshold, binders=binders, exact=exact,
-                                           quick=quick)
+    return _LP(st, vs, rows, lo, hi).solve(subs, out, threshold, exact=exact, quick=quick)
 
 
 class _Together:
@@ -1306,8 +1304,8 @@ class _LP:
             return None
         return low, high, binding | sub._binding(res)
 
-    def solve(self, subs: list, out: dict[int, _Part], threshold: float, *, binders: bool,
-              exact: bool, quick: bool = False) -> dict[int, _Part]:
+    def solve(self, subs: list, out: dict[int, _Part], threshold: float, *, exact: bool,
+              quick: bool = False) -> dict[int, _Part]:
         """quick: an expression already proven unprotected by propagation gets only its
         maximum solved (for the binding constraints), unless that names none."""
         n = len(self.vs)
@@ -1355,8 +1353,6 @@ class _LP:
             o_lows[i], o_his[i] = o_lo, o_hi
             if not _wide(o_lo, o_hi, integer[i], threshold):
                 status[i] = False
-                if not (binders or exact):
-                    ex_lo[i], ex_hi[i] = o_lo, o_hi  # an enclosure, reported as such
         # Shared LPs that spread the open expressions: all pushed down together, then as many
         # as possible pushed the threshold above the lowest value seen (or below the highest),
         # each capped at the threshold so that one cannot take all the room.
@@ -1405,8 +1401,6 @@ class _LP:
         for i in range(len(subs)):
             if decide[i] and status[i] is True and not exact:
                 continue
-            if decide[i] and status[i] is False and not (binders or exact):
-                continue
             quick_i = quick and decide[i] and status[i] is False and not exact
             if quick and decide[i] and not exact and status[i] is not True and \
                     len(self.vs) > _LOCAL_MIN:
@@ -1424,9 +1418,6 @@ class _LP:
                 if sense > 0 and seen_lo[i] <= o_lows[i] + _tol(o_lows[i], _PIN):
                     ex_lo[i] = seen_lo[i]  # a point attains the outer bound: the exact minimum
                     continue
-                if sense < 0 and not binders and seen_hi[i] >= o_his[i] - _tol(o_his[i], _PIN):
-                    ex_hi[i] = seen_hi[i]
-                    continue
                 res = self._run(sense * T[i], capped=False)
                 if res.status == 2:
                     if seen_hi[i] >= seen_lo[i]:  # feasible before: HiGHS says unbounded
@@ -1438,8 +1429,7 @@ class _LP:
                 elif res.status == 0:
                     value = sense * res.fun + consts[i]
                     see(res.x)
-                    if binders:
-                        binding[i] |= self._binding(res)
+                    binding[i] |= self._binding(res)
                     if not _integral(res.x):
                         # the LP's optimum is not a whole-number point: the whole-number
                         # extreme may lie inside it (docstring, "Whole numbers")
@@ -1468,7 +1458,7 @@ class _LP:
             part = out[tid]
             if ex_lo[i] is not None and ex_hi[i] is not None:
                 part.low, part.high, part.exact = float(ex_lo[i]), float(ex_hi[i]), True
-                if status[i] is False and (quick or not (binders or exact)):
+                if status[i] is False and quick:
                     part.exact = False  # (partly) the propagation enclosure
             else:
                 part.low, part.high, part.exact = float(seen_lo[i]), float(seen_hi[i]), False
@@ -1496,7 +1486,7 @@ def audit(figures: list[Figure], relations: list[Linear], threshold: int,
     """
     model = _Model(figures, relations, sensitive, bounds)
     hidden = [f.suppressed for f in figures]
-    results, _ = model.analyse(hidden, threshold, binders=True, exact=exact, messages=messages)
+    results, _ = model.analyse(hidden, threshold, exact=exact, messages=messages)
     if messages is not None:
         messages.extend(sorted({r.note for r in results.values() if r.infeasible}))
     return [Finding(model.t_key[tid], res.low, res.high, res.protected, res.exact, res.note)
@@ -1537,7 +1527,7 @@ def protect(figures: list[Figure], relations: list[Linear], threshold: int,
         return abs(value) < threshold
 
     while True:
-        results, st = model.analyse(hidden, threshold, binders=True, exact=False, cache=cache,
+        results, st = model.analyse(hidden, threshold, exact=False, cache=cache,
                                     known=known, quick=True)
         known |= {tid for tid, res in results.items() if res.protected}
         chosen: list[int] = []

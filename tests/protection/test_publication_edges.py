@@ -36,6 +36,7 @@ from tests.files import csv
 
 P = dt.date(2024, 7, 31)
 FIFE = "S12000047"
+CLACKS = "S12000005"
 V = ("n", "CP_REGISTER", "S1", P)
 
 
@@ -244,6 +245,7 @@ def rate_and_count(area, *, symbol="..", rate_symbol="..", status=None, batch=1,
     (rate_and_count("S1"), True),
     (rate_and_count("S1", value=None, symbol="c", rate_symbol="c"), True),
     (rate_and_count("S1", value=None, symbol="c", rate_symbol=".."), False),
+    (rate_and_count("S1", value=None, symbol="", rate_symbol=".."), True),  # a blank symbol
     (rate_and_count("S1", rate_symbol=None), False),
     (rate_and_count("S1", status="revised"), False),
     (rate_and_count("S1", status="revised", count_status="revised"), True),
@@ -259,6 +261,12 @@ def test_an_empty_rate_is_carried_by_its_count(rows, carried):
     assert (keep, counts) == (([0], [0]) if carried else ([0, 1], []))
 
 
+def test_an_empty_rate_beside_a_count_not_written_is_written_itself():
+    frame = built_rows(rate_and_count("S1") + rate_and_count("S2"))
+    # S1's count unchanged (not written), its rate written; S2's both
+    assert publication._empty_rates_kept([1, 2, 3], frame) == ([1, 2], [2])
+
+
 def test_empty_rates_paired_by_key_when_not_beside_their_count():
     rows = rate_and_count("S1") + rate_and_count("S2")
     frame = built_rows([rows[0], rows[2], rows[1], rows[3]])  # counts, then rates
@@ -267,6 +275,12 @@ def test_empty_rates_paired_by_key_when_not_beside_their_count():
     assert publication._empty_rates_kept([1, 2, 3], frame) == ([1, 2], [1])
     # nothing but rates, or nothing empty
     assert publication._empty_rates_kept([2, 3], frame) == ([2, 3], [])
+    # beside another indicator's count, of another area and period: paired with its own
+    rows = rate_and_count("S1")
+    other = ("B", "count", "S2", dt.date(2023, 7, 31), 3.0, None, None, 1, False, 3.0, 3.0,
+             False, None, None, None, None)
+    assert publication._empty_rates_kept([0, 1, 2], built_rows([rows[0], other, rows[1]])) == (
+        [0, 1], [0])
     full = built_rows(rate_and_count("S1", population=2000.0))
     assert publication._empty_rates_kept([0, 1], full) == ([0, 1], [])
 
@@ -319,6 +333,13 @@ def test_before_the_first_figures(empty_engine):
         # the first publication (on setting up) has no figures
         assert publication.version(conn) == "1"
         assert publication.summary(conn)["figures"] == 0
+        nothing = {"ok": True, "data_version": "1", "threshold": 5, "cells": 0,
+                   "suppressed": 0, "checked": 0, "unprotected": []}
+        assert publication.audit_current(conn) == {**nothing, "releases": 1}  # `audit-disclosure`
+        # no rows: the stored columns all the same, typed
+        none = publication.stored_rows(conn)
+        assert none.empty and list(none.columns) == publication.KNOWN
+        assert none["suppressed"].dtype == bool and none["value"].dtype == "float64"
         pairs = [("CP_REGISTER", "rate"), ("CP_REGISTER", "count")]
         found = publication.area_series(conn, pairs, ("S12000047",))
         assert list(found) == pairs
@@ -332,6 +353,7 @@ def test_before_the_first_figures(empty_engine):
         assert publication.latest(conn) is None
         assert publication.version(conn) == "0"
         assert publication.summary(conn) == {}
+        assert publication.audit_current(conn) == {**nothing, "data_version": "0"}
         for frame in [*publication.area_series(conn, pairs, ("S12000047",)).values(),
                       publication.series(conn, "CP_REGISTER", "count")]:
             assert frame.empty and list(frame.columns) == SERIES_COLUMNS
@@ -550,7 +572,13 @@ def test_the_figures_of_a_data_version_as_pages_and_downloads_show_them(shared_s
             assert shown == publication.figures_of(conn, version)
             assert publication.figures_of(conn, version + 1) is None
             rows = publication.stored_rows(conn, version=version)
+            # both filters at once: that version's rows of those indicators
+            register = publication.stored_rows(conn, codes={"CP_REGISTER"}, version=version)
         assert len(shown) == len(rows) > 0
+        assert list(rows.columns) == publication.KNOWN  # (rate_empty dropped, nothing added)
+        assert set(register["indicator_code"]) == {"CP_REGISTER"}
+        assert register["id"].tolist() == rows[rows["indicator_code"] == "CP_REGISTER"][
+            "id"].tolist()
         keys = [(f["indicator"], f["measure"], f["period"], f["area"]) for f in shown]
         assert keys == sorted(keys)
         stored = {(r.indicator_code, r.measure, r.period.isoformat(), r.area_code): r
@@ -587,3 +615,93 @@ def test_an_empty_rate_follows_its_count_wherever_it_is():
     result = publication._with_empty_rates(stored(rows))
     assert result["id"].tolist() == [1, 2, 3, 4, -4]
     assert result["measure"].tolist() == ["count"] * 4 + ["rate"]
+
+
+def _published(conn, *args, **kwargs) -> tuple[Publication, dict]:
+    """publish(conn, *args, **kwargs): the publication it recorded and its summary."""
+    got = publication.publish(conn, *args, **kwargs)
+    latest = publication.latest(conn)
+    assert got == latest.id
+    return latest, json.loads(latest.summary_json)
+
+
+SUMMARY = {"method", "figures", "suppressed", "unprotected_after_first_pass", "unprotected",
+           "checked", "notes", "indicators", "protected_afresh", "rows_written", "rows_ended",
+           "seconds"}
+
+
+def test_publish_says_what_it_published_and_for_which_batch(revised_engine, monkeypatch,
+                                                            caplog):
+    """A change that moves no figure is recorded with its batch and carries the figures; a
+    batch's own change is protected over its family, whoever's values are held; a change of
+    method or threshold protects every figure again, whatever kind of change comes with it.
+    A publication's time is UTC to the second."""
+    with revised_engine.connect() as conn:
+        first, second = sorted(conn.execute(select(UploadBatch.id)).scalars())
+        before = publication.latest(conn)
+        family = sorted(figures.family(publication.current_indicators(conn), {"CP_REGISTER"}))
+        assert "all" != family and len(family) < len(publication.current_indicators(conn))
+        # no figure moves: recorded with its batch, the figures of the one before
+        carried, summary = _published(conn, "actions", second, {"actions"})
+        assert (carried.event, carried.batch_id, carried.figures_from, carried.threshold) == (
+            "actions", second, before.figures_from, 5)
+        assert carried.summary_json == before.summary_json
+        assert carried.at.tzinfo is None and carried.at.microsecond == 0
+        assert abs(carried.at - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
+            minutes=5)
+        # another indicator, outside that family, published from the first batch's values
+        definitions = publication.current_indicators(conn)
+        unrelated = min(set(definitions) - set(family))
+        conn.execute(IndicatorValue.__table__.insert(), [  # one hidden (under 5), one shown
+            dict(indicator_code=unrelated, area_code=area, period=dt.date(2024, 3, 31),
+                 value=value, batch_id=first) for area, value in ((FIFE, 2.0), (CLACKS, 70.0))])
+        _, summary = _published(conn, "other", first, {"indicators"})
+        assert unrelated in summary["indicators"] and summary["rows_written"] > 0
+        # the batch's indicators: over their family, another batch's held values read back
+        other = figures.Held(first, {"indicator_code": ["IRD"]})
+        for held in (None, other):
+            rebuilt, summary = _published(conn, "values", second, {"indicators"}, held=held)
+            assert (rebuilt.batch_id, rebuilt.figures_from) == (second, rebuilt.id)
+            assert summary["indicators"] == family, held
+            # nothing of them changed: no row written or ended (rows in proportion)
+            assert (summary["rows_written"], summary["rows_ended"]) == (0, 0), held
+            # its counts: the family's figures and the rest as they were, all current figures
+            assert (summary["figures"], summary["suppressed"]) == (
+                publication._count_current(conn), publication._count_current(conn, True))
+            assert rebuilt.at.microsecond == 0
+        # a change of unknown extent: every figure, counted once
+        everything, summary = _published(conn, "all", None, None)
+        assert summary["indicators"] == "all" and (summary["figures"], summary["suppressed"]) == (
+            publication._count_current(conn), publication._count_current(conn, True))
+        # another method (alone) or another threshold: every figure, whatever the kinds
+        conn.execute(update(Publication).where(Publication.id == everything.id).values(
+            summary_json=json.dumps({**summary, "method": "figures-0"})))
+        monkeypatch.setattr(publication, "_UPDATE_CHUNK", 2)  # the rows ended, two at a time
+        for kinds, threshold in (({"actions"}, 5), ({"indicators"}, 105)):
+            again, summary = _published(conn, "again", second, kinds, threshold)
+            assert (again.figures_from, again.threshold) == (again.id, threshold), kinds
+            assert summary["indicators"] == "all" and summary["method"] == publication.METHOD
+            assert set(summary) == SUMMARY
+            assert (summary["figures"], summary["suppressed"]) == (
+                publication._count_current(conn), publication._count_current(conn, True))
+        # at 105 the councils' counts under it are hidden now: every row they replace ended
+        assert summary["rows_ended"] >= 5
+        # the batch's family again, at 105: the hidden ones among the family's and the rest's
+        _, summary = _published(conn, "values", second, {"indicators"}, 105)
+        assert summary["indicators"] == family and summary["suppressed"] > 1
+        assert (summary["figures"], summary["suppressed"]) == (
+            publication._count_current(conn), publication._count_current(conn, True))
+        rows = publication.stored_rows(conn)
+        now = rows[rows["valid_to"].isna()]
+        assert not now.duplicated(["indicator_code", "measure", "area_code", "period"]).any()
+        # out of time (the budget given, else the default): what could not be protected in it
+        # is hidden, and the log says so
+        for threshold, default, budget in ((106, 0, None), (107, 600, 0)):
+            monkeypatch.setattr(publication, "BUDGET_SECONDS", default)
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger=publication.__name__):
+                _, summary = _published(conn, "late", second, {"indicators"}, threshold,
+                                        budget=budget)
+            late = [n for n in summary["notes"] if n.startswith("protection ran past")]
+            assert late and [r.getMessage() for r in caplog.records] == late, budget
+        conn.rollback()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
 import pytest
+from scipy.optimize._linprog_util import _check_result
 
 from cpip_dashboard.protection import sdc
 from cpip_dashboard.protection.sdc import Figure, Finding, Linear, Sensitive, audit, protect
@@ -655,6 +657,28 @@ def test_a_failed_lp_proves_nothing_and_says_so(monkeypatch):
     assert messages == ["LP failed (numerical trouble); not proven"] * 4
 
 
+def test_an_lp_failed_one_way_only_proves_nothing(monkeypatch):
+    # every maximisation fails, every minimisation is solved: x's least value (0) is all that
+    # is known of it when it is judged, so it is not proven; y is, by the two whole-number
+    # points the minimisations found (x, y = 0, 10 and 10, 0)
+    real = sdc._solve_lp
+
+    def half(c, *args):
+        if (np.asarray(c) < 0).any():
+            res = sdc._LPResult()
+            res.x = res.fun = None
+            res.status, res.message = 4, "numerical trouble"
+            return res
+        return real(c, *args)
+
+    monkeypatch.setattr(sdc, "_solve_lp", half)
+    figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
+    messages: list[str] = []
+    found = audit(figures, [total("S", ["x", "y"])], T, exact=True, messages=messages)
+    assert [(f.key, f.protected) for f in found] == [("x", False), ("y", True)]
+    assert messages == ["LP failed (numerical trouble); not proven"] * 2
+
+
 def test_a_whole_number_extreme_keeps_the_shown_part_of_the_expression():
     # x + k with k shown (10): x's whole-number interval (4 to 8, the MILP's) moved by 10
     figures, relations = twice(3.5, 12.5)
@@ -758,3 +782,95 @@ def test_a_lower_bound_that_does_not_bind_is_not_named():
     (x,) = audit(figures, relations, T)
     assert (x.low, x.high, x.protected) == (0, 3, False)
     assert x.note == "bounded by: S = x + y; y at least 7"
+
+
+# --- one component's LP (`_LP.__init__`, `_LP._paired`): its matrices and capped bounds ------
+
+def lp_of(relations: list[Linear], bounds=None) -> tuple[list[str], sdc._LP]:
+    """The LP of the one component of `relations`, and its variables' names in column order."""
+    model = sdc._Model([], relations, [], bounds)
+    state = sdc._State(model, [])
+    (root,) = state.comp_rows
+    vs = state.vars_of(root)
+    lp = sdc._LP(state, vs, sorted(state.comp_rows[root]), [state.lo[j] for j in vs],
+                 [state.hi[j] for j in vs])
+    return [model.keys[j] for j in vs], lp
+
+
+def test_the_equalities_span_every_column_of_the_component():
+    # x + y = 5, and z (in no equality) only in y + z <= 7: the equality matrix still has a
+    # column for each of the three, wherever z comes
+    for z in ("a", "z"):
+        names, lp = lp_of([Linear((("x", 1), ("y", 1)), 5, 5, "x + y = 5"),
+                           Linear((("y", 1), (z, 1)), -INF, 7, "y + z <= 7")])
+        assert lp.A_eq.shape == (1, 3) and lp.A_ub.shape == (1, 3), names
+        res = lp._run(-lp.A_ub.toarray()[0], capped=False)  # y + z at its greatest: 7
+        assert res.status == 0 and -res.fun == pytest.approx(7)
+
+
+@pytest.mark.parametrize(("low", "high", "capped"), [
+    (0, INF, (0, 1e7)),                   # no upper bound: ten million stands in for it
+    (2e7, INF, (2e7, 3e7)),               # above ten million: ten million above the lower
+    (-INF, 5, (-1e7, 5)),                 # no lower bound: minus ten million
+    (-INF, -2e7, (-3e7, -2e7)),           # below minus ten million: ten million below
+    (-3, 4, (-3, 4)),                     # both bounds: as they are
+])
+def test_the_capped_bounds_stand_in_for_infinite_ones(low, high, capped):
+    names, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 100, "x + y <= 100")],
+                      {"x": (low, high)})
+    x = names.index("x")
+    assert tuple(lp.capped[x]) == capped
+    assert tuple(lp.bounds[x]) == (low, high)
+
+
+def test_two_points_far_apart_in_a_component_of_inequalities_only():
+    # three expressions (more than a pair), no equality: the paired LP still finds two points,
+    # each within the rows, as far apart as the caps allow
+    _, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 10, "x + y <= 10"),
+                   Linear((("y", 1), ("z", 1)), -INF, 10, "y + z <= 10")])
+    assert lp.A_eq is None
+    pair = lp._paired(np.eye(3), [0, 1, 2], np.ones(3), [True] * 3, 5.0)
+    assert pair is not None
+    for x in pair:
+        assert (x >= -1e-9).all() and (lp.A_ub @ x <= lp.b_ub + 1e-9).all()
+    assert (pair[0] - pair[1]).sum() == pytest.approx(15)  # x and z 5 apart each, y 5
+
+
+@pytest.mark.parametrize("up", [True, False])
+def test_the_spread_point_keeps_to_the_rows_of_a_component_of_inequalities_only(up):
+    # x + y <= 10 and y + z <= 10, each expression seen only at 0 (up) or only at 10 (down):
+    # the spread LP moves all three as far as the cap (5) allows, within the rows
+    _, lp = lp_of([Linear((("x", 1), ("y", 1)), -INF, 10, "x + y <= 10"),
+                   Linear((("y", 1), ("z", 1)), -INF, 10, "y + z <= 10")])
+    seen = np.full(3, 0.0 if up else 10.0)
+    x = lp._spread(np.eye(3), np.zeros(3), [0, 1, 2], seen, seen, [True] * 3, 5.0, up=up)
+    assert (x >= -1e-9).all() and (lp.A_ub @ x <= lp.b_ub + 1e-9).all()
+    assert np.minimum(abs(x - seen), 5).sum() == pytest.approx(15)
+
+
+# --- the check of HiGHS's answer (`_check`): scipy's own, as linprog applies it ---------------
+
+_TOL = sdc._CHECK_TOL
+_BOUNDS = np.array([[0.0, 10.0], [0.0, 10.0]])
+_CASES = [  # (x, fun, slack, con): a point, then each way it can fail the check, at the edge
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),
+    (np.array([-_TOL, 10 + _TOL]), 3.0, np.array([-_TOL]), np.array([_TOL])),  # just within
+    (np.array([-2 * _TOL, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),   # below a bound
+    (np.array([1.0, 10 + 2 * _TOL]), 3.0, np.array([0.0]), np.array([0.0])),  # above one
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0, -2 * _TOL]), np.array([0.0])),  # a row broken
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([2 * _TOL])),   # an equality off
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([-2 * _TOL])),  # the other way
+    (np.array([np.nan, 2.0]), 3.0, np.array([0.0]), np.array([0.0])),
+    (np.array([1.0, 2.0]), np.nan, np.array([0.0]), np.array([0.0])),
+    (np.array([1.0, 2.0]), 3.0, np.array([np.nan]), np.array([0.0])),
+    (np.array([1.0, 2.0]), 3.0, np.array([0.0]), np.array([np.nan])),
+    (None, None, None, None),  # no point
+]
+
+
+@pytest.mark.parametrize("status", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("case", range(len(_CASES)))
+def test_the_check_of_an_answer_is_scipys(case, status):
+    x, fun, slack, con = _CASES[case]
+    ours = sdc._check(x, fun, status, slack, con, _BOUNDS, "as given")
+    assert ours == _check_result(x, fun, status, slack, con, _BOUNDS, 1e-9, "as given", None)
