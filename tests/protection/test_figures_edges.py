@@ -438,7 +438,10 @@ def test_keys_and_figure_key():
 @pytest.mark.parametrize("value", [0.05, 0.15, 0.25, 1.35, 2.45, 12.25, -0.05, -2.45, 0.0,
                                    0.04999, 7.0, 1e6 + 0.05, -3.14159])
 def test_published_array_is_published(value):
-    assert figures._published_array(np.array([value]))[0] == figures.published(value)
+    got = figures._published_array(np.array([value]))[0]
+    # the same double, its sign too: a count of 0's rate is 0.0, not -0.0 (shown "-0.0")
+    assert got == figures.published(value)
+    assert np.signbit(got) == np.signbit(figures.published(value))
 
 
 def test_published_array_rounds_half_away_from_zero():
@@ -709,6 +712,62 @@ def test_the_rates_of_one_area_take_each_years_population():
     # no children: no rate (`..`), not a division by 0
     rate = frame[(frame["measure"] == "rate") & (frame["area_code"] == B)].iloc[0]
     assert pd.isna(rate["value"]) and rate["symbol"] == ".."
+
+
+def test_rates_uploaded_beside_rates_from_their_counts():
+    """A rate indicator's uploaded rows, then its count's rows it has no upload for: an empty
+    upload does not end the uploaded rows; an uploaded rate without children implies no count;
+    a rate the count cannot give keeps its count's symbol and its children."""
+    values = input_frame([("UPRATE", A, P2, None, "c", None, 1, False),
+                          ("UPRATE", B, P2, 2.5, None, None, 1, False),
+                          ("UPRATE", D, P2, 1.25, None, None, 1, False),
+                          ("REG", A, P2, 3, None, None, 1, False),
+                          ("REG", B, P2, None, "c", None, 1, False),
+                          ("REG", D, P2, 5, None, None, 1, False),
+                          ("REG_RATE", A, P2, 1.5, None, None, 1, False)])
+    populations = pd.DataFrame({"area_code": [A, B], "year": [2024, 2024],
+                                "children": [2000, 1000], "illustrative": [False, False]})
+    definitions = {"REG": definition("REG"),
+                   "REG_RATE": definition("REG_RATE", "rate per 1,000", "REG"),
+                   "UPRATE": definition("UPRATE", "rate per 1,000")}
+    frame = figures.build(figures.Inputs(definitions, values, populations,
+                                         small_directory())).frame
+    rows = [r for r in plain_rows(frame) if r[0] != "REG" and r[2] in (A, B, D)]
+    assert rows == [
+        ("REG_RATE", "rate", A, 1.5, _, _, 1, 3.0, 2000, 2024, _, False, "REG", A, _, False, 3.0),
+        ("REG_RATE", "rate", B, _, "c", _, 1, _, 1000, 2024, _, False, "REG", B, _, False, _),
+        ("REG_RATE", "rate", D, _, "..", _, 1, _, _, _, _, False, "REG", D, _, False, _),
+        ("UPRATE", "rate", A, _, "c", _, 1, _, 2000, 2024, _, False, "UPRATE", A, _, False, _),
+        ("UPRATE", "rate", B, 2.5, _, _, 1, _, 1000, 2024, _, False, "UPRATE", B, _, False, 2.5),
+        ("UPRATE", "rate", D, 1.3, _, _, 1, _, _, _, _, False, "UPRATE", D, _, False, _)]
+
+
+def test_an_uploaded_percentage_names_only_the_counts_it_has():
+    """An uploaded percentage's count and base: each only if its definition names it, and the
+    base only with the count."""
+    definitions = {"PCT": definition("PCT", "percentage"),
+                   "PCT_NUM": definition("PCT_NUM", "percentage", "REG"),
+                   "PCT_DEN": definition("PCT_DEN", "percentage", denominator="REGS"),
+                   "PCT_BOTH": definition("PCT_BOTH", "percentage", "REG", "REGS")}
+    values = input_frame([(code, A, P2, 20.0, None, None, 1, False) for code in definitions])
+    frame = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory())).frame
+    assert list(zip(frame["indicator_code"], frame["var"], frame["den_var"], strict=True)) == [
+        ("PCT", None, None), ("PCT_NUM", ("n", "REG", A, P2), None), ("PCT_DEN", None, None),
+        ("PCT_BOTH", ("n", "REG", A, P2), ("n", "REGS", A, P2))]
+
+
+def test_a_relation_over_the_counts_only_a_percentage_names():
+    """Re-registrations within registrations, where neither count is uploaded but a
+    percentage of one over the other is: the relation holds over the counts it names."""
+    definitions = {"CP_REGISTRATIONS": definition("CP_REGISTRATIONS"),
+                   "CP_REREGISTRATIONS": definition("CP_REREGISTRATIONS"),
+                   "REREG_SHARE": definition("REREG_SHARE", "percentage", "CP_REREGISTRATIONS",
+                                             "CP_REGISTRATIONS")}
+    values = input_frame([("REREG_SHARE", A, P2, 20.0, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links == [(("n", "CP_REREGISTRATIONS", A, P2), ("n", "CP_REGISTRATIONS", A, P2))]
 
 
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
