@@ -770,6 +770,86 @@ def test_a_relation_over_the_counts_only_a_percentage_names():
     assert built.links == [(("n", "CP_REREGISTRATIONS", A, P2), ("n", "CP_REGISTRATIONS", A, P2))]
 
 
+def test_relations_of_a_quarterly_series():
+    """The register a quarter back (its own frequency, not a year), and a part whose total is
+    missing in one area (A) still within its total in the next (B)."""
+    q0, q1 = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    definitions = {code: {**definition(code), "frequency": "quarterly"} for code in (
+        "CP_REGISTER", "CP_REGISTRATIONS", "CP_DEREGISTRATIONS", "CONCERN_NEGLECT")}
+    values = input_frame([("CP_REGISTER", B, q0, 10, None, None, 1, False),
+                          ("CP_REGISTER", B, q1, 12, None, None, 1, False),
+                          ("CP_REGISTRATIONS", B, q1, 4, None, None, 1, False),
+                          ("CP_DEREGISTRATIONS", B, q1, 2, None, None, 1, False),
+                          ("CONCERN_NEGLECT", A, q1, 1, None, None, 1, False),
+                          ("CONCERN_NEGLECT", B, q1, 3, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    # B's committee C1 has its counts too, unknown (A's are missing)
+    assert built.links == [
+        *[(("n", "CP_REGISTER", area, q1), ("n", "CP_REGISTER", area, q0),
+           ("n", "CP_REGISTRATIONS", area, q1), ("n", "CP_DEREGISTRATIONS", area, q1))
+          for area in (B, C1)],
+        *[(("n", "CONCERN_NEGLECT", area, q1), ("n", "CP_REGISTER", area, q1))
+          for area in (B, C1)]]
+
+
+def test_a_count_no_definition_has_is_taken_as_annual():
+    """The register named only as a percentage's count, its indicator not defined: a year
+    back is the register of the year before."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {"CP_REGISTRATIONS": definition("CP_REGISTRATIONS"),
+                   "CP_DEREGISTRATIONS": definition("CP_DEREGISTRATIONS"),
+                   "SHARE": definition("SHARE", "percentage", "CP_REGISTER")}
+    values = input_frame([("SHARE", B, y0, 10.0, None, None, 1, False),
+                          ("SHARE", B, y1, 12.0, None, None, 1, False),
+                          ("CP_REGISTRATIONS", B, y1, 4, None, None, 1, False),
+                          ("CP_DEREGISTRATIONS", B, y1, 2, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links == [
+        (("n", "CP_REGISTER", B, y1), ("n", "CP_REGISTER", B, y0),
+         ("n", "CP_REGISTRATIONS", B, y1), ("n", "CP_DEREGISTRATIONS", B, y1))]
+
+
+def test_the_relations_definitions_declare():
+    """`part of` (where the total is known; with its complement), `sum of` and `sum of ... over
+    N periods` over every area of the indicator, after the area sums; `none` adds nothing."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {"PAIR_A": definition("PAIR_A"),
+                   "PAIR_B": definition("PAIR_B", relation="part of PAIR_A"),
+                   "SUM_X": definition("SUM_X", relation="sum of PAIR_A, PAIR_B"),
+                   "OVER": definition("OVER", relation="sum of PAIR_A over 2 periods"),
+                   "NONE_X": definition("NONE_X", relation="none")}
+    rows = [("PAIR_A", B, y0, 5), ("PAIR_A", B, y1, 6), ("PAIR_B", A, y1, 2),
+            ("PAIR_B", B, y1, 4), ("SUM_X", B, y1, 10), ("OVER", B, y1, 11),
+            ("NONE_X", B, y1, 1)]
+    values = input_frame([(c, a, p, v, None, None, 1, False) for c, a, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+
+    def m(code, area, period=y1):
+        return ("n", code, area, period)
+
+    # A's PAIR_B has no PAIR_A to be part of; B's committee C1 has its (unknown) counts too
+    expected = [
+        *[(f"declared PAIR_B: part of PAIR_A, {a} {y1}", -math.inf,
+           ((m("PAIR_B", a), 1.0), (m("PAIR_A", a), -1.0))) for a in (B, C1)],
+        *[(f"declared SUM_X: sum of PAIR_A, PAIR_B, {a} {y1}", 0.0,
+           ((m("SUM_X", a), 1.0), (m("PAIR_A", a), -1.0), (m("PAIR_B", a), -1.0)))
+          for a in (B, C1)],
+        *[(f"declared OVER: sum of PAIR_A over 2 periods, {a} {y1}", 0.0,
+           ((m("OVER", a), 1.0), (m("PAIR_A", a), -1.0), (m("PAIR_A", a, y0), -1.0)))
+          for a in (B, C1)]]
+    relation_rows = list(built.relation_rows)
+    assert [(r.label, r.low, r.terms) for r in relation_rows[-6:]] == expected
+    assert all(r.high == 0.0 for r in relation_rows[-6:])
+    assert all(r.label.startswith("areas: ") for r in relation_rows[:-6])
+    assert built.links == [tuple(v for v, _ in terms) for _, _, terms in expected]
+    assert [(s.key, s.label) for s in built.sensitive] == [
+        (("complement", m("PAIR_B", B), m("PAIR_A", B)),
+         f"declared PAIR_B: part of PAIR_A: children counted in PAIR_A but not PAIR_B, {B} {y1}")]
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
@@ -873,6 +953,9 @@ def test_complements_of_parts_in_local_areas(register_built):
     keys = [(s.key[1][1], s.key[1][2]) for s in register_built.sensitive]
     assert keys == [("CONCERN_NEGLECT", a) for a in EVERY_AREA if a != SCOTLAND] + [
         ("CP_REREGISTRATIONS", ORKNEY), ("CP_REREGISTRATIONS", "CPC22")]
+    assert register_built.sensitive[-1].label == (
+        f"reregistrations_within_registrations: children counted in CP_REGISTRATIONS but not "
+        f"CP_REREGISTRATIONS, CPC22 {Y2}")
 
 
 def test_sensitive_expressions_of_a_series(register_built):
