@@ -850,6 +850,22 @@ def test_the_relations_definitions_declare():
          f"declared PAIR_B: part of PAIR_A: children counted in PAIR_A but not PAIR_B, {B} {y1}")]
 
 
+def test_area_sums_widened_after_an_indicator_without_counts():
+    """Scotland's count (its last row, as a lookup finds it) 4 above its councils' sum: both
+    of Scotland's area sums are widened to it, though an indicator with no counts at all comes
+    first, and another table (ONE's, whole) before REG's."""
+    definitions = {"EMPTY": definition("EMPTY"), "REG": definition("REG"),
+                   "ONE": definition("ONE")}
+    rows = [("REG", A, 1), ("REG", B, 2), ("REG", D, 3), ("REG", SCOTLAND, 6),
+            ("REG", SCOTLAND, 10), *[("ONE", a, 1) for a in (A, B, D)], ("ONE", SCOTLAND, 3)]
+    values = input_frame([(c, a, P2, v, None, None, 1, False) for c, a, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        *[(f"areas: ONE {P2}", 0.0, 0.0)] * 4,
+        *[(f"areas: REG {P2}", 0.0, high) for high in (4.0, 4.0, 0.0, 0.0)]]
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
