@@ -866,6 +866,51 @@ def test_area_sums_widened_after_an_indicator_without_counts():
         *[(f"areas: REG {P2}", 0.0, high) for high in (4.0, 4.0, 0.0, 0.0)]]
 
 
+def test_a_series_of_scotland_alone():
+    """Scotland's register and flows alone (no council, so no table of area sums; no child
+    population, some elsewhere illustrative): the stock-and-flow rows come after the empty
+    area sums, and the second year's, 10 off, is the one widened (no warning on the way: the
+    suite makes warnings errors)."""
+    years = [dt.date(2022 + i, 7, 31) for i in range(3)]
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [("CP_REGISTER", years[0], 100), ("CP_REGISTER", years[1], 110),
+            ("CP_REGISTER", years[2], 130), *[(c, y, v) for y in years[1:] for c, v in (
+                ("CP_REGISTRATIONS", 30), ("CP_DEREGISTRATIONS", 20))]]
+    values = input_frame([(c, SCOTLAND, p, v, None, None, 1, False) for c, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert len(built.relation_rows) == 2
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        (f"stock_flow: {SCOTLAND} {years[1]}", -2.0, 2.0),
+        (f"stock_flow: {SCOTLAND} {years[2]}", -2.0, 10.0)]
+    assert built.relation_notes == [(f"stock_flow: {SCOTLAND} {years[2]} does not hold as "
+                                    "declared (the data give 10, declared -2 to 2)")]
+
+
+def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count():
+    """A's register withheld: the area sums make it 10, its flows 28 to 32. Both are the same
+    count, so the rows cannot all hold and the stock-and-flow row is widened to fit (20 below
+    its low), with its note."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [*[("CP_REGISTER", a, y0, v, None) for a, v in ((A, 10), (B, 10), (D, 10),
+                                                           (SCOTLAND, 30))],
+            *[("CP_REGISTER", a, y1, v, s) for a, v, s in ((A, None, "c"), (B, 10, None),
+                                                           (D, 10, None), (SCOTLAND, 30, None))],
+            ("CP_REGISTRATIONS", A, y1, 20, None), ("CP_DEREGISTRATIONS", A, y1, 0, None)]
+    values = input_frame([(c, a, p, v, s, None, 1, False) for c, a, p, v, s in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows
+            if r.label.startswith("stock_flow")] == [
+        (f"stock_flow: {A} {y1}", -20.0, 2.0), (f"stock_flow: {C1} {y1}", -2.0, 2.0)]
+    assert built.relation_notes == [
+        (f"stock_flow: {A} {y1} does not hold as declared with counts nobody knows >= 0 "
+        "(widened to -20 to 2)")]
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
