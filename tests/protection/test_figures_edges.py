@@ -911,6 +911,46 @@ def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count():
         "(widened to -20 to 2)")]
 
 
+@pytest.mark.parametrize(("withheld", "rows", "bounds", "note"), [
+    # the register a year back can only lower the row, 18 below its low already
+    ("CP_REGISTER@t-1", [("CP_REGISTER", 1, 10), ("CP_REGISTRATIONS", 1, 30),
+                         ("CP_DEREGISTRATIONS", 1, 0)], (-math.inf, 2.0), "at most -20"),
+    # this year's register can only raise it, 18 above its high already
+    ("CP_REGISTER@t", [("CP_REGISTER", 0, 10), ("CP_REGISTRATIONS", 1, 0),
+                       ("CP_DEREGISTRATIONS", 1, 30)], (-2.0, math.inf), "at least 20")])
+def test_a_row_broken_whatever_its_unknown_counts(withheld, rows, bounds, note):
+    """Scotland's stock and flow with one register withheld that can only move the row
+    further out of its bounds: the row is widened to the data at once (nothing beyond), not
+    by the fit of the unknown counts."""
+    years = (dt.date(2023, 7, 31), dt.date(2024, 7, 31))
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    gone = ("CP_REGISTER", 0 if withheld.endswith("t-1") else 1, None, "c")
+    values = input_frame([(c, SCOTLAND, years[y], v, s, None, 1, False)
+                          for c, y, v, s in [gone, *((c, y, v, None) for c, y, v in rows)]])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        (f"stock_flow: {SCOTLAND} {years[1]}", *bounds)]
+    assert built.relation_notes == [(f"stock_flow: {SCOTLAND} {years[1]} does not hold as "
+                                     f"declared (the data give {note}, declared -2 to 2)")]
+
+
+@pytest.mark.parametrize(("register", "bounds"), [(107, (-3.0, 2.0)), (113, (-2.0, 3.0))])
+def test_a_row_one_beyond_its_bounds_is_widened(register, bounds):
+    """Scotland's register 3 below or above what its flows give (the stock-and-flow row allows
+    2): one beyond the row's bounds is enough to widen it."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [("CP_REGISTER", y0, 100), ("CP_REGISTER", y1, register),
+            ("CP_REGISTRATIONS", y1, 30), ("CP_DEREGISTRATIONS", y1, 20)]
+    values = input_frame([(c, SCOTLAND, p, v, None, None, 1, False) for c, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.low, r.high) for r in built.relation_rows] == [bounds]
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
