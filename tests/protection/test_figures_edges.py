@@ -888,29 +888,31 @@ def test_a_series_of_scotland_alone():
                                     "declared (the data give 10, declared -2 to 2)")]
 
 
-@pytest.mark.parametrize(("registrations", "low"), [(20, -20), (3, -3)])
-def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count(registrations, low):
-    """A's register withheld: the area sums make it 10, its flows 8 + registrations to 12 +
-    registrations. Both are the same count, so the rows cannot all hold and the
-    stock-and-flow row is widened to fit (by 18, or by 1 only), with its note."""
-    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+@pytest.mark.parametrize(("withheld", "registrations", "deregistrations", "low", "high"), [
+    (1, 20, 0, -20, 2), (1, 3, 0, -3, 2), (0, 0, 20, -2, 20), (0, 0, 3, -2, 3)])
+def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count(
+        withheld, registrations, deregistrations, low, high):
+    """A's register withheld (this year's or last year's): the area sums make it 10, its
+    flows 8 to 12 from the other year's 10 and the flows. Both are the same count, so the
+    rows cannot all hold and the stock-and-flow row is widened to fit (by 18, or by 1 only,
+    below or above), with its note."""
+    years = (dt.date(2023, 7, 31), dt.date(2024, 7, 31))
     definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
                                               "CP_DEREGISTRATIONS")}
-    rows = [*[("CP_REGISTER", a, y0, v, None) for a, v in ((A, 10), (B, 10), (D, 10),
-                                                           (SCOTLAND, 30))],
-            *[("CP_REGISTER", a, y1, v, s) for a, v, s in ((A, None, "c"), (B, 10, None),
-                                                           (D, 10, None), (SCOTLAND, 30, None))],
-            ("CP_REGISTRATIONS", A, y1, registrations, None),
-            ("CP_DEREGISTRATIONS", A, y1, 0, None)]
+    rows = [*[("CP_REGISTER", a, years[y], v, None) if (a, y) != (A, withheld) else
+              ("CP_REGISTER", A, years[y], None, "c")
+              for y in (0, 1) for a, v in ((A, 10), (B, 10), (D, 10), (SCOTLAND, 30))],
+            ("CP_REGISTRATIONS", A, years[1], registrations, None),
+            ("CP_DEREGISTRATIONS", A, years[1], deregistrations, None)]
     values = input_frame([(c, a, p, v, s, None, 1, False) for c, a, p, v, s in rows])
     built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
                                          small_directory()))
     assert [(r.label, r.low, r.high) for r in built.relation_rows
             if r.label.startswith("stock_flow")] == [
-        (f"stock_flow: {A} {y1}", low, 2.0), (f"stock_flow: {C1} {y1}", -2.0, 2.0)]
+        (f"stock_flow: {A} {years[1]}", low, high), (f"stock_flow: {C1} {years[1]}", -2.0, 2.0)]
     assert built.relation_notes == [
-        (f"stock_flow: {A} {y1} does not hold as declared with counts nobody knows >= 0 "
-         f"(widened to {low} to 2)")]
+        (f"stock_flow: {A} {years[1]} does not hold as declared with counts nobody knows >= 0 "
+         f"(widened to {low} to {high})")]
 
 
 @pytest.mark.parametrize(("withheld", "rows", "bounds", "note"), [
