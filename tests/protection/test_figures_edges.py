@@ -910,6 +910,10 @@ def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count(
     assert [(r.label, r.low, r.high) for r in built.relation_rows
             if r.label.startswith("stock_flow")] == [
         (f"stock_flow: {A} {years[1]}", low, high), (f"stock_flow: {C1} {years[1]}", -2.0, 2.0)]
+    widened = next(r for r in built.relation_rows if r.label.startswith("stock_flow"))
+    assert widened.terms == (
+        (n("CP_REGISTER", A, years[1]), 1.0), (n("CP_REGISTER", A, years[0]), -1.0),
+        (n("CP_REGISTRATIONS", A, years[1]), -1.0), (n("CP_DEREGISTRATIONS", A, years[1]), 1.0))
     assert built.relation_notes == [
         (f"stock_flow: {A} {years[1]} does not hold as declared with counts nobody knows >= 0 "
          f"(widened to {low} to {high})")]
