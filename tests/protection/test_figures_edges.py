@@ -959,6 +959,19 @@ def test_a_row_one_beyond_its_bounds_is_widened(register, bounds):
     assert [(r.low, r.high) for r in built.relation_rows] == [bounds]
 
 
+def test_a_sum_over_periods_of_a_quarterly_count():
+    """`sum of Q over 2 periods` where Q is quarterly: this quarter and the one before (the
+    base's own frequency, not the year before)."""
+    q0, q1 = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    definitions = {"Q": {**definition("Q"), "frequency": "quarterly"},
+                   "HALF": definition("HALF", relation="sum of Q over 2 periods")}
+    rows = [("Q", B, q0, 2), ("Q", B, q1, 3), ("HALF", B, q1, 5)]
+    values = input_frame([(c, a, p, v, None, None, 1, False) for c, a, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links[0] == (("n", "HALF", B, q1), ("n", "Q", B, q1), ("n", "Q", B, q0))
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
