@@ -730,8 +730,8 @@ def test_rates_uploaded_beside_rates_from_their_counts():
     definitions = {"REG": definition("REG"),
                    "REG_RATE": definition("REG_RATE", "rate per 1,000", "REG"),
                    "UPRATE": definition("UPRATE", "rate per 1,000")}
-    frame = figures.build(figures.Inputs(definitions, values, populations,
-                                         small_directory())).frame
+    built = figures.build(figures.Inputs(definitions, values, populations, small_directory()))
+    frame = built.frame
     rows = [r for r in plain_rows(frame) if r[0] != "REG" and r[2] in (A, B, D)]
     assert rows == [
         ("REG_RATE", "rate", A, 1.5, _, _, 1, 3.0, 2000, 2024, _, False, "REG", A, _, False, 3.0),
@@ -740,6 +740,8 @@ def test_rates_uploaded_beside_rates_from_their_counts():
         ("UPRATE", "rate", A, _, "c", _, 1, _, 2000, 2024, _, False, "UPRATE", A, _, False, _),
         ("UPRATE", "rate", B, 2.5, _, _, 1, _, 1000, 2024, _, False, "UPRATE", B, _, False, 2.5),
         ("UPRATE", "rate", D, 1.3, _, _, 1, _, _, _, _, False, "UPRATE", D, _, False, _)]
+    # withheld by the publisher: B's count, not A's uploaded rate (it has no count)
+    assert figures._publisher_suppressed(built, frame) == {("n", "REG", B, P2)}
 
 
 def test_an_uploaded_percentage_names_only_the_counts_it_has():
@@ -1284,6 +1286,22 @@ def test_parts_of_a_small_scotland_total_are_capped_by_it():
                                        STIRLING: 0, FIFE: 0})  # Scotland 0: nothing to cap
     built = figures.build(adversary_inputs(values))
     assert figures._small_totals(built, built.frame, 5) == {}
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 0, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})  # Scotland 1: a cap of 1
+    built = figures.build(adversary_inputs(values))
+    assert set(figures._small_totals(built, built.frame, 5).values()) == {1.0}
+    values[("CP_REGISTER", SCOTLAND, Y2)] = 3  # above its councils' 1: the sums widened, no cap
+    built = figures.build(adversary_inputs(values))
+    assert figures._small_totals(built, built.frame, 5) == {}
+    # a count the publisher withheld under Scotland's 3 is scaled as a small count is
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 2, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})
+    values[("CP_REGISTER", ORKNEY, Y2)] = "*"
+    built = figures.build(adversary_inputs(values))
+    expressions, _ = figures._sensitive(built, built.frame, 5,
+                                        figures._small_totals(built, built.frame, 5))
+    assert [e.terms for e in expressions if e.key[0] == "withheld"] == [
+        ((n("CP_REGISTER", ORKNEY), 5 / 3 * (1 + 1e-9)),)]
 
 
 def test_a_finding_under_a_small_total_is_given_in_counts():
