@@ -1282,6 +1282,13 @@ def test_parts_of_a_small_scotland_total_are_capped_by_it():
         COMMITTEE_OF.values())]}
     assert figures._small_totals(built, built.frame, 3) == {}  # 3 is not below 3
     assert figures._small_totals(built, built.frame, 4) == caps
+    # another table before, its Scotland 3 above its councils' 2 (its sums widened, so no
+    # cap from them): the next table's parts are capped still
+    values |= table("CP_REGISTER", Y1, {ORKNEY: 0, SHETLAND: 1, SIAR: 0, CLACKS: 0,
+                                        STIRLING: 0, FIFE: 1})
+    values[("CP_REGISTER", SCOTLAND, Y1)] = 3
+    built = figures.build(adversary_inputs(values))
+    assert figures._small_totals(built, built.frame, 5) == caps
     values = table("CP_REGISTER", Y2, {ORKNEY: 0, SHETLAND: 0, SIAR: 0, CLACKS: 0,
                                        STIRLING: 0, FIFE: 0})  # Scotland 0: nothing to cap
     built = figures.build(adversary_inputs(values))
