@@ -438,7 +438,10 @@ def test_keys_and_figure_key():
 @pytest.mark.parametrize("value", [0.05, 0.15, 0.25, 1.35, 2.45, 12.25, -0.05, -2.45, 0.0,
                                    0.04999, 7.0, 1e6 + 0.05, -3.14159])
 def test_published_array_is_published(value):
-    assert figures._published_array(np.array([value]))[0] == figures.published(value)
+    got = figures._published_array(np.array([value]))[0]
+    # the same double, its sign too: a count of 0's rate is 0.0, not -0.0 (shown "-0.0")
+    assert got == figures.published(value)
+    assert np.signbit(got) == np.signbit(figures.published(value))
 
 
 def test_published_array_rounds_half_away_from_zero():
@@ -711,6 +714,266 @@ def test_the_rates_of_one_area_take_each_years_population():
     assert pd.isna(rate["value"]) and rate["symbol"] == ".."
 
 
+def test_rates_uploaded_beside_rates_from_their_counts():
+    """A rate indicator's uploaded rows, then its count's rows it has no upload for: an empty
+    upload does not end the uploaded rows; an uploaded rate without children implies no count;
+    a rate the count cannot give keeps its count's symbol and its children."""
+    values = input_frame([("UPRATE", A, P2, None, "c", None, 1, False),
+                          ("UPRATE", B, P2, 2.5, None, None, 1, False),
+                          ("UPRATE", D, P2, 1.25, None, None, 1, False),
+                          ("REG", A, P2, 3, None, None, 1, False),
+                          ("REG", B, P2, None, "c", None, 1, False),
+                          ("REG", D, P2, 5, None, None, 1, False),
+                          ("REG_RATE", A, P2, 1.5, None, None, 1, False)])
+    populations = pd.DataFrame({"area_code": [A, B], "year": [2024, 2024],
+                                "children": [2000, 1000], "illustrative": [False, False]})
+    definitions = {"REG": definition("REG"),
+                   "REG_RATE": definition("REG_RATE", "rate per 1,000", "REG"),
+                   "UPRATE": definition("UPRATE", "rate per 1,000")}
+    built = figures.build(figures.Inputs(definitions, values, populations, small_directory()))
+    frame = built.frame
+    rows = [r for r in plain_rows(frame) if r[0] != "REG" and r[2] in (A, B, D)]
+    assert rows == [
+        ("REG_RATE", "rate", A, 1.5, _, _, 1, 3.0, 2000, 2024, _, False, "REG", A, _, False, 3.0),
+        ("REG_RATE", "rate", B, _, "c", _, 1, _, 1000, 2024, _, False, "REG", B, _, False, _),
+        ("REG_RATE", "rate", D, _, "..", _, 1, _, _, _, _, False, "REG", D, _, False, _),
+        ("UPRATE", "rate", A, _, "c", _, 1, _, 2000, 2024, _, False, "UPRATE", A, _, False, _),
+        ("UPRATE", "rate", B, 2.5, _, _, 1, _, 1000, 2024, _, False, "UPRATE", B, _, False, 2.5),
+        ("UPRATE", "rate", D, 1.3, _, _, 1, _, _, _, _, False, "UPRATE", D, _, False, _)]
+    # withheld by the publisher: B's count, not A's uploaded rate (it has no count)
+    assert figures._publisher_suppressed(built, frame) == {("n", "REG", B, P2)}
+
+
+def test_an_uploaded_percentage_names_only_the_counts_it_has():
+    """An uploaded percentage's count and base: each only if its definition names it, and the
+    base only with the count."""
+    definitions = {"PCT": definition("PCT", "percentage"),
+                   "PCT_NUM": definition("PCT_NUM", "percentage", "REG"),
+                   "PCT_DEN": definition("PCT_DEN", "percentage", denominator="REGS"),
+                   "PCT_BOTH": definition("PCT_BOTH", "percentage", "REG", "REGS")}
+    values = input_frame([(code, A, P2, 20.0, None, None, 1, False) for code in definitions])
+    frame = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory())).frame
+    assert list(zip(frame["indicator_code"], frame["var"], frame["den_var"], strict=True)) == [
+        ("PCT", None, None), ("PCT_NUM", ("n", "REG", A, P2), None), ("PCT_DEN", None, None),
+        ("PCT_BOTH", ("n", "REG", A, P2), ("n", "REGS", A, P2))]
+
+
+def test_a_relation_over_the_counts_only_a_percentage_names():
+    """Re-registrations within registrations, where neither count is uploaded but a
+    percentage of one over the other is: the relation holds over the counts it names."""
+    definitions = {"CP_REGISTRATIONS": definition("CP_REGISTRATIONS"),
+                   "CP_REREGISTRATIONS": definition("CP_REREGISTRATIONS"),
+                   "REREG_SHARE": definition("REREG_SHARE", "percentage", "CP_REREGISTRATIONS",
+                                             "CP_REGISTRATIONS")}
+    values = input_frame([("REREG_SHARE", A, P2, 20.0, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links == [(("n", "CP_REREGISTRATIONS", A, P2), ("n", "CP_REGISTRATIONS", A, P2))]
+
+
+def test_relations_of_a_quarterly_series():
+    """The register a quarter back (its own frequency, not a year), and a part whose total is
+    missing in one area (A) still within its total in the next (B)."""
+    q0, q1 = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    definitions = {code: {**definition(code), "frequency": "quarterly"} for code in (
+        "CP_REGISTER", "CP_REGISTRATIONS", "CP_DEREGISTRATIONS", "CONCERN_NEGLECT")}
+    values = input_frame([("CP_REGISTER", B, q0, 10, None, None, 1, False),
+                          ("CP_REGISTER", B, q1, 12, None, None, 1, False),
+                          ("CP_REGISTRATIONS", B, q1, 4, None, None, 1, False),
+                          ("CP_DEREGISTRATIONS", B, q1, 2, None, None, 1, False),
+                          ("CONCERN_NEGLECT", A, q1, 1, None, None, 1, False),
+                          ("CONCERN_NEGLECT", B, q1, 3, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    # B's committee C1 has its counts too, unknown (A's are missing)
+    assert built.links == [
+        *[(("n", "CP_REGISTER", area, q1), ("n", "CP_REGISTER", area, q0),
+           ("n", "CP_REGISTRATIONS", area, q1), ("n", "CP_DEREGISTRATIONS", area, q1))
+          for area in (B, C1)],
+        *[(("n", "CONCERN_NEGLECT", area, q1), ("n", "CP_REGISTER", area, q1))
+          for area in (B, C1)]]
+
+
+def test_a_count_no_definition_has_is_taken_as_annual():
+    """The register named only as a percentage's count, its indicator not defined: a year
+    back is the register of the year before."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {"CP_REGISTRATIONS": definition("CP_REGISTRATIONS"),
+                   "CP_DEREGISTRATIONS": definition("CP_DEREGISTRATIONS"),
+                   "SHARE": definition("SHARE", "percentage", "CP_REGISTER")}
+    values = input_frame([("SHARE", B, y0, 10.0, None, None, 1, False),
+                          ("SHARE", B, y1, 12.0, None, None, 1, False),
+                          ("CP_REGISTRATIONS", B, y1, 4, None, None, 1, False),
+                          ("CP_DEREGISTRATIONS", B, y1, 2, None, None, 1, False)])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links == [
+        (("n", "CP_REGISTER", B, y1), ("n", "CP_REGISTER", B, y0),
+         ("n", "CP_REGISTRATIONS", B, y1), ("n", "CP_DEREGISTRATIONS", B, y1))]
+
+
+def test_the_relations_definitions_declare():
+    """`part of` (where the total is known; with its complement), `sum of` and `sum of ... over
+    N periods` over every area of the indicator, after the area sums; `none` adds nothing."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {"PAIR_A": definition("PAIR_A"),
+                   "PAIR_B": definition("PAIR_B", relation="part of PAIR_A"),
+                   "SUM_X": definition("SUM_X", relation="sum of PAIR_A, PAIR_B"),
+                   "OVER": definition("OVER", relation="sum of PAIR_A over 2 periods"),
+                   "NONE_X": definition("NONE_X", relation="none")}
+    rows = [("PAIR_A", B, y0, 5), ("PAIR_A", B, y1, 6), ("PAIR_B", A, y1, 2),
+            ("PAIR_B", B, y1, 4), ("SUM_X", B, y1, 10), ("OVER", B, y1, 11),
+            ("NONE_X", B, y1, 1)]
+    values = input_frame([(c, a, p, v, None, None, 1, False) for c, a, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+
+    def m(code, area, period=y1):
+        return ("n", code, area, period)
+
+    # A's PAIR_B has no PAIR_A to be part of; B's committee C1 has its (unknown) counts too
+    expected = [
+        *[(f"declared PAIR_B: part of PAIR_A, {a} {y1}", -math.inf,
+           ((m("PAIR_B", a), 1.0), (m("PAIR_A", a), -1.0))) for a in (B, C1)],
+        *[(f"declared SUM_X: sum of PAIR_A, PAIR_B, {a} {y1}", 0.0,
+           ((m("SUM_X", a), 1.0), (m("PAIR_A", a), -1.0), (m("PAIR_B", a), -1.0)))
+          for a in (B, C1)],
+        *[(f"declared OVER: sum of PAIR_A over 2 periods, {a} {y1}", 0.0,
+           ((m("OVER", a), 1.0), (m("PAIR_A", a), -1.0), (m("PAIR_A", a, y0), -1.0)))
+          for a in (B, C1)]]
+    relation_rows = list(built.relation_rows)
+    assert [(r.label, r.low, r.terms) for r in relation_rows[-6:]] == expected
+    assert all(r.high == 0.0 for r in relation_rows[-6:])
+    assert all(r.label.startswith("areas: ") for r in relation_rows[:-6])
+    assert built.links == [tuple(v for v, _ in terms) for _, _, terms in expected]
+    assert [(s.key, s.label) for s in built.sensitive] == [
+        (("complement", m("PAIR_B", B), m("PAIR_A", B)),
+         f"declared PAIR_B: part of PAIR_A: children counted in PAIR_A but not PAIR_B, {B} {y1}")]
+
+
+def test_area_sums_widened_after_an_indicator_without_counts():
+    """Scotland's count (its last row, as a lookup finds it) 4 above its councils' sum: both
+    of Scotland's area sums are widened to it, though an indicator with no counts at all comes
+    first, and another table (ONE's, whole) before REG's."""
+    definitions = {"EMPTY": definition("EMPTY"), "REG": definition("REG"),
+                   "ONE": definition("ONE")}
+    rows = [("REG", A, 1), ("REG", B, 2), ("REG", D, 3), ("REG", SCOTLAND, 6),
+            ("REG", SCOTLAND, 10), *[("ONE", a, 1) for a in (A, B, D)], ("ONE", SCOTLAND, 3)]
+    values = input_frame([(c, a, P2, v, None, None, 1, False) for c, a, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        *[(f"areas: ONE {P2}", 0.0, 0.0)] * 4,
+        *[(f"areas: REG {P2}", 0.0, high) for high in (4.0, 4.0, 0.0, 0.0)]]
+
+
+def test_a_series_of_scotland_alone():
+    """Scotland's register and flows alone (no council, so no table of area sums; no child
+    population, some elsewhere illustrative): the stock-and-flow rows come after the empty
+    area sums, and the second year's, 10 off, is the one widened (no warning on the way: the
+    suite makes warnings errors)."""
+    years = [dt.date(2022 + i, 7, 31) for i in range(3)]
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [("CP_REGISTER", years[0], 100), ("CP_REGISTER", years[1], 110),
+            ("CP_REGISTER", years[2], 130), *[(c, y, v) for y in years[1:] for c, v in (
+                ("CP_REGISTRATIONS", 30), ("CP_DEREGISTRATIONS", 20))]]
+    values = input_frame([(c, SCOTLAND, p, v, None, None, 1, False) for c, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert len(built.relation_rows) == 2
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        (f"stock_flow: {SCOTLAND} {years[1]}", -2.0, 2.0),
+        (f"stock_flow: {SCOTLAND} {years[2]}", -2.0, 10.0)]
+    assert built.relation_notes == [(f"stock_flow: {SCOTLAND} {years[2]} does not hold as "
+                                    "declared (the data give 10, declared -2 to 2)")]
+
+
+@pytest.mark.parametrize(("withheld", "registrations", "deregistrations", "low", "high"), [
+    (1, 20, 0, -20, 2), (1, 3, 0, -3, 2), (0, 0, 20, -2, 20), (0, 0, 3, -2, 3)])
+def test_an_unknown_count_in_the_area_sums_and_a_series_is_one_count(
+        withheld, registrations, deregistrations, low, high):
+    """A's register withheld (this year's or last year's): the area sums make it 10, its
+    flows 8 to 12 from the other year's 10 and the flows. Both are the same count, so the
+    rows cannot all hold and the stock-and-flow row is widened to fit (by 18, or by 1 only,
+    below or above), with its note."""
+    years = (dt.date(2023, 7, 31), dt.date(2024, 7, 31))
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [*[("CP_REGISTER", a, years[y], v, None) if (a, y) != (A, withheld) else
+              ("CP_REGISTER", A, years[y], None, "c")
+              for y in (0, 1) for a, v in ((A, 10), (B, 10), (D, 10), (SCOTLAND, 30))],
+            ("CP_REGISTRATIONS", A, years[1], registrations, None),
+            ("CP_DEREGISTRATIONS", A, years[1], deregistrations, None)]
+    values = input_frame([(c, a, p, v, s, None, 1, False) for c, a, p, v, s in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows
+            if r.label.startswith("stock_flow")] == [
+        (f"stock_flow: {A} {years[1]}", low, high), (f"stock_flow: {C1} {years[1]}", -2.0, 2.0)]
+    widened = next(r for r in built.relation_rows if r.label.startswith("stock_flow"))
+    assert widened.terms == (
+        (n("CP_REGISTER", A, years[1]), 1.0), (n("CP_REGISTER", A, years[0]), -1.0),
+        (n("CP_REGISTRATIONS", A, years[1]), -1.0), (n("CP_DEREGISTRATIONS", A, years[1]), 1.0))
+    assert built.relation_notes == [
+        (f"stock_flow: {A} {years[1]} does not hold as declared with counts nobody knows >= 0 "
+         f"(widened to {low} to {high})")]
+
+
+@pytest.mark.parametrize(("withheld", "rows", "bounds", "note"), [
+    # the register a year back can only lower the row, 18 below its low already
+    ("CP_REGISTER@t-1", [("CP_REGISTER", 1, 10), ("CP_REGISTRATIONS", 1, 30),
+                         ("CP_DEREGISTRATIONS", 1, 0)], (-math.inf, 2.0), "at most -20"),
+    # this year's register can only raise it, 18 above its high already
+    ("CP_REGISTER@t", [("CP_REGISTER", 0, 10), ("CP_REGISTRATIONS", 1, 0),
+                       ("CP_DEREGISTRATIONS", 1, 30)], (-2.0, math.inf), "at least 20")])
+def test_a_row_broken_whatever_its_unknown_counts(withheld, rows, bounds, note):
+    """Scotland's stock and flow with one register withheld that can only move the row
+    further out of its bounds: the row is widened to the data at once (nothing beyond), not
+    by the fit of the unknown counts."""
+    years = (dt.date(2023, 7, 31), dt.date(2024, 7, 31))
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    gone = ("CP_REGISTER", 0 if withheld.endswith("t-1") else 1, None, "c")
+    values = input_frame([(c, SCOTLAND, years[y], v, s, None, 1, False)
+                          for c, y, v, s in [gone, *((c, y, v, None) for c, y, v in rows)]])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.label, r.low, r.high) for r in built.relation_rows] == [
+        (f"stock_flow: {SCOTLAND} {years[1]}", *bounds)]
+    assert built.relation_notes == [(f"stock_flow: {SCOTLAND} {years[1]} does not hold as "
+                                     f"declared (the data give {note}, declared -2 to 2)")]
+
+
+@pytest.mark.parametrize(("register", "bounds"), [(107, (-3.0, 2.0)), (113, (-2.0, 3.0))])
+def test_a_row_one_beyond_its_bounds_is_widened(register, bounds):
+    """Scotland's register 3 below or above what its flows give (the stock-and-flow row allows
+    2): one beyond the row's bounds is enough to widen it."""
+    y0, y1 = dt.date(2023, 7, 31), dt.date(2024, 7, 31)
+    definitions = {c: definition(c) for c in ("CP_REGISTER", "CP_REGISTRATIONS",
+                                              "CP_DEREGISTRATIONS")}
+    rows = [("CP_REGISTER", y0, 100), ("CP_REGISTER", y1, register),
+            ("CP_REGISTRATIONS", y1, 30), ("CP_DEREGISTRATIONS", y1, 20)]
+    values = input_frame([(c, SCOTLAND, p, v, None, None, 1, False) for c, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert [(r.low, r.high) for r in built.relation_rows] == [bounds]
+
+
+def test_a_sum_over_periods_of_a_quarterly_count():
+    """`sum of Q over 2 periods` where Q is quarterly: this quarter and the one before (the
+    base's own frequency, not the year before)."""
+    q0, q1 = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    definitions = {"Q": {**definition("Q"), "frequency": "quarterly"},
+                   "HALF": definition("HALF", relation="sum of Q over 2 periods")}
+    rows = [("Q", B, q0, 2), ("Q", B, q1, 3), ("HALF", B, q1, 5)]
+    values = input_frame([(c, a, p, v, None, None, 1, False) for c, a, p, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    assert built.links[0] == (("n", "HALF", B, q1), ("n", "Q", B, q1), ("n", "Q", B, q0))
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
@@ -814,6 +1077,9 @@ def test_complements_of_parts_in_local_areas(register_built):
     keys = [(s.key[1][1], s.key[1][2]) for s in register_built.sensitive]
     assert keys == [("CONCERN_NEGLECT", a) for a in EVERY_AREA if a != SCOTLAND] + [
         ("CP_REREGISTRATIONS", ORKNEY), ("CP_REREGISTRATIONS", "CPC22")]
+    assert register_built.sensitive[-1].label == (
+        f"reregistrations_within_registrations: children counted in CP_REGISTRATIONS but not "
+        f"CP_REREGISTRATIONS, CPC22 {Y2}")
 
 
 def test_sensitive_expressions_of_a_series(register_built):
@@ -1016,10 +1282,33 @@ def test_parts_of_a_small_scotland_total_are_capped_by_it():
         COMMITTEE_OF.values())]}
     assert figures._small_totals(built, built.frame, 3) == {}  # 3 is not below 3
     assert figures._small_totals(built, built.frame, 4) == caps
+    # another table before, its Scotland 3 above its councils' 2 (its sums widened, so no
+    # cap from them): the next table's parts are capped still
+    values |= table("CP_REGISTER", Y1, {ORKNEY: 0, SHETLAND: 1, SIAR: 0, CLACKS: 0,
+                                        STIRLING: 0, FIFE: 1})
+    values[("CP_REGISTER", SCOTLAND, Y1)] = 3
+    built = figures.build(adversary_inputs(values))
+    assert figures._small_totals(built, built.frame, 5) == caps
     values = table("CP_REGISTER", Y2, {ORKNEY: 0, SHETLAND: 0, SIAR: 0, CLACKS: 0,
                                        STIRLING: 0, FIFE: 0})  # Scotland 0: nothing to cap
     built = figures.build(adversary_inputs(values))
     assert figures._small_totals(built, built.frame, 5) == {}
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 0, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})  # Scotland 1: a cap of 1
+    built = figures.build(adversary_inputs(values))
+    assert set(figures._small_totals(built, built.frame, 5).values()) == {1.0}
+    values[("CP_REGISTER", SCOTLAND, Y2)] = 3  # above its councils' 1: the sums widened, no cap
+    built = figures.build(adversary_inputs(values))
+    assert figures._small_totals(built, built.frame, 5) == {}
+    # a count the publisher withheld under Scotland's 3 is scaled as a small count is
+    values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 2, SIAR: 0, CLACKS: 0,
+                                       STIRLING: 0, FIFE: 0})
+    values[("CP_REGISTER", ORKNEY, Y2)] = "*"
+    built = figures.build(adversary_inputs(values))
+    expressions, _ = figures._sensitive(built, built.frame, 5,
+                                        figures._small_totals(built, built.frame, 5))
+    assert [e.terms for e in expressions if e.key[0] == "withheld"] == [
+        ((n("CP_REGISTER", ORKNEY), 5 / 3 * (1 + 1e-9)),)]
 
 
 def test_a_finding_under_a_small_total_is_given_in_counts():
