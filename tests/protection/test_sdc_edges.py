@@ -640,16 +640,18 @@ def test_a_contradiction_propagation_misses_is_found_by_the_first_shared_lp(exac
     assert len(calls) == lps
 
 
+def failed_lp():
+    """What `_solve_lp` returns when HiGHS fails (status 4, numerical trouble)."""
+    res = sdc._LPResult()
+    res.x = res.fun = None
+    res.status, res.message = 4, "numerical trouble"
+    return res
+
+
 def test_a_failed_lp_proves_nothing_and_says_so(monkeypatch):
     # every LP fails (HiGHS's status 4, numerical trouble): x and y (S = x + y = 10) are 0 to
     # 10, but nothing is proven
-    def failing(*args):
-        res = sdc._LPResult()
-        res.x = res.fun = None
-        res.status, res.message = 4, "numerical trouble"
-        return res
-
-    monkeypatch.setattr(sdc, "_solve_lp", failing)
+    monkeypatch.setattr(sdc, "_solve_lp", lambda *args: failed_lp())
     figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
     messages: list[str] = []
     found = audit(figures, [total("S", ["x", "y"])], T, exact=True, messages=messages)
@@ -664,12 +666,7 @@ def test_an_lp_failed_one_way_only_proves_nothing(monkeypatch):
     real = sdc._solve_lp
 
     def half(c, *args):
-        if (np.asarray(c) < 0).any():
-            res = sdc._LPResult()
-            res.x = res.fun = None
-            res.status, res.message = 4, "numerical trouble"
-            return res
-        return real(c, *args)
+        return failed_lp() if (np.asarray(c) < 0).any() else real(c, *args)
 
     monkeypatch.setattr(sdc, "_solve_lp", half)
     figures = [count("S", 10), count("x", 4, suppressed=True), count("y", 6, suppressed=True)]
