@@ -718,16 +718,11 @@ def test_a_component_whose_row_moved_by_half_is_solved_again_in_protect():
 
 def outer(relations: list[Linear], bounds=None) -> dict | None:
     """The bounds propagation gives each variable of the one component of `relations`."""
-    model = sdc._Model([], relations, [], bounds)
-    state = sdc._State(model, [])
-    (root,) = state.comp_rows
-    vs = state.vars_of(root)
-    lp = sdc._LP(state, vs, sorted(state.comp_rows[root]), [state.lo[j] for j in vs],
-                 [state.hi[j] for j in vs])
+    names, lp = lp_of(relations, bounds)
     found = lp._propagate()
     if found is None:
         return None
-    return {model.keys[j]: (found[0][k], found[1][k]) for k, j in enumerate(vs)}
+    return {name: (found[0][k], found[1][k]) for k, name in enumerate(names)}
 
 
 INF = math.inf
