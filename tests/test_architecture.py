@@ -106,3 +106,13 @@ def test_no_module_imports_itself_round_a_cycle():
     imports = {m: graph.find_modules_directly_imported_by(m) & modules - {m} for m in modules}
     assert len(modules) > 60
     assert _cycles(imports) == []
+
+
+@pytest.mark.xdist_group("grouping_check")
+def test_a_grouped_test_reaches_the_scheduler_with_its_group(request):
+    """`xdist_group` keeps a module's tests on one worker (one server, one cluster, one
+    shared database) only if the id the worker reports carries `@group`
+    (tests/conftest.py, `_group_ids`)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not in a pytest-xdist worker under --dist loadgroup")
+    assert request.node.nodeid.endswith("@grouping_check")
