@@ -974,6 +974,46 @@ def test_a_sum_over_periods_of_a_quarterly_count():
     assert built.links[0] == (("n", "HALF", B, q1), ("n", "Q", B, q1), ("n", "Q", B, q0))
 
 
+def test_the_attacker_model_holds_each_shown_figure_as_its_row_gives_it():
+    """`_model_rows`, figure by figure, on the small set with two changes: an uploaded
+    percentage (SHARE in A, 30%) off its count and base (1 of 4: 25%), and a rate uploaded for
+    Scotland, which has no child population (it tells nothing: no figure, and the rows after
+    it still are). Each other shown row is one figure, in frame order: what `_shows_of` makes
+    of the row's values, its true count and base, labelled with its indicator, measure, area
+    and period; costing its count (its value where it has none) plus 1, and 0.5 more for a
+    rate or percentage; Scotland's never hidden."""
+    values = [("SHARE", A, P2, 30.0, None, None, 1, False) if v[:2] == ("SHARE", A) else v
+              for v in SMALL_VALUES] + [("REG_RATE", SCOTLAND, P2, 1.0, None, None, 3, False)]
+    built = figures.build(figures.Inputs(small_definitions(), input_frame(values),
+                                         SMALL_POPULATIONS, small_directory()))
+    frame, truth = built.frame, built.truth
+    made, at = figures._model_rows(frame, figures._Releases(), {}, 5, truth)
+    rows = list(frame.itertuples())
+    lone = [i for i, r in enumerate(rows) if (r.indicator_code, r.area_code) == ("REG_RATE",
+                                                                                 SCOTLAND)]
+    assert len(lone) == 1 and rows[lone[0]].value == 1.0 and lone[0] < len(rows) - 1
+    shown = [i for i, r in enumerate(rows) if not pd.isna(r.value)]
+    assert at == [i for i in shown if i != lone[0]]
+    for figure, i in zip(made, at, strict=True):
+        r = rows[i]
+        key = (r.indicator_code, r.measure, r.area_code, r.period)
+        assert figure.key == key
+        assert figure.shows == figures._shows_of(
+            *key, r.value, r.population, r.var, r.den_var, truth.get(r.var),
+            truth.get(r.den_var) if r.den_var is not None else None)
+        assert {s.label for s in figure.shows} == {" ".join(map(str, key))}
+        base = r.value if pd.isna(r.count) else r.count
+        assert figure.cost == abs(base) + (0.0 if r.measure == "count" else 0.5) + 1.0
+        assert figure.can_suppress is (r.area_code != SCOTLAND) and not figure.suppressed
+    by_key = {f.key[:3]: f for f in made}
+    share = by_key[("SHARE", "percent", A)].shows  # 30% said, 1 of 4 true: widened to 25%
+    assert [t for t in share[1].terms] == [(("n", "REREG", A, P2), 1.0), (("n", "REGS", A, P2),
+                                                                         -0.25)]
+    assert share[0].terms[1][1] == pytest.approx(-0.3005)
+    assert by_key[("SHARE", "percent", A)].cost == 31.5  # no count of its own: its value
+    assert by_key[("REG", "rate", A)].cost == 4.5 and by_key[("REG", "count", A)].cost == 4.0
+
+
 def test_nothing_to_build_is_an_empty_frame_of_the_built_columns():
     built = figures.build(figures.Inputs(small_definitions(), input_frame([]), SMALL_POPULATIONS,
                                          small_directory()))
