@@ -1351,6 +1351,25 @@ def test_parts_of_a_small_scotland_total_are_capped_by_it():
         ((n("CP_REGISTER", ORKNEY), 5 / 3 * (1 + 1e-9)),)]
 
 
+@pytest.mark.parametrize("sums", [(2, 4), (4, 2)])
+def test_a_part_of_two_small_totals_is_capped_by_the_smaller(sums):
+    """Scotland's PAIR_A is part of two declared sums whose Scotland totals are both below the
+    threshold: it is at most the smaller, whichever sum comes first."""
+    y1 = dt.date(2024, 7, 31)
+    definitions = {"PAIR_A": definition("PAIR_A"), "PAIR_B": definition("PAIR_B"),
+                   "PAIR_C": definition("PAIR_C"),
+                   "SUM_X": definition("SUM_X", relation="sum of PAIR_A, PAIR_B"),
+                   "SUM_Y": definition("SUM_Y", relation="sum of PAIR_A, PAIR_C")}
+    x, y = sums
+    rows = [("PAIR_A", 1), ("PAIR_B", x - 1), ("PAIR_C", y - 1), ("SUM_X", x), ("SUM_Y", y)]
+    values = input_frame([(c, SCOTLAND, y1, v, None, None, 1, False) for c, v in rows])
+    built = figures.build(figures.Inputs(definitions, values, SMALL_POPULATIONS,
+                                         small_directory()))
+    caps = figures._small_totals(built, built.frame, 5)
+    assert caps[("n", "PAIR_A", SCOTLAND, y1)] == 2.0
+    assert caps[("n", "PAIR_B", SCOTLAND, y1)] == x and caps[("n", "PAIR_C", SCOTLAND, y1)] == y
+
+
 def test_a_finding_under_a_small_total_is_given_in_counts():
     values = table("CP_REGISTER", Y2, {ORKNEY: 1, SHETLAND: 2, SIAR: 0, CLACKS: 0,
                                        STIRLING: 0, FIFE: 0})
