@@ -9,12 +9,11 @@ import csv
 import datetime as dt
 import io
 import json
-from collections import OrderedDict
 
 import pytest
 from sqlalchemy import func, select
 
-from cpip_dashboard.protection import figures, publication, sdc
+from cpip_dashboard.protection import publication
 from cpip_dashboard.store.db import make_engine
 from cpip_dashboard.store.models import PublishedFigure
 from tests.cli_helpers import cli
@@ -105,25 +104,29 @@ def test_a_change_whose_figures_cannot_be_protected_is_refused(sample_url, tmp_p
 
 
 @pytest.mark.one_database(
-    "switching a protection off changes the computation, not the SQL: the audit reads "
-    "and stores figures on both in test_the_sample_is_protected_in_every_release")
-def test_audit_disclosure_fails_naming_the_cell_when_a_protection_is_off(
-        sample_url, monkeypatch):
-    """With the attacker problem's extra suppressions switched off (and the refusal with
-    them), a publication leaves cells that can be pinned: the audit names them."""
-    monkeypatch.setattr(sdc, "protect", lambda *args, **kwargs: set())
-    monkeypatch.setattr(figures.Protected, "blocking", property(lambda self: []))
-    monkeypatch.setattr(figures, "_MEMORY", OrderedDict())  # remembered nowhere after it
+    "raising the threshold changes the computation, not the SQL: the audit reads and stores "
+    "figures on both in test_the_sample_is_protected_in_every_release")
+def test_audit_disclosure_names_what_earlier_releases_gave_away_below_a_raised_threshold(
+        sample_url):
+    """The threshold raised from 5 to 6, a new release of the same figures: the sample's first
+    release showed counts of 5 and hid others in patterns wide enough for 5, not for 6. Those
+    cells are given away by the earlier release alone, which no suppression now can take back:
+    the new release is not refused, and the audit names each of them, marked `earlier` (a cell
+    the current release alone gives away is marked otherwise: test_publication.py). (This test
+    once switched the attacker problem's suppressions off as well; it passed the same with them
+    on, so it never tested them: tests/protection/test_releases.py switches each protection
+    off on figures where it matters.)"""
     engine = make_engine(sample_url)
     with engine.begin() as conn:
         publication.publish(conn, "start", None, None, threshold=6)
     engine.dispose()
-    monkeypatch.undo()
     got = cli(sample_url, "audit-disclosure", "--json")
     assert got.returncode == 1
     result = json.loads(got.stdout)
+    assert result["threshold"] == 6 and result["releases"] == 2
     assert result["unprotected"] and all(
         cell["indicator"] and cell["area"] and cell["period"] for cell in result["unprotected"])
+    assert {cell["earlier"] for cell in result["unprotected"]} == {True}
 
 
 @pytest.mark.parametrize("threshold", [5])
