@@ -461,20 +461,17 @@ def _counts_and_rates(code: str, counts: pd.DataFrame, variables: list, truth: d
         population[:] = [np.nan if p is None else p for p, _ in found]
         year[:] = [np.nan if y is None else y for _, y in found]
     has_year = ~np.isnan(year)
-    # (also the cast of years that are all NaN, below: they are never read, `h and ...`; a
-    # warning there was one for every indicator with no child population in any row)
     with np.errstate(divide="ignore", invalid="ignore"):
         rated = present & ~np.isnan(population) & (population != 0)
         rate = np.where(rated, _published_array(value / population * 1000), np.nan)
-        illustrative = counts["illustrative"].to_numpy(dtype=bool)
-        rate_illustrative = illustrative.copy()
-        if generated_pop:
-            years = year.astype(np.int64, copy=False) if not has_year.any() else \
-                np.where(has_year, year, 0).astype(np.int64)
-            rate_illustrative |= np.fromiter(
-                (h and (a, y) in generated_pop for a, y, h in zip(
-                    areas, years.tolist(), has_year.tolist(), strict=True)), dtype=bool,
-                count=n)
+    illustrative = counts["illustrative"].to_numpy(dtype=bool)
+    rate_illustrative = illustrative.copy()
+    if generated_pop:  # a year cast as it is only where every row has one (NaN has no int)
+        years = year.astype(np.int64, copy=False) if has_year.all() else \
+            np.where(has_year, year, 0).astype(np.int64)
+        rate_illustrative |= np.fromiter(
+            (h and (a, y) in generated_pop for a, y, h in zip(
+                areas, years.tolist(), has_year.tolist(), strict=True)), dtype=bool, count=n)
 
     def both(first, second, dtype=object) -> np.ndarray:
         out = np.empty(2 * n, dtype=dtype)
