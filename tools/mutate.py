@@ -69,7 +69,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # the builder's helpers and a small set's frame without a database first (about a second
     # in all), then the attacker tests, then the sample's (slowest)
     "figures": ("cpip_dashboard/protection/figures.py",
-                ("tests/protection/test_figures_edges.py", "tests/protection/test_held_values.py",
+                ("tests/protection/test_figures_edges.py", "tests/protection/test_attack_steps.py",
+                 "tests/protection/test_held_values.py",
                  "tests/protection/test_figures.py", "tests/protection/test_relations.py",
                  "tests/protection/test_disclosure.py",
                  "tests/protection/test_releases.py", "tests/protection/test_committee_figures.py",

@@ -1689,7 +1689,10 @@ class _Attack:
             for shown in figure.shows:
                 if len(shown.terms) > 1:
                     join([k for k, _ in shown.terms])
-        return tables, {t: find(t) for t in set(tables) | set(parent) if t is not None}
+        # every table named: a root that no row of today's frame has (a table an earlier
+        # release alone joins, its first) is a key of `parent` only as a value
+        named = set(tables) | set(parent) | set(parent.values())
+        return tables, {t: find(t) for t in named if t is not None}
 
     def rows_to_protect(self, previous: pd.DataFrame | None) -> pd.Series:
         """Which rows to protect afresh: every row, unless the previous release's rows are

@@ -1554,6 +1554,7 @@ def test_nothing_changed_nothing_protected_afresh(small_built, small_protected):
     assert carried == hidden_keys(small_protected)
     again = figures.protect(small_built, small_directory(), 5, previous=small_protected.frame)
     assert again.protected_afresh == 0
+    assert again.findings == []  # no group worked on: the attacker problem is not asked
     assert hidden_keys(again) == hidden_keys(small_protected)
     kinds, carried, only = work_of(small_built, None)
     assert len(kinds) == 9 and carried == set() and only is None
