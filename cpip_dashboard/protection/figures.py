@@ -1165,7 +1165,7 @@ def _sensitive(built: Built, frame: pd.DataFrame, threshold: int, caps: dict | N
     """Every expression that must not be pinned: small counts (known, or implied by an
     uploaded rate), counts the publisher already suppressed (`c`, `[c]`, `*`: unknown to us,
     and as protected as any small count), and the complements of parts within small areas'
-    totals."""
+    totals. Each kind in the order of its counts (indicator, area, then period as a date)."""
     local = frame["area_code"] != SCOTLAND
     sensitive_vars = {v for v, value in built.truth.items()
                       if v[2] != SCOTLAND and _is_small(value, threshold)}
@@ -1179,10 +1179,10 @@ def _sensitive(built: Built, frame: pd.DataFrame, threshold: int, caps: dict | N
     expressions = complements + [
         sdc.Sensitive(("small", v), _scaled(((v, 1.0),), caps, threshold),
                       f"small count {v[1]} {v[2]} {v[3]}")
-        for v in sorted(sensitive_vars, key=str)] + [
+        for v in sorted(sensitive_vars)] + [
         sdc.Sensitive(("withheld", v), _scaled(((v, 1.0),), caps, threshold),
                       f"count suppressed by the publisher {v[1]} {v[2]} {v[3]}")
-        for v in sorted(withheld - sensitive_vars, key=str)]
+        for v in sorted(withheld - sensitive_vars)]
     return expressions, sensitive_vars
 
 

@@ -10,6 +10,8 @@ branch the whole-set tests reach only by chance, or not at all. Fast: about two 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -645,3 +647,38 @@ def test_a_percentage_naming_no_counts_is_published_as_uploaded():
     protected = figures.protect(built, small_directory(), 5)
     assert ("ORPHAN", "percent", A) not in hidden_keys(protected)
     assert ("REG", "count", A) in hidden_keys(protected) and protected.unprotected == []
+
+
+def test_every_chunk_is_remembered(monkeypatch):
+    """The attacker problem in chunks of one group each: a second publication of the same
+    set finds every block remembered, whichever chunk it was in."""
+    monkeypatch.setattr(figures, "CHUNK_ROWS", 24)
+    built = four_groups()
+    first = figures.protect(built, six_councils(), 5)
+
+    def no_attacker_problem(*args, **kwargs):
+        raise AssertionError("a remembered block was protected again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sdc, "audit", no_attacker_problem)
+        patch.setattr(sdc, "protect", no_attacker_problem)
+        again = figures.protect(built, six_councils(), 5)
+    assert as_compared(again) == as_compared(first)
+
+
+def test_small_and_withheld_counts_in_the_order_of_their_periods():
+    """The expressions the attacker must not pin (and so the findings) in a deliberate order:
+    by indicator, area, then period as a date (September before December, as text would not
+    have it)."""
+    quarters = [dt.date(2024, 9, 30), dt.date(2024, 12, 31), dt.date(2025, 3, 31)]
+    definitions = {"Q": {**small_definitions()["REG"], "code": "Q", "name": "Q",
+                         "frequency": "quarterly"}}
+    values = [row for q in reversed(quarters) for row in (
+        ("Q", A, q, 2, None, None, 1, False), ("Q", B, q, None, "c", None, 1, False),
+        ("Q", D, q, 30, None, None, 1, False))]
+    built = figures.build(figures.Inputs(definitions, input_frame(values),
+                                         pd.DataFrame(columns=["area_code", "year", "children"]),
+                                         small_directory()))
+    sensitive, _ = figures._sensitive(built, built.frame, 5)
+    assert [s.key for s in sensitive] == [("small", ("n", "Q", A, q)) for q in quarters] + [
+        ("withheld", ("n", "Q", B, q)) for q in quarters]
