@@ -13,7 +13,9 @@ pytest's own protocol (fixtures set up and torn down as in a run), stops at the 
 fails, and is stopped once it has used LIMIT seconds of CPU time (default 40: a timeout, which
 mutmut counts as killed). The mutant is chosen by mutmut's own switch, `MUTANT_UNDER_TEST`, read
 when a mutated function is called. The names are read before the session starts (pytest takes
-standard input over).
+standard input over). The tests run on SQLite only (`TEST_DATABASE_URL` dropped) unless
+`MUTATE_POSTGRESQL=1`: then their PostgreSQL copies run too, for a mutant only PostgreSQL
+can show (a row order SQLite gives by its index, a column name in another case).
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ def main() -> int:
     names = [line.strip().split(" ")[0] for line in sys.stdin if line.strip()]
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("CPIP_MUTATION", "1")
-    os.environ.pop("TEST_DATABASE_URL", None)
+    if not os.environ.get("MUTATE_POSTGRESQL"):  # SQLite only, unless asked
+        os.environ.pop("TEST_DATABASE_URL", None)
     os.environ["HYPOTHESIS_PROFILE"] = "ci"
     import pytest  # noqa: PLC0415 (after the environment is set)
 
