@@ -200,3 +200,29 @@ def test_protect_leaves_every_expression_truly_protected(lps):
 
     assert counted(SEEDS[:4], lps, run) == LPS["protect"]
     assert hidden == HIDDEN
+
+
+def test_the_local_relaxation_hides_what_the_whole_component_hides(monkeypatch):
+    """`_LP._local_check` (a relaxation over the rows near an expression, tried first in
+    components of more than `_LOCAL_MIN` counts) on every component, small ones too: it may
+    only say "unprotected" where the whole component says so, with the constant of a pinned
+    part and whole-number rounding, so protect() hides the same figures."""
+    def protected(seed) -> set:
+        figures, relations, sensitive = table(seed)
+        return protect(figures, relations, T, sensitive)
+
+    wholes = [protected(seed) for seed in SEEDS[:8]]
+    monkeypatch.setattr(sdc, "_LOCAL_MIN", 0)
+    local = sdc._LP._local_check
+    decided = []
+
+    def noted(self, t, const, *rest):
+        found = local(self, t, const, *rest)
+        decided.append((const != 0, found is not None))
+        return found
+
+    monkeypatch.setattr(sdc._LP, "_local_check", noted)
+    for seed, whole in zip(SEEDS[:8], wholes, strict=True):
+        assert protected(seed) == whole, seed
+    # tried with a pinned part's constant, and deciding (the cases exercise both)
+    assert any(pinned for pinned, _ in decided) and any(found for _, found in decided)
