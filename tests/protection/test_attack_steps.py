@@ -36,6 +36,7 @@ from tests.protection.test_figures_edges import (
     A,
     B,
     D,
+    hidden_keys,
     input_frame,
     small_definitions,
     small_directory,
@@ -54,11 +55,6 @@ def forgetful(monkeypatch):
 
 def built_of(values: dict) -> figures.Built:
     return figures.build(adversary_inputs(values))
-
-
-def hidden_keys(protected: figures.Protected) -> set:
-    f = protected.frame
-    return {(r.indicator_code, r.measure, r.area_code) for r in f[f["suppressed"]].itertuples()}
 
 
 def hidden_counts(protected: figures.Protected, code: str) -> set:
@@ -560,6 +556,15 @@ def test_a_percentage_alone_links_its_count_and_base():
         A: (10.0, 10.0, False), B: (20.0, 20.0, False), "C1": (30.0, 30.0, False)}
 
 
+def forbid_the_attacker_problem(patch) -> None:
+    """Within `patch` (a monkeypatch context), any block not remembered fails the test."""
+    def not_remembered(*args, **kwargs):
+        raise AssertionError("a block not remembered was given to the attacker problem")
+
+    patch.setattr(sdc, "audit", not_remembered)
+    patch.setattr(sdc, "protect", not_remembered)
+
+
 def test_the_memory_of_blocks_keeps_the_latest_met_within_its_limit(monkeypatch):
     """Three sets of one block each, remembered two at most: the block met longest ago goes
     first, and meeting a block again makes it the latest."""
@@ -569,13 +574,9 @@ def test_the_memory_of_blocks_keeps_the_latest_met_within_its_limit(monkeypatch)
         figures.protect(built, six_councils(), 5)
     assert len(figures._MEMORY) == 2
 
-    def no_attacker_problem(*args, **kwargs):
-        raise AssertionError("not remembered")
-
     def remembered(k) -> bool:
         with monkeypatch.context() as patch:
-            patch.setattr(sdc, "audit", no_attacker_problem)
-            patch.setattr(sdc, "protect", no_attacker_problem)
+            forbid_the_attacker_problem(patch)
             try:
                 figures.protect(sets[k], six_councils(), 5)
             except AssertionError:
@@ -656,12 +657,8 @@ def test_every_chunk_is_remembered(monkeypatch):
     built = four_groups()
     first = figures.protect(built, six_councils(), 5)
 
-    def no_attacker_problem(*args, **kwargs):
-        raise AssertionError("a remembered block was protected again")
-
     with monkeypatch.context() as patch:
-        patch.setattr(sdc, "audit", no_attacker_problem)
-        patch.setattr(sdc, "protect", no_attacker_problem)
+        forbid_the_attacker_problem(patch)
         again = figures.protect(built, six_councils(), 5)
     assert as_compared(again) == as_compared(first)
 
