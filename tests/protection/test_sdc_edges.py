@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 
 import numpy as np
 import pytest
@@ -127,6 +128,86 @@ def test_below_the_size_the_whole_component_is_solved_and_hides_fewer(monkeypatc
     added = protect(figures, relations, T)
     assert all(f.protected for f in audit(figures, relations, T))
     assert len(added) < 69
+
+
+def test_the_local_relaxation_of_an_expression_with_a_pinned_part(monkeypatch):
+    """The chain again, with every other count's complement under a shown figure of its own
+    (K_i - x_i, K_i pinned: an expression with a constant) kept unknown too: the relaxation
+    decides many of them itself, and what protect() hides is pinned, as above."""
+    figures, relations = chain()
+    values = [(7 * i) % 13 for i in range(160)]
+    sensitive = []
+    for i in range(0, 160, 2):
+        figures.append(count(f"K{i}", values[i] + 20, can_suppress=False))
+        sensitive.append(Sensitive(f"c{i}", ((f"K{i}", 1), (f"x{i}", -1))))
+    decided: list[bool] = []
+    local_check = sdc._LP._local_check
+
+    def spy(self, t, const, *rest):
+        found = local_check(self, t, const, *rest)
+        decided.append(bool(const) and found is not None)
+        return found
+
+    monkeypatch.setattr(sdc._LP, "_local_check", spy)
+    added = protect(figures, relations, T, sensitive)
+    assert all(f.protected for f in audit(figures, relations, T, sensitive))
+    assert sum(decided) > 0  # decided with the constant
+    assert len(added) == 70 and not any(k.startswith(("x", "K")) for k in added)
+
+
+def long_links(seed: int, n: int = 160, twice: bool = False
+               ) -> tuple[list[Figure], list[Linear], list[Sensitive]]:
+    """n hidden counts, each with a shown sum with one 1 to 3 places on (`twice`: that one
+    counted twice, so the attacker's bounds need not be whole); kept unknown too: every
+    fourth count less the next, plus a shown 30 (a constant)."""
+    rng = random.Random(seed)
+    values = [rng.choice([0, 1, 2, 3, 4, 6, 9, 12, 20]) for _ in range(n)]
+    figures = [count(f"x{i}", v, suppressed=True) for i, v in enumerate(values)]
+    relations = []
+    k = 2 if twice else 1
+    for i in range(n - 1):
+        j = min(n - 1, i + rng.choice([1, 2, 3]))
+        s = values[i] + k * values[j]
+        figures.append(count(f"s{i}", s, cost=s + 0.5))
+        relations.append(Linear(((f"s{i}", 1), (f"x{i}", -1), (f"x{j}", -k)), 0, 0,
+                                f"s{i} = x{i} + {k} x{j}"))
+    sensitive = []
+    for i in range(0, n - 1, 4):
+        figures.append(count(f"K{i}", 30, can_suppress=False))
+        sensitive.append(Sensitive(f"d{i}", ((f"x{i}", 1), (f"x{i + 1}", -1), (f"K{i}", 1))))
+    return figures, relations, sensitive
+
+
+@pytest.mark.parametrize(("seed", "twice", "hidden", "on_its_minimum"),
+                         [(3, False, 101, True), (5, True, 112, False)])
+def test_the_local_relaxation_takes_its_lower_bound_where_the_outer_one_is_not_enough(
+        monkeypatch, seed, twice, hidden, on_its_minimum):
+    """Differences of counts (with a constant) in a component of long links: the outer lower
+    bound is often too loose, so the relaxation solves its minimum too, and decides with it
+    (with bounds that are not whole numbers, once rounded in)."""
+    lps: list[int] = []
+    run = sdc._LP._run
+
+    def counted(self, *args, **kwargs):
+        lps.append(1)
+        return run(self, *args, **kwargs)
+
+    local_check = sdc._LP._local_check
+    second: list[bool] = []
+
+    def spy(self, *args):
+        before = len(lps)
+        found = local_check(self, *args)
+        second.append(len(lps) - before == 2 and found is not None)
+        return found
+
+    monkeypatch.setattr(sdc._LP, "_run", counted)
+    monkeypatch.setattr(sdc._LP, "_local_check", spy)
+    figures, relations, sensitive = long_links(seed, twice=twice)
+    added = protect(figures, relations, T, sensitive)
+    assert all(f.protected for f in audit(figures, relations, T, sensitive))
+    assert any(second) == on_its_minimum  # decided on its own minimum
+    assert len(added) == hidden and not any(k.startswith(("x", "K")) for k in added)
 
 
 # --- an infeasible component: its note and the log --------------------------------------------
