@@ -1671,6 +1671,8 @@ class _Attack:
             found = [t for t in (_table(k) for k in keys) if t is not None]
             if not found:
                 return
+            for table in found:  # a member, root or not (a table no row of today's has too)
+                parent.setdefault(table, table)
             first = find(found[0])
             for table in found[1:]:
                 other = find(table)
@@ -1689,10 +1691,7 @@ class _Attack:
             for shown in figure.shows:
                 if len(shown.terms) > 1:
                     join([k for k, _ in shown.terms])
-        # every table named: a root that no row of today's frame has (a table an earlier
-        # release alone joins, its first) is a key of `parent` only as a value
-        named = set(tables) | set(parent) | set(parent.values())
-        return tables, {t: find(t) for t in named if t is not None}
+        return tables, {t: find(t) for t in set(tables) | set(parent) if t is not None}
 
     def rows_to_protect(self, previous: pd.DataFrame | None) -> pd.Series:
         """Which rows to protect afresh: every row, unless the previous release's rows are

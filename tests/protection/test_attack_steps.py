@@ -33,14 +33,19 @@ from tests.adversary import directory as six_councils
 from tests.adversary import inputs as adversary_inputs
 from tests.protection.test_figures_edges import (
     P2,
+    REGS_GROUP,
     A,
     B,
     D,
     hidden_keys,
     input_frame,
+    n,
     small_definitions,
     small_directory,
+    small_set,
+    work_of,
 )
+from tests.protection.test_protection_fast_paths import islands_and_stock_flow
 
 BIG = {ORKNEY: 20, SHETLAND: 30, SIAR: 25, CLACKS: 60, STIRLING: 80, FIFE: 300}
 # neglect concerns, each below its register (`BIG`) by more than the threshold
@@ -243,10 +248,6 @@ def test_within_its_time_budget_protection_hides_only_what_it_must(budget):
 def test_an_audit_leaves_nothing_that_a_publication_takes_for_protected():
     """An audit of what the first pass alone hides finds counts still pinned; a publication
     of the same set afterwards (the same blocks) protects them (an audit remembers nothing)."""
-    from tests.protection.test_protection_fast_paths import (  # noqa: PLC0415
-        islands_and_stock_flow,
-    )
-
     data = adversary_inputs(islands_and_stock_flow())
     built = figures.build(data)
     first_pass = figures.protect(built, data.directory, 5, audit_only=True)
@@ -257,10 +258,6 @@ def test_an_audit_leaves_nothing_that_a_publication_takes_for_protected():
 
 
 # --- what an audit finds when little is hidden ------------------------------------------------
-
-
-def n(code, area, period=Y2):
-    return ("n", code, area, period)
 
 
 def test_an_audit_of_small_counts_shown_finds_them_pinned():
@@ -325,12 +322,6 @@ def test_an_audit_gives_a_pinned_count_under_a_small_total_in_counts():
     (("REREG", "count", A), ("REREG", "rate", A)),  # a measure gone altogether: its own table
 ])
 def test_a_figure_gone_touches_the_table_of_its_count(like, gone):
-    from tests.protection.test_figures_edges import (  # noqa: PLC0415
-        REGS_GROUP,
-        small_set,
-        work_of,
-    )
-
     built = small_set()
     previous = figures.protect(built, small_directory(), 5).frame
     frame = built.frame
